@@ -1,0 +1,13 @@
+import { eventStoreBench } from './event-store.bench.ts';
+
+/** `pnpm bench [name…]`: prints medians of repeated runs. Names: event-store. */
+const suites: Record<string, () => Promise<void>> = { 'event-store': eventStoreBench };
+const wanted = process.argv.slice(2);
+for (const name of wanted.length ? wanted : Object.keys(suites)) {
+  const suite = suites[name];
+  if (!suite) {
+    console.error(`unknown bench "${name}"; known: ${Object.keys(suites).join(', ')}`);
+    process.exit(2);
+  }
+  await suite();
+}

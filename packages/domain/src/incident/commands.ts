@@ -1,0 +1,48 @@
+import type { Labels } from '../routing/label-matcher.ts';
+import type { Level, LevelName, Severity } from '../severity.ts';
+import type { Instant } from '../time/instant.ts';
+import type { AckVia, Channel, ResolveVia, Timings } from './events.ts';
+
+export interface PageTarget {
+  contact: string;
+  channel: Channel;
+}
+
+/**
+ * Who is on call at each level at the moment of the command. The caller resolves schedules and policies
+ * (pure functions of config and time); the decider only chooses which level to page.
+ */
+export type Roster = Record<LevelName, PageTarget[]>;
+
+export type IncidentCommand =
+  | {
+      type: 'OpenIncident';
+      incidentId: string;
+      groupKey: string;
+      severity: Severity;
+      service: string;
+      title: string;
+      labels: Labels;
+      source: string;
+      fingerprint: string;
+      alertStartsAt: Instant;
+      policy: string;
+      timings: Timings;
+      roster: Roster;
+      /** Set when an immediate-escalation rule matched (security breach, data loss). */
+      escalateTo?: Level;
+      at: Instant;
+    }
+  | { type: 'AttachAlert'; fingerprint: string; status: 'firing' | 'resolved'; startsAt: Instant; at: Instant }
+  | { type: 'Acknowledge'; by: string; via: AckVia; at: Instant }
+  | { type: 'Resolve'; by: string; via: ResolveVia; at: Instant }
+  | { type: 'Reopen'; by: string; roster: Roster; at: Instant }
+  | { type: 'Escalate'; by: string; roster: Roster; at: Instant }
+  | { type: 'FireEscalationTimer'; timerId: string; roster: Roster; at: Instant }
+  | { type: 'FireStatusUpdateTimer'; dueAt: Instant; roster: Roster; at: Instant }
+  | { type: 'PostStatusUpdate'; by: string; text: string; at: Instant }
+  | { type: 'ChangeSeverity'; severity: Severity; timings: Timings; by: string; at: Instant }
+  | { type: 'RecordPageDelivered'; pageId: string; providerId: string; at: Instant }
+  | { type: 'RecordPageFailed'; pageId: string; error: string; retryable: boolean; at: Instant };
+
+export type IncidentCommandType = IncidentCommand['type'];

@@ -1,0 +1,162 @@
+import { nextLevel } from '../severity.ts';
+import { addMs } from '../time/instant.ts';
+import { err, ok, type Result } from '../result.ts';
+import type { IncidentCommand } from './commands.ts';
+import { Draft } from './draft.ts';
+import type { IncidentError } from './errors.ts';
+import type { IncidentEvent } from './events.ts';
+import { MAX_PAGE_ATTEMPTS, retryDelayMs } from './paging-policy.ts';
+import type { Incident, IncidentState } from './state.ts';
+
+export type Decision = Result<IncidentEvent[], IncidentError>;
+
+export function decide(command: IncidentCommand, state: IncidentState): Decision {
+  if (command.type === 'OpenIncident') {
+    if (state.exists) return err({ code: 'IncidentAlreadyExists', incidentId: state.incidentId });
+    return ok(open(command, state));
+  }
+  if (!state.exists) return err({ code: 'IncidentNotFound' });
+  return decideFor(command, state);
+}
+
+function open(c: Extract<IncidentCommand, { type: 'OpenIncident' }>, state: IncidentState): IncidentEvent[] {
+  const draft = new Draft(state)
+    .emit({
+      type: 'IncidentOpened',
+      data: {
+        incidentId: c.incidentId,
+        groupKey: c.groupKey,
+        severity: c.severity,
+        service: c.service,
+        title: c.title,
+        labels: c.labels,
+        source: c.source,
+        alertStartsAt: c.alertStartsAt,
+        openedAt: c.at,
+        policy: c.policy,
+        timings: c.timings,
+      },
+    })
+    .emit({ type: 'AlertAttached', data: { fingerprint: c.fingerprint, status: 'firing', startsAt: c.alertStartsAt, receivedAt: c.at } })
+    .pageLevel(c.roster, 1, c.at);
+  if (c.escalateTo !== undefined && c.escalateTo > 1) draft.escalate(c.escalateTo, 'rule', c.roster, c.at);
+  else draft.scheduleAckTimeout(c.at);
+  return draft.scheduleResolutionTimeouts(c.at).scheduleStatusUpdate(c.at).events;
+}
+
+function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, s: Incident): Decision {
+  const draft = new Draft({ exists: true, ...s });
+  const resolved = () => err<IncidentError>({ code: 'IncidentResolved', incidentId: s.incidentId });
+  switch (command.type) {
+    case 'AttachAlert': {
+      const { fingerprint, status, startsAt, at } = command;
+      // A source still firing after someone resolved the incident by hand is a new incident, as in PagerDuty.
+      if (s.status === 'resolved' && status === 'firing') return resolved();
+      // Alertmanager repeats notifications and the bus delivers at least once: a repeat is not news.
+      if (s.alerts[fingerprint] === status) return ok([]);
+      draft.emit({ type: 'AlertAttached', data: { fingerprint, status, startsAt, receivedAt: at } });
+      const allResolved = Object.values(draft.incident.alerts).every((a) => a === 'resolved');
+      if (s.status !== 'resolved' && allResolved) resolve(draft, 'source', 'source', at);
+      return ok(draft.events);
+    }
+    case 'Acknowledge':
+      if (s.status === 'resolved') return resolved();
+      if (s.acknowledged) return err({ code: 'AlreadyAcknowledged', incidentId: s.incidentId, by: s.acknowledged.by });
+      return ok(draft.emit({ type: 'Acknowledged', data: { by: command.by, via: command.via, at: command.at } }).events);
+    case 'Resolve':
+      if (s.status === 'resolved') return resolved();
+      return ok(resolve(draft, command.by, command.via, command.at).events);
+    case 'Reopen':
+      if (s.status !== 'resolved') return err({ code: 'NotResolved', incidentId: s.incidentId });
+      return ok(
+        draft
+          .emit({ type: 'Reopened', data: { by: command.by, at: command.at } })
+          .pageLevel(command.roster, s.level, command.at)
+          .scheduleAckTimeout(command.at)
+          .scheduleResolutionTimeouts(command.at)
+          .scheduleStatusUpdate(command.at).events,
+      );
+    case 'Escalate': {
+      if (s.status === 'resolved') return resolved();
+      const to = nextLevel(s.level);
+      if (to === undefined) return err({ code: 'AtHighestLevel', incidentId: s.incidentId });
+      return ok(draft.escalate(to, 'manual', command.roster, command.at, { by: command.by }).events);
+    }
+    case 'FireEscalationTimer': {
+      const timer = s.escalationTimers[command.timerId];
+      // A timer made moot (ack, resolution, a higher level reached) or already fired by a racing instance.
+      if (!timer || s.status === 'resolved' || timer.level <= s.level) return ok([]);
+      return ok(draft.escalate(timer.level, 'timeout', command.roster, command.at, { timerId: timer.timerId }).events);
+    }
+    case 'FireStatusUpdateTimer': {
+      if (s.status === 'resolved' || s.statusUpdateDueAt !== command.dueAt) return ok([]);
+      return ok(
+        draft
+          .emit({ type: 'StatusUpdateDue', data: { level: s.level, at: command.at } })
+          .page(command.roster[`L${s.level}`], s.level, 'status-update', command.at)
+          .scheduleStatusUpdate(command.at).events,
+      );
+    }
+    case 'PostStatusUpdate':
+      if (s.status === 'resolved') return resolved();
+      return ok(
+        draft.emit({ type: 'StatusUpdatePosted', data: { by: command.by, text: command.text, at: command.at } }).scheduleStatusUpdate(command.at)
+          .events,
+      );
+    case 'ChangeSeverity':
+      if (s.status === 'resolved') return resolved();
+      if (s.severity === command.severity) return err({ code: 'SeverityUnchanged', incidentId: s.incidentId });
+      draft.emit({
+        type: 'SeverityChanged',
+        data: { from: s.severity, to: command.severity, timings: command.timings, by: command.by, at: command.at },
+      });
+      // Overdue escalations under the new severity come due at once: a P3 raised to P1 after an hour is at L3.
+      return ok(draft.scheduleAckTimeout(command.at).scheduleResolutionTimeouts(s.openedAt).scheduleStatusUpdate(command.at).events);
+    case 'RecordPageDelivered': {
+      const page = s.pages[command.pageId];
+      if (!page) return err({ code: 'UnknownPage', pageId: command.pageId });
+      if (page.outcome === 'delivered' || page.outcome === 'failed') return err({ code: 'PageOutcomeRecorded', pageId: page.pageId });
+      return ok([{ type: 'PageDelivered', data: { pageId: page.pageId, providerId: command.providerId, at: command.at } }]);
+    }
+    case 'RecordPageFailed': {
+      const page = s.pages[command.pageId];
+      if (!page) return err({ code: 'UnknownPage', pageId: command.pageId });
+      if (page.outcome === 'delivered' || page.outcome === 'failed') return err({ code: 'PageOutcomeRecorded', pageId: page.pageId });
+      const attempt = page.attempts + 1;
+      const retry = command.retryable && attempt < MAX_PAGE_ATTEMPTS;
+      draft.emit({
+        type: 'PageFailed',
+        data: {
+          pageId: page.pageId,
+          error: command.error,
+          retryable: command.retryable,
+          attempt,
+          ...(retry ? { retryAt: addMs(command.at, retryDelayMs(attempt)) } : {}),
+          at: command.at,
+        },
+      });
+      const sameContact = Object.values(draft.incident.pages).filter(
+        (p) => p.contact === page.contact && p.level === page.level && p.purpose === 'escalation',
+      );
+      if (page.purpose === 'escalation' && sameContact.every((p) => p.outcome === 'failed')) {
+        draft.emit({ type: 'ContactUnreachable', data: { contact: page.contact, level: page.level, at: command.at } });
+      }
+      return ok(draft.events);
+    }
+  }
+}
+
+/** Everyone who was paged about the incident hears that it is over, except by a phone call. */
+function resolve(draft: Draft, by: string, via: Extract<IncidentCommand, { type: 'Resolve' }>['via'], at: string): Draft {
+  const before = draft.incident;
+  draft.emit({ type: 'Resolved', data: { by, via, at } });
+  const seen = new Set<string>();
+  for (const page of Object.values(before.pages)) {
+    const key = `${page.contact}\u0000${page.channel}`;
+    if (page.purpose !== 'escalation' || page.channel === 'voice' || seen.has(key)) continue;
+    seen.add(key);
+    draft.page([{ contact: page.contact, channel: page.channel }], before.level, 'resolution', at);
+  }
+  return draft;
+}
+

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { levelSchema, severitySchema } from '../severity.ts';
+
+const instant = z.string().datetime({ offset: true });
+const labels = z.record(z.string(), z.string());
+
+export const CHANNELS = ['sms', 'voice', 'email'] as const;
+export const channelSchema = z.enum(CHANNELS);
+export type Channel = z.infer<typeof channelSchema>;
+
+export const ACK_VIAS = ['sms', 'voice', 'email', 'api'] as const;
+export const ackViaSchema = z.enum(ACK_VIAS);
+export type AckVia = z.infer<typeof ackViaSchema>;
+
+export const RESOLVE_VIAS = ['source', 'api', 'sms', 'email', 'voice'] as const;
+export const resolveViaSchema = z.enum(RESOLVE_VIAS);
+export type ResolveVia = z.infer<typeof resolveViaSchema>;
+
+/** Escalation timings copied into the stream at opening, so a later config change never rewrites history. */
+export const timingsSchema = z.object({
+  ackTimeoutMs: z.number().int().nonnegative(),
+  /** Delays for L2, L3 and L4, counted from opening, without resolution. */
+  escalateAfterMs: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+  statusUpdateEveryMs: z.number().int().positive(),
+});
+export type Timings = z.infer<typeof timingsSchema>;
+
+export const pagePurposeSchema = z.enum(['escalation', 'status-update', 'resolution']);
+export type PagePurpose = z.infer<typeof pagePurposeSchema>;
+
+const event = <T extends string, D extends z.ZodRawShape>(type: T, data: D) =>
+  z.object({ type: z.literal(type), data: z.object(data) });
+
+export const incidentEventSchema = z.discriminatedUnion('type', [
+  event('IncidentOpened', {
+    incidentId: z.string().min(1),
+    groupKey: z.string().min(1),
+    severity: severitySchema,
+    service: z.string(),
+    title: z.string(),
+    labels,
+    source: z.string(),
+    alertStartsAt: instant,
+    openedAt: instant,
+    policy: z.string(),
+    timings: timingsSchema,
+  }),
+  event('AlertAttached', {
+    fingerprint: z.string().min(1),
+    status: z.enum(['firing', 'resolved']),
+    startsAt: instant,
+    receivedAt: instant,
+  }),
+  event('PageRequested', {
+    pageId: z.string(),
+    level: levelSchema,
+    contact: z.string(),
+    channel: channelSchema,
+    purpose: pagePurposeSchema,
+    at: instant,
+  }),
+  event('PageDelivered', { pageId: z.string(), providerId: z.string(), at: instant }),
+  event('PageFailed', {
+    pageId: z.string(),
+    error: z.string(),
+    retryable: z.boolean(),
+    attempt: z.number().int().positive(),
+    /** When the next attempt is due; absent when the page is given up. */
+    retryAt: instant.optional(),
+    at: instant,
+  }),
+  event('ContactUnreachable', { contact: z.string(), level: levelSchema, at: instant }),
+  event('EscalationScheduled', {
+    timerId: z.string(),
+    level: levelSchema,
+    dueAt: instant,
+    reason: z.enum(['ack-timeout', 'resolution-timeout']),
+  }),
+  event('Escalated', {
+    fromLevel: levelSchema,
+    toLevel: levelSchema,
+    reason: z.enum(['timeout', 'rule', 'manual']),
+    timerId: z.string().optional(),
+    by: z.string().optional(),
+    at: instant,
+  }),
+  event('Acknowledged', { by: z.string(), via: ackViaSchema, at: instant }),
+  event('StatusUpdateScheduled', { dueAt: instant }),
+  event('StatusUpdateDue', { level: levelSchema, at: instant }),
+  event('StatusUpdatePosted', { by: z.string(), text: z.string(), at: instant }),
+  event('SeverityChanged', { from: severitySchema, to: severitySchema, timings: timingsSchema, by: z.string(), at: instant }),
+  event('Resolved', { by: z.string(), via: resolveViaSchema, at: instant }),
+  event('Reopened', { by: z.string(), at: instant }),
+]);
+
+export type IncidentEvent = z.infer<typeof incidentEventSchema>;
+export type IncidentEventType = IncidentEvent['type'];
+export type EventOf<T extends IncidentEventType> = Extract<IncidentEvent, { type: T }>;
+export type EventData<T extends IncidentEventType> = EventOf<T>['data'];
+
+export const INCIDENT_EVENT_TYPES = incidentEventSchema.options.map((o) => o.shape.type.value) as IncidentEventType[];
+
+export const incidentStream = (incidentId: string): string => `incident-${incidentId}`;
+export const INCIDENT_STREAM_PREFIX = 'incident-';

@@ -1,0 +1,118 @@
+import type { IncidentEvent } from './events.ts';
+import type { EscalationTimer, Incident, IncidentState, PageState } from './state.ts';
+
+export function evolve(state: IncidentState, event: IncidentEvent): IncidentState {
+  if (event.type === 'IncidentOpened') {
+    const d = event.data;
+    return {
+      exists: true,
+      incidentId: d.incidentId,
+      groupKey: d.groupKey,
+      severity: d.severity,
+      service: d.service,
+      title: d.title,
+      labels: d.labels,
+      source: d.source,
+      policy: d.policy,
+      timings: d.timings,
+      alertStartsAt: d.alertStartsAt,
+      openedAt: d.openedAt,
+      status: 'open',
+      level: 1,
+      alerts: {},
+      escalationTimers: {},
+      pages: {},
+      pageSeq: 0,
+      timerSeq: 0,
+    };
+  }
+  if (!state.exists) return state;
+  return { exists: true, ...evolveIncident(state, event) };
+}
+
+function evolveIncident(s: Incident, event: IncidentEvent): Incident {
+  switch (event.type) {
+    case 'IncidentOpened':
+      return s;
+    case 'AlertAttached':
+      return { ...s, alerts: { ...s.alerts, [event.data.fingerprint]: event.data.status } };
+    case 'PageRequested': {
+      const d = event.data;
+      const page: PageState = {
+        pageId: d.pageId,
+        level: d.level,
+        contact: d.contact,
+        channel: d.channel,
+        purpose: d.purpose,
+        requestedAt: d.at,
+        outcome: 'pending',
+        attempts: 0,
+      };
+      return { ...s, pageSeq: s.pageSeq + 1, pages: { ...s.pages, [d.pageId]: page } };
+    }
+    case 'PageDelivered':
+      return updatePage(s, event.data.pageId, (p) => ({
+        ...p,
+        outcome: 'delivered',
+        attempts: p.attempts + 1,
+        providerId: event.data.providerId,
+        retryAt: undefined,
+      }));
+    case 'PageFailed':
+      return updatePage(s, event.data.pageId, (p) => ({
+        ...p,
+        outcome: event.data.retryAt ? 'retrying' : 'failed',
+        attempts: event.data.attempt,
+        retryAt: event.data.retryAt,
+        lastError: event.data.error,
+      }));
+    case 'ContactUnreachable':
+      return s;
+    case 'EscalationScheduled':
+      return {
+        ...s,
+        timerSeq: s.timerSeq + 1,
+        escalationTimers: { ...s.escalationTimers, [event.data.timerId]: event.data },
+      };
+    case 'Escalated': {
+      const { timerId } = event.data;
+      // A timer for a level already reached can never fire usefully, whatever raised the level.
+      const escalationTimers = keepTimers(s, (t) => t.timerId !== timerId && t.level > event.data.toLevel);
+      return { ...s, level: event.data.toLevel, escalationTimers };
+    }
+    case 'Acknowledged':
+      return {
+        ...s,
+        status: 'acknowledged',
+        acknowledged: event.data,
+        escalationTimers: keepTimers(s, (t) => t.reason !== 'ack-timeout'),
+      };
+    case 'StatusUpdateScheduled':
+      return { ...s, statusUpdateDueAt: event.data.dueAt };
+    case 'StatusUpdateDue':
+    case 'StatusUpdatePosted':
+      return s;
+    case 'SeverityChanged':
+      // The decider reschedules every escalation from the new timings in the same decision.
+      return { ...s, severity: event.data.to, timings: event.data.timings, escalationTimers: {} };
+    case 'Resolved':
+      return { ...s, status: 'resolved', resolved: event.data, statusUpdateDueAt: undefined, escalationTimers: {} };
+    case 'Reopened':
+      return { ...s, status: 'open', acknowledged: undefined, resolved: undefined };
+  }
+}
+
+function keepTimers(s: Incident, keep: (timer: EscalationTimer) => boolean): Record<string, EscalationTimer> {
+  return Object.fromEntries(Object.entries(s.escalationTimers).filter(([, timer]) => keep(timer)));
+}
+
+function updatePage(s: Incident, pageId: string, change: (page: PageState) => PageState): Incident {
+  const page = s.pages[pageId];
+  return page ? { ...s, pages: { ...s.pages, [pageId]: change(page) } } : s;
+}
+
+export const evolveAll = (events: Iterable<IncidentEvent>, state: IncidentState): IncidentState => {
+  let current = state;
+  for (const e of events) current = evolve(current, e);
+  return current;
+};

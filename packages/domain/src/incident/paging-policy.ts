@@ -1,0 +1,5 @@
+/** Delivery retries: 30 s, 1 min, 2 min after successive failures, then the page is given up. */
+export const MAX_PAGE_ATTEMPTS = 4;
+const FIRST_RETRY_MS = 30_000;
+
+export const retryDelayMs = (attempt: number): number => FIRST_RETRY_MS * 2 ** (attempt - 1);

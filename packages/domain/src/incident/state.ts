@@ -1,0 +1,52 @@
+import type { Labels } from '../routing/label-matcher.ts';
+import type { Level, Severity } from '../severity.ts';
+import type { Instant } from '../time/instant.ts';
+import type { AckVia, Channel, EventData, PagePurpose, ResolveVia, Timings } from './events.ts';
+
+export type IncidentStatus = 'open' | 'acknowledged' | 'resolved';
+
+export interface PageState {
+  pageId: string;
+  level: Level;
+  contact: string;
+  channel: Channel;
+  purpose: PagePurpose;
+  requestedAt: Instant;
+  outcome: 'pending' | 'delivered' | 'retrying' | 'failed';
+  attempts: number;
+  retryAt?: Instant;
+  providerId?: string;
+  lastError?: string;
+}
+
+export type EscalationTimer = EventData<'EscalationScheduled'>;
+
+export interface Incident {
+  incidentId: string;
+  groupKey: string;
+  severity: Severity;
+  service: string;
+  title: string;
+  labels: Labels;
+  source: string;
+  policy: string;
+  timings: Timings;
+  alertStartsAt: Instant;
+  openedAt: Instant;
+  status: IncidentStatus;
+  level: Level;
+  alerts: Record<string, 'firing' | 'resolved'>;
+  acknowledged?: { by: string; via: AckVia; at: Instant };
+  resolved?: { by: string; via: ResolveVia; at: Instant };
+  /** Scheduled escalations not yet fired; whether one still applies is decided by `pendingTimers`. */
+  escalationTimers: Record<string, EscalationTimer>;
+  statusUpdateDueAt?: Instant;
+  pages: Record<string, PageState>;
+  /** Counters for the deterministic ids the decider hands out (p1, p2… and t1, t2…). */
+  pageSeq: number;
+  timerSeq: number;
+}
+
+export type IncidentState = { exists: false } | ({ exists: true } & Incident);
+
+export const initialState = (): IncidentState => ({ exists: false });

@@ -1,0 +1,47 @@
+import type { Level } from '../severity.ts';
+import { instantMs, type Instant } from '../time/instant.ts';
+import type { IncidentState, PageState } from './state.ts';
+
+export type PendingTimer =
+  | { kind: 'escalation'; timerId: string; level: Level; dueAt: Instant; reason: 'ack-timeout' | 'resolution-timeout' }
+  | { kind: 'status-update'; dueAt: Instant }
+  | { kind: 'page-retry'; pageId: string; dueAt: Instant };
+
+/** Every timer the incident still waits on, earliest first. Rebuilt from the stream alone after a restart. */
+export function pendingTimers(state: IncidentState): PendingTimer[] {
+  if (!state.exists || state.status === 'resolved') return [];
+  const timers: PendingTimer[] = Object.values(state.escalationTimers).map((t) => ({ kind: 'escalation', ...t }));
+  if (state.statusUpdateDueAt) timers.push({ kind: 'status-update', dueAt: state.statusUpdateDueAt });
+  for (const page of Object.values(state.pages)) {
+    if (page.outcome === 'retrying' && page.retryAt && pageStillWanted(state, page)) {
+      timers.push({ kind: 'page-retry', pageId: page.pageId, dueAt: page.retryAt });
+    }
+  }
+  return timers.sort((a, b) => instantMs(a.dueAt) - instantMs(b.dueAt));
+}
+
+/**
+ * Pages to hand to a notifier now: every committed intent without an outcome (paging is at-least-once,
+ * so an intent is never dropped), and every retry that has come due and still matters.
+ */
+export function pagesToSend(state: IncidentState, now: Instant): PageState[] {
+  if (!state.exists) return [];
+  const nowMs = instantMs(now);
+  return Object.values(state.pages).filter(
+    (page) =>
+      page.outcome === 'pending' ||
+      (page.outcome === 'retrying' && page.retryAt !== undefined && instantMs(page.retryAt) <= nowMs && pageStillWanted(state, page)),
+  );
+}
+
+/** A retry is pointless once someone has answered what the page asked for. */
+function pageStillWanted(state: IncidentState & { exists: true }, page: PageState): boolean {
+  switch (page.purpose) {
+    case 'escalation':
+      return state.status === 'open';
+    case 'status-update':
+      return state.status !== 'resolved';
+    case 'resolution':
+      return true;
+  }
+}

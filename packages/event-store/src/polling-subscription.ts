@@ -1,0 +1,66 @@
+import type { ReadAllOptions, RecordedEvent, SubscribeOptions, Subscription } from './event-store.ts';
+
+export interface PollSource {
+  readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  headPosition(): Promise<bigint | undefined>;
+  /** Resolves when new events may exist, or after `timeoutMs` at the latest. */
+  waitForAppend(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * Catch-up then live for stores that are read by position (SQLite, PostgreSQL). A store notifies on
+ * append where it can; polling covers writers in other processes and missed notifications.
+ */
+export function pollingSubscription(source: PollSource, options: SubscribeOptions, pollMs: number): Subscription {
+  const batchSize = options.batchSize ?? 500;
+  let position = options.after;
+  let stopped = false;
+  const waiters: Array<{ target: bigint; resolve: () => void }> = [];
+
+  const settleWaiters = () => {
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const waiter = waiters[i]!;
+      if (position !== undefined && position >= waiter.target) {
+        waiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+  };
+
+  const loop = (async () => {
+    while (!stopped) {
+      // Read the head first: every event up to it is visible to the read that follows.
+      const head = await source.headPosition();
+      const batch = await source.readAll({ after: position, limit: batchSize, streamPrefix: options.streamPrefix });
+      if (stopped) return;
+      if (batch.length > 0) {
+        await options.onEvents(batch);
+        position = batch[batch.length - 1]!.position;
+      } else if (head !== undefined && (position === undefined || head > position)) {
+        // Nothing up to the head matched the filter: skip past it rather than scan it again.
+        position = head;
+      }
+      settleWaiters();
+      if (batch.length === 0) await source.waitForAppend(pollMs);
+    }
+  })().catch((error: unknown) => {
+    stopped = true;
+    options.onError?.(error);
+  });
+
+  return {
+    get position() {
+      return position;
+    },
+    async caughtUp() {
+      const head = await source.headPosition();
+      if (head === undefined || (position !== undefined && position >= head)) return;
+      await new Promise<void>((resolve) => waiters.push({ target: head, resolve }));
+    },
+    async stop() {
+      stopped = true;
+      await loop;
+      for (const waiter of waiters.splice(0)) waiter.resolve();
+    },
+  };
+}

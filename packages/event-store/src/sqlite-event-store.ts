@@ -1,0 +1,125 @@
+import { EventEmitter, once } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { err, ok } from '@klaxon/domain';
+import { checkExpectedRevision, type EventStore, type ReadAllOptions, type RecordedEvent } from './event-store.ts';
+import { pollingSubscription } from './polling-subscription.ts';
+
+interface Row {
+  position: number | bigint;
+  event_id: string;
+  stream_id: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string | null;
+  recorded_at: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position    INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id    TEXT NOT NULL UNIQUE,
+  stream_id   TEXT NOT NULL,
+  revision    INTEGER NOT NULL,
+  type        TEXT NOT NULL,
+  data        TEXT NOT NULL,
+  metadata    TEXT,
+  recorded_at TEXT NOT NULL,
+  UNIQUE (stream_id, revision)
+);`;
+
+export interface SqliteEventStoreOptions {
+  /** Other processes may append to the same file; they are noticed within this interval. */
+  pollMs?: number;
+}
+
+/** The embedded default: one SQLite file in WAL mode. Several processes may share it. */
+export function openSqliteEventStore(file: string, options: SqliteEventStoreOptions = {}): EventStore {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // An acknowledged append must survive power loss, not only a process crash.
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.defaultSafeIntegers(true);
+  db.exec(SCHEMA);
+
+  const appended = new EventEmitter();
+  appended.setMaxListeners(0);
+  const currentRevision = db.prepare<[string], { revision: bigint | null }>('SELECT MAX(revision) AS revision FROM events WHERE stream_id = ?');
+  const insert = db.prepare(
+    'INSERT INTO events (event_id, stream_id, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const readStream = db.prepare<[string, number], Row>('SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision');
+  const readAllStmt = db.prepare<[bigint, number], Row>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?');
+  const readAllPrefixed = db.prepare<[bigint, string, number], Row>(
+    "SELECT * FROM events WHERE position > ? AND stream_id LIKE ? ESCAPE '\\' ORDER BY position LIMIT ?",
+  );
+  const head = db.prepare<[], { position: bigint | null }>('SELECT MAX(position) AS position FROM events');
+
+  const appendTx = db.transaction((streamId: string, events: Array<{ type: string; data: unknown; metadata?: object }>, expected) => {
+    const row = currentRevision.get(streamId);
+    const current = row?.revision === null || row === undefined ? 'no_stream' : Number(row.revision);
+    const conflict = checkExpectedRevision(streamId, expected, current);
+    if (conflict) return err(conflict);
+    let revision = current === 'no_stream' ? -1 : current;
+    let position = 0n;
+    const now = new Date().toISOString();
+    for (const e of events) {
+      revision += 1;
+      const info = insert.run(randomUUID(), streamId, revision, e.type, JSON.stringify(e.data), e.metadata ? JSON.stringify(e.metadata) : null, now);
+      position = BigInt(info.lastInsertRowid);
+    }
+    return ok({ nextExpectedRevision: revision, position });
+  });
+
+  const toRecorded = (r: Row): RecordedEvent => ({
+    eventId: r.event_id,
+    streamId: r.stream_id,
+    revision: Number(r.revision),
+    position: BigInt(r.position),
+    type: r.type,
+    data: JSON.parse(r.data) as unknown,
+    metadata: r.metadata ? (JSON.parse(r.metadata) as Record<string, unknown>) : {},
+    recordedAt: r.recorded_at,
+  });
+
+  const readAll = async ({ after, limit, streamPrefix }: ReadAllOptions) => {
+    const from = after ?? 0n;
+    const rows = streamPrefix ? readAllPrefixed.all(from, `${escapeLike(streamPrefix)}%`, limit) : readAllStmt.all(from, limit);
+    return rows.map(toRecorded);
+  };
+  const headPosition = async () => head.get()?.position ?? undefined;
+  const pollMs = options.pollMs ?? 200;
+
+  return {
+    kind: 'sqlite',
+    async append(streamId, events, expectedRevision) {
+      if (events.length === 0) throw new Error('append needs at least one event');
+      // IMMEDIATE takes the write lock up front, so two processes never both read the old revision.
+      const result = appendTx.immediate(streamId, events, expectedRevision);
+      if (result.ok) appended.emit('append');
+      return result;
+    },
+    async readStream(streamId, fromRevision = 0) {
+      return readStream.all(streamId, fromRevision).map(toRecorded);
+    },
+    readAll,
+    headPosition,
+    subscribe(subscribeOptions) {
+      const waitForAppend = async (timeoutMs: number) => {
+        await once(appended, 'append', { signal: AbortSignal.timeout(timeoutMs) }).catch(() => undefined);
+      };
+      return pollingSubscription({ readAll, headPosition, waitForAppend }, subscribeOptions, pollMs);
+    },
+    async ping() {
+      head.get();
+    },
+    async close() {
+      appended.emit('append');
+      db.close();
+    },
+  };
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/** Environment variables of the public contract (DESIGN.md §4), read once and validated. */
+export const envSchema = z.object({
+  INGEST_PORT: port(8080),
+  ESCALATION_PORT: port(8081),
+  PROJECTION_PORT: port(8082),
+  KLAXON_DATA_DIR: z.string().min(1).default('./data'),
+  KLAXON_CONFIG: z.string().min(1).default('./klaxon.yaml'),
+  KLAXON_PUBLIC_URL: z.string().url().optional(),
+  DATABASE_URL: z.string().min(1).optional(),
+  KAFKA_BROKERS: z.string().min(1).optional(),
+  ESDB_CONNECTION_STRING: z.string().min(1).optional(),
+});
+
+export type KlaxonEnv = z.infer<typeof envSchema>;
+
+export class EnvError extends Error {}
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): KlaxonEnv {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new EnvError(`invalid environment: ${problems}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,5 @@
+export * from './logger.ts';
+export * from './readiness.ts';
+export * from './http-server.ts';
+export * from './env.ts';
+export * from './run-until-signal.ts';

@@ -1,0 +1,43 @@
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Counter } from 'prom-client';
+import { createServiceHttp, readEnv, type ServiceHttp } from '../src/index.ts';
+
+describe('service HTTP basics', () => {
+  let http: ServiceHttp | undefined;
+  afterEach(async () => http?.close());
+
+  it('answers /health, /metrics in Prometheus text, and /ready per dependency', async () => {
+    let storeUp = true;
+    http = createServiceHttp({
+      service: 'test',
+      logger: pino({ level: 'silent' }),
+      readiness: [{ name: 'store', check: async () => { if (!storeUp) throw new Error('connection refused'); } }],
+    });
+    new Counter({ name: 'klaxon_test_total', help: 'a test counter', registers: [http.metrics] }).inc(3);
+    const base = await http.listen(0, '127.0.0.1');
+
+    expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok', service: 'test' });
+    const metrics = await fetch(`${base}/metrics`);
+    expect(metrics.headers.get('content-type')).toContain('text/plain');
+    expect(await metrics.text()).toContain('klaxon_test_total{service="test"} 3');
+
+    const ready = await fetch(`${base}/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ ready: true, checks: { store: { ok: true } } });
+    storeUp = false;
+    const notReady = await fetch(`${base}/ready`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toMatchObject({ ready: false, checks: { store: { ok: false, error: 'connection refused' } } });
+  });
+});
+
+describe('environment', () => {
+  it('defaults the contract ports and data dir', () => {
+    expect(readEnv({})).toMatchObject({ INGEST_PORT: 8080, ESCALATION_PORT: 8081, PROJECTION_PORT: 8082, KLAXON_DATA_DIR: './data' });
+  });
+
+  it('names the variable that is wrong', () => {
+    expect(() => readEnv({ INGEST_PORT: 'eighty' })).toThrow(/INGEST_PORT/);
+  });
+});

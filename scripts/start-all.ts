@@ -1,0 +1,25 @@
+import { createEscalationService } from '@klaxon/escalation';
+import { openEventStoreFromEnv } from '@klaxon/event-store';
+import { createIngestService } from '@klaxon/ingest';
+import { createProjectionService } from '@klaxon/projection';
+import { createLogger, readEnv, runUntilSignal } from '@klaxon/service-kit';
+
+/** `pnpm start`: the three services in one process, sharing the embedded stores. */
+const env = readEnv();
+const logger = createLogger('klaxon');
+const store = await openEventStoreFromEnv(env);
+const ingest = createIngestService({ logger: logger.child({ service: 'ingest' }) });
+const escalation = createEscalationService({ logger: logger.child({ service: 'escalation' }), store });
+const projection = createProjectionService({ logger: logger.child({ service: 'projection' }), store });
+
+const urls = {
+  ingest: await ingest.http.listen(env.INGEST_PORT),
+  escalation: await escalation.http.listen(env.ESCALATION_PORT),
+  projection: await projection.http.listen(env.PROJECTION_PORT),
+};
+logger.info({ urls, eventStore: store.kind, dataDir: env.KLAXON_DATA_DIR }, 'klaxon is running');
+
+runUntilSignal(logger, async () => {
+  await Promise.all([ingest.stop(), escalation.stop(), projection.stop()]);
+  await store.close();
+});

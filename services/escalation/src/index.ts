@@ -1,0 +1,1 @@
+export * from './escalation-service.ts';
