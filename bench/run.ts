@@ -1,7 +1,8 @@
 import { eventStoreBench } from './event-store.bench.ts';
+import { ingestBench } from './ingest.bench.ts';
 
-/** `pnpm bench [name…]`: prints medians of repeated runs. Names: event-store. */
-const suites: Record<string, () => Promise<void>> = { 'event-store': eventStoreBench };
+/** `pnpm bench [name…]`: prints medians of repeated runs. Names: event-store, ingest. */
+const suites: Record<string, () => Promise<void>> = { 'event-store': eventStoreBench, ingest: ingestBench };
 const wanted = process.argv.slice(2);
 for (const name of wanted.length ? wanted : Object.keys(suites)) {
   const suite = suites[name];

@@ -1,3 +1,5 @@
+import { openBusFromEnv } from '@klaxon/bus';
+import { loadConfigOrExit } from '@klaxon/config';
 import { createEscalationService } from '@klaxon/escalation';
 import { openEventStoreFromEnv } from '@klaxon/event-store';
 import { createIngestService } from '@klaxon/ingest';
@@ -6,9 +8,16 @@ import { createLogger, readEnv, runUntilSignal } from '@klaxon/service-kit';
 
 /** `pnpm start`: the three services in one process, sharing the embedded stores. */
 const env = readEnv();
+const config = loadConfigOrExit(env.KLAXON_CONFIG);
 const logger = createLogger('klaxon');
 const store = await openEventStoreFromEnv(env);
-const ingest = createIngestService({ logger: logger.child({ service: 'ingest' }) });
+const bus = await openBusFromEnv(env);
+const ingest = createIngestService({
+  logger: logger.child({ service: 'ingest' }),
+  bus,
+  integrations: config.integrations,
+  maxBodyBytes: env.INGEST_MAX_BODY_BYTES,
+});
 const escalation = createEscalationService({ logger: logger.child({ service: 'escalation' }), store });
 const projection = createProjectionService({ logger: logger.child({ service: 'projection' }), store });
 
@@ -17,9 +26,9 @@ const urls = {
   escalation: await escalation.http.listen(env.ESCALATION_PORT),
   projection: await projection.http.listen(env.PROJECTION_PORT),
 };
-logger.info({ urls, eventStore: store.kind, dataDir: env.KLAXON_DATA_DIR }, 'klaxon is running');
+logger.info({ urls, eventStore: store.kind, bus: bus.kind, dataDir: env.KLAXON_DATA_DIR }, 'klaxon is running');
 
 runUntilSignal(logger, async () => {
   await Promise.all([ingest.stop(), escalation.stop(), projection.stop()]);
-  await store.close();
+  await Promise.all([bus.close(), store.close()]);
 });

@@ -13,3 +13,4 @@ export * from './incident/decider.ts';
 export * from './incident/timers.ts';
 export * from './incident/paging-policy.ts';
 export * from './incident/timer-commands.ts';
+export * from './alert/alert-received.ts';

@@ -13,6 +13,8 @@ export const envSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   KAFKA_BROKERS: z.string().min(1).optional(),
   ESDB_CONNECTION_STRING: z.string().min(1).optional(),
+  KAFKA_PARTITIONS: z.coerce.number().int().positive().default(6),
+  INGEST_MAX_BODY_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
 });
 
 export type KlaxonEnv = z.infer<typeof envSchema>;

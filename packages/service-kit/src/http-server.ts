@@ -31,7 +31,11 @@ export function createServiceHttp(options: ServiceHttpOptions): ServiceHttp {
   });
   app.addHook('onResponse', async (request, reply) => {
     if (request.url === '/metrics' || request.url === '/health') return;
-    request.log.info({ method: request.method, url: request.routeOptions.url ?? request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    const line = { method: request.method, url: request.routeOptions.url ?? request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    // A client's mistake is a warning, never an error: errors are for what we must fix.
+    if (reply.statusCode >= 500) request.log.error(line, 'request');
+    else if (reply.statusCode >= 400) request.log.warn(line, 'request');
+    else request.log.info(line, 'request');
   });
 
   app.get('/health', async () => ({ status: 'ok', service: options.service }));

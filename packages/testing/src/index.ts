@@ -1,2 +1,4 @@
 export * from './postgres.ts';
 export * from './temp-dir.ts';
+export * from './docker.ts';
+export * from './alertmanager.ts';

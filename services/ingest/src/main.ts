@@ -1,8 +1,15 @@
+import { openBusFromEnv } from '@klaxon/bus';
+import { loadConfigOrExit } from '@klaxon/config';
 import { createLogger, readEnv, runUntilSignal } from '@klaxon/service-kit';
 import { createIngestService } from './ingest-service.ts';
 
 const env = readEnv();
+const config = loadConfigOrExit(env.KLAXON_CONFIG);
 const logger = createLogger('ingest');
-const service = createIngestService({ logger });
+const bus = await openBusFromEnv(env);
+const service = createIngestService({ logger, bus, integrations: config.integrations, maxBodyBytes: env.INGEST_MAX_BODY_BYTES });
 await service.http.listen(env.INGEST_PORT);
-runUntilSignal(logger, () => service.stop());
+runUntilSignal(logger, async () => {
+  await service.stop();
+  await bus.close();
+});

@@ -1,0 +1,140 @@
+import { EventEmitter, once } from 'node:events';
+import Database from 'better-sqlite3';
+import { BusUnavailableError, type Bus, type BusConsumer, type BusRecord, type ConsumeOptions, type DeliveredRecord } from './bus.ts';
+
+interface Row {
+  offset: bigint;
+  topic: string;
+  key: string;
+  value: string;
+  headers: string | null;
+  published_at: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS records (
+  offset       INTEGER PRIMARY KEY AUTOINCREMENT,
+  topic        TEXT NOT NULL,
+  key          TEXT NOT NULL,
+  value        TEXT NOT NULL,
+  headers      TEXT,
+  published_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_topic ON records (topic, offset);
+CREATE TABLE IF NOT EXISTS consumer_offsets (
+  grp    TEXT NOT NULL,
+  topic  TEXT NOT NULL,
+  offset INTEGER NOT NULL,
+  PRIMARY KEY (grp, topic)
+);`;
+
+export interface EmbeddedBusOptions {
+  pollMs?: number;
+  /** Pause before a record whose handler threw is offered again. */
+  retryDelayMs?: number;
+}
+
+/**
+ * The embedded default: a durable log in one SQLite file. One partition per topic, so every record keeps
+ * its order; one consumer per group (the embedded deployment runs one escalation instance).
+ */
+export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}): Bus {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // 202 means durably accepted: the log is fsynced before publish resolves.
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.defaultSafeIntegers(true);
+  db.exec(SCHEMA);
+
+  const published = new EventEmitter();
+  published.setMaxListeners(0);
+  const insert = db.prepare('INSERT INTO records (topic, key, value, headers, published_at) VALUES (?, ?, ?, ?, ?)');
+  const publishTx = db.transaction((topic: string, records: BusRecord[]) => {
+    const now = new Date().toISOString();
+    for (const r of records) insert.run(topic, r.key, JSON.stringify(r.value), r.headers ? JSON.stringify(r.headers) : null, now);
+  });
+  const committed = db.prepare<[string, string], { offset: bigint }>('SELECT offset FROM consumer_offsets WHERE grp = ? AND topic = ?');
+  const commit = db.prepare(
+    'INSERT INTO consumer_offsets (grp, topic, offset) VALUES (?, ?, ?) ON CONFLICT (grp, topic) DO UPDATE SET offset = excluded.offset',
+  );
+  const next = db.prepare<[string, bigint, number], Row>('SELECT * FROM records WHERE topic = ? AND offset > ? ORDER BY offset LIMIT ?');
+  const pollMs = options.pollMs ?? 200;
+  const retryDelayMs = options.retryDelayMs ?? 1000;
+  const consumers = new Set<BusConsumer>();
+  let closed = false;
+
+  const toDelivered = (r: Row): DeliveredRecord => ({
+    topic: r.topic,
+    partition: 0,
+    offset: r.offset.toString(),
+    key: r.key,
+    value: JSON.parse(r.value) as unknown,
+    headers: r.headers ? (JSON.parse(r.headers) as Record<string, string>) : {},
+    publishedAt: r.published_at,
+  });
+  const sleep = (ms: number, signal: AbortSignal) =>
+    once(published, 'published', { signal: AbortSignal.any([signal, AbortSignal.timeout(ms)]) }).catch(() => undefined);
+  const pause = (ms: number, signal: AbortSignal) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+
+  return {
+    kind: 'embedded',
+    async publish(topic, records) {
+      if (records.length === 0) return;
+      try {
+        publishTx.immediate(topic, records);
+      } catch (error) {
+        throw new BusUnavailableError(`embedded log refused the records: ${(error as Error).message}`, { cause: error });
+      }
+      published.emit('published');
+    },
+    async consume({ topic, group, handle, onHandlerError }: ConsumeOptions) {
+      const abort = new AbortController();
+      let position = committed.get(group, topic)?.offset ?? 0n;
+      const loop = (async () => {
+        while (!abort.signal.aborted) {
+          const batch = next.all(topic, position, 100);
+          if (batch.length === 0) {
+            await sleep(pollMs, abort.signal);
+            continue;
+          }
+          for (const row of batch) {
+            if (abort.signal.aborted) return;
+            const record = toDelivered(row);
+            try {
+              await handle(record);
+            } catch (error) {
+              onHandlerError?.(error, record);
+              await pause(retryDelayMs, abort.signal);
+              break;
+            }
+            commit.run(group, topic, row.offset);
+            position = row.offset;
+          }
+        }
+      })();
+      const consumer: BusConsumer = {
+        async stop() {
+          abort.abort();
+          await loop;
+          consumers.delete(consumer);
+        },
+      };
+      consumers.add(consumer);
+      return consumer;
+    },
+    async ping() {
+      if (closed) throw new BusUnavailableError('embedded log is closed');
+      db.prepare('SELECT 1').get();
+    },
+    async close() {
+      await Promise.all([...consumers].map((c) => c.stop()));
+      closed = true;
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export * from './bus.ts';
+export * from './embedded-bus.ts';
+export * from './kafka-bus.ts';
+export * from './from-env.ts';

@@ -1,0 +1,141 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Bus, BusConsumer, DeliveredRecord } from '../../src/index.ts';
+
+export interface BusHarness {
+  bus: Bus;
+  /** Closes the bus and opens a new one on the same storage or cluster, as a restart does. */
+  reopen(): Promise<Bus>;
+  dispose(): Promise<void>;
+}
+
+const unique = (name: string) => `${name}-${Math.random().toString(36).slice(2, 8)}`;
+
+async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Every bus adapter must pass this suite unchanged. */
+export function busContract(name: string, open: () => Promise<BusHarness>, timeoutMs = 30_000): void {
+  describe(`bus contract: ${name}`, { timeout: timeoutMs * 2 }, () => {
+    let harness: BusHarness;
+    const consumers: BusConsumer[] = [];
+    const setup = async () => (harness = await open()).bus;
+    const consume = async (bus: Bus, topic: string, group: string, handle: (r: DeliveredRecord) => Promise<void> | void) => {
+      const consumer = await bus.consume({ topic, group, handle: async (r) => handle(r) });
+      consumers.push(consumer);
+      return consumer;
+    };
+    afterEach(async () => {
+      for (const c of consumers.splice(0)) await c.stop().catch(() => undefined);
+      await harness?.dispose();
+    });
+
+    it('delivers published records with key, value and headers, keeping each key in order', async () => {
+      const bus = await setup();
+      const topic = unique('alerts');
+      await bus.publish(topic, [
+        { key: 'group-a', value: { n: 1 }, headers: { source: 'alertmanager' } },
+        { key: 'group-b', value: { n: 2 } },
+        { key: 'group-a', value: { n: 3 } },
+      ]);
+      await bus.publish(topic, [{ key: 'group-a', value: { n: 4, nested: { list: ['x'] } } }]);
+      const seen: DeliveredRecord[] = [];
+      await consume(bus, topic, unique('g'), (r) => void seen.push(r));
+      await until(() => seen.length === 4, '4 records', timeoutMs);
+      const groupA = seen.filter((r) => r.key === 'group-a').map((r) => r.value);
+      expect(groupA).toEqual([{ n: 1 }, { n: 3 }, { n: 4, nested: { list: ['x'] } }]);
+      expect(seen.find((r) => (r.value as { n: number }).n === 1)?.headers).toMatchObject({ source: 'alertmanager' });
+      expect(seen.every((r) => r.topic === topic && !Number.isNaN(Date.parse(r.publishedAt)))).toBe(true);
+    });
+
+    it('keeps order for every key under many interleaved keys', async () => {
+      const bus = await setup();
+      const topic = unique('alerts');
+      const records = Array.from({ length: 300 }, (_, i) => ({ key: `g${i % 17}`, value: { i } }));
+      for (let i = 0; i < records.length; i += 50) await bus.publish(topic, records.slice(i, i + 50));
+      const perKey = new Map<string, number[]>();
+      let count = 0;
+      await consume(bus, topic, unique('g'), (r) => {
+        perKey.set(r.key, [...(perKey.get(r.key) ?? []), (r.value as { i: number }).i]);
+        count++;
+      });
+      await until(() => count === 300, '300 records', timeoutMs);
+      for (const [key, values] of perKey) {
+        expect(values).toEqual(records.filter((r) => r.key === key).map((r) => r.value.i));
+      }
+    });
+
+    it('resumes a group after its committed offset: nothing handled is delivered again', async () => {
+      const bus = await setup();
+      const topic = unique('alerts');
+      const group = unique('g');
+      await bus.publish(topic, [1, 2, 3].map((n) => ({ key: 'k', value: { n } })));
+      const first: number[] = [];
+      const consumer = await consume(bus, topic, group, (r) => void first.push((r.value as { n: number }).n));
+      await until(() => first.length === 3, 'first three', timeoutMs);
+      await consumer.stop();
+      await bus.publish(topic, [4, 5].map((n) => ({ key: 'k', value: { n } })));
+      const second: number[] = [];
+      await consume(bus, topic, group, (r) => void second.push((r.value as { n: number }).n));
+      await until(() => second.length === 2, 'the next two', timeoutMs);
+      expect(first).toEqual([1, 2, 3]);
+      expect(second).toEqual([4, 5]);
+    });
+
+    it('gives every group its own copy of the log', async () => {
+      const bus = await setup();
+      const topic = unique('alerts');
+      await bus.publish(topic, [{ key: 'k', value: { n: 1 } }, { key: 'k', value: { n: 2 } }]);
+      const a: unknown[] = [];
+      const b: unknown[] = [];
+      await consume(bus, topic, unique('ga'), (r) => void a.push(r.value));
+      await consume(bus, topic, unique('gb'), (r) => void b.push(r.value));
+      await until(() => a.length === 2 && b.length === 2, 'both groups', timeoutMs);
+      expect(a).toEqual(b);
+    });
+
+    it('delivers a record again when its handler fails, and does not skip past it', async () => {
+      const bus = await setup();
+      const topic = unique('alerts');
+      await bus.publish(topic, [{ key: 'k', value: { n: 1 } }, { key: 'k', value: { n: 2 } }]);
+      const attempts: number[] = [];
+      let failuresLeft = 2;
+      await consume(bus, topic, unique('g'), (r) => {
+        const n = (r.value as { n: number }).n;
+        attempts.push(n);
+        if (n === 1 && failuresLeft-- > 0) throw new Error('store unavailable');
+      });
+      await until(() => attempts.includes(2), 'the second record', timeoutMs);
+      expect(attempts.slice(0, 4)).toEqual([1, 1, 1, 2]);
+    });
+
+    it('survives a restart: every record published before it, and the group offsets, are still there', async () => {
+      let bus = await setup();
+      const topic = unique('alerts');
+      const group = unique('g');
+      await bus.publish(topic, [1, 2].map((n) => ({ key: 'k', value: { n } })));
+      const before: number[] = [];
+      const consumer = await consume(bus, topic, group, (r) => void before.push((r.value as { n: number }).n));
+      await until(() => before.length === 2, 'two records', timeoutMs);
+      await consumer.stop();
+      await bus.publish(topic, [3, 4].map((n) => ({ key: 'k', value: { n } })));
+      bus = await harness.reopen();
+      const after: number[] = [];
+      await consume(bus, topic, group, (r) => void after.push((r.value as { n: number }).n));
+      await until(() => after.length === 2, 'records published before the restart', timeoutMs);
+      expect(after).toEqual([3, 4]);
+    });
+
+    it('answers ping while up and refuses to publish once closed', async () => {
+      const bus = await setup();
+      await expect(bus.ping()).resolves.toBeUndefined();
+      await bus.close();
+      await expect(bus.publish(unique('alerts'), [{ key: 'k', value: {} }])).rejects.toMatchObject({ name: 'BusUnavailableError' });
+      harness = { ...harness, dispose: async () => undefined };
+    });
+  });
+}

@@ -1,0 +1,133 @@
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+import { CHANNELS, compileMatcher, LEVEL_NAMES, parseDuration, SEVERITIES } from '@klaxon/domain';
+
+/** A Prometheus-style duration (`30s`, `5m`, `2h`, `1h30m`), read as milliseconds. */
+const duration = z.string().transform((text, ctx) => {
+  const parsed = parseDuration(text);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration: ${parsed.error.message}` });
+    return z.NEVER;
+  }
+  return parsed.value.toMillis();
+});
+const positiveDuration = duration.refine((ms) => ms > 0, 'must be longer than 0s');
+
+const timezone = z.string().superRefine((zone, ctx) => {
+  if (!IANAZone.isValidZone(zone)) ctx.addIssue({ code: 'custom', message: `"${zone}" is not an IANA time zone` });
+});
+
+const matchBlock = z.record(z.string(), z.string()).superRefine((spec, ctx) => {
+  const compiled = compileMatcher(spec);
+  if (!compiled.ok) ctx.addIssue({ code: 'custom', path: [compiled.error.label], message: `bad regex: ${compiled.error.message}` });
+});
+
+const severityConfig = z
+  .object({
+    ackTimeout: positiveDuration,
+    escalateAfter: z.tuple([positiveDuration, positiveDuration, positiveDuration], { message: 'needs three delays: for L2, L3 and L4' }),
+    statusUpdateEvery: positiveDuration,
+    responseTarget: positiveDuration,
+    resolutionTarget: positiveDuration,
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const [l2, l3, l4] = s.escalateAfter;
+    if (!(l2 < l3 && l3 < l4)) ctx.addIssue({ code: 'custom', path: ['escalateAfter'], message: 'delays must grow: L2 < L3 < L4' });
+  });
+
+const contact = z
+  .object({
+    phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +4930123456').optional(),
+    email: z.email().optional(),
+    timezone: timezone.default('UTC'),
+  })
+  .strict()
+  .refine((c) => c.phone || c.email, 'needs a phone or an email');
+
+const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time like 09:00');
+const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+
+const schedule = z
+  .object({
+    timezone,
+    rotation: z.enum(['daily', 'weekly']),
+    /** Local time of the handoff; weekly rotations hand off on `handoffDay`. */
+    handoff: localTime.default('09:00'),
+    handoffDay: z.enum(WEEKDAYS).default('monday'),
+    /** The local date the first member's first shift starts. */
+    start: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2026-01-05'),
+    members: z.array(z.string()).min(1, 'needs at least one member'),
+    overrides: z
+      .array(z.object({ contact: z.string(), from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).strict())
+      .default([]),
+  })
+  .strict();
+
+const target = z.string().regex(/^(contact|schedule):.+$/, 'must be contact:<name> or schedule:<name>');
+const level = z.object({ targets: z.array(target).min(1), channels: z.array(z.enum(CHANNELS)).min(1) }).strict();
+
+const policy = z
+  .object({
+    levels: z.object({ L1: level, L2: level.optional(), L3: level.optional(), L4: level.optional() }).strict(),
+  })
+  .strict();
+
+const route = z
+  .object({
+    match: matchBlock.default({}),
+    severity: z.enum(SEVERITIES).optional(),
+    policy: z.string(),
+    continue: z.boolean().default(false),
+  })
+  .strict();
+
+const rule = z.object({ match: matchBlock, escalateTo: z.enum(LEVEL_NAMES) }).strict();
+const token = z.string().min(16, 'tokens must be at least 16 characters');
+
+export const configSchema = z
+  .object({
+    severities: z.object({ P1: severityConfig, P2: severityConfig, P3: severityConfig, P4: severityConfig }).strict(),
+    contacts: z.record(z.string(), contact).default({}),
+    schedules: z.record(z.string(), schedule).default({}),
+    policies: z.record(z.string(), policy),
+    routes: z.array(route).min(1, 'needs at least one route (a catch-all `match: {}` is usual)'),
+    /** label name → label value → severity, e.g. severity: {critical: P1}. The first label that maps wins. */
+    severityFrom: z.record(z.string(), z.record(z.string(), z.enum(SEVERITIES))).default({ severity: { critical: 'P1', error: 'P2', warning: 'P3', info: 'P4' } }),
+    rules: z.array(rule).default([]),
+    integrations: z.record(z.string(), z.object({ token }).strict()).default({}),
+    api: z.object({ tokens: z.array(token).default([]) }).strict().default({ tokens: [] }),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const contacts = new Set(Object.keys(config.contacts));
+    const schedules = new Set(Object.keys(config.schedules));
+    for (const [name, s] of Object.entries(config.schedules)) {
+      s.members.forEach((m, i) => {
+        if (!contacts.has(m)) ctx.addIssue({ code: 'custom', path: ['schedules', name, 'members', i], message: `unknown contact "${m}"` });
+      });
+      s.overrides.forEach((o, i) => {
+        if (!contacts.has(o.contact)) ctx.addIssue({ code: 'custom', path: ['schedules', name, 'overrides', i, 'contact'], message: `unknown contact "${o.contact}"` });
+      });
+    }
+    for (const [name, p] of Object.entries(config.policies)) {
+      for (const [levelName, l] of Object.entries(p.levels)) {
+        l?.targets.forEach((t, i) => {
+          const [kind, ref] = [t.slice(0, t.indexOf(':')), t.slice(t.indexOf(':') + 1)];
+          const known = kind === 'contact' ? contacts : schedules;
+          if (!known.has(ref)) ctx.addIssue({ code: 'custom', path: ['policies', name, 'levels', levelName, 'targets', i], message: `unknown ${kind} "${ref}"` });
+        });
+      }
+    }
+    config.routes.forEach((r, i) => {
+      if (!config.policies[r.policy]) ctx.addIssue({ code: 'custom', path: ['routes', i, 'policy'], message: `unknown policy "${r.policy}"` });
+    });
+  });
+
+export type KlaxonConfig = z.output<typeof configSchema>;
+export type ScheduleConfig = KlaxonConfig['schedules'][string];
+export type PolicyConfig = KlaxonConfig['policies'][string];
+export type ContactConfig = KlaxonConfig['contacts'][string];
+export type SeverityConfig = KlaxonConfig['severities']['P1'];
+export type Weekday = (typeof WEEKDAYS)[number];
+export { WEEKDAYS };

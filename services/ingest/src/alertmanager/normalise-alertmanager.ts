@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto';
+import { toInstant, type AlertReceived } from '@klaxon/domain';
+import type { AlertmanagerPayload } from './alertmanager-payload.ts';
+
+// Alertmanager writes Go's zero time for "no end yet".
+const GO_ZERO_TIME_MS = Date.parse('0001-01-01T00:00:00Z');
+
+/** Alertmanager's own fingerprint when it sent one, else the same idea: a hash of the sorted label set. */
+const fingerprintOf = (labels: Record<string, string>) =>
+  createHash('sha256')
+    .update(JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b))))
+    .digest('hex')
+    .slice(0, 16);
+
+export function normaliseAlertmanager(payload: AlertmanagerPayload, integration: string, receivedAt: Date): AlertReceived[] {
+  return payload.alerts.map((alert) => {
+    const endsAtMs = Date.parse(alert.endsAt);
+    return {
+      type: 'AlertReceived',
+      version: 1,
+      source: 'alertmanager',
+      integration,
+      fingerprint: alert.fingerprint || fingerprintOf(alert.labels),
+      groupKey: payload.groupKey,
+      status: alert.status,
+      labels: alert.labels,
+      annotations: alert.annotations,
+      startsAt: toInstant(new Date(alert.startsAt)),
+      ...(Number.isNaN(endsAtMs) || endsAtMs <= GO_ZERO_TIME_MS ? {} : { endsAt: toInstant(endsAtMs) }),
+      ...(alert.generatorURL ? { generatorURL: alert.generatorURL } : {}),
+      receivedAt: toInstant(receivedAt),
+    };
+  });
+}

@@ -1,0 +1,28 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+export type RejectReason = 'unauthorized' | 'invalid' | 'too_large' | 'unsupported_media_type' | 'bus_unavailable';
+
+export function ingestMetrics(registry: Registry) {
+  return {
+    received: new Counter({
+      name: 'klaxon_alerts_received_total',
+      help: 'Alerts accepted onto the bus, by integration and status.',
+      labelNames: ['integration', 'status'] as const,
+      registers: [registry],
+    }),
+    rejected: new Counter({
+      name: 'klaxon_ingest_rejected_total',
+      help: 'Requests refused, by reason.',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    publishSeconds: new Histogram({
+      name: 'klaxon_bus_publish_seconds',
+      help: 'Time for the bus to durably accept one request worth of alerts.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+  };
+}
+
+export type IngestMetrics = ReturnType<typeof ingestMetrics>;

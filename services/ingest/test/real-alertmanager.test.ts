@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alertmanagerAvailable, startAlertmanager, type RealAlertmanager } from '@klaxon/testing';
+import { AM_TOKEN, startIngest, type IngestHarness } from './support/ingest-harness.ts';
+
+const available = alertmanagerAvailable('real Alertmanager → ingest test');
+
+describe.runIf(available)('a real Alertmanager 0.25 pointed at ingest', { timeout: 60_000 }, () => {
+  let ingest: IngestHarness;
+  let alertmanager: RealAlertmanager;
+  beforeAll(async () => {
+    ingest = await startIngest();
+    alertmanager = await startAlertmanager(`${ingest.base}/api/v1/alertmanager`, AM_TOKEN);
+  }, 30_000);
+  afterAll(async () => {
+    await alertmanager?.stop();
+    await ingest?.close();
+  });
+
+  it('delivers its firing and then resolved notifications to the bus as AlertReceived events', async () => {
+    const labels = { alertname: 'KlaxonDiskFull', service: 'orders-db', severity: 'critical', instance: 'db-1' };
+    await alertmanager.addAlert(labels, { summary: 'Disk full on orders-db' });
+    const [fired] = await ingest.received(1);
+    expect(fired!.key).toBe('{}:{alertname="KlaxonDiskFull", service="orders-db"}');
+    expect(fired!.value).toMatchObject({
+      type: 'AlertReceived',
+      source: 'alertmanager',
+      integration: 'alertmanager',
+      groupKey: '{}:{alertname="KlaxonDiskFull", service="orders-db"}',
+      status: 'firing',
+      labels,
+      annotations: { summary: 'Disk full on orders-db' },
+      fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
+
+    await alertmanager.addAlert(labels, { summary: 'Disk full on orders-db', end: new Date(Date.now() - 1000) });
+    const records = await ingest.received(2);
+    expect(records[1]!.value).toMatchObject({
+      status: 'resolved',
+      groupKey: '{}:{alertname="KlaxonDiskFull", service="orders-db"}',
+      fingerprint: (fired!.value as { fingerprint: string }).fingerprint,
+      endsAt: expect.any(String),
+    });
+  });
+});
