@@ -1,6 +1,6 @@
 import { openBusFromEnv } from '@klaxon/bus';
 import { loadConfigOrExit } from '@klaxon/config';
-import { createEscalationService } from '@klaxon/escalation';
+import { escalationFromEnv } from '@klaxon/escalation';
 import { openEventStoreFromEnv } from '@klaxon/event-store';
 import { createIngestService } from '@klaxon/ingest';
 import { createProjectionService } from '@klaxon/projection';
@@ -18,7 +18,8 @@ const ingest = createIngestService({
   integrations: config.integrations,
   maxBodyBytes: env.INGEST_MAX_BODY_BYTES,
 });
-const escalation = createEscalationService({ logger: logger.child({ service: 'escalation' }), store });
+const escalation = await escalationFromEnv(env, { logger: logger.child({ service: 'escalation' }), store, bus, config });
+await escalation.start();
 const projection = createProjectionService({ logger: logger.child({ service: 'projection' }), store });
 
 const urls = {

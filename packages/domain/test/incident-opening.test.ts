@@ -7,6 +7,7 @@ const opened: IncidentEvent = {
   type: 'IncidentOpened',
   data: {
     incidentId: 'inc-1',
+    number: 1,
     groupKey: '{}:{alertname="BarDiskFull"}',
     severity: 'P1',
     service: 'bar-db',

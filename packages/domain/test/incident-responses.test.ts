@@ -31,6 +31,19 @@ describe('acknowledging', () => {
   });
 });
 
+describe('single-use acknowledgement links', () => {
+  it('refuses a link whose ref was already used, even after the incident was reopened', () => {
+    given(
+      ...history(),
+      { type: 'Acknowledged', data: { by: 'alice', via: 'email', ref: 'link-1', at: at('10:03') } },
+      resolved,
+      { type: 'Reopened', data: { by: 'alice', at: at('11:00') } },
+    )
+      .when({ type: 'Acknowledge', by: 'alice', via: 'email', ref: 'link-1', at: at('11:01') })
+      .thenFails('RefAlreadyUsed');
+  });
+});
+
 describe('resolving and reopening', () => {
   it('resolves and stops every timer', () => {
     const state = evolveAll([...history(), resolved], initialState());

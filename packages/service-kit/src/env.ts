@@ -14,6 +14,13 @@ export const envSchema = z.object({
   KAFKA_BROKERS: z.string().min(1).optional(),
   ESDB_CONNECTION_STRING: z.string().min(1).optional(),
   KAFKA_PARTITIONS: z.coerce.number().int().positive().default(6),
+  TWILIO_ACCOUNT_SID: z.string().min(1).optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  TWILIO_FROM: z.string().min(1).optional(),
+  TWILIO_API_URL: z.string().url().optional(),
+  SMTP_URL: z.string().min(1).optional(),
+  EMAIL_FROM: z.string().min(1).default('Klaxon <klaxon@localhost>'),
+  KLAXON_LINK_SECRET: z.string().min(16).optional(),
   INGEST_MAX_BODY_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
 });
 

@@ -28,6 +28,8 @@ export function createServiceHttp(options: ServiceHttpOptions): ServiceHttp {
     loggerInstance: options.logger as FastifyBaseLogger,
     disableRequestLogging: true,
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    // Signed tokens travel in paths (/ack/:token) and are longer than fastify's default of 100 characters.
+    maxParamLength: 2048,
   });
   app.addHook('onResponse', async (request, reply) => {
     if (request.url === '/metrics' || request.url === '/health') return;

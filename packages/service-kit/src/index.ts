@@ -3,3 +3,4 @@ export * from './readiness.ts';
 export * from './http-server.ts';
 export * from './env.ts';
 export * from './run-until-signal.ts';
+export * from './clock.ts';

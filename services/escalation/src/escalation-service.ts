@@ -1,21 +1,154 @@
-import type { EventStore } from '@klaxon/event-store';
-import { createServiceHttp, type Logger, type ServiceHttp } from '@klaxon/service-kit';
+import { ALERTS_TOPIC, type Bus, type BusConsumer } from '@klaxon/bus';
+import type { KlaxonConfig } from '@klaxon/config';
+import { alertReceivedSchema, createRouter, INCIDENT_STREAM_PREFIX, type Channel, type Severity, type Timings } from '@klaxon/domain';
+import type { EventStore, Subscription } from '@klaxon/event-store';
+import { createServiceHttp, systemClock, type Clock, type Logger, type ServiceHttp } from '@klaxon/service-kit';
+import { ackLinks } from './acks/ack-links.ts';
+import { escalationMetrics } from './escalation-metrics.ts';
+import { ackLinkRoutes } from './http/ack-link-routes.ts';
+import { incidentRoutes } from './http/incident-routes.ts';
+import { twilioRoutes } from './http/twilio-routes.ts';
+import { IncidentIndex } from './incidents/incident-index.ts';
+import { IncidentRepository, type Execution } from './incidents/incident-repository.ts';
+import { rosters as createRosters } from './incidents/rosters.ts';
+import type { Notifier } from './paging/notifier.ts';
+import { PageDispatcher } from './paging/page-dispatcher.ts';
+import { alertHandler } from './routing/alert-handler.ts';
+import { TimerRunner } from './timers/timer-runner.ts';
 
 export interface EscalationDeps {
   logger: Logger;
   store: EventStore;
+  bus: Bus;
+  config: KlaxonConfig;
+  notifiers: Record<Channel, Notifier>;
+  /** Base of links in pages and of the URLs Twilio signs. */
+  publicUrl: string;
+  linkSecret: string;
+  twilioAuthToken?: string;
+  clock?: Clock;
+  /** Off in tests that drive virtual time by calling `timers.runDue()`. */
+  runTimerLoop?: boolean;
+  owns?: (incidentId: string) => boolean;
+  topic?: string;
+  consumerGroup?: string;
 }
 
 export interface EscalationService {
   http: ServiceHttp;
+  index: IncidentIndex;
+  timers: TimerRunner;
+  /** Rebuilds state from the store, recovers pages without an outcome, then takes alerts and runs timers. */
+  start(): Promise<void>;
+  /** Resolves once every page in hand has its outcome recorded. */
+  settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export function createEscalationService({ logger, store }: EscalationDeps): EscalationService {
+export async function createEscalationService(deps: EscalationDeps): Promise<EscalationService> {
+  const { logger, store, bus, config } = deps;
+  const clock = deps.clock ?? systemClock;
+  const owns = deps.owns ?? (() => true);
+  const index = new IncidentIndex();
+  const repository = new IncidentRepository(store, index);
+  const rosters = createRosters(config);
+  const router = createRouter(config.routes, config.severityFrom, config.rules);
+  const links = ackLinks(deps.linkSecret);
+  const timings = (severity: Severity): Timings => {
+    const s = config.severities[severity];
+    return { ackTimeoutMs: s.ackTimeout, escalateAfterMs: s.escalateAfter, statusUpdateEveryMs: s.statusUpdateEvery };
+  };
+
+  let consumer: BusConsumer | undefined;
+  let subscription: Subscription | undefined;
   const http = createServiceHttp({
     service: 'escalation',
     logger,
-    readiness: [{ name: `event-store (${store.kind})`, check: () => store.ping() }],
+    readiness: [
+      { name: `event-store (${store.kind})`, check: () => store.ping() },
+      { name: `bus (${bus.kind})`, check: () => bus.ping() },
+      {
+        name: 'state rebuilt from the store',
+        check: async () => {
+          if (!subscription) throw new Error('not started');
+          return { incidents: index.all().length, open: index.unresolved().length };
+        },
+      },
+    ],
   });
-  return { http, stop: () => http.close() };
+  const metrics = escalationMetrics(http.metrics, index);
+  const dispatcher = new PageDispatcher({
+    repository,
+    notifiers: deps.notifiers,
+    contacts: config.contacts,
+    clock,
+    logger,
+    publicUrl: deps.publicUrl,
+    ackLinks: links,
+    pagesSent: metrics.pagesSent,
+  });
+
+  const onExecuted = (incidentId: string, execution: Execution) => {
+    if (!execution.ok) return;
+    for (const event of execution.events) {
+      if (event.type === 'Escalated') {
+        metrics.escalations.inc({ reason: event.data.reason });
+        logger.info({ incidentId, from: `L${event.data.fromLevel}`, to: `L${event.data.toLevel}`, reason: event.data.reason }, 'escalated');
+      }
+    }
+  };
+  const timers = new TimerRunner({ index, repository, rosters, dispatcher, clock, logger, owns, onExecuted });
+  const handleAlert = alertHandler({ repository, index, router, rosters, timings, clock, logger, incidentsOpened: metrics.incidentsOpened, onExecuted });
+
+  incidentRoutes(http.app, { index, repository, store, rosters, clock, apiTokens: config.api.tokens, onExecuted });
+  await twilioRoutes(http.app, { index, repository, contacts: config.contacts, clock, logger, authToken: deps.twilioAuthToken, publicUrl: deps.publicUrl, onExecuted });
+  ackLinkRoutes(http.app, { repository, ackLinks: links, clock, onExecuted });
+
+  return {
+    http,
+    index,
+    timers,
+    async start() {
+      let caughtUp = false;
+      subscription = store.subscribe({
+        streamPrefix: INCIDENT_STREAM_PREFIX,
+        onEvents: (batch) => index.applyRecorded(batch),
+        onError: (error) => logger.fatal({ err: error }, 'lost the event store subscription'),
+      });
+      await subscription.caughtUp();
+      caughtUp = true;
+      // Pages are handed out only from a complete picture: mid-replay, a page's outcome may still be ahead.
+      index.onChange((incidentId) => {
+        const current = index.get(incidentId);
+        if (caughtUp && current && owns(incidentId)) dispatcher.dispatch(incidentId, current.state);
+      });
+      for (const { state } of index.all()) if (owns(state.incidentId)) dispatcher.dispatch(state.incidentId, state);
+      logger.info({ incidents: index.all().length, open: index.unresolved().length }, 'state rebuilt from the store');
+
+      consumer = await bus.consume({
+        topic: deps.topic ?? ALERTS_TOPIC,
+        group: deps.consumerGroup ?? 'klaxon-escalation',
+        handle: async (record) => {
+          const alert = alertReceivedSchema.safeParse(record.value);
+          if (!alert.success) {
+            logger.warn({ offset: record.offset, problems: alert.error.issues.slice(0, 5) }, 'skipped a record that is not an AlertReceived');
+            metrics.alertsProcessed.inc({ result: 'invalid' });
+            return;
+          }
+          await handleAlert(alert.data);
+          metrics.alertsProcessed.inc({ result: 'applied' });
+        },
+        onHandlerError: (error, record) => logger.error({ err: error, offset: record.offset }, 'alert handling failed; it will be retried'),
+      });
+      if (deps.runTimerLoop !== false) timers.start();
+    },
+    settle: () => dispatcher.settle(),
+    async stop() {
+      await http.close();
+      await consumer?.stop();
+      await timers.stop();
+      await dispatcher.settle();
+      await subscription?.stop();
+    },
+  };
 }

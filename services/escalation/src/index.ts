@@ -1,1 +1,4 @@
 export * from './escalation-service.ts';
+export * from './wire-from-env.ts';
+export * from './paging/notifier.ts';
+export * from './paging/notifiers-from-env.ts';

@@ -1,13 +1,18 @@
+import { openBusFromEnv } from '@klaxon/bus';
+import { loadConfigOrExit } from '@klaxon/config';
 import { openEventStoreFromEnv } from '@klaxon/event-store';
 import { createLogger, readEnv, runUntilSignal } from '@klaxon/service-kit';
-import { createEscalationService } from './escalation-service.ts';
+import { escalationFromEnv } from './wire-from-env.ts';
 
 const env = readEnv();
+const config = loadConfigOrExit(env.KLAXON_CONFIG);
 const logger = createLogger('escalation');
 const store = await openEventStoreFromEnv(env);
-const service = createEscalationService({ logger, store });
+const bus = await openBusFromEnv(env);
+const service = await escalationFromEnv(env, { logger, store, bus, config });
+await service.start();
 await service.http.listen(env.ESCALATION_PORT);
 runUntilSignal(logger, async () => {
   await service.stop();
-  await store.close();
+  await Promise.all([bus.close(), store.close()]);
 });

@@ -18,6 +18,7 @@ export type IncidentCommand =
   | {
       type: 'OpenIncident';
       incidentId: string;
+      number: number;
       groupKey: string;
       severity: Severity;
       service: string;
@@ -34,7 +35,7 @@ export type IncidentCommand =
       at: Instant;
     }
   | { type: 'AttachAlert'; fingerprint: string; status: 'firing' | 'resolved'; startsAt: Instant; at: Instant }
-  | { type: 'Acknowledge'; by: string; via: AckVia; at: Instant }
+  | { type: 'Acknowledge'; by: string; via: AckVia; ref?: string; at: Instant }
   | { type: 'Resolve'; by: string; via: ResolveVia; at: Instant }
   | { type: 'Reopen'; by: string; roster: Roster; at: Instant }
   | { type: 'Escalate'; by: string; roster: Roster; at: Instant }

@@ -25,6 +25,7 @@ function open(c: Extract<IncidentCommand, { type: 'OpenIncident' }>, state: Inci
       type: 'IncidentOpened',
       data: {
         incidentId: c.incidentId,
+        number: c.number,
         groupKey: c.groupKey,
         severity: c.severity,
         service: c.service,
@@ -59,10 +60,13 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
       if (s.status !== 'resolved' && allResolved) resolve(draft, 'source', 'source', at);
       return ok(draft.events);
     }
-    case 'Acknowledge':
+    case 'Acknowledge': {
+      if (command.ref !== undefined && s.usedRefs.includes(command.ref)) return err({ code: 'RefAlreadyUsed', incidentId: s.incidentId });
       if (s.status === 'resolved') return resolved();
       if (s.acknowledged) return err({ code: 'AlreadyAcknowledged', incidentId: s.incidentId, by: s.acknowledged.by });
-      return ok(draft.emit({ type: 'Acknowledged', data: { by: command.by, via: command.via, at: command.at } }).events);
+      const { by, via, ref, at } = command;
+      return ok(draft.emit({ type: 'Acknowledged', data: { by, via, ...(ref !== undefined ? { ref } : {}), at } }).events);
+    }
     case 'Resolve':
       if (s.status === 'resolved') return resolved();
       return ok(resolve(draft, command.by, command.via, command.at).events);

@@ -4,6 +4,7 @@ export type IncidentError =
   | { code: 'IncidentAlreadyExists'; incidentId: string }
   | { code: 'IncidentResolved'; incidentId: string }
   | { code: 'AlreadyAcknowledged'; incidentId: string; by: string }
+  | { code: 'RefAlreadyUsed'; incidentId: string }
   | { code: 'NotResolved'; incidentId: string }
   | { code: 'AtHighestLevel'; incidentId: string }
   | { code: 'SeverityUnchanged'; incidentId: string }

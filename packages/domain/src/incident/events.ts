@@ -34,6 +34,8 @@ const event = <T extends string, D extends z.ZodRawShape>(type: T, data: D) =>
 export const incidentEventSchema = z.discriminatedUnion('type', [
   event('IncidentOpened', {
     incidentId: z.string().min(1),
+    /** A short number people say and type (`#42`, SMS reply `42a`); unique in practice, not by construction. */
+    number: z.number().int().positive(),
     groupKey: z.string().min(1),
     severity: severitySchema,
     service: z.string(),
@@ -84,7 +86,8 @@ export const incidentEventSchema = z.discriminatedUnion('type', [
     by: z.string().optional(),
     at: instant,
   }),
-  event('Acknowledged', { by: z.string(), via: ackViaSchema, at: instant }),
+  /** `ref` names the single-use link or message that carried the acknowledgement. */
+  event('Acknowledged', { by: z.string(), via: ackViaSchema, ref: z.string().optional(), at: instant }),
   event('StatusUpdateScheduled', { dueAt: instant }),
   event('StatusUpdateDue', { level: levelSchema, at: instant }),
   event('StatusUpdatePosted', { by: z.string(), text: z.string(), at: instant }),

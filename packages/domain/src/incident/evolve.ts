@@ -7,6 +7,7 @@ export function evolve(state: IncidentState, event: IncidentEvent): IncidentStat
     return {
       exists: true,
       incidentId: d.incidentId,
+      number: d.number,
       groupKey: d.groupKey,
       severity: d.severity,
       service: d.service,
@@ -22,6 +23,7 @@ export function evolve(state: IncidentState, event: IncidentEvent): IncidentStat
       alerts: {},
       escalationTimers: {},
       pages: {},
+      usedRefs: [],
       pageSeq: 0,
       timerSeq: 0,
     };
@@ -85,6 +87,7 @@ function evolveIncident(s: Incident, event: IncidentEvent): Incident {
         ...s,
         status: 'acknowledged',
         acknowledged: event.data,
+        usedRefs: event.data.ref ? [...s.usedRefs, event.data.ref] : s.usedRefs,
         escalationTimers: keepTimers(s, (t) => t.reason !== 'ack-timeout'),
       };
     case 'StatusUpdateScheduled':

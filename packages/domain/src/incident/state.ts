@@ -23,6 +23,7 @@ export type EscalationTimer = EventData<'EscalationScheduled'>;
 
 export interface Incident {
   incidentId: string;
+  number: number;
   groupKey: string;
   severity: Severity;
   service: string;
@@ -36,7 +37,9 @@ export interface Incident {
   status: IncidentStatus;
   level: Level;
   alerts: Record<string, 'firing' | 'resolved'>;
-  acknowledged?: { by: string; via: AckVia; at: Instant };
+  acknowledged?: { by: string; via: AckVia; ref?: string; at: Instant };
+  /** Refs of every acknowledgement ever recorded, so a single-use link stays used after a reopen. */
+  usedRefs: string[];
   resolved?: { by: string; via: ResolveVia; at: Instant };
   /** Scheduled escalations not yet fired; whether one still applies is decided by `pendingTimers`. */
   escalationTimers: Record<string, EscalationTimer>;

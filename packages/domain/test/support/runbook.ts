@@ -21,6 +21,7 @@ export const at = (hhmm: string, day = '2026-11-22'): string => new Date(`${day}
 export const openP1 = (overrides: Partial<Extract<IncidentCommand, { type: 'OpenIncident' }>> = {}): IncidentCommand => ({
   type: 'OpenIncident',
   incidentId: 'inc-1',
+  number: 1,
   groupKey: '{}:{alertname="BarDiskFull"}',
   severity: 'P1',
   service: 'bar-db',

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+
+export interface TwilioRequest {
+  resource: 'Messages' | 'Calls';
+  accountSid: string;
+  params: Record<string, string>;
+  at: Date;
+}
+
+export interface FakeTwilio {
+  url: string;
+  accountSid: string;
+  authToken: string;
+  requests: TwilioRequest[];
+  messages(): Array<{ To: string; From: string; Body: string }>;
+  calls(): Array<{ To: string; From: string; Twiml: string }>;
+  /** The next `count` requests are answered with this HTTP status and a Twilio error body. */
+  failNext(status: number, count?: number): void;
+  close(): Promise<void>;
+}
+
+const readBody = (req: IncomingMessage) =>
+  new Promise<string>((resolve) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => resolve(body));
+  });
+
+/**
+ * A local HTTP server that answers like Twilio's REST API for Messages and Calls: the same paths,
+ * form-encoded bodies, basic auth with the account SID and auth token, and JSON answers with a `sid`.
+ * The real SDK is pointed at it through TWILIO_API_URL.
+ */
+export async function startFakeTwilio(): Promise<FakeTwilio> {
+  const accountSid = `AC${randomBytes(16).toString('hex')}`;
+  const authToken = randomBytes(16).toString('hex');
+  const requests: TwilioRequest[] = [];
+  const failures: number[] = [];
+  const server = createServer(async (req, res) => {
+    const body = await readBody(req);
+    const reply = (status: number, json: object) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(json));
+    };
+    const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
+    if (req.headers.authorization !== expectedAuth) return reply(401, { code: 20003, message: 'Authenticate', status: 401 });
+    const match = /^\/2010-04-01\/Accounts\/([^/]+)\/(Messages|Calls)\.json$/.exec(req.url ?? '');
+    if (req.method !== 'POST' || !match) return reply(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+    const failure = failures.shift();
+    if (failure !== undefined) return reply(failure, { code: 20500, message: 'Injected failure', status: failure });
+    const params = Object.fromEntries(new URLSearchParams(body));
+    const resource = match[2] as 'Messages' | 'Calls';
+    requests.push({ resource, accountSid: match[1]!, params, at: new Date() });
+    const sid = `${resource === 'Messages' ? 'SM' : 'CA'}${randomBytes(16).toString('hex')}`;
+    reply(201, { sid, account_sid: match[1], to: params.To, from: params.From, body: params.Body, status: 'queued', date_created: new Date().toUTCString() });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return {
+    url,
+    accountSid,
+    authToken,
+    requests,
+    messages: () => requests.filter((r) => r.resource === 'Messages').map((r) => r.params as { To: string; From: string; Body: string }),
+    calls: () => requests.filter((r) => r.resource === 'Calls').map((r) => r.params as { To: string; From: string; Twiml: string }),
+    failNext: (status, count = 1) => failures.push(...Array<number>(count).fill(status)),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,43 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { IncidentIndex } from './incidents/incident-index.ts';
+
+export function escalationMetrics(registry: Registry, index: IncidentIndex) {
+  return {
+    pagesSent: new Counter({
+      name: 'klaxon_pages_sent_total',
+      help: 'Page attempts by channel and outcome (delivered, retrying, failed).',
+      labelNames: ['channel', 'outcome'] as const,
+      registers: [registry],
+    }),
+    escalations: new Counter({
+      name: 'klaxon_escalations_total',
+      help: 'Escalations by reason (timeout, rule, manual).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    alertsProcessed: new Counter({
+      name: 'klaxon_alerts_processed_total',
+      help: 'Alerts taken from the bus and applied, by result (applied, invalid).',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    incidentsOpened: new Counter({
+      name: 'klaxon_incidents_opened_total',
+      help: 'Incidents opened by severity.',
+      labelNames: ['severity'] as const,
+      registers: [registry],
+    }),
+    openIncidents: new Gauge({
+      name: 'klaxon_open_incidents',
+      help: 'Incidents not yet resolved, by status.',
+      labelNames: ['status'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const { state } of index.unresolved()) this.inc({ status: state.status });
+      },
+    }),
+  };
+}
+
+export type EscalationMetrics = ReturnType<typeof escalationMetrics>;

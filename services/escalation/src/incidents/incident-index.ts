@@ -1,0 +1,75 @@
+import { evolve, incidentEventSchema, initialState, INCIDENT_STREAM_PREFIX, type IncidentEvent, type IncidentState } from '@klaxon/domain';
+import type { RecordedEvent } from '@klaxon/event-store';
+import { parseIncidentId } from './incident-ids.ts';
+
+export interface IndexedIncident {
+  state: IncidentState & { exists: true };
+  revision: number;
+}
+
+/**
+ * Every incident's current state, kept from the store: rebuilt on start by reading every incident stream,
+ * then followed live. Commands never trust it (they re-read their stream); it tells what is due and what
+ * exists, and answers the incident API.
+ */
+export class IncidentIndex {
+  private readonly incidents = new Map<string, IndexedIncident>();
+  private readonly latestGeneration = new Map<string, number>();
+  private highestNumber = 0;
+  private readonly listeners = new Set<(incidentId: string) => void>();
+
+  /** Applies events of one stream; events at or below the known revision were seen already and are skipped. */
+  apply(incidentId: string, events: Array<{ revision: number; event: IncidentEvent }>): void {
+    const known = this.incidents.get(incidentId);
+    let state: IncidentState = known?.state ?? initialState();
+    let revision = known?.revision ?? -1;
+    for (const { revision: r, event } of events) {
+      if (r <= revision) continue;
+      if (r !== revision + 1) throw new Error(`incident ${incidentId}: revision ${r} after ${revision}, a gap in the stream`);
+      state = evolve(state, event);
+      revision = r;
+    }
+    if (!state.exists || revision === known?.revision) return;
+    this.incidents.set(incidentId, { state, revision });
+    this.highestNumber = Math.max(this.highestNumber, state.number);
+    const id = parseIncidentId(incidentId);
+    if (id && id.generation > (this.latestGeneration.get(id.slot) ?? 0)) this.latestGeneration.set(id.slot, id.generation);
+    for (const listener of this.listeners) listener(incidentId);
+  }
+
+  applyRecorded(records: RecordedEvent[]): void {
+    const byStream = new Map<string, Array<{ revision: number; event: IncidentEvent }>>();
+    for (const record of records) {
+      if (!record.streamId.startsWith(INCIDENT_STREAM_PREFIX)) continue;
+      const event = incidentEventSchema.parse({ type: record.type, data: record.data });
+      const id = record.streamId.slice(INCIDENT_STREAM_PREFIX.length);
+      byStream.set(id, [...(byStream.get(id) ?? []), { revision: record.revision, event }]);
+    }
+    for (const [id, events] of byStream) this.apply(id, events);
+  }
+
+  get(incidentId: string): IndexedIncident | undefined {
+    return this.incidents.get(incidentId);
+  }
+
+  all(): IndexedIncident[] {
+    return [...this.incidents.values()];
+  }
+
+  unresolved(): IndexedIncident[] {
+    return this.all().filter((i) => i.state.status !== 'resolved');
+  }
+
+  generationHint(slot: string): number {
+    return this.latestGeneration.get(slot) ?? 1;
+  }
+
+  nextNumber(): number {
+    return this.highestNumber + 1;
+  }
+
+  onChange(listener: (incidentId: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

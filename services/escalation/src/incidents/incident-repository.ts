@@ -1,0 +1,60 @@
+import {
+  decide,
+  evolveAll,
+  incidentEventSchema,
+  incidentStream,
+  initialState,
+  type IncidentCommand,
+  type IncidentError,
+  type IncidentEvent,
+  type IncidentState,
+} from '@klaxon/domain';
+import type { EventStore } from '@klaxon/event-store';
+import type { IncidentIndex } from './incident-index.ts';
+
+export type Execution =
+  | { ok: true; events: IncidentEvent[]; state: IncidentState; revision: number }
+  | { ok: false; error: IncidentError };
+
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Runs commands against incident streams: read, decide, append at the expected revision. When another
+ * instance appended first, the command is decided again on the new state, so a racing timer or page
+ * outcome lands once or finds itself moot, never twice.
+ */
+export class IncidentRepository {
+  constructor(
+    private readonly store: EventStore,
+    private readonly index: IncidentIndex,
+  ) {}
+
+  async load(incidentId: string): Promise<{ state: IncidentState; revision: number | undefined }> {
+    const records = await this.store.readStream(incidentStream(incidentId));
+    const events = records.map((r) => incidentEventSchema.parse({ type: r.type, data: r.data }));
+    if (records.length > 0) this.index.apply(incidentId, records.map((r, i) => ({ revision: r.revision, event: events[i]! })));
+    return { state: evolveAll(events, initialState()), revision: records.at(-1)?.revision };
+  }
+
+  /** `build` sees the freshly read state and says what to do; undefined means nothing. */
+  async execute(incidentId: string, build: (state: IncidentState) => IncidentCommand | undefined): Promise<Execution> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const { state, revision } = await this.load(incidentId);
+      const command = build(state);
+      if (!command) return { ok: true, events: [], state, revision: revision ?? -1 };
+      const decision = decide(command, state);
+      if (!decision.ok) return decision;
+      if (decision.value.length === 0) return { ok: true, events: [], state, revision: revision ?? -1 };
+      const appended = await this.store.append(
+        incidentStream(incidentId),
+        decision.value.map((e) => ({ type: e.type, data: e.data })),
+        revision ?? 'no_stream',
+      );
+      if (!appended.ok) continue;
+      const first = (revision ?? -1) + 1;
+      this.index.apply(incidentId, decision.value.map((event, i) => ({ revision: first + i, event })));
+      return { ok: true, events: decision.value, state: evolveAll(decision.value, state), revision: appended.value.nextExpectedRevision };
+    }
+    throw new Error(`incident ${incidentId}: gave up after ${MAX_ATTEMPTS} concurrent appends`);
+  }
+}

@@ -1,0 +1,16 @@
+import { rosterFor, type Instant, type Roster } from '@klaxon/domain';
+import type { KlaxonConfig } from '@klaxon/config';
+
+const EMPTY: Roster = { L1: [], L2: [], L3: [], L4: [] };
+
+/** Who each policy pages right now, from the configuration's contacts, schedules and policies. */
+export function rosters(config: Pick<KlaxonConfig, 'policies' | 'contacts' | 'schedules'>) {
+  return {
+    forPolicy(policy: string, at: Instant): Roster {
+      const spec = config.policies[policy];
+      return spec ? rosterFor(spec, config.contacts, config.schedules, at) : EMPTY;
+    },
+  };
+}
+
+export type Rosters = ReturnType<typeof rosters>;

@@ -1,0 +1,35 @@
+import type { Channel, ContactSpec, Incident, PageState } from '@klaxon/domain';
+
+export interface OutgoingPage {
+  page: PageState;
+  incident: Incident;
+  contactName: string;
+  contact: ContactSpec;
+  /** Where a responder sees the incident and acknowledges it. */
+  links: { incident: string; acknowledge?: string };
+}
+
+/** One channel's provider (Twilio SMS, Twilio voice, SMTP), behind one small interface. */
+export interface Notifier {
+  readonly channel: Channel;
+  send(page: OutgoingPage): Promise<{ providerId: string }>;
+}
+
+/** A provider refused or failed; `retryable` says whether the same page may succeed later. */
+export class NotifierError extends Error {
+  override readonly name = 'NotifierError';
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** Stands where a channel has no provider configured, so the page fails with a reason instead of vanishing. */
+export const unconfiguredNotifier = (channel: Channel, hint: string): Notifier => ({
+  channel,
+  async send() {
+    throw new NotifierError(`${channel} is not configured: ${hint}`, false);
+  },
+});

@@ -1,0 +1,65 @@
+import { DateTime } from 'luxon';
+import type { Incident, PagePurpose } from '@klaxon/domain';
+import type { OutgoingPage } from './notifier.ts';
+
+const IMPACT: Record<Incident['severity'], string> = {
+  P1: 'Critical: service down or severely degraded, data loss or security risk',
+  P2: 'High: major functionality impaired for many users',
+  P3: 'Medium: partial degradation, a workaround exists',
+  P4: 'Low: minor issue, no user impact',
+};
+
+const STATUS_WORD: Record<PagePurpose, string> = { escalation: 'OPEN', 'status-update': 'STATUS UPDATE DUE', resolution: 'RESOLVED' };
+
+const when = (iso: string, zone: string) => `${DateTime.fromISO(iso).setZone(zone).toFormat('yyyy-LL-dd HH:mm ZZ')} (${zone})`;
+
+export function subjectOf({ incident, page }: OutgoingPage): string {
+  return `[${incident.severity}] #${incident.number} ${STATUS_WORD[page.purpose]}: ${incident.title} (${incident.service || 'unknown service'})`;
+}
+
+/** The SMS: short, the reply codes first-class, GoAlert style. */
+export function smsText(p: OutgoingPage): string {
+  const { incident, page } = p;
+  if (page.purpose === 'resolution') return `Klaxon RESOLVED #${incident.number} ${incident.title}. No action needed.`;
+  if (page.purpose === 'status-update') {
+    return `Klaxon #${incident.number} [${incident.severity}] status update due: ${incident.title}. Post one: ${p.links.incident}`;
+  }
+  return `Klaxon #${incident.number} [${incident.severity}] L${page.level}: ${incident.title} (${incident.service}). Reply ${incident.number}a to ack, ${incident.number}c to resolve. ${p.links.incident}`;
+}
+
+/** What the phone call says before asking for a keypress. */
+export function voiceScript({ incident, page }: OutgoingPage): string {
+  return `This is Klaxon. Severity ${incident.severity.slice(1)} incident number ${incident.number}, escalation level ${page.level}: ${incident.title}, on ${incident.service || 'an unknown service'}.`;
+}
+
+/** The email, modelled on the runbook's initial notification, status update and resolution notices. */
+export function emailText(p: OutgoingPage): string {
+  const { incident, page, contact } = p;
+  const lines = [
+    subjectOf(p),
+    '',
+    `Severity:        ${incident.severity} (${IMPACT[incident.severity]})`,
+    `Service:         ${incident.service || 'unknown'}`,
+    `Started:         ${when(incident.alertStartsAt, contact.timezone)}`,
+    `Opened:          ${when(incident.openedAt, contact.timezone)}`,
+    `Current status:  ${incident.status}${incident.acknowledged ? ` (acknowledged by ${incident.acknowledged.by})` : ''}, escalation level L${incident.level}`,
+    `Impact:          ${incident.title}`,
+  ];
+  const labels = Object.entries(incident.labels).map(([k, v]) => `  ${k}=${v}`);
+  if (labels.length) lines.push('', 'Labels:', ...labels);
+  lines.push('', `Incident:        ${p.links.incident}`);
+  if (page.purpose === 'escalation') {
+    lines.push(
+      '',
+      'How to acknowledge:',
+      ...(p.links.acknowledge ? [`  - open ${p.links.acknowledge}`] : []),
+      `  - reply ${incident.number}a to the SMS, or press 1 on the call`,
+      `  - POST ${p.links.incident.replace('/incidents/', '/api/v1/incidents/')}/acknowledge`,
+    );
+  } else if (page.purpose === 'status-update') {
+    lines.push('', `A status update is due (every ${Math.round(incident.timings.statusUpdateEveryMs / 60_000)} min for ${incident.severity}): what is known, what is being done, next update time.`);
+  } else {
+    lines.push('', `Resolved at ${when(incident.resolved?.at ?? incident.openedAt, contact.timezone)} by ${incident.resolved?.by ?? 'unknown'}. Please add findings to the post-mortem.`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,19 @@
+import type { Bus } from '@klaxon/bus';
+import type { KlaxonConfig } from '@klaxon/config';
+import type { EventStore } from '@klaxon/event-store';
+import type { KlaxonEnv, Logger } from '@klaxon/service-kit';
+import { createEscalationService } from './escalation-service.ts';
+import { linkSecret } from './link-secret.ts';
+import { notifiersFromEnv } from './paging/notifiers-from-env.ts';
+
+/** The escalation service as `pnpm start` and its own process run it: providers and secrets from the environment. */
+export function escalationFromEnv(env: KlaxonEnv, deps: { logger: Logger; store: EventStore; bus: Bus; config: KlaxonConfig }) {
+  const publicUrl = (env.KLAXON_PUBLIC_URL ?? `http://localhost:${env.ESCALATION_PORT}`).replace(/\/$/, '');
+  return createEscalationService({
+    ...deps,
+    notifiers: notifiersFromEnv(env, publicUrl),
+    publicUrl,
+    linkSecret: linkSecret(env),
+    twilioAuthToken: env.TWILIO_AUTH_TOKEN,
+  });
+}

@@ -1,0 +1,36 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startEscalation, type Harness } from './support/escalation-harness.ts';
+
+const pagesOf = (h: Harness) => Object.values(h.service.index.all()[0]!.state.pages);
+
+describe('page delivery', () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it('a provider error that may pass is retried after 30 s and then delivered', async () => {
+    h = await startEscalation();
+    h.providers.twilio.failNext(503);
+    await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
+    expect(pagesOf(h).find((p) => p.channel === 'sms')).toMatchObject({ outcome: 'retrying', attempts: 1, retryAt: '2026-11-23T10:00:30.000Z' });
+    await h.advanceTo('2026-11-23T10:00:30Z');
+    expect(pagesOf(h).find((p) => p.channel === 'sms')).toMatchObject({ outcome: 'delivered', attempts: 2 });
+    const metrics = await (await fetch(`${h.base}/metrics`)).text();
+    expect(metrics).toContain('klaxon_pages_sent_total{channel="sms",outcome="retrying",service="escalation"} 1');
+    expect(metrics).toContain('klaxon_pages_sent_total{channel="sms",outcome="delivered",service="escalation"} 1');
+  });
+
+  it('a refused page is not retried; a contact whose every channel failed is recorded unreachable and escalation goes on', async () => {
+    h = await startEscalation();
+    h.providers.twilio.failNext(400);
+    await h.providers.smtp.close();
+    await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
+    expect(pagesOf(h).find((p) => p.channel === 'sms')).toMatchObject({ outcome: 'failed', attempts: 1, lastError: expect.stringContaining('Twilio 400') });
+    const email = pagesOf(h).find((p) => p.channel === 'email');
+    expect(email).toMatchObject({ outcome: 'retrying' });
+    await h.advanceTo('2026-11-23T10:05:00Z');
+    expect(pagesOf(h).find((p) => p.channel === 'email')).toMatchObject({ outcome: 'failed', attempts: 4 });
+    const { timeline } = (await h.api('GET', `/api/v1/incidents/${h.service.index.all()[0]!.state.incidentId}`)).json;
+    expect(timeline.filter((e: { type: string }) => e.type === 'ContactUnreachable')).toEqual([expect.objectContaining({ contact: 'alice', level: 1 })]);
+    expect(timeline.some((e: { type: string; toLevel?: number }) => e.type === 'Escalated' && e.toLevel === 2)).toBe(true);
+  });
+});

@@ -1,0 +1,38 @@
+import { ALERTS_TOPIC, openEmbeddedBus } from '@klaxon/bus';
+import { incidentEventSchema } from '@klaxon/domain';
+import { tempDir, VirtualClock } from '@klaxon/testing';
+import { expect, it } from 'vitest';
+import { startEscalation, startProviders } from './support/escalation-harness.ts';
+
+it('two instances on one store, taking the same alert and firing the same timer at once, open one incident and escalate once', async () => {
+  const dir = tempDir('klaxon-race-');
+  const providers = await startProviders();
+  const clock = new VirtualClock('2026-11-23T10:00:00Z');
+  // Separate consumer groups: both instances receive every alert, the worst case for a race.
+  const a = await startEscalation({ dir, providers, clock, consumerGroup: 'a' });
+  const b = await startEscalation({ dir, providers, clock, consumerGroup: 'b' });
+  const bus = openEmbeddedBus(dir.file('bus.db'));
+  const at = clock.now().toISOString();
+  for (let i = 0; i < 20; i++) {
+    const alert = { type: 'AlertReceived', version: 1, source: 'alertmanager', integration: 'alertmanager', fingerprint: `f${i}`, groupKey: `group-${i % 4}`, status: 'firing', labels: { alertname: `A${i % 4}`, severity: 'critical' }, annotations: {}, startsAt: at, receivedAt: at };
+    await bus.publish(ALERTS_TOPIC, [{ key: alert.groupKey, value: alert }]);
+  }
+  const deadline = Date.now() + 15_000;
+  while ((a.service.index.all().length < 4 || Object.values(a.service.index.all()).some((i) => Object.keys(i.state.alerts).length < 5)) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  clock.set('2026-11-23T10:05:00Z');
+  await Promise.all([a.service.timers.runDue(), b.service.timers.runDue()]);
+  await Promise.all([a.service.settle(), b.service.settle()]);
+
+  const all = (await a.store.readAll({ limit: 10_000, streamPrefix: 'incident-' })).map((r) => incidentEventSchema.parse({ type: r.type, data: r.data }));
+  expect(all.filter((e) => e.type === 'IncidentOpened')).toHaveLength(4);
+  expect(all.filter((e) => e.type === 'AlertAttached')).toHaveLength(20);
+  expect(all.filter((e) => e.type === 'Escalated')).toHaveLength(4);
+  expect(all.filter((e) => e.type === 'PageRequested' && e.data.level === 2)).toHaveLength(4);
+  await bus.close();
+  await a.close();
+  await b.close();
+  await providers.close();
+  dir.remove();
+});

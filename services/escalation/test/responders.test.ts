@@ -1,0 +1,151 @@
+import twilio from 'twilio';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PUBLIC_URL, startEscalation, TWILIO_FROM, type Harness } from './support/escalation-harness.ts';
+
+const ALICE = '+15550100001';
+
+async function smsReply(h: Harness, from: string, body: string, sign = true) {
+  const params = { From: from, To: TWILIO_FROM, Body: body, MessageSid: `SM${Math.random().toString(16).slice(2)}` };
+  const signature = sign ? twilio.getExpectedTwilioSignature(h.providers.twilio.authToken, `${PUBLIC_URL}/webhooks/twilio/sms`, params) : 'forged';
+  const response = await fetch(`${h.base}/webhooks/twilio/sms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+    body: new URLSearchParams(params).toString(),
+  });
+  await h.service.settle();
+  return { status: response.status, text: await response.text() };
+}
+
+describe('what responders receive', () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it('the SMS carries the incident, its severity and the reply codes; the call reads it and asks for a keypress; the email follows the runbook notice', async () => {
+    h = await startEscalation();
+    await h.alert({ alertname: 'OrdersDown', service: 'orders', severity: 'critical' }, { summary: 'Orders API returns 503' });
+    const [sms] = h.providers.twilio.messages();
+    expect(sms).toMatchObject({ To: ALICE, From: TWILIO_FROM });
+    expect(sms!.Body).toContain('#1 [P1] L1: Orders API returns 503 (orders). Reply 1a to ack, 1c to resolve.');
+
+    const [mail] = h.providers.smtp.mails;
+    expect(mail!.from?.value[0]).toMatchObject({ name: 'Klaxon', address: 'klaxon@example.com' });
+    expect(mail!.subject).toBe('[P1] #1 OPEN: Orders API returns 503 (orders)');
+    expect(mail!.text).toMatch(/Severity: +P1 \(Critical/);
+    expect(mail!.text).toMatch(/Started: +2026-11-23 11:00 \+01:00 \(Europe\/Berlin\)/);
+    expect(mail!.text).toMatch(/Current status: +open, escalation level L1/);
+    expect(mail!.text).toContain(`${PUBLIC_URL}/incidents/`);
+    expect(mail!.text).toMatch(new RegExp(`open ${PUBLIC_URL}/ack/[\\w-]+\\.[\\w-]+`));
+
+    await h.advanceTo('2026-11-23T10:10:00Z');
+    const [call] = h.providers.twilio.calls();
+    expect(call).toMatchObject({ To: '+15550100004', From: TWILIO_FROM });
+    expect(call!.Twiml).toContain('<Gather numDigits="1" action="https://klaxon.example.com/webhooks/twilio/voice?incident=');
+    expect(call!.Twiml).toContain('Press 1 to acknowledge.');
+  });
+});
+
+describe('acknowledging from wherever the responder is', () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it('an SMS reply with a valid Twilio signature acknowledges (1a) and resolves (1c), answered by a confirmation SMS', async () => {
+    h = await startEscalation();
+    await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
+    const ack = await smsReply(h, ALICE, ' 1A ');
+    expect(ack.status).toBe(200);
+    expect(ack.text).toContain('<Message>Klaxon: Acknowledged #1 OrdersDown is firing.</Message>');
+    expect((await smsReply(h, ALICE, '1a')).text).toContain('already acknowledged by alice');
+    expect((await smsReply(h, ALICE, '1c')).text).toContain('Resolved #1');
+    const { incident } = (await h.api('GET', `/api/v1/incidents/${h.service.index.all()[0]!.state.incidentId}`)).json;
+    expect(incident).toMatchObject({ status: 'resolved', acknowledged: { by: 'alice', via: 'sms' }, resolved: { by: 'alice', via: 'sms' } });
+  });
+
+  it('a forged signature gets 403 and changes nothing; strangers and unknown codes get an explanation', async () => {
+    h = await startEscalation();
+    await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
+    expect((await smsReply(h, ALICE, '1a', false)).status).toBe(403);
+    expect(h.service.index.all()[0]!.state.status).toBe('open');
+    expect((await smsReply(h, '+19999999999', '1a')).text).toContain('does not know this number');
+    expect((await smsReply(h, ALICE, 'hello?')).text).toContain('reply &lt;number&gt;a to acknowledge');
+    expect((await smsReply(h, ALICE, '7a')).text).toContain('no incident #7 was paged to you');
+  });
+
+  it('pressing 1 on the call acknowledges', async () => {
+    h = await startEscalation();
+    await h.alert({ alertname: 'OrdersDown', severity: 'critical', category: 'security' });
+    const [call] = h.providers.twilio.calls();
+    const action = /action="([^"]+)"/.exec(call!.Twiml)![1]!.replace(/&amp;/g, '&');
+    const params = { Digits: '1', CallSid: 'CA1' };
+    const signature = twilio.getExpectedTwilioSignature(h.providers.twilio.authToken, action, params);
+    const response = await fetch(`${h.base}${action.slice(PUBLIC_URL.length)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+      body: new URLSearchParams(params).toString(),
+    });
+    expect(await response.text()).toContain('<Say>Acknowledged. Thank you. Goodbye.</Say>');
+    expect(h.service.index.all()[0]!.state).toMatchObject({ status: 'acknowledged', acknowledged: { by: 'erin', via: 'voice' } });
+  });
+
+  it('the signed email link acknowledges once; used again it is refused, and a tampered or expired one never works', async () => {
+    h = await startEscalation();
+    await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
+    const link = /open (https:\S+\/ack\/\S+)/.exec(h.providers.smtp.mails[0]!.text ?? '')![1]!;
+    const path = link.slice(PUBLIC_URL.length);
+    const tampered = await fetch(`${h.base}${path.slice(0, -2)}xx`);
+    expect(tampered.status).toBe(403);
+    const first = await fetch(`${h.base}${path}`);
+    expect(first.status).toBe(200);
+    expect(await first.text()).toContain('Incident #1 acknowledged');
+    const again = await fetch(`${h.base}${path}`);
+    expect(again.status).toBe(409);
+    expect(await again.text()).toContain('already used');
+    h.clock.set('2026-11-24T10:00:01Z');
+    expect((await fetch(`${h.base}${path}`)).status).toBe(410);
+  });
+
+  it('the generic events API acknowledge action acknowledges the incident of its dedup_key', async () => {
+    h = await startEscalation();
+    await h.alert({ alertname: 'Checkout', severity: 'error' }, { groupKey: 'checkout-latency', fingerprint: 'checkout-latency' });
+    await h.alert({ alertname: 'Checkout', severity: 'error' }, { groupKey: 'checkout-latency', fingerprint: 'checkout-latency', status: 'acknowledged' });
+    expect(h.service.index.all()[0]!.state).toMatchObject({ status: 'acknowledged', acknowledged: { by: 'integration:alertmanager', via: 'api' } });
+  });
+});
+
+describe('the incident API', () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it('needs an API token, answers 404 for an unknown incident, 409 for a refused command and 400 for a bad body', async () => {
+    h = await startEscalation();
+    await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
+    const id = h.service.index.all()[0]!.state.incidentId;
+    expect((await fetch(`${h.base}/api/v1/incidents`)).status).toBe(401);
+    expect((await fetch(`${h.base}/api/v1/incidents`, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+    expect((await h.api('GET', '/api/v1/incidents/nope-1')).status).toBe(404);
+    expect((await h.api('POST', '/api/v1/incidents/nope-1/acknowledge', { by: 'x' })).status).toBe(404);
+    expect((await h.api('POST', `/api/v1/incidents/${id}/acknowledge`, {})).json).toMatchObject({ problems: [{ path: 'by' }] });
+    expect((await h.api('POST', `/api/v1/incidents/${id}/status-updates`, { by: 'alice' })).json).toMatchObject({ problems: [{ path: 'text' }] });
+    expect((await h.api('GET', '/api/v1/incidents?status=sleeping')).status).toBe(400);
+    expect((await h.api('POST', `/api/v1/incidents/${id}/acknowledge`, { by: 'alice' })).status).toBe(200);
+    const twice = await h.api('POST', `/api/v1/incidents/${id}/acknowledge`, { by: 'bob' });
+    expect(twice).toMatchObject({ status: 409, json: { code: 'AlreadyAcknowledged', error: 'the incident was already acknowledged by alice' } });
+    for (let i = 0; i < 3; i++) await h.api('POST', `/api/v1/incidents/${id}/escalate`, { by: 'alice' });
+    expect((await h.api('POST', `/api/v1/incidents/${id}/escalate`, { by: 'alice' })).json).toMatchObject({ code: 'AtHighestLevel' });
+  });
+
+  it('shows current state, assignees and the full timeline fit for a post-mortem', async () => {
+    h = await startEscalation();
+    await h.alert({ alertname: 'OrdersDown', service: 'orders', severity: 'critical' });
+    const id = h.service.index.all()[0]!.state.incidentId;
+    await h.api('POST', `/api/v1/incidents/${id}/acknowledge`, { by: 'alice' });
+    await h.api('POST', `/api/v1/incidents/${id}/resolve`, { by: 'alice' });
+    const { incident, timeline } = (await h.api('GET', `/api/v1/incidents/${id}`)).json;
+    expect(incident).toMatchObject({ id, number: 1, severity: 'P1', status: 'resolved', level: 'L1', assignees: ['alice'], service: 'orders' });
+    expect(timeline.map((e: { type: string }) => e.type)).toEqual(
+      expect.arrayContaining(['IncidentOpened', 'AlertAttached', 'PageRequested', 'PageDelivered', 'EscalationScheduled', 'Acknowledged', 'Resolved']),
+    );
+    expect(timeline.map((e: { revision: number }) => e.revision)).toEqual(timeline.map((_: unknown, i: number) => i));
+    expect((await h.api('GET', '/api/v1/incidents?status=resolved')).json.incidents).toHaveLength(1);
+    expect((await h.api('GET', '/api/v1/incidents?status=open')).json.incidents).toHaveLength(0);
+  });
+});

@@ -1,0 +1,145 @@
+import pino from 'pino';
+import { ALERTS_TOPIC, openEmbeddedBus, type Bus } from '@klaxon/bus';
+import type { KlaxonConfig } from '@klaxon/config';
+import type { AlertReceived } from '@klaxon/domain';
+import { openSqliteEventStore, type EventStore } from '@klaxon/event-store';
+import { startFakeTwilio, startSmtpSink, tempDir, VirtualClock, type FakeTwilio, type SmtpSink, type TempDir } from '@klaxon/testing';
+import { createEscalationService, type EscalationService } from '../../src/index.ts';
+import { emailNotifier } from '../../src/paging/email-notifier.ts';
+import { twilioClient } from '../../src/paging/twilio-client.ts';
+import { twilioSmsNotifier } from '../../src/paging/twilio-sms-notifier.ts';
+import { twilioVoiceNotifier } from '../../src/paging/twilio-voice-notifier.ts';
+import { API_TOKEN, testConfig } from './test-config.ts';
+
+export const TWILIO_FROM = '+15559990000';
+export const PUBLIC_URL = 'https://klaxon.example.com';
+
+export interface Providers {
+  twilio: FakeTwilio;
+  smtp: SmtpSink;
+  close(): Promise<void>;
+}
+
+export async function startProviders(): Promise<Providers> {
+  const [twilio, smtp] = await Promise.all([startFakeTwilio(), startSmtpSink()]);
+  return { twilio, smtp, close: async () => void (await Promise.all([twilio.close(), smtp.close()])) };
+}
+
+export interface Harness {
+  clock: VirtualClock;
+  service: EscalationService;
+  store: EventStore;
+  bus: Bus;
+  providers: Providers;
+  base: string;
+  dir: TempDir;
+  /** Puts an alert on the bus as ingest would, and waits until escalation has handled it. */
+  alert(labels: Record<string, string>, options?: { status?: AlertReceived['status']; groupKey?: string; fingerprint?: string; summary?: string }): Promise<void>;
+  /** Moves virtual time to `to`, firing every timer at its exact due time on the way. */
+  advanceTo(to: string): Promise<void>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
+  api(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: any }>;
+  /** Stops the service and the stores (as a crash or a deploy would), keeping the data dir. */
+  stop(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startEscalation(
+  options: { start?: string; dir?: TempDir; providers?: Providers; config?: KlaxonConfig; clock?: VirtualClock; consumerGroup?: string } = {},
+): Promise<Harness> {
+  const dir = options.dir ?? tempDir('klaxon-escalation-');
+  const providers = options.providers ?? (await startProviders());
+  const clock = options.clock ?? new VirtualClock(options.start ?? '2026-11-23T10:00:00Z');
+  const store = openSqliteEventStore(dir.file('events.db'), { pollMs: 10 });
+  const bus = openEmbeddedBus(dir.file('bus.db'), { pollMs: 10, retryDelayMs: 10 });
+  const client = twilioClient({ accountSid: providers.twilio.accountSid, authToken: providers.twilio.authToken, from: TWILIO_FROM, apiUrl: providers.twilio.url });
+  const email = emailNotifier(providers.smtp.url, 'Klaxon <klaxon@example.com>');
+  const service = await createEscalationService({
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    store,
+    bus,
+    config: options.config ?? testConfig(),
+    notifiers: { sms: twilioSmsNotifier(client, TWILIO_FROM), voice: twilioVoiceNotifier(client, TWILIO_FROM, PUBLIC_URL), email },
+    publicUrl: PUBLIC_URL,
+    linkSecret: 'test-link-secret-0123456789',
+    twilioAuthToken: providers.twilio.authToken,
+    clock,
+    runTimerLoop: false,
+    consumerGroup: options.consumerGroup,
+  });
+  await service.start();
+  const base = await service.http.listen(0, '127.0.0.1');
+  const processed = async () => {
+    const metric = await service.http.metrics.getSingleMetric('klaxon_alerts_processed_total')?.get();
+    return (metric?.values ?? []).reduce((sum, v) => sum + v.value, 0);
+  };
+
+  const harness: Harness = {
+    clock,
+    service,
+    store,
+    bus,
+    providers,
+    base,
+    dir,
+    async alert(labels, o = {}) {
+      const before = await processed();
+      const at = clock.now().toISOString();
+      const alert: AlertReceived = {
+        type: 'AlertReceived',
+        version: 1,
+        source: 'alertmanager',
+        integration: 'alertmanager',
+        fingerprint: o.fingerprint ?? `fp-${labels.alertname}`,
+        groupKey: o.groupKey ?? `{}:{alertname="${labels.alertname}"}`,
+        status: o.status ?? 'firing',
+        labels,
+        annotations: { summary: o.summary ?? `${labels.alertname} is firing` },
+        startsAt: at,
+        receivedAt: at,
+      };
+      await bus.publish(ALERTS_TOPIC, [{ key: alert.groupKey, value: alert }]);
+      const deadline = Date.now() + 10_000;
+      while ((await processed()) === before) {
+        if (Date.now() > deadline) throw new Error('escalation did not process the alert');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await service.settle();
+    },
+    async advanceTo(to) {
+      const target = new Date(to).getTime();
+      for (;;) {
+        await service.settle();
+        const next = service.timers.nextDueAt();
+        if (next === undefined || next > target) break;
+        if (next > clock.now().getTime()) clock.set(next);
+        await service.timers.runDue();
+      }
+      clock.set(target);
+      await service.settle();
+    },
+    async api(method, path, body) {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${API_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const json = await response.json();
+      await service.settle();
+      return { status: response.status, json };
+    },
+    async stop() {
+      await service.stop();
+      email.close();
+      await bus.close();
+      await store.close();
+    },
+    async close() {
+      await harness.stop().catch(() => undefined);
+      if (!options.providers) await providers.close();
+      if (!options.dir) dir.remove();
+    },
+  };
+  return harness;
+}
+
