@@ -1,8 +1,9 @@
 import { eventStoreBench } from './event-store.bench.ts';
 import { ingestBench } from './ingest.bench.ts';
+import { projectionBench } from './projection.bench.ts';
 
-/** `pnpm bench [name…]`: prints medians of repeated runs. Names: event-store, ingest. */
-const suites: Record<string, () => Promise<void>> = { 'event-store': eventStoreBench, ingest: ingestBench };
+/** `pnpm bench [name…]`: prints medians of repeated runs. Names: event-store, ingest, projection. */
+const suites: Record<string, () => Promise<void>> = { 'event-store': eventStoreBench, ingest: ingestBench, projection: projectionBench };
 const wanted = process.argv.slice(2);
 for (const name of wanted.length ? wanted : Object.keys(suites)) {
   const suite = suites[name];

@@ -3,7 +3,7 @@ import { loadConfigOrExit } from '@klaxon/config';
 import { escalationFromEnv } from '@klaxon/escalation';
 import { openEventStoreFromEnv } from '@klaxon/event-store';
 import { createIngestService } from '@klaxon/ingest';
-import { createProjectionService } from '@klaxon/projection';
+import { createProjectionService, openReadModelFromEnv } from '@klaxon/projection';
 import { createLogger, readEnv, runUntilSignal } from '@klaxon/service-kit';
 
 /** `pnpm start`: the three services in one process, sharing the embedded stores. */
@@ -20,7 +20,9 @@ const ingest = createIngestService({
 });
 const escalation = await escalationFromEnv(env, { logger: logger.child({ service: 'escalation' }), store, bus, config });
 await escalation.start();
-const projection = createProjectionService({ logger: logger.child({ service: 'projection' }), store });
+const readModel = await openReadModelFromEnv(env);
+const projection = await createProjectionService({ logger: logger.child({ service: 'projection' }), store, db: readModel, config });
+await projection.start();
 
 const urls = {
   ingest: await ingest.http.listen(env.INGEST_PORT),
@@ -31,5 +33,5 @@ logger.info({ urls, eventStore: store.kind, bus: bus.kind, dataDir: env.KLAXON_D
 
 runUntilSignal(logger, async () => {
   await Promise.all([ingest.stop(), escalation.stop(), projection.stop()]);
-  await Promise.all([bus.close(), store.close()]);
+  await Promise.all([bus.close(), store.close(), readModel.close()]);
 });

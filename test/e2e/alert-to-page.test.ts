@@ -7,7 +7,7 @@ import { freePort, REPO_ROOT, startKlaxon, waitForHttp } from './klaxon-process.
 const available = alertmanagerAvailable('end-to-end: real Alertmanager → pnpm start → page');
 
 describe.runIf(available)('end to end with the shipped klaxon.yaml', () => {
-  it('a real Alertmanager alert pages the L1 on-call engineer by SMS and email, and shows up as an open incident', async () => {
+  it('a real Alertmanager alert pages the L1 on-call engineer by SMS, voice and email, shows up as an open incident and in the KPIs', async () => {
     const data = tempDir('klaxon-e2e-');
     const [twilio, smtp] = await Promise.all([startFakeTwilio(), startSmtpSink()]);
     const ports = { INGEST_PORT: await freePort(), ESCALATION_PORT: await freePort(), PROJECTION_PORT: await freePort() };
@@ -42,6 +42,15 @@ describe.runIf(available)('end to end with the shipped klaxon.yaml', () => {
       expect(smtp.mails[0]?.to && 'value' in smtp.mails[0].to ? smtp.mails[0].to.value[0]?.address : undefined).toBe(contact.email);
       const incidents = (await (await fetch(`http://127.0.0.1:${ports.ESCALATION_PORT}/api/v1/incidents?status=open`, { headers: { authorization: `Bearer ${apiToken}` } })).json()) as { incidents: unknown[] };
       expect(incidents.incidents).toEqual([expect.objectContaining({ severity: 'P1', level: 'L1', assignees: [onCall], title: 'Checkout returns 500' })]);
+
+      const kpis = async () =>
+        (await (await fetch(`http://127.0.0.1:${ports.PROJECTION_PORT}/api/v1/kpis`, { headers: { authorization: `Bearer ${apiToken}` } })).json()) as {
+          incidents: { total: number; open: number; bySeverity: Record<string, number> };
+          pagesPerIncident: number;
+        };
+      const kpiDeadline = Date.now() + 5_000;
+      while ((await kpis()).incidents.total === 0 && Date.now() < kpiDeadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await kpis()).toMatchObject({ incidents: { total: 1, open: 1, bySeverity: { P1: 1 } }, pagesPerIncident: 3 });
     } finally {
       await alertmanager.stop();
       expect(await klaxon.stop()).toBe(0);

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Logger } from './logger.ts';
 import { runReadiness, type ReadinessCheck } from './readiness.ts';
@@ -26,7 +26,8 @@ export function createServiceHttp(options: ServiceHttpOptions): ServiceHttp {
 
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // One line per request comes from the onResponse hook below, at a level that fits the answer.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
     // Signed tokens travel in paths (/ack/:token) and are longer than fastify's default of 100 characters.
     maxParamLength: 2048,

@@ -4,3 +4,4 @@ export * from './http-server.ts';
 export * from './env.ts';
 export * from './run-until-signal.ts';
 export * from './clock.ts';
+export * from './tokens.ts';

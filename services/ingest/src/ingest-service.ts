@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ALERTS_TOPIC, BusUnavailableError, type Bus } from '@klaxon/bus';
 import type { AlertReceived } from '@klaxon/domain';
-import { createServiceHttp, type Logger, type ServiceHttp } from '@klaxon/service-kit';
+import { bearerToken, createServiceHttp, tokenMatcher, type Logger, type ServiceHttp } from '@klaxon/service-kit';
 import { alertmanagerPayloadSchema } from './alertmanager/alertmanager-payload.ts';
 import { normaliseAlertmanager } from './alertmanager/normalise-alertmanager.ts';
 import { genericEventSchema } from './events-api/event-payload.ts';
 import { normaliseEvent } from './events-api/normalise-event.ts';
 import { ingestMetrics, type RejectReason } from './ingest-metrics.ts';
-import { bearerToken, integrationTokens } from './integration-tokens.ts';
 import { problemsOf, type Problem } from './problems.ts';
 
 export interface IngestDeps {
@@ -49,7 +48,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
     readiness: [{ name: `bus (${bus.kind})`, check: () => bus.ping() }],
   });
   const metrics = ingestMetrics(http.metrics);
-  const integrationFor = integrationTokens(deps.integrations);
+  const integrationFor = tokenMatcher(Object.fromEntries(Object.entries(deps.integrations).map(([name, { token }]) => [name, token])));
   const { app } = http;
   // JSON only: anything else is answered 415 rather than parsed as a string and refused as invalid.
   app.removeContentTypeParser('text/plain');

@@ -1,13 +1,18 @@
+import { loadConfigOrExit } from '@klaxon/config';
 import { openEventStoreFromEnv } from '@klaxon/event-store';
 import { createLogger, readEnv, runUntilSignal } from '@klaxon/service-kit';
 import { createProjectionService } from './projection-service.ts';
+import { openReadModelFromEnv } from './read-model/read-model-from-env.ts';
 
 const env = readEnv();
+const config = loadConfigOrExit(env.KLAXON_CONFIG);
 const logger = createLogger('projection');
 const store = await openEventStoreFromEnv(env);
-const service = createProjectionService({ logger, store });
+const db = await openReadModelFromEnv(env);
+const service = await createProjectionService({ logger, store, db, config });
+await service.start();
 await service.http.listen(env.PROJECTION_PORT);
 runUntilSignal(logger, async () => {
   await service.stop();
-  await store.close();
+  await Promise.all([db.close(), store.close()]);
 });

@@ -1,21 +1,74 @@
+import { Counter, Gauge } from 'prom-client';
+import type { KlaxonConfig } from '@klaxon/config';
+import { SEVERITIES, type Severity } from '@klaxon/domain';
 import type { EventStore } from '@klaxon/event-store';
-import { createServiceHttp, type Logger, type ServiceHttp } from '@klaxon/service-kit';
+import { createServiceHttp, systemClock, type Clock, type Logger, type ServiceHttp } from '@klaxon/service-kit';
+import { kpiRoutes } from './http/kpi-routes.ts';
+import type { SlaTargets } from './kpis/kpi-calculator.ts';
+import { ProjectionRunner } from './projection-runner.ts';
+import { createTables, LIVE, readCheckpoint } from './read-model/schema.ts';
+import type { SqlDatabase } from './read-model/sql-database.ts';
 
 export interface ProjectionDeps {
   logger: Logger;
   store: EventStore;
+  db: SqlDatabase;
+  config: Pick<KlaxonConfig, 'severities' | 'contacts' | 'api'>;
+  clock?: Clock;
+  pollMs?: number;
 }
 
 export interface ProjectionService {
   http: ServiceHttp;
+  runner: ProjectionRunner;
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export function createProjectionService({ logger, store }: ProjectionDeps): ProjectionService {
+/** Seconds between the newest event in the store and the newest one applied, for /ready and /metrics. */
+async function lagSeconds(store: EventStore, db: SqlDatabase, now: Date): Promise<number> {
+  const checkpoint = await readCheckpoint(db, LIVE);
+  const [next] = await store.readAll({ after: checkpoint, limit: 1 });
+  return next ? Math.max(0, (now.getTime() - Date.parse(next.recordedAt)) / 1000) : 0;
+}
+
+export async function createProjectionService(deps: ProjectionDeps): Promise<ProjectionService> {
+  const { logger, store, db, config } = deps;
+  const clock = deps.clock ?? systemClock;
+  await createTables(db, LIVE, db.dialect);
   const http = createServiceHttp({
     service: 'projection',
     logger,
-    readiness: [{ name: `event-store (${store.kind})`, check: () => store.ping() }],
+    readiness: [
+      { name: `event-store (${store.kind})`, check: () => store.ping() },
+      { name: `read-model (${db.dialect})`, check: async () => ({ lagSeconds: await lagSeconds(store, db, new Date()) }) },
+    ],
   });
-  return { http, stop: () => http.close() };
+  const applied = new Counter({ name: 'klaxon_projection_events_applied_total', help: 'Incident events applied to the read models.', registers: [http.metrics] });
+  new Gauge({
+    name: 'klaxon_projection_lag_seconds',
+    help: 'Age of the oldest event not yet applied to the read models (0 when caught up).',
+    registers: [http.metrics],
+    async collect() {
+      this.set(await lagSeconds(store, db, new Date()));
+    },
+  });
+  const runner = new ProjectionRunner(store, db, LIVE, logger, { pollMs: deps.pollMs, onApplied: (n) => applied.inc(n) });
+  const targets = Object.fromEntries(
+    SEVERITIES.map((s) => [s, { responseTargetMs: config.severities[s].responseTarget, resolutionTargetMs: config.severities[s].resolutionTarget }]),
+  ) as Record<Severity, SlaTargets>;
+  const timezones = Object.fromEntries(Object.entries(config.contacts).map(([name, c]) => [name, c.timezone]));
+  kpiRoutes(http.app, { db, targets, timezones, apiTokens: config.api.tokens, clock });
+
+  return {
+    http,
+    runner,
+    async start() {
+      runner.start();
+    },
+    async stop() {
+      await http.close();
+      await runner.stop();
+    },
+  };
 }

@@ -2,12 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { incidentEventSchema, incidentStream, toInstant, type IncidentCommand, type IncidentState } from '@klaxon/domain';
 import type { EventStore } from '@klaxon/event-store';
-import type { Clock } from '@klaxon/service-kit';
+import { bearerAuth, type Clock } from '@klaxon/service-kit';
 import type { IncidentIndex } from '../incidents/incident-index.ts';
 import type { Execution, IncidentRepository } from '../incidents/incident-repository.ts';
 import { incidentView, timelineView } from '../incidents/incident-view.ts';
 import type { Rosters } from '../incidents/rosters.ts';
-import { apiAuth } from './api-auth.ts';
 import { describeError, httpStatusOf } from './incident-errors.ts';
 
 export interface IncidentRouteDeps {
@@ -27,7 +26,7 @@ const problems = (error: z.ZodError) => error.issues.map((i) => ({ path: i.path.
 
 export function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDeps): void {
   const { index, repository, store, rosters, clock } = deps;
-  const auth = apiAuth(deps.apiTokens);
+  const auth = bearerAuth(deps.apiTokens);
 
   app.get('/api/v1/incidents', { onRequest: auth }, async (request, reply) => {
     const query = listQuery.safeParse(request.query);

@@ -1,0 +1,33 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * Finds which named token was presented. Every token is compared in constant time, and all of them every
+ * time, so the answer's timing tells nothing about any token.
+ */
+export function tokenMatcher(named: Record<string, string>): (presented: string | undefined) => string | undefined {
+  const known = Object.entries(named).map(([name, token]) => ({ name, digest: digest(token) }));
+  return (presented) => {
+    if (!presented) return undefined;
+    const candidate = digest(presented);
+    let match: string | undefined;
+    for (const { name, digest: expected } of known) if (timingSafeEqual(candidate, expected) && match === undefined) match = name;
+    return match;
+  };
+}
+
+export function bearerToken(header: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+}
+
+/** A fastify hook that admits requests carrying one of the API tokens (`api.tokens`) as a Bearer token. */
+export function bearerAuth(tokens: string[]) {
+  const match = tokenMatcher(Object.fromEntries(tokens.map((token, i) => [String(i), token])));
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (match(bearerToken(request.headers.authorization)) === undefined) {
+      return reply.code(401).send({ error: 'missing or unknown API token (Authorization: Bearer <token>)' });
+    }
+  };
+}

@@ -1,0 +1,46 @@
+import pg from 'pg';
+import type { Row, SqlDatabase, SqlTx, SqlValue } from './sql-database.ts';
+
+const numbered = (sql: string) => {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+};
+
+const normalise = (row: Record<string, unknown>): Row =>
+  Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : (v as SqlValue)]));
+
+export async function openPostgresDatabase(connectionString: string, schema = 'klaxon_kpi'): Promise<SqlDatabase> {
+  const quoted = `"${schema.replace(/"/g, '""')}"`;
+  // Analysts and Klaxon alike see the read models by their plain names inside this schema.
+  const pool = new pg.Pool({ connectionString, max: 4, options: `-c search_path=${quoted}` });
+  pool.on('error', () => undefined);
+  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
+  const on = (client: pg.Pool | pg.PoolClient): SqlTx => ({
+    async run(sql, params = []) {
+      await client.query(numbered(sql), params);
+    },
+    async all(sql, params = []) {
+      const result = await client.query(numbered(sql), params);
+      return result.rows.map(normalise);
+    },
+  });
+  return {
+    dialect: 'postgres',
+    ...on(pool),
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work(on(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,128 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProjectionRunner, rebuildReadModels, type SqlDatabase, type SqlTx } from '../../src/index.ts';
+import { LIVE } from '../../src/read-model/schema.ts';
+import { appendScenario, EXPECTED } from '../support/kpi-scenario.ts';
+import { startProjection, type Json, type ProjectionHarness } from '../support/projection-harness.ts';
+import pino from 'pino';
+
+/** A database whose transactions fail after `statements` statements, as a crash mid-batch would leave it. */
+function crashingAfter(db: SqlDatabase, statements: number): SqlDatabase {
+  let left = statements;
+  const wrap = (tx: SqlTx): SqlTx => ({
+    run: async (sql, params) => {
+      if (left-- <= 0) throw new Error('crash mid-batch');
+      return tx.run(sql, params);
+    },
+    all: (sql, params) => tx.all(sql, params),
+  });
+  return { ...db, ...wrap(db), transaction: (work) => db.transaction((tx) => work(wrap(tx))) };
+}
+
+const kpisOf = async (h: ProjectionHarness, query = ''): Promise<Json> => (await h.get(`/api/v1/kpis${query}`)).json();
+
+/** Every read-model database must pass this suite unchanged. */
+export function readModelContract(name: string, openDb: () => Promise<SqlDatabase>): void {
+  describe(`read models on ${name}`, () => {
+    let h: ProjectionHarness;
+    afterEach(async () => h?.close());
+
+    it('a scripted scenario with known timings gives exactly the expected KPIs', async () => {
+      h = await startProjection(openDb);
+      await appendScenario(h.store);
+      await h.service.runner.catchUp();
+      const report = await kpisOf(h);
+      expect(report).toMatchObject({ from: null, to: null, asOf: '2026-11-24T12:00:00.000Z', ...EXPECTED, buckets: [] });
+    });
+
+    it('filters by time, severity and service, and buckets by day with the same figures per bucket', async () => {
+      h = await startProjection(openDb);
+      await appendScenario(h.store);
+      await h.service.runner.catchUp();
+      expect((await kpisOf(h, '?severity=P1')).incidents).toMatchObject({ total: 2, bySeverity: { P1: 2 } });
+      expect((await kpisOf(h, '?service=payments')).incidents.total).toBe(1);
+      expect((await kpisOf(h, '?from=2026-11-24T00:00:00Z')).incidents.total).toBe(1);
+      expect((await kpisOf(h, '?to=2026-11-23T10:01:00Z')).mttd).toEqual({ count: 1, meanSeconds: 120, p50Seconds: 120, p90Seconds: 120 });
+      const daily = await kpisOf(h, '?bucket=day&from=2026-11-22&to=2026-11-25');
+      expect(daily.buckets.map((b: { start: string; incidents: { total: number } }) => [b.start, b.incidents.total])).toEqual([
+        ['2026-11-22T00:00:00.000Z', 0],
+        ['2026-11-23T00:00:00.000Z', 3],
+        ['2026-11-24T00:00:00.000Z', 1],
+      ]);
+      expect(daily.buckets[1].mttr).toEqual({ count: 2, meanSeconds: 4800, p50Seconds: 4800, p90Seconds: 6720 });
+      const weekly = await kpisOf(h, '?bucket=week');
+      expect(weekly.buckets.map((b: { start: string }) => b.start)).toEqual(['2026-11-23T00:00:00.000Z']);
+    });
+
+    it('gives the same figures as CSV, one row per bucket', async () => {
+      h = await startProjection(openDb);
+      await appendScenario(h.store);
+      await h.service.runner.catchUp();
+      const csv = await (await h.get('/api/v1/kpis?bucket=day', { accept: 'text/csv' })).text();
+      const [header, day1, day2, extra] = csv.trim().split('\n');
+      expect(extra).toBeUndefined();
+      const columns = header!.split(',');
+      const row = (line: string) => Object.fromEntries(line.split(',').map((v, i) => [columns[i], v]));
+      expect(row(day1!)).toMatchObject({ start: '2026-11-23T00:00:00.000Z', incidents_total: '3', incidents_P1: '2', mttr_mean_seconds: '4800', escalation_rate: '0.3333', sla_P2_response_met: '0' });
+      expect(row(day2!)).toMatchObject({ start: '2026-11-24T00:00:00.000Z', incidents_total: '1', mtta_p50_seconds: '1800', sla_P1_response_met: '' });
+    });
+
+    it('reports responder load: pages per contact and night pages in their own time zone', async () => {
+      h = await startProjection(openDb);
+      await appendScenario(h.store);
+      await h.service.runner.catchUp();
+      const { responders } = (await (await h.get('/api/v1/kpis/responders')).json()) as Json;
+      expect(responders).toEqual([
+        { contact: 'alice', timezone: 'Europe/Berlin', pages: 3, nightPages: 1, byChannel: { sms: 3 }, failed: 0 },
+        { contact: 'bob', timezone: 'America/New_York', pages: 1, nightPages: 1, byChannel: { email: 1 }, failed: 0 },
+        { contact: 'tom', timezone: 'UTC', pages: 1, nightPages: 0, byChannel: { voice: 1 }, failed: 0 },
+      ]);
+    });
+
+    it('a crash mid-batch, then a restart, gives the same figures as an uninterrupted run', async () => {
+      h = await startProjection(openDb);
+      await appendScenario(h.store);
+      for (const statements of [0, 3, 7]) {
+        const crashing = new ProjectionRunner(h.store, crashingAfter(h.db, statements), LIVE, pino({ level: 'silent' }), { batchSize: 6 });
+        await expect(crashing.catchUp()).rejects.toThrow('crash mid-batch');
+      }
+      // A batch that committed before the crash stays; the one in flight rolled back whole.
+      await new ProjectionRunner(h.store, crashingAfter(h.db, 1000), LIVE, pino({ level: 'silent' }), { batchSize: 6 }).step();
+      await h.service.runner.catchUp();
+      expect(await kpisOf(h)).toMatchObject(EXPECTED);
+    });
+
+    it('a full rebuild gives the same figures as the incremental projection, which serves until the swap', async () => {
+      h = await startProjection(openDb);
+      await appendScenario(h.store);
+      await h.service.runner.catchUp();
+      const incremental = await kpisOf(h, '?bucket=day');
+      let duringRebuild: unknown;
+      await rebuildReadModels(h.store, h.db, {
+        batchSize: 5,
+        onProgress: async () => {
+          duringRebuild ??= await kpisOf(h, '?bucket=day');
+        },
+      });
+      expect(duringRebuild).toEqual(incremental);
+      expect(await kpisOf(h, '?bucket=day')).toEqual(incremental);
+      // The live projection goes on in the swapped-in tables.
+      await h.store.append('incident-e', [{ type: 'IncidentOpened', data: { ...((await h.store.readStream('incident-a'))[0]!.data as object), incidentId: 'e', number: 5 } }], 'no_stream');
+      await h.service.runner.catchUp();
+      expect((await kpisOf(h)).incidents.total).toBe(5);
+    });
+
+    it('follows live appends within a second', async () => {
+      h = await startProjection(openDb);
+      await h.service.start();
+      await appendScenario(h.store);
+      const started = Date.now();
+      while ((await kpisOf(h)).incidents.total < 4) {
+        expect(Date.now() - started).toBeLessThan(1000);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const metrics = await (await fetch(`${h.base}/metrics`)).text();
+      expect(metrics).toMatch(/klaxon_projection_events_applied_total\{service="projection"\} 17/);
+      expect(metrics).toContain('klaxon_projection_lag_seconds{service="projection"} 0');
+    });
+  });
+}
