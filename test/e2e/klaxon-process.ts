@@ -22,7 +22,16 @@ export interface RunningKlaxon {
 
 /** Starts `pnpm start`'s entry point as its own process, as an operator would. */
 export function startKlaxon(env: Record<string, string>): RunningKlaxon {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start-all.ts'], {
+  return startEntry('scripts/start-all.ts', env);
+}
+
+/** Starts one service alone, as `pnpm --filter @klaxon/<service> start` does. */
+export function startService(service: 'ingest' | 'escalation' | 'projection', env: Record<string, string>): RunningKlaxon {
+  return startEntry(`services/${service}/src/main.ts`, env);
+}
+
+function startEntry(entry: string, env: Record<string, string>): RunningKlaxon {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -23,6 +23,11 @@ export interface ConsumeOptions {
   handle(record: DeliveredRecord): Promise<void>;
   /** Told about a handler failure before the record is retried. */
   onHandlerError?(error: unknown, record: DeliveredRecord): void;
+  /**
+   * Told which partitions of the topic this consumer holds, whenever that changes (a rebalance, a stop).
+   * What belongs to a partition (an incident's timers and pages) is this consumer's job while it holds it.
+   */
+  onAssignment?(partitions: number[]): void;
 }
 
 export interface BusConsumer {
@@ -36,6 +41,8 @@ export interface Bus {
   publish(topic: string, records: BusRecord[]): Promise<void>;
   /** At-least-once delivery to one consumer per group and partition, offsets committed after handling. */
   consume(options: ConsumeOptions): Promise<BusConsumer>;
+  /** The partition a key's records go to, as the producer chooses it. */
+  partitioner(topic: string): Promise<(key: string) => number>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -92,8 +92,9 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
       }
       published.emit('published');
     },
-    async consume({ topic, group, handle, onHandlerError }: ConsumeOptions) {
+    async consume({ topic, group, handle, onHandlerError, onAssignment }: ConsumeOptions) {
       const abort = new AbortController();
+      onAssignment?.([0]);
       let position = committed.get(group, topic)?.offset ?? 0n;
       const loop = (async () => {
         while (!abort.signal.aborted) {
@@ -122,10 +123,14 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
           abort.abort();
           await loop;
           consumers.delete(consumer);
+          onAssignment?.([]);
         },
       };
       consumers.add(consumer);
       return consumer;
+    },
+    async partitioner() {
+      return () => 0;
     },
     async ping() {
       if (closed) throw new BusUnavailableError('embedded log is closed');

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type IHeaders, type Producer } from 'kafkajs';
 import { BusUnavailableError, type Bus, type BusConsumer, type ConsumeOptions } from './bus.ts';
 
 export interface KafkaBusOptions {
@@ -67,9 +67,10 @@ export async function openKafkaBus(options: KafkaBusOptions): Promise<Bus> {
         clearTimeout(timer);
       }
     },
-    async consume({ topic, group, handle, onHandlerError }: ConsumeOptions) {
+    async consume({ topic, group, handle, onHandlerError, onAssignment }: ConsumeOptions) {
       await ensureTopic(topic);
       const consumer: Consumer = kafka.consumer({ groupId: group });
+      consumer.on(consumer.events.GROUP_JOIN, (event) => onAssignment?.([...(event.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b)));
       await consumer.connect();
       await consumer.subscribe({ topics: [topic], fromBeginning: true });
       await consumer.run({
@@ -99,10 +100,19 @@ export async function openKafkaBus(options: KafkaBusOptions): Promise<Bus> {
         async stop() {
           await consumer.disconnect();
           consumers.delete(handleOnBus);
+          onAssignment?.([]);
         },
       };
       consumers.add(handleOnBus);
       return handleOnBus;
+    },
+    async partitioner(topic) {
+      await ensureTopic(topic);
+      const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+      const partitionMetadata = metadata?.partitions ?? [];
+      // The producer's own partitioner (murmur2 of the key, as Java clients do), so ownership matches placement.
+      const choose = Partitioners.DefaultPartitioner();
+      return (key) => choose({ topic, partitionMetadata, message: { key, value: null } });
     },
     async ping() {
       await admin.describeCluster();

@@ -3,3 +3,4 @@ export * from './sqlite-event-store.ts';
 export * from './postgres-event-store.ts';
 export * from './polling-subscription.ts';
 export * from './from-env.ts';
+export * from './eventstoredb-event-store.ts';

@@ -29,6 +29,10 @@ export interface EscalationDeps {
   clock?: Clock;
   /** Off in tests that drive virtual time by calling `timers.runDue()`. */
   runTimerLoop?: boolean;
+  /**
+   * Whether this instance fires an incident's timers and sends its pages. By default: while it holds the
+   * bus partition of the incident's group key (with Kafka, its share of the consumer group; embedded, all).
+   */
   owns?: (incidentId: string) => boolean;
   topic?: string;
   consumerGroup?: string;
@@ -48,8 +52,15 @@ export interface EscalationService {
 export async function createEscalationService(deps: EscalationDeps): Promise<EscalationService> {
   const { logger, store, bus, config } = deps;
   const clock = deps.clock ?? systemClock;
-  const owns = deps.owns ?? (() => true);
+  const topic = deps.topic ?? ALERTS_TOPIC;
   const index = new IncidentIndex();
+  const ownership = { held: new Set<number>(), partitionOf: (_key: string): number => 0 };
+  const owns =
+    deps.owns ??
+    ((incidentId: string) => {
+      const incident = index.get(incidentId);
+      return incident !== undefined && ownership.held.has(ownership.partitionOf(incident.state.groupKey));
+    });
   const repository = new IncidentRepository(store, index);
   const rosters = createRosters(config);
   const router = createRouter(config.routes, config.severityFrom, config.rules);
@@ -122,12 +133,22 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
         const current = index.get(incidentId);
         if (caughtUp && current && owns(incidentId)) dispatcher.dispatch(incidentId, current.state);
       });
-      for (const { state } of index.all()) if (owns(state.incidentId)) dispatcher.dispatch(state.incidentId, state);
       logger.info({ incidents: index.all().length, open: index.unresolved().length }, 'state rebuilt from the store');
+      // Pages whose outcome was never recorded go out again from whoever owns them now.
+      const recoverOwned = () => {
+        for (const { state } of index.all()) if (owns(state.incidentId)) dispatcher.dispatch(state.incidentId, state);
+      };
+      if (deps.owns) recoverOwned();
+      ownership.partitionOf = await bus.partitioner(topic);
 
       consumer = await bus.consume({
-        topic: deps.topic ?? ALERTS_TOPIC,
+        topic,
         group: deps.consumerGroup ?? 'klaxon-escalation',
+        onAssignment: (partitions) => {
+          ownership.held = new Set(partitions);
+          logger.info({ partitions }, 'bus partitions assigned: timers and pages of their incidents are ours');
+          recoverOwned();
+        },
         handle: async (record) => {
           const alert = alertReceivedSchema.safeParse(record.value);
           if (!alert.success) {

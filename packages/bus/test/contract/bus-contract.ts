@@ -130,6 +130,20 @@ export function busContract(name: string, open: () => Promise<BusHarness>, timeo
       expect(after).toEqual([3, 4]);
     });
 
+    it('tells a consumer which partitions it holds, and the partitioner places every key in one of them', async () => {
+      const bus = await setup();
+      const topic = unique('alerts');
+      await bus.publish(topic, [{ key: 'k', value: {} }]);
+      let held: number[] | undefined;
+      const consumer = await bus.consume({ topic, group: unique('g'), handle: async () => undefined, onAssignment: (p) => (held = p) });
+      await until(() => held !== undefined && held.length > 0, 'an assignment', timeoutMs);
+      const partitionOf = await bus.partitioner(topic);
+      for (const key of ['a', 'group-1', '{}:{alertname="X"}']) expect(held).toContain(partitionOf(key));
+      expect(partitionOf('same key')).toBe(partitionOf('same key'));
+      await consumer.stop();
+      expect(held).toEqual([]);
+    });
+
     it('answers ping while up and refuses to publish once closed', async () => {
       const bus = await setup();
       await expect(bus.ping()).resolves.toBeUndefined();

@@ -3,6 +3,8 @@ import type { EventStore, NewEvent, RecordedEvent } from '../../src/index.ts';
 
 export interface EventStoreHarness {
   store: EventStore;
+  /** Prefix for this test's stream names, where one server serves many tests (EventStoreDB). */
+  namespace?: string;
   /** Closes the store and opens a new one on the same storage, as a restart does. */
   reopen(): Promise<EventStore>;
   dispose(): Promise<void>;
@@ -32,101 +34,107 @@ async function collect(store: EventStore, count: number, after?: bigint, streamP
 export function eventStoreContract(name: string, open: () => Promise<EventStoreHarness>): void {
   describe(`event store contract: ${name}`, () => {
     let harness: EventStoreHarness;
-    const setup = async () => (harness = await open()).store;
+    /** History before the test began: a shared server has some; reads start after it. */
+    let base: bigint | undefined;
+    let ns = '';
+    const setup = async () => {
+      harness = await open();
+      ns = harness.namespace ?? '';
+      base = await harness.store.headPosition();
+      return harness.store;
+    };
+    const n = (name: string) => `${ns}${name}`;
     afterEach(async () => harness?.dispose());
 
     it('appends to a new stream and reads it back in order with revisions from 0', async () => {
       const store = await setup();
-      const result = await store.append('incident-a', [e(1), e(2), e(3)], 'no_stream');
+      const result = await store.append(n('incident-a'), [e(1), e(2), e(3)], 'no_stream');
       expect(result).toMatchObject({ ok: true, value: { nextExpectedRevision: 2 } });
-      const events = await store.readStream('incident-a');
+      const events = await store.readStream(n('incident-a'));
       expect(events.map((x) => [x.revision, x.type, x.data, x.metadata])).toEqual([
         [0, 'Happened', e(1).data, e(1).metadata],
         [1, 'Happened', e(2).data, e(2).metadata],
         [2, 'Happened', e(3).data, e(3).metadata],
       ]);
       expect(new Set(events.map((x) => x.eventId)).size).toBe(3);
-      expect(await store.readStream('incident-a', 2)).toHaveLength(1);
-      expect(await store.readStream('incident-missing')).toEqual([]);
+      expect(await store.readStream(n('incident-a'), 2)).toHaveLength(1);
+      expect(await store.readStream(n('incident-missing'))).toEqual([]);
     });
 
     it('appends at the expected revision and refuses a stale one with a typed conflict', async () => {
       const store = await setup();
-      await store.append('s', [e(1)], 'no_stream');
-      expect((await store.append('s', [e(2)], 0)).ok).toBe(true);
-      expect(await store.append('s', [e(3)], 0)).toEqual({
+      await store.append(n('s'), [e(1)], 'no_stream');
+      expect((await store.append(n('s'), [e(2)], 0)).ok).toBe(true);
+      expect(await store.append(n('s'), [e(3)], 0)).toEqual({
         ok: false,
-        error: { code: 'WrongExpectedRevision', streamId: 's', expected: 0, actual: 1 },
+        error: { code: 'WrongExpectedRevision', streamId: n('s'), expected: 0, actual: 1 },
       });
-      expect(await store.append('s', [e(3)], 'no_stream')).toMatchObject({ ok: false, error: { actual: 1 } });
-      expect(await store.append('other', [e(3)], 'stream_exists')).toMatchObject({ ok: false, error: { actual: 'no_stream' } });
-      expect(await store.append('other', [e(3)], 5)).toMatchObject({ ok: false, error: { expected: 5, actual: 'no_stream' } });
-      expect((await store.append('s', [e(3)], 'any')).ok).toBe(true);
-      expect((await store.readStream('s')).map((x) => x.data)).toEqual([e(1).data, e(2).data, e(3).data]);
+      expect(await store.append(n('s'), [e(3)], 'no_stream')).toMatchObject({ ok: false, error: { actual: 1 } });
+      expect(await store.append(n('other'), [e(3)], 'stream_exists')).toMatchObject({ ok: false, error: { actual: 'no_stream' } });
+      expect(await store.append(n('other'), [e(3)], 5)).toMatchObject({ ok: false, error: { expected: 5, actual: 'no_stream' } });
+      expect((await store.append(n('s'), [e(3)], 'any')).ok).toBe(true);
+      expect((await store.readStream(n('s'))).map((x) => x.data)).toEqual([e(1).data, e(2).data, e(3).data]);
     });
 
     it('lets exactly one of many parallel appends at the same revision through', async () => {
       const store = await setup();
-      await store.append('race', [e(0)], 'no_stream');
-      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => store.append('race', [e(i + 1), e(i + 100)], 0)));
+      await store.append(n('race'), [e(0)], 'no_stream');
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => store.append(n('race'), [e(i + 1), e(i + 100)], 0)));
       expect(results.filter((r) => r.ok)).toHaveLength(1);
       expect(results.filter((r) => !r.ok).every((r) => !r.ok && r.error.code === 'WrongExpectedRevision')).toBe(true);
-      expect(await store.readStream('race')).toHaveLength(3);
+      expect(await store.readStream(n('race'))).toHaveLength(3);
     });
 
     it('keeps one global order across streams, read from any position', async () => {
       const store = await setup();
-      await store.append('incident-1', [e(1)], 'no_stream');
-      await store.append('incident-2', [e(2)], 'no_stream');
-      await store.append('incident-1', [e(3), e(4)], 0);
-      await store.append('bus-x', [e(5)], 'no_stream');
-      const all = await store.readAll({ limit: 100 });
+      await store.append(n('incident-1'), [e(1)], 'no_stream');
+      await store.append(n('incident-2'), [e(2)], 'no_stream');
+      await store.append(n('incident-1'), [e(3), e(4)], 0);
+      await store.append(n('bus-x'), [e(5)], 'no_stream');
+      const all = await store.readAll({ after: base, limit: 100 });
       expect(all.map((x) => (x.data as { n: number }).n)).toEqual([1, 2, 3, 4, 5]);
       const positions = all.map((x) => x.position);
       expect([...positions].sort((a, b) => (a < b ? -1 : 1))).toEqual(positions);
       expect(new Set(positions).size).toBe(5);
       expect((await store.readAll({ after: positions[1], limit: 2 })).map((x) => (x.data as { n: number }).n)).toEqual([3, 4]);
-      expect((await store.readAll({ limit: 100, streamPrefix: 'incident-' })).map((x) => x.streamId)).toEqual([
-        'incident-1',
-        'incident-2',
-        'incident-1',
-        'incident-1',
-      ]);
+      expect((await store.readAll({ after: base, limit: 100, streamPrefix: n('incident-') })).map((x) => x.streamId)).toEqual(
+        ['incident-1', 'incident-2', 'incident-1', 'incident-1'].map(n),
+      );
       expect(await store.headPosition()).toBe(positions[4]);
     });
 
     it('treats the stream prefix literally, not as a pattern', async () => {
       const store = await setup();
-      await store.append('in_x-1', [e(1)], 'no_stream');
-      await store.append('inAx-1', [e(2)], 'no_stream');
-      expect((await store.readAll({ limit: 10, streamPrefix: 'in_x-' })).map((x) => x.streamId)).toEqual(['in_x-1']);
+      await store.append(n('in_x-1'), [e(1)], 'no_stream');
+      await store.append(n('inAx-1'), [e(2)], 'no_stream');
+      expect((await store.readAll({ after: base, limit: 10, streamPrefix: n('in_x-') })).map((x) => x.streamId)).toEqual([n('in_x-1')]);
     });
 
     it('subscribes: catches up on history, then receives live appends, each once, in order', async () => {
       const store = await setup();
-      for (let i = 0; i < 20; i++) await store.append(`incident-${i % 3}`, [e(i)], 'any');
-      const arriving = collect(store, 45);
-      for (let i = 20; i < 45; i++) await store.append(`incident-${i % 3}`, [e(i)], 'any');
+      for (let i = 0; i < 20; i++) await store.append(n(`incident-${i % 3}`), [e(i)], 'any');
+      const arriving = collect(store, 45, base);
+      for (let i = 20; i < 45; i++) await store.append(n(`incident-${i % 3}`), [e(i)], 'any');
       const seen = await arriving;
       expect(seen.map((x) => (x.data as { n: number }).n)).toEqual(Array.from({ length: 45 }, (_, i) => i));
     });
 
     it('subscribes from a position, and with a stream prefix', async () => {
       const store = await setup();
-      await store.append('incident-1', [e(1), e(2)], 'no_stream');
-      const [, second] = await store.readAll({ limit: 2 });
-      await store.append('bus-1', [e(3)], 'no_stream');
-      await store.append('incident-2', [e(4)], 'no_stream');
-      const seen = await collect(store, 1, second!.position, 'incident-');
+      await store.append(n('incident-1'), [e(1), e(2)], 'no_stream');
+      const [, second] = await store.readAll({ after: base, limit: 2 });
+      await store.append(n('bus-1'), [e(3)], 'no_stream');
+      await store.append(n('incident-2'), [e(4)], 'no_stream');
+      const seen = await collect(store, 1, second!.position, n('incident-'));
       expect(seen.map((x) => (x.data as { n: number }).n)).toEqual([4]);
     });
 
     it('caughtUp() resolves once the subscriber has handled everything appended before, even past filtered events', async () => {
       const store = await setup();
       const handled: number[] = [];
-      const sub = store.subscribe({ streamPrefix: 'incident-', onEvents: (batch) => void handled.push(...batch.map((x) => (x.data as { n: number }).n)) });
-      await store.append('incident-1', [e(1)], 'no_stream');
-      await store.append('other-1', [e(2)], 'no_stream');
+      const sub = store.subscribe({ streamPrefix: n('incident-'), onEvents: (batch) => void handled.push(...batch.map((x) => (x.data as { n: number }).n)) });
+      await store.append(n('incident-1'), [e(1)], 'no_stream');
+      await store.append(n('other-1'), [e(2)], 'no_stream');
       await sub.caughtUp();
       expect(handled).toEqual([1]);
       await sub.stop();
@@ -134,11 +142,11 @@ export function eventStoreContract(name: string, open: () => Promise<EventStoreH
 
     it('delivers every event of many concurrent appenders to a live subscriber, none twice, in position order', async () => {
       const store = await setup();
-      const arriving = collect(store, 200);
+      const arriving = collect(store, 200, base);
       await Promise.all(
         Array.from({ length: 20 }, async (_, s) => {
           for (let i = 0; i < 5; i++) {
-            const result = await store.append(`incident-${s}`, [e(s * 100 + i * 2), e(s * 100 + i * 2 + 1)], i === 0 ? 'no_stream' : i * 2 - 1);
+            const result = await store.append(n(`incident-${s}`), [e(s * 100 + i * 2), e(s * 100 + i * 2 + 1)], i === 0 ? 'no_stream' : i * 2 - 1);
             expect(result.ok).toBe(true);
           }
         }),
@@ -154,22 +162,22 @@ export function eventStoreContract(name: string, open: () => Promise<EventStoreH
 
     it('stops a subscription when its handler throws, and reports the error', async () => {
       const store = await setup();
-      await store.append('s', [e(1)], 'no_stream');
+      await store.append(n('s'), [e(1)], 'no_stream');
       const failure = await new Promise<unknown>((resolve) => {
-        store.subscribe({ onEvents: () => Promise.reject(new Error('handler broke')), onError: resolve });
+        store.subscribe({ after: base, onEvents: () => Promise.reject(new Error('handler broke')), onError: resolve });
       });
       expect(failure).toEqual(new Error('handler broke'));
     });
 
     it('survives a restart: everything reads back and appends carry on at the right revision', async () => {
       let store = await setup();
-      await store.append('incident-r', [e(1), e(2)], 'no_stream');
-      await store.append('incident-q', [e(3)], 'no_stream');
-      const before = await store.readAll({ limit: 10 });
+      await store.append(n('incident-r'), [e(1), e(2)], 'no_stream');
+      await store.append(n('incident-q'), [e(3)], 'no_stream');
+      const before = await store.readAll({ after: base, limit: 10 });
       store = await harness.reopen();
-      expect(await store.readAll({ limit: 10 })).toEqual(before);
-      expect(await store.append('incident-r', [e(4)], 0)).toMatchObject({ ok: false, error: { actual: 1 } });
-      expect((await store.append('incident-r', [e(4)], 1)).ok).toBe(true);
+      expect(await store.readAll({ after: base, limit: 10 })).toEqual(before);
+      expect(await store.append(n('incident-r'), [e(4)], 0)).toMatchObject({ ok: false, error: { actual: 1 } });
+      expect((await store.append(n('incident-r'), [e(4)], 1)).ok).toBe(true);
       const [last] = (await store.readAll({ after: before[2]!.position, limit: 10 })).map((x) => x.position);
       expect(last! > before[2]!.position).toBe(true);
     });

@@ -45,7 +45,7 @@ export interface Harness {
 }
 
 export async function startEscalation(
-  options: { start?: string; dir?: TempDir; providers?: Providers; config?: KlaxonConfig; clock?: VirtualClock; consumerGroup?: string } = {},
+  options: { start?: string; dir?: TempDir; providers?: Providers; config?: KlaxonConfig; clock?: VirtualClock; consumerGroup?: string; owns?: (incidentId: string) => boolean } = {},
 ): Promise<Harness> {
   const dir = options.dir ?? tempDir('klaxon-escalation-');
   const providers = options.providers ?? (await startProviders());
@@ -66,6 +66,7 @@ export async function startEscalation(
     clock,
     runTimerLoop: false,
     consumerGroup: options.consumerGroup,
+    owns: options.owns,
   });
   await service.start();
   const base = await service.http.listen(0, '127.0.0.1');
