@@ -5,3 +5,4 @@ export * from './alertmanager.ts';
 export * from './virtual-clock.ts';
 export * from './fake-twilio.ts';
 export * from './smtp-sink.ts';
+export * from './runbook-config.ts';

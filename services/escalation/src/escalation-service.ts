@@ -111,7 +111,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   const timers = new TimerRunner({ index, repository, rosters, dispatcher, clock, logger, owns, onExecuted });
   const handleAlert = alertHandler({ repository, index, router, rosters, timings, clock, logger, incidentsOpened: metrics.incidentsOpened, onExecuted });
 
-  incidentRoutes(http.app, { index, repository, store, rosters, clock, apiTokens: config.api.tokens, onExecuted });
+  incidentRoutes(http.app, { index, repository, rosters, clock, apiTokens: config.api.tokens, onExecuted });
   await twilioRoutes(http.app, { index, repository, contacts: config.contacts, clock, logger, authToken: deps.twilioAuthToken, publicUrl: deps.publicUrl, onExecuted });
   ackLinkRoutes(http.app, { repository, ackLinks: links, clock, onExecuted });
 

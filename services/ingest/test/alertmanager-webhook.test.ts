@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AM_TOKEN, post, startIngest, type IngestHarness } from './support/ingest-harness.ts';
+import { AM_TOKEN, fixture, type IngestHarness, post, startIngest } from './support/ingest-harness.ts';
 
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
 const auth = { authorization: `Bearer ${AM_TOKEN}` };
 
 describe('POST /api/v1/alertmanager', () => {

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AM_TOKEN, post, startIngest, type IngestHarness } from './support/ingest-harness.ts';
+import { AM_TOKEN, fixture, type IngestHarness, post, startIngest } from './support/ingest-harness.ts';
 
-const firing = JSON.parse(readFileSync(new URL('./fixtures/alertmanager-0.25-firing.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const firing = fixture('alertmanager-0.25-firing.json');
 const auth = { authorization: `Bearer ${AM_TOKEN}` };
 
 describe('ingest answers', () => {

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { openEmbeddedBus } from '@klaxon/bus';
 import { tempDir } from '@klaxon/testing';
 import { expect, it } from 'vitest';
-import { AM_TOKEN, post, startIngest } from './support/ingest-harness.ts';
+import { AM_TOKEN, fixture, post, startIngest } from './support/ingest-harness.ts';
 
-const firing = JSON.parse(readFileSync(new URL('./fixtures/alertmanager-0.25-firing.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const firing = fixture('alertmanager-0.25-firing.json');
 
 it('a restart of the embedded log loses nothing that was answered 202', async () => {
   const dir = tempDir('klaxon-durable-');

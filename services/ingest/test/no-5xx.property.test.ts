@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AM_TOKEN, EVENTS_TOKEN, post, startIngest, type IngestHarness } from './support/ingest-harness.ts';
+import { AM_TOKEN, EVENTS_TOKEN, fixture, type IngestHarness, post, startIngest } from './support/ingest-harness.ts';
 
-const firing = JSON.parse(readFileSync(new URL('./fixtures/alertmanager-0.25-firing.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const firing = fixture('alertmanager-0.25-firing.json');
 
 /** Replaces the value at a random path of the payload with a random JSON value, or deletes it. */
 const mutated = fc

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { incidentEventSchema, incidentStream, toInstant, type IncidentCommand, type IncidentState } from '@klaxon/domain';
-import type { EventStore } from '@klaxon/event-store';
+import { toInstant, type IncidentCommand, type IncidentState } from '@klaxon/domain';
 import { bearerAuth, type Clock } from '@klaxon/service-kit';
 import type { IncidentIndex } from '../incidents/incident-index.ts';
 import type { Execution, IncidentRepository } from '../incidents/incident-repository.ts';
@@ -12,7 +11,6 @@ import { describeError, httpStatusOf } from './incident-errors.ts';
 export interface IncidentRouteDeps {
   index: IncidentIndex;
   repository: IncidentRepository;
-  store: EventStore;
   rosters: Rosters;
   clock: Clock;
   apiTokens: string[];
@@ -25,7 +23,7 @@ const listQuery = z.object({ status: z.enum(['open', 'acknowledged', 'resolved']
 const problems = (error: z.ZodError) => error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
 
 export function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDeps): void {
-  const { index, repository, store, rosters, clock } = deps;
+  const { index, repository, rosters, clock } = deps;
   const auth = bearerAuth(deps.apiTokens);
 
   app.get('/api/v1/incidents', { onRequest: auth }, async (request, reply) => {
@@ -41,12 +39,9 @@ export function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDeps): v
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/incidents/:id', { onRequest: auth }, async (request, reply) => {
-    const records = await store.readStream(incidentStream(request.params.id));
-    if (records.length === 0) return reply.code(404).send({ error: 'no such incident' });
-    const { state } = await repository.load(request.params.id);
+    const { state, history } = await repository.load(request.params.id);
     if (!state.exists) return reply.code(404).send({ error: 'no such incident' });
-    const timeline = timelineView(records.map((r) => ({ revision: r.revision, recordedAt: r.recordedAt, event: incidentEventSchema.parse({ type: r.type, data: r.data }) })));
-    return { incident: incidentView(state), timeline };
+    return { incident: incidentView(state), timeline: timelineView(history) };
   });
 
   const command = (

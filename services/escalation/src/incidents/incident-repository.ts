@@ -18,6 +18,12 @@ export type Execution =
 
 const MAX_ATTEMPTS = 8;
 
+export interface HistoryEntry {
+  revision: number;
+  recordedAt: string;
+  event: IncidentEvent;
+}
+
 /**
  * Runs commands against incident streams: read, decide, append at the expected revision. When another
  * instance appended first, the command is decided again on the new state, so a racing timer or page
@@ -29,11 +35,12 @@ export class IncidentRepository {
     private readonly index: IncidentIndex,
   ) {}
 
-  async load(incidentId: string): Promise<{ state: IncidentState; revision: number | undefined }> {
+  /** The incident's state from its stream, with the stream itself (the timeline) as read. */
+  async load(incidentId: string): Promise<{ state: IncidentState; revision: number | undefined; history: HistoryEntry[] }> {
     const records = await this.store.readStream(incidentStream(incidentId));
-    const events = records.map((r) => incidentEventSchema.parse({ type: r.type, data: r.data }));
-    if (records.length > 0) this.index.apply(incidentId, records.map((r, i) => ({ revision: r.revision, event: events[i]! })));
-    return { state: evolveAll(events, initialState()), revision: records.at(-1)?.revision };
+    const history = records.map((r) => ({ revision: r.revision, recordedAt: r.recordedAt, event: incidentEventSchema.parse({ type: r.type, data: r.data }) }));
+    if (history.length > 0) this.index.apply(incidentId, history);
+    return { state: evolveAll(history.map((h) => h.event), initialState()), revision: records.at(-1)?.revision, history };
   }
 
   /** `build` sees the freshly read state and says what to do; undefined means nothing. */

@@ -1,4 +1,5 @@
-import { levelName, pendingTimers, type Incident, type IncidentEvent } from '@klaxon/domain';
+import { levelName, pendingTimers, type Incident } from '@klaxon/domain';
+import type { HistoryEntry } from './incident-repository.ts';
 
 /** What the incident API shows of an incident: its current state, assignees and what it waits on. */
 export function incidentView(s: Incident) {
@@ -26,6 +27,6 @@ export function incidentView(s: Incident) {
   };
 }
 
-export function timelineView(records: Array<{ revision: number; recordedAt: string; event: IncidentEvent }>) {
+export function timelineView(records: HistoryEntry[]) {
   return records.map(({ revision, recordedAt, event }) => ({ revision, type: event.type, recordedAt, ...event.data }));
 }

@@ -1,17 +1,12 @@
 import { parseConfig } from '@klaxon/config';
+import { RUNBOOK_SEVERITIES_YAML } from '@klaxon/testing';
 
 export const API_TOKEN = 'api-token-0123456789abcdef';
 
 /** The runbook's model with short names: alice on call at L1, tom team lead, erin manager, carl CTO. */
 export const testConfig = () =>
   parseConfig(
-    `
-severities:
-  P1: { ackTimeout: 5m, escalateAfter: [30m, 1h, 2h], statusUpdateEvery: 30m, responseTarget: 15m, resolutionTarget: 4h }
-  P2: { ackTimeout: 15m, escalateAfter: [2h, 4h, 8h], statusUpdateEvery: 1h, responseTarget: 1h, resolutionTarget: 8h }
-  P3: { ackTimeout: 1h, escalateAfter: [8h, 24h, 72h], statusUpdateEvery: 4h, responseTarget: 4h, resolutionTarget: 3d }
-  P4: { ackTimeout: 4h, escalateAfter: [24h, 72h, 7d], statusUpdateEvery: 24h, responseTarget: 1d, resolutionTarget: 14d }
-contacts:
+    `${RUNBOOK_SEVERITIES_YAML}contacts:
   alice: { phone: "+15550100001", email: alice@example.com, timezone: Europe/Berlin }
   bob:   { phone: "+15550100002", email: bob@example.com, timezone: America/New_York }
   tom:   { phone: "+15550100003", email: tom@example.com }

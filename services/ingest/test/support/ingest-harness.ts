@@ -1,7 +1,12 @@
+import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { ALERTS_TOPIC, openEmbeddedBus, type Bus, type BusConsumer, type DeliveredRecord } from '@klaxon/bus';
 import { tempDir, type TempDir } from '@klaxon/testing';
 import { createIngestService, type IngestService } from '../../src/index.ts';
+
+/** A payload a real Alertmanager 0.25 sent (copied from shared/fixtures). */
+export const fixture = (name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
 
 export const AM_TOKEN = 'am-token-0123456789abcdef';
 export const EVENTS_TOKEN = 'events-token-0123456789ab';

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { parseConfig } from '@klaxon/config';
 import { openSqliteEventStore, type EventStore } from '@klaxon/event-store';
-import { tempDir, VirtualClock, type TempDir } from '@klaxon/testing';
+import { RUNBOOK_SEVERITIES_YAML, tempDir, VirtualClock, type TempDir } from '@klaxon/testing';
 import { createProjectionService, type ProjectionService, type SqlDatabase } from '../../src/index.ts';
 import { AS_OF } from './kpi-scenario.ts';
 
@@ -13,13 +13,7 @@ export const API_TOKEN = 'kpi-api-token-0123456789';
 
 export const projectionConfig = () =>
   parseConfig(
-    `
-severities:
-  P1: { ackTimeout: 5m, escalateAfter: [30m, 1h, 2h], statusUpdateEvery: 30m, responseTarget: 15m, resolutionTarget: 4h }
-  P2: { ackTimeout: 15m, escalateAfter: [2h, 4h, 8h], statusUpdateEvery: 1h, responseTarget: 1h, resolutionTarget: 8h }
-  P3: { ackTimeout: 1h, escalateAfter: [8h, 24h, 72h], statusUpdateEvery: 4h, responseTarget: 4h, resolutionTarget: 3d }
-  P4: { ackTimeout: 4h, escalateAfter: [24h, 72h, 7d], statusUpdateEvery: 24h, responseTarget: 1d, resolutionTarget: 14d }
-contacts:
+    `${RUNBOOK_SEVERITIES_YAML}contacts:
   alice: { phone: "+15550100001", timezone: Europe/Berlin }
   bob: { email: bob@example.com, timezone: America/New_York }
   tom: { phone: "+15550100003", timezone: UTC }
