@@ -60,10 +60,26 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
 /** For a service's start-up: a bad file stops it with the path and the reason, not a stack trace. */
 export function loadConfigOrExit(file: string): KlaxonConfig {
   try {
-    return loadConfig(file);
+    const config = loadConfig(file);
+    const insecure = shippedTokensInUse(config);
+    if (insecure.length > 0) {
+      process.stderr.write(`klaxon: warning: ${insecure.join(', ')} still hold the token shipped in klaxon.yaml; set KLAXON_*_TOKEN before exposing Klaxon\n`);
+    }
+    return config;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`klaxon: ${error.message}\n`);
     process.exit(1);
   }
+}
+
+/** Where the running configuration still holds a token shipped in klaxon.yaml, which anyone can read. */
+export function shippedTokensInUse(config: KlaxonConfig): string[] {
+  const shipped = (token: string) => token.startsWith('change-me');
+  return [
+    ...Object.entries(config.integrations)
+      .filter(([, { token }]) => shipped(token))
+      .map(([name]) => `integrations.${name}.token`),
+    ...config.api.tokens.flatMap((token, i) => (shipped(token) ? [`api.tokens.${i}`] : [])),
+  ];
 }

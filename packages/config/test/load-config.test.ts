@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig } from '../src/index.ts';
+import { ConfigError, loadConfig, parseConfig, shippedTokensInUse } from '../src/index.ts';
 
 const shipped = fileURLToPath(new URL('../../../klaxon.yaml', import.meta.url));
 const problems = (text: string, env: NodeJS.ProcessEnv = {}) => {
@@ -33,9 +33,11 @@ describe('the shipped klaxon.yaml', () => {
     expect(config.rules).toContainEqual({ match: { category: '~security|security-breach' }, escalateTo: 'L3' });
   });
 
-  it('takes tokens from the environment when they are set', () => {
+  it('takes tokens from the environment when they are set, and names those still at their shipped value', () => {
+    expect(shippedTokensInUse(loadConfig(shipped, {}))).toEqual(['integrations.alertmanager.token', 'integrations.webhooks.token', 'api.tokens.0']);
     const config = loadConfig(shipped, { KLAXON_ALERTMANAGER_TOKEN: 'from-the-environment-123' });
     expect(config.integrations.alertmanager?.token).toBe('from-the-environment-123');
+    expect(shippedTokensInUse(config)).toEqual(['integrations.webhooks.token', 'api.tokens.0']);
   });
 });
 

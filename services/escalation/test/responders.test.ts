@@ -86,21 +86,30 @@ describe('acknowledging from wherever the responder is', () => {
     expect(h.service.index.all()[0]!.state).toMatchObject({ status: 'acknowledged', acknowledged: { by: 'erin', via: 'voice' } });
   });
 
-  it('the signed email link acknowledges once; used again it is refused, and a tampered or expired one never works', async () => {
+  it('the signed email link asks before it acknowledges, acknowledges once, and a tampered or expired one never works', async () => {
     h = await startEscalation();
     await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
     const link = /open (https:\S+\/ack\/\S+)/.exec(h.providers.smtp.mails[0]!.text ?? '')![1]!;
     const path = link.slice(PUBLIC_URL.length);
-    const tampered = await fetch(`${h.base}${path.slice(0, -2)}xx`);
-    expect(tampered.status).toBe(403);
-    const first = await fetch(`${h.base}${path}`);
+    expect((await fetch(`${h.base}${path.slice(0, -2)}xx`)).status).toBe(403);
+    expect((await fetch(`${h.base}${path.slice(0, -2)}xx`, { method: 'POST' })).status).toBe(403);
+
+    // A mail scanner opening the link changes nothing.
+    const opened = await fetch(`${h.base}${path}`);
+    expect(opened.status).toBe(200);
+    expect(await opened.text()).toContain('<form method="post"');
+    expect(h.service.index.all()[0]!.state.status).toBe('open');
+
+    const first = await fetch(`${h.base}${path}`, { method: 'POST' });
     expect(first.status).toBe(200);
     expect(await first.text()).toContain('Incident #1 acknowledged');
-    const again = await fetch(`${h.base}${path}`);
+    expect(h.service.index.all()[0]!.state).toMatchObject({ status: 'acknowledged', acknowledged: { by: 'alice', via: 'email' } });
+    const again = await fetch(`${h.base}${path}`, { method: 'POST' });
     expect(again.status).toBe(409);
     expect(await again.text()).toContain('already used');
+    expect((await fetch(`${h.base}${path}`)).status).toBe(409);
     h.clock.set('2026-11-24T10:00:01Z');
-    expect((await fetch(`${h.base}${path}`)).status).toBe(410);
+    expect((await fetch(`${h.base}${path}`, { method: 'POST' })).status).toBe(410);
   });
 
   it('the generic events API acknowledge action acknowledges the incident of its dedup_key', async () => {

@@ -1,40 +1,54 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { toInstant } from '@klaxon/domain';
 import type { Clock } from '@klaxon/service-kit';
-import type { AckLinks } from '../acks/ack-links.ts';
+import type { AckLinkCheck, AckLinks } from '../acks/ack-links.ts';
 import type { Execution, IncidentRepository } from '../incidents/incident-repository.ts';
 import { describeError, httpStatusOf } from './incident-errors.ts';
 
-const page = (title: string, text: string) =>
-  `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title></head>` +
-  `<body style="font-family:sans-serif;max-width:32rem;margin:3rem auto"><h1>${title}</h1><p>${text}</p></body></html>`;
-
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+const page = (title: string, body: string) =>
+  `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escape(title)}</title></head>` +
+  `<body style="font-family:sans-serif;max-width:32rem;margin:3rem auto"><h1>${escape(title)}</h1>${body}</body></html>`;
+
+/**
+ * The email link. Opening it (GET) only shows the incident and a button: mail scanners that fetch every
+ * link must not acknowledge incidents. The button (POST) acknowledges, once.
+ */
 export function ackLinkRoutes(
   app: FastifyInstance,
   deps: { repository: IncidentRepository; ackLinks: AckLinks; clock: Clock; onExecuted: (incidentId: string, execution: Execution) => void },
 ): void {
+  const refuse = (reply: FastifyReply, check: Extract<AckLinkCheck, { ok: false }>) => {
+    const status = check.reason === 'expired' ? 410 : check.reason === 'bad-signature' ? 403 : 400;
+    return reply.code(status).send(page('Not acknowledged', `<p>${check.reason === 'expired' ? 'This link has expired.' : 'This link is not valid.'}</p>`));
+  };
+
   app.get<{ Params: { token: string } }>('/ack/:token', async (request, reply) => {
+    reply.type('text/html; charset=utf-8');
+    const check = deps.ackLinks.verify(request.params.token, deps.clock.now());
+    if (!check.ok) return refuse(reply, check);
+    const { state } = await deps.repository.load(check.incidentId);
+    if (!state.exists) return reply.code(404).send(page('Not acknowledged', '<p>No such incident.</p>'));
+    const summary = `<p>[${state.severity}] #${state.number} ${escape(state.title)} (${escape(state.service || 'unknown service')}): ${state.status}, level L${state.level}.</p>`;
+    if (state.usedRefs.includes(check.ref)) return reply.code(409).send(page('Already used', `${summary}<p>This link was already used.</p>`));
+    return reply.send(
+      page(
+        `Acknowledge incident #${state.number}?`,
+        `${summary}<form method="post" action="/ack/${escape(request.params.token)}"><button type="submit" style="font-size:1.5rem;padding:.5rem 2rem">Acknowledge as ${escape(check.contact)}</button></form>`,
+      ),
+    );
+  });
+
+  app.post<{ Params: { token: string } }>('/ack/:token', async (request, reply) => {
+    reply.type('text/html; charset=utf-8');
     const now = deps.clock.now();
     const check = deps.ackLinks.verify(request.params.token, now);
-    reply.type('text/html; charset=utf-8');
-    if (!check.ok) {
-      const status = check.reason === 'expired' ? 410 : check.reason === 'bad-signature' ? 403 : 400;
-      const why = check.reason === 'expired' ? 'This link has expired.' : 'This link is not valid.';
-      return reply.code(status).send(page('Not acknowledged', why));
-    }
-    const execution = await deps.repository.execute(check.incidentId, () => ({
-      type: 'Acknowledge',
-      by: check.contact,
-      via: 'email',
-      ref: check.ref,
-      at: toInstant(now),
-    }));
-    if (!execution.ok) return reply.code(httpStatusOf(execution.error)).send(page('Not acknowledged', escape(describeError(execution.error))));
+    if (!check.ok) return refuse(reply, check);
+    const execution = await deps.repository.execute(check.incidentId, () => ({ type: 'Acknowledge', by: check.contact, via: 'email', ref: check.ref, at: toInstant(now) }));
+    if (!execution.ok) return reply.code(httpStatusOf(execution.error)).send(page('Not acknowledged', `<p>${escape(describeError(execution.error))}</p>`));
     deps.onExecuted(check.incidentId, execution);
     const state = execution.state;
-    const title = state.exists ? `Incident #${state.number} acknowledged` : 'Acknowledged';
-    return reply.send(page(escape(title), state.exists ? `${escape(state.title)}. Thank you, ${escape(check.contact)}.` : ''));
+    return reply.send(page(state.exists ? `Incident #${state.number} acknowledged` : 'Acknowledged', `<p>Thank you, ${escape(check.contact)}.</p>`));
   });
 }

@@ -96,9 +96,12 @@ export function kpiReport(
   options: { from?: string; to?: string; bucket?: Bucket; targets: Record<Severity, SlaTargets>; asOf: Date },
 ): KpiReport {
   const report: KpiReport = { from: options.from ?? null, to: options.to ?? null, asOf: options.asOf.toISOString(), ...figures(rows, options.targets, options.asOf), buckets: [] };
-  if (!options.bucket || (rows.length === 0 && !options.from)) return report;
-  const first = DateTime.fromISO(options.from ?? rows[0]!.opened_at, { zone: 'utc' });
-  const end = options.to ? DateTime.fromISO(options.to, { zone: 'utc' }) : DateTime.fromISO(rows.at(-1)!.opened_at, { zone: 'utc' }).plus({ milliseconds: 1 });
+  const firstAt = options.from ?? rows[0]?.opened_at;
+  if (!options.bucket || firstAt === undefined) return report;
+  const first = DateTime.fromISO(firstAt, { zone: 'utc' });
+  // Without `to`, buckets run up to now: an empty recent day shows as zero, not as missing.
+  const asOf = DateTime.fromJSDate(options.asOf, { zone: 'utc' });
+  const end = options.to ? DateTime.fromISO(options.to, { zone: 'utc' }) : asOf > first ? asOf : first.plus({ milliseconds: 1 });
   const bucket = options.bucket;
   const grouped = new Map<string, IncidentRow[]>();
   for (const r of rows) {
