@@ -6,3 +6,4 @@ export * from './virtual-clock.ts';
 export * from './fake-twilio.ts';
 export * from './smtp-sink.ts';
 export * from './runbook-config.ts';
+export * from './synthetic-incidents.ts';
