@@ -24,7 +24,8 @@ export function startService(service: 'ingest' | 'escalation' | 'projection', en
 function startEntry(entry: string, env: Record<string, string>): RunningKlaxon {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    // Started by node, not by pnpm: pnpm's INIT_CWD (the test folder) must not decide where ./klaxon.yaml is.
+    env: { ...withoutInitCwd(process.env), ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -40,6 +41,11 @@ function startEntry(entry: string, env: Record<string, string>): RunningKlaxon {
         child.kill('SIGTERM');
       }),
   };
+}
+
+function withoutInitCwd(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { INIT_CWD: _ignored, ...rest } = env;
+  return rest;
 }
 
 export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<Response> {

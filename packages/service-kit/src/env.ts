@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
@@ -34,5 +35,7 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): KlaxonEnv {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new EnvError(`invalid environment: ${problems}`);
   }
-  return parsed.data;
+  // `pnpm --filter <service> start` runs in the package's folder; relative paths mean where pnpm was invoked.
+  const base = source.INIT_CWD ?? process.cwd();
+  return { ...parsed.data, KLAXON_DATA_DIR: resolve(base, parsed.data.KLAXON_DATA_DIR), KLAXON_CONFIG: resolve(base, parsed.data.KLAXON_CONFIG) };
 }

@@ -30,7 +30,7 @@ export function createServiceHttp(options: ServiceHttpOptions): ServiceHttp {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
     // Signed tokens travel in paths (/ack/:token) and are longer than fastify's default of 100 characters.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
   });
   app.addHook('onResponse', async (request, reply) => {
     if (request.url === '/metrics' || request.url === '/health') return;

@@ -33,8 +33,15 @@ describe('service HTTP basics', () => {
 });
 
 describe('environment', () => {
-  it('defaults the contract ports and data dir', () => {
-    expect(readEnv({})).toMatchObject({ INGEST_PORT: 8080, ESCALATION_PORT: 8081, PROJECTION_PORT: 8082, KLAXON_DATA_DIR: './data' });
+  it('defaults the contract ports, and the data dir and config beside where pnpm was invoked', () => {
+    expect(readEnv({ INIT_CWD: '/srv/klaxon' })).toMatchObject({
+      INGEST_PORT: 8080,
+      ESCALATION_PORT: 8081,
+      PROJECTION_PORT: 8082,
+      KLAXON_DATA_DIR: '/srv/klaxon/data',
+      KLAXON_CONFIG: '/srv/klaxon/klaxon.yaml',
+    });
+    expect(readEnv({ INIT_CWD: '/srv/klaxon', KLAXON_DATA_DIR: '/var/lib/klaxon' }).KLAXON_DATA_DIR).toBe('/var/lib/klaxon');
   });
 
   it('names the variable that is wrong', () => {
