@@ -112,11 +112,13 @@ describe('acknowledging from wherever the responder is', () => {
     expect((await fetch(`${h.base}${path}`, { method: 'POST' })).status).toBe(410);
   });
 
-  it('the generic events API acknowledge action acknowledges the incident of its dedup_key', async () => {
+  it('the generic events API acknowledge and resolve actions act on the incident of their dedup_key', async () => {
     h = await startEscalation();
     await h.alert({ alertname: 'Checkout', severity: 'error' }, { groupKey: 'checkout-latency', fingerprint: 'checkout-latency' });
     await h.alert({ alertname: 'Checkout', severity: 'error' }, { groupKey: 'checkout-latency', fingerprint: 'checkout-latency', status: 'acknowledged' });
     expect(h.service.index.all()[0]!.state).toMatchObject({ status: 'acknowledged', acknowledged: { by: 'integration:alertmanager', via: 'api' } });
+    await h.alert({ alertname: 'Checkout', severity: 'error' }, { groupKey: 'checkout-latency', fingerprint: 'checkout-latency', status: 'resolved' });
+    expect(h.service.index.all()[0]!.state).toMatchObject({ status: 'resolved', resolved: { by: 'source', via: 'source' } });
   });
 });
 
