@@ -125,9 +125,3 @@ export const configSchema = z
   });
 
 export type KlaxonConfig = z.output<typeof configSchema>;
-export type ScheduleConfig = KlaxonConfig['schedules'][string];
-export type PolicyConfig = KlaxonConfig['policies'][string];
-export type ContactConfig = KlaxonConfig['contacts'][string];
-export type SeverityConfig = KlaxonConfig['severities']['P1'];
-export type Weekday = (typeof WEEKDAYS)[number];
-export { WEEKDAYS };

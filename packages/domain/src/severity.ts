@@ -12,7 +12,6 @@ export const levelSchema = z.union([z.literal(1), z.literal(2), z.literal(3), z.
 
 export const LEVEL_NAMES = ['L1', 'L2', 'L3', 'L4'] as const;
 export type LevelName = (typeof LEVEL_NAMES)[number];
-export const levelNameSchema = z.enum(LEVEL_NAMES);
 
 export const levelName = (level: Level): LevelName => `L${level}`;
 export const levelFromName = (name: LevelName): Level => Number(name.slice(1)) as Level;

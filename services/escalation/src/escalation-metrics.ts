@@ -39,5 +39,3 @@ export function escalationMetrics(registry: Registry, index: IncidentIndex) {
     }),
   };
 }
-
-export type EscalationMetrics = ReturnType<typeof escalationMetrics>;

@@ -24,5 +24,3 @@ export function ingestMetrics(registry: Registry) {
     }),
   };
 }
-
-export type IngestMetrics = ReturnType<typeof ingestMetrics>;

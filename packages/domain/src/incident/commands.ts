@@ -45,5 +45,3 @@ export type IncidentCommand =
   | { type: 'ChangeSeverity'; severity: Severity; timings: Timings; by: string; at: Instant }
   | { type: 'RecordPageDelivered'; pageId: string; providerId: string; at: Instant }
   | { type: 'RecordPageFailed'; pageId: string; error: string; retryable: boolean; at: Instant };
-
-export type IncidentCommandType = IncidentCommand['type'];

@@ -101,7 +101,5 @@ export type IncidentEventType = IncidentEvent['type'];
 export type EventOf<T extends IncidentEventType> = Extract<IncidentEvent, { type: T }>;
 export type EventData<T extends IncidentEventType> = EventOf<T>['data'];
 
-export const INCIDENT_EVENT_TYPES = incidentEventSchema.options.map((o) => o.shape.type.value) as IncidentEventType[];
-
 export const incidentStream = (incidentId: string): string => `incident-${incidentId}`;
 export const INCIDENT_STREAM_PREFIX = 'incident-';

@@ -11,7 +11,3 @@ export const toInstant = (date: Date | DateTime | number): Instant => {
 export const instantMs = (instant: Instant): number => DateTime.fromISO(instant, { setZone: true }).toMillis();
 
 export const addMs = (instant: Instant, ms: number): Instant => toInstant(instantMs(instant) + ms);
-
-export const msBetween = (from: Instant, to: Instant): number => instantMs(to) - instantMs(from);
-
-export const isAtOrBefore = (a: Instant, b: Instant): boolean => instantMs(a) <= instantMs(b);

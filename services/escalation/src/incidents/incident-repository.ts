@@ -1,9 +1,8 @@
 import {
-  decide,
   evolveAll,
+  incidentDecider,
   incidentEventSchema,
   incidentStream,
-  initialState,
   type IncidentCommand,
   type IncidentError,
   type IncidentEvent,
@@ -40,7 +39,7 @@ export class IncidentRepository {
     const records = await this.store.readStream(incidentStream(incidentId));
     const history = records.map((r) => ({ revision: r.revision, recordedAt: r.recordedAt, event: incidentEventSchema.parse({ type: r.type, data: r.data }) }));
     if (history.length > 0) this.index.apply(incidentId, history);
-    return { state: evolveAll(history.map((h) => h.event), initialState()), revision: records.at(-1)?.revision, history };
+    return { state: evolveAll(history.map((h) => h.event), incidentDecider.initialState()), revision: records.at(-1)?.revision, history };
   }
 
   /** `build` sees the freshly read state and says what to do; undefined means nothing. */
@@ -49,7 +48,7 @@ export class IncidentRepository {
       const { state, revision } = await this.load(incidentId);
       const command = build(state);
       if (!command) return { ok: true, events: [], state, revision: revision ?? -1 };
-      const decision = decide(command, state);
+      const decision = incidentDecider.decide(command, state);
       if (!decision.ok) return decision;
       if (decision.value.length === 0) return { ok: true, events: [], state, revision: revision ?? -1 };
       const appended = await this.store.append(
