@@ -1,5 +1,5 @@
 import { EventEmitter, once } from 'node:events';
-import Database from 'better-sqlite3';
+import { openSqliteFile } from '@klaxon/sqlite';
 import { BusUnavailableError, type Bus, type BusConsumer, type BusRecord, type ConsumeOptions, type DeliveredRecord } from './bus.ts';
 
 interface Row {
@@ -39,12 +39,8 @@ export interface EmbeddedBusOptions {
  * its order; one consumer per group (the embedded deployment runs one escalation instance).
  */
 export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}): Bus {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
   // 202 means durably accepted: the log is fsynced before publish resolves.
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  db.defaultSafeIntegers(true);
+  const db = openSqliteFile(file, { synchronous: 'FULL', safeIntegers: true });
   db.exec(SCHEMA);
 
   const published = new EventEmitter();

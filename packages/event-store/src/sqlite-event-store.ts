@@ -1,7 +1,7 @@
 import { EventEmitter, once } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
 import { err, ok } from '@klaxon/domain';
+import { openSqliteFile } from '@klaxon/sqlite';
 import { checkExpectedRevision, type EventStore, type ReadAllOptions, type RecordedEvent } from './event-store.ts';
 import { pollingSubscription } from './polling-subscription.ts';
 
@@ -36,12 +36,8 @@ export interface SqliteEventStoreOptions {
 
 /** The embedded default: one SQLite file in WAL mode. Several processes may share it. */
 export function openSqliteEventStore(file: string, options: SqliteEventStoreOptions = {}): EventStore {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
   // An acknowledged append must survive power loss, not only a process crash.
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  db.defaultSafeIntegers(true);
+  const db = openSqliteFile(file, { synchronous: 'FULL', safeIntegers: true });
   db.exec(SCHEMA);
 
   const appended = new EventEmitter();

@@ -1,11 +1,10 @@
-import Database, { type Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
+import { openSqliteFile } from '@klaxon/sqlite';
 import type { Row, SqlDatabase, SqlTx, SqlValue } from './sql-database.ts';
 
 export function openSqliteDatabase(file: string): SqlDatabase {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 10000');
+  // Read models can always be rebuilt from the event store.
+  const db = openSqliteFile(file, { synchronous: 'NORMAL' });
   const statements = new Map<string, Statement>();
   const prepare = (sql: string) => {
     let statement = statements.get(sql);
