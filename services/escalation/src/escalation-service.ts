@@ -72,6 +72,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
 
   let consumer: BusConsumer | undefined;
   let subscription: Subscription | undefined;
+  let subscriptionLost: unknown;
   const http = createServiceHttp({
     service: 'escalation',
     logger,
@@ -82,6 +83,8 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
         name: 'state rebuilt from the store',
         check: async () => {
           if (!subscription) throw new Error('not started');
+          // A stale picture fires wrong timers: not ready, so the orchestrator restarts the service.
+          if (subscriptionLost) throw new Error(`stopped following the store: ${(subscriptionLost as Error).message ?? subscriptionLost}`);
           return { incidents: index.all().length, open: index.unresolved().length };
         },
       },
@@ -124,7 +127,10 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       subscription = store.subscribe({
         streamPrefix: INCIDENT_STREAM_PREFIX,
         onEvents: (batch) => index.applyRecorded(batch),
-        onError: (error) => logger.fatal({ err: error }, 'lost the event store subscription'),
+        onError: (error) => {
+          subscriptionLost = error;
+          logger.fatal({ err: error }, 'lost the event store subscription');
+        },
       });
       await subscription.caughtUp();
       caughtUp = true;

@@ -59,3 +59,20 @@ it('a page whose outcome was not recorded before the crash is sent again on rest
   await providers.close();
   dir.remove();
 });
+
+it('reports not ready once it stops following the store, rather than fire timers from a stale picture', async () => {
+  const h = await startEscalation();
+  expect((await fetch(`${h.base}/ready`)).status).toBe(200);
+  // An event the incident model cannot read is a bug upstream; following must stop, visibly.
+  await h.store.append('incident-0123456789ab-1', [{ type: 'NotAnIncidentEvent', data: {} }], 'no_stream');
+  const deadline = Date.now() + 5000;
+  let ready = 200;
+  while (ready === 200 && Date.now() < deadline) {
+    ready = (await fetch(`${h.base}/ready`)).status;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  expect(ready).toBe(503);
+  const report = (await (await fetch(`${h.base}/ready`)).json()) as { checks: Record<string, { ok: boolean; error?: string }> };
+  expect(report.checks['state rebuilt from the store']).toMatchObject({ ok: false, error: expect.stringContaining('stopped following the store') });
+  await h.close();
+});
