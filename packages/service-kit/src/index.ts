@@ -5,3 +5,4 @@ export * from './env.ts';
 export * from './run-until-signal.ts';
 export * from './clock.ts';
 export * from './tokens.ts';
+export * from './problems.ts';

@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ALERTS_TOPIC, BusUnavailableError, type Bus } from '@klaxon/bus';
 import type { AlertReceived } from '@klaxon/domain';
-import { bearerToken, createServiceHttp, tokenMatcher, type Logger, type ServiceHttp } from '@klaxon/service-kit';
+import { bearerToken, createServiceHttp, problemsOf, tokenMatcher, type Logger, type Problem, type ServiceHttp } from '@klaxon/service-kit';
 import { alertmanagerPayloadSchema } from './alertmanager/alertmanager-payload.ts';
 import { normaliseAlertmanager } from './alertmanager/normalise-alertmanager.ts';
 import { genericEventSchema } from './events-api/event-payload.ts';
 import { normaliseEvent } from './events-api/normalise-event.ts';
 import { ingestMetrics, type RejectReason } from './ingest-metrics.ts';
-import { problemsOf, type Problem } from './problems.ts';
 
 export interface IngestDeps {
   logger: Logger;
@@ -50,6 +49,8 @@ export function createIngestService(deps: IngestDeps): IngestService {
   const metrics = ingestMetrics(http.metrics);
   const integrationFor = tokenMatcher(Object.fromEntries(Object.entries(deps.integrations).map(([name, { token }]) => [name, token])));
   const { app } = http;
+  // The integration a request's token named, found once in onRequest and read again by the handler.
+  const integrationOf = new WeakMap<FastifyRequest, string>();
   // JSON only: anything else is answered 415 rather than parsed as a string and refused as invalid.
   app.removeContentTypeParser('text/plain');
 
@@ -93,12 +94,14 @@ export function createIngestService(deps: IngestDeps): IngestService {
   app.post('/api/v1/alertmanager', {
     // The token is in a header: refuse before reading a body we would throw away.
     onRequest: async (request, reply) => {
-      if (!integrationFor(bearerToken(request.headers.authorization))) {
+      const integration = integrationFor(bearerToken(request.headers.authorization));
+      if (!integration) {
         return reject(reply, 401, 'unauthorized', { error: 'missing or unknown integration token (Authorization: Bearer <token>)' });
       }
+      integrationOf.set(request, integration);
     },
     handler: async (request, reply) => {
-      const integration = integrationFor(bearerToken(request.headers.authorization))!;
+      const integration = integrationOf.get(request)!;
       const parsed = alertmanagerPayloadSchema.safeParse(request.body);
       if (!parsed.success) return invalid(reply, problemsOf(parsed.error));
       return publish(reply, request, normaliseAlertmanager(parsed.data, integration, now()), { groupKey: parsed.data.groupKey });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { toInstant, type IncidentCommand, type IncidentState } from '@klaxon/domain';
-import { bearerAuth, type Clock } from '@klaxon/service-kit';
+import { bearerAuth, problemsOf, type Clock } from '@klaxon/service-kit';
 import type { IncidentIndex } from '../incidents/incident-index.ts';
 import type { Execution, IncidentRepository } from '../incidents/incident-repository.ts';
 import { incidentView, timelineView } from '../incidents/incident-view.ts';
@@ -20,7 +20,6 @@ export interface IncidentRouteDeps {
 const byBody = z.object({ by: z.string().min(1).max(200), text: z.string().max(10_000).optional() });
 const statusUpdateBody = byBody.extend({ text: z.string().min(1, 'a status update needs its text').max(10_000) });
 const listQuery = z.object({ status: z.enum(['open', 'acknowledged', 'resolved']).optional() });
-const problems = (error: z.ZodError) => error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
 
 export function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDeps): void {
   const { index, repository, rosters, clock } = deps;
@@ -28,7 +27,7 @@ export function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDeps): v
 
   app.get('/api/v1/incidents', { onRequest: auth }, async (request, reply) => {
     const query = listQuery.safeParse(request.query);
-    if (!query.success) return reply.code(400).send({ error: 'invalid query', problems: problems(query.error) });
+    if (!query.success) return reply.code(400).send({ error: 'invalid query', problems: problemsOf(query.error) });
     const incidents = index
       .all()
       .map(({ state }) => state)
@@ -51,7 +50,7 @@ export function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDeps): v
   ) =>
     app.post<{ Params: { id: string } }>(`/api/v1/incidents/:id/${path}`, { onRequest: auth }, async (request, reply) => {
       const body = schema.safeParse(request.body ?? {});
-      if (!body.success) return reply.code(400).send({ error: 'invalid body', problems: problems(body.error) });
+      if (!body.success) return reply.code(400).send({ error: 'invalid body', problems: problemsOf(body.error) });
       const at = toInstant(clock.now());
       // On an incident that does not exist any command will do: the decider answers IncidentNotFound.
       const execution = await repository.execute(request.params.id, (state) =>

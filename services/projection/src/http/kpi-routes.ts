@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { SEVERITIES, toInstant, type Severity } from '@klaxon/domain';
-import { bearerAuth, type Clock } from '@klaxon/service-kit';
+import { bearerAuth, problemsOf, type Clock } from '@klaxon/service-kit';
 import { kpiCsv } from '../kpis/kpi-csv.ts';
 import { kpiReport, type SlaTargets } from '../kpis/kpi-calculator.ts';
 import { responderLoad } from '../kpis/responder-load.ts';
@@ -30,7 +30,6 @@ const kpiQuery = z
   .strict()
   .refine((q) => !q.from || !q.to || q.from < q.to, { message: 'from must be before to', path: ['to'] });
 
-const problems = (error: z.ZodError) => error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
 
 export interface KpiRouteDeps {
   db: SqlDatabase;
@@ -45,7 +44,7 @@ export function kpiRoutes(app: FastifyInstance, deps: KpiRouteDeps): void {
 
   app.get('/api/v1/kpis', { onRequest: auth }, async (request, reply) => {
     const query = kpiQuery.safeParse(request.query);
-    if (!query.success) return reply.code(400).send({ error: 'invalid query', problems: problems(query.error) });
+    if (!query.success) return reply.code(400).send({ error: 'invalid query', problems: problemsOf(query.error) });
     const rows = await incidentsOpened(deps.db, LIVE, query.data);
     let report;
     try {
@@ -60,7 +59,7 @@ export function kpiRoutes(app: FastifyInstance, deps: KpiRouteDeps): void {
 
   app.get('/api/v1/kpis/responders', { onRequest: auth }, async (request, reply) => {
     const query = kpiQuery.safeParse(request.query);
-    if (!query.success) return reply.code(400).send({ error: 'invalid query', problems: problems(query.error) });
+    if (!query.success) return reply.code(400).send({ error: 'invalid query', problems: problemsOf(query.error) });
     const pages = await pagesRequested(deps.db, LIVE, query.data);
     return { from: query.data.from ?? null, to: query.data.to ?? null, responders: responderLoad(pages, deps.timezones) };
   });
