@@ -27,7 +27,7 @@ async function rebuildRate(store: EventStore, db: SqlDatabase): Promise<number> 
 }
 
 async function lagUnderLoad(store: EventStore, db: SqlDatabase): Promise<number[]> {
-  await createTables(db, LIVE, db.dialect);
+  await db.transaction((tx) => createTables(tx, LIVE, db.dialect));
   const runner = new ProjectionRunner(store, db, LIVE, pino({ level: 'silent' }), { pollMs: 200 });
   await runner.catchUp();
   runner.start();

@@ -37,7 +37,8 @@ describe.runIf(available)('end to end on the production adapters here: PostgreSQ
       return {
         async stop() {
           const codes = await Promise.all(services.map((s) => s.stop()));
-          expect(codes).toEqual([0, 0, 0]);
+          // A failed shutdown shows what the service said about it.
+          services.forEach((s, i) => expect(codes[i], `${['ingest', 'escalation', 'projection'][i]}:\n${s.output().split('\n').slice(-15).join('\n')}`).toBe(0));
           await database.drop();
           data.remove();
         },

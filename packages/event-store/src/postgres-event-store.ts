@@ -31,8 +31,14 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
   const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
   pool.on('error', () => undefined);
 
-  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
-  await pool.query(`
+  // Services start together against an empty database, and `IF NOT EXISTS` DDL is not safe when run
+  // concurrently (a unique violation on pg_class): they take turns under a transaction-level lock.
+  const ddl = await pool.connect();
+  try {
+    await ddl.query('BEGIN');
+    await ddl.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`klaxon-ddl:${schema}`]);
+    await ddl.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
+    await ddl.query(`
     CREATE TABLE IF NOT EXISTS ${table} (
       position    BIGSERIAL PRIMARY KEY,
       event_id    UUID NOT NULL UNIQUE,
@@ -44,7 +50,14 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
       recorded_at TIMESTAMPTZ NOT NULL DEFAULT now(),
       UNIQUE (stream_id, revision)
     )`);
-  await pool.query(`CREATE INDEX IF NOT EXISTS events_stream_prefix ON ${table} (stream_id text_pattern_ops, position)`);
+    await ddl.query(`CREATE INDEX IF NOT EXISTS events_stream_prefix ON ${table} (stream_id text_pattern_ops, position)`);
+    await ddl.query('COMMIT');
+  } catch (error) {
+    await ddl.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    ddl.release();
+  }
 
   const listener = new pg.Client({ connectionString: options.connectionString });
   listener.on('error', () => undefined);

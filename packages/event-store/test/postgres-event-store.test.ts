@@ -1,4 +1,4 @@
-import { describe } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openPostgresEventStore } from '../src/index.ts';
 import { eventStoreContract } from './contract/event-store-contract.ts';
 import { dropSchema, postgresAvailable, TEST_DATABASE_URL, uniqueSchema } from '@klaxon/testing';
@@ -22,5 +22,17 @@ describe.runIf(available)('PostgreSQL', () => {
         await dropSchema(schema);
       },
     };
+  });
+});
+
+describe.runIf(available)('PostgreSQL start-up', () => {
+  it('several services opening the store at once on an empty database all start (no DDL race)', async () => {
+    for (let round = 0; round < 3; round++) {
+      const schema = uniqueSchema('klaxon_race');
+      const stores = await Promise.all(Array.from({ length: 6 }, () => openPostgresEventStore({ connectionString: TEST_DATABASE_URL, schema })));
+      expect(stores).toHaveLength(6);
+      await Promise.all(stores.map((s) => s.close()));
+      await dropSchema(schema);
+    }
   });
 });

@@ -35,7 +35,7 @@ async function lagSeconds(store: EventStore, db: SqlDatabase, now: Date): Promis
 export async function createProjectionService(deps: ProjectionDeps): Promise<ProjectionService> {
   const { logger, store, db, config } = deps;
   const clock = deps.clock ?? systemClock;
-  await createTables(db, LIVE, db.dialect);
+  await db.transaction((tx) => createTables(tx, LIVE, db.dialect));
   const http = createServiceHttp({
     service: 'projection',
     logger,

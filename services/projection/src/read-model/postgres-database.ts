@@ -14,7 +14,19 @@ export async function openPostgresDatabase(connectionString: string, schema = 'k
   // Analysts and Klaxon alike see the read models by their plain names inside this schema.
   const pool = new pg.Pool({ connectionString, max: 4, options: `-c search_path=${quoted}` });
   pool.on('error', () => undefined);
-  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
+  // Concurrent `IF NOT EXISTS` DDL can fail on pg_class; starters take turns (see createTables).
+  const ddl = await pool.connect();
+  try {
+    await ddl.query('BEGIN');
+    await ddl.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`klaxon-ddl:${schema}`]);
+    await ddl.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
+    await ddl.query('COMMIT');
+  } catch (error) {
+    await ddl.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    ddl.release();
+  }
   const on = (client: pg.Pool | pg.PoolClient): SqlTx => ({
     async run(sql, params = []) {
       await client.query(numbered(sql), params);

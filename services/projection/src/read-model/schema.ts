@@ -1,4 +1,4 @@
-import type { SqlDatabase, SqlTx } from './sql-database.ts';
+import type { SqlTx } from './sql-database.ts';
 
 /** The read models' table names; a rebuild fills a second set and swaps it in. */
 export interface Tables {
@@ -14,7 +14,9 @@ export const REBUILD: Tables = { incidents: 'incidents_rebuild', pages: 'pages_r
  * The documented schema (README, "KPI read models"): one row per incident with its timestamps and
  * figures, one row per page, and the position of the last event applied, written in the same transaction.
  */
-export async function createTables(db: SqlDatabase | SqlTx & { dialect?: string }, t: Tables, dialect: 'sqlite' | 'postgres'): Promise<void> {
+export async function createTables(db: SqlTx, t: Tables, dialect: 'sqlite' | 'postgres'): Promise<void> {
+  // Run inside a transaction: on PostgreSQL concurrent `IF NOT EXISTS` DDL can fail, so creators take turns.
+  if (dialect === 'postgres') await db.all("SELECT pg_advisory_xact_lock(hashtext('klaxon-ddl:read-models'))::text AS locked");
   const ts = dialect === 'postgres' ? 'TIMESTAMPTZ' : 'TEXT';
   const suffix = Math.random().toString(36).slice(2, 8);
   const statements = [
