@@ -9,7 +9,7 @@ import { createLogger, readEnv, runUntilSignal } from '@klaxon/service-kit';
 /** `pnpm start`: the three services in one process, sharing the embedded stores. */
 const env = readEnv();
 const config = loadConfigOrExit(env.KLAXON_CONFIG);
-const logger = createLogger('klaxon');
+const logger = createLogger('klaxon', env.LOG_LEVEL);
 const store = await openEventStoreFromEnv(env);
 const bus = await openBusFromEnv(env);
 const ingest = createIngestService({
@@ -25,9 +25,9 @@ const projection = await createProjectionService({ logger: logger.child({ servic
 await projection.start();
 
 const urls = {
-  ingest: await ingest.http.listen(env.INGEST_PORT),
-  escalation: await escalation.http.listen(env.ESCALATION_PORT),
-  projection: await projection.http.listen(env.PROJECTION_PORT),
+  ingest: await ingest.http.listen(env.INGEST_PORT, env.KLAXON_HOST),
+  escalation: await escalation.http.listen(env.ESCALATION_PORT, env.KLAXON_HOST),
+  projection: await projection.http.listen(env.PROJECTION_PORT, env.KLAXON_HOST),
 };
 logger.info({ urls, eventStore: store.kind, bus: bus.kind, dataDir: env.KLAXON_DATA_DIR }, 'klaxon is running');
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
-/** Environment variables of the public contract (DESIGN.md §4), read once and validated. */
+/** Environment variables of the public contract (README, "Environment"), read once and validated. */
 export const envSchema = z.object({
   INGEST_PORT: port(8080),
   ESCALATION_PORT: port(8081),
@@ -22,6 +22,8 @@ export const envSchema = z.object({
   SMTP_URL: z.string().min(1).optional(),
   EMAIL_FROM: z.string().min(1).default('Klaxon <klaxon@localhost>'),
   KLAXON_LINK_SECRET: z.string().min(16).optional(),
+  KLAXON_HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   INGEST_MAX_BODY_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
 });
 

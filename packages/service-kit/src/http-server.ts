@@ -1,5 +1,10 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
+import { pinoHttp } from 'pino-http';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { clientErrorOf, type ClientErrorReason } from './http-errors.ts';
 import type { Logger } from './logger.ts';
 import { runReadiness, type ReadinessCheck } from './readiness.ts';
 
@@ -7,55 +12,91 @@ export interface ServiceHttpOptions {
   service: string;
   logger: Logger;
   readiness?: ReadinessCheck[];
-  bodyLimitBytes?: number;
+  /** Told of every request refused for its form (size, media type, malformed JSON), e.g. to count it. */
+  onClientError?: (reason: ClientErrorReason) => void;
 }
 
 export interface ServiceHttp {
-  app: FastifyInstance;
+  app: Express;
+  /** Where a service mounts its routes: before the service kit's 404 and error answers. */
+  routes: Router;
   metrics: Registry;
   listen(port: number, host?: string): Promise<string>;
   close(): Promise<void>;
 }
 
+const QUIET_PATHS = new Set(['/metrics', '/health']);
+
 /** Every service answers /health (liveness), /ready (its dependencies) and /metrics (Prometheus text). */
 export function createServiceHttp(options: ServiceHttpOptions): ServiceHttp {
+  const { logger } = options;
   const metrics = new Registry();
   metrics.setDefaultLabels({ service: options.service });
   collectDefaultMetrics({ register: metrics });
   const readiness = options.readiness ?? [];
 
-  const app = Fastify({
-    loggerInstance: options.logger as FastifyBaseLogger,
-    // One line per request comes from the onResponse hook below, at a level that fits the answer.
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
-    // Signed tokens travel in paths (/ack/:token) and are longer than fastify's default of 100 characters.
-    routerOptions: { maxParamLength: 2048 },
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    if (request.url === '/metrics' || request.url === '/health') return;
-    const line = { method: request.method, url: request.routeOptions.url ?? request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
-    // A client's mistake is a warning, never an error: errors are for what we must fix.
-    if (reply.statusCode >= 500) request.log.error(line, 'request');
-    else if (reply.statusCode >= 400) request.log.warn(line, 'request');
-    else request.log.info(line, 'request');
-  });
+  const app = express();
+  app.disable('x-powered-by');
+  // ETags on API answers only cost a hash per response; clients here never revalidate.
+  app.set('etag', false);
+  app.use(
+    pinoHttp({
+      logger,
+      autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') },
+      // A client's mistake is a warning, never an error: errors are for what we must fix.
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+      },
+      customSuccessMessage: () => 'request',
+      customErrorMessage: () => 'request',
+    }),
+  );
 
-  app.get('/health', async () => ({ status: 'ok', service: options.service }));
-  app.get('/ready', async (_request, reply) => {
+  app.get('/health', (_req, res) => void res.json({ status: 'ok', service: options.service }));
+  app.get('/ready', async (_req, res) => {
     const report = await runReadiness(readiness);
-    return reply.code(report.ready ? 200 : 503).send({ service: options.service, ...report });
+    res.status(report.ready ? 200 : 503).json({ service: options.service, ...report });
   });
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.metrics());
+  });
 
+  const routes = express.Router();
+  app.use(routes);
+  app.use((req, res) => void res.status(404).json({ error: `no route ${req.method} ${req.path}` }));
+  const answerErrors: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+    const known = clientErrorOf(error);
+    if (known) {
+      options.onClientError?.(known.reason);
+      res.status(known.status).json(known.body);
+      return;
+    }
+    req.log.error({ err: error }, 'unexpected failure');
+    if (!res.headersSent) res.status(500).json({ error: 'internal error' });
+  };
+  app.use(answerErrors);
+
+  let server: Server | undefined;
   return {
     app,
+    routes,
     metrics,
-    async listen(port, host = process.env.KLAXON_HOST ?? '0.0.0.0') {
-      return app.listen({ port, host });
+    async listen(port, host = '0.0.0.0') {
+      server = app.listen(port, host);
+      await once(server, 'listening');
+      const address = server.address() as AddressInfo;
+      const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      return `http://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${address.port}`;
     },
     async close() {
-      await app.close();
+      if (!server?.listening) return;
+      const closed = once(server, 'close');
+      // Requests in flight finish; idle keep-alive connections are closed so shutdown does not wait on them.
+      server.close();
+      server.closeIdleConnections();
+      await closed;
     },
   };
 }

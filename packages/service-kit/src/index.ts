@@ -6,3 +6,4 @@ export * from './run-until-signal.ts';
 export * from './clock.ts';
 export * from './tokens.ts';
 export * from './problems.ts';
+export * from './http-errors.ts';

@@ -6,7 +6,7 @@ export type { Logger };
  * One JSON line per event. Secrets never reach a log line: the redaction list covers every header
  * and field that carries a token, and request bodies are never logged whole.
  */
-export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
+export function createLogger(service: string, level = 'info'): Logger {
   return pino({
     name: service,
     level,

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestHandler } from 'express';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -22,12 +22,14 @@ export function bearerToken(header: string | undefined): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
 }
 
-/** A fastify hook that admits requests carrying one of the API tokens (`api.tokens`) as a Bearer token. */
-export function bearerAuth(tokens: string[]) {
+/** Middleware that admits requests carrying one of the API tokens (`api.tokens`) as a Bearer token. */
+export function bearerAuth(tokens: string[]): RequestHandler {
   const match = tokenMatcher(Object.fromEntries(tokens.map((token, i) => [String(i), token])));
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    if (match(bearerToken(request.headers.authorization)) === undefined) {
-      return reply.code(401).send({ error: 'missing or unknown API token (Authorization: Bearer <token>)' });
+  return (req, res, next) => {
+    if (match(bearerToken(req.headers.authorization)) === undefined) {
+      res.status(401).json({ error: 'missing or unknown API token (Authorization: Bearer <token>)' });
+      return;
     }
+    next();
   };
 }

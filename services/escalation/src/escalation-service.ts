@@ -7,6 +7,7 @@ import { ackLinks } from './acks/ack-links.ts';
 import { escalationMetrics } from './escalation-metrics.ts';
 import { ackLinkRoutes } from './http/ack-link-routes.ts';
 import { incidentRoutes } from './http/incident-routes.ts';
+import { incidentPageRoutes } from './http/incident-page-routes.ts';
 import { twilioRoutes } from './http/twilio-routes.ts';
 import { IncidentIndex } from './incidents/incident-index.ts';
 import { IncidentRepository, type Execution } from './incidents/incident-repository.ts';
@@ -114,9 +115,10 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   const timers = new TimerRunner({ index, repository, rosters, dispatcher, clock, logger, owns, onExecuted });
   const handleAlert = alertHandler({ repository, index, router, rosters, timings, clock, logger, incidentsOpened: metrics.incidentsOpened, onExecuted });
 
-  incidentRoutes(http.app, { index, repository, rosters, clock, apiTokens: config.api.tokens, onExecuted });
-  await twilioRoutes(http.app, { index, repository, contacts: config.contacts, clock, logger, authToken: deps.twilioAuthToken, publicUrl: deps.publicUrl, onExecuted });
-  ackLinkRoutes(http.app, { repository, ackLinks: links, clock, onExecuted });
+  incidentRoutes(http.routes, { index, repository, rosters, timings, clock, apiTokens: config.api.tokens, onExecuted });
+  twilioRoutes(http.routes, { index, repository, contacts: config.contacts, clock, logger, authToken: deps.twilioAuthToken, publicUrl: deps.publicUrl, onExecuted });
+  ackLinkRoutes(http.routes, { repository, ackLinks: links, clock, onExecuted });
+  incidentPageRoutes(http.routes);
 
   return {
     http,

@@ -6,12 +6,12 @@ import { escalationFromEnv } from './wire-from-env.ts';
 
 const env = readEnv();
 const config = loadConfigOrExit(env.KLAXON_CONFIG);
-const logger = createLogger('escalation');
+const logger = createLogger('escalation', env.LOG_LEVEL);
 const store = await openEventStoreFromEnv(env);
 const bus = await openBusFromEnv(env);
 const service = await escalationFromEnv(env, { logger, store, bus, config });
 await service.start();
-await service.http.listen(env.ESCALATION_PORT);
+await service.http.listen(env.ESCALATION_PORT, env.KLAXON_HOST);
 runUntilSignal(logger, async () => {
   await service.stop();
   await Promise.all([bus.close(), store.close()]);

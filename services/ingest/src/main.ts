@@ -5,10 +5,10 @@ import { createIngestService } from './ingest-service.ts';
 
 const env = readEnv();
 const config = loadConfigOrExit(env.KLAXON_CONFIG);
-const logger = createLogger('ingest');
+const logger = createLogger('ingest', env.LOG_LEVEL);
 const bus = await openBusFromEnv(env);
 const service = createIngestService({ logger, bus, integrations: config.integrations, maxBodyBytes: env.INGEST_MAX_BODY_BYTES });
-await service.http.listen(env.INGEST_PORT);
+await service.http.listen(env.INGEST_PORT, env.KLAXON_HOST);
 runUntilSignal(logger, async () => {
   await service.stop();
   await bus.close();

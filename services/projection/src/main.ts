@@ -6,12 +6,12 @@ import { openReadModelFromEnv } from './read-model/read-model-from-env.ts';
 
 const env = readEnv();
 const config = loadConfigOrExit(env.KLAXON_CONFIG);
-const logger = createLogger('projection');
+const logger = createLogger('projection', env.LOG_LEVEL);
 const store = await openEventStoreFromEnv(env);
 const db = await openReadModelFromEnv(env);
 const service = await createProjectionService({ logger, store, db, config });
 await service.start();
-await service.http.listen(env.PROJECTION_PORT);
+await service.http.listen(env.PROJECTION_PORT, env.KLAXON_HOST);
 runUntilSignal(logger, async () => {
   await service.stop();
   await Promise.all([db.close(), store.close()]);

@@ -58,7 +58,7 @@ export async function createProjectionService(deps: ProjectionDeps): Promise<Pro
     SEVERITIES.map((s) => [s, { responseTargetMs: config.severities[s].responseTarget, resolutionTargetMs: config.severities[s].resolutionTarget }]),
   ) as Record<Severity, SlaTargets>;
   const timezones = Object.fromEntries(Object.entries(config.contacts).map(([name, c]) => [name, c.timezone]));
-  kpiRoutes(http.app, { db, targets, timezones, apiTokens: config.api.tokens, clock });
+  kpiRoutes(http.routes, { db, targets, timezones, apiTokens: config.api.tokens, clock });
 
   return {
     http,

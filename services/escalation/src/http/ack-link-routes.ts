@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import express, { type Response, type Router } from 'express';
 import { toInstant } from '@klaxon/domain';
 import type { Clock } from '@klaxon/service-kit';
 import type { AckLinkCheck, AckLinks } from '../acks/ack-links.ts';
@@ -16,39 +16,39 @@ const page = (title: string, body: string) =>
  * link must not acknowledge incidents. The button (POST) acknowledges, once.
  */
 export function ackLinkRoutes(
-  app: FastifyInstance,
+  routes: Router,
   deps: { repository: IncidentRepository; ackLinks: AckLinks; clock: Clock; onExecuted: (incidentId: string, execution: Execution) => void },
 ): void {
-  const refuse = (reply: FastifyReply, check: Extract<AckLinkCheck, { ok: false }>) => {
+  const refuse = (res: Response, check: Extract<AckLinkCheck, { ok: false }>) => {
     const status = check.reason === 'expired' ? 410 : check.reason === 'bad-signature' ? 403 : 400;
-    return reply.code(status).send(page('Not acknowledged', `<p>${check.reason === 'expired' ? 'This link has expired.' : 'This link is not valid.'}</p>`));
+    res.status(status).send(page('Not acknowledged', `<p>${check.reason === 'expired' ? 'This link has expired.' : 'This link is not valid.'}</p>`));
   };
 
-  app.get<{ Params: { token: string } }>('/ack/:token', async (request, reply) => {
-    reply.type('text/html; charset=utf-8');
-    const check = deps.ackLinks.verify(request.params.token, deps.clock.now());
-    if (!check.ok) return refuse(reply, check);
+  routes.get('/ack/:token', async (req, res) => {
+    res.type('html');
+    const check = deps.ackLinks.verify(req.params.token, deps.clock.now());
+    if (!check.ok) return refuse(res, check);
     const { state } = await deps.repository.load(check.incidentId);
-    if (!state.exists) return reply.code(404).send(page('Not acknowledged', '<p>No such incident.</p>'));
+    if (!state.exists) return void res.status(404).send(page('Not acknowledged', '<p>No such incident.</p>'));
     const summary = `<p>[${state.severity}] #${state.number} ${escape(state.title)} (${escape(state.service || 'unknown service')}): ${state.status}, level L${state.level}.</p>`;
-    if (state.usedRefs.includes(check.ref)) return reply.code(409).send(page('Already used', `${summary}<p>This link was already used.</p>`));
-    return reply.send(
+    if (state.usedRefs.includes(check.ref)) return void res.status(409).send(page('Already used', `${summary}<p>This link was already used.</p>`));
+    res.send(
       page(
         `Acknowledge incident #${state.number}?`,
-        `${summary}<form method="post" action="/ack/${escape(request.params.token)}"><button type="submit" style="font-size:1.5rem;padding:.5rem 2rem">Acknowledge as ${escape(check.contact)}</button></form>`,
+        `${summary}<form method="post" action="/ack/${escape(req.params.token)}"><button type="submit" style="font-size:1.5rem;padding:.5rem 2rem">Acknowledge as ${escape(check.contact)}</button></form>`,
       ),
     );
   });
 
-  app.post<{ Params: { token: string } }>('/ack/:token', async (request, reply) => {
-    reply.type('text/html; charset=utf-8');
+  routes.post('/ack/:token', express.urlencoded({ extended: false, limit: '1kb' }), async (req, res) => {
+    res.type('html');
     const now = deps.clock.now();
-    const check = deps.ackLinks.verify(request.params.token, now);
-    if (!check.ok) return refuse(reply, check);
+    const check = deps.ackLinks.verify(req.params.token, now);
+    if (!check.ok) return refuse(res, check);
     const execution = await deps.repository.execute(check.incidentId, () => ({ type: 'Acknowledge', by: check.contact, via: 'email', ref: check.ref, at: toInstant(now) }));
-    if (!execution.ok) return reply.code(httpStatusOf(execution.error)).send(page('Not acknowledged', `<p>${escape(describeError(execution.error))}</p>`));
+    if (!execution.ok) return void res.status(httpStatusOf(execution.error)).send(page('Not acknowledged', `<p>${escape(describeError(execution.error))}</p>`));
     deps.onExecuted(check.incidentId, execution);
     const state = execution.state;
-    return reply.send(page(state.exists ? `Incident #${state.number} acknowledged` : 'Acknowledged', `<p>Thank you, ${escape(check.contact)}.</p>`));
+    res.send(page(state.exists ? `Incident #${state.number} acknowledged` : 'Acknowledged', `<p>Thank you, ${escape(check.contact)}.</p>`));
   });
 }

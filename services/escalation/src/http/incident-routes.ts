@@ -1,8 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { Router } from 'express';
 import { z } from 'zod';
-import { toInstant, type IncidentCommand, type IncidentState } from '@klaxon/domain';
-import { bearerAuth, problemsOf, type Clock } from '@klaxon/service-kit';
+import { SEVERITIES, toInstant, type IncidentCommand, type IncidentState, type Severity, type Timings } from '@klaxon/domain';
+import { bearerAuth, jsonBody, problemsOf, type Clock } from '@klaxon/service-kit';
 import type { IncidentIndex } from '../incidents/incident-index.ts';
+import { listIncidents, listQuerySchema } from '../incidents/incident-list.ts';
 import type { Execution, IncidentRepository } from '../incidents/incident-repository.ts';
 import { incidentView, timelineView } from '../incidents/incident-view.ts';
 import type { Rosters } from '../incidents/rosters.ts';
@@ -12,6 +13,7 @@ export interface IncidentRouteDeps {
   index: IncidentIndex;
   repository: IncidentRepository;
   rosters: Rosters;
+  timings: (severity: Severity) => Timings;
   clock: Clock;
   apiTokens: string[];
   onExecuted: (incidentId: string, execution: Execution) => void;
@@ -19,52 +21,50 @@ export interface IncidentRouteDeps {
 
 const byBody = z.object({ by: z.string().min(1).max(200), text: z.string().max(10_000).optional() });
 const statusUpdateBody = byBody.extend({ text: z.string().min(1, 'a status update needs its text').max(10_000) });
-const listQuery = z.object({ status: z.enum(['open', 'acknowledged', 'resolved']).optional() });
+const severityBody = byBody.extend({ severity: z.enum(SEVERITIES) });
 
-export function incidentRoutes(app: FastifyInstance, deps: IncidentRouteDeps): void {
+export function incidentRoutes(routes: Router, deps: IncidentRouteDeps): void {
   const { index, repository, rosters, clock } = deps;
   const auth = bearerAuth(deps.apiTokens);
+  const json = jsonBody();
 
-  app.get('/api/v1/incidents', { onRequest: auth }, async (request, reply) => {
-    const query = listQuery.safeParse(request.query);
-    if (!query.success) return reply.code(400).send({ error: 'invalid query', problems: problemsOf(query.error) });
-    const incidents = index
-      .all()
-      .map(({ state }) => state)
-      .filter((s) => !query.data.status || s.status === query.data.status)
-      .sort((a, b) => b.number - a.number)
-      .map(incidentView);
-    return { incidents };
+  routes.get('/api/v1/incidents', auth, (req, res) => {
+    const query = listQuerySchema.safeParse(req.query);
+    if (!query.success) return void res.status(400).json({ error: 'invalid query', problems: problemsOf(query.error) });
+    const page = listIncidents(index, query.data);
+    res.json({ incidents: page.incidents.map(incidentView), nextCursor: page.nextCursor });
   });
 
-  app.get<{ Params: { id: string } }>('/api/v1/incidents/:id', { onRequest: auth }, async (request, reply) => {
-    const { state, history } = await repository.load(request.params.id);
-    if (!state.exists) return reply.code(404).send({ error: 'no such incident' });
-    return { incident: incidentView(state), timeline: timelineView(history) };
+  routes.get('/api/v1/incidents/:id', auth, async (req, res) => {
+    const { state, history } = await repository.load(String(req.params.id));
+    if (!state.exists) return void res.status(404).json({ error: 'no such incident' });
+    res.json({ incident: incidentView(state), timeline: timelineView(history) });
   });
 
-  const command = (
+  const command = <B extends { by: string }>(
     path: string,
-    schema: z.ZodType<{ by: string; text?: string }>,
-    build: (body: { by: string; text?: string }, state: IncidentState & { exists: true }, at: string) => IncidentCommand,
+    schema: z.ZodType<B>,
+    build: (body: B, state: IncidentState & { exists: true }, at: string) => IncidentCommand,
   ) =>
-    app.post<{ Params: { id: string } }>(`/api/v1/incidents/:id/${path}`, { onRequest: auth }, async (request, reply) => {
-      const body = schema.safeParse(request.body ?? {});
-      if (!body.success) return reply.code(400).send({ error: 'invalid body', problems: problemsOf(body.error) });
+    routes.post(`/api/v1/incidents/:id/${path}`, auth, json, async (req, res) => {
+      const body = schema.safeParse(req.body ?? {});
+      if (!body.success) return void res.status(400).json({ error: 'invalid body', problems: problemsOf(body.error) });
+      const id = String(req.params.id);
       const at = toInstant(clock.now());
       // On an incident that does not exist any command will do: the decider answers IncidentNotFound.
-      const execution = await repository.execute(request.params.id, (state) =>
+      const execution = await repository.execute(id, (state) =>
         state.exists ? build(body.data, state, at) : { type: 'Resolve', by: body.data.by, via: 'api', at },
       );
-      if (!execution.ok) return reply.code(httpStatusOf(execution.error)).send({ error: describeError(execution.error), code: execution.error.code });
-      deps.onExecuted(request.params.id, execution);
-      if (!execution.state.exists) return reply.code(404).send({ error: 'no such incident' });
-      return { incident: incidentView(execution.state), events: execution.events.map((e) => e.type) };
+      if (!execution.ok) return void res.status(httpStatusOf(execution.error)).json({ error: describeError(execution.error), code: execution.error.code });
+      deps.onExecuted(id, execution);
+      if (!execution.state.exists) return void res.status(404).json({ error: 'no such incident' });
+      res.json({ incident: incidentView(execution.state), events: execution.events.map((e) => e.type) });
     });
 
   command('acknowledge', byBody, (b, _s, at) => ({ type: 'Acknowledge', by: b.by, via: 'api', at }));
   command('resolve', byBody, (b, _s, at) => ({ type: 'Resolve', by: b.by, via: 'api', at }));
   command('escalate', byBody, (b, s, at) => ({ type: 'Escalate', by: b.by, roster: rosters.forPolicy(s.policy, at), at }));
   command('reopen', byBody, (b, s, at) => ({ type: 'Reopen', by: b.by, roster: rosters.forPolicy(s.policy, at), at }));
-  command('status-updates', statusUpdateBody, (b, _s, at) => ({ type: 'PostStatusUpdate', by: b.by, text: b.text ?? '', at }));
+  command('status-updates', statusUpdateBody, (b, _s, at) => ({ type: 'PostStatusUpdate', by: b.by, text: b.text, at }));
+  command('severity', severityBody, (b, _s, at) => ({ type: 'ChangeSeverity', severity: b.severity, timings: deps.timings(b.severity), by: b.by, at }));
 }

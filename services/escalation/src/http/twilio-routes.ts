@@ -1,5 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import formbody from '@fastify/formbody';
+import express, { type RequestHandler, type Response, type Router } from 'express';
 import twilio from 'twilio';
 import { toInstant, type ContactSpec, type IncidentCommand } from '@klaxon/domain';
 import type { Clock, Logger } from '@klaxon/service-kit';
@@ -20,20 +19,21 @@ export interface TwilioRouteDeps {
   onExecuted: (incidentId: string, execution: Execution) => void;
 }
 
-const twiml = (reply: FastifyReply, body: string) => reply.type('text/xml').send(body);
+const twiml = (res: Response, body: string) => void res.type('text/xml').send(body);
 
-export async function twilioRoutes(app: FastifyInstance, deps: TwilioRouteDeps): Promise<void> {
-  await app.register(formbody);
+export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
   const { index, repository, contacts, clock, logger } = deps;
+  const form = express.urlencoded({ extended: false, limit: '64kb' });
 
-  const verified = async (request: FastifyRequest, reply: FastifyReply) => {
-    const signature = request.headers['x-twilio-signature'];
-    const params = (request.body ?? {}) as Record<string, string>;
-    const url = `${deps.publicUrl}${request.url}`;
+  const verified: RequestHandler = (req, res, next) => {
+    const signature = req.headers['x-twilio-signature'];
+    const params = (req.body ?? {}) as Record<string, string>;
+    const url = `${deps.publicUrl}${req.originalUrl}`;
     if (!deps.authToken || typeof signature !== 'string' || !twilio.validateRequest(deps.authToken, signature, url, params)) {
-      request.log.warn({ url }, 'Twilio webhook with a missing or invalid signature');
-      return reply.code(403).send({ error: 'invalid X-Twilio-Signature' });
+      req.log.warn({ url }, 'Twilio webhook with a missing or invalid signature');
+      return void res.status(403).json({ error: 'invalid X-Twilio-Signature' });
     }
+    next();
   };
 
   const run = async (incidentId: string, command: IncidentCommand) => {
@@ -42,56 +42,56 @@ export async function twilioRoutes(app: FastifyInstance, deps: TwilioRouteDeps):
     return execution;
   };
 
-  app.post('/webhooks/twilio/sms', { preHandler: verified }, async (request, reply) => {
-    const { From: from = '', Body: body = '', MessageSid: sid } = request.body as Record<string, string | undefined>;
+  routes.post('/webhooks/twilio/sms', form, verified, async (req, res) => {
+    const { From: from = '', Body: body = '', MessageSid: sid } = req.body as Record<string, string | undefined>;
     const response = new twilio.twiml.MessagingResponse();
     const contactName = Object.entries(contacts).find(([, c]) => c.phone === from)?.[0];
     if (!contactName) {
       response.message('Klaxon does not know this number.');
-      return twiml(reply, response.toString());
+      return twiml(res, response.toString());
     }
-    const reply_ = parseSmsReply(body);
-    if (reply_.action === 'help') {
+    const smsReply = parseSmsReply(body);
+    if (smsReply.action === 'help') {
       response.message('Klaxon: reply <number>a to acknowledge, <number>c to resolve, e.g. 42a.');
-      return twiml(reply, response.toString());
+      return twiml(res, response.toString());
     }
     const pagedToMe = index
       .all()
       .map((i) => i.state)
       .filter((s) => Object.values(s.pages).some((p) => p.contact === contactName && p.channel === 'sms'))
       .sort((a, b) => b.number - a.number);
-    const target = reply_.number !== undefined ? pagedToMe.find((s) => s.number === reply_.number) : pagedToMe.find((s) => s.status !== 'resolved');
+    const target = smsReply.number !== undefined ? pagedToMe.find((s) => s.number === smsReply.number) : pagedToMe.find((s) => s.status !== 'resolved');
     if (!target) {
-      response.message(reply_.number !== undefined ? `Klaxon: no incident #${reply_.number} was paged to you.` : 'Klaxon: no open incident was paged to you.');
-      return twiml(reply, response.toString());
+      response.message(smsReply.number !== undefined ? `Klaxon: no incident #${smsReply.number} was paged to you.` : 'Klaxon: no open incident was paged to you.');
+      return twiml(res, response.toString());
     }
     const at = toInstant(clock.now());
     const execution = await run(
       target.incidentId,
-      reply_.action === 'acknowledge'
+      smsReply.action === 'acknowledge'
         ? { type: 'Acknowledge', by: contactName, via: 'sms', ...(sid ? { ref: `sms:${sid}` } : {}), at }
         : { type: 'Resolve', by: contactName, via: 'sms', at },
     );
-    const done = reply_.action === 'acknowledge' ? 'Acknowledged' : 'Resolved';
+    const done = smsReply.action === 'acknowledge' ? 'Acknowledged' : 'Resolved';
     response.message(execution.ok ? `Klaxon: ${done} #${target.number} ${target.title}.` : `Klaxon: #${target.number}: ${describeError(execution.error)}.`);
-    logger.info({ incidentId: target.incidentId, contact: contactName, action: reply_.action, ok: execution.ok }, 'SMS reply');
-    return twiml(reply, response.toString());
+    logger.info({ incidentId: target.incidentId, contact: contactName, action: smsReply.action, ok: execution.ok }, 'SMS reply');
+    return twiml(res, response.toString());
   });
 
-  app.post('/webhooks/twilio/voice', { preHandler: verified }, async (request, reply) => {
-    const { incident, contact } = request.query as { incident?: string; contact?: string };
-    const { Digits: digits } = request.body as Record<string, string | undefined>;
+  routes.post('/webhooks/twilio/voice', form, verified, async (req, res) => {
+    const { incident, contact } = req.query as { incident?: string; contact?: string };
+    const { Digits: digits } = req.body as Record<string, string | undefined>;
     const response = new twilio.twiml.VoiceResponse();
     if (!incident || !contact || !contacts[contact]) {
       response.say('Klaxon could not tell which incident this call is about. Goodbye.');
-      return twiml(reply, response.toString());
+      return twiml(res, response.toString());
     }
     if (digits !== '1') {
       response.say('Not acknowledged. Goodbye.');
-      return twiml(reply, response.toString());
+      return twiml(res, response.toString());
     }
     const execution = await run(incident, { type: 'Acknowledge', by: contact, via: 'voice', at: toInstant(clock.now()) });
     response.say(execution.ok ? 'Acknowledged. Thank you. Goodbye.' : `Not acknowledged: ${describeError(execution.error)}. Goodbye.`);
-    return twiml(reply, response.toString());
+    return twiml(res, response.toString());
   });
 }

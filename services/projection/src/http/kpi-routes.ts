@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { Router } from 'express';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { SEVERITIES, toInstant, type Severity } from '@klaxon/domain';
@@ -19,17 +19,20 @@ const isoInstant = z.string().transform((text, ctx) => {
   return toInstant(parsed);
 });
 
-const kpiQuery = z
+const filters = z
   .object({
     from: isoInstant.optional(),
     to: isoInstant.optional(),
     severity: z.enum(SEVERITIES).optional(),
     service: z.string().min(1).optional(),
-    bucket: z.enum(['day', 'week', 'month']).optional(),
   })
-  .strict()
-  .refine((q) => !q.from || !q.to || q.from < q.to, { message: 'from must be before to', path: ['to'] });
-
+  .strict();
+const fromBeforeTo = { message: 'from must be before to', path: ['to'] };
+const kpiQuery = filters
+  .extend({ bucket: z.enum(['day', 'week', 'month']).optional() })
+  .refine((q) => !q.from || !q.to || q.from < q.to, fromBeforeTo);
+/** Pages in [from, to) of incidents with the given (current) severity and service. */
+const respondersQuery = filters.refine((q) => !q.from || !q.to || q.from < q.to, fromBeforeTo);
 
 export interface KpiRouteDeps {
   db: SqlDatabase;
@@ -39,28 +42,28 @@ export interface KpiRouteDeps {
   clock: Clock;
 }
 
-export function kpiRoutes(app: FastifyInstance, deps: KpiRouteDeps): void {
+export function kpiRoutes(routes: Router, deps: KpiRouteDeps): void {
   const auth = bearerAuth(deps.apiTokens);
 
-  app.get('/api/v1/kpis', { onRequest: auth }, async (request, reply) => {
-    const query = kpiQuery.safeParse(request.query);
-    if (!query.success) return reply.code(400).send({ error: 'invalid query', problems: problemsOf(query.error) });
+  routes.get('/api/v1/kpis', auth, async (req, res) => {
+    const query = kpiQuery.safeParse(req.query);
+    if (!query.success) return void res.status(400).json({ error: 'invalid query', problems: problemsOf(query.error) });
     const rows = await incidentsOpened(deps.db, LIVE, query.data);
     let report;
     try {
       report = kpiReport(rows, { ...query.data, targets: deps.targets, asOf: deps.clock.now() });
     } catch (error) {
-      if (error instanceof RangeError) return reply.code(400).send({ error: error.message, problems: [{ path: 'bucket', message: error.message }] });
+      if (error instanceof RangeError) return void res.status(400).json({ error: error.message, problems: [{ path: 'bucket', message: error.message }] });
       throw error;
     }
-    if (/\btext\/csv\b/.test(request.headers.accept ?? '')) return reply.type('text/csv; charset=utf-8').send(kpiCsv(report));
-    return report;
+    if (/\btext\/csv\b/.test(req.headers.accept ?? '')) return void res.type('text/csv; charset=utf-8').send(kpiCsv(report));
+    res.json(report);
   });
 
-  app.get('/api/v1/kpis/responders', { onRequest: auth }, async (request, reply) => {
-    const query = kpiQuery.safeParse(request.query);
-    if (!query.success) return reply.code(400).send({ error: 'invalid query', problems: problemsOf(query.error) });
+  routes.get('/api/v1/kpis/responders', auth, async (req, res) => {
+    const query = respondersQuery.safeParse(req.query);
+    if (!query.success) return void res.status(400).json({ error: 'invalid query', problems: problemsOf(query.error) });
     const pages = await pagesRequested(deps.db, LIVE, query.data);
-    return { from: query.data.from ?? null, to: query.data.to ?? null, responders: responderLoad(pages, deps.timezones) };
+    res.json({ from: query.data.from ?? null, to: query.data.to ?? null, responders: responderLoad(pages, deps.timezones) });
   });
 }

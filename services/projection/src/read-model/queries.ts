@@ -32,7 +32,7 @@ export interface KpiFilter {
   service?: string;
 }
 
-const where = (column: string, f: KpiFilter, withIncidentFilters: boolean) => {
+const where = (column: string, f: KpiFilter, incidentFilter: (clause: string) => string) => {
   const clauses: string[] = [];
   const params: SqlValue[] = [];
   const add = (clause: string, value: string) => {
@@ -41,14 +41,14 @@ const where = (column: string, f: KpiFilter, withIncidentFilters: boolean) => {
   };
   if (f.from) add(`${column} >= ?`, f.from);
   if (f.to) add(`${column} < ?`, f.to);
-  if (withIncidentFilters && f.severity) add('severity = ?', f.severity);
-  if (withIncidentFilters && f.service) add('service = ?', f.service);
+  if (f.severity) add(incidentFilter('severity = ?'), f.severity);
+  if (f.service) add(incidentFilter('service = ?'), f.service);
   return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 };
 
 /** Incidents opened in [from, to). Timestamps compare as ISO strings in SQLite and as timestamps in PostgreSQL. */
 export async function incidentsOpened(db: SqlTx, t: Tables, f: KpiFilter): Promise<IncidentRow[]> {
-  const w = where('opened_at', f, true);
+  const w = where('opened_at', f, (clause) => clause);
   const rows = await db.all(
     `SELECT incident_id, number, severity, service, policy, status, alert_starts_at, opened_at, first_ack_at, resolved_at, highest_level, pages
      FROM ${t.incidents} ${w.sql} ORDER BY opened_at`,
@@ -57,7 +57,8 @@ export async function incidentsOpened(db: SqlTx, t: Tables, f: KpiFilter): Promi
   return rows.map((r) => ({ ...r, number: Number(r.number), highest_level: Number(r.highest_level), pages: Number(r.pages) }) as IncidentRow);
 }
 
+/** Pages requested in [from, to); severity and service are those of the page's incident. */
 export async function pagesRequested(db: SqlTx, t: Tables, f: KpiFilter): Promise<PageRow[]> {
-  const w = where('requested_at', f, false);
+  const w = where('requested_at', f, (clause) => `incident_id IN (SELECT incident_id FROM ${t.incidents} WHERE ${clause})`);
   return (await db.all(`SELECT incident_id, contact, channel, purpose, requested_at, outcome FROM ${t.pages} ${w.sql} ORDER BY requested_at`, w.params)) as unknown as PageRow[];
 }

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { instantMs, SEVERITIES, type Incident } from '@klaxon/domain';
+import type { IncidentIndex } from './incident-index.ts';
+
+const instant = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 instant like 2026-11-23T10:00:00Z' });
+
+/** A position in the newest-first order: the last incident of the page before. */
+const cursorSchema = z.object({ n: z.number().int(), id: z.string() });
+type Cursor = z.infer<typeof cursorSchema>;
+
+const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
+const cursorParam = z.string().transform((text, ctx) => {
+  try {
+    return cursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'not a cursor this API returned' });
+    return z.NEVER;
+  }
+});
+
+export const listQuerySchema = z
+  .object({
+    status: z.enum(['open', 'acknowledged', 'resolved']).optional(),
+    severity: z.enum(SEVERITIES).optional(),
+    service: z.string().min(1).optional(),
+    /** Incidents opened at or after this instant. */
+    since: instant.optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    cursor: cursorParam.optional(),
+  })
+  .strict();
+export type ListQuery = z.output<typeof listQuerySchema>;
+
+/** Newest first: by number, then by id, so that two incidents sharing a number still have one order. */
+const newerFirst = (a: Incident, b: Incident) => b.number - a.number || (a.incidentId < b.incidentId ? 1 : a.incidentId > b.incidentId ? -1 : 0);
+const after = (s: Incident, c: Cursor) => s.number < c.n || (s.number === c.n && s.incidentId < c.id);
+
+/** One page of incidents, newest first; `nextCursor` is null on the last page. */
+export function listIncidents(index: IncidentIndex, q: ListQuery): { incidents: Incident[]; nextCursor: string | null } {
+  const sinceMs = q.since === undefined ? undefined : Date.parse(q.since);
+  const matching = index
+    .all()
+    .map(({ state }) => state)
+    .filter(
+      (s) =>
+        (!q.status || s.status === q.status) &&
+        (!q.severity || s.severity === q.severity) &&
+        (!q.service || s.service === q.service) &&
+        (sinceMs === undefined || instantMs(s.openedAt) >= sinceMs) &&
+        (!q.cursor || after(s, q.cursor)),
+    )
+    .sort(newerFirst);
+  const incidents = matching.slice(0, q.limit);
+  const last = incidents.at(-1);
+  return { incidents, nextCursor: matching.length > q.limit && last ? encodeCursor({ n: last.number, id: last.incidentId }) : null };
+}
