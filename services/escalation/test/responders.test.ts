@@ -1,6 +1,7 @@
 import twilio from 'twilio';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PUBLIC_URL, startEscalation, TWILIO_FROM, type Harness } from './support/escalation-harness.ts';
+import { testConfig } from './support/test-config.ts';
 
 const ALICE = '+15550100001';
 
@@ -119,6 +120,27 @@ describe('acknowledging from wherever the responder is', () => {
     expect(h.service.index.all()[0]!.state).toMatchObject({ status: 'acknowledged', acknowledged: { by: 'integration:alertmanager', via: 'api' } });
     await h.alert({ alertname: 'Checkout', severity: 'error' }, { groupKey: 'checkout-latency', fingerprint: 'checkout-latency', status: 'resolved' });
     expect(h.service.index.all()[0]!.state).toMatchObject({ status: 'resolved', resolved: { by: 'source', via: 'source' } });
+  });
+});
+
+describe('acknowledging and resolving through the events API on label-matched routes', () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it('an acknowledge or resolve carrying only its dedup_key finds the incident its trigger opened on another route', async () => {
+    const routes = '  - match: { service: checkout }\n    policy: default\n  - match: {}\n    policy: default';
+    h = await startEscalation({ config: testConfig({ routes }) });
+    await h.alert({ alertname: 'Checkout', service: 'checkout', severity: 'critical' }, { groupKey: 'checkout-5xx', fingerprint: 'checkout-5xx' });
+    await h.alert({}, { groupKey: 'checkout-5xx', fingerprint: 'checkout-5xx', status: 'acknowledged' });
+    expect(h.service.index.all().map((i) => i.state)).toMatchObject([{ status: 'acknowledged', acknowledged: { by: 'integration:alertmanager' } }]);
+    await h.alert({}, { groupKey: 'checkout-5xx', fingerprint: 'checkout-5xx', status: 'resolved' });
+    expect(h.service.index.all().map((i) => i.state)).toMatchObject([{ status: 'resolved', resolved: { via: 'source' } }]);
+  });
+
+  it('a resolve for a group with no open incident changes nothing and opens nothing', async () => {
+    h = await startEscalation();
+    await h.alert({}, { groupKey: 'never-fired', fingerprint: 'never-fired', status: 'resolved' });
+    expect(h.service.index.all()).toEqual([]);
   });
 });
 

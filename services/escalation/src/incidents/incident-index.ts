@@ -15,6 +15,8 @@ export interface IndexedIncident {
 export class IncidentIndex {
   private readonly incidents = new Map<string, IndexedIncident>();
   private readonly latestGeneration = new Map<string, number>();
+  /** Group key → ids of its incidents, so an acknowledgement or resolution finds them whatever route opened them. */
+  private readonly byGroup = new Map<string, Set<string>>();
   private highestNumber = 0;
   private readonly listeners = new Set<(incidentId: string) => void>();
 
@@ -30,6 +32,7 @@ export class IncidentIndex {
       revision = r;
     }
     if (!state.exists || revision === known?.revision) return;
+    if (!known) this.byGroup.set(state.groupKey, (this.byGroup.get(state.groupKey) ?? new Set()).add(incidentId));
     this.incidents.set(incidentId, { state, revision });
     this.highestNumber = Math.max(this.highestNumber, state.number);
     const id = parseIncidentId(incidentId);
@@ -58,6 +61,11 @@ export class IncidentIndex {
 
   unresolved(): IndexedIncident[] {
     return this.all().filter((i) => i.state.status !== 'resolved');
+  }
+
+  /** The group's incidents that are not resolved, from every route that opened one. */
+  unresolvedOfGroup(groupKey: string): IndexedIncident[] {
+    return [...(this.byGroup.get(groupKey) ?? [])].map((id) => this.incidents.get(id)!).filter((i) => i.state.status !== 'resolved');
   }
 
   generationHint(slot: string): number {

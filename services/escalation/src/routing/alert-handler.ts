@@ -19,13 +19,39 @@ export interface AlertHandlerDeps {
 }
 
 /**
- * One alert from the bus: route it, then open an incident for its group or attach it to the open one.
- * A resolved incident is never reused for a firing alert: the next generation of the group opens.
+ * One alert from the bus. A firing alert is routed, then opens an incident for its group or attaches to the
+ * open one; a resolved incident is never reused for a firing alert: the next generation of the group opens.
+ * An acknowledgement or resolution acts on the group's open incidents, whatever route opened them: it
+ * often carries no labels to route by (a PagerDuty-style `resolve` has only its dedup_key).
  */
 export function alertHandler(deps: AlertHandlerDeps) {
   const { repository, index, router, rosters, timings, clock, logger } = deps;
 
-  return async function handle(alert: AlertReceived): Promise<void> {
+  const applied = (incidentId: string, execution: Execution) => {
+    if (!execution.ok) logger.warn({ incidentId, code: execution.error.code }, 'alert not applied');
+    else if (execution.events.length > 0) deps.onExecuted(incidentId, execution);
+  };
+
+  async function settle(alert: AlertReceived & { status: 'acknowledged' | 'resolved' }): Promise<void> {
+    const open = index.unresolvedOfGroup(alert.groupKey);
+    if (open.length === 0) {
+      logger.info({ groupKey: alert.groupKey, status: alert.status }, 'no open incident for this group: nothing to acknowledge or resolve');
+      return;
+    }
+    for (const { state: { incidentId } } of open) {
+      const at = toInstant(clock.now());
+      const execution = await repository.execute(incidentId, (state) => {
+        if (!state.exists || state.status === 'resolved') return undefined;
+        if (alert.status === 'acknowledged') {
+          return state.acknowledged ? undefined : { type: 'Acknowledge', by: `integration:${alert.integration}`, via: 'api', at };
+        }
+        return { type: 'AttachAlert', fingerprint: alert.fingerprint, status: 'resolved', startsAt: alert.startsAt, at };
+      });
+      applied(incidentId, execution);
+    }
+  }
+
+  async function fire(alert: AlertReceived): Promise<void> {
     const matches = router.route(alert.labels);
     if (matches.length === 0) {
       logger.warn({ groupKey: alert.groupKey, fingerprint: alert.fingerprint }, 'no route matched; alert dropped (add a catch-all route)');
@@ -33,59 +59,46 @@ export function alertHandler(deps: AlertHandlerDeps) {
     }
     for (const match of matches) {
       const slot = groupSlot(alert.groupKey, match.routeIndex);
-      let generation = index.generationHint(slot);
-      for (;;) {
+      for (let generation = index.generationHint(slot); ; generation++) {
         const incidentId = incidentIdFor(slot, generation);
         const at = toInstant(clock.now());
-        let moveOn = false;
+        let resolvedAlready = false;
         const execution = await repository.execute(incidentId, (state) => {
-          moveOn = false;
-          if (!state.exists) {
-            // An acknowledgement or resolution for an alert with no incident has nothing to act on.
-            if (alert.status !== 'firing') return undefined;
-            return {
-              type: 'OpenIncident',
-              incidentId,
-              number: index.nextNumber(),
-              groupKey: alert.groupKey,
-              severity: match.severity,
-              service: alert.labels.service ?? alert.labels.job ?? '',
-              title: alertTitle(alert),
-              labels: alert.labels,
-              source: alert.source,
-              fingerprint: alert.fingerprint,
-              alertStartsAt: alert.startsAt,
-              policy: match.policy,
-              timings: timings(match.severity),
-              roster: rosters.forPolicy(match.policy, at),
-              escalateTo: router.immediateLevel(alert.labels),
-              at,
-            };
-          }
-          if (state.status === 'resolved' && alert.status === 'firing') {
-            moveOn = true;
-            return undefined;
-          }
-          if (alert.status === 'acknowledged') {
-            return state.acknowledged || state.status === 'resolved' ? undefined : { type: 'Acknowledge', by: `integration:${alert.integration}`, via: 'api', at };
-          }
-          return { type: 'AttachAlert', fingerprint: alert.fingerprint, status: alert.status, startsAt: alert.startsAt, at };
+          resolvedAlready = state.exists && state.status === 'resolved';
+          if (resolvedAlready) return undefined;
+          if (state.exists) return { type: 'AttachAlert', fingerprint: alert.fingerprint, status: 'firing', startsAt: alert.startsAt, at };
+          return {
+            type: 'OpenIncident',
+            incidentId,
+            number: index.nextNumber(),
+            groupKey: alert.groupKey,
+            severity: match.severity,
+            service: alert.labels.service ?? alert.labels.job ?? '',
+            title: alertTitle(alert),
+            labels: alert.labels,
+            source: alert.source,
+            fingerprint: alert.fingerprint,
+            alertStartsAt: alert.startsAt,
+            policy: match.policy,
+            timings: timings(match.severity),
+            roster: rosters.forPolicy(match.policy, at),
+            escalateTo: router.immediateLevel(alert.labels),
+            at,
+          };
         });
-        if (moveOn) {
-          generation++;
-          continue;
+        if (resolvedAlready) continue;
+        if (execution.ok && execution.events[0]?.type === 'IncidentOpened') {
+          deps.incidentsOpened.inc({ severity: match.severity });
+          logger.info({ incidentId, severity: match.severity, policy: match.policy, groupKey: alert.groupKey }, 'incident opened');
         }
-        if (!execution.ok) {
-          logger.warn({ incidentId, code: execution.error.code }, 'alert not applied');
-        } else if (execution.events.length > 0) {
-          if (execution.events[0]?.type === 'IncidentOpened') {
-            deps.incidentsOpened.inc({ severity: match.severity });
-            logger.info({ incidentId, severity: match.severity, policy: match.policy, groupKey: alert.groupKey }, 'incident opened');
-          }
-          deps.onExecuted(incidentId, execution);
-        }
+        applied(incidentId, execution);
         break;
       }
     }
+  }
+
+  return async function handle(alert: AlertReceived): Promise<void> {
+    if (alert.status === 'firing') return fire(alert);
+    return settle({ ...alert, status: alert.status });
   };
 }

@@ -4,9 +4,9 @@ import { RUNBOOK_SEVERITIES_YAML } from '@klaxon/testing';
 export const API_TOKEN = 'api-token-0123456789abcdef';
 
 /** The runbook's model with short names: alice on call at L1, tom team lead, erin manager, carl CTO. */
-export const testConfig = () =>
+export const testConfig = (options: { routes?: string; severities?: string } = {}) =>
   parseConfig(
-    `${RUNBOOK_SEVERITIES_YAML}contacts:
+    `${options.severities ?? RUNBOOK_SEVERITIES_YAML}contacts:
   alice: { phone: "+15550100001", email: alice@example.com, timezone: Europe/Berlin }
   bob:   { phone: "+15550100002", email: bob@example.com, timezone: America/New_York }
   tom:   { phone: "+15550100003", email: tom@example.com }
@@ -28,8 +28,7 @@ policies:
       L3: { targets: [contact:erin], channels: [voice] }
       L4: { targets: [contact:carl], channels: [voice, email] }
 routes:
-  - match: {}
-    policy: default
+${options.routes ?? '  - match: {}\n    policy: default'}
 severityFrom:
   severity: { critical: P1, error: P2, warning: P3, info: P4 }
 rules:
