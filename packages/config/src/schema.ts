@@ -24,16 +24,19 @@ const matchBlock = z.record(z.string(), z.string()).superRefine((spec, ctx) => {
 
 const severityConfig = z
   .object({
-    ackTimeout: positiveDuration,
-    escalateAfter: z.tuple([positiveDuration, positiveDuration, positiveDuration], { message: 'needs three delays: for L2, L3 and L4' }),
+    /** Omitted: no level is paged for want of an acknowledgement. */
+    ackTimeout: positiveDuration.optional(),
+    /** Zero to three delays for L2, L3 and L4, counted from opening; `[]` never escalates by time. */
+    escalateAfter: z.array(positiveDuration).max(3, 'at most three delays: for L2, L3 and L4'),
     statusUpdateEvery: positiveDuration,
     responseTarget: positiveDuration,
     resolutionTarget: positiveDuration,
   })
   .strict()
   .superRefine((s, ctx) => {
-    const [l2, l3, l4] = s.escalateAfter;
-    if (!(l2 < l3 && l3 < l4)) ctx.addIssue({ code: 'custom', path: ['escalateAfter'], message: 'delays must grow: L2 < L3 < L4' });
+    if (s.escalateAfter.some((delay, i) => i > 0 && delay <= s.escalateAfter[i - 1]!)) {
+      ctx.addIssue({ code: 'custom', path: ['escalateAfter'], message: 'delays must grow: L2 < L3 < L4' });
+    }
   });
 
 const contact = z

@@ -24,10 +24,13 @@ routes:
 ${extra}`;
 
 describe('the shipped klaxon.yaml', () => {
-  it('is valid and holds the runbook: P1 L2/L3/L4 after 30 min, 1 h, 2 h; P2 after 2 h, 4 h', () => {
+  it('is valid and holds the runbook: P1 L2/L3/L4 after 30 min, 1 h, 2 h; P2 after 2 h, 4 h; P3 and P4 never escalate by time', () => {
     const config = loadConfig(shipped, {});
     expect(config.severities.P1.escalateAfter).toEqual([30 * 60_000, 60 * 60_000, 120 * 60_000]);
-    expect(config.severities.P2.escalateAfter.slice(0, 2)).toEqual([2 * 3_600_000, 4 * 3_600_000]);
+    expect(config.severities.P2.escalateAfter).toEqual([2 * 3_600_000, 4 * 3_600_000]);
+    expect(config.severities.P3.escalateAfter).toEqual([]);
+    expect(config.severities.P4.escalateAfter).toEqual([]);
+    expect(config.severities.P4).not.toHaveProperty('ackTimeout');
     expect(Object.keys(config.policies.default!.levels)).toEqual(['L1', 'L2', 'L3', 'L4']);
     expect(config.routes.at(-1)).toMatchObject({ match: {}, policy: 'default' });
     expect(config.rules).toContainEqual({ match: { category: '~security|security-breach' }, escalateTo: 'L3' });
@@ -41,6 +44,22 @@ describe('the shipped klaxon.yaml', () => {
   });
 });
 
+describe('severities that escalate less than P1', () => {
+  it('accepts zero to three growing delays, and no ack timeout', () => {
+    const config = parseConfig(
+      minimal()
+        .replace(/P2: \{ ackTimeout: 5m, escalateAfter: \[30m, 1h, 2h\]/, 'P2: { ackTimeout: 15m, escalateAfter: [30m, 2h]')
+        .replace(/P3: \{ ackTimeout: 5m, escalateAfter: \[30m, 1h, 2h\]/, 'P3: { ackTimeout: 1h, escalateAfter: []')
+        .replace(/P4: \{ ackTimeout: 5m, escalateAfter: \[30m, 1h, 2h\]/, 'P4: { escalateAfter: []'),
+      'runbook.yaml',
+      {},
+    );
+    expect(config.severities.P2.escalateAfter).toEqual([30 * 60_000, 2 * 3_600_000]);
+    expect(config.severities.P3).toMatchObject({ ackTimeout: 3_600_000, escalateAfter: [] });
+    expect(config.severities.P4.ackTimeout).toBeUndefined();
+  });
+});
+
 describe('a configuration that cannot be used is refused with the path and the reason', () => {
   it('a bad duration', () => {
     expect(problems(minimal().replace('ackTimeout: 5m', 'ackTimeout: 5 minutes'))).toContainEqual({
@@ -49,7 +68,18 @@ describe('a configuration that cannot be used is refused with the path and the r
     });
   });
 
+  it('more than three escalation delays', () => {
+    expect(problems(minimal().replace('escalateAfter: [30m, 1h, 2h]', 'escalateAfter: [30m, 1h, 2h, 4h]'))).toContainEqual({
+      path: 'severities.P1.escalateAfter',
+      message: 'at most three delays: for L2, L3 and L4',
+    });
+  });
+
   it('escalation delays that do not grow', () => {
+    expect(problems(minimal().replace('escalateAfter: [30m, 1h, 2h]', 'escalateAfter: [1h, 1h]'))).toContainEqual({
+      path: 'severities.P1.escalateAfter',
+      message: 'delays must grow: L2 < L3 < L4',
+    });
     expect(problems(minimal().replace('escalateAfter: [30m, 1h, 2h]', 'escalateAfter: [1h, 30m, 2h]'))).toContainEqual({
       path: 'severities.P1.escalateAfter',
       message: 'delays must grow: L2 < L3 < L4',

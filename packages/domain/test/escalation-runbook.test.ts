@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Scenario } from './support/scenario.ts';
-import { at, openP1, P2, roster } from './support/runbook.ts';
+import { at, HOUR, MIN, openP1, P2, roster } from './support/runbook.ts';
 
 describe('runbook: P1 escalation chain', () => {
   it('given a P1 paged to L1 at 10:00, when nobody acknowledges, then L2, L3 and L4 are paged 5 minutes apart', () => {
@@ -82,6 +82,45 @@ describe('runbook: P2 escalation chain', () => {
     s.run(openP1({ severity: 'P2', timings: P2 }));
     s.advanceTo(at('10:15'));
     expect(s.escalations()).toEqual(['10:15 L1->L2 timeout']);
+  });
+});
+
+describe('runbook: severities that escalate less', () => {
+  const P2_TWO_LEVELS = { ackTimeoutMs: 15 * MIN, escalateAfterMs: [30 * MIN, 2 * HOUR], statusUpdateEveryMs: HOUR };
+  const P3_NEVER = { ackTimeoutMs: HOUR, escalateAfterMs: [], statusUpdateEveryMs: 4 * HOUR };
+  const P4_NO_ACK_TIMEOUT = { escalateAfterMs: [], statusUpdateEveryMs: 24 * HOUR };
+
+  it('given a P2 with delays [30m, 2h] acknowledged at 10:05, then L2 at 10:30 and L3 at 12:00, and never L4', () => {
+    const s = new Scenario();
+    s.run(openP1({ severity: 'P2', timings: P2_TWO_LEVELS }));
+    s.run({ type: 'Acknowledge', by: 'alice', via: 'sms', at: at('10:05') });
+    s.advanceTo(at('23:59'));
+    expect(s.escalations()).toEqual(['10:30 L1->L2 timeout', '12:00 L2->L3 timeout']);
+  });
+
+  it('given a P3 that never escalates by time, acknowledged at 10:20, then nobody above L1 is paged all day', () => {
+    const s = new Scenario();
+    s.run(openP1({ severity: 'P3', timings: P3_NEVER }));
+    s.run({ type: 'Acknowledge', by: 'alice', via: 'sms', at: at('10:20') });
+    s.advanceTo(at('23:59'));
+    expect(s.escalations()).toEqual([]);
+    expect(s.pages().filter((p) => !p.includes('status-update'))).toEqual(['10:00 L1 alice escalation']);
+  });
+
+  it('given a P3 nobody acknowledges, then only its ack timeout reaches L2, and the L2 ack timeout L3', () => {
+    const s = new Scenario();
+    s.run(openP1({ severity: 'P3', timings: P3_NEVER }));
+    s.advanceTo(at('12:30'));
+    expect(s.escalations()).toEqual(['11:00 L1->L2 timeout', '12:00 L2->L3 timeout']);
+  });
+
+  it('given a P4 with no ack timeout, then L1 alone is paged, however long nobody answers; by hand it still escalates', () => {
+    const s = new Scenario();
+    s.run(openP1({ severity: 'P4', timings: P4_NO_ACK_TIMEOUT }));
+    s.advanceTo(at('09:00', '2026-11-29'));
+    expect(s.escalations()).toEqual([]);
+    s.run({ type: 'Escalate', by: 'alice', roster, at: at('09:01', '2026-11-29') });
+    expect(s.escalations()).toEqual(['09:01 L1->L2 manual']);
   });
 });
 

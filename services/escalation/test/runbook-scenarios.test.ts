@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEscalation, TWILIO_FROM, type Harness } from './support/escalation-harness.ts';
+import { testConfig } from './support/test-config.ts';
 
 const ALICE = '+15550100001';
 const TOM = '+15550100003';
@@ -101,5 +102,31 @@ describe('runbook scenarios on virtual time, with real providers on loopback', (
     expect(after.filter((e: { type: string }) => e.type === 'StatusUpdateDue').map((e: { at: string }) => e.at.slice(11, 16))).toEqual(['10:50', '11:20']);
     // By 10:50 the 30-minute resolution timeout has made tom (L2, SMS) the current responder.
     expect(h.providers.twilio.messages().filter((m) => m.To === TOM && /status update due/.test(m.Body))).toHaveLength(1);
+  });
+
+  it('a runbook where P2 escalates twice [30m, 2h] and P3 never: the service starts and pages as the runbook says', async () => {
+    const severities = `
+severities:
+  P1: { ackTimeout: 5m, escalateAfter: [30m, 1h, 2h], statusUpdateEvery: 30m, responseTarget: 15m, resolutionTarget: 4h }
+  P2: { ackTimeout: 15m, escalateAfter: [30m, 2h], statusUpdateEvery: 1h, responseTarget: 1h, resolutionTarget: 8h }
+  P3: { ackTimeout: 1h, escalateAfter: [], statusUpdateEvery: 4h, responseTarget: 4h, resolutionTarget: 3d }
+  P4: { escalateAfter: [], statusUpdateEvery: 24h, responseTarget: 1d, resolutionTarget: 14d }
+`;
+    h = await startEscalation({ start: at('10:00'), config: testConfig({ severities }) });
+    await h.alert({ alertname: 'SearchSlow', service: 'search', severity: 'error' });
+    await h.alert({ alertname: 'TypoOnPricing', service: 'web', severity: 'warning' });
+    const { incidents } = (await h.api('GET', '/api/v1/incidents')).json;
+    for (const incident of incidents) await h.api('POST', `/api/v1/incidents/${incident.id}/acknowledge`, { by: 'alice' });
+    await h.advanceTo('2026-11-24T10:00:00.000Z');
+    const bySeverity = new Map<string, { timeline: Parameters<typeof escalations>[0]; paged: string[] }>();
+    for (const { id } of incidents) {
+      const { incident, timeline } = (await h.api('GET', `/api/v1/incidents/${id}`)).json;
+      const paged = incident.pages.filter((p: { purpose: string }) => p.purpose === 'escalation').map((p: { level: number; contact: string }) => `L${p.level} ${p.contact}`);
+      bySeverity.set(incident.severity, { timeline, paged: [...new Set<string>(paged)] });
+    }
+    expect(escalations(bySeverity.get('P2')!.timeline)).toEqual(['10:30 L1->L2 timeout', '12:00 L2->L3 timeout']);
+    expect(bySeverity.get('P2')!.paged).toEqual(['L1 alice', 'L2 tom', 'L3 erin']);
+    expect(escalations(bySeverity.get('P3')!.timeline)).toEqual([]);
+    expect(bySeverity.get('P3')!.paged).toEqual(['L1 alice']);
   });
 });

@@ -40,8 +40,9 @@ export class Draft {
   scheduleAckTimeout(at: Instant): this {
     const incident = this.incident;
     const next = nextLevel(incident.level);
-    if (incident.status !== 'open' || next === undefined) return this;
-    return this.scheduleEscalation(next, addMs(at, incident.timings.ackTimeoutMs), 'ack-timeout');
+    const { ackTimeoutMs } = incident.timings;
+    if (incident.status !== 'open' || next === undefined || ackTimeoutMs === undefined) return this;
+    return this.scheduleEscalation(next, addMs(at, ackTimeoutMs), 'ack-timeout');
   }
 
   /** Every level above the current one is paged once its delay from `from` passes without resolution. */

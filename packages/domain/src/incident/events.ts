@@ -18,9 +18,13 @@ export type ResolveVia = z.infer<typeof resolveViaSchema>;
 
 /** Escalation timings copied into the stream at opening, so a later config change never rewrites history. */
 export const timingsSchema = z.object({
-  ackTimeoutMs: z.number().int().nonnegative(),
-  /** Delays for L2, L3 and L4, counted from opening, without resolution. */
-  escalateAfterMs: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+  /** Absent: nobody is paged above the current level for want of an acknowledgement. */
+  ackTimeoutMs: z.number().int().nonnegative().optional(),
+  /**
+   * Zero to three growing delays for L2, L3 and L4, counted from opening, without resolution. A level
+   * without one is reached by ack timeout, a rule or by hand only (a runbook's P3/P4 never escalate).
+   */
+  escalateAfterMs: z.array(z.number().int().positive()).max(3),
   statusUpdateEveryMs: z.number().int().positive(),
 });
 export type Timings = z.infer<typeof timingsSchema>;

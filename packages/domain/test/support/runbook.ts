@@ -1,7 +1,7 @@
 import { decide, initialState, type IncidentCommand, type IncidentEvent, type Roster, type Timings } from '../../src/index.ts';
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
+export const MIN = 60_000;
+export const HOUR = 60 * MIN;
 
 /** The runbook's timings: P1 L2/L3/L4 after 30 min, 1 h, 2 h; P2 after 2 h, 4 h, 8 h. */
 export const P1: Timings = { ackTimeoutMs: 5 * MIN, escalateAfterMs: [30 * MIN, HOUR, 2 * HOUR], statusUpdateEveryMs: 30 * MIN };
