@@ -23,6 +23,8 @@ export interface ConsumeOptions {
   handle(record: DeliveredRecord): Promise<void>;
   /** Told about a handler failure before the record is retried. */
   onHandlerError?(error: unknown, record: DeliveredRecord): void;
+  /** Told when reading records or committing an offset failed; the consumer backs off and goes on. */
+  onError?(error: unknown): void;
   /**
    * Told which partitions of the topic this consumer holds, whenever that changes (a rebalance, a stop).
    * What belongs to a partition (an incident's timers and pages) is this consumer's job while it holds it.

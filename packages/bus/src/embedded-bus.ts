@@ -88,29 +88,37 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
       }
       published.emit('published');
     },
-    async consume({ topic, group, handle, onHandlerError, onAssignment }: ConsumeOptions) {
+    async consume({ topic, group, handle, onHandlerError, onError, onAssignment }: ConsumeOptions) {
       const abort = new AbortController();
       onAssignment?.([0]);
       let position = committed.get(group, topic)?.offset ?? 0n;
-      const loop = (async () => {
-        while (!abort.signal.aborted) {
-          const batch = next.all(topic, position, 100);
-          if (batch.length === 0) {
-            await sleep(pollMs, abort.signal);
-            continue;
+      const takeBatch = async () => {
+        const batch = next.all(topic, position, 100);
+        if (batch.length === 0) return sleep(pollMs, abort.signal);
+        for (const row of batch) {
+          if (abort.signal.aborted) return;
+          const record = toDelivered(row);
+          try {
+            await handle(record);
+          } catch (error) {
+            onHandlerError?.(error, record);
+            return pause(retryDelayMs, abort.signal);
           }
-          for (const row of batch) {
-            if (abort.signal.aborted) return;
-            const record = toDelivered(row);
-            try {
-              await handle(record);
-            } catch (error) {
-              onHandlerError?.(error, record);
-              await pause(retryDelayMs, abort.signal);
-              break;
-            }
-            commit.run(group, topic, row.offset);
-            position = row.offset;
+          commit.run(group, topic, row.offset);
+          position = row.offset;
+        }
+      };
+      // The loop owns its failures: a read or commit that fails (a locked or full disk) is reported and
+      // tried again after a growing pause; what was not committed is read again.
+      const loop = (async () => {
+        for (let failures = 0; !abort.signal.aborted; ) {
+          try {
+            await takeBatch();
+            failures = 0;
+          } catch (error) {
+            failures++;
+            onError?.(error);
+            await pause(Math.min(30_000, retryDelayMs * 2 ** (failures - 1)), abort.signal);
           }
         }
       })();

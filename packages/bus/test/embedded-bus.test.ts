@@ -1,3 +1,5 @@
+import { describe, expect, it } from 'vitest';
+import { openSqliteFile } from '@klaxon/sqlite';
 import { tempDir } from '@klaxon/testing';
 import { openEmbeddedBus } from '../src/index.ts';
 import { busContract } from './contract/bus-contract.ts';
@@ -19,3 +21,44 @@ busContract('embedded durable log', async () => {
     },
   };
 });
+
+describe('the embedded log when its file refuses writes', () => {
+  it('a consumer whose offset commit fails reports it, backs off, and goes on once the file takes writes again', async () => {
+    const dir = tempDir('klaxon-bus-');
+    const bus = openEmbeddedBus(dir.file('bus.db'), { pollMs: 10, retryDelayMs: 20 });
+    // Another connection to the same file makes every offset commit fail, as a full or read-only disk would.
+    const other = openSqliteFile(dir.file('bus.db'), { synchronous: 'FULL' });
+    other.exec("CREATE TRIGGER refuse BEFORE INSERT ON consumer_offsets BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
+    try {
+      await bus.publish('t', [{ key: 'a', value: 1 }]);
+      const seen: unknown[] = [];
+      const errors: Error[] = [];
+      const consumer = await bus.consume({ topic: 't', group: 'g', handle: async (r) => void seen.push(r.value), onError: (e) => errors.push(e as Error) });
+      await until(() => errors.length >= 2);
+      other.exec('DROP TRIGGER refuse');
+      await bus.publish('t', [{ key: 'b', value: 2 }]);
+      await until(() => seen.includes(2));
+      await consumer.stop();
+      expect(errors[0]!.message).toBe('disk says no');
+      // Handled but not committed, so offered again: at-least-once, never lost.
+      expect(seen.filter((v) => v === 1).length).toBeGreaterThanOrEqual(2);
+      const again: unknown[] = [];
+      const after = await bus.consume({ topic: 't', group: 'g', handle: async (r) => void again.push(r.value) });
+      await new Promise((r) => setTimeout(r, 100));
+      await after.stop();
+      expect(again).toEqual([]);
+    } finally {
+      other.close();
+      await bus.close();
+      dir.remove();
+    }
+  });
+});
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

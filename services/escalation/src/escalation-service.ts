@@ -168,6 +168,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
           metrics.alertsProcessed.inc({ result: 'applied' });
         },
         onHandlerError: (error, record) => logger.error({ err: error, offset: record.offset }, 'alert handling failed; it will be retried'),
+        onError: (error) => logger.error({ err: error }, 'reading the bus failed; retrying'),
       });
       if (deps.runTimerLoop !== false) timers.start();
     },
@@ -176,7 +177,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       await http.close();
       await consumer?.stop();
       await timers.stop();
-      await dispatcher.settle();
+      await dispatcher.stop();
       await subscription?.stop();
     },
   };

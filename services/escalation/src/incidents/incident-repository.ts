@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import {
   evolveAll,
   incidentDecider,
@@ -16,6 +17,7 @@ export type Execution =
   | { ok: false; error: IncidentError };
 
 const MAX_ATTEMPTS = 8;
+const CONFLICT_BACKOFF_MS = 2;
 
 export interface HistoryEntry {
   revision: number;
@@ -56,7 +58,12 @@ export class IncidentRepository {
         decision.value.map((e) => ({ type: e.type, data: e.data })),
         revision ?? 'no_stream',
       );
-      if (!appended.ok) continue;
+      if (!appended.ok) {
+        // Another writer got there first: decide again on its result, after a short jittered pause so
+        // that writers racing on one hot stream spread out instead of colliding again at once.
+        await setTimeout(Math.random() * CONFLICT_BACKOFF_MS * 2 ** (attempt - 1));
+        continue;
+      }
       const first = (revision ?? -1) + 1;
       this.index.apply(incidentId, decision.value.map((event, i) => ({ revision: first + i, event })));
       return { ok: true, events: decision.value, state: evolveAll(decision.value, state), revision: appended.value.nextExpectedRevision };

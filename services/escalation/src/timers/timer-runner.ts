@@ -17,33 +17,51 @@ export interface TimerRunnerDeps {
   onExecuted: (incidentId: string, execution: Execution) => void;
 }
 
+const FIRST_BACKOFF_MS = 1000;
+const MAX_BACKOFF_MS = 60_000;
+
 /**
  * Fires what is due. Timers live in the incident streams, so after a restart the index rebuilt from the
  * store holds every pending timer, and overdue ones fire on the first run, late by the downtime at most.
+ * A timer that cannot be fired (the store refuses, the decider refuses) is tried again after a backoff of
+ * its own incident, so one bad incident neither spins the loop nor holds up the others.
  */
 export class TimerRunner {
   private running: Promise<void> | undefined;
   private loop: NodeJS.Timeout | undefined;
+  private stopRequested = false;
+  private readonly backoff = new Map<string, { until: number; failures: number }>();
 
   constructor(private readonly deps: TimerRunnerDeps) {}
 
+  /** Every owned pending timer with the time it may run: its due time, or later while its incident backs off. */
+  private candidates(): Array<{ incidentId: string; timer: PendingTimer; runAt: number }> {
+    const { index, owns, dispatcher } = this.deps;
+    const found: Array<{ incidentId: string; timer: PendingTimer; runAt: number }> = [];
+    for (const { state } of index.unresolved()) {
+      const incidentId = state.incidentId;
+      if (!owns(incidentId)) continue;
+      const notBefore = this.backoff.get(incidentId)?.until ?? 0;
+      for (const timer of pendingTimers(state)) {
+        // A retry whose page is being sent right now is not due again: its outcome is on its way.
+        if (timer.kind === 'page-retry' && dispatcher.isInFlight(incidentId, timer.pageId)) continue;
+        found.push({ incidentId, timer, runAt: Math.max(instantMs(timer.dueAt), notBefore) });
+      }
+    }
+    return found;
+  }
+
   due(now: Date): Array<{ incidentId: string; timer: PendingTimer }> {
     const nowMs = now.getTime();
-    return this.deps.index
-      .unresolved()
-      .filter(({ state }) => this.deps.owns(state.incidentId))
-      .flatMap(({ state }) => pendingTimers(state).map((timer) => ({ incidentId: state.incidentId, timer })))
-      .filter(({ timer }) => instantMs(timer.dueAt) <= nowMs)
-      .sort((a, b) => instantMs(a.timer.dueAt) - instantMs(b.timer.dueAt));
+    return this.candidates()
+      .filter(({ runAt }) => runAt <= nowMs)
+      .sort((a, b) => instantMs(a.timer.dueAt) - instantMs(b.timer.dueAt))
+      .map(({ incidentId, timer }) => ({ incidentId, timer }));
   }
 
   nextDueAt(): number | undefined {
     let next: number | undefined;
-    for (const { state } of this.deps.index.unresolved()) {
-      if (!this.deps.owns(state.incidentId)) continue;
-      const first = pendingTimers(state)[0];
-      if (first && (next === undefined || instantMs(first.dueAt) < next)) next = instantMs(first.dueAt);
-    }
+    for (const { runAt } of this.candidates()) if (next === undefined || runAt < next) next = runAt;
     return next;
   }
 
@@ -55,12 +73,14 @@ export class TimerRunner {
 
   /** Wall-clock operation: wake at the next due time, and at least every `maxSleepMs` to see new timers. */
   start(maxSleepMs = 1000): void {
+    this.stopRequested = false;
     const tick = async () => {
       try {
         await this.runDue();
       } catch (error) {
         this.deps.logger.error({ err: error }, 'timer run failed; retrying');
       }
+      if (this.stopRequested) return;
       const next = this.nextDueAt();
       const sleep = next === undefined ? maxSleepMs : Math.max(0, Math.min(maxSleepMs, next - this.deps.clock.now().getTime()));
       this.loop = setTimeout(tick, sleep);
@@ -68,32 +88,62 @@ export class TimerRunner {
     this.loop = setTimeout(tick, 0);
   }
 
+  /** Fires nothing more: the run in progress finishes the timer in hand and stops; the loop is not re-armed. */
   async stop(): Promise<void> {
+    this.stopRequested = true;
     clearTimeout(this.loop);
     this.loop = undefined;
     await this.running;
   }
 
   private async fire(): Promise<void> {
-    const { repository, rosters, dispatcher, clock, logger } = this.deps;
+    const { clock } = this.deps;
     for (const { incidentId, timer } of this.due(clock.now())) {
-      const at = toInstant(clock.now());
-      if (timer.kind === 'page-retry') {
-        const current = this.deps.index.get(incidentId);
-        if (current) dispatcher.dispatch(incidentId, current.state);
+      if (this.stopRequested) return;
+      try {
+        await this.fireOne(incidentId, timer);
+      } catch (error) {
+        this.backOff(incidentId, error);
         continue;
       }
-      const execution = await repository.execute(incidentId, (state) =>
-        state.exists ? commandForTimer(timer, rosters.forPolicy(state.policy, at), at) : undefined,
-      );
-      if (!execution.ok) {
-        logger.warn({ incidentId, code: execution.error.code, timer: timer.kind }, 'timer refused');
-        continue;
-      }
-      if (execution.events.length > 0) {
-        logger.info({ incidentId, timer: timer.kind, dueAt: timer.dueAt, lateMs: instantMs(at) - instantMs(timer.dueAt) }, 'timer fired');
-        this.deps.onExecuted(incidentId, execution);
-      }
+      if (this.stillDue(incidentId, timer)) this.backOff(incidentId, new Error(`${timer.kind} timer still due after firing`));
+      else this.backoff.delete(incidentId);
     }
   }
+
+  private async fireOne(incidentId: string, timer: PendingTimer): Promise<void> {
+    const { repository, rosters, dispatcher, clock, logger } = this.deps;
+    const at = toInstant(clock.now());
+    if (timer.kind === 'page-retry') {
+      const current = this.deps.index.get(incidentId);
+      if (current) dispatcher.dispatch(incidentId, current.state);
+      return;
+    }
+    const execution = await repository.execute(incidentId, (state) =>
+      state.exists ? commandForTimer(timer, rosters.forPolicy(state.policy, at), at) : undefined,
+    );
+    if (!execution.ok) {
+      logger.warn({ incidentId, code: execution.error.code, timer: timer.kind }, 'timer refused');
+      return;
+    }
+    if (execution.events.length > 0) {
+      logger.info({ incidentId, timer: timer.kind, dueAt: timer.dueAt, lateMs: instantMs(at) - instantMs(timer.dueAt) }, 'timer fired');
+      this.deps.onExecuted(incidentId, execution);
+    }
+  }
+
+  private stillDue(incidentId: string, fired: PendingTimer): boolean {
+    const current = this.deps.index.get(incidentId);
+    if (!current || fired.kind === 'page-retry') return false;
+    return pendingTimers(current.state).some((t) => t.kind === fired.kind && t.dueAt === fired.dueAt && sameTimer(t, fired));
+  }
+
+  private backOff(incidentId: string, error: unknown): void {
+    const failures = (this.backoff.get(incidentId)?.failures ?? 0) + 1;
+    const retryInMs = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (failures - 1));
+    this.backoff.set(incidentId, { until: this.deps.clock.now().getTime() + retryInMs, failures });
+    this.deps.logger[failures === 1 ? 'error' : 'warn']({ err: error, incidentId, failures, retryInMs }, 'timer not fired; backing off');
+  }
 }
+
+const sameTimer = (a: PendingTimer, b: PendingTimer) => a.kind !== 'escalation' || b.kind !== 'escalation' || a.timerId === b.timerId;
