@@ -6,7 +6,8 @@ import { createServiceHttp, systemClock, type Clock, type Logger, type ServiceHt
 import { kpiRoutes } from './http/kpi-routes.ts';
 import type { SlaTargets } from './kpis/kpi-calculator.ts';
 import { ProjectionRunner } from './projection-runner.ts';
-import { createTables, LIVE, readCheckpoint } from './read-model/schema.ts';
+import { migrate } from './read-model/migrations.ts';
+import { LIVE, readCheckpoint } from './read-model/schema.ts';
 import type { SqlDatabase } from './read-model/sql-database.ts';
 
 export interface ProjectionDeps {
@@ -35,7 +36,8 @@ async function lagSeconds(store: EventStore, db: SqlDatabase, now: Date): Promis
 export async function createProjectionService(deps: ProjectionDeps): Promise<ProjectionService> {
   const { logger, store, db, config } = deps;
   const clock = deps.clock ?? systemClock;
-  await db.transaction((tx) => createTables(tx, LIVE, db.dialect));
+  const migrated = await migrate(db);
+  if (migrated.length > 0) logger.info({ versions: migrated }, 'read-model schema migrated');
   const http = createServiceHttp({
     service: 'projection',
     logger,

@@ -1,6 +1,7 @@
 import type { EventStore } from '@klaxon/event-store';
 import { applyBatch } from './read-model/projector.ts';
-import { createTables, dropTables, LIVE, readCheckpoint, REBUILD } from './read-model/schema.ts';
+import { createAtCurrentVersion, migrate } from './read-model/migrations.ts';
+import { dropTables, LIVE, readCheckpoint, REBUILD, renameIndexes } from './read-model/schema.ts';
 import type { SqlDatabase } from './read-model/sql-database.ts';
 
 export interface RebuildProgress {
@@ -19,9 +20,11 @@ export async function rebuildReadModels(
   options: { batchSize?: number; onProgress?: (p: RebuildProgress) => void | Promise<void> } = {},
 ): Promise<{ events: number }> {
   const batchSize = options.batchSize ?? 5000;
+  // The live tables are at the current schema before the rebuilt ones, made at it, replace them.
+  await migrate(db);
   await db.transaction(async (tx) => {
     await dropTables(tx, REBUILD);
-    await createTables(tx, REBUILD, db.dialect);
+    await createAtCurrentVersion(tx, REBUILD, db.dialect);
   });
   let events = 0;
   const head = (await store.headPosition()) ?? 0n;
@@ -45,6 +48,7 @@ export async function rebuildReadModels(
     await tx.run(`ALTER TABLE ${REBUILD.incidents} RENAME TO ${LIVE.incidents}`);
     await tx.run(`ALTER TABLE ${REBUILD.pages} RENAME TO ${LIVE.pages}`);
     await tx.run(`ALTER TABLE ${REBUILD.checkpoint} RENAME TO ${LIVE.checkpoint}`);
+    await renameIndexes(tx, REBUILD, LIVE, db.dialect);
   });
   return { events };
 }

@@ -14,7 +14,7 @@ export async function openPostgresDatabase(connectionString: string, schema = 'k
   // Analysts and Klaxon alike see the read models by their plain names inside this schema.
   const pool = new pg.Pool({ connectionString, max: 4, options: `-c search_path=${quoted}` });
   pool.on('error', () => undefined);
-  // Concurrent `IF NOT EXISTS` DDL can fail on pg_class; starters take turns (see createTables).
+  // Concurrent `IF NOT EXISTS` DDL can fail on pg_class; starters take turns (see migrate).
   const ddl = await pool.connect();
   try {
     await ddl.query('BEGIN');

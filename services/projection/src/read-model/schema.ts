@@ -1,5 +1,7 @@
 import type { SqlTx } from './sql-database.ts';
 
+export type Dialect = 'sqlite' | 'postgres';
+
 /** The read models' table names; a rebuild fills a second set and swaps it in. */
 export interface Tables {
   incidents: string;
@@ -13,12 +15,10 @@ export const REBUILD: Tables = { incidents: 'incidents_rebuild', pages: 'pages_r
 /**
  * The documented schema (README, "KPI read models"): one row per incident with its timestamps and
  * figures, one row per page, and the position of the last event applied, written in the same transaction.
+ * It grows only through `migrations.ts`; these are the tables as its first migration made them.
  */
-export async function createTables(db: SqlTx, t: Tables, dialect: 'sqlite' | 'postgres'): Promise<void> {
-  // Run inside a transaction: on PostgreSQL concurrent `IF NOT EXISTS` DDL can fail, so creators take turns.
-  if (dialect === 'postgres') await db.all("SELECT pg_advisory_xact_lock(hashtext('klaxon-ddl:read-models'))::text AS locked");
+export async function createTables(db: SqlTx, t: Tables, dialect: Dialect): Promise<void> {
   const ts = dialect === 'postgres' ? 'TIMESTAMPTZ' : 'TEXT';
-  const suffix = Math.random().toString(36).slice(2, 8);
   const statements = [
     `CREATE TABLE IF NOT EXISTS ${t.incidents} (
       incident_id     TEXT PRIMARY KEY,
@@ -52,10 +52,49 @@ export async function createTables(db: SqlTx, t: Tables, dialect: 'sqlite' | 'po
       PRIMARY KEY (incident_id, page_id)
     )`,
     `CREATE TABLE IF NOT EXISTS ${t.checkpoint} (id INTEGER PRIMARY KEY, position TEXT NOT NULL)`,
-    `CREATE INDEX IF NOT EXISTS ${t.incidents}_opened_${suffix} ON ${t.incidents} (opened_at)`,
-    `CREATE INDEX IF NOT EXISTS ${t.pages}_contact_${suffix} ON ${t.pages} (contact, requested_at)`,
   ];
   for (const sql of statements) await db.run(sql);
+}
+
+/** The secondary indexes, named after their table so that a rebuild's set never collides with the live one. */
+export const indexes = (t: Tables) => [
+  { name: `${t.incidents}_opened_at`, table: t.incidents, columns: 'opened_at' },
+  { name: `${t.pages}_contact_requested_at`, table: t.pages, columns: 'contact, requested_at' },
+];
+
+/** Names of the indexes on the tables, primary keys and SQLite's automatic ones left out. */
+export async function secondaryIndexes(db: SqlTx, t: Tables, dialect: Dialect): Promise<string[]> {
+  const tables = [t.incidents, t.pages];
+  const rows =
+    dialect === 'postgres'
+      ? await db.all(
+          `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
+           JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = current_schema() AND t.relname IN (?, ?) AND NOT i.indisprimary ORDER BY 1`,
+          tables,
+        )
+      : await db.all("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN (?, ?) AND name NOT LIKE 'sqlite_autoindex_%' ORDER BY 1", tables);
+  return rows.map((r) => String(r.name));
+}
+
+/** After a rebuild's tables were renamed to the live names, their indexes (and primary keys) take the live names too. */
+export async function renameIndexes(db: SqlTx, from: Tables, to: Tables, dialect: Dialect): Promise<void> {
+  if (dialect === 'postgres') {
+    for (const table of [to.incidents, to.pages, to.checkpoint]) {
+      const [pk] = await db.all("SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(?) AND contype = 'p'", [table]);
+      if (pk && pk.conname !== `${table}_pkey`) await db.run(`ALTER TABLE ${table} RENAME CONSTRAINT ${String(pk.conname)} TO ${table}_pkey`);
+    }
+  }
+  const targets = indexes(to);
+  for (const [i, index] of indexes(from).entries()) {
+    const target = targets[i]!;
+    if (dialect === 'postgres') {
+      await db.run(`ALTER INDEX IF EXISTS ${index.name} RENAME TO ${target.name}`);
+    } else {
+      // SQLite cannot rename an index: build it again under its live name, inside the swap's transaction.
+      await db.run(`DROP INDEX IF EXISTS ${index.name}`);
+      await db.run(`CREATE INDEX IF NOT EXISTS ${target.name} ON ${target.table} (${target.columns})`);
+    }
+  }
 }
 
 export async function dropTables(db: SqlTx, t: Tables): Promise<void> {

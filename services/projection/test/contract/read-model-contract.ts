@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProjectionRunner, rebuildReadModels, type SqlDatabase, type SqlTx } from '../../src/index.ts';
-import { LIVE } from '../../src/read-model/schema.ts';
+import { createProjectionService, ProjectionRunner, rebuildReadModels, type SqlDatabase, type SqlTx } from '../../src/index.ts';
+import { MIGRATIONS } from '../../src/read-model/migrations.ts';
+import { LIVE, REBUILD, secondaryIndexes } from '../../src/read-model/schema.ts';
 import { appendScenario, EXPECTED } from '../support/kpi-scenario.ts';
-import { startProjection, type Json, type ProjectionHarness } from '../support/projection-harness.ts';
+import { projectionConfig, startProjection, type Json, type ProjectionHarness } from '../support/projection-harness.ts';
 import pino from 'pino';
 
 /** A database whose transactions fail after `statements` statements, as a crash mid-batch would leave it. */
@@ -25,6 +26,28 @@ export function readModelContract(name: string, openDb: () => Promise<SqlDatabas
   describe(`read models on ${name}`, () => {
     let h: ProjectionHarness;
     afterEach(async () => h?.close());
+
+    it('a schema migrated once: three more starts and a rebuild leave the same indexes and versions', async () => {
+      h = await startProjection(openDb);
+      await appendScenario(h.store);
+      await h.service.runner.catchUp();
+      const indexes = await secondaryIndexes(h.db, LIVE, h.db.dialect);
+      expect(indexes).toEqual(['incidents_opened_at', 'pages_contact_requested_at']);
+      const versions = async () => (await h.db.all('SELECT version FROM schema_migrations ORDER BY version')).map((r) => Number(r.version));
+      expect(await versions()).toEqual(MIGRATIONS.map((m) => m.version));
+      for (let start = 0; start < 3; start++) {
+        const again = await createProjectionService({ logger: pino({ level: 'silent' }), store: h.store, db: h.db, config: projectionConfig() });
+        await again.stop();
+      }
+      expect(await secondaryIndexes(h.db, LIVE, h.db.dialect)).toEqual(indexes);
+      await rebuildReadModels(h.store, h.db);
+      expect(await secondaryIndexes(h.db, LIVE, h.db.dialect)).toEqual(indexes);
+      expect(await secondaryIndexes(h.db, REBUILD, h.db.dialect)).toEqual([]);
+      await rebuildReadModels(h.store, h.db);
+      expect(await secondaryIndexes(h.db, LIVE, h.db.dialect)).toEqual(indexes);
+      expect(await versions()).toEqual(MIGRATIONS.map((m) => m.version));
+      expect((await kpisOf(h)).incidents.total).toBe(EXPECTED.incidents.total);
+    });
 
     it('a scripted scenario with known timings gives exactly the expected KPIs', async () => {
       h = await startProjection(openDb);
@@ -76,6 +99,11 @@ export function readModelContract(name: string, openDb: () => Promise<SqlDatabas
         { contact: 'bob', timezone: 'America/New_York', pages: 1, nightPages: 1, byChannel: { email: 1 }, failed: 0 },
         { contact: 'tom', timezone: 'UTC', pages: 1, nightPages: 0, byChannel: { voice: 1 }, failed: 0 },
       ]);
+      const of = async (query: string) => ((await (await h.get(`/api/v1/kpis/responders${query}`)).json()) as Json).responders;
+      expect(await of('?service=payments')).toEqual([{ contact: 'alice', timezone: 'Europe/Berlin', pages: 1, nightPages: 1, byChannel: { sms: 1 }, failed: 0 }]);
+      expect((await of('?severity=P1')).map((r: Json) => [r.contact, r.pages])).toEqual([['alice', 2], ['tom', 1]]);
+      expect(await of('?severity=P3&service=orders')).toMatchObject([{ contact: 'bob', pages: 1 }]);
+      expect((await h.get('/api/v1/kpis/responders?bucket=day')).status).toBe(400);
     });
 
     it('a crash mid-batch, then a restart, gives the same figures as an uninterrupted run', async () => {
