@@ -166,6 +166,33 @@ describe('the incident API', () => {
     expect((await h.api('POST', `/api/v1/incidents/${id}/escalate`, { by: 'alice' })).json).toMatchObject({ code: 'AtHighestLevel' });
   });
 
+  it('changes severity by hand: the timers of the new severity apply, the same severity again is refused', async () => {
+    h = await startEscalation();
+    await h.alert({ alertname: 'CheckoutSlow', service: 'checkout', severity: 'warning' });
+    const id = h.service.index.all()[0]!.state.incidentId;
+    expect(h.service.index.get(id)!.state.severity).toBe('P3');
+    const raised = await h.api('POST', `/api/v1/incidents/${id}/severity`, { by: 'alice', severity: 'P1' });
+    expect(raised).toMatchObject({ status: 200, json: { incident: { severity: 'P1' }, events: expect.arrayContaining(['SeverityChanged']) } });
+    // P1's 5-minute ack timeout now applies from the change.
+    await h.advanceTo('2026-11-23T10:05:00Z');
+    expect(h.service.index.get(id)!.state.level).toBe(2);
+    expect(await h.api('POST', `/api/v1/incidents/${id}/severity`, { by: 'alice', severity: 'P1' })).toMatchObject({ status: 409, json: { code: 'SeverityUnchanged' } });
+    expect((await h.api('POST', `/api/v1/incidents/${id}/severity`, { by: 'alice', severity: 'P7' })).json).toMatchObject({ problems: [{ path: 'severity' }] });
+  });
+
+  it('the link every SMS and email carries opens a page for the incident, not a 404', async () => {
+    h = await startEscalation();
+    await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
+    const link = /https:\/\/klaxon\.example\.com(\/incidents\/\S+)/.exec(h.providers.twilio.messages()[0]!.Body)?.[1];
+    expect(link).toBe(`/incidents/${h.service.index.all()[0]!.state.incidentId}`);
+    const page = await fetch(`${h.base}${link}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    expect(html).toContain('<label for="token">API token</label>');
+    expect(html).toContain("'/api/v1/incidents/'");
+  });
+
   it('shows current state, assignees and the full timeline fit for a post-mortem', async () => {
     h = await startEscalation();
     await h.alert({ alertname: 'OrdersDown', service: 'orders', severity: 'critical' });
