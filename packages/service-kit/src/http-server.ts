@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { clientErrorOf, type ClientErrorReason } from './http-errors.ts';
@@ -27,6 +27,10 @@ export interface ServiceHttp {
 
 const QUIET_PATHS = new Set(['/metrics', '/health']);
 
+/** The route pattern a request matched; the path itself only when nothing matched (a 404). */
+const whereTo = (req: Request) =>
+  req.route?.path !== undefined ? { route: `${req.baseUrl}${String(req.route.path)}` } : { url: req.originalUrl.split('?')[0] };
+
 /** Every service answers /health (liveness), /ready (its dependencies) and /metrics (Prometheus text). */
 export function createServiceHttp(options: ServiceHttpOptions): ServiceHttp {
   const { logger } = options;
@@ -45,10 +49,14 @@ export function createServiceHttp(options: ServiceHttpOptions): ServiceHttp {
       autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') },
       // A client's mistake is a warning, never an error: errors are for what we must fix.
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      // Request lines name the matched route, never the raw path: paths carry signed tokens (/ack/:token).
+      // The route is known only once the request was handled, so it is added to the closing line.
       serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+        req: (req: { method: string }) => ({ method: req.method }),
         res: (res: { statusCode: number }) => ({ status: res.statusCode }),
       },
+      customSuccessObject: (req, _res, line: object) => ({ ...line, ...whereTo(req as Request) }),
+      customErrorObject: (req, _res, _error, line: object) => ({ ...line, ...whereTo(req as Request) }),
       customSuccessMessage: () => 'request',
       customErrorMessage: () => 'request',
     }),

@@ -48,3 +48,25 @@ describe('environment', () => {
     expect(() => readEnv({ INGEST_PORT: 'eighty' })).toThrow(/INGEST_PORT/);
   });
 });
+
+describe('request logs', () => {
+  it('log the matched route, never the raw path, whose segments may be secrets', async () => {
+    const lines: Array<{ req?: { method: string }; route?: string; url?: string; res?: { status: number }; msg: string }> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const http = createServiceHttp({ service: 'test', logger });
+    http.routes.get('/ack/:token', (_req, res) => void res.send('ok'));
+    const base = await http.listen(0, '127.0.0.1');
+    try {
+      await (await fetch(`${base}/ack/secret-signed-token`)).text();
+      await (await fetch(`${base}/nowhere`)).text();
+      const requests = lines.filter((l) => l.msg === 'request');
+      expect(requests.map((l) => [l.req?.method, l.route ?? l.url, l.res?.status])).toEqual([
+        ['GET', '/ack/:token', 200],
+        ['GET', '/nowhere', 404],
+      ]);
+      expect(JSON.stringify(lines)).not.toContain('secret-signed-token');
+    } finally {
+      await http.close();
+    }
+  });
+});
