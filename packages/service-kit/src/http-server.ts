@@ -46,6 +46,9 @@ export function createServiceHttp(options: ServiceHttpOptions): ServiceHttp {
   app.use(
     pinoHttp({
       logger,
+      // Our serializers read the raw request and response: pino's standard ones would first build a full
+      // object (headers, address) for every request only to have it thrown away.
+      wrapSerializers: false,
       autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') },
       // A client's mistake is a warning, never an error: errors are for what we must fix.
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
