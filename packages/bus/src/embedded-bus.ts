@@ -28,6 +28,13 @@ CREATE TABLE IF NOT EXISTS consumer_offsets (
   PRIMARY KEY (grp, topic)
 );`;
 
+interface PendingPublish {
+  topic: string;
+  records: BusRecord[];
+  resolve(): void;
+  reject(error: Error): void;
+}
+
 export interface EmbeddedBusOptions {
   pollMs?: number;
   /** Pause before a record whose handler threw is offered again. */
@@ -46,10 +53,26 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
   const published = new EventEmitter();
   published.setMaxListeners(0);
   const insert = db.prepare('INSERT INTO records (topic, key, value, headers, published_at) VALUES (?, ?, ?, ?, ?)');
-  const publishTx = db.transaction((topic: string, records: BusRecord[]) => {
+  const publishTx = db.transaction((batch: PendingPublish[]) => {
     const now = new Date().toISOString();
-    for (const r of records) insert.run(topic, r.key, JSON.stringify(r.value), r.headers ? JSON.stringify(r.headers) : null, now);
+    for (const { topic, records } of batch) {
+      for (const r of records) insert.run(topic, r.key, JSON.stringify(r.value), r.headers ? JSON.stringify(r.headers) : null, now);
+    }
   });
+  let pending: PendingPublish[] = [];
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    try {
+      publishTx.immediate(batch);
+    } catch (error) {
+      const refusal = new BusUnavailableError(`embedded log refused the records: ${(error as Error).message}`, { cause: error });
+      for (const p of batch) p.reject(refusal);
+      return;
+    }
+    for (const p of batch) p.resolve();
+    published.emit('published');
+  };
   const committed = db.prepare<[string, string], { offset: bigint }>('SELECT offset FROM consumer_offsets WHERE grp = ? AND topic = ?');
   const commit = db.prepare(
     'INSERT INTO consumer_offsets (grp, topic, offset) VALUES (?, ?, ?) ON CONFLICT (grp, topic) DO UPDATE SET offset = excluded.offset',
@@ -79,14 +102,14 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
 
   return {
     kind: 'embedded',
-    async publish(topic, records) {
-      if (records.length === 0) return;
-      try {
-        publishTx.immediate(topic, records);
-      } catch (error) {
-        throw new BusUnavailableError(`embedded log refused the records: ${(error as Error).message}`, { cause: error });
-      }
-      published.emit('published');
+    publish(topic, records) {
+      if (records.length === 0) return Promise.resolve();
+      if (closed) return Promise.reject(new BusUnavailableError('embedded log is closed'));
+      return new Promise<void>((resolve, reject) => {
+        pending.push({ topic, records, resolve, reject });
+        // Group commit: every publish of this turn of the event loop shares one transaction and one fsync.
+        if (pending.length === 1) setImmediate(flush);
+      });
     },
     async consume({ topic, group, handle, onHandlerError, onError, onAssignment }: ConsumeOptions) {
       const abort = new AbortController();
@@ -143,6 +166,8 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
     async close() {
       await Promise.all([...consumers].map((c) => c.stop()));
       closed = true;
+      // Publishes already promised a commit get it before the file closes.
+      if (pending.length > 0) flush();
       db.close();
     },
   };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openSqliteFile } from '@klaxon/sqlite';
 import { tempDir } from '@klaxon/testing';
-import { openEmbeddedBus } from '../src/index.ts';
+import { BusUnavailableError, openEmbeddedBus } from '../src/index.ts';
 import { busContract } from './contract/bus-contract.ts';
 
 busContract('embedded durable log', async () => {
@@ -62,3 +62,37 @@ async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> 
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+describe('the embedded log commits concurrent publishes together', () => {
+  it('publishes of one moment share a commit: all resolve once durable, each key in order, and a refused commit refuses them all', async () => {
+    const dir = tempDir('klaxon-bus-');
+    const open = () => openEmbeddedBus(dir.file('bus.db'), { pollMs: 10 });
+    let bus = open();
+    try {
+      await Promise.all(Array.from({ length: 40 }, (_, i) => bus.publish('t', [{ key: `k${i % 4}`, value: i }])));
+      await bus.close();
+      bus = open();
+      const seen: Array<{ key: string; value: unknown }> = [];
+      const consumer = await bus.consume({ topic: 't', group: 'g', handle: async (r) => void seen.push({ key: r.key, value: r.value }) });
+      await until(() => seen.length === 40);
+      await consumer.stop();
+      for (let k = 0; k < 4; k++) expect(seen.filter((r) => r.key === `k${k}`).map((r) => r.value)).toEqual(Array.from({ length: 10 }, (_, j) => k + 4 * j));
+
+      const other = openSqliteFile(dir.file('bus.db'), { synchronous: 'FULL' });
+      other.exec("CREATE TRIGGER refuse BEFORE INSERT ON records WHEN NEW.value = '13' BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
+      const outcomes = await Promise.allSettled([11, 12, 13].map((value) => bus.publish('t', [{ key: 'x', value }])));
+      other.close();
+      expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      expect((outcomes[0] as PromiseRejectedResult).reason).toBeInstanceOf(BusUnavailableError);
+      const after: unknown[] = [];
+      const again = await bus.consume({ topic: 't', group: 'g2', handle: async (r) => void after.push(r.value) });
+      await until(() => after.length === 40);
+      await new Promise((r) => setTimeout(r, 50));
+      await again.stop();
+      expect(after).toHaveLength(40);
+    } finally {
+      await bus.close();
+      dir.remove();
+    }
+  });
+});
