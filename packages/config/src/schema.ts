@@ -86,6 +86,18 @@ const route = z
   .strict();
 
 const rule = z.object({ match: matchBlock, escalateTo: z.enum(LEVEL_NAMES) }).strict();
+
+/** Per contact and channel: at most `burst` messages at once, then one every `every`; the rest wait and go out bundled. */
+const MINUTE_MS = 60_000;
+const channelThrottle = (burst: number) =>
+  z
+    .object({ every: positiveDuration.default(MINUTE_MS), burst: z.number().int().min(1).max(100).default(burst) })
+    .strict()
+    .default({ every: MINUTE_MS, burst });
+const throttle = z
+  .object({ sms: channelThrottle(3), voice: channelThrottle(2), email: channelThrottle(3) })
+  .strict()
+  .default({ sms: { every: MINUTE_MS, burst: 3 }, voice: { every: MINUTE_MS, burst: 2 }, email: { every: MINUTE_MS, burst: 3 } });
 const token = z.string().min(16, 'tokens must be at least 16 characters');
 
 export const configSchema = z
@@ -98,6 +110,7 @@ export const configSchema = z
     /** label name → label value → severity, e.g. severity: {critical: P1}. The first label that maps wins. */
     severityFrom: z.record(z.string(), z.record(z.string(), z.enum(SEVERITIES))).default({ severity: { critical: 'P1', error: 'P2', warning: 'P3', info: 'P4' } }),
     rules: z.array(rule).default([]),
+    throttle,
     integrations: z.record(z.string(), z.object({ token }).strict()).default({}),
     api: z.object({ tokens: z.array(token).default([]) }).strict().default({ tokens: [] }),
   })

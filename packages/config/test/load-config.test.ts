@@ -60,6 +60,19 @@ describe('severities that escalate less than P1', () => {
   });
 });
 
+describe('the throttle per contact and channel', () => {
+  it('defaults to one SMS and one call a minute after a small burst, and takes other figures per channel', () => {
+    expect(parseConfig(minimal(), 'min.yaml', {}).throttle).toEqual({
+      sms: { every: 60_000, burst: 3 },
+      voice: { every: 60_000, burst: 2 },
+      email: { every: 60_000, burst: 3 },
+    });
+    const custom = parseConfig(minimal('throttle: { sms: { every: 5m, burst: 1 }, email: { burst: 10 } }'), 'custom.yaml', {});
+    expect(custom.throttle).toEqual({ sms: { every: 300_000, burst: 1 }, voice: { every: 60_000, burst: 2 }, email: { every: 60_000, burst: 10 } });
+    expect(problems(minimal('throttle: { sms: { burst: 0 } }'))).toContainEqual({ path: 'throttle.sms.burst', message: expect.stringContaining('>=1') });
+  });
+});
+
 describe('a configuration that cannot be used is refused with the path and the reason', () => {
   it('a bad duration', () => {
     expect(problems(minimal().replace('ackTimeout: 5m', 'ackTimeout: 5 minutes'))).toContainEqual({

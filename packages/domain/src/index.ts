@@ -17,3 +17,4 @@ export * from './alert/alert-received.ts';
 export * from './routing/router.ts';
 export * from './oncall/schedule.ts';
 export * from './oncall/roster.ts';
+export * from './paging/throttle.ts';

@@ -50,6 +50,8 @@ export interface EscalationService {
   stop(): Promise<void>;
 }
 
+const toRule = (t: { every: number; burst: number }) => ({ everyMs: t.every, burst: t.burst });
+
 export async function createEscalationService(deps: EscalationDeps): Promise<EscalationService> {
   const { logger, store, bus, config } = deps;
   const clock = deps.clock ?? systemClock;
@@ -96,6 +98,9 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     repository,
     notifiers: deps.notifiers,
     contacts: config.contacts,
+    throttle: { sms: toRule(config.throttle.sms), voice: toRule(config.throttle.voice), email: toRule(config.throttle.email) },
+    incident: (incidentId) => index.get(incidentId)?.state,
+    highestBundle: () => index.highestBundle(),
     clock,
     logger,
     publicUrl: deps.publicUrl,

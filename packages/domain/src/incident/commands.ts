@@ -43,5 +43,5 @@ export type IncidentCommand =
   | { type: 'FireStatusUpdateTimer'; dueAt: Instant; roster: Roster; at: Instant }
   | { type: 'PostStatusUpdate'; by: string; text: string; at: Instant }
   | { type: 'ChangeSeverity'; severity: Severity; timings: Timings; by: string; at: Instant }
-  | { type: 'RecordPageDelivered'; pageId: string; providerId: string; at: Instant }
+  | { type: 'RecordPageDelivered'; pageId: string; providerId: string; bundle?: number; at: Instant }
   | { type: 'RecordPageFailed'; pageId: string; error: string; retryable: boolean; at: Instant };

@@ -120,7 +120,8 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
       const page = s.pages[command.pageId];
       if (!page) return err({ code: 'UnknownPage', pageId: command.pageId });
       if (page.outcome === 'delivered' || page.outcome === 'failed') return err({ code: 'PageOutcomeRecorded', pageId: page.pageId });
-      return ok([{ type: 'PageDelivered', data: { pageId: page.pageId, providerId: command.providerId, at: command.at } }]);
+      const bundle = command.bundle === undefined ? {} : { bundle: command.bundle };
+      return ok([{ type: 'PageDelivered', data: { pageId: page.pageId, providerId: command.providerId, ...bundle, at: command.at } }]);
     }
     case 'RecordPageFailed': {
       const page = s.pages[command.pageId];

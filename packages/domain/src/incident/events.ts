@@ -65,7 +65,8 @@ export const incidentEventSchema = z.discriminatedUnion('type', [
     purpose: pagePurposeSchema,
     at: instant,
   }),
-  event('PageDelivered', { pageId: z.string(), providerId: z.string(), at: instant }),
+  /** `bundle`: the page went out inside bundle N with other incidents' pages (reply `Naa` acknowledges them all). */
+  event('PageDelivered', { pageId: z.string(), providerId: z.string(), bundle: z.number().int().positive().optional(), at: instant }),
   event('PageFailed', {
     pageId: z.string(),
     error: z.string(),

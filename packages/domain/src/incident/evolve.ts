@@ -58,6 +58,7 @@ function evolveIncident(s: Incident, event: IncidentEvent): Incident {
         outcome: 'delivered',
         attempts: p.attempts + 1,
         providerId: event.data.providerId,
+        ...(event.data.bundle === undefined ? {} : { bundle: event.data.bundle }),
         retryAt: undefined,
       }));
     case 'PageFailed':

@@ -16,6 +16,8 @@ export interface PageState {
   attempts: number;
   retryAt?: Instant;
   providerId?: string;
+  /** The bundle it went out in, when the contact's throttle gathered it with other pages. */
+  bundle?: number;
   lastError?: string;
 }
 

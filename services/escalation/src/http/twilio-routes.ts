@@ -55,6 +55,23 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
       response.message('Klaxon: reply <number>a to acknowledge, <number>c to resolve, e.g. 42a.');
       return twiml(res, response.toString());
     }
+    const at = toInstant(clock.now());
+    if (smsReply.bundle !== undefined) {
+      const incidents = index.inBundle(smsReply.bundle, contactName).filter(({ state }) => state.status !== 'resolved');
+      let done = 0;
+      for (const { state } of incidents) {
+        if (smsReply.action === 'acknowledge' && state.acknowledged) continue;
+        const execution = await run(
+          state.incidentId,
+          smsReply.action === 'acknowledge' ? { type: 'Acknowledge', by: contactName, via: 'sms', at } : { type: 'Resolve', by: contactName, via: 'sms', at },
+        );
+        if (execution.ok) done++;
+      }
+      const verb = smsReply.action === 'acknowledge' ? 'Acknowledged' : 'Resolved';
+      response.message(incidents.length === 0 ? `Klaxon: nothing open in bundle ${smsReply.bundle} was paged to you.` : `Klaxon: ${verb} ${done} of ${incidents.length} incidents of bundle ${smsReply.bundle}.`);
+      logger.info({ bundle: smsReply.bundle, contact: contactName, action: smsReply.action, incidents: incidents.length, done }, 'SMS reply for a bundle');
+      return twiml(res, response.toString());
+    }
     const pagedToMe = index
       .all()
       .map((i) => i.state)
@@ -65,7 +82,6 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
       response.message(smsReply.number !== undefined ? `Klaxon: no incident #${smsReply.number} was paged to you.` : 'Klaxon: no open incident was paged to you.');
       return twiml(res, response.toString());
     }
-    const at = toInstant(clock.now());
     const execution = await run(
       target.incidentId,
       smsReply.action === 'acknowledge'
@@ -79,9 +95,23 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
   });
 
   routes.post('/webhooks/twilio/voice', form, verified, async (req, res) => {
-    const { incident, contact } = req.query as { incident?: string; contact?: string };
+    const { incident, bundle, contact } = req.query as { incident?: string; bundle?: string; contact?: string };
     const { Digits: digits } = req.body as Record<string, string | undefined>;
     const response = new twilio.twiml.VoiceResponse();
+    if (bundle && contact && contacts[contact] && /^\d+$/.test(bundle)) {
+      if (digits !== '1') {
+        response.say('Not acknowledged. Goodbye.');
+        return twiml(res, response.toString());
+      }
+      const at = toInstant(clock.now());
+      let done = 0;
+      for (const { state } of index.inBundle(Number(bundle), contact)) {
+        if (state.status !== 'open') continue;
+        if ((await run(state.incidentId, { type: 'Acknowledge', by: contact, via: 'voice', at })).ok) done++;
+      }
+      response.say(`Acknowledged ${done} incidents. Thank you. Goodbye.`);
+      return twiml(res, response.toString());
+    }
     if (!incident || !contact || !contacts[contact]) {
       response.say('Klaxon could not tell which incident this call is about. Goodbye.');
       return twiml(res, response.toString());

@@ -18,6 +18,7 @@ export class IncidentIndex {
   /** Group key → ids of its incidents, so an acknowledgement or resolution finds them whatever route opened them. */
   private readonly byGroup = new Map<string, Set<string>>();
   private highestNumber = 0;
+  private highestBundleSeen = 0;
   private readonly listeners = new Set<(incidentId: string) => void>();
 
   /** Applies events of one stream; events at or below the known revision were seen already and are skipped. */
@@ -30,6 +31,7 @@ export class IncidentIndex {
       if (r !== revision + 1) throw new Error(`incident ${incidentId}: revision ${r} after ${revision}, a gap in the stream`);
       state = evolve(state, event);
       revision = r;
+      if (event.type === 'PageDelivered' && event.data.bundle !== undefined) this.highestBundleSeen = Math.max(this.highestBundleSeen, event.data.bundle);
     }
     if (!state.exists || revision === known?.revision) return;
     if (!known) this.byGroup.set(state.groupKey, (this.byGroup.get(state.groupKey) ?? new Set()).add(incidentId));
@@ -70,6 +72,15 @@ export class IncidentIndex {
 
   generationHint(slot: string): number {
     return this.latestGeneration.get(slot) ?? 1;
+  }
+
+  highestBundle(): number {
+    return this.highestBundleSeen;
+  }
+
+  /** Incidents with a page that went out in this bundle to this contact: what the bundle's reply code acts on. */
+  inBundle(bundle: number, contact: string): IndexedIncident[] {
+    return this.all().filter(({ state }) => Object.values(state.pages).some((p) => p.bundle === bundle && p.contact === contact));
   }
 
   nextNumber(): number {

@@ -9,10 +9,24 @@ export interface OutgoingPage {
   links: { incident: string; acknowledge?: string };
 }
 
+/**
+ * Pages to one contact on one channel that waited for the throttle and go out as one message. `number` is
+ * the bundle's reply code: `<number>aa` acknowledges every incident in it, `<number>cc` resolves them.
+ */
+export interface OutgoingBundle {
+  number: number;
+  contactName: string;
+  contact: ContactSpec;
+  pages: OutgoingPage[];
+  /** Where the responder sees every incident at once. */
+  links: { incidents: string };
+}
+
 /** One channel's provider (Twilio SMS, Twilio voice, SMTP), behind one small interface. */
 export interface Notifier {
   readonly channel: Channel;
   send(page: OutgoingPage): Promise<{ providerId: string }>;
+  sendBundle(bundle: OutgoingBundle): Promise<{ providerId: string }>;
 }
 
 /** A provider refused or failed; `retryable` says whether the same page may succeed later. */
@@ -30,6 +44,9 @@ export class NotifierError extends Error {
 export const unconfiguredNotifier = (channel: Channel, hint: string): Notifier => ({
   channel,
   async send() {
+    throw new NotifierError(`${channel} is not configured: ${hint}`, false);
+  },
+  async sendBundle() {
     throw new NotifierError(`${channel} is not configured: ${hint}`, false);
   },
 });

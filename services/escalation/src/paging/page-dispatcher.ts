@@ -1,11 +1,13 @@
 import { setTimeout } from 'node:timers/promises';
-import { pagesToSend, toInstant, type Channel, type ContactSpec, type IncidentCommand, type IncidentState } from '@klaxon/domain';
+import { pagesToSend, toInstant, type Channel, type ContactSpec, type IncidentCommand, type IncidentState, type PagePurpose, type PageState, type ThrottleRule } from '@klaxon/domain';
 import type { Clock, Logger } from '@klaxon/service-kit';
 import type { Counter } from 'prom-client';
-import type { IncidentRepository } from '../incidents/incident-repository.ts';
 import type { AckLinks } from '../acks/ack-links.ts';
-import { NotifierError, type Notifier } from './notifier.ts';
+import type { IncidentRepository } from '../incidents/incident-repository.ts';
+import { NotifierError, type Notifier, type OutgoingPage } from './notifier.ts';
+import { PageThrottle } from './page-throttle.ts';
 
+const PURPOSE_RANK: Record<PagePurpose, number> = { escalation: 0, 'status-update': 1, resolution: 2 };
 const FIRST_RECORD_BACKOFF_MS = 500;
 const MAX_RECORD_BACKOFF_MS = 30_000;
 
@@ -13,6 +15,11 @@ export interface PageDispatcherDeps {
   repository: IncidentRepository;
   notifiers: Record<Channel, Notifier>;
   contacts: Record<string, ContactSpec>;
+  throttle: Record<Channel, ThrottleRule>;
+  /** The incident as it stands now: a page that waited for the throttle goes out with what is current. */
+  incident: (incidentId: string) => IncidentState | undefined;
+  /** The highest bundle number recorded in the store, so numbers go on from there after a restart. */
+  highestBundle: () => number;
   clock: Clock;
   logger: Logger;
   publicUrl: string;
@@ -20,43 +27,140 @@ export interface PageDispatcherDeps {
   pagesSent: Counter<'channel' | 'outcome'>;
 }
 
+interface Waiting {
+  incidentId: string;
+  pageId: string;
+  contact: string;
+  channel: Channel;
+}
+
 /**
- * Hands committed page intents to their notifiers and records each outcome. A page in hand is never
+ * The after-commit step of paging: hands committed page intents to their notifiers, through one stage
+ * that throttles and bundles per contact and channel, and records each outcome. A page in hand is never
  * handed out twice by this process; after a crash, an intent without an outcome is sent again
  * (at-least-once: one possible repeat, never a drop).
  */
 export class PageDispatcher {
-  private readonly inFlight = new Map<string, Promise<void>>();
+  /** Pages waiting for the throttle or being sent: not handed out again. */
+  private readonly inHand = new Set<string>();
+  private readonly sending = new Set<Promise<void>>();
+  private readonly throttle: PageThrottle<Waiting>;
+  private releaseScheduled: Promise<void> | undefined;
+  private lastBundle = 0;
   private readonly stopping = new AbortController();
 
-  constructor(private readonly deps: PageDispatcherDeps) {}
+  constructor(private readonly deps: PageDispatcherDeps) {
+    this.throttle = new PageThrottle(deps.throttle);
+  }
 
   dispatch(incidentId: string, state: IncidentState): void {
     if (!state.exists || this.stopping.signal.aborted) return;
+    let offered = false;
     for (const page of pagesToSend(state, toInstant(this.deps.clock.now()))) {
       const key = `${incidentId}/${page.pageId}`;
-      if (this.inFlight.has(key)) continue;
-      const work = this.send(incidentId, state, page.pageId)
-        .catch((error: unknown) => this.deps.logger.error({ err: error, incidentId, pageId: page.pageId }, 'page dispatch failed'))
-        .finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, work);
+      if (this.inHand.has(key)) continue;
+      this.inHand.add(key);
+      this.throttle.offer({ incidentId, pageId: page.pageId, contact: page.contact, channel: page.channel });
+      offered = true;
+    }
+    // Pages offered in one turn of the event loop (a storm's alerts, one batch) are released together.
+    if (offered) this.releaseScheduled ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.releaseScheduled = undefined;
+      this.release();
+    });
+  }
+
+  /** Sends every group of waiting pages whose contact may be reached now (the timer loop calls it too). */
+  release(): void {
+    if (this.stopping.signal.aborted) return;
+    for (const group of this.throttle.release(this.deps.clock.now().getTime())) {
+      const work = this.sendGroup(group)
+        .catch((error: unknown) => this.deps.logger.error({ err: error, pages: group.length }, 'page dispatch failed'))
+        .finally(() => {
+          this.sending.delete(work);
+          for (const w of group) this.inHand.delete(`${w.incidentId}/${w.pageId}`);
+        });
+      this.sending.add(work);
     }
   }
 
-  /** Whether this page is being sent or its outcome recorded right now. */
-  isInFlight(incidentId: string, pageId: string): boolean {
-    return this.inFlight.has(`${incidentId}/${pageId}`);
+  /** When the throttle next lets a waiting page go. */
+  nextReleaseAt(): number | undefined {
+    return this.throttle.nextReleaseAt();
   }
 
-  /** Resolves once every page in hand has its outcome recorded. */
+  /** Whether this page is waiting for the throttle, being sent or having its outcome recorded right now. */
+  isInFlight(incidentId: string, pageId: string): boolean {
+    return this.inHand.has(`${incidentId}/${pageId}`);
+  }
+
+  /** Resolves once every page handed to a provider has its outcome recorded (pages the throttle holds wait on). */
   async settle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
+    while (this.releaseScheduled || this.sending.size > 0) {
+      await this.releaseScheduled;
+      await Promise.allSettled([...this.sending]);
+    }
   }
 
   /** Takes no new pages; those in hand finish, and an outcome the store will not take is given up after one more try. */
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.settle();
+  }
+
+  private outgoing(w: Waiting): OutgoingPage | undefined {
+    const { contacts, publicUrl, ackLinks, clock } = this.deps;
+    const incident = this.deps.incident(w.incidentId);
+    const page = incident?.exists ? incident.pages[w.pageId] : undefined;
+    const contact = contacts[w.contact];
+    if (!incident?.exists || !page || !contact) return undefined;
+    const links = {
+      incident: `${publicUrl}/incidents/${w.incidentId}`,
+      ...(page.purpose === 'escalation' ? { acknowledge: `${publicUrl}/ack/${ackLinks.issue(w.incidentId, w.contact, clock.now())}` } : {}),
+    };
+    return { page, incident, contactName: w.contact, contact, links };
+  }
+
+  private async sendGroup(group: Waiting[]): Promise<void> {
+    const { notifiers, contacts, publicUrl } = this.deps;
+    const first = group[0]!;
+    const contact = contacts[first.contact];
+    const pages = group.map((w) => ({ w, out: this.outgoing(w) }));
+    // Most important first: an escalation page speaks for the others of its incident (a reminder, a notice).
+    const ready = pages.flatMap((p) => (p.out ? [p.out] : [])).sort((a, b) => PURPOSE_RANK[a.page.purpose] - PURPOSE_RANK[b.page.purpose]);
+    // Pages of one incident go out as its single page; a bundle is for several incidents, with its own reply code.
+    const incidents = new Set(ready.map((p) => p.incident.incidentId)).size;
+    const bundle = incidents > 1 ? (this.lastBundle = Math.max(this.lastBundle, this.deps.highestBundle()) + 1) : undefined;
+    let outcome: { providerId: string } | NotifierError;
+    if (!contact) {
+      outcome = new NotifierError(`contact ${first.contact} is no longer in the configuration`, false);
+    } else if (ready.length === 0) {
+      outcome = new NotifierError('the incident is no longer known', false);
+    } else {
+      try {
+        outcome =
+          bundle === undefined
+            ? await notifiers[first.channel].send(ready[0]!)
+            : await notifiers[first.channel].sendBundle({ number: bundle, contactName: first.contact, contact, pages: ready, links: { incidents: `${publicUrl}/` } });
+      } catch (error) {
+        outcome = error instanceof NotifierError ? error : new NotifierError((error as Error).message, true);
+      }
+    }
+    const at = toInstant(this.deps.clock.now());
+    await Promise.all(pages.map(({ w, out }) => this.recordOutcome(w, out?.page, outcome, bundle, at)));
+  }
+
+  private async recordOutcome(w: Waiting, page: PageState | undefined, outcome: { providerId: string } | NotifierError, bundle: number | undefined, at: string): Promise<void> {
+    const log = this.deps.logger.child({ incidentId: w.incidentId, pageId: w.pageId, contact: w.contact, channel: w.channel, purpose: page?.purpose, ...(bundle ? { bundle } : {}) });
+    if (outcome instanceof NotifierError) {
+      log.warn({ err: outcome.message, retryable: outcome.retryable, attempt: (page?.attempts ?? 0) + 1 }, 'page failed');
+      this.deps.pagesSent.inc({ channel: w.channel, outcome: outcome.retryable ? 'retrying' : 'failed' });
+      await this.record(w.incidentId, { type: 'RecordPageFailed', pageId: w.pageId, error: outcome.message, retryable: outcome.retryable, at }, log);
+    } else {
+      log.info({ providerId: outcome.providerId }, bundle ? 'page delivered in a bundle' : 'page delivered');
+      this.deps.pagesSent.inc({ channel: w.channel, outcome: 'delivered' });
+      await this.record(w.incidentId, { type: 'RecordPageDelivered', pageId: w.pageId, providerId: outcome.providerId, ...(bundle ? { bundle } : {}), at }, log);
+    }
   }
 
   /**
@@ -78,37 +182,6 @@ export class PageDispatcher {
         log[attempt === 1 ? 'error' : 'warn']({ err: error, attempt, retryInMs }, 'could not record the page outcome; retrying');
         await setTimeout(retryInMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
       }
-    }
-  }
-
-  private async send(incidentId: string, state: IncidentState & { exists: true }, pageId: string): Promise<void> {
-    const { notifiers, contacts, clock, logger, publicUrl, ackLinks } = this.deps;
-    const page = state.pages[pageId]!;
-    const contact = contacts[page.contact];
-    const log = logger.child({ incidentId, pageId, contact: page.contact, channel: page.channel, purpose: page.purpose });
-    let outcome: { providerId: string } | NotifierError;
-    if (!contact) {
-      outcome = new NotifierError(`contact ${page.contact} is no longer in the configuration`, false);
-    } else {
-      const links = {
-        incident: `${publicUrl}/incidents/${incidentId}`,
-        ...(page.purpose === 'escalation' ? { acknowledge: `${publicUrl}/ack/${ackLinks.issue(incidentId, page.contact, clock.now())}` } : {}),
-      };
-      try {
-        outcome = await notifiers[page.channel].send({ page, incident: state, contactName: page.contact, contact, links });
-      } catch (error) {
-        outcome = error instanceof NotifierError ? error : new NotifierError((error as Error).message, true);
-      }
-    }
-    const at = toInstant(clock.now());
-    if (outcome instanceof NotifierError) {
-      log.warn({ err: outcome.message, retryable: outcome.retryable, attempt: page.attempts + 1 }, 'page failed');
-      this.deps.pagesSent.inc({ channel: page.channel, outcome: outcome.retryable ? 'retrying' : 'failed' });
-      await this.record(incidentId, { type: 'RecordPageFailed', pageId, error: outcome.message, retryable: outcome.retryable, at }, log);
-    } else {
-      log.info({ providerId: outcome.providerId }, 'page delivered');
-      this.deps.pagesSent.inc({ channel: page.channel, outcome: 'delivered' });
-      await this.record(incidentId, { type: 'RecordPageDelivered', pageId, providerId: outcome.providerId, at }, log);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Incident, PagePurpose } from '@klaxon/domain';
-import type { OutgoingPage } from './notifier.ts';
+import type { OutgoingBundle, OutgoingPage } from './notifier.ts';
 
 const IMPACT: Record<Incident['severity'], string> = {
   P1: 'Critical: service down or severely degraded, data loss or security risk',
@@ -62,4 +62,46 @@ export function emailText(p: OutgoingPage): string {
     lines.push('', `Resolved at ${when(incident.resolved?.at ?? incident.openedAt, contact.timezone)} by ${incident.resolved?.by ?? 'unknown'}. Please add findings to the post-mortem.`);
   }
   return lines.join('\n');
+}
+
+/** What a bundle holds, for every channel: how many pages, the highest open severity, the first few titles. */
+export function bundleSummary(bundle: OutgoingBundle, shown = 3) {
+  const open = bundle.pages.filter((p) => p.page.purpose !== 'resolution' && p.incident.status !== 'resolved');
+  const incidents = [...new Map(bundle.pages.map((p) => [p.incident.incidentId, p.incident])).values()];
+  const highest = open.map((p) => p.incident.severity).sort()[0];
+  const first = [...open, ...bundle.pages.filter((p) => !open.includes(p))]
+    .slice(0, shown)
+    .map((p) => `#${p.incident.number} ${p.page.purpose === 'resolution' ? 'RESOLVED ' : ''}${p.incident.title}`);
+  return { incidents: incidents.length, open: new Set(open.map((p) => p.incident.incidentId)).size, highest, first, more: incidents.length - first.length };
+}
+
+/** One SMS for every page that waited for the throttle, with one reply code for all of them. */
+export function bundleSmsText(bundle: OutgoingBundle): string {
+  const b = bundleSummary(bundle);
+  const head = b.open > 0 ? `Klaxon: ${b.incidents} incidents for you, ${b.open} open, highest ${b.highest}.` : `Klaxon: ${b.incidents} incidents resolved.`;
+  const reply = b.open > 0 ? ` Reply ${bundle.number}aa to ack all, ${bundle.number}cc to resolve all.` : '';
+  return `${head} ${b.first.join('; ')}${b.more > 0 ? `; +${b.more} more` : ''}.${reply} ${bundle.links.incidents}`;
+}
+
+export function bundleVoiceScript(bundle: OutgoingBundle): string {
+  const b = bundleSummary(bundle);
+  return `This is Klaxon. ${b.incidents} incidents for you, ${b.open} open${b.highest ? `, the highest severity ${b.highest.slice(1)}` : ''}. ${b.first.join('. ')}.`;
+}
+
+export function bundleEmail(bundle: OutgoingBundle): { subject: string; text: string } {
+  const b = bundleSummary(bundle);
+  const lines = bundle.pages.map(
+    ({ incident, page, links }) => `  [${incident.severity}] #${incident.number} ${page.purpose === 'resolution' ? 'RESOLVED' : incident.status}: ${incident.title} (${incident.service || 'unknown service'})  ${links.incident}`,
+  );
+  return {
+    subject: `[Klaxon] ${b.incidents} incidents, ${b.open} open${b.highest ? `, highest ${b.highest}` : ''}`,
+    text: [
+      `${b.incidents} incidents were paged to you while your messages were held back so as not to flood you.`,
+      '',
+      ...lines,
+      '',
+      `All of them: ${bundle.links.incidents}`,
+      ...(b.open > 0 ? ['', `Reply ${bundle.number}aa to the SMS to acknowledge all of them, ${bundle.number}cc to resolve them.`] : []),
+    ].join('\n'),
+  };
 }

@@ -1,6 +1,6 @@
 import twilio, { type Twilio } from 'twilio';
-import { NotifierError, type Notifier, type OutgoingPage } from './notifier.ts';
-import { voiceScript } from './page-messages.ts';
+import { NotifierError, type Notifier, type OutgoingBundle, type OutgoingPage } from './notifier.ts';
+import { bundleVoiceScript, voiceScript } from './page-messages.ts';
 import { twilioFailure } from './twilio-client.ts';
 
 /** The call's TwiML: read the incident, press 1 to acknowledge (the keypress comes back to /webhooks/twilio/voice). */
@@ -13,6 +13,16 @@ export function callTwiml(page: OutgoingPage, publicUrl: string): string {
   return response.toString();
 }
 
+/** A bundle's call: read how many incidents and the first titles, press 1 to acknowledge all of them. */
+export function bundleCallTwiml(bundle: OutgoingBundle, publicUrl: string): string {
+  const response = new twilio.twiml.VoiceResponse();
+  const action = `${publicUrl}/webhooks/twilio/voice?bundle=${bundle.number}&contact=${encodeURIComponent(bundle.contactName)}`;
+  const gather = response.gather({ numDigits: 1, action, method: 'POST', timeout: 10 });
+  gather.say(`${bundleVoiceScript(bundle)} Press 1 to acknowledge all of them.`);
+  response.say('No answer received. Goodbye.');
+  return response.toString();
+}
+
 export function twilioVoiceNotifier(client: Twilio, from: string, publicUrl: string): Notifier {
   return {
     channel: 'voice',
@@ -20,6 +30,15 @@ export function twilioVoiceNotifier(client: Twilio, from: string, publicUrl: str
       if (!page.contact.phone) throw new NotifierError(`${page.contactName} has no phone number`, false);
       try {
         const call = await client.calls.create({ to: page.contact.phone, from, twiml: callTwiml(page, publicUrl) });
+        return { providerId: call.sid };
+      } catch (error) {
+        throw twilioFailure(error);
+      }
+    },
+    async sendBundle(bundle) {
+      if (!bundle.contact.phone) throw new NotifierError(`${bundle.contactName} has no phone number`, false);
+      try {
+        const call = await client.calls.create({ to: bundle.contact.phone, from, twiml: bundleCallTwiml(bundle, publicUrl) });
         return { providerId: call.sid };
       } catch (error) {
         throw twilioFailure(error);

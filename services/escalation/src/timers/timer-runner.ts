@@ -60,7 +60,7 @@ export class TimerRunner {
   }
 
   nextDueAt(): number | undefined {
-    let next: number | undefined;
+    let next = this.deps.dispatcher.nextReleaseAt();
     for (const { runAt } of this.candidates()) if (next === undefined || runAt < next) next = runAt;
     return next;
   }
@@ -97,7 +97,9 @@ export class TimerRunner {
   }
 
   private async fire(): Promise<void> {
-    const { clock } = this.deps;
+    const { clock, dispatcher } = this.deps;
+    // Pages the throttle held whose contact may be reached again go out first.
+    dispatcher.release();
     for (const { incidentId, timer } of this.due(clock.now())) {
       if (this.stopRequested) return;
       try {

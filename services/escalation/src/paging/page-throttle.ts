@@ -1,0 +1,52 @@
+import { throttle, type Channel, type ThrottleRule } from '@klaxon/domain';
+
+/**
+ * The throttle-and-bundle stage of paging: pages wait per contact and channel until the contact's throttle
+ * allows a message, then everything that waited goes out together. Pure bookkeeping: time comes in.
+ */
+export class PageThrottle<T extends { contact: string; channel: Channel }> {
+  private readonly waiting = new Map<string, T[]>();
+  private readonly tat = new Map<string, number>();
+  private readonly retryAt = new Map<string, number>();
+
+  constructor(private readonly rules: Record<Channel, ThrottleRule>) {}
+
+  offer(item: T): void {
+    const key = `${item.channel}/${item.contact}`;
+    this.waiting.set(key, [...(this.waiting.get(key) ?? []), item]);
+  }
+
+  /** Every group whose contact may be reached now, each to go out as one message; the others keep waiting. */
+  release(now: number): T[][] {
+    const released: T[][] = [];
+    for (const [key, items] of this.waiting) {
+      if ((this.retryAt.get(key) ?? 0) > now) continue;
+      const verdict = throttle(this.rules[items[0]!.channel], this.tat.get(key), now);
+      if (!verdict.allowed) {
+        this.retryAt.set(key, verdict.retryAt);
+        continue;
+      }
+      this.tat.set(key, verdict.tat);
+      this.retryAt.delete(key);
+      this.waiting.delete(key);
+      released.push(items);
+    }
+    return released;
+  }
+
+  /** When the earliest waiting group may go. */
+  nextReleaseAt(): number | undefined {
+    let next: number | undefined;
+    for (const key of this.waiting.keys()) {
+      const at = this.retryAt.get(key) ?? 0;
+      if (next === undefined || at < next) next = at;
+    }
+    return next;
+  }
+
+  /** Put off a contact's channel, e.g. while the provider asks to slow down (HTTP 429, Retry-After). */
+  holdUntil(contact: string, channel: Channel, until: number): void {
+    const key = `${channel}/${contact}`;
+    this.retryAt.set(key, Math.max(until, this.retryAt.get(key) ?? 0));
+  }
+}
