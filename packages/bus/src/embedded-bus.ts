@@ -28,6 +28,9 @@ CREATE TABLE IF NOT EXISTS consumer_offsets (
   PRIMARY KEY (grp, topic)
 );`;
 
+/** Records handled between two offset commits. */
+const BATCH_SIZE = 100;
+
 interface PendingPublish {
   topic: string;
   records: BusRecord[];
@@ -115,21 +118,33 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
       const abort = new AbortController();
       onAssignment?.([0]);
       let position = committed.get(group, topic)?.offset ?? 0n;
+      // One offset commit (one fsync) per batch, not per record: a crash mid-batch offers the batch's
+      // handled records again (at-least-once), and a handler failure commits what was handled before it.
       const takeBatch = async () => {
-        const batch = next.all(topic, position, 100);
+        const batch = next.all(topic, position, BATCH_SIZE);
         if (batch.length === 0) return sleep(pollMs, abort.signal);
-        for (const row of batch) {
-          if (abort.signal.aborted) return;
-          const record = toDelivered(row);
-          try {
-            await handle(record);
-          } catch (error) {
-            onHandlerError?.(error, record);
-            return pause(retryDelayMs, abort.signal);
+        let handled: bigint | undefined;
+        try {
+          for (const row of batch) {
+            if (abort.signal.aborted) break;
+            const record = toDelivered(row);
+            try {
+              await handle(record);
+            } catch (error) {
+              onHandlerError?.(error, record);
+              await pause(retryDelayMs, abort.signal);
+              break;
+            }
+            handled = row.offset;
           }
-          commit.run(group, topic, row.offset);
-          position = row.offset;
+        } finally {
+          if (handled !== undefined) {
+            commit.run(group, topic, handled);
+            position = handled;
+          }
         }
+        // Let the rest of the process (ingest's requests, timers) have the event loop between batches.
+        await new Promise((resolve) => setImmediate(resolve));
       };
       // The loop owns its failures: a read or commit that fails (a locked or full disk) is reported and
       // tried again after a growing pause; what was not committed is read again.

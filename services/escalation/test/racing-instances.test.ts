@@ -1,7 +1,7 @@
 import { ALERTS_TOPIC, openEmbeddedBus } from '@klaxon/bus';
 import { incidentEventSchema } from '@klaxon/domain';
 import { tempDir, VirtualClock } from '@klaxon/testing';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { startEscalation, startProviders } from './support/escalation-harness.ts';
 
 it('two instances on one store, taking the same alert and firing the same timer at once, open one incident and escalate once', async () => {
@@ -35,4 +35,17 @@ it('two instances on one store, taking the same alert and firing the same timer 
   await b.close();
   await providers.close();
   dir.remove();
+});
+
+it('an alert for an open incident is decided on the state in memory: its stream is not read again, however long it is', async () => {
+  const h = await startEscalation();
+  try {
+    await h.alert({ alertname: 'OrdersDown', severity: 'critical' }, { fingerprint: 'fp-0' });
+    const reads = vi.spyOn(h.store, 'readStream');
+    for (let i = 1; i <= 20; i++) await h.alert({ alertname: 'OrdersDown', severity: 'critical' }, { fingerprint: `fp-${i}` });
+    expect(reads).not.toHaveBeenCalled();
+    expect(Object.keys(h.service.index.all()[0]!.state.alerts)).toHaveLength(21);
+  } finally {
+    await h.close();
+  }
 });

@@ -9,8 +9,9 @@ export interface IndexedIncident {
 
 /**
  * Every incident's current state, kept from the store: rebuilt on start by reading every incident stream,
- * then followed live. Commands never trust it (they re-read their stream); it tells what is due and what
- * exists, and answers the incident API.
+ * then followed live. Commands decide on it, guarded by its revision as the store's expected revision
+ * (a stale entry costs one conflict and one re-read); it tells what is due and what exists, and answers
+ * the incident API.
  */
 export class IncidentIndex {
   private readonly incidents = new Map<string, IndexedIncident>();

@@ -44,10 +44,15 @@ export class IncidentRepository {
     return { state: evolveAll(history.map((h) => h.event), incidentDecider.initialState()), revision: records.at(-1)?.revision, history };
   }
 
-  /** `build` sees the freshly read state and says what to do; undefined means nothing. */
+  /**
+   * `build` sees the incident's state and says what to do; undefined means nothing. The first attempt
+   * decides on the state the index holds, with its revision as the expected revision: if anyone appended
+   * since, the store refuses, and the stream is read again and the command decided afresh.
+   */
   async execute(incidentId: string, build: (state: IncidentState) => IncidentCommand | undefined): Promise<Execution> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const { state, revision } = await this.load(incidentId);
+      const known = attempt === 1 ? this.index.get(incidentId) : undefined;
+      const { state, revision } = known ?? (await this.load(incidentId));
       const command = build(state);
       if (!command) return { ok: true, events: [], state, revision: revision ?? -1 };
       const decision = incidentDecider.decide(command, state);
@@ -61,7 +66,7 @@ export class IncidentRepository {
       if (!appended.ok) {
         // Another writer got there first: decide again on its result, after a short jittered pause so
         // that writers racing on one hot stream spread out instead of colliding again at once.
-        await setTimeout(Math.random() * CONFLICT_BACKOFF_MS * 2 ** (attempt - 1));
+        if (attempt > 1) await setTimeout(Math.random() * CONFLICT_BACKOFF_MS * 2 ** (attempt - 2));
         continue;
       }
       const first = (revision ?? -1) + 1;
