@@ -89,6 +89,11 @@ export class PageDispatcher {
     return this.throttle.nextReleaseAt();
   }
 
+  /** Pages the throttle holds for their contact's next message, per channel. */
+  held(): Partial<Record<Channel, number>> {
+    return this.throttle.waitingByChannel();
+  }
+
   /** Whether this page is waiting for the throttle, being sent or having its outcome recorded right now. */
   isInFlight(incidentId: string, pageId: string): boolean {
     return this.inHand.has(`${incidentId}/${pageId}`);

@@ -34,6 +34,13 @@ export class PageThrottle<T extends { contact: string; channel: Channel }> {
     return released;
   }
 
+  /** Pages waiting, per channel. */
+  waitingByChannel(): Partial<Record<Channel, number>> {
+    const counts: Partial<Record<Channel, number>> = {};
+    for (const items of this.waiting.values()) counts[items[0]!.channel] = (counts[items[0]!.channel] ?? 0) + items.length;
+    return counts;
+  }
+
   /** When the earliest waiting group may go. */
   nextReleaseAt(): number | undefined {
     let next: number | undefined;
