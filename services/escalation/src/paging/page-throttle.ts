@@ -50,10 +50,4 @@ export class PageThrottle<T extends { contact: string; channel: Channel }> {
     }
     return next;
   }
-
-  /** Put off a contact's channel, e.g. while the provider asks to slow down (HTTP 429, Retry-After). */
-  holdUntil(contact: string, channel: Channel, until: number): void {
-    const key = `${channel}/${contact}`;
-    this.retryAt.set(key, Math.max(until, this.retryAt.get(key) ?? 0));
-  }
 }
