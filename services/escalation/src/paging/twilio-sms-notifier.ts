@@ -4,25 +4,18 @@ import { bundleSmsText, smsText } from './page-messages.ts';
 import { twilioFailure } from './twilio-client.ts';
 
 export function twilioSmsNotifier(client: Twilio, from: string): Notifier {
+  const deliver = async (to: string | undefined, who: string, body: string) => {
+    if (!to) throw new NotifierError(`${who} has no phone number`, false);
+    try {
+      const message = await client.messages.create({ to, from, body });
+      return { providerId: message.sid };
+    } catch (error) {
+      throw twilioFailure(error);
+    }
+  };
   return {
     channel: 'sms',
-    async send(page) {
-      if (!page.contact.phone) throw new NotifierError(`${page.contactName} has no phone number`, false);
-      try {
-        const message = await client.messages.create({ to: page.contact.phone, from, body: smsText(page) });
-        return { providerId: message.sid };
-      } catch (error) {
-        throw twilioFailure(error);
-      }
-    },
-    async sendBundle(bundle) {
-      if (!bundle.contact.phone) throw new NotifierError(`${bundle.contactName} has no phone number`, false);
-      try {
-        const message = await client.messages.create({ to: bundle.contact.phone, from, body: bundleSmsText(bundle) });
-        return { providerId: message.sid };
-      } catch (error) {
-        throw twilioFailure(error);
-      }
-    },
+    send: (page) => deliver(page.contact.phone, page.contactName, smsText(page)),
+    sendBundle: (bundle) => deliver(bundle.contact.phone, bundle.contactName, bundleSmsText(bundle)),
   };
 }

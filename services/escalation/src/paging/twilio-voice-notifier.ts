@@ -24,25 +24,18 @@ export function bundleCallTwiml(bundle: OutgoingBundle, publicUrl: string): stri
 }
 
 export function twilioVoiceNotifier(client: Twilio, from: string, publicUrl: string): Notifier {
+  const call = async (to: string | undefined, who: string, twiml: () => string) => {
+    if (!to) throw new NotifierError(`${who} has no phone number`, false);
+    try {
+      const placed = await client.calls.create({ to, from, twiml: twiml() });
+      return { providerId: placed.sid };
+    } catch (error) {
+      throw twilioFailure(error);
+    }
+  };
   return {
     channel: 'voice',
-    async send(page) {
-      if (!page.contact.phone) throw new NotifierError(`${page.contactName} has no phone number`, false);
-      try {
-        const call = await client.calls.create({ to: page.contact.phone, from, twiml: callTwiml(page, publicUrl) });
-        return { providerId: call.sid };
-      } catch (error) {
-        throw twilioFailure(error);
-      }
-    },
-    async sendBundle(bundle) {
-      if (!bundle.contact.phone) throw new NotifierError(`${bundle.contactName} has no phone number`, false);
-      try {
-        const call = await client.calls.create({ to: bundle.contact.phone, from, twiml: bundleCallTwiml(bundle, publicUrl) });
-        return { providerId: call.sid };
-      } catch (error) {
-        throw twilioFailure(error);
-      }
-    },
+    send: (page) => call(page.contact.phone, page.contactName, () => callTwiml(page, publicUrl)),
+    sendBundle: (bundle) => call(bundle.contact.phone, bundle.contactName, () => bundleCallTwiml(bundle, publicUrl)),
   };
 }
