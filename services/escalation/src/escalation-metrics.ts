@@ -1,7 +1,8 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Channel } from '@klaxon/domain';
 import type { IncidentIndex } from './incidents/incident-index.ts';
 
-export function escalationMetrics(registry: Registry, index: IncidentIndex) {
+export function escalationMetrics(registry: Registry, index: IncidentIndex, pagesHeld: () => Partial<Record<Channel, number>>) {
   return {
     pagesSent: new Counter({
       name: 'klaxon_pages_sent_total',
@@ -35,6 +36,16 @@ export function escalationMetrics(registry: Registry, index: IncidentIndex) {
       collect() {
         this.reset();
         for (const { state } of index.unresolved()) this.inc({ status: state.status });
+      },
+    }),
+    pagesHeld: new Gauge({
+      name: 'klaxon_pages_held',
+      help: "Pages waiting for their contact's throttle, to go out in the next (bundled) message, by channel.",
+      labelNames: ['channel'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [channel, count] of Object.entries(pagesHeld())) this.set({ channel }, count);
       },
     }),
   };

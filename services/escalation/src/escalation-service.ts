@@ -1,4 +1,3 @@
-import { Gauge } from 'prom-client';
 import { ALERTS_TOPIC, type Bus, type BusConsumer } from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
 import { alertReceivedSchema, createRouter, INCIDENT_STREAM_PREFIX, type Channel, type Severity, type Timings } from '@klaxon/domain';
@@ -94,7 +93,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       },
     ],
   });
-  const metrics = escalationMetrics(http.metrics, index);
+  const metrics = escalationMetrics(http.metrics, index, () => dispatcher.held());
   const dispatcher = new PageDispatcher({
     repository,
     notifiers: deps.notifiers,
@@ -118,16 +117,6 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       }
     }
   };
-  new Gauge({
-    name: 'klaxon_pages_held',
-    help: 'Pages waiting for their contact\'s throttle, to go out in the next (bundled) message, by channel.',
-    labelNames: ['channel'] as const,
-    registers: [http.metrics],
-    collect() {
-      this.reset();
-      for (const [channel, count] of Object.entries(dispatcher.held())) this.set({ channel }, count);
-    },
-  });
   const timers = new TimerRunner({ index, repository, rosters, dispatcher, clock, logger, owns, onExecuted });
   const handleAlert = alertHandler({ repository, index, router, rosters, timings, clock, logger, incidentsOpened: metrics.incidentsOpened, onExecuted });
 

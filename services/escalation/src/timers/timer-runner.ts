@@ -100,6 +100,11 @@ export class TimerRunner {
     const { clock, dispatcher } = this.deps;
     // Pages the throttle held whose contact may be reached again go out first.
     dispatcher.release();
+    // An incident resolved while it backed off has no timers left to hold back.
+    for (const incidentId of this.backoff.keys()) {
+      const status = this.deps.index.get(incidentId)?.state.status;
+      if (status === undefined || status === 'resolved') this.backoff.delete(incidentId);
+    }
     for (const { incidentId, timer } of this.due(clock.now())) {
       if (this.stopRequested) return;
       try {
