@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { freePort, startAlertmanager, tempDir } from '@klaxon/testing';
+import { fmt, median, percentile } from './stats.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = 8;
+const BATCH = 50;
+const root = fileURLToPath(new URL('..', import.meta.url));
+const fixture = JSON.parse(readFileSync(new URL('../services/ingest/test/fixtures/alertmanager-0.25-firing.json', import.meta.url), 'utf8')) as {
+  alerts: Array<{ labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; generatorURL: string }>;
+};
+
+/** The same 50 alerts for both: distinct label sets, as one Alertmanager group notification would carry them. */
+const alertsOf = (n: number) =>
+  Array.from({ length: BATCH }, (_, i) => ({ ...fixture.alerts[0]!, labels: { ...fixture.alerts[0]!.labels, instance: `host-${n}-${i}` }, fingerprint: `f${n}-${i}` }));
+
+async function load(url: string, headers: Record<string, string>, body: (n: number) => string, expect: number): Promise<{ alertsPerSecond: number; p99Ms: number }> {
+  const latencies: number[] = [];
+  let sent = 0;
+  const end = performance.now() + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < end) {
+        const payload = body(sent++);
+        const start = performance.now();
+        const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
+        if (response.status !== expect) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
+        await response.arrayBuffer();
+        latencies.push(performance.now() - start);
+      }
+    }),
+  );
+  return { alertsPerSecond: (latencies.length * BATCH) / SECONDS, p99Ms: percentile(latencies, 99) };
+}
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error('did not become ready');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The full `pnpm start` (ingest, escalation and projection in one process, embedded stores). */
+async function klaxonOnce(): Promise<{ alertsPerSecond: number; p99Ms: number }> {
+  const dir = tempDir('klaxon-bench-full-');
+  const [ingest, escalation, projection] = [await freePort(), await freePort(), await freePort()];
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start-all.ts'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'ignore'],
+    env: { ...process.env, KLAXON_DATA_DIR: dir.path, INGEST_PORT: String(ingest), ESCALATION_PORT: String(escalation), PROJECTION_PORT: String(projection), KLAXON_HOST: '127.0.0.1', LOG_LEVEL: 'error' },
+  });
+  try {
+    await until(async () => (await fetch(`http://127.0.0.1:${ingest}/ready`)).ok && (await fetch(`http://127.0.0.1:${escalation}/ready`)).ok);
+    return await load(
+      `http://127.0.0.1:${ingest}/api/v1/alertmanager`,
+      { authorization: 'Bearer change-me-alertmanager-token' },
+      (n) => JSON.stringify({ ...fixture, groupKey: `{}:{alertname="bench-${n % 100}"}`, alerts: alertsOf(n).map((a) => ({ ...a, status: 'firing', endsAt: '0001-01-01T00:00:00Z' })) }),
+      202,
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    dir.remove();
+  }
+}
+
+/** A real Alertmanager (Debian's) taking the same alerts on its own API, POST /api/v2/alerts. */
+async function alertmanagerOnce(): Promise<{ alertsPerSecond: number; p99Ms: number }> {
+  // Its notifications go to a port nobody listens on: what is measured is how fast it takes alerts in.
+  const am = await startAlertmanager(`http://127.0.0.1:${await freePort()}/`, 'unused-token-0123456789');
+  try {
+    return await load(`${am.url}/api/v2/alerts`, {}, (n) => JSON.stringify(alertsOf(n).map(({ labels, annotations, startsAt, generatorURL }) => ({ labels, annotations, startsAt, generatorURL }))), 200);
+  } finally {
+    await am.stop();
+  }
+}
+
+export async function ingestVsAlertmanagerBench(): Promise<void> {
+  console.log(`ingest vs Alertmanager: ${BATCH}-alert batches, ${CONNECTIONS} connections, ${SECONDS} s per run, ${RUNS} runs each, alternating`);
+  const klaxon = [];
+  const alertmanager = [];
+  for (let i = 0; i < RUNS; i++) {
+    klaxon.push(await klaxonOnce());
+    alertmanager.push(await alertmanagerOnce());
+  }
+  const line = (name: string, rs: Array<{ alertsPerSecond: number; p99Ms: number }>) =>
+    console.log(`${name.padEnd(48)} median ${fmt(median(rs.map((r) => r.alertsPerSecond))).padStart(9)} alerts/s, p99 ${median(rs.map((r) => r.p99Ms)).toFixed(1)} ms   (runs: ${rs.map((r) => fmt(r.alertsPerSecond)).join(', ')})`);
+  line('Klaxon: full pnpm start, POST /api/v1/alertmanager', klaxon);
+  line('Alertmanager: POST /api/v2/alerts', alertmanager);
+  const ratio = median(klaxon.map((r) => r.alertsPerSecond)) / median(alertmanager.map((r) => r.alertsPerSecond));
+  console.log(`${'ratio Klaxon / Alertmanager'.padEnd(48)} ${ratio.toFixed(3)}`);
+}
