@@ -42,6 +42,22 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
     return execution;
   };
 
+  /** A bundle's reply code: acknowledge (or resolve) every unresolved incident of the bundle; `of` counts them. */
+  const actOnBundle = async (bundle: number, contact: string, action: 'acknowledge' | 'resolve', via: 'sms' | 'voice') => {
+    const at = toInstant(clock.now());
+    const unresolved = index
+      .inBundle(bundle, contact)
+      .map(({ state }) => state)
+      .filter((state) => state.status !== 'resolved');
+    let done = 0;
+    for (const state of unresolved) {
+      if (action === 'acknowledge' && state.acknowledged) continue;
+      const command: IncidentCommand = action === 'acknowledge' ? { type: 'Acknowledge', by: contact, via, at } : { type: 'Resolve', by: contact, via, at };
+      if ((await run(state.incidentId, command)).ok) done++;
+    }
+    return { done, of: unresolved.length };
+  };
+
   routes.post('/webhooks/twilio/sms', form, verified, async (req, res) => {
     const { From: from = '', Body: body = '', MessageSid: sid } = req.body as Record<string, string | undefined>;
     const response = new twilio.twiml.MessagingResponse();
@@ -57,19 +73,10 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
     }
     const at = toInstant(clock.now());
     if (smsReply.bundle !== undefined) {
-      const incidents = index.inBundle(smsReply.bundle, contactName).filter(({ state }) => state.status !== 'resolved');
-      let done = 0;
-      for (const { state } of incidents) {
-        if (smsReply.action === 'acknowledge' && state.acknowledged) continue;
-        const execution = await run(
-          state.incidentId,
-          smsReply.action === 'acknowledge' ? { type: 'Acknowledge', by: contactName, via: 'sms', at } : { type: 'Resolve', by: contactName, via: 'sms', at },
-        );
-        if (execution.ok) done++;
-      }
+      const { done, of } = await actOnBundle(smsReply.bundle, contactName, smsReply.action, 'sms');
       const verb = smsReply.action === 'acknowledge' ? 'Acknowledged' : 'Resolved';
-      response.message(incidents.length === 0 ? `Klaxon: nothing open in bundle ${smsReply.bundle} was paged to you.` : `Klaxon: ${verb} ${done} of ${incidents.length} incidents of bundle ${smsReply.bundle}.`);
-      logger.info({ bundle: smsReply.bundle, contact: contactName, action: smsReply.action, incidents: incidents.length, done }, 'SMS reply for a bundle');
+      response.message(of === 0 ? `Klaxon: nothing open in bundle ${smsReply.bundle} was paged to you.` : `Klaxon: ${verb} ${done} of ${of} incidents of bundle ${smsReply.bundle}.`);
+      logger.info({ bundle: smsReply.bundle, contact: contactName, action: smsReply.action, incidents: of, done }, 'SMS reply for a bundle');
       return twiml(res, response.toString());
     }
     const pagedToMe = index
@@ -103,12 +110,7 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
         response.say('Not acknowledged. Goodbye.');
         return twiml(res, response.toString());
       }
-      const at = toInstant(clock.now());
-      let done = 0;
-      for (const { state } of index.inBundle(Number(bundle), contact)) {
-        if (state.status !== 'open') continue;
-        if ((await run(state.incidentId, { type: 'Acknowledge', by: contact, via: 'voice', at })).ok) done++;
-      }
+      const { done } = await actOnBundle(Number(bundle), contact, 'acknowledge', 'voice');
       response.say(`Acknowledged ${done} incidents. Thank you. Goodbye.`);
       return twiml(res, response.toString());
     }
