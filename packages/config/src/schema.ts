@@ -87,17 +87,15 @@ const route = z
 
 const rule = z.object({ match: matchBlock, escalateTo: z.enum(LEVEL_NAMES) }).strict();
 
-/** Per contact and channel: at most `burst` messages at once, then one every `every`; the rest wait and go out bundled. */
 const MINUTE_MS = 60_000;
+/** Per contact and channel: at most `burst` messages at once, then one every `every`; the rest wait and go out bundled. */
 const channelThrottle = (burst: number) =>
   z
     .object({ every: positiveDuration.default(MINUTE_MS), burst: z.number().int().min(1).max(100).default(burst) })
     .strict()
-    .default({ every: MINUTE_MS, burst });
-const throttle = z
-  .object({ sms: channelThrottle(3), voice: channelThrottle(2), email: channelThrottle(3) })
-  .strict()
-  .default({ sms: { every: MINUTE_MS, burst: 3 }, voice: { every: MINUTE_MS, burst: 2 }, email: { every: MINUTE_MS, burst: 3 } });
+    .prefault({});
+// prefault: an absent block is parsed as `{}`, so the per-channel defaults above are the only ones.
+const throttle = z.object({ sms: channelThrottle(3), voice: channelThrottle(2), email: channelThrottle(3) }).strict().prefault({});
 const token = z.string().min(16, 'tokens must be at least 16 characters');
 
 export const configSchema = z
