@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort, startAlertmanager, tempDir } from '@klaxon/testing';
-import { fmt, median, percentile } from './stats.ts';
+import { httpLoad } from './http-load.ts';
+import { fmt, median } from './stats.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -17,24 +18,8 @@ const fixture = JSON.parse(readFileSync(new URL('../services/ingest/test/fixture
 const alertsOf = (n: number) =>
   Array.from({ length: BATCH }, (_, i) => ({ ...fixture.alerts[0]!, labels: { ...fixture.alerts[0]!.labels, instance: `host-${n}-${i}` }, fingerprint: `f${n}-${i}` }));
 
-async function load(url: string, headers: Record<string, string>, body: (n: number) => string, expect: number): Promise<{ alertsPerSecond: number; p99Ms: number }> {
-  const latencies: number[] = [];
-  let sent = 0;
-  const end = performance.now() + SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
-      while (performance.now() < end) {
-        const payload = body(sent++);
-        const start = performance.now();
-        const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
-        if (response.status !== expect) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
-        await response.arrayBuffer();
-        latencies.push(performance.now() - start);
-      }
-    }),
-  );
-  return { alertsPerSecond: (latencies.length * BATCH) / SECONDS, p99Ms: percentile(latencies, 99) };
-}
+const load = (url: string, headers: Record<string, string>, body: (n: number) => string, status: number) =>
+  httpLoad({ url, headers, body, alertsPerRequest: BATCH, connections: CONNECTIONS, seconds: SECONDS, status });
 
 async function until(check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 60_000;

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { tempDir } from '@klaxon/testing';
-import { fmt, median, percentile, report } from './stats.ts';
+import { httpLoad } from './http-load.ts';
+import { fmt, median, report } from './stats.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -19,24 +20,8 @@ function batch(n: number): string {
   return JSON.stringify({ ...fixture, groupKey: `bench-${n % 100}`, alerts });
 }
 
-async function run(url: string): Promise<{ alertsPerSecond: number; p99Ms: number; p50Ms: number }> {
-  const latencies: number[] = [];
-  let sent = 0;
-  const end = performance.now() + SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < end) {
-        const body = batch(sent++);
-        const start = performance.now();
-        const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bench-token-0123456789' }, body });
-        if (response.status !== 202) throw new Error(`ingest answered ${response.status}`);
-        await response.arrayBuffer();
-        latencies.push(performance.now() - start);
-      }
-    }),
-  );
-  return { alertsPerSecond: (latencies.length * BATCH) / SECONDS, p99Ms: percentile(latencies, 99), p50Ms: percentile(latencies, 50) };
-}
+const run = (url: string) =>
+  httpLoad({ url, headers: { authorization: 'Bearer bench-token-0123456789' }, body: batch, alertsPerRequest: BATCH, connections: CONCURRENCY, seconds: SECONDS, status: 202 });
 
 export async function ingestBench(): Promise<void> {
   const dir = tempDir('klaxon-bench-ingest-');
