@@ -23,6 +23,11 @@ export interface ConsumeOptions {
   handle(record: DeliveredRecord): Promise<void>;
   /** Told about a handler failure before the record is retried. */
   onHandlerError?(error: unknown, record: DeliveredRecord): void;
+  /**
+   * Told once a record was moved to the dead-letter topic: its handler threw UnprocessableRecordError, or
+   * (Kafka) its value is not JSON. Consumption goes on past it.
+   */
+  onDeadLetter?(record: DeliveredRecord, reason: string): void;
   /** Told when reading records or committing an offset failed; the consumer backs off and goes on. */
   onError?(error: unknown): void;
   /**
@@ -35,6 +40,13 @@ export interface ConsumeOptions {
 export interface BusConsumer {
   /** Stops taking records, lets the one in hand finish and commit. */
   stop(): Promise<void>;
+  /**
+   * Whether this consumer is taking records and can vouch for the partitions it was last told it holds.
+   * False after a crash not yet recovered, or while no heartbeat reached the group within its session
+   * (a process frozen past the session timeout): the group may have given its partitions to another
+   * instance, so nothing of theirs may be acted on until the group confirms the assignment again.
+   */
+  current(): boolean;
 }
 
 export interface Bus {
@@ -57,4 +69,24 @@ export class BusUnavailableError extends Error {
   }
 }
 
+/**
+ * Thrown by a handler for a record that can never be handled (a value that is not an AlertReceived): the bus
+ * moves it to the topic's dead-letter topic instead of offering it again forever.
+ */
+export class UnprocessableRecordError extends Error {
+  override readonly name = 'UnprocessableRecordError';
+}
+
 export const ALERTS_TOPIC = 'klaxon.alerts';
+
+/** Where records that cannot be handled go, with headers saying why and where they came from. */
+export const deadLetterTopicOf = (topic: string): string => `${topic}.dead-letter`;
+
+/** Headers a dead-lettered record carries beside its own. */
+export const deadLetterHeaders = (record: DeliveredRecord, reason: string): Record<string, string> => ({
+  ...record.headers,
+  'klaxon-dead-letter-reason': reason,
+  'klaxon-original-topic': record.topic,
+  'klaxon-original-partition': String(record.partition),
+  'klaxon-original-offset': record.offset,
+});

@@ -1,6 +1,6 @@
 import { EventEmitter, once } from 'node:events';
 import { openSqliteFile } from '@klaxon/sqlite';
-import { BusUnavailableError, type Bus, type BusConsumer, type BusRecord, type ConsumeOptions, type DeliveredRecord } from './bus.ts';
+import { BusUnavailableError, deadLetterHeaders, deadLetterTopicOf, UnprocessableRecordError, type Bus, type BusConsumer, type BusRecord, type ConsumeOptions, type DeliveredRecord } from './bus.ts';
 
 interface Row {
   offset: bigint;
@@ -114,7 +114,7 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
         if (pending.length === 1) setImmediate(flush);
       });
     },
-    async consume({ topic, group, handle, onHandlerError, onError, onAssignment }: ConsumeOptions) {
+    async consume({ topic, group, handle, onHandlerError, onError, onAssignment, onDeadLetter }: ConsumeOptions) {
       const abort = new AbortController();
       onAssignment?.([0]);
       let position = committed.get(group, topic)?.offset ?? 0n;
@@ -131,6 +131,13 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
             try {
               await handle(record);
             } catch (error) {
+              if (error instanceof UnprocessableRecordError) {
+                // Moved aside in the same file, durably, before the offset passes it.
+                insert.run(deadLetterTopicOf(topic), record.key, row.value, JSON.stringify(deadLetterHeaders(record, error.message)), new Date().toISOString());
+                onDeadLetter?.(record, error.message);
+                handled = row.offset;
+                continue;
+              }
               onHandlerError?.(error, record);
               await pause(retryDelayMs, abort.signal);
               break;
@@ -161,6 +168,8 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
         }
       })();
       const consumer: BusConsumer = {
+        // One process holds the one partition: nothing else can take it.
+        current: () => !abort.signal.aborted,
         async stop() {
           abort.abort();
           await loop;

@@ -1,5 +1,6 @@
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type IHeaders, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type PartitionMetadata, type Producer } from 'kafkajs';
 import { BusUnavailableError, type Bus, type BusConsumer, type ConsumeOptions } from './bus.ts';
+import { startGroupConsumer } from './kafka-consumer.ts';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -7,117 +8,124 @@ export interface KafkaBusOptions {
   /** Partitions for topics Klaxon creates; records are spread over them by key. */
   partitions?: number;
   replicationFactor?: number;
-  /** How long publish keeps trying before the caller is told the bus is unavailable. */
+  /**
+   * About how long publish keeps trying before the caller is told the bus is unavailable (503). The bound is
+   * kafkajs's own (request timeout and retries), so a send refused to the caller is not still running.
+   */
   publishTimeoutMs?: number;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** Where a consumer group with no committed offset starts: this far back in the log. Default 1 h. */
+  newGroupLookbackMs?: number;
+  /** How often partition counts are read again for placement (also at every group join). Default 60 s. */
+  metadataRefreshMs?: number;
+  retryDelayMs?: number;
 }
 
-const headersOf = (headers: IHeaders | undefined): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(headers ?? {}).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v.map(String).join(',') : String(v)]])),
-  );
-
-/** Kafka through kafkajs: idempotent producer with acks from all in-sync replicas, consumer groups committing after handling. */
+/** Kafka through kafkajs: acks from all in-sync replicas, consumer groups committing after handling. */
 export async function openKafkaBus(options: KafkaBusOptions): Promise<Bus> {
+  const publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
+  // Four attempts within the budget: each request may take a quarter of it, and the pauses between are short.
+  const requestTimeout = Math.max(1000, Math.floor(publishTimeoutMs / 5));
   const kafka = new Kafka({
     clientId: options.clientId ?? 'klaxon',
     brokers: options.brokers,
     logLevel: logLevel.WARN,
-    retry: { retries: 5, maxRetryTime: 5000 },
+    connectionTimeout: Math.min(3000, requestTimeout),
+    requestTimeout,
+    retry: { retries: 3, initialRetryTime: 200, maxRetryTime: Math.max(500, Math.floor(publishTimeoutMs / 10)) },
   });
   const admin: Admin = kafka.admin();
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  // Not kafkajs's idempotent producer: it needs unbounded retries for its guarantee, and a publish must end
+  // within the budget so that a 503 is never followed by a late write. One request in flight keeps each
+  // key's order across retries; a record written twice after a lost acknowledgement is handled idempotently.
+  const producer: Producer = kafka.producer({ maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await admin.connect();
   await producer.connect();
   const consumers = new Set<BusConsumer>();
   const knownTopics = new Set<string>();
+  const placement = new Map<string, PartitionMetadata[]>();
+  let closed = false;
 
   const ensureTopic = async (topic: string) => {
     if (knownTopics.has(topic)) return;
     const existing = await admin.listTopics();
     if (!existing.includes(topic)) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [{ topic, numPartitions: options.partitions ?? 6, replicationFactor: options.replicationFactor ?? -1 }],
-      });
+      await admin
+        .createTopics({
+          waitForLeaders: true,
+          topics: [{ topic, numPartitions: options.partitions ?? 6, replicationFactor: options.replicationFactor ?? -1 }],
+        })
+        .catch((error: unknown) => {
+          if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
+        });
     }
     knownTopics.add(topic);
   };
+
+  const refreshPlacement = async () => {
+    if (closed || placement.size === 0) return;
+    const { topics } = await admin.fetchTopicMetadata({ topics: [...placement.keys()] });
+    for (const t of topics) placement.set(t.name, t.partitions);
+  };
+  const refresher = setInterval(() => void refreshPlacement().catch(() => undefined), options.metadataRefreshMs ?? 60_000);
+  refresher.unref();
 
   return {
     kind: 'kafka',
     async publish(topic, records) {
       if (records.length === 0) return;
-      const timeoutMs = options.publishTimeoutMs ?? 10_000;
-      let timer: NodeJS.Timeout | undefined;
+      if (closed) throw new BusUnavailableError('the Kafka bus is closed');
       try {
-        await Promise.race([
-          (async () => {
-            await ensureTopic(topic);
-            await producer.send({
-              topic,
-              acks: -1,
-              messages: records.map((r) => ({ key: r.key, value: JSON.stringify(r.value), headers: r.headers })),
-            });
-          })(),
-          new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no acknowledgement within ${timeoutMs} ms`)), timeoutMs))),
-        ]);
+        await ensureTopic(topic);
+        await producer.send({
+          topic,
+          acks: -1,
+          timeout: requestTimeout,
+          messages: records.map((r) => ({ key: r.key, value: JSON.stringify(r.value), headers: r.headers })),
+        });
       } catch (error) {
         throw new BusUnavailableError(`Kafka did not accept the records: ${(error as Error).message}`, { cause: error });
-      } finally {
-        clearTimeout(timer);
       }
     },
-    async consume({ topic, group, handle, onHandlerError, onAssignment }: ConsumeOptions) {
-      await ensureTopic(topic);
-      const consumer: Consumer = kafka.consumer({ groupId: group });
-      consumer.on(consumer.events.GROUP_JOIN, (event) => onAssignment?.([...(event.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b)));
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachMessage: async ({ topic: t, partition, message }) => {
-          const record = {
-            topic: t,
-            partition,
-            offset: message.offset,
-            key: message.key?.toString() ?? '',
-            value: JSON.parse(message.value?.toString() ?? 'null') as unknown,
-            headers: headersOf(message.headers),
-            publishedAt: new Date(Number(message.timestamp)).toISOString(),
-          };
-          try {
-            await handle(record);
-          } catch (error) {
-            onHandlerError?.(error, record);
-            // kafkajs seeks back to the uncommitted offset and offers the record again.
-            throw error;
-          }
-          // Kafka's committed offset names the next record to read.
-          await consumer.commitOffsets([{ topic: t, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
-        },
+    async consume(consumeOptions: ConsumeOptions) {
+      const consumer = await startGroupConsumer(consumeOptions, {
+        kafka,
+        admin,
+        producer,
+        sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
+        heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3000,
+        newGroupLookbackMs: options.newGroupLookbackMs ?? 3_600_000,
+        retryDelayMs: options.retryDelayMs ?? 1000,
+        ensureTopic,
+        // A rebalance follows added partitions: placement must follow before ownership is decided on it.
+        onGroupJoin: () => void refreshPlacement().catch(() => undefined),
       });
-      const handleOnBus: BusConsumer = {
+      const handle: BusConsumer = {
+        current: () => consumer.current(),
         async stop() {
-          await consumer.disconnect();
-          consumers.delete(handleOnBus);
-          onAssignment?.([]);
+          await consumer.stop();
+          consumers.delete(handle);
         },
       };
-      consumers.add(handleOnBus);
-      return handleOnBus;
+      consumers.add(handle);
+      return handle;
     },
     async partitioner(topic) {
       await ensureTopic(topic);
-      const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
-      const partitionMetadata = metadata?.partitions ?? [];
+      if (!placement.has(topic)) placement.set(topic, []);
+      await refreshPlacement();
       // The producer's own partitioner (murmur2 of the key, as Java clients do), so ownership matches placement.
       const choose = Partitioners.DefaultPartitioner();
-      return (key) => choose({ topic, partitionMetadata, message: { key, value: null } });
+      return (key) => choose({ topic, partitionMetadata: placement.get(topic) ?? [], message: { key, value: null } });
     },
     async ping() {
+      if (closed) throw new BusUnavailableError('the Kafka bus is closed');
       await admin.describeCluster();
     },
     async close() {
+      closed = true;
+      clearInterval(refresher);
       await Promise.all([...consumers].map((c) => c.stop()));
       await producer.disconnect();
       await admin.disconnect();

@@ -1,20 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StartedTestContainer } from 'testcontainers';
-import { dockerAvailable } from '@klaxon/testing';
-import { openKafkaBus } from '../src/index.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { kafkaForTests, type KafkaForTests } from '@klaxon/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { deadLetterTopicOf, openKafkaBus } from '../src/index.ts';
 import { busContract } from './contract/bus-contract.ts';
 
-const docker = await dockerAvailable('Kafka bus suites (testcontainers, Kafka in KRaft mode)');
+const kafka = await kafkaForTests('Kafka bus suites (a real broker in KRaft mode)');
 
-describe.runIf(docker)('Kafka', () => {
-  let container: StartedTestContainer;
-  let brokers: string[];
-  beforeAll(async () => {
-    const { KafkaContainer } = await import('@testcontainers/kafka');
-    container = await new KafkaContainer('confluentinc/cp-kafka:7.9.1').withKraft().start();
-    brokers = [`${container.getHost()}:${container.getMappedPort(9093)}`];
-  }, 180_000);
-  afterAll(async () => container?.stop());
+afterAll(async () => kafka?.stop());
+
+describe.runIf(kafka)(`Kafka (${kafka?.via})`, () => {
+  const { brokers } = kafka as KafkaForTests;
 
   busContract(
     'Kafka (kafkajs)',
@@ -52,6 +47,122 @@ describe.runIf(docker)('Kafka', () => {
     await settled(() => held.b.length === 4);
     expect(held.b).toEqual([0, 1, 2, 3]);
     await b.stop();
+    await bus.close();
+  });
+});
+
+describe.runIf(kafka)('Kafka faults a real broker shows', () => {
+  const { brokers } = kafka as KafkaForTests;
+  const unique = (name: string) => `${name}-${Math.random().toString(36).slice(2, 8)}`;
+  const until = async (check: () => boolean, what: string, timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const rawProducer = async () => {
+    const producer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    return producer;
+  };
+
+  it('moves a record that is not JSON to the dead-letter topic and goes on (it used to stop the consumer for good)', { timeout: 90_000 }, async () => {
+    const bus = await openKafkaBus({ brokers, partitions: 1, replicationFactor: 1 });
+    const topic = unique('alerts');
+    await bus.publish(topic, [{ key: 'k', value: { n: 1 } }]);
+    const producer = await rawProducer();
+    await producer.send({ topic, messages: [{ key: 'k', value: '{"n": 2' }] });
+    await producer.disconnect();
+    await bus.publish(topic, [{ key: 'k', value: { n: 3 } }]);
+    const seen: number[] = [];
+    const dead: string[] = [];
+    const consumer = await bus.consume({
+      topic,
+      group: unique('g'),
+      handle: async (r) => void seen.push((r.value as { n: number }).n),
+      onDeadLetter: (r, reason) => dead.push(`${r.offset} ${reason}`),
+    });
+    await until(() => seen.length === 2, 'the records around the bad one');
+    expect(seen).toEqual([1, 3]);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatch(/^1 value is not JSON/);
+    // Read as it lies in the dead-letter topic, bytes as they came, with a plain kafkajs consumer.
+    const letters: { value: string; headers: Record<string, string> }[] = [];
+    const reader = new Kafka({ brokers, logLevel: logLevel.NOTHING }).consumer({ groupId: unique('dlq') });
+    await reader.connect();
+    await reader.subscribe({ topics: [deadLetterTopicOf(topic)], fromBeginning: true });
+    await reader.run({
+      eachMessage: async ({ message }) =>
+        void letters.push({ value: String(message.value), headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])) }),
+    });
+    await until(() => letters.length === 1, 'the dead letter');
+    expect(letters[0]!.value).toBe('{"n": 2');
+    expect(letters[0]!.headers).toMatchObject({ 'klaxon-original-offset': '1', 'klaxon-dead-letter-reason': expect.stringMatching(/^value is not JSON/) });
+    await Promise.all([consumer.stop(), reader.disconnect()]);
+    await bus.close();
+  });
+
+  it('goes on after a handler throws a TypeError (kafkajs alone would not restart the consumer)', { timeout: 90_000 }, async () => {
+    const bus = await openKafkaBus({ brokers, partitions: 1, replicationFactor: 1, retryDelayMs: 100 });
+    const topic = unique('alerts');
+    await bus.publish(topic, [1, 2].map((n) => ({ key: 'k', value: { n } })));
+    const attempts: number[] = [];
+    let failures = 2;
+    const consumer = await bus.consume({
+      topic,
+      group: unique('g'),
+      handle: async (r) => {
+        const n = (r.value as { n: number }).n;
+        attempts.push(n);
+        if (n === 1 && failures-- > 0) (undefined as unknown as { x(): void }).x();
+      },
+    });
+    await until(() => attempts.includes(2), 'the second record');
+    expect(attempts).toEqual([1, 1, 1, 2]);
+    expect(consumer.current()).toBe(true);
+    await bus.publish(topic, [{ key: 'k', value: { n: 3 } }]);
+    await until(() => attempts.includes(3), 'a record published after the failures');
+    await consumer.stop();
+    await bus.close();
+  });
+
+  it('starts a new group an hour back, not at the beginning: old firing alerts do not come again', { timeout: 90_000 }, async () => {
+    const bus = await openKafkaBus({ brokers, partitions: 1, replicationFactor: 1 });
+    const topic = unique('alerts');
+    await bus.partitioner(topic); // creates the topic
+    const producer = await rawProducer();
+    const twoHoursAgo = String(Date.now() - 2 * 3_600_000);
+    await producer.send({ topic, messages: [{ key: 'old', value: JSON.stringify({ n: -1 }), timestamp: twoHoursAgo }] });
+    await producer.disconnect();
+    await bus.publish(topic, [0, 1].map((n) => ({ key: 'new', value: { n } })));
+    const seen: number[] = [];
+    const consumer = await bus.consume({ topic, group: unique('g'), handle: async (r) => void seen.push((r.value as { n: number }).n) });
+    await until(() => seen.length === 2, 'the recent records');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(seen.sort()).toEqual([0, 1]);
+    await consumer.stop();
+    await bus.close();
+  });
+
+  it('places keys over partitions added after start, as the producer does', { timeout: 90_000 }, async () => {
+    const bus = await openKafkaBus({ brokers, partitions: 1, replicationFactor: 1, metadataRefreshMs: 200 });
+    const topic = unique('alerts');
+    const partitionOf = await bus.partitioner(topic);
+    const keys = Array.from({ length: 50 }, (_, i) => `group-${i}`);
+    expect(new Set(keys.map(partitionOf))).toEqual(new Set([0]));
+    const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.createPartitions({ topicPartitions: [{ topic, count: 4 }] });
+    await until(() => new Set(keys.map(partitionOf)).size === 4, 'placement over four partitions', 10_000);
+    // Where the producer actually wrote each key is where the partitioner says.
+    await bus.publish(topic, keys.map((key) => ({ key, value: {} })));
+    const where = new Map<string, number>();
+    const consumer = await bus.consume({ topic, group: unique('g'), handle: async (r) => void where.set(r.key, r.partition) });
+    await until(() => where.size === keys.length, 'every key');
+    for (const key of keys) expect(where.get(key), key).toBe(partitionOf(key));
+    await consumer.stop();
+    await admin.disconnect();
     await bus.close();
   });
 });

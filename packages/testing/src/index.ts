@@ -7,3 +7,4 @@ export * from './fake-twilio.ts';
 export * from './smtp-sink.ts';
 export * from './runbook-config.ts';
 export * from './synthetic-incidents.ts';
+export * from './kafka-broker.ts';

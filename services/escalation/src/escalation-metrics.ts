@@ -18,7 +18,7 @@ export function escalationMetrics(registry: Registry, index: IncidentIndex, page
     }),
     alertsProcessed: new Counter({
       name: 'klaxon_alerts_processed_total',
-      help: 'Alerts taken from the bus and applied, by result (applied, invalid).',
+      help: 'Records taken from the bus, by result: applied, or dead-lettered (not JSON, not an AlertReceived: moved to the dead-letter topic).',
       labelNames: ['result'] as const,
       registers: [registry],
     }),

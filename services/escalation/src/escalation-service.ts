@@ -1,4 +1,4 @@
-import { ALERTS_TOPIC, type Bus, type BusConsumer } from '@klaxon/bus';
+import { ALERTS_TOPIC, UnprocessableRecordError, type Bus, type BusConsumer } from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
 import { alertReceivedSchema, createRouter, INCIDENT_STREAM_PREFIX, type Channel, type Severity, type Timings } from '@klaxon/domain';
 import type { EventStore, Subscription } from '@klaxon/event-store';
@@ -62,7 +62,10 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     deps.owns ??
     ((incidentId: string) => {
       const incident = index.get(incidentId);
-      return incident !== undefined && ownership.held.has(ownership.partitionOf(incident.state.groupKey));
+      if (incident === undefined || !ownership.held.has(ownership.partitionOf(incident.state.groupKey))) return false;
+      // Frozen past the group's session (SIGSTOP, a long GC, a VM pause), this instance may have lost its
+      // partitions without hearing it yet: it acts on none until the group confirms them again.
+      return consumer === undefined || consumer.current();
     });
   const repository = new IncidentRepository(store, index);
   const rosters = createRosters(config);
@@ -82,6 +85,12 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     readiness: [
       { name: `event-store (${store.kind})`, check: () => store.ping() },
       { name: `bus (${bus.kind})`, check: () => bus.ping() },
+      {
+        name: 'taking alerts from the bus',
+        check: async () => {
+          if (consumer && !consumer.current()) throw new Error('the bus consumer is not running or not confirmed by its group');
+        },
+      },
       {
         name: 'state rebuilt from the store',
         check: async () => {
@@ -165,12 +174,15 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
         handle: async (record) => {
           const alert = alertReceivedSchema.safeParse(record.value);
           if (!alert.success) {
-            logger.warn({ offset: record.offset, problems: alert.error.issues.slice(0, 5) }, 'skipped a record that is not an AlertReceived');
-            metrics.alertsProcessed.inc({ result: 'invalid' });
-            return;
+            const problems = alert.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`);
+            throw new UnprocessableRecordError(`not an AlertReceived: ${problems.join('; ')}`);
           }
           await handleAlert(alert.data);
           metrics.alertsProcessed.inc({ result: 'applied' });
+        },
+        onDeadLetter: (record, reason) => {
+          metrics.alertsProcessed.inc({ result: 'dead-lettered' });
+          logger.warn({ partition: record.partition, offset: record.offset, reason }, 'moved a record that cannot be handled to the dead-letter topic');
         },
         onHandlerError: (error, record) => logger.error({ err: error, offset: record.offset }, 'alert handling failed; it will be retried'),
         onError: (error) => logger.error({ err: error }, 'reading the bus failed; retrying'),

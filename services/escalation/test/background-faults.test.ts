@@ -1,3 +1,4 @@
+import { ALERTS_TOPIC, deadLetterTopicOf, type DeliveredRecord } from '@klaxon/bus';
 import { openSqliteFile } from '@klaxon/sqlite';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startEscalation, type Harness } from './support/escalation-harness.ts';
@@ -79,5 +80,25 @@ describe('background work owns its failures', () => {
     await new Promise((r) => setTimeout(r, 1200));
     expect(runs).toHaveBeenCalledTimes(1);
     expect(escalated()).toBe(atStop);
+  });
+});
+
+describe('records that are not alerts', () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it('a record that is not an AlertReceived goes to the dead-letter topic, is counted, and the alerts behind it are handled', async () => {
+    h = await startEscalation();
+    await h.bus.publish(ALERTS_TOPIC, [{ key: 'junk', value: { type: 'AlertReceived', version: 1, status: 'sideways' } }]);
+    await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
+    await vi.waitFor(() => expect(h.service.index.all()).toHaveLength(1));
+    const counted = await h.service.http.metrics.getSingleMetric('klaxon_alerts_processed_total')?.get();
+    expect(Object.fromEntries(counted!.values.map((v) => [v.labels.result, v.value]))).toEqual({ 'dead-lettered': 1, applied: 1 });
+    const letters: DeliveredRecord[] = [];
+    const reader = await h.bus.consume({ topic: deadLetterTopicOf(ALERTS_TOPIC), group: 'reader', handle: async (r) => void letters.push(r) });
+    await vi.waitFor(() => expect(letters).toHaveLength(1));
+    await reader.stop();
+    expect(letters[0]!.headers['klaxon-dead-letter-reason']).toMatch(/^not an AlertReceived: source: /);
+    expect(letters[0]!.value).toEqual({ type: 'AlertReceived', version: 1, status: 'sideways' });
   });
 });

@@ -79,12 +79,30 @@ describe('runbook scenarios on virtual time, with real providers on loopback', (
     expect((await onlyIncident(h)).incident.status).toBe('open');
     await h.alert({ alertname: 'DiskFull', severity: 'warning' }, { fingerprint: 'b', status: 'resolved' });
     expect((await onlyIncident(h)).incident).toMatchObject({ status: 'resolved', resolved: { via: 'source' } });
+    await h.advanceTo(at('10:20'));
     await h.alert({ alertname: 'DiskFull', severity: 'warning' }, { fingerprint: 'a' });
     const { incidents } = (await h.api('GET', '/api/v1/incidents')).json;
     expect(incidents.map((i: { number: number; status: string }) => [i.number, i.status])).toEqual([
       [2, 'open'],
       [1, 'resolved'],
     ]);
+  });
+
+  it('a firing alert delivered again after its incident resolved (a crash before the commit) opens nothing and pages no one', async () => {
+    h = await startEscalation({ start: at('10:00') });
+    await h.alert({ alertname: 'OrdersDown', service: 'orders', severity: 'critical' });
+    const id = (await h.api('GET', '/api/v1/incidents')).json.incidents[0].id;
+    await h.advanceTo(at('10:02'));
+    await h.alert({ alertname: 'OrdersDown', service: 'orders', severity: 'critical' }, { status: 'resolved', startsAt: at('10:00') });
+    expect((await h.api('GET', `/api/v1/incidents/${id}`)).json.incident.status).toBe('resolved');
+    const sent = h.providers.twilio.requests.length;
+    await h.alert({ alertname: 'OrdersDown', service: 'orders', severity: 'critical' }, { startsAt: at('10:00') });
+    expect((await h.api('GET', '/api/v1/incidents')).json.incidents).toHaveLength(1);
+    expect(h.providers.twilio.requests.slice(sent)).toEqual([]);
+    // The same alert starting again later is the group's next incident.
+    await h.advanceTo(at('10:30'));
+    await h.alert({ alertname: 'OrdersDown', service: 'orders', severity: 'critical' });
+    expect((await h.api('GET', '/api/v1/incidents')).json.incidents.map((i: { number: number }) => i.number)).toEqual([2, 1]);
   });
 
   it('status-update reminders go to the current responder at the P1 cadence of 30 minutes', async () => {

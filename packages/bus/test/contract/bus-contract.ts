@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Bus, BusConsumer, DeliveredRecord } from '../../src/index.ts';
+import { deadLetterTopicOf, UnprocessableRecordError, type Bus, type BusConsumer, type DeliveredRecord } from '../../src/index.ts';
 
 export interface BusHarness {
   bus: Bus;
@@ -111,6 +111,70 @@ export function busContract(name: string, open: () => Promise<BusHarness>, timeo
       });
       await until(() => attempts.includes(2), 'the second record', timeoutMs);
       expect(attempts.slice(0, 4)).toEqual([1, 1, 1, 2]);
+    });
+
+    it('moves a record its handler calls unprocessable to the dead-letter topic, says why, and goes on', async () => {
+      const bus = await setup();
+      const topic = unique('alerts');
+      await bus.publish(topic, [1, 2, 3].map((n) => ({ key: 'k', value: { n }, headers: { source: 'test' } })));
+      const handled: number[] = [];
+      const told: string[] = [];
+      const consumer = await bus.consume({
+        topic,
+        group: unique('g'),
+        handle: async (r) => {
+          const n = (r.value as { n: number }).n;
+          if (n === 2) throw new UnprocessableRecordError('not an AlertReceived');
+          handled.push(n);
+        },
+        onDeadLetter: (r, reason) => told.push(`${(r.value as { n: number }).n}: ${reason}`),
+      });
+      consumers.push(consumer);
+      await until(() => handled.length === 2, 'the records around the bad one', timeoutMs);
+      expect(handled).toEqual([1, 3]);
+      expect(told).toEqual(['2: not an AlertReceived']);
+      const dead: DeliveredRecord[] = [];
+      await consume(bus, deadLetterTopicOf(topic), unique('dlq'), (r) => void dead.push(r));
+      await until(() => dead.length === 1, 'the dead letter', timeoutMs);
+      expect(dead[0]).toMatchObject({ key: 'k', headers: { source: 'test', 'klaxon-dead-letter-reason': 'not an AlertReceived', 'klaxon-original-topic': topic } });
+      expect(dead[0]!.value).toEqual({ n: 2 });
+    });
+
+    it('finishes and commits the record in hand when stopped: the group does not get it again', async () => {
+      const bus = await setup();
+      const topic = unique('alerts');
+      const group = unique('g');
+      await bus.publish(topic, [1, 2, 3].map((n) => ({ key: 'k', value: { n } })));
+      const first: number[] = [];
+      let inHand!: () => void;
+      const entered = new Promise<void>((resolve) => (inHand = resolve));
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const consumer = await bus.consume({
+        topic,
+        group,
+        handle: async (r) => {
+          const n = (r.value as { n: number }).n;
+          if (n === 1) {
+            inHand();
+            await gate;
+          }
+          first.push(n);
+        },
+      });
+      await entered;
+      expect(consumer.current()).toBe(true);
+      const stopped = consumer.stop();
+      release();
+      await stopped;
+      expect(consumer.current()).toBe(false);
+      expect(first[0]).toBe(1);
+      const second: number[] = [];
+      await consume(bus, topic, group, (r) => void second.push((r.value as { n: number }).n));
+      await until(() => first.length + second.length >= 3 && second.length > 0, 'the rest', timeoutMs);
+      await new Promise((r) => setTimeout(r, 300));
+      expect([...first, ...second]).toEqual([1, 2, 3].slice(0, first.length + second.length));
+      expect(second).not.toContain(1);
     });
 
     it('survives a restart: every record published before it, and the group offsets, are still there', async () => {

@@ -21,6 +21,7 @@ export function evolve(state: IncidentState, event: IncidentEvent): IncidentStat
       status: 'open',
       level: 1,
       alerts: {},
+      alertStarts: {},
       escalationTimers: {},
       pages: {},
       usedRefs: [],
@@ -37,7 +38,11 @@ function evolveIncident(s: Incident, event: IncidentEvent): Incident {
     case 'IncidentOpened':
       return s;
     case 'AlertAttached':
-      return { ...s, alerts: { ...s.alerts, [event.data.fingerprint]: event.data.status } };
+      return {
+        ...s,
+        alerts: { ...s.alerts, [event.data.fingerprint]: event.data.status },
+        alertStarts: { ...s.alertStarts, [event.data.fingerprint]: event.data.startsAt },
+      };
     case 'PageRequested': {
       const d = event.data;
       const page: PageState = {

@@ -39,6 +39,11 @@ export interface Incident {
   status: IncidentStatus;
   level: Level;
   alerts: Record<string, 'firing' | 'resolved'>;
+  /**
+   * When each alert (by fingerprint) last started, as it said: a firing alert delivered again after its
+   * incident resolved carries the same start and is the same alert, not the group's next occurrence.
+   */
+  alertStarts: Record<string, Instant>;
   acknowledged?: { by: string; via: AckVia; ref?: string; at: Instant };
   /** Refs of every acknowledgement ever recorded, so a single-use link stays used after a reopen. */
   usedRefs: string[];

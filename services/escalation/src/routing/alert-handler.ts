@@ -63,8 +63,15 @@ export function alertHandler(deps: AlertHandlerDeps) {
         const incidentId = incidentIdFor(slot, generation);
         const at = toInstant(clock.now());
         let resolvedAlready = false;
+        let seenBefore = false;
         const execution = await repository.execute(incidentId, (state) => {
           resolvedAlready = state.exists && state.status === 'resolved';
+          // An alert the group's latest incident already had, started no later than it did there: the same
+          // alert delivered again (a crash before its offset was committed) or an older occurrence. It was
+          // handled in its own incident and must not open the next one and page. A firing alert that starts
+          // again after resolving carries a later start.
+          const seenStart = state.exists ? state.alertStarts[alert.fingerprint] : undefined;
+          seenBefore = resolvedAlready && seenStart !== undefined && Date.parse(alert.startsAt) <= Date.parse(seenStart);
           if (resolvedAlready) return undefined;
           if (state.exists) return { type: 'AttachAlert', fingerprint: alert.fingerprint, status: 'firing', startsAt: alert.startsAt, at };
           return {
@@ -86,6 +93,10 @@ export function alertHandler(deps: AlertHandlerDeps) {
             at,
           };
         });
+        if (seenBefore) {
+          logger.info({ incidentId, fingerprint: alert.fingerprint }, 'a firing alert its resolved incident already had, delivered again: ignored');
+          break;
+        }
         if (resolvedAlready) continue;
         if (execution.ok && execution.events[0]?.type === 'IncidentOpened') {
           deps.incidentsOpened.inc({ severity: match.severity });

@@ -34,7 +34,7 @@ export interface Harness {
   base: string;
   dir: TempDir;
   /** Puts an alert on the bus as ingest would, and waits until escalation has handled it. */
-  alert(labels: Record<string, string>, options?: { status?: AlertReceived['status']; groupKey?: string; fingerprint?: string; summary?: string }): Promise<void>;
+  alert(labels: Record<string, string>, options?: { status?: AlertReceived['status']; groupKey?: string; fingerprint?: string; summary?: string; startsAt?: string }): Promise<void>;
   /** Moves virtual time to `to`, firing every timer at its exact due time on the way. */
   advanceTo(to: string): Promise<void>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
@@ -96,7 +96,7 @@ export async function startEscalation(
         status: o.status ?? 'firing',
         labels,
         annotations: { summary: o.summary ?? `${labels.alertname} is firing` },
-        startsAt: at,
+        startsAt: o.startsAt ?? at,
         receivedAt: at,
       };
       await bus.publish(ALERTS_TOPIC, [{ key: alert.groupKey, value: alert }]);

@@ -1,0 +1,245 @@
+import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { deadLetterHeaders, deadLetterTopicOf, UnprocessableRecordError, type BusConsumer, type ConsumeOptions, type DeliveredRecord } from './bus.ts';
+
+export interface GroupConsumerSettings {
+  kafka: Kafka;
+  admin: Admin;
+  producer: Producer;
+  /** The broker drops a member it has not heard from for this long and gives its partitions to others. */
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  /** A group with no committed offset starts this far back in the log (see seedNewGroup). */
+  newGroupLookbackMs: number;
+  /** Pause before a record whose handler threw is offered again; doubles up to 30 s. */
+  retryDelayMs: number;
+  ensureTopic(topic: string): Promise<void>;
+  /** Told whenever this process joined a group, so placement can follow added partitions. */
+  onGroupJoin(): void;
+}
+
+const headersOf = (headers: IHeaders | undefined): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(headers ?? {}).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v.map(String).join(',') : String(v)]])),
+  );
+
+/** Errors of a commit or heartbeat that mean the group moved on: this member's batch is no longer its to finish. */
+const GROUP_MOVED_ON = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR', 'FENCED_INSTANCE_ID']);
+const groupMovedOn = (error: unknown) => GROUP_MOVED_ON.has((error as { type?: string }).type ?? '');
+
+/**
+ * One member of a consumer group, taking records in batches (eachBatch): each record is handled in order and
+ * retried in place while it fails (heartbeating, so a slow store does not cost the membership), and the
+ * batch's offsets are committed once. kafkajs gives up for good on some errors (a TypeError in a handler,
+ * ILLEGAL_GENERATION on a commit); here handler errors never reach it, commit errors after an eviction end
+ * the batch quietly, and any crash kafkajs will not restart from is restarted here with backoff.
+ */
+export async function startGroupConsumer(options: ConsumeOptions, settings: GroupConsumerSettings): Promise<BusConsumer> {
+  const { topic, group, handle, onHandlerError, onError, onAssignment, onDeadLetter } = options;
+  const { kafka, admin, producer, sessionTimeoutMs, heartbeatIntervalMs, retryDelayMs } = settings;
+  await settings.ensureTopic(topic);
+  await seedNewGroup(admin, group, topic, settings.newGroupLookbackMs);
+
+  let consumer: Consumer | undefined;
+  let stopping = false;
+  let crashed = false;
+  let lastConfirmedAt = 0;
+  let held: number[] = [];
+  let inBatch: Promise<void> | undefined;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let restarts = 0;
+
+  const assign = (partitions: number[]) => {
+    held = partitions;
+    onAssignment?.(partitions);
+  };
+  const release = () => {
+    if (held.length > 0) assign([]);
+  };
+
+  const deadLetter = async (record: DeliveredRecord, raw: Buffer | null, reason: string) => {
+    await settings.ensureTopic(deadLetterTopicOf(topic));
+    await producer.send({
+      topic: deadLetterTopicOf(topic),
+      acks: -1,
+      messages: [{ key: record.key, value: raw, headers: deadLetterHeaders(record, reason) }],
+    });
+    onDeadLetter?.(record, reason);
+  };
+
+  const decode = (partition: number, message: KafkaMessage): { record: DeliveredRecord; notJson?: string } => {
+    const base = {
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key?.toString() ?? '',
+      headers: headersOf(message.headers),
+      publishedAt: new Date(Number(message.timestamp)).toISOString(),
+    };
+    const text = message.value?.toString() ?? 'null';
+    try {
+      return { record: { ...base, value: JSON.parse(text) as unknown } };
+    } catch (error) {
+      return { record: { ...base, value: text }, notJson: `value is not JSON: ${(error as Error).message}` };
+    }
+  };
+
+  /** Handles one record until it is handled or dead-lettered; false if the batch is no longer ours to go on with. */
+  const handleOne = async (payload: EachBatchPayload, message: KafkaMessage): Promise<boolean> => {
+    const { record, notJson } = decode(payload.batch.partition, message);
+    if (notJson) {
+      await deadLetter(record, message.value, notJson);
+      return true;
+    }
+    for (let failures = 0; ; failures++) {
+      if (stopping || !payload.isRunning() || payload.isStale()) return false;
+      // A handler slower than the session would cost the membership mid-record: keep heartbeating.
+      const beat = setInterval(() => void payload.heartbeat().catch(() => undefined), heartbeatIntervalMs);
+      try {
+        await handle(record);
+        return true;
+      } catch (error) {
+        if (error instanceof UnprocessableRecordError) {
+          await deadLetter(record, message.value, error.message);
+          return true;
+        }
+        onHandlerError?.(error, record);
+      } finally {
+        clearInterval(beat);
+      }
+      await pauseHeartbeating(payload, Math.min(30_000, retryDelayMs * 2 ** failures), () => stopping);
+    }
+  };
+
+  const eachBatch = async (payload: EachBatchPayload) => {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary } = payload;
+    let last: string | undefined;
+    const work = (async () => {
+      for (const message of batch.messages) {
+        if (!(await handleOne(payload, message))) break;
+        resolveOffset(message.offset);
+        last = message.offset;
+        await heartbeat().catch((error: unknown) => {
+          if (!groupMovedOn(error)) throw error;
+        });
+      }
+      if (last === undefined) return;
+      try {
+        // One commit per batch. Kafka's committed offset names the next record to read. Committed through
+        // the batch's own call: kafkajs's consumer.commitOffsets refuses once stop() began, and the record
+        // in hand must not be read again after a clean stop.
+        await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] });
+        lastConfirmedAt = Date.now();
+      } catch (error) {
+        if (!groupMovedOn(error)) throw error;
+        // Evicted or rebalancing: whoever holds the partition now reads from the last commit (handling is
+        // idempotent); kafkajs rejoins on its next fetch.
+        onError?.(error);
+        release();
+      }
+    })();
+    inBatch = work.catch(() => undefined);
+    await work;
+  };
+
+  const start = async () => {
+    const c = kafka.consumer({
+      groupId: group,
+      sessionTimeout: sessionTimeoutMs,
+      heartbeatInterval: heartbeatIntervalMs,
+      rebalanceTimeout: Math.max(60_000, sessionTimeoutMs * 2),
+      maxWaitTimeInMs: Math.min(5000, heartbeatIntervalMs),
+    });
+    consumer = c;
+    c.on(c.events.GROUP_JOIN, (event) => {
+      lastConfirmedAt = Date.now();
+      settings.onGroupJoin();
+      assign([...(event.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b));
+    });
+    c.on(c.events.HEARTBEAT, () => (lastConfirmedAt = Date.now()));
+    // Mid-rebalance the group may hand our partitions to another member: act on none until we rejoin.
+    c.on(c.events.REBALANCING, () => release());
+    c.on(c.events.CRASH, (event) => {
+      crashed = true;
+      release();
+      onError?.(event.payload.error);
+      if (event.payload.restart) return; // kafkajs starts it again itself (GROUP_JOIN follows)
+      scheduleRestart();
+    });
+    await c.connect();
+    await c.subscribe({ topics: [topic], fromBeginning: true });
+    await c.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+    crashed = false;
+    restarts = 0;
+  };
+
+  const scheduleRestart = () => {
+    if (stopping || restartTimer) return;
+    const delay = Math.min(30_000, 1000 * 2 ** restarts++);
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      void (async () => {
+        try {
+          await consumer?.disconnect().catch(() => undefined);
+          if (!stopping) await start();
+        } catch (error) {
+          onError?.(error);
+          scheduleRestart();
+        }
+      })();
+    }, delay);
+  };
+
+  await start();
+
+  return {
+    current: () => !stopping && !crashed && Date.now() - lastConfirmedAt < sessionTimeoutMs - heartbeatIntervalMs,
+    async stop() {
+      stopping = true;
+      clearTimeout(restartTimer);
+      // The batch in hand finishes its record and commits before the member leaves the group.
+      await inBatch;
+      await consumer?.disconnect();
+      release();
+    },
+  };
+}
+
+/** Waits, heartbeating, so a record retried for minutes does not cost the group membership. */
+async function pauseHeartbeating(payload: EachBatchPayload, ms: number, stopping: () => boolean): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until && !stopping() && payload.isRunning()) {
+    await new Promise((r) => setTimeout(r, Math.min(500, until - Date.now())));
+    await payload.heartbeat().catch(() => undefined);
+  }
+}
+
+/**
+ * A group with no committed offset (a new deployment, or one whose offsets expired after a week without
+ * members) starts `lookbackMs` back in the log, not at its beginning: from the beginning, days of old
+ * firing alerts would open incidents and page again. Offsets are set before the member joins; when two
+ * instances start at once, the second finds the group active and leaves it to the first.
+ */
+async function seedNewGroup(admin: Admin, group: string, topic: string, lookbackMs: number): Promise<void> {
+  const [offsets] = await whileCoordinatorLoads(() => admin.fetchOffsets({ groupId: group, topics: [topic] }));
+  const committed = offsets?.partitions ?? [];
+  if (committed.some((p) => p.offset !== '-1')) return;
+  const since = await admin.fetchTopicOffsetsByTimestamp(topic, Date.now() - lookbackMs);
+  try {
+    await admin.setOffsets({ groupId: group, topic, partitions: since.map(({ partition, offset }) => ({ partition, offset })) });
+  } catch (error) {
+    if ((error as { type?: string }).type !== 'UNKNOWN_MEMBER_ID' && !/active|running/i.test((error as Error).message)) throw error;
+  }
+}
+
+/** Right after a broker starts, the group coordinator is still loading its offsets topic: ask again. */
+async function whileCoordinatorLoads<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const type = (error as { type?: string }).type ?? '';
+      if (attempt >= 60 || !['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS'].includes(type)) throw error;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
