@@ -11,7 +11,7 @@ const env = readEnv();
 const config = loadConfigOrExit(env.KLAXON_CONFIG);
 const logger = createLogger('klaxon', env.LOG_LEVEL);
 const store = await openEventStoreFromEnv(env);
-const bus = await openBusFromEnv(env);
+const bus = await openBusFromEnv(env, logger.child({ component: 'bus' }));
 const ingest = createIngestService({
   logger: logger.child({ service: 'ingest' }),
   bus,

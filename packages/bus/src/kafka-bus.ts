@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type Admin, type PartitionMetadata, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type PartitionMetadata, type Producer } from 'kafkajs';
 import { BusUnavailableError, type Bus, type BusConsumer, type ConsumeOptions } from './bus.ts';
 import { startGroupConsumer } from './kafka-consumer.ts';
 
@@ -20,7 +20,24 @@ export interface KafkaBusOptions {
   /** How often partition counts are read again for placement (also at every group join). Default 60 s. */
   metadataRefreshMs?: number;
   retryDelayMs?: number;
+  /** Where kafkajs's own log lines go (pino's child loggers fit); without it, to stderr as kafkajs prints them. */
+  logger?: BusLogger;
 }
+
+/** The part of a pino logger the bus writes to. */
+export interface BusLogger {
+  error(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  debug(fields: object, message: string): void;
+}
+
+/** kafkajs's lines into the service's log, at their level, with kafkajs's fields beside the message. */
+const kafkajsLogs = (logger: BusLogger) => () => ({ level, log }: LogEntry) => {
+  const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
+  const write = level <= logLevel.ERROR ? logger.error : level === logLevel.WARN ? logger.warn : level === logLevel.INFO ? logger.info : logger.debug;
+  write.call(logger, { component: 'kafkajs', ...fields }, message);
+};
 
 /** Kafka through kafkajs: acks from all in-sync replicas, consumer groups committing after handling. */
 export async function openKafkaBus(options: KafkaBusOptions): Promise<Bus> {
@@ -31,6 +48,7 @@ export async function openKafkaBus(options: KafkaBusOptions): Promise<Bus> {
     clientId: options.clientId ?? 'klaxon',
     brokers: options.brokers,
     logLevel: logLevel.WARN,
+    ...(options.logger ? { logCreator: kafkajsLogs(options.logger) } : {}),
     connectionTimeout: Math.min(3000, requestTimeout),
     requestTimeout,
     retry: { retries: 3, initialRetryTime: 200, maxRetryTime: Math.max(500, Math.floor(publishTimeoutMs / 10)) },
@@ -39,7 +57,7 @@ export async function openKafkaBus(options: KafkaBusOptions): Promise<Bus> {
   // Not kafkajs's idempotent producer: it needs unbounded retries for its guarantee, and a publish must end
   // within the budget so that a 503 is never followed by a late write. One request in flight keeps each
   // key's order across retries; a record written twice after a lost acknowledgement is handled idempotently.
-  const producer: Producer = kafka.producer({ maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer: Producer = kafka.producer({ maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await admin.connect();
   await producer.connect();
   const consumers = new Set<BusConsumer>();

@@ -48,6 +48,17 @@ export async function startGroupConsumer(options: ConsumeOptions, settings: Grou
   let restartTimer: NodeJS.Timeout | undefined;
   let restarts = 0;
 
+  const leaseMs = sessionTimeoutMs - heartbeatIntervalMs;
+  const isCurrent = () => !stopping && !crashed && Date.now() - lastConfirmedAt < leaseMs;
+  /**
+   * The group heard from us. After a lapse (a freeze shorter than the session, so no rebalance followed),
+   * the partitions are announced again: what fell due meanwhile was left alone and is ours to pick up.
+   */
+  const confirm = () => {
+    const lapsed = !isCurrent();
+    lastConfirmedAt = Date.now();
+    if (lapsed && !crashed && held.length > 0) onAssignment?.(held);
+  };
   const assign = (partitions: number[]) => {
     held = partitions;
     onAssignment?.(partitions);
@@ -128,7 +139,7 @@ export async function startGroupConsumer(options: ConsumeOptions, settings: Grou
         // the batch's own call: kafkajs's consumer.commitOffsets refuses once stop() began, and the record
         // in hand must not be read again after a clean stop.
         await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] });
-        lastConfirmedAt = Date.now();
+        confirm();
       } catch (error) {
         if (!groupMovedOn(error)) throw error;
         // Evicted or rebalancing: whoever holds the partition now reads from the last commit (handling is
@@ -151,11 +162,13 @@ export async function startGroupConsumer(options: ConsumeOptions, settings: Grou
     });
     consumer = c;
     c.on(c.events.GROUP_JOIN, (event) => {
+      // Also after a crash kafkajs restarted by itself: the member is back.
+      crashed = false;
       lastConfirmedAt = Date.now();
       settings.onGroupJoin();
       assign([...(event.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b));
     });
-    c.on(c.events.HEARTBEAT, () => (lastConfirmedAt = Date.now()));
+    c.on(c.events.HEARTBEAT, confirm);
     // Mid-rebalance the group may hand our partitions to another member: act on none until we rejoin.
     c.on(c.events.REBALANCING, () => release());
     c.on(c.events.CRASH, (event) => {
@@ -192,7 +205,7 @@ export async function startGroupConsumer(options: ConsumeOptions, settings: Grou
   await start();
 
   return {
-    current: () => !stopping && !crashed && Date.now() - lastConfirmedAt < sessionTimeoutMs - heartbeatIntervalMs,
+    current: isCurrent,
     async stop() {
       stopping = true;
       clearTimeout(restartTimer);

@@ -7,6 +7,8 @@ import { busContract } from './contract/bus-contract.ts';
 const kafka = await kafkaForTests('Kafka bus suites (a real broker in KRaft mode)');
 
 afterAll(async () => kafka?.stop());
+/** Short fetch waits and heartbeats, so that consumers stop and rejoin quickly in tests. */
+const quick = { heartbeatIntervalMs: 1000, sessionTimeoutMs: 10_000 };
 
 describe.runIf(kafka)(`Kafka (${kafka?.via})`, () => {
   const { brokers } = kafka as KafkaForTests;
@@ -14,7 +16,7 @@ describe.runIf(kafka)(`Kafka (${kafka?.via})`, () => {
   busContract(
     'Kafka (kafkajs)',
     async () => {
-      const open = () => openKafkaBus({ brokers, partitions: 3, replicationFactor: 1, publishTimeoutMs: 5000 });
+      const open = () => openKafkaBus({ brokers, partitions: 3, replicationFactor: 1, publishTimeoutMs: 5000, ...quick });
       let bus = await open();
       return {
         bus,
@@ -32,7 +34,7 @@ describe.runIf(kafka)(`Kafka (${kafka?.via})`, () => {
   );
 
   it('splits the partitions between two consumers of one group, and hands them all to the survivor when one stops', { timeout: 120_000 }, async () => {
-    const bus = await openKafkaBus({ brokers, partitions: 4, replicationFactor: 1 });
+    const bus = await openKafkaBus({ brokers, partitions: 4, replicationFactor: 1, ...quick });
     const topic = `alerts-${Math.random().toString(36).slice(2, 8)}`;
     const held: Record<'a' | 'b', number[]> = { a: [], b: [] };
     const a = await bus.consume({ topic, group: 'escalation', handle: async () => undefined, onAssignment: (p) => (held.a = p) });
@@ -68,7 +70,7 @@ describe.runIf(kafka)('Kafka faults a real broker shows', () => {
   };
 
   it('moves a record that is not JSON to the dead-letter topic and goes on (it used to stop the consumer for good)', { timeout: 90_000 }, async () => {
-    const bus = await openKafkaBus({ brokers, partitions: 1, replicationFactor: 1 });
+    const bus = await openKafkaBus({ brokers, partitions: 1, replicationFactor: 1, ...quick });
     const topic = unique('alerts');
     await bus.publish(topic, [{ key: 'k', value: { n: 1 } }]);
     const producer = await rawProducer();
@@ -104,7 +106,7 @@ describe.runIf(kafka)('Kafka faults a real broker shows', () => {
   });
 
   it('goes on after a handler throws a TypeError (kafkajs alone would not restart the consumer)', { timeout: 90_000 }, async () => {
-    const bus = await openKafkaBus({ brokers, partitions: 1, replicationFactor: 1, retryDelayMs: 100 });
+    const bus = await openKafkaBus({ brokers, partitions: 1, replicationFactor: 1, retryDelayMs: 100, ...quick });
     const topic = unique('alerts');
     await bus.publish(topic, [1, 2].map((n) => ({ key: 'k', value: { n } })));
     const attempts: number[] = [];
@@ -128,7 +130,7 @@ describe.runIf(kafka)('Kafka faults a real broker shows', () => {
   });
 
   it('starts a new group an hour back, not at the beginning: old firing alerts do not come again', { timeout: 90_000 }, async () => {
-    const bus = await openKafkaBus({ brokers, partitions: 1, replicationFactor: 1 });
+    const bus = await openKafkaBus({ brokers, partitions: 1, replicationFactor: 1, ...quick });
     const topic = unique('alerts');
     await bus.partitioner(topic); // creates the topic
     const producer = await rawProducer();
@@ -146,7 +148,7 @@ describe.runIf(kafka)('Kafka faults a real broker shows', () => {
   });
 
   it('places keys over partitions added after start, as the producer does', { timeout: 90_000 }, async () => {
-    const bus = await openKafkaBus({ brokers, partitions: 1, replicationFactor: 1, metadataRefreshMs: 200 });
+    const bus = await openKafkaBus({ brokers, partitions: 1, replicationFactor: 1, metadataRefreshMs: 200, ...quick });
     const topic = unique('alerts');
     const partitionOf = await bus.partitioner(topic);
     const keys = Array.from({ length: 50 }, (_, i) => `group-${i}`);

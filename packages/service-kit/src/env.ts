@@ -15,6 +15,8 @@ export const envSchema = z.object({
   KAFKA_BROKERS: z.string().min(1).optional(),
   ESDB_CONNECTION_STRING: z.string().min(1).optional(),
   KAFKA_PARTITIONS: z.coerce.number().int().positive().default(6),
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().positive().optional(),
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),
   TWILIO_ACCOUNT_SID: z.string().min(1).optional(),
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
   TWILIO_FROM: z.string().min(1).optional(),

@@ -8,7 +8,7 @@ const env = readEnv();
 const config = loadConfigOrExit(env.KLAXON_CONFIG);
 const logger = createLogger('escalation', env.LOG_LEVEL);
 const store = await openEventStoreFromEnv(env);
-const bus = await openBusFromEnv(env);
+const bus = await openBusFromEnv(env, logger.child({ component: 'bus' }));
 const service = await escalationFromEnv(env, { logger, store, bus, config });
 await service.start();
 await service.http.listen(env.ESCALATION_PORT, env.KLAXON_HOST);
