@@ -95,7 +95,6 @@ describe.runIf(kafka?.local)('faults of the production stack on a real broker', 
         expect(perIncident.size).toBe(seen.size);
         expect([...perIncident.values()].every((n) => n === 1)).toBe(true);
       } finally {
-        (await import('node:fs')).writeFileSync('/tmp/esc-kill.log', escalation.process.output() + '\n---INGEST---\n' + ingest.process.output());
         await Promise.all([ingest.process.stop(), escalation.process.stop()]);
         await broker.stop();
         await twilio.close();
@@ -169,8 +168,6 @@ describe.runIf(kafka?.local)('faults of the production stack on a real broker', 
         expect(a.process.output()).not.toMatch(/"level":(50|60)/);
         console.info(`failover: the survivor held every partition ${failoverMs} ms after the other froze (session timeout 6000 ms)`);
       } finally {
-        (await import('node:fs')).writeFileSync('/tmp/esc-a.log', a.process.output());
-        (await import('node:fs')).writeFileSync('/tmp/esc-b.log', b.process.output());
         a.process.process.kill('SIGCONT');
         await Promise.all([ingest.process.stop(), a.process.stop(), b.process.stop()]);
         await broker.stop();

@@ -48,8 +48,13 @@ export interface SubscribeOptions {
   streamPrefix?: string;
   /** Called with events in global order, one batch at a time; the next batch waits for this to settle. */
   onEvents(events: RecordedEvent[]): Promise<void> | void;
-  /** Called when the subscription stops on an error it cannot get past (the handler threw, the store was lost). */
+  /** Called when the subscription stops on an error it cannot get past (the handler threw). */
   onError?(error: unknown): void;
+  /**
+   * Called when the connection to the store broke (a server restart, UNAVAILABLE): the subscription resumes
+   * from its position by itself after `retryInMs`, and reports each failed attempt here.
+   */
+  onInterrupted?(error: unknown, retryInMs: number): void;
   batchSize?: number;
 }
 

@@ -8,6 +8,7 @@ import {
   NO_STREAM,
   START,
   STREAM_EXISTS,
+  StreamDeletedError,
   StreamNotFoundError,
   streamNameFilter,
   excludeSystemEvents,
@@ -50,18 +51,49 @@ function toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedE
   };
 }
 
-/** EventStoreDB (or KurrentDB) through @eventstore/db-client; `ESDB_CONNECTION_STRING`, e.g. esdb://host:2113?tls=false. */
-export async function openEventStoreDbEventStore(connectionString: string): Promise<EventStore> {
-  const client = EventStoreDBClient.connectionString(connectionString);
-  const subscriptions = new Set<Subscription>();
+/** The part of @eventstore/db-client's client this adapter uses: tests here drive it without a server. */
+export type EsdbClient = Pick<EventStoreDBClient, 'appendToStream' | 'readStream' | 'readAll' | 'subscribeToAll' | 'dispose'>;
 
-  const lastPosition = async (streamPrefix?: string): Promise<bigint | undefined> => {
-    for await (const resolved of client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 10_000 })) {
-      const e = resolved.event;
-      if (!e || isSystem(e.streamId) || (streamPrefix && !e.streamId.startsWith(streamPrefix))) continue;
-      return e.position ? encodePosition(e.position) : undefined;
-    }
-    return undefined;
+interface Cancellable {
+  readableEnded?: boolean;
+  cancel(): Promise<void>;
+}
+
+/**
+ * Reads a streaming call to its end, and cancels it whenever the loop leaves early (a throw): a gRPC read
+ * left open holds a slot of the channel, and after about a hundred of them every call on it stalls.
+ */
+async function drain<T>(read: AsyncIterable<T> & Cancellable, each: (item: T) => void): Promise<void> {
+  try {
+    for await (const item of read) each(item);
+  } finally {
+    if (!read.readableEnded) await read.cancel().catch(() => undefined);
+  }
+}
+
+export interface EventStoreDbOptions {
+  /** First pause before resubscribing after the connection broke; doubles up to `maxRetryMs`. */
+  retryMs?: number;
+  maxRetryMs?: number;
+}
+
+/** EventStoreDB (or KurrentDB) through @eventstore/db-client; `ESDB_CONNECTION_STRING`, e.g. esdb://host:2113?tls=false. */
+export async function openEventStoreDbEventStore(connectionString: string, options: EventStoreDbOptions = {}): Promise<EventStore> {
+  return eventStoreDbEventStore(EventStoreDBClient.connectionString(connectionString), options);
+}
+
+export function eventStoreDbEventStore(client: EsdbClient, options: EventStoreDbOptions = {}): EventStore {
+  const subscriptions = new Set<Subscription>();
+  const retryMs = options.retryMs ?? 1000;
+  const maxRetryMs = options.maxRetryMs ?? 30_000;
+
+  /** The newest position in $all: one event read backwards, on the server; no client-side scan. */
+  const headPosition = async (): Promise<bigint | undefined> => {
+    let head: bigint | undefined;
+    await drain(client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 }), (resolved) => {
+      if (resolved.event?.position) head = encodePosition(resolved.event.position);
+    });
+    return head;
   };
 
   const store: EventStore = {
@@ -76,6 +108,7 @@ export async function openEventStoreDbEventStore(connectionString: string): Prom
         );
         return ok({ nextExpectedRevision: Number(result.nextExpectedRevision), position: result.position ? encodePosition(result.position) : 0n });
       } catch (error) {
+        if (error instanceof StreamDeletedError) throw new Error(`stream ${streamId} was deleted in EventStoreDB: it cannot be appended to`, { cause: error });
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         const actual = error.actualVersion;
         return err({
@@ -89,73 +122,141 @@ export async function openEventStoreDbEventStore(connectionString: string): Prom
     async readStream(streamId, fromRevision = 0) {
       const out: RecordedEvent[] = [];
       try {
-        for await (const resolved of client.readStream(streamId, { direction: FORWARDS, fromRevision: BigInt(fromRevision) })) {
+        await drain(client.readStream(streamId, { direction: FORWARDS, fromRevision: BigInt(fromRevision) }), (resolved) => {
           const record = toRecorded(resolved);
           if (record) out.push(record);
-        }
+        });
       } catch (error) {
-        if (error instanceof StreamNotFoundError) return [];
+        // A deleted stream reads as none, as one never written: the port has no tombstones.
+        if (error instanceof StreamNotFoundError || error instanceof StreamDeletedError) return [];
         throw error;
       }
       return out;
     },
     async readAll({ after, limit, streamPrefix }) {
       const out: RecordedEvent[] = [];
-      // A read from a position includes the event at it; the port's `after` excludes it.
-      const stream = client.readAll({ direction: FORWARDS, fromPosition: after === undefined ? START : decodePosition(after) });
-      for await (const resolved of stream) {
-        const record = toRecorded(resolved);
-        if (!record || isSystem(record.streamId) || (after !== undefined && record.position <= after)) continue;
-        if (streamPrefix && !record.streamId.startsWith(streamPrefix)) continue;
-        out.push(record);
-        if (out.length >= limit) break;
+      // Pages of at most `limit` events, each read to its end (maxCount bounds it on the server), until
+      // `limit` events pass the filters or the log ends. A read from a position includes the event at it;
+      // the port's `after` excludes it.
+      let from: Position | typeof START = after === undefined ? START : decodePosition(after);
+      for (;;) {
+        let read = 0;
+        let last: bigint | undefined;
+        await drain(client.readAll({ direction: FORWARDS, fromPosition: from, maxCount: limit + 1 }), (resolved) => {
+          read++;
+          const position = resolved.event?.position;
+          if (position) last = encodePosition(position);
+          const record = toRecorded(resolved);
+          if (!record || isSystem(record.streamId) || (after !== undefined && record.position <= after)) return;
+          if (streamPrefix && !record.streamId.startsWith(streamPrefix)) return;
+          out.push(record);
+        });
+        if (out.length >= limit || read < limit + 1 || last === undefined) return out.slice(0, limit);
+        // The page's last event is read again as the next page's first, and skipped there.
+        from = decodePosition(last);
+        after = last;
       }
-      return out;
     },
-    headPosition: () => lastPosition(),
-    subscribe({ after, streamPrefix, onEvents, onError, batchSize }) {
-      const subscription = client.subscribeToAll({
-        fromPosition: after === undefined ? START : decodePosition(after),
-        filter: streamPrefix ? streamNameFilter({ prefixes: [streamPrefix] }) : excludeSystemEvents(),
-      });
+    headPosition,
+    subscribe({ after, streamPrefix, onEvents, onError, onInterrupted, batchSize }) {
       let position = after;
+      /** How far the server has looked, matching or not: filtered subscriptions say so with checkpoints. */
+      let scanned = after;
       let stopped = false;
-      const waiters: Array<{ target: bigint; resolve: () => void }> = [];
+      let live = false;
+      let caughtUpSeen = false;
+      let current: ReturnType<EsdbClient['subscribeToAll']> | undefined;
+      let wake: (() => void) | undefined;
+      const waiters: Array<{ target: bigint | undefined; resolve: () => void }> = [];
       const settle = () => {
         for (let i = waiters.length - 1; i >= 0; i--) {
-          if (position !== undefined && position >= waiters[i]!.target) waiters.splice(i, 1)[0]!.resolve();
+          const { target } = waiters[i]!;
+          const reached = target === undefined || live || (scanned !== undefined && scanned >= target) || (position !== undefined && position >= target);
+          if (reached) waiters.splice(i, 1)[0]!.resolve();
         }
       };
-      const loop = (async () => {
+      const filterOptions = { checkpointInterval: 1, checkpointReached: (_: unknown, p: Position) => void ((scanned = encodePosition(p)), settle()) };
+
+      let failures = 0;
+      const follow = async () => {
+        const from = position;
+        live = false;
+        caughtUpSeen = false;
+        const subscription = client.subscribeToAll({
+          fromPosition: from === undefined ? START : decodePosition(from),
+          filter: streamPrefix ? streamNameFilter({ prefixes: [streamPrefix], ...filterOptions }) : excludeSystemEvents(filterOptions),
+        });
+        current = subscription;
         let batch: RecordedEvent[] = [];
+        // The server says when the catch-up reached the end of $all (EventStoreDB 23.10 and later); what it
+        // sent before is handled first.
+        const liveOnceHandled = () => {
+          if (caughtUpSeen && batch.length === 0 && subscription.readableLength === 0) live = true;
+          settle();
+        };
+        subscription.on('caughtUp', () => ((caughtUpSeen = true), liveOnceHandled()));
+        subscription.on('fellBehind', () => ((caughtUpSeen = false), (live = false)));
         for await (const resolved of subscription) {
           const record = toRecorded(resolved);
-          if (!record || (after !== undefined && record.position <= after)) continue;
+          if (!record || (from !== undefined && record.position <= from)) continue;
           batch.push(record);
           // Deliver at once when live; gather while catching up, up to the batch size.
           if (batch.length >= (batchSize ?? 500) || subscription.readableLength === 0) {
-            await onEvents(batch);
+            try {
+              await onEvents(batch);
+            } catch (error) {
+              throw Object.assign(new Error('the subscription handler failed'), { handlerError: error });
+            }
             position = batch.at(-1)!.position;
+            failures = 0;
+            if (scanned === undefined || position > scanned) scanned = position;
             batch = [];
-            settle();
+            liveOnceHandled();
           }
           if (stopped) break;
         }
-      })().catch((error: unknown) => {
-        if (!stopped) onError?.(error);
-      });
+      };
+
+      // A broken connection (a server restart, UNAVAILABLE) is followed again from the last position,
+      // with backoff; only a handler failure ends the subscription.
+      const loop = (async () => {
+        while (!stopped) {
+          try {
+            await follow();
+            if (stopped) return;
+            throw new Error('the EventStoreDB subscription ended');
+          } catch (error) {
+            if (stopped) return;
+            const handlerError = (error as { handlerError?: unknown }).handlerError;
+            if (handlerError !== undefined) {
+              onError?.(handlerError);
+              return;
+            }
+            const delay = Math.min(maxRetryMs, retryMs * 2 ** failures++);
+            onInterrupted?.(error, delay);
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, delay);
+              wake = () => (clearTimeout(timer), resolve());
+            });
+          }
+        }
+      })();
+
       const handle: Subscription = {
         get position() {
           return position;
         },
         async caughtUp() {
-          const head = await lastPosition(streamPrefix);
-          if (head === undefined || (position !== undefined && position >= head)) return;
-          await new Promise<void>((resolve) => waiters.push({ target: head, resolve }));
+          const head = await headPosition();
+          await new Promise<void>((resolve) => {
+            waiters.push({ target: head, resolve });
+            settle();
+          });
         },
         async stop() {
           stopped = true;
-          await subscription.unsubscribe();
+          wake?.();
+          await current?.unsubscribe().catch(() => undefined);
           await loop;
           for (const waiter of waiters.splice(0)) waiter.resolve();
           subscriptions.delete(handle);
@@ -165,7 +266,7 @@ export async function openEventStoreDbEventStore(connectionString: string): Prom
       return handle;
     },
     async ping() {
-      await lastPosition();
+      await headPosition();
     },
     async close() {
       await Promise.all([...subscriptions].map((s) => s.stop()));

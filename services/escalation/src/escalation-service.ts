@@ -147,6 +147,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
           subscriptionLost = error;
           logger.fatal({ err: error }, 'lost the event store subscription');
         },
+        onInterrupted: (error, retryInMs) => logger.warn({ err: error, retryInMs }, 'the event store connection broke; following it again from the last position'),
       });
       await subscription.caughtUp();
       caughtUp = true;
