@@ -1,10 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { alertmanagerAvailable, startAlertmanagerWithConfig, tempDir } from '@klaxon/testing';
+import { describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT } from './klaxon-process.ts';
 
 interface ComposeService {
+  healthcheck?: { test: string[] };
+  depends_on?: string[] | Record<string, { condition: string }>;
+  secrets?: string[];
   image?: string;
   build?: string | { context: string; args?: Record<string, string> };
   environment?: Record<string, string>;
@@ -12,7 +17,10 @@ interface ComposeService {
   volumes?: string[];
 }
 
-const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
+const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+  secrets: Record<string, { environment?: string; file?: string }>;
+};
 const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
 /** Variable names in the first column of the README's environment table. */
 const documented = new Set(
@@ -64,9 +72,64 @@ describe('docker-compose.yml, checked without a Docker engine', () => {
     const alertmanager = parse(readFileSync(join(REPO_ROOT, 'infra/alertmanager/alertmanager.yml'), 'utf8'));
     const webhook = alertmanager.receivers[0].webhook_configs[0];
     expect(webhook.url).toBe('http://ingest:8080/api/v1/alertmanager');
-    const ingestToken = compose.services.ingest!.environment!.KLAXON_ALERTMANAGER_TOKEN!;
-    expect(ingestToken).toBe(`\${KLAXON_ALERTMANAGER_TOKEN:-${webhook.http_config.authorization.credentials}}`);
+    // One value on both sides: ingest reads the variable (required, no shipped default), Alertmanager the
+    // compose secret made from the same variable.
+    expect(compose.services.ingest!.environment!.KLAXON_ALERTMANAGER_TOKEN).toMatch(/^\$\{KLAXON_ALERTMANAGER_TOKEN:\?/);
+    expect(webhook.http_config.authorization).toEqual({ type: 'Bearer', credentials_file: '/run/secrets/alertmanager_token' });
+    expect(compose.services.alertmanager!.secrets).toEqual(['alertmanager_token']);
+    expect(compose.secrets.alertmanager_token).toEqual({ environment: 'KLAXON_ALERTMANAGER_TOKEN' });
     const prometheus = parse(readFileSync(join(REPO_ROOT, 'infra/prometheus/prometheus.yml'), 'utf8'));
     expect(prometheus.scrape_configs[0].static_configs[0].targets).toEqual(['ingest:8080', 'escalation:8081', 'projection:8082']);
   });
+
+  it('keeps Kafka\'s log inside its volume, so accepted alerts outlive the container', () => {
+    const kafka = compose.services.kafka!;
+    const dir = kafka.environment!.KAFKA_LOG_DIRS;
+    expect(dir).toBeDefined();
+    expect(kafka.volumes?.map((v) => v.split(':')[1])).toContain(dir);
+  });
+
+  it('starts each service only once what it needs is healthy, and checks every one of them', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (name !== 'mailpit') expect(service.healthcheck?.test, `${name} has no healthcheck`).toBeDefined();
+      const needs = service.depends_on ?? {};
+      expect(Array.isArray(needs), `${name}: depends_on without conditions`).toBe(false);
+      for (const [needed, { condition }] of Object.entries(needs as Record<string, { condition: string }>)) {
+        expect(condition, `${name} → ${needed}`).toBe(compose.services[needed]!.healthcheck ? 'service_healthy' : 'service_started');
+      }
+    }
+    expect(compose.services.escalation!.depends_on).toMatchObject({ kafka: { condition: 'service_healthy' }, eventstore: { condition: 'service_healthy' } });
+  });
+
+  it.runIf(alertmanagerAvailable('the shipped Alertmanager configuration, run by a real Alertmanager'))(
+    'the shipped Alertmanager configuration, run by a real Alertmanager, sends the token from the secret file',
+    async () => {
+      const token = `a-real-secret-${Math.random().toString(36).slice(2)}`;
+      const dir = tempDir('klaxon-am-secret-');
+      writeFileSync(dir.file('token'), token);
+      const seen: string[] = [];
+      const receiver = createServer((req, res) => {
+        seen.push(req.headers.authorization ?? '');
+        req.resume();
+        req.on('end', () => res.writeHead(202).end());
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      const port = (receiver.address() as { port: number }).port;
+      const shipped = readFileSync(join(REPO_ROOT, 'infra/alertmanager/alertmanager.yml'), 'utf8');
+      const local = shipped
+        .replace('http://ingest:8080/api/v1/alertmanager', `http://127.0.0.1:${port}/api/v1/alertmanager`)
+        .replace('/run/secrets/alertmanager_token', dir.file('token'))
+        .replace(/group_wait: \S+/, 'group_wait: 0s');
+      const alertmanager = await startAlertmanagerWithConfig(local);
+      try {
+        await alertmanager.addAlert({ alertname: 'SecretCheck', service: 'compose' });
+        await vi.waitFor(() => expect(seen.length).toBeGreaterThan(0), { timeout: 20_000 });
+        expect(seen[0]).toBe(`Bearer ${token}`);
+      } finally {
+        await alertmanager.stop();
+        receiver.close();
+        dir.remove();
+      }
+    },
+  );
 });

@@ -36,11 +36,7 @@ export interface RealAlertmanager {
 
 /** Starts a real Alertmanager on loopback whose only receiver is a webhook with a bearer token. */
 export async function startAlertmanager(webhookUrl: string, token: string): Promise<RealAlertmanager> {
-  const dir = tempDir('klaxon-am-');
-  const port = await freePort();
-  writeFileSync(
-    dir.file('alertmanager.yml'),
-    `route:
+  return startAlertmanagerWithConfig(`route:
   receiver: klaxon
   group_by: [alertname, service]
   group_wait: 0s
@@ -55,8 +51,14 @@ receivers:
           authorization:
             type: Bearer
             credentials: ${JSON.stringify(token)}
-`,
-  );
+`);
+}
+
+/** Starts a real Alertmanager on loopback with this configuration file's text. */
+export async function startAlertmanagerWithConfig(config: string): Promise<RealAlertmanager> {
+  const dir = tempDir('klaxon-am-');
+  const port = await freePort();
+  writeFileSync(dir.file('alertmanager.yml'), config);
   const child: ChildProcess = spawn(
     ALERTMANAGER_BIN,
     [`--config.file=${dir.file('alertmanager.yml')}`, `--storage.path=${dir.path}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='],
