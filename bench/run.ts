@@ -1,11 +1,12 @@
+import { busBench } from './bus.bench.ts';
 import { eventStoreBench } from './event-store.bench.ts';
 import { ingestVsAlertmanagerBench } from './ingest-vs-alertmanager.bench.ts';
 import { ingestBench } from './ingest.bench.ts';
 import { projectionBench } from './projection.bench.ts';
 import { stormBench } from './storm.bench.ts';
 
-/** `pnpm bench [name…]`: prints medians of repeated runs. Names: event-store, ingest, ingest-vs-alertmanager, projection, storm. */
-const suites: Record<string, () => Promise<void>> = { 'event-store': eventStoreBench, ingest: ingestBench, 'ingest-vs-alertmanager': ingestVsAlertmanagerBench, projection: projectionBench, storm: stormBench };
+/** `pnpm bench [name…]`: prints medians of repeated runs. Names: bus, event-store, ingest, ingest-vs-alertmanager, projection, storm. */
+const suites: Record<string, () => Promise<void>> = { bus: busBench, 'event-store': eventStoreBench, ingest: ingestBench, 'ingest-vs-alertmanager': ingestVsAlertmanagerBench, projection: projectionBench, storm: stormBench };
 const wanted = process.argv.slice(2);
 for (const name of wanted.length ? wanted : Object.keys(suites)) {
   const suite = suites[name];
