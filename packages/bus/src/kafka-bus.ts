@@ -32,11 +32,16 @@ export interface BusLogger {
   debug(fields: object, message: string): void;
 }
 
-/** kafkajs's lines into the service's log, at their level, with kafkajs's fields beside the message. */
+/**
+ * kafkajs's lines into the service's log, with kafkajs's fields beside the message. kafkajs says ERROR for
+ * every retriable broker answer (a rebalance in progress, a coordinator still loading) that it then handles
+ * itself: those are warnings here. What it cannot handle reaches Klaxon's code as an error (a refused
+ * publish, a consumer crash) and is logged there at error level.
+ */
 const kafkajsLogs = (logger: BusLogger) => () => ({ level, log }: LogEntry) => {
   const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
-  const write = level <= logLevel.ERROR ? logger.error : level === logLevel.WARN ? logger.warn : level === logLevel.INFO ? logger.info : logger.debug;
-  write.call(logger, { component: 'kafkajs', ...fields }, message);
+  const write = level <= logLevel.WARN ? logger.warn : level === logLevel.INFO ? logger.info : logger.debug;
+  write.call(logger, { library: 'kafkajs', kafkajsLevel: logLevel[level], ...fields }, message);
 };
 
 /** Kafka through kafkajs: acks from all in-sync replicas, consumer groups committing after handling. */

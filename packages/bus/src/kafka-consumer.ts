@@ -142,9 +142,8 @@ export async function startGroupConsumer(options: ConsumeOptions, settings: Grou
         confirm();
       } catch (error) {
         if (!groupMovedOn(error)) throw error;
-        // Evicted or rebalancing: whoever holds the partition now reads from the last commit (handling is
-        // idempotent); kafkajs rejoins on its next fetch.
-        onError?.(error);
+        // Evicted or rebalancing, as a group does: whoever holds the partition now reads from the last
+        // commit (handling is idempotent); kafkajs rejoins on its next fetch.
         release();
       }
     })();

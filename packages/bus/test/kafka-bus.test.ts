@@ -167,4 +167,30 @@ describe.runIf(kafka)('Kafka faults a real broker shows', () => {
     await admin.disconnect();
     await bus.close();
   });
+
+  it('keeps its membership through a handler slower than the session timeout: the record is handled once', { timeout: 90_000 }, async () => {
+    const bus = await openKafkaBus({ brokers, partitions: 1, replicationFactor: 1, sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 });
+    const topic = unique('alerts');
+    await bus.publish(topic, [1, 2].map((n) => ({ key: 'k', value: { n } })));
+    const handled: number[] = [];
+    const errors: unknown[] = [];
+    const consumer = await bus.consume({
+      topic,
+      group: unique('g'),
+      handle: async (r) => {
+        const n = (r.value as { n: number }).n;
+        // Nine seconds on one record, past the six-second session: without heartbeats meanwhile the
+        // broker drops the member, the commit fails, and the record comes again.
+        if (n === 1) await new Promise((resolve) => setTimeout(resolve, 9000));
+        handled.push(n);
+      },
+      onError: (error) => errors.push(error),
+    });
+    await until(() => handled.includes(2), 'the second record', 60_000);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(handled).toEqual([1, 2]);
+    expect(errors).toEqual([]);
+    await consumer.stop();
+    await bus.close();
+  });
 });
