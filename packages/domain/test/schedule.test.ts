@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { onCallAt, type ScheduleSpec } from '../src/index.ts';
+import { onCallAt, shiftsBetween, type ScheduleSpec } from '../src/index.ts';
 
 const daily = (timezone: string, handoff = '09:00'): ScheduleSpec => ({
   timezone,
@@ -83,5 +83,25 @@ describe('on-call schedules', () => {
       const before = onCallAt(s, '2026-03-08T06:59:00Z');
       expect(onCallAt(s, '2026-03-08T07:30:00Z')).not.toBe(before);
     });
+  });
+
+  it('lists the coming shifts across a DST change: the handoff stays at 09:00 local, so that week is an hour shorter', () => {
+    const s: ScheduleSpec = { ...daily('Europe/Berlin'), rotation: 'weekly', handoffDay: 'monday', start: '2027-01-04', members: ['ann', 'ben'] };
+    // Clocks go forward on Sunday 2027-03-28 in Berlin: Monday 09:00 is 08:00Z before it and 07:00Z after.
+    expect(shiftsBetween(s, '2027-03-22T08:00:00Z', '2027-04-05T07:00:00Z')).toEqual([
+      // 2027-03-22 is the 12th Monday from the start: ben's week (ann, ben, ann, …).
+      { contact: 'ben', from: '2027-03-22T08:00:00.000Z', to: '2027-03-29T07:00:00.000Z', override: false },
+      { contact: 'ann', from: '2027-03-29T07:00:00.000Z', to: '2027-04-05T07:00:00.000Z', override: false },
+    ]);
+  });
+
+  it('cuts shifts at overrides and merges what stays with one person', () => {
+    const s: ScheduleSpec = { ...daily('UTC'), overrides: [{ contact: 'cat', from: '2026-01-02T12:00:00Z', to: '2026-01-02T18:00:00Z' }] };
+    expect(shiftsBetween(s, '2026-01-01T09:00:00Z', '2026-01-03T09:00:00Z')).toEqual([
+      { contact: 'ann', from: '2026-01-01T09:00:00.000Z', to: '2026-01-02T09:00:00.000Z', override: false },
+      { contact: 'ben', from: '2026-01-02T09:00:00.000Z', to: '2026-01-02T12:00:00.000Z', override: false },
+      { contact: 'cat', from: '2026-01-02T12:00:00.000Z', to: '2026-01-02T18:00:00.000Z', override: true },
+      { contact: 'ben', from: '2026-01-02T18:00:00.000Z', to: '2026-01-03T09:00:00.000Z', override: false },
+    ]);
   });
 });

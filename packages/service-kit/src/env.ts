@@ -11,6 +11,7 @@ export const envSchema = z.object({
   KLAXON_DATA_DIR: z.string().min(1).default('./data'),
   KLAXON_CONFIG: z.string().min(1).default('./klaxon.yaml'),
   KLAXON_PUBLIC_URL: z.string().url().optional(),
+  KLAXON_PROJECTION_URL: z.string().url().optional(),
   DATABASE_URL: z.string().min(1).optional(),
   KAFKA_BROKERS: z.string().min(1).optional(),
   ESDB_CONNECTION_STRING: z.string().min(1).optional(),

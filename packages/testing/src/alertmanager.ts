@@ -93,3 +93,14 @@ export async function startAlertmanagerWithConfig(config: string): Promise<RealA
     },
   };
 }
+
+export const CHROMIUM_BIN = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+
+/** Whether Debian's Chromium is here for browser tests. Under CI=true it must be: .ci/run installs it. */
+export function chromiumAvailable(suite: string): boolean {
+  if (existsSync(CHROMIUM_BIN)) return true;
+  const reason = `no Chromium at ${CHROMIUM_BIN} (apt-get install chromium)`;
+  if (process.env.CI) throw new Error(`CI=true, so ${suite} must run, but there is ${reason}`);
+  console.warn(`SKIPPED ${suite}: ${reason}`);
+  return false;
+}

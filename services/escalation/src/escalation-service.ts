@@ -7,7 +7,9 @@ import { ackLinks } from './acks/ack-links.ts';
 import { escalationMetrics } from './escalation-metrics.ts';
 import { ackLinkRoutes } from './http/ack-link-routes.ts';
 import { incidentRoutes } from './http/incident-routes.ts';
-import { incidentPageRoutes } from './http/incident-page-routes.ts';
+import { consoleRoutes } from './http/console-routes.ts';
+import { kpiProxyRoutes } from './http/kpi-proxy-routes.ts';
+import { onCallRoutes } from './http/oncall-routes.ts';
 import { twilioRoutes } from './http/twilio-routes.ts';
 import { IncidentIndex } from './incidents/incident-index.ts';
 import { IncidentRepository, type Execution } from './incidents/incident-repository.ts';
@@ -37,6 +39,8 @@ export interface EscalationDeps {
   owns?: (incidentId: string) => boolean;
   topic?: string;
   consumerGroup?: string;
+  /** Projection's API, which the console's KPI page reads through escalation's origin. */
+  projectionUrl?: string;
 }
 
 export interface EscalationService {
@@ -132,7 +136,9 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   incidentRoutes(http.routes, { index, repository, rosters, timings, clock, apiTokens: config.api.tokens, onExecuted });
   twilioRoutes(http.routes, { index, repository, contacts: config.contacts, clock, logger, authToken: deps.twilioAuthToken, publicUrl: deps.publicUrl, onExecuted });
   ackLinkRoutes(http.routes, { repository, ackLinks: links, clock, onExecuted });
-  incidentPageRoutes(http.routes);
+  onCallRoutes(http.routes, { config, rosters, clock, apiTokens: config.api.tokens });
+  if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);
+  consoleRoutes(http.routes);
 
   return {
     http,

@@ -15,5 +15,6 @@ export function escalationFromEnv(env: KlaxonEnv, deps: { logger: Logger; store:
     publicUrl,
     linkSecret: linkSecret(env),
     twilioAuthToken: env.TWILIO_AUTH_TOKEN,
+    projectionUrl: env.KLAXON_PROJECTION_URL ?? `http://127.0.0.1:${env.PROJECTION_PORT}`,
   });
 }

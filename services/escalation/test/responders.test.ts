@@ -188,9 +188,13 @@ describe('the incident API', () => {
     const page = await fetch(`${h.base}${link}`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    // The console's shell: it signs in and reads the incident API in the browser (test/e2e/console.test.ts).
     const html = await page.text();
-    expect(html).toContain('<label for="token">API token</label>');
-    expect(html).toContain("'/api/v1/incidents/'");
+    expect(html).toContain('<script type="module" src="/console/app.js"></script>');
+    for (const asset of ['/console/app.js', '/console/incident-page.js', '/console/vendor/preact.mjs', '/console/vendor/htm.mjs']) {
+      expect((await fetch(`${h.base}${asset}`)).status, asset).toBe(200);
+    }
   });
 
   it('shows current state, assignees and the full timeline fit for a post-mortem', async () => {

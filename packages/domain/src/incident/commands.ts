@@ -27,6 +27,7 @@ export type IncidentCommand =
       source: string;
       fingerprint: string;
       alertStartsAt: Instant;
+      sourceUrl?: string;
       policy: string;
       timings: Timings;
       roster: Roster;

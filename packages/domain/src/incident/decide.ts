@@ -33,6 +33,7 @@ function open(c: Extract<IncidentCommand, { type: 'OpenIncident' }>, state: Inci
         labels: c.labels,
         source: c.source,
         alertStartsAt: c.alertStartsAt,
+        ...(c.sourceUrl ? { sourceUrl: c.sourceUrl } : {}),
         openedAt: c.at,
         policy: c.policy,
         timings: c.timings,

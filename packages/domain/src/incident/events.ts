@@ -46,6 +46,8 @@ export const incidentEventSchema = z.discriminatedUnion('type', [
     title: z.string(),
     labels,
     source: z.string(),
+    /** Where the alert came from (Alertmanager's generatorURL, an event's first link), for responders. */
+    sourceUrl: z.string().optional(),
     alertStartsAt: instant,
     openedAt: instant,
     policy: z.string(),

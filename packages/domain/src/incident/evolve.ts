@@ -17,6 +17,7 @@ export function evolve(state: IncidentState, event: IncidentEvent): IncidentStat
       policy: d.policy,
       timings: d.timings,
       alertStartsAt: d.alertStartsAt,
+      ...(d.sourceUrl ? { sourceUrl: d.sourceUrl } : {}),
       openedAt: d.openedAt,
       status: 'open',
       level: 1,

@@ -35,6 +35,7 @@ export interface Incident {
   policy: string;
   timings: Timings;
   alertStartsAt: Instant;
+  sourceUrl?: string;
   openedAt: Instant;
   status: IncidentStatus;
   level: Level;

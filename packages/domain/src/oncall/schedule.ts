@@ -43,3 +43,46 @@ export function onCallAt(schedule: ScheduleSpec, at: Instant): string {
   const n = schedule.members.length;
   return schedule.members[((shift % n) + n) % n]!;
 }
+
+export interface Shift {
+  contact: string;
+  from: Instant;
+  to: Instant;
+  /** Whether an override, not the rotation, puts this contact on call. */
+  override: boolean;
+}
+
+/**
+ * The shifts of a schedule between two instants, in order: rotation handoffs at the local wall-clock time
+ * (so a shift across a DST change is 23 or 25 hours long) cut by overrides. Adjacent pieces with the same
+ * contact and kind are merged.
+ */
+export function shiftsBetween(schedule: ScheduleSpec, from: Instant, to: Instant): Shift[] {
+  const fromMs = DateTime.fromISO(from).toMillis();
+  const toMs = DateTime.fromISO(to).toMillis();
+  if (!(toMs > fromMs)) return [];
+  const zone = schedule.timezone;
+  const [hour, minute] = schedule.handoff.split(':').map(Number) as [number, number];
+  const boundaries = new Set<number>([fromMs, toMs]);
+  // Every local day's handoff in range (weekly rotations hand off on one of them; onCallAt decides who).
+  for (let day = DateTime.fromMillis(fromMs, { zone }).startOf('day').minus({ days: 1 }); day.toMillis() <= toMs; day = day.plus({ days: 1 })) {
+    const handoff = DateTime.fromObject({ year: day.year, month: day.month, day: day.day, hour, minute }, { zone }).toMillis();
+    if (handoff > fromMs && handoff < toMs) boundaries.add(handoff);
+  }
+  for (const o of schedule.overrides) {
+    for (const edge of [DateTime.fromISO(o.from).toMillis(), DateTime.fromISO(o.to).toMillis()]) if (edge > fromMs && edge < toMs) boundaries.add(edge);
+  }
+  const points = [...boundaries].sort((a, b) => a - b);
+  const shifts: Shift[] = [];
+  for (let i = 0; i + 1 < points.length; i++) {
+    const at = DateTime.fromMillis(points[i]!).toUTC().toISO() as Instant;
+    const contact = onCallAt(schedule, at);
+    const atMs = points[i]!;
+    const override = schedule.overrides.some((o) => DateTime.fromISO(o.from).toMillis() <= atMs && atMs < DateTime.fromISO(o.to).toMillis());
+    const last = shifts.at(-1);
+    const end = DateTime.fromMillis(points[i + 1]!).toUTC().toISO() as Instant;
+    if (last && last.contact === contact && last.override === override) last.to = end;
+    else shifts.push({ contact, from: at, to: end, override });
+  }
+  return shifts;
+}

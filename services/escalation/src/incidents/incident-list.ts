@@ -20,9 +20,12 @@ const cursorParam = z.string().transform((text, ctx) => {
 
 export const listQuerySchema = z
   .object({
-    status: z.enum(['open', 'acknowledged', 'resolved']).optional(),
+    /** `unresolved`: open or acknowledged, what a responder looks at first. */
+    status: z.enum(['open', 'acknowledged', 'resolved', 'unresolved']).optional(),
     severity: z.enum(SEVERITIES).optional(),
     service: z.string().min(1).optional(),
+    /** Search: words all found, in any case, in the title, service, group key or `#number`. */
+    q: z.string().min(1).max(200).optional(),
     /** Incidents opened at or after this instant. */
     since: instant.optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -38,12 +41,20 @@ const after = (s: Incident, c: Cursor) => s.number < c.n || (s.number === c.n &&
 /** One page of incidents, newest first; `nextCursor` is null on the last page. */
 export function listIncidents(index: IncidentIndex, q: ListQuery): { incidents: Incident[]; nextCursor: string | null } {
   const sinceMs = q.since === undefined ? undefined : Date.parse(q.since);
+  const words = q.q?.toLowerCase().split(/\s+/).filter(Boolean) ?? [];
+  const found = (s: Incident) => {
+    if (words.length === 0) return true;
+    const text = `#${s.number} ${s.title} ${s.service} ${s.groupKey}`.toLowerCase();
+    return words.every((w) => text.includes(w));
+  };
+  const statusFits = (s: Incident) => !q.status || (q.status === 'unresolved' ? s.status !== 'resolved' : s.status === q.status);
   const matching = index
     .all()
     .map(({ state }) => state)
     .filter(
       (s) =>
-        (!q.status || s.status === q.status) &&
+        statusFits(s) &&
+        found(s) &&
         (!q.severity || s.severity === q.severity) &&
         (!q.service || s.service === q.service) &&
         (sinceMs === undefined || instantMs(s.openedAt) >= sinceMs) &&

@@ -15,6 +15,7 @@ export function incidentView(s: Incident) {
     level: levelName(s.level),
     policy: s.policy,
     source: s.source,
+    sourceUrl: s.sourceUrl ?? null,
     labels: s.labels,
     assignees,
     alerts: s.alerts,

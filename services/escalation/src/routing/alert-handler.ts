@@ -86,6 +86,7 @@ export function alertHandler(deps: AlertHandlerDeps) {
             source: alert.source,
             fingerprint: alert.fingerprint,
             alertStartsAt: alert.startsAt,
+            ...(alert.generatorURL ? { sourceUrl: alert.generatorURL } : {}),
             policy: match.policy,
             timings: timings(match.severity),
             roster: rosters.forPolicy(match.policy, at),

@@ -1,0 +1,74 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { hasToken, signIn, signOut, tokenAccepted } from './api.js';
+import { IncidentList } from './incident-list.js';
+import { IncidentPage } from './incident-page.js';
+import { KpiPage } from './kpi-page.js';
+import { OnCallPage } from './oncall-page.js';
+import { html } from './ui.js';
+
+const NAV = [
+  ['/', 'Incidents'],
+  ['/oncall', 'On call'],
+  ['/kpis', 'KPIs'],
+];
+
+function page(path) {
+  const incident = /^\/incidents\/([^/]+)$/.exec(path);
+  if (incident) return html`<${IncidentPage} id=${decodeURIComponent(incident[1])} />`;
+  if (path === '/oncall') return html`<${OnCallPage} />`;
+  if (path === '/kpis') return html`<${KpiPage} />`;
+  return html`<${IncidentList} />`;
+}
+
+/** Shown in place of any page asked for without a session; once signed in, that page shows. */
+function SignIn({ onSignedIn }) {
+  const [token, setToken] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async (event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError('');
+    try {
+      if (!(await tokenAccepted(token))) return setError('Klaxon does not accept this token.');
+      signIn(token);
+      onSignedIn();
+    } catch {
+      setError('Klaxon did not answer. Try again.');
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<main class="signin">
+    <h1>Sign in to Klaxon</h1>
+    <form onSubmit=${submit}>
+      <label for="token">API token</label>
+      <input id="token" name="token" type="password" autocomplete="current-password" required value=${token} onInput=${(e) => setToken(e.target.value)} />
+      <button type="submit" disabled=${busy}>${busy ? 'Signing in…' : 'Sign in'}</button>
+      ${error && html`<p class="error" role="alert">${error}</p>`}
+    </form>
+    <p class="hint">The token stays in this browser tab's session and is never put in a link.</p>
+  </main>`;
+}
+
+function App() {
+  const [signedIn, setSignedIn] = useState(hasToken());
+  useEffect(() => {
+    const out = () => setSignedIn(false);
+    addEventListener('klaxon:signed-out', out);
+    return () => removeEventListener('klaxon:signed-out', out);
+  }, []);
+  if (!signedIn) return html`<${SignIn} onSignedIn=${() => setSignedIn(true)} />`;
+  const path = location.pathname;
+  return html`<header class="top">
+      <a class="brand" href="/">Klaxon</a>
+      <nav aria-label="Console">
+        ${NAV.map(([href, label]) => html`<a href=${href} aria-current=${path === href ? 'page' : undefined}>${label}</a>`)}
+      </nav>
+      <button class="link" onClick=${signOut}>Sign out</button>
+    </header>
+    <main>${page(path)}</main>`;
+}
+
+render(html`<${App} />`, document.getElementById('app'));

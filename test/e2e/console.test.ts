@@ -1,0 +1,171 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromiumAvailable, CHROMIUM_BIN, startFakeTwilio, startSmtpSink, tempDir } from '@klaxon/testing';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, REPO_ROOT, startKlaxon, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
+
+const available = chromiumAvailable('the web console in a real Chromium');
+const SHOTS = join(REPO_ROOT, 'docs', 'screenshots');
+const API_TOKEN = 'console-e2e-api-token-0001';
+const WEBHOOK_TOKEN = 'console-e2e-webhook-token1';
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+const LAPTOP = { viewport: { width: 1280, height: 860 } };
+
+describe.runIf(available)('the web console in a real Chromium, on pnpm start', () => {
+  let klaxon: RunningKlaxon;
+  let browser: Browser;
+  let base: string;
+  let twilio: Awaited<ReturnType<typeof startFakeTwilio>>;
+  let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
+  let ingest: string;
+  const data = tempDir('klaxon-console-');
+
+  beforeAll(async () => {
+    [twilio, smtp] = await Promise.all([startFakeTwilio(), startSmtpSink()]);
+    const ports = { INGEST_PORT: await freePort(), ESCALATION_PORT: await freePort(), PROJECTION_PORT: await freePort() };
+    base = `http://127.0.0.1:${ports.ESCALATION_PORT}`;
+    ingest = `http://127.0.0.1:${ports.INGEST_PORT}`;
+    klaxon = startKlaxon({
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+      KLAXON_HOST: '127.0.0.1',
+      KLAXON_DATA_DIR: data.path,
+      KLAXON_API_TOKEN: API_TOKEN,
+      KLAXON_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
+      // The links in pages point at the console as a responder's phone would open it.
+      KLAXON_PUBLIC_URL: base,
+      TWILIO_ACCOUNT_SID: twilio.accountSid,
+      TWILIO_AUTH_TOKEN: twilio.authToken,
+      TWILIO_FROM: '+15550009999',
+      TWILIO_API_URL: twilio.url,
+      SMTP_URL: smtp.url,
+    });
+    for (const port of Object.values(ports)) await waitForHttp(`http://127.0.0.1:${port}/ready`, 60_000);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_BIN,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    mkdirSync(SHOTS, { recursive: true });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await klaxon?.stop();
+    await Promise.all([twilio?.close(), smtp?.close()]);
+    data.remove();
+  });
+
+  const open = async (device: typeof PHONE | typeof LAPTOP, timezoneId: string): Promise<{ context: BrowserContext; page: Page }> => {
+    const context = await browser.newContext({ ...device, locale: 'en-GB', timezoneId, acceptDownloads: true });
+    return { context, page: await context.newPage() };
+  };
+  const signIn = async (page: Page) => {
+    await expect.poll(() => page.getByRole('heading', { name: 'Sign in to Klaxon' }).isVisible(), { timeout: 15_000 }).toBe(true);
+    await page.getByLabel('API token').fill(API_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  };
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const trigger = (summary: string, service: string) =>
+    fetch(`${ingest}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        routing_key: WEBHOOK_TOKEN,
+        event_action: 'trigger',
+        payload: { summary, source: 'console-e2e', severity: 'critical', component: service, custom_details: { service } },
+        links: [{ href: 'http://prometheus.example.com/graph?g0.expr=up%3D%3D0', text: 'Prometheus' }],
+      }),
+    });
+
+  it(
+    'sign in, watch a new incident appear, open it from the link its SMS carried and acknowledge it at phone width',
+    { timeout: 120_000 },
+    async () => {
+      const laptop = await open(LAPTOP, 'America/New_York');
+      await laptop.page.goto(`${base}/`);
+      await signIn(laptop.page);
+      await expect.poll(() => laptop.page.getByRole('heading', { name: 'Incidents' }).isVisible()).toBe(true);
+      // Nothing yet; then an alert arrives and shows without a reload.
+      expect((await trigger('Checkout returns 500', 'checkout')).status).toBe(202);
+      await expect.poll(() => laptop.page.getByText('Checkout returns 500').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+      await shot(laptop.page, 'incidents-laptop');
+
+      await expect.poll(() => twilio.messages().length, { timeout: 15_000 }).toBeGreaterThan(0);
+      const link = /https?:\/\/\S+\/incidents\/\S+/.exec(twilio.messages()[0]!.Body)?.[0];
+      expect(link, twilio.messages()[0]!.Body).toBeDefined();
+
+      const phone = await open(PHONE, 'Europe/Berlin');
+      await phone.page.goto(link!);
+      await shot(phone.page, 'signin-phone');
+      await signIn(phone.page);
+      // Back where the link pointed, after the sign-in.
+      await expect.poll(() => phone.page.getByRole('heading', { level: 1 }).textContent(), { timeout: 15_000 }).toMatch(/#1\s+Checkout returns 500/);
+      expect(new URL(phone.page.url()).pathname).toBe(new URL(link!).pathname);
+      await expect.poll(() => phone.page.getByText(/L2 in \d+ min unless acknowledged/).count()).toBe(1);
+      await shot(phone.page, 'incident-phone');
+
+      await phone.page.getByLabel('Your name').fill('alice');
+      await phone.page.getByRole('button', { name: 'Acknowledge' }).click();
+      await expect.poll(() => phone.page.getByText('Acknowledged by alice via api').count(), { timeout: 10_000 }).toBe(1);
+      expect(await phone.page.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
+      const api = await fetch(`${base}/api/v1/incidents/${link!.split('/').pop()}`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+      expect(((await api.json()) as { incident: { status: string; acknowledged: { by: string } } }).incident).toMatchObject({
+        status: 'acknowledged',
+        acknowledged: { by: 'alice' },
+      });
+      // The laptop's list follows without a reload.
+      await expect.poll(() => laptop.page.getByText(/acknowledged · L1 · checkout/).count(), { timeout: 10_000 }).toBe(1);
+
+      await laptop.page.goto(link!);
+      await expect.poll(() => laptop.page.getByText('Acknowledged by alice via api').count(), { timeout: 15_000 }).toBe(1);
+      await shot(laptop.page, 'incident-laptop');
+      await phone.page.goto(`${base}/`);
+      await expect.poll(() => phone.page.getByText('Checkout returns 500').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+      await shot(phone.page, 'incidents-phone');
+      await Promise.all([laptop.context.close(), phone.context.close()]);
+    },
+  );
+
+  it('shows who is on call across the Berlin spring DST change, in the schedule\'s zone and the viewer\'s', { timeout: 60_000 }, async () => {
+    const { context, page } = await open(LAPTOP, 'America/New_York');
+    await page.goto(`${base}/oncall?at=2027-03-20T00:00:00Z`);
+    await signIn(page);
+    await expect.poll(() => page.getByRole('heading', { name: 'Schedule primary-oncall' }).isVisible(), { timeout: 15_000 }).toBe(true);
+    const rows = await page.locator('table.shifts tbody tr').allTextContents();
+    // Monday 09:00 in Berlin on both sides of the change (CET, then CEST); New York moved two weeks earlier.
+    expect(rows.some((r) => /22 Mar, 09:00 CET/.test(r) && /29 Mar, 09:00 CEST/.test(r))).toBe(true);
+    expect(rows.some((r) => /22 Mar, 04:00 GMT-4/.test(r) || /22 Mar, 04:00 EDT/.test(r))).toBe(true);
+    expect(await page.getByRole('heading', { name: 'Policy default' }).isVisible()).toBe(true);
+    await shot(page, 'oncall-laptop');
+    const phone = await open(PHONE, 'Europe/Berlin');
+    await phone.page.goto(`${base}/oncall`);
+    await signIn(phone.page);
+    await expect.poll(() => phone.page.getByRole('heading', { name: 'Schedule primary-oncall' }).isVisible(), { timeout: 15_000 }).toBe(true);
+    await shot(phone.page, 'oncall-phone');
+    await Promise.all([context.close(), phone.context.close()]);
+  });
+
+  it('charts the KPIs and downloads them as CSV', { timeout: 60_000 }, async () => {
+    const { context, page } = await open(LAPTOP, 'Europe/Berlin');
+    await page.goto(`${base}/kpis`);
+    await signIn(page);
+    await expect.poll(() => page.getByRole('heading', { name: 'MTTA' }).isVisible(), { timeout: 20_000 }).toBe(true);
+    await expect.poll(() => page.locator('figure.chart').count()).toBe(4);
+    await expect.poll(async () => (await page.locator('.cards').textContent()) ?? '').toMatch(/Incidents\s*1/);
+    // The incident acknowledged in the first test: its MTTA is a figure, not a dash.
+    expect(await page.locator('.cards').textContent()).toMatch(/MTTA\s*\d+ s/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(download.suggestedFilename()).toMatch(/^klaxon-kpis-\d{4}-\d{2}-\d{2}\.csv$/);
+    expect(csv.split('\n')[0]).toMatch(/start/);
+    expect(csv.trim().split('\n').length).toBeGreaterThan(1);
+    await shot(page, 'kpis-laptop');
+    const phone = await open(PHONE, 'Europe/Berlin');
+    await phone.page.goto(`${base}/kpis`);
+    await signIn(phone.page);
+    await expect.poll(() => phone.page.locator('figure.chart').count(), { timeout: 20_000 }).toBe(4);
+    await shot(phone.page, 'kpis-phone');
+    await Promise.all([context.close(), phone.context.close()]);
+  });
+});
