@@ -6,6 +6,8 @@ import type { IncidentIndex } from '../incidents/incident-index.ts';
 import { listIncidents, listQuerySchema } from '../incidents/incident-list.ts';
 import type { Execution, IncidentRepository } from '../incidents/incident-repository.ts';
 import { incidentView, timelineView } from '../incidents/incident-view.ts';
+import { postmortemMarkdown } from '../incidents/postmortem.ts';
+import { asOf } from '../incidents/time-travel.ts';
 import type { Rosters } from '../incidents/rosters.ts';
 import { describeError, httpStatusOf } from './incident-errors.ts';
 
@@ -19,6 +21,7 @@ export interface IncidentRouteDeps {
   onExecuted: (incidentId: string, execution: Execution) => void;
 }
 
+const asOfQuery = z.object({ at: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 instant like 2026-11-23T10:00:00Z' }).optional() }).strict();
 const byBody = z.object({ by: z.string().min(1).max(200), text: z.string().max(10_000).optional() });
 const statusUpdateBody = byBody.extend({ text: z.string().min(1, 'a status update needs its text').max(10_000) });
 const severityBody = byBody.extend({ severity: z.enum(SEVERITIES) });
@@ -36,9 +39,21 @@ export function incidentRoutes(routes: Router, deps: IncidentRouteDeps): void {
   });
 
   routes.get('/api/v1/incidents/:id', auth, async (req, res) => {
+    const query = asOfQuery.safeParse(req.query);
+    if (!query.success) return void res.status(400).json({ error: 'invalid query', problems: problemsOf(query.error) });
     const { state, history } = await repository.load(String(req.params.id));
     if (!state.exists) return void res.status(404).json({ error: 'no such incident' });
-    res.json({ incident: incidentView(state), timeline: timelineView(history) });
+    if (!query.data.at) return void res.json({ incident: incidentView(state), timeline: timelineView(history) });
+    // Time travel: the incident as it stood then, from its own facts up to that instant.
+    const then = asOf(history, query.data.at);
+    if (!then.state.exists) return void res.status(404).json({ error: `the incident did not exist yet at ${query.data.at}`, openedAt: state.openedAt });
+    res.json({ asOf: query.data.at, incident: incidentView(then.state), timeline: timelineView(then.history) });
+  });
+
+  routes.get('/api/v1/incidents/:id/postmortem', auth, async (req, res) => {
+    const { state, history } = await repository.load(String(req.params.id));
+    if (!state.exists) return void res.status(404).json({ error: 'no such incident' });
+    res.type('text/markdown; charset=utf-8').send(postmortemMarkdown(state, history));
   });
 
   const command = <B extends { by: string }>(
