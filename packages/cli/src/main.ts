@@ -1,0 +1,110 @@
+import { parseArgs } from 'node:util';
+import { EXIT, RefusedError, UsageError } from './cli-errors.ts';
+import { connection } from './client.ts';
+import { checkConfig, routesTest } from './config-commands.ts';
+import { act, incidents, oncall, postmortem, show, statusUpdate } from './incident-commands.ts';
+import { stdout, type Format } from './output.ts';
+
+const USAGE = `klaxon <command> [options]
+
+Offline:
+  check-config [file]                     validate a klaxon.yaml (default ./klaxon.yaml); list routes, policies, schedules
+  routes test label=value …  [--config f] the route, policy and severity an alert gets, and whom it pages now
+
+Against a running Klaxon (--url/--token or KLAXON_URL/KLAXON_API_TOKEN):
+  incidents [--status open|acknowledged|resolved|unresolved]
+  show <number|id> [--at <instant>]       the incident now, or as it stood at an ISO-8601 instant
+  ack|resolve|escalate <number|id> [--by <name>]
+  status-update <number|id> --text "…" [--by <name>]
+  postmortem <number|id>                  a markdown draft from the runbook's template
+  oncall [--at <instant>] [--schedule <name>] [--next N]
+
+Options: --output table|json (default table). Exit codes: 0 ok, 1 refused or invalid, 2 usage.`;
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        url: { type: 'string' },
+        token: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        config: { type: 'string' },
+        status: { type: 'string' },
+        limit: { type: 'string' },
+        at: { type: 'string' },
+        by: { type: 'string' },
+        text: { type: 'string' },
+        schedule: { type: 'string' },
+        next: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`klaxon: ${(error as Error).message}\n\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  const { values: flags, positionals } = parsed;
+  const [command, ...args] = positionals;
+  if (flags.help || !command) {
+    (flags.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
+    return flags.help ? EXIT.ok : EXIT.usage;
+  }
+  try {
+    const format = (flags.output ?? 'table') as Format;
+    if (format !== 'table' && format !== 'json') throw new UsageError(`--output is table or json, not "${flags.output}"`);
+    const out = stdout(format);
+    const api = () => connection(flags, env);
+    switch (command) {
+      case 'check-config':
+        checkConfig(args, out, env);
+        break;
+      case 'routes':
+        if (args[0] !== 'test') throw new UsageError('routes has one subcommand: klaxon routes test label=value …');
+        routesTest(args.slice(1), flags, out, env);
+        break;
+      case 'incidents':
+        await incidents(api(), flags, out);
+        break;
+      case 'show':
+        await show(api(), args, flags, out);
+        break;
+      case 'ack':
+      case 'acknowledge':
+        await act(api(), 'acknowledge', args, flags, out, env);
+        break;
+      case 'resolve':
+      case 'escalate':
+        await act(api(), command, args, flags, out, env);
+        break;
+      case 'status-update':
+        await statusUpdate(api(), args, flags, out, env);
+        break;
+      case 'postmortem':
+        await postmortem(api(), args, out);
+        break;
+      case 'oncall':
+        await oncall(api(), flags, out);
+        break;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`klaxon: ${error.message}\n\n${USAGE}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof RefusedError) {
+      process.stderr.write(`klaxon: ${error.message}\n`);
+      return EXIT.refused;
+    }
+    throw error;
+  }
+}
+
+// Run as `pnpm klaxon …` (tsx) or through bin/klaxon.mjs.
+process.exitCode = await main(process.argv.slice(2));

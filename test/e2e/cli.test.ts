@@ -1,0 +1,159 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { startFakeTwilio, tempDir } from '@klaxon/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, REPO_ROOT, startKlaxon, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
+
+const API_TOKEN = 'cli-e2e-api-token-00000001';
+const WEBHOOK_TOKEN = 'cli-e2e-webhook-token-0001';
+
+/** `pnpm klaxon …` as an operator runs it: its own process; status, stdout and stderr. */
+function klaxon(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', ...args], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('klaxon CLI, offline', () => {
+  it('check-config validates the shipped file and lists its routes, policies and schedules', async () => {
+    const { status, stdout } = await klaxon(['check-config', 'klaxon.yaml']);
+    expect(status).toBe(0);
+    expect(stdout).toContain("Checking 'klaxon.yaml'  SUCCESS");
+    expect(stdout).toMatch(/P1\s+5m\s+30m, 1h, 2h/);
+    expect(stdout).toMatch(/1\s+\(catch-all\)\s+from labels\s+default/);
+    expect(stdout).toMatch(/primary-oncall\s+Europe\/Berlin\s+weekly\s+monday 09:00\s+alice, bob/);
+  });
+
+  it('check-config exits 1 naming each bad key by its path and why; usage mistakes exit 2', async () => {
+    const dir = tempDir('klaxon-cli-');
+    const bad = dir.file('bad.yaml');
+    writeFileSync(bad, 'severities:\n  P1: { ackTimeout: soon, escalateAfter: [1h, 30m], statusUpdateEvery: 30m, responseTarget: 15m, resolutionTarget: 4h }\n');
+    const { status, stderr } = await klaxon(['check-config', bad]);
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/severities\.P1\.ackTimeout: "soon" is not a duration/);
+    expect(stderr).toMatch(/severities\.P2: .*expected object/);
+    expect(stderr).toMatch(/routes: .*expected array/);
+    expect((await klaxon(['check-config', dir.file('missing.yaml')])).status).toBe(1);
+    expect((await klaxon(['frobnicate'])).status).toBe(2);
+    expect((await klaxon(['check-config', '--bogus'])).status).toBe(2);
+    dir.remove();
+  });
+
+  it('routes test: a security alert routes to the default policy at P1 and pages L3 at once', async () => {
+    const { status, stdout } = await klaxon(['routes', 'test', 'alertname=Intrusion', 'category=security', 'severity=critical', '--output', 'json']);
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout).matches).toEqual([
+      { route: 1, match: '(catch-all)', policy: 'default', severity: 'P1', level: 'L3', pages: [{ contact: 'erin', channels: ['voice', 'email'] }] },
+    ]);
+    const warning = JSON.parse((await klaxon(['routes', 'test', 'alertname=Disk', 'severity=warning', '--at', '2026-11-23T10:00:00Z', '--output', 'json'])).stdout);
+    // The week of 2026-11-23 (Monday) is alice's? The rota: alice from 2026-01-05, weekly; 46 weeks later it is alice's again.
+    expect(warning.matches[0]).toMatchObject({ severity: 'P3', level: 'L1', pages: [{ contact: 'alice', channels: ['sms', 'voice', 'email'] }] });
+    expect((await klaxon(['routes', 'test', 'not-a-label'])).status).toBe(2);
+  });
+});
+
+describe('klaxon CLI against a running Klaxon (pnpm start)', () => {
+  let running: RunningKlaxon;
+  let env: Record<string, string>;
+  let ingest: string;
+  let twilio: Awaited<ReturnType<typeof startFakeTwilio>>;
+  const data = tempDir('klaxon-cli-run-');
+
+  beforeAll(async () => {
+    twilio = await startFakeTwilio();
+    const ports = { INGEST_PORT: await freePort(), ESCALATION_PORT: await freePort(), PROJECTION_PORT: await freePort() };
+    running = startKlaxon({
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+      KLAXON_HOST: '127.0.0.1',
+      KLAXON_DATA_DIR: data.path,
+      KLAXON_API_TOKEN: API_TOKEN,
+      KLAXON_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
+      TWILIO_ACCOUNT_SID: twilio.accountSid,
+      TWILIO_AUTH_TOKEN: twilio.authToken,
+      TWILIO_FROM: '+15550009999',
+      TWILIO_API_URL: twilio.url,
+    });
+    for (const port of Object.values(ports)) await waitForHttp(`http://127.0.0.1:${port}/ready`, 60_000);
+    env = { KLAXON_URL: `http://127.0.0.1:${ports.ESCALATION_PORT}`, KLAXON_API_TOKEN: API_TOKEN };
+    ingest = `http://127.0.0.1:${ports.INGEST_PORT}`;
+    const answer = await fetch(`${ingest}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ routing_key: WEBHOOK_TOKEN, event_action: 'trigger', payload: { summary: 'Payments timing out', source: 'cli-e2e', severity: 'critical' } }),
+    });
+    expect(answer.status).toBe(202);
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+      if ((await klaxon(['incidents', '--output', 'json'], env)).stdout.includes('Payments timing out')) break;
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await running?.stop();
+    await twilio?.close();
+    data.remove();
+  });
+
+  it('incidents, show, ack (and ack again refused), show --at before and after, status-update, postmortem', { timeout: 60_000 }, async () => {
+    const list = await klaxon(['incidents'], env);
+    expect(list.status).toBe(0);
+    expect(list.stdout).toMatch(/^#\s+severity\s+status\s+level/m);
+    expect(list.stdout).toMatch(/^1\s+P1\s+open\s+L1\s+.*Payments timing out$/m);
+
+    const shown = await klaxon(['show', '1'], env);
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toMatch(/^#1 Payments timing out/);
+    expect(shown.stdout).toMatch(/^status\s+open$/m);
+
+    const ack = await klaxon(['ack', '#1', '--by', 'alice'], env);
+    expect(ack).toMatchObject({ status: 0, stdout: '#1 acknowledged at L1 (acknowledge by alice)\n' });
+    const again = await klaxon(['ack', '1', '--by', 'alice'], env);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/Klaxon answered 409/);
+
+    const detail = JSON.parse((await klaxon(['show', '1', '--output', 'json'], env)).stdout);
+    const ackedAt = Date.parse(detail.incident.acknowledged.at);
+    const before = JSON.parse((await klaxon(['show', '1', '--at', new Date(ackedAt - 1000).toISOString(), '--output', 'json'], env)).stdout);
+    const after = JSON.parse((await klaxon(['show', '1', '--at', new Date(ackedAt + 1000).toISOString(), '--output', 'json'], env)).stdout);
+    expect([before.incident.status, after.incident.status]).toEqual(['open', 'acknowledged']);
+    expect((await klaxon(['show', '1', '--at', new Date(ackedAt - 1000).toISOString()], env)).stdout).toMatch(/\(as of .*\)\n/);
+
+    expect((await klaxon(['status-update', '1', '--text', 'Failing over to the secondary', '--by', 'alice'], env)).status).toBe(0);
+    const pm = await klaxon(['postmortem', '1'], env);
+    expect(pm.status).toBe(0);
+    expect(pm.stdout).toMatch(/^# Post-mortem: #1 Payments timing out/);
+    expect(pm.stdout).toContain('Status update by alice: Failing over to the secondary');
+    expect(pm.stdout).toMatch(/\| Participants \| alice \|/);
+
+    const resolved = await klaxon(['resolve', '1', '--by', 'alice', '--output', 'json'], env);
+    expect(JSON.parse(resolved.stdout).incident.status).toBe('resolved');
+    expect((await klaxon(['incidents'], env)).stdout).toBe('no incidents (unresolved)\n');
+    expect((await klaxon(['incidents', '--status', 'resolved'], env)).stdout).toMatch(/^1\s+P1\s+resolved/m);
+  });
+
+  it('oncall lists the next shifts of a schedule; unknown things exit 1, a missing token exits 2', { timeout: 60_000 }, async () => {
+    const next = JSON.parse((await klaxon(['oncall', '--schedule', 'primary-oncall', '--next', '3', '--at', '2027-03-20T00:00:00Z', '--output', 'json'], env)).stdout);
+    expect(next.schedules[0].shifts.map((s: { contact: string; from: string }) => [s.contact, s.from])).toEqual([
+      ['alice', '2027-03-20T00:00:00.000Z'],
+      ['bob', '2027-03-22T08:00:00.000Z'],
+      ['alice', '2027-03-29T07:00:00.000Z'],
+    ]);
+    const table = await klaxon(['oncall'], env);
+    expect(table.status).toBe(0);
+    expect(table.stdout).toMatch(/^default\s+L2\s+tom \(sms, voice, email\)$/m);
+    expect((await klaxon(['oncall', '--schedule', 'nope'], env)).status).toBe(1);
+    expect((await klaxon(['show', '999'], env)).status).toBe(1);
+    expect((await klaxon(['incidents'], { KLAXON_URL: env.KLAXON_URL! })).status).toBe(2);
+    const refused = await klaxon(['incidents'], { ...env, KLAXON_API_TOKEN: 'wrong-token-000000000000' });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/Klaxon answered 401/);
+  });
+});
