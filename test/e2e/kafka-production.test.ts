@@ -1,8 +1,8 @@
-import { alertmanagerAvailable, kafkaForTests, postgresAvailable, startFakeTwilio, startLocalKafka, tempDir, type KafkaForTests } from '@klaxon/testing';
+import { alertmanagerAvailable, freshDatabase, kafkaForTests, postgresAvailable, startLocalKafka, tempDir, type KafkaForTests } from '@klaxon/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { alertToPageToKpi } from './alert-to-page-scenario.ts';
 import { startService } from './klaxon-process.ts';
-import { freshDatabase, incidents, quickRunbook, startReady, timeline, trigger, until } from './kafka-stack.ts';
+import { faultStack, incidents, startReady, timeline, trigger, until } from './kafka-stack.ts';
 
 const suite = 'Kafka + PostgreSQL end to end and fault tests (three processes, a real broker)';
 const prerequisites = alertmanagerAvailable(suite) && (await postgresAvailable(suite));
@@ -38,19 +38,8 @@ describe.runIf(kafka?.local)('faults of the production stack on a real broker', 
     async () => {
       // A broker of its own: it is killed, and the topics and groups of the other tests must not matter.
       const broker = await startLocalKafka();
-      const database = await freshDatabase();
-      const config = quickRunbook();
-      const twilio = await startFakeTwilio();
-      const env = {
-        DATABASE_URL: database.url,
-        KAFKA_BROKERS: broker.brokers.join(','),
-        KAFKA_PARTITIONS: '3',
-        KLAXON_CONFIG: config.file,
-        TWILIO_ACCOUNT_SID: twilio.accountSid,
-        TWILIO_AUTH_TOKEN: twilio.authToken,
-        TWILIO_FROM: '+15550009999',
-        TWILIO_API_URL: twilio.url,
-      };
+      const stack = await faultStack(broker.brokers, { KAFKA_PARTITIONS: '3' });
+      const { env, twilio } = stack;
       const dirs = [tempDir('klaxon-kf-i-'), tempDir('klaxon-kf-e-')];
       const ingest = await startReady('ingest', { ...env, KLAXON_DATA_DIR: dirs[0]!.path });
       const escalation = await startReady('escalation', { ...env, KLAXON_DATA_DIR: dirs[1]!.path });
@@ -97,9 +86,7 @@ describe.runIf(kafka?.local)('faults of the production stack on a real broker', 
       } finally {
         await Promise.all([ingest.process.stop(), escalation.process.stop()]);
         await broker.stop();
-        await twilio.close();
-        await database.drop();
-        config.remove();
+        await stack.remove();
         for (const dir of dirs) dir.remove();
       }
     },
@@ -110,22 +97,13 @@ describe.runIf(kafka?.local)('faults of the production stack on a real broker', 
     { timeout: 300_000 },
     async () => {
       const broker = await startLocalKafka();
-      const database = await freshDatabase();
-      const config = quickRunbook();
-      const twilio = await startFakeTwilio();
-      const env = {
-        DATABASE_URL: database.url,
-        KAFKA_BROKERS: broker.brokers.join(','),
+      const stack = await faultStack(broker.brokers, {
         KAFKA_PARTITIONS: '4',
         KAFKA_SESSION_TIMEOUT_MS: '6000',
-        KLAXON_CONFIG: config.file,
-        TWILIO_ACCOUNT_SID: twilio.accountSid,
-        TWILIO_AUTH_TOKEN: twilio.authToken,
-        TWILIO_FROM: '+15550009999',
-        TWILIO_API_URL: twilio.url,
         // Both instances sign links alike, as a deployment of several instances must.
         KLAXON_LINK_SECRET: 'kafka-e2e-link-secret-0000000001',
-      };
+      });
+      const { env, twilio } = stack;
       const dirs = [tempDir('klaxon-ks-i-'), tempDir('klaxon-ks-a-'), tempDir('klaxon-ks-b-')];
       const ingest = await startReady('ingest', { ...env, KLAXON_DATA_DIR: dirs[0]!.path });
       const a = await startReady('escalation', { ...env, KLAXON_DATA_DIR: dirs[1]!.path });
@@ -171,9 +149,7 @@ describe.runIf(kafka?.local)('faults of the production stack on a real broker', 
         a.process.process.kill('SIGCONT');
         await Promise.all([ingest.process.stop(), a.process.stop(), b.process.stop()]);
         await broker.stop();
-        await twilio.close();
-        await database.drop();
-        config.remove();
+        await stack.remove();
         for (const dir of dirs) dir.remove();
       }
     },

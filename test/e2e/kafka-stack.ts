@@ -1,30 +1,9 @@
 import { writeFileSync } from 'node:fs';
-import pg from 'pg';
-import { TEST_DATABASE_URL, tempDir } from '@klaxon/testing';
+import { freshDatabase, startFakeTwilio, tempDir } from '@klaxon/testing';
 import { freePort, startService, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
 
 export const WEBHOOK_TOKEN = 'kafka-e2e-webhook-token-01';
 export const API_TOKEN = 'kafka-e2e-api-token-000001';
-
-/** A database of its own, so the production schemas (`klaxon`, `klaxon_kpi`) start empty. */
-export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `klaxon_e2e_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
 
 /**
  * A runbook with a 20-second P1 acknowledgement timeout, so a failover can be watched in real time, and
@@ -127,4 +106,33 @@ export async function startReady(
     throw new Error(`${service} did not become ready: ${(error as Error).message}\n${running.output().split('\n').slice(-20).join('\n')}`);
   }
   return { process: running, port };
+}
+
+/**
+ * What every fault test here starts from: a database of its own, the quick runbook, a Twilio-shaped server,
+ * and the environment that points the services at them and at the broker.
+ */
+export async function faultStack(brokers: string[], extra: Record<string, string> = {}) {
+  const database = await freshDatabase();
+  const config = quickRunbook();
+  const twilio = await startFakeTwilio();
+  const env = {
+    DATABASE_URL: database.url,
+    KAFKA_BROKERS: brokers.join(','),
+    KLAXON_CONFIG: config.file,
+    TWILIO_ACCOUNT_SID: twilio.accountSid,
+    TWILIO_AUTH_TOKEN: twilio.authToken,
+    TWILIO_FROM: '+15550009999',
+    TWILIO_API_URL: twilio.url,
+    ...extra,
+  };
+  return {
+    env,
+    twilio,
+    async remove() {
+      await twilio.close();
+      await database.drop();
+      config.remove();
+    },
+  };
 }

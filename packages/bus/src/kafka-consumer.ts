@@ -23,7 +23,7 @@ const headersOf = (headers: IHeaders | undefined): Record<string, string> =>
   );
 
 /** Errors of a commit or heartbeat that mean the group moved on: this member's batch is no longer its to finish. */
-const GROUP_MOVED_ON = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR', 'FENCED_INSTANCE_ID']);
+const GROUP_MOVED_ON = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP', 'FENCED_INSTANCE_ID']);
 const groupMovedOn = (error: unknown) => GROUP_MOVED_ON.has((error as { type?: string }).type ?? '');
 
 /**
@@ -237,11 +237,14 @@ async function seedNewGroup(admin: Admin, group: string, topic: string, lookback
   if (committed.some((p) => p.offset !== '-1')) return;
   const since = await admin.fetchTopicOffsetsByTimestamp(topic, Date.now() - lookbackMs);
   try {
-    await admin.setOffsets({ groupId: group, topic, partitions: since.map(({ partition, offset }) => ({ partition, offset })) });
+    await whileCoordinatorLoads(() => admin.setOffsets({ groupId: group, topic, partitions: since.map(({ partition, offset }) => ({ partition, offset })) }));
   } catch (error) {
     if ((error as { type?: string }).type !== 'UNKNOWN_MEMBER_ID' && !/active|running/i.test((error as Error).message)) throw error;
   }
 }
+
+/** kafkajs's names for a group coordinator that moved or is still loading its offsets topic. */
+const COORDINATOR_NOT_READY = new Set(['NOT_COORDINATOR_FOR_GROUP', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'GROUP_LOAD_IN_PROGRESS']);
 
 /** Right after a broker starts, the group coordinator is still loading its offsets topic: ask again. */
 async function whileCoordinatorLoads<T>(call: () => Promise<T>): Promise<T> {
@@ -250,7 +253,7 @@ async function whileCoordinatorLoads<T>(call: () => Promise<T>): Promise<T> {
       return await call();
     } catch (error) {
       const type = (error as { type?: string }).type ?? '';
-      if (attempt >= 60 || !['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS'].includes(type)) throw error;
+      if (attempt >= 120 || !COORDINATOR_NOT_READY.has(type)) throw error;
       await new Promise((r) => setTimeout(r, 250));
     }
   }
