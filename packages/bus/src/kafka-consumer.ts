@@ -129,9 +129,18 @@ export async function startGroupConsumer(options: ConsumeOptions, settings: Grou
         if (!(await handleOne(payload, message))) break;
         resolveOffset(message.offset);
         last = message.offset;
-        await heartbeat().catch((error: unknown) => {
-          if (!groupMovedOn(error)) throw error;
-        });
+        const movedOn = await heartbeat().then(
+          () => false,
+          (error: unknown) => {
+            if (!groupMovedOn(error)) throw error;
+            return true;
+          },
+        );
+        // The group is rebalancing: the rest of this batch may be another member's now.
+        if (movedOn) {
+          release();
+          break;
+        }
       }
       if (last === undefined) return;
       try {
