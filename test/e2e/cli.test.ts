@@ -157,3 +157,109 @@ describe('klaxon CLI against a running Klaxon (pnpm start)', () => {
     expect(refused.stderr).toMatch(/Klaxon answered 401/);
   });
 });
+
+/** A runbook whose P1 acknowledgement timeout is seconds long, so a history can be recorded in real time. */
+const quickRunbook = (ackTimeout: string) => `severities:
+  P1: { ackTimeout: ${ackTimeout}, escalateAfter: [1h, 2h, 3h], statusUpdateEvery: 24h, responseTarget: 15m, resolutionTarget: 4h }
+  P2: { ackTimeout: 15m, escalateAfter: [], statusUpdateEvery: 1h, responseTarget: 1h, resolutionTarget: 8h }
+  P3: { ackTimeout: 1h, escalateAfter: [], statusUpdateEvery: 4h, responseTarget: 4h, resolutionTarget: 3d }
+  P4: { escalateAfter: [], statusUpdateEvery: 24h, responseTarget: 1d, resolutionTarget: 14d }
+contacts:
+  alice: { phone: "+15550100001", timezone: Europe/Berlin }
+  tom:   { phone: "+15550100003", timezone: Europe/Berlin }
+schedules: {}
+policies:
+  default:
+    levels:
+      L1: { targets: [contact:alice], channels: [sms] }
+      L2: { targets: [contact:tom], channels: [sms, voice] }
+routes:
+  - match: {}
+    policy: default
+integrations:
+  webhooks: { token: ${WEBHOOK_TOKEN} }
+api:
+  tokens: [${API_TOKEN}]
+throttle:
+  sms: { every: 1s, burst: 100 }
+  voice: { every: 1s, burst: 100 }
+`;
+
+describe('klaxon replay: a recorded history through a candidate configuration, offline', () => {
+  it('a candidate with a shorter acknowledgement timeout gives more L2 pages, with exact counts', { timeout: 120_000 }, async () => {
+    const dir = tempDir('klaxon-replay-');
+    writeFileSync(dir.file('current.yaml'), quickRunbook('6s'));
+    writeFileSync(dir.file('candidate.yaml'), quickRunbook('2s'));
+    const twilio = await startFakeTwilio();
+    const ports = { INGEST_PORT: await freePort(), ESCALATION_PORT: await freePort(), PROJECTION_PORT: await freePort() };
+    const live = startKlaxon({
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+      KLAXON_HOST: '127.0.0.1',
+      KLAXON_DATA_DIR: dir.file('data'),
+      KLAXON_CONFIG: dir.file('current.yaml'),
+      TWILIO_ACCOUNT_SID: twilio.accountSid,
+      TWILIO_AUTH_TOKEN: twilio.authToken,
+      TWILIO_FROM: '+15550009999',
+      TWILIO_API_URL: twilio.url,
+    });
+    const env = { KLAXON_URL: `http://127.0.0.1:${ports.ESCALATION_PORT}`, KLAXON_API_TOKEN: API_TOKEN };
+    try {
+      for (const port of Object.values(ports)) await waitForHttp(`http://127.0.0.1:${port}/ready`, 60_000);
+      const open = async (summary: string) => {
+        const answer = await fetch(`http://127.0.0.1:${ports.INGEST_PORT}/api/v1/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ routing_key: WEBHOOK_TOKEN, event_action: 'trigger', payload: { summary, source: 'replay-e2e', severity: 'critical' } }),
+        });
+        expect(answer.status).toBe(202);
+      };
+      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      // Recorded in real time with a 6 s acknowledgement timeout: #1 acknowledged after ~3 s (never
+      // escalated), #2 after ~9 s (reached L2 at 6 s, not L3 at 12 s), #3 never (L2 only: resolved at ~9.5 s).
+      // The API straight, not the CLI: each CLI run is a process start, too slow for a seconds-long runbook.
+      const api = (method: string, path: string, body?: unknown) =>
+        fetch(`${env.KLAXON_URL}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      for (const s of ['Disk full', 'Queue backlog', 'Cache misses']) await open(s);
+      let ids: Record<number, string> = {};
+      for (const deadline = Date.now() + 15_000; Date.now() < deadline && Object.keys(ids).length < 3; await sleep(50)) {
+        const list = (await (await api('GET', '/api/v1/incidents')).json()) as { incidents: Array<{ id: string; number: number }> };
+        ids = Object.fromEntries(list.incidents.map((i) => [i.number, i.id]));
+      }
+      await sleep(3000);
+      expect((await api('POST', `/api/v1/incidents/${ids[1]}/acknowledge`, { by: 'alice' })).status).toBe(200);
+      await sleep(6000);
+      expect((await api('POST', `/api/v1/incidents/${ids[2]}/acknowledge`, { by: 'alice' })).status).toBe(200);
+      await sleep(500);
+      for (const n of [1, 2, 3]) expect((await api('POST', `/api/v1/incidents/${ids[n]}/resolve`, { by: 'alice' })).status).toBe(200);
+    } finally {
+      await live.stop();
+      await twilio.close();
+    }
+
+    const result = await klaxon(
+      ['replay', '--config', dir.file('candidate.yaml'), '--current', dir.file('current.yaml'), '--data-dir', dir.file('data'), '--output', 'json'],
+      {},
+    );
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/3 incidents to replay/);
+    const { actual, candidate, differing } = JSON.parse(result.stdout);
+    // What happened: #2 and #3 reached L2 (tom by SMS and call), and tom got their resolution notices by SMS.
+    expect(actual.escalationsTo).toEqual({ L2: 2, L3: 0, L4: 0 });
+    expect([actual.pages['tom sms'], actual.pages['tom voice']]).toEqual([4, 2]);
+    // With 2 s: #1 reaches L2 at 2 s too (acknowledged at ~3 s, before L3 at 4 s); #2 and #3 climb through
+    // L3 and L4 (no targets there) at 4 and 6 s.
+    expect(candidate.escalationsTo).toEqual({ L2: 3, L3: 2, L4: 2 });
+    expect([candidate.pages['tom sms'], candidate.pages['tom voice']]).toEqual([6, 3]);
+    expect(candidate.pages['alice sms']).toBe(actual.pages['alice sms']);
+    expect(differing.map((d: { number: number }) => d.number)).toEqual([1, 2, 3]);
+    const text = await klaxon(['replay', '--config', dir.file('candidate.yaml'), '--current', dir.file('current.yaml'), '--data-dir', dir.file('data')]);
+    expect(text.stdout).toMatch(/^escalations to L2\s+2\s+3$/m);
+    expect(text.stdout).toMatch(/^pages tom voice\s+2\s+3$/m);
+    expect((await klaxon(['replay', '--data-dir', dir.file('data')])).status).toBe(2);
+    dir.remove();
+  });
+});

@@ -4,6 +4,7 @@ import { connection } from './client.ts';
 import { checkConfig, routesTest } from './config-commands.ts';
 import { act, incidents, oncall, postmortem, show, statusUpdate } from './incident-commands.ts';
 import { stdout, type Format } from './output.ts';
+import { replay } from './replay-command.ts';
 
 const USAGE = `klaxon <command> [options]
 
@@ -18,6 +19,10 @@ Against a running Klaxon (--url/--token or KLAXON_URL/KLAXON_API_TOKEN):
   status-update <number|id> --text "…" [--by <name>]
   postmortem <number|id>                  a markdown draft from the runbook's template
   oncall [--at <instant>] [--schedule <name>] [--next N]
+
+Offline, on the recorded history (the embedded store under --data-dir or KLAXON_DATA_DIR, or DATABASE_URL):
+  replay --config candidate.yaml [--from <instant>] [--to <instant>] [--current klaxon.yaml]
+                                          what the candidate would have done with the real alerts, acks and resolutions
 
 Options: --output table|json (default table). Exit codes: 0 ok, 1 refused or invalid, 2 usage.`;
 
@@ -40,6 +45,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         text: { type: 'string' },
         schedule: { type: 'string' },
         next: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        current: { type: 'string' },
+        'data-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -88,6 +97,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         break;
       case 'oncall':
         await oncall(api(), flags, out);
+        break;
+      case 'replay':
+        await replay(flags, out, env);
         break;
       default:
         throw new UsageError(`unknown command "${command}"`);

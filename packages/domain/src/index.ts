@@ -18,3 +18,4 @@ export * from './routing/router.ts';
 export * from './oncall/schedule.ts';
 export * from './oncall/roster.ts';
 export * from './paging/throttle.ts';
+export * from './replay/what-if.ts';
