@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { startFakeTwilio, tempDir } from '@klaxon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, REPO_ROOT, startKlaxon, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
+import { quickRunbookYaml } from './quick-runbook.ts';
 
 const API_TOKEN = 'cli-e2e-api-token-00000001';
 const WEBHOOK_TOKEN = 'cli-e2e-webhook-token-0001';
@@ -158,32 +159,7 @@ describe('klaxon CLI against a running Klaxon (pnpm start)', () => {
   });
 });
 
-/** A runbook whose P1 acknowledgement timeout is seconds long, so a history can be recorded in real time. */
-const quickRunbook = (ackTimeout: string) => `severities:
-  P1: { ackTimeout: ${ackTimeout}, escalateAfter: [1h, 2h, 3h], statusUpdateEvery: 24h, responseTarget: 15m, resolutionTarget: 4h }
-  P2: { ackTimeout: 15m, escalateAfter: [], statusUpdateEvery: 1h, responseTarget: 1h, resolutionTarget: 8h }
-  P3: { ackTimeout: 1h, escalateAfter: [], statusUpdateEvery: 4h, responseTarget: 4h, resolutionTarget: 3d }
-  P4: { escalateAfter: [], statusUpdateEvery: 24h, responseTarget: 1d, resolutionTarget: 14d }
-contacts:
-  alice: { phone: "+15550100001", timezone: Europe/Berlin }
-  tom:   { phone: "+15550100003", timezone: Europe/Berlin }
-schedules: {}
-policies:
-  default:
-    levels:
-      L1: { targets: [contact:alice], channels: [sms] }
-      L2: { targets: [contact:tom], channels: [sms, voice] }
-routes:
-  - match: {}
-    policy: default
-integrations:
-  webhooks: { token: ${WEBHOOK_TOKEN} }
-api:
-  tokens: [${API_TOKEN}]
-throttle:
-  sms: { every: 1s, burst: 100 }
-  voice: { every: 1s, burst: 100 }
-`;
+const quickRunbook = (ackTimeout: string) => quickRunbookYaml({ ackTimeout, webhookToken: WEBHOOK_TOKEN, apiToken: API_TOKEN, l2Voice: true });
 
 describe('klaxon replay: a recorded history through a candidate configuration, offline', () => {
   it('a candidate with a shorter acknowledgement timeout gives more L2 pages, with exact counts', { timeout: 120_000 }, async () => {

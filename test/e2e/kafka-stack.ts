@@ -1,44 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import { freshDatabase, startFakeTwilio, tempDir } from '@klaxon/testing';
 import { freePort, startService, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
+import { quickRunbookYaml } from './quick-runbook.ts';
 
 export const WEBHOOK_TOKEN = 'kafka-e2e-webhook-token-01';
 export const API_TOKEN = 'kafka-e2e-api-token-000001';
 
-/**
- * A runbook with a 20-second P1 acknowledgement timeout, so a failover can be watched in real time, and
- * throttles wide enough that every page goes out on its own (storm bundling is tested elsewhere).
- */
+/** The quick runbook with a 20-second acknowledgement timeout, in a file of its own. */
 export function quickRunbook(): { file: string; remove(): void } {
   const dir = tempDir('klaxon-kafka-config-');
   const file = dir.file('klaxon.yaml');
-  writeFileSync(
-    file,
-    `severities:
-  P1: { ackTimeout: 20s, escalateAfter: [1h], statusUpdateEvery: 1h, responseTarget: 15m, resolutionTarget: 4h }
-  P2: { ackTimeout: 15m, escalateAfter: [], statusUpdateEvery: 1h, responseTarget: 1h, resolutionTarget: 8h }
-  P3: { ackTimeout: 1h, escalateAfter: [], statusUpdateEvery: 4h, responseTarget: 4h, resolutionTarget: 3d }
-  P4: { escalateAfter: [], statusUpdateEvery: 24h, responseTarget: 1d, resolutionTarget: 14d }
-contacts:
-  alice: { phone: "+15550100001" }
-  tom:   { phone: "+15550100003" }
-schedules: {}
-policies:
-  default:
-    levels:
-      L1: { targets: [contact:alice], channels: [sms] }
-      L2: { targets: [contact:tom], channels: [sms] }
-routes:
-  - match: {}
-    policy: default
-integrations:
-  webhooks: { token: ${WEBHOOK_TOKEN} }
-api:
-  tokens: [${API_TOKEN}]
-throttle:
-  sms: { every: 1s, burst: 100 }
-`,
-  );
+  writeFileSync(file, quickRunbookYaml({ ackTimeout: '20s', webhookToken: WEBHOOK_TOKEN, apiToken: API_TOKEN }));
   return { file, remove: () => dir.remove() };
 }
 

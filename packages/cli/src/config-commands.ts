@@ -7,7 +7,8 @@ import { table, type Out } from './output.ts';
 /** A path as the user meant it: relative to where `pnpm klaxon` was run, not to the package. */
 export const userPath = (file: string, env: NodeJS.ProcessEnv) => resolve(env.INIT_CWD ?? process.cwd(), file);
 
-function load(file: string, env: NodeJS.ProcessEnv): KlaxonConfig {
+/** A configuration file, its problems as a refusal (exit 1). */
+export function load(file: string, env: NodeJS.ProcessEnv): KlaxonConfig {
   try {
     return loadConfig(userPath(file, env), env);
   } catch (error) {

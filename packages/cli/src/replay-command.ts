@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig, type KlaxonConfig } from '@klaxon/config';
 import {
   actualCourse,
   courseSummary,
@@ -14,8 +13,8 @@ import {
   type ReplayConfig,
 } from '@klaxon/domain';
 import { openEventStoreFromEnv } from '@klaxon/event-store';
-import { RefusedError, UsageError } from './cli-errors.ts';
-import { userPath } from './config-commands.ts';
+import { UsageError } from './cli-errors.ts';
+import { load } from './config-commands.ts';
 import { table, type Out } from './output.ts';
 
 const instant = (text: string | undefined, flag: string) => {
@@ -23,15 +22,6 @@ const instant = (text: string | undefined, flag: string) => {
   if (Number.isNaN(Date.parse(text))) throw new UsageError(`${flag} takes an ISO-8601 instant like 2026-11-01T00:00:00Z, not "${text}"`);
   return new Date(text).toISOString();
 };
-
-function config(file: string, env: NodeJS.ProcessEnv): KlaxonConfig {
-  try {
-    return loadConfig(userPath(file, env), env);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new RefusedError(error.message);
-    throw error;
-  }
-}
 
 /** An incident's stream as the replay takes it: its alert and the people's real acts, and every fact. */
 function recordedIncident(events: IncidentEvent[]): RecordedIncident | undefined {
@@ -68,8 +58,8 @@ export async function replay(flags: { config?: string; from?: string; to?: strin
   if (!flags.config) throw new UsageError('replay needs a candidate: klaxon replay --config candidate.yaml');
   const from = instant(flags.from, '--from');
   const to = instant(flags.to, '--to');
-  const candidate: ReplayConfig = config(flags.config, env);
-  const current: ReplayConfig = config(flags.current ?? env.KLAXON_CONFIG ?? 'klaxon.yaml', env);
+  const candidate: ReplayConfig = load(flags.config, env);
+  const current: ReplayConfig = load(flags.current ?? env.KLAXON_CONFIG ?? 'klaxon.yaml', env);
   const dataDir = resolve(env.INIT_CWD ?? process.cwd(), flags['data-dir'] ?? env.KLAXON_DATA_DIR ?? 'data');
   const store = await openEventStoreFromEnv({ KLAXON_DATA_DIR: dataDir, DATABASE_URL: env.DATABASE_URL, ESDB_CONNECTION_STRING: env.ESDB_CONNECTION_STRING });
 
