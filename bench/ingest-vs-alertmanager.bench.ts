@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { freePort, startAlertmanager, tempDir } from '@klaxon/testing';
+import { startFullKlaxon } from './full-klaxon.ts';
 import { httpLoad } from './http-load.ts';
 import { fmt, median } from './stats.ts';
 
@@ -9,7 +8,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 8;
 const BATCH = 50;
-const root = fileURLToPath(new URL('..', import.meta.url));
 const fixture = JSON.parse(readFileSync(new URL('../services/ingest/test/fixtures/alertmanager-0.25-firing.json', import.meta.url), 'utf8')) as {
   alerts: Array<{ labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; generatorURL: string }>;
 };
@@ -21,34 +19,19 @@ const alertsOf = (n: number) =>
 const load = (url: string, headers: Record<string, string>, body: (n: number) => string, status: number) =>
   httpLoad({ url, headers, body, alertsPerRequest: BATCH, connections: CONNECTIONS, seconds: SECONDS, status });
 
-async function until(check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error('did not become ready');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** The full `pnpm start` (ingest, escalation and projection in one process, embedded stores). */
 async function klaxonOnce(): Promise<{ alertsPerSecond: number; p99Ms: number }> {
   const dir = tempDir('klaxon-bench-full-');
-  const [ingest, escalation, projection] = [await freePort(), await freePort(), await freePort()];
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start-all.ts'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'ignore'],
-    env: { ...process.env, KLAXON_DATA_DIR: dir.path, INGEST_PORT: String(ingest), ESCALATION_PORT: String(escalation), PROJECTION_PORT: String(projection), KLAXON_HOST: '127.0.0.1', LOG_LEVEL: 'error' },
-  });
+  const klaxon = await startFullKlaxon({ KLAXON_DATA_DIR: dir.path }, 'ignore');
   try {
-    await until(async () => (await fetch(`http://127.0.0.1:${ingest}/ready`)).ok && (await fetch(`http://127.0.0.1:${escalation}/ready`)).ok);
     return await load(
-      `http://127.0.0.1:${ingest}/api/v1/alertmanager`,
+      `http://127.0.0.1:${klaxon.ingest}/api/v1/alertmanager`,
       { authorization: 'Bearer change-me-alertmanager-token' },
       (n) => JSON.stringify({ ...fixture, groupKey: `{}:{alertname="bench-${n % 100}"}`, alerts: alertsOf(n).map((a) => ({ ...a, status: 'firing', endsAt: '0001-01-01T00:00:00Z' })) }),
       202,
     );
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await klaxon.stop();
     dir.remove();
   }
 }

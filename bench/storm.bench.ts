@@ -1,13 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { freePort, startFakeTwilio, startSmtpSink, tempDir } from '@klaxon/testing';
+import { startFakeTwilio, startSmtpSink, tempDir } from '@klaxon/testing';
+import { startFullKlaxon, until } from './full-klaxon.ts';
 import { fmt, median } from './stats.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const GROUPS = Number(process.env.BENCH_GROUPS ?? 2000);
 const SENDERS = 16;
 const L1_CHANNELS = 3; // the shipped policy pages L1 by SMS, call and email
-const root = fileURLToPath(new URL('..', import.meta.url));
 
 const sumOf = (metrics: string, name: string) =>
   metrics
@@ -15,39 +13,20 @@ const sumOf = (metrics: string, name: string) =>
     .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error('storm bench: timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** One storm against the full `pnpm start` (three services, one process, embedded stores) with providers on loopback. */
 async function stormOnce(): Promise<{ acceptSeconds: number; handedSeconds: number; settleSeconds: number; perContact: Map<string, number> }> {
   const [twilio, smtp] = await Promise.all([startFakeTwilio(), startSmtpSink()]);
   const dir = tempDir('klaxon-bench-storm-');
-  const [ingest, escalation, projection] = [await freePort(), await freePort(), await freePort()];
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start-all.ts'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      KLAXON_DATA_DIR: dir.path,
-      INGEST_PORT: String(ingest),
-      ESCALATION_PORT: String(escalation),
-      PROJECTION_PORT: String(projection),
-      KLAXON_HOST: '127.0.0.1',
-      LOG_LEVEL: 'error',
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
-      TWILIO_FROM: '+15559990000',
-      TWILIO_API_URL: twilio.url,
-      SMTP_URL: smtp.url,
-    },
+  const klaxon = await startFullKlaxon({
+    KLAXON_DATA_DIR: dir.path,
+    TWILIO_ACCOUNT_SID: twilio.accountSid,
+    TWILIO_AUTH_TOKEN: twilio.authToken,
+    TWILIO_FROM: '+15559990000',
+    TWILIO_API_URL: twilio.url,
+    SMTP_URL: smtp.url,
   });
+  const { ingest, escalation } = klaxon;
   try {
-    await until(async () => (await fetch(`http://127.0.0.1:${escalation}/ready`)).ok && (await fetch(`http://127.0.0.1:${ingest}/ready`)).ok, 60_000);
     const start = performance.now();
     let next = 0;
     await Promise.all(
@@ -74,9 +53,9 @@ async function stormOnce(): Promise<{ acceptSeconds: number; handedSeconds: numb
     await until(async () => {
       const p = await progress();
       return p.opened >= GROUPS && p.sent + p.held >= GROUPS * L1_CHANNELS;
-    }, 300_000);
+    }, 300_000, 'every incident open and its pages sent or held');
     const handed = performance.now();
-    await until(async () => (await progress()).sent >= GROUPS * L1_CHANNELS, 300_000);
+    await until(async () => (await progress()).sent >= GROUPS * L1_CHANNELS, 300_000, 'every page delivered');
     const settled = performance.now();
     const perContact = new Map<string, number>();
     for (const r of twilio.requests) perContact.set(r.params.To!, (perContact.get(r.params.To!) ?? 0) + 1);
@@ -86,8 +65,7 @@ async function stormOnce(): Promise<{ acceptSeconds: number; handedSeconds: numb
     }
     return { acceptSeconds: (accepted - start) / 1000, handedSeconds: (handed - accepted) / 1000, settleSeconds: (settled - accepted) / 1000, perContact };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await klaxon.stop();
     await Promise.all([twilio.close(), smtp.close()]);
     dir.remove();
   }

@@ -1,14 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { freePort, startFakeTwilio, tempDir } from '@klaxon/testing';
+import { startFakeTwilio, tempDir } from '@klaxon/testing';
+import { startFullKlaxon, until } from './full-klaxon.ts';
 import { fmt, percentile } from './stats.ts';
 
 const OPEN = Number(process.env.BENCH_OPEN ?? 10_000);
 const PROBES = Number(process.env.BENCH_PROBES ?? 200);
 const PROBE_SECONDS = 20;
 const SENDERS = 16;
-const root = fileURLToPath(new URL('..', import.meta.url));
 const TOKEN = 'bench-webhook-token-000001';
 const API = 'bench-api-token-0000000001';
 
@@ -39,39 +37,21 @@ api:
   tokens: [${API}]
 `;
 
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timers bench: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** `pnpm bench timers`: how late escalation timers fire on the full `pnpm start` while OPEN incidents are open. */
 export async function timersBench(): Promise<void> {
   console.log(`timers: ${fmt(OPEN)} open incidents, then ${PROBES} P1 probes over ${PROBE_SECONDS} s whose 10 s ack timeout falls due among them`);
   const twilio = await startFakeTwilio();
   const dir = tempDir('klaxon-bench-timers-');
   writeFileSync(dir.file('klaxon.yaml'), config);
-  const [ingest, escalation, projection] = [await freePort(), await freePort(), await freePort()];
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start-all.ts'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      KLAXON_DATA_DIR: dir.file('data'),
-      KLAXON_CONFIG: dir.file('klaxon.yaml'),
-      INGEST_PORT: String(ingest),
-      ESCALATION_PORT: String(escalation),
-      PROJECTION_PORT: String(projection),
-      KLAXON_HOST: '127.0.0.1',
-      LOG_LEVEL: 'error',
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
-      TWILIO_FROM: '+15559990000',
-      TWILIO_API_URL: twilio.url,
-    },
+  const klaxon = await startFullKlaxon({
+    KLAXON_DATA_DIR: dir.file('data'),
+    KLAXON_CONFIG: dir.file('klaxon.yaml'),
+    TWILIO_ACCOUNT_SID: twilio.accountSid,
+    TWILIO_AUTH_TOKEN: twilio.authToken,
+    TWILIO_FROM: '+15559990000',
+    TWILIO_API_URL: twilio.url,
   });
+  const { ingest, escalation } = klaxon;
   const send = async (key: string, severity: string) => {
     const body = { routing_key: TOKEN, event_action: 'trigger', dedup_key: key, payload: { summary: key, source: 'bench', severity } };
     const response = await fetch(`http://127.0.0.1:${ingest}/api/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -80,7 +60,6 @@ export async function timersBench(): Promise<void> {
   };
   const api = async <T>(path: string) => (await (await fetch(`http://127.0.0.1:${escalation}${path}`, { headers: { authorization: `Bearer ${API}` } })).json()) as T;
   try {
-    await until(async () => (await fetch(`http://127.0.0.1:${escalation}/ready`)).ok && (await fetch(`http://127.0.0.1:${ingest}/ready`)).ok, 60_000, 'start');
     const started = performance.now();
     let next = 0;
     await Promise.all(
@@ -118,8 +97,7 @@ export async function timersBench(): Promise<void> {
       `${`timers: lateness with ${fmt(OPEN)} open`.padEnd(48)} p50 ${percentile(lateness, 50)} ms, p99 ${percentile(lateness, 99)} ms, max ${Math.max(...lateness)} ms (${lateness.length} timers)`,
     );
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await klaxon.stop();
     await twilio.close();
     dir.remove();
   }
