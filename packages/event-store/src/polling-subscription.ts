@@ -15,6 +15,9 @@ export function pollingSubscription(source: PollSource, options: SubscribeOption
   const batchSize = options.batchSize ?? 500;
   let position = options.after;
   let stopped = false;
+  // stop() wakes the loop from its wait: a store's timer may be unref'd, and shutdown need not wait a poll.
+  let wake = () => {};
+  const stopping = new Promise<void>((resolve) => (wake = resolve));
   const waiters: Array<{ target: bigint; resolve: () => void }> = [];
 
   const settleWaiters = () => {
@@ -41,7 +44,7 @@ export function pollingSubscription(source: PollSource, options: SubscribeOption
         position = head;
       }
       settleWaiters();
-      if (batch.length === 0) await source.waitForAppend(pollMs);
+      if (batch.length === 0) await Promise.race([source.waitForAppend(pollMs), stopping]);
     }
   })().catch((error: unknown) => {
     stopped = true;
@@ -59,6 +62,7 @@ export function pollingSubscription(source: PollSource, options: SubscribeOption
     },
     async stop() {
       stopped = true;
+      wake();
       await loop;
       for (const waiter of waiters.splice(0)) waiter.resolve();
     },

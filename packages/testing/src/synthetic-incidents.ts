@@ -12,6 +12,7 @@ export function syntheticIncident(n: number): Array<{ type: string; data: unknow
     { type: 'PageDelivered', data: { pageId: 'p1', providerId: `SM${n}`, at: iso(opened + 1000) } },
     { type: 'Escalated', data: { fromLevel: 1, toLevel: 2, reason: 'timeout', timerId: 't1', at: iso(opened + 300_000) } },
     { type: 'PageRequested', data: { pageId: 'p2', level: 2, contact: `c${(n + 1) % 7}`, channel: 'voice', purpose: 'escalation', at: iso(opened + 300_000) } },
+    { type: 'PageDelivered', data: { pageId: 'p2', providerId: `CA${n}`, at: iso(opened + 301_000) } },
     { type: 'Acknowledged', data: { by: `c${n % 7}`, via: 'sms', at: iso(opened + 400_000) } },
     { type: 'Resolved', data: { by: `c${n % 7}`, via: 'api', at: iso(opened + 3_000_000) } },
   ];

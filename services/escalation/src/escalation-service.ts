@@ -13,6 +13,8 @@ import { onCallRoutes } from './http/oncall-routes.ts';
 import { twilioRoutes } from './http/twilio-routes.ts';
 import { IncidentIndex } from './incidents/incident-index.ts';
 import { IncidentRepository, type Execution } from './incidents/incident-repository.ts';
+import { loadIndexSnapshot } from './incidents/index-snapshot.ts';
+import { IndexSnapshotWriter } from './incidents/index-snapshot-writer.ts';
 import { rosters as createRosters } from './incidents/rosters.ts';
 import type { Notifier } from './paging/notifier.ts';
 import { PageDispatcher } from './paging/page-dispatcher.ts';
@@ -41,6 +43,12 @@ export interface EscalationDeps {
   consumerGroup?: string;
   /** Projection's API, which the console's KPI page reads through escalation's origin. */
   projectionUrl?: string;
+  /**
+   * Where the incident index is written down (every `snapshotEveryMs`, default five minutes, and at stop), so
+   * that a restart folds only the events after it. Without it, every start replays the whole store.
+   */
+  snapshotPath?: string;
+  snapshotEveryMs?: number;
 }
 
 export interface EscalationService {
@@ -54,13 +62,18 @@ export interface EscalationService {
   stop(): Promise<void>;
 }
 
+const FIVE_MINUTES_MS = 5 * 60_000;
+
 const toRule = (t: { every: number; burst: number }) => ({ everyMs: t.every, burst: t.burst });
 
 export async function createEscalationService(deps: EscalationDeps): Promise<EscalationService> {
   const { logger, store, bus, config } = deps;
   const clock = deps.clock ?? systemClock;
   const topic = deps.topic ?? ALERTS_TOPIC;
-  const index = new IncidentIndex();
+  // A settled incident that another instance wrote to is read again from its stream.
+  const index = new IncidentIndex((incidentId) =>
+    void repository.load(incidentId).catch((error: unknown) => logger.error({ err: error, incidentId }, 'reading a settled incident again failed')),
+  );
   const ownership = { held: new Set<number>(), partitionOf: (_key: string): number => 0 };
   const owns =
     deps.owns ??
@@ -101,7 +114,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
           if (!subscription) throw new Error('not started');
           // A stale picture fires wrong timers: not ready, so the orchestrator restarts the service.
           if (subscriptionLost) throw new Error(`stopped following the store: ${(subscriptionLost as Error).message ?? subscriptionLost}`);
-          return { incidents: index.all().length, open: index.unresolved().length };
+          return { incidents: index.size(), open: index.unresolved().length };
         },
       },
     ],
@@ -130,6 +143,9 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       }
     }
   };
+  const snapshots = deps.snapshotPath
+    ? new IndexSnapshotWriter({ index, path: deps.snapshotPath, everyMs: deps.snapshotEveryMs ?? FIVE_MINUTES_MS, logger })
+    : undefined;
   const timers = new TimerRunner({ index, repository, rosters, dispatcher, clock, logger, owns, onExecuted });
   const handleAlert = alertHandler({ repository, index, router, rosters, timings, clock, logger, incidentsOpened: metrics.incidentsOpened, onExecuted });
 
@@ -146,7 +162,19 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     timers,
     async start() {
       let caughtUp = false;
+      let after: bigint | undefined;
+      if (deps.snapshotPath) {
+        const loaded = await loadIndexSnapshot(deps.snapshotPath, store, (h) => index.restoreHeader(h), (e) => index.restoreEntry(e));
+        if (loaded.header) {
+          after = BigInt(loaded.header.last.position);
+          logger.info({ path: deps.snapshotPath, position: loaded.header.last.position, incidents: index.size() }, 'incident index restored from its snapshot; following the store from there');
+        } else {
+          index.clear();
+          logger.info({ path: deps.snapshotPath, reason: loaded.reason }, 'no usable incident index snapshot; replaying the whole store');
+        }
+      }
       subscription = store.subscribe({
+        after,
         streamPrefix: INCIDENT_STREAM_PREFIX,
         onEvents: (batch) => index.applyRecorded(batch),
         onError: (error) => {
@@ -162,10 +190,10 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
         const current = index.get(incidentId);
         if (caughtUp && current && owns(incidentId)) dispatcher.dispatch(incidentId, current.state);
       });
-      logger.info({ incidents: index.all().length, open: index.unresolved().length }, 'state rebuilt from the store');
+      logger.info({ incidents: index.size(), open: index.unresolved().length }, 'state rebuilt from the store');
       // Pages whose outcome was never recorded go out again from whoever owns them now.
       const recoverOwned = () => {
-        for (const { state } of index.all()) if (owns(state.incidentId)) dispatcher.dispatch(state.incidentId, state);
+        for (const { state } of index.acting()) if (owns(state.incidentId)) dispatcher.dispatch(state.incidentId, state);
       };
       if (deps.owns) recoverOwned();
       ownership.partitionOf = await bus.partitioner(topic);
@@ -195,6 +223,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
         onError: (error) => logger.error({ err: error }, 'reading the bus failed; retrying'),
       });
       if (deps.runTimerLoop !== false) timers.start();
+      snapshots?.start();
     },
     settle: () => dispatcher.settle(),
     async stop() {
@@ -203,6 +232,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       await timers.stop();
       await dispatcher.stop();
       await subscription?.stop();
+      await snapshots?.stop();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Bus } from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
 import type { EventStore } from '@klaxon/event-store';
@@ -16,5 +17,6 @@ export function escalationFromEnv(env: KlaxonEnv, deps: { logger: Logger; store:
     linkSecret: linkSecret(env),
     twilioAuthToken: env.TWILIO_AUTH_TOKEN,
     projectionUrl: env.KLAXON_PROJECTION_URL ?? `http://127.0.0.1:${env.PROJECTION_PORT}`,
+    snapshotPath: join(env.KLAXON_DATA_DIR, 'escalation-index.snapshot.json'),
   });
 }

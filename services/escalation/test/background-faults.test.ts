@@ -14,7 +14,7 @@ function refuseAppends(h: Harness, types: string[]) {
   };
 }
 
-const smsPage = (h: Harness) => Object.values(h.service.index.all()[0]!.state.pages).find((p) => p.channel === 'sms');
+const smsPage = (h: Harness) => Object.values(h.service.index.acting()[0]!.state.pages).find((p) => p.channel === 'sms');
 
 describe('background work owns its failures', () => {
   let h: Harness;
@@ -55,10 +55,10 @@ describe('background work owns its failures', () => {
     await new Promise((r) => setTimeout(r, 900));
     // Before the backoff the loop re-ran at 0 ms while the timer stayed due: hundreds of full scans.
     expect(runs.mock.calls.length).toBeLessThanOrEqual(3);
-    expect(h.service.index.all()[0]!.state.level).toBe(1);
+    expect(h.service.index.acting()[0]!.state.level).toBe(1);
     refusal.heal();
     h.clock.set(new Date('2026-11-23T10:07:00Z').getTime());
-    await vi.waitFor(() => expect(h.service.index.all()[0]!.state.level).toBe(2), { timeout: 5000 });
+    await vi.waitFor(() => expect(h.service.index.acting()[0]!.state.level).toBe(2), { timeout: 5000 });
     await h.service.timers.stop();
   });
 
@@ -67,7 +67,7 @@ describe('background work owns its failures', () => {
     for (let i = 0; i < 12; i++) await h.alert({ alertname: `Down${i}`, severity: 'critical' });
     h.clock.set(new Date('2026-11-23T10:06:00Z').getTime());
     const runs = vi.spyOn(h.service.timers, 'runDue');
-    const escalated = () => h.service.index.all().filter((i) => i.state.level > 1).length;
+    const escalated = () => h.service.index.acting().filter((i) => i.state.level > 1).length;
     // SQLite answers synchronously, so a run never yields to a timer: stop is asked from inside the run,
     // the moment its first escalation lands.
     let stopped: Promise<void> | undefined;
@@ -91,7 +91,7 @@ describe('records that are not alerts', () => {
     h = await startEscalation();
     await h.bus.publish(ALERTS_TOPIC, [{ key: 'junk', value: { type: 'AlertReceived', version: 1, status: 'sideways' } }]);
     await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
-    await vi.waitFor(() => expect(h.service.index.all()).toHaveLength(1));
+    await vi.waitFor(() => expect(h.service.index.acting()).toHaveLength(1));
     const counted = await h.service.http.metrics.getSingleMetric('klaxon_alerts_processed_total')?.get();
     expect(Object.fromEntries(counted!.values.map((v) => [v.labels.result, v.value]))).toEqual({ 'dead-lettered': 1, applied: 1 });
     const letters: DeliveredRecord[] = [];

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEscalation, type Harness } from './support/escalation-harness.ts';
 
-const pagesOf = (h: Harness) => Object.values(h.service.index.all()[0]!.state.pages);
+const pagesOf = (h: Harness) => Object.values(h.service.index.acting()[0]!.state.pages);
 
 describe('page delivery', () => {
   let h: Harness;
@@ -29,7 +29,7 @@ describe('page delivery', () => {
     expect(email).toMatchObject({ outcome: 'retrying' });
     await h.advanceTo('2026-11-23T10:05:00Z');
     expect(pagesOf(h).find((p) => p.channel === 'email')).toMatchObject({ outcome: 'failed', attempts: 4 });
-    const { timeline } = (await h.api('GET', `/api/v1/incidents/${h.service.index.all()[0]!.state.incidentId}`)).json;
+    const { timeline } = (await h.api('GET', `/api/v1/incidents/${h.service.index.acting()[0]!.state.incidentId}`)).json;
     expect(timeline.filter((e: { type: string }) => e.type === 'ContactUnreachable')).toEqual([expect.objectContaining({ contact: 'alice', level: 1 })]);
     expect(timeline.some((e: { type: string; toLevel?: number }) => e.type === 'Escalated' && e.toLevel === 2)).toBe(true);
   });

@@ -12,7 +12,7 @@ it('after a rebalance the new owner fires the pending timer, the old one stays q
   const b = await startEscalation({ dir, providers, clock, consumerGroup: 'b', owns: () => owners.has('b') });
   await a.alert({ alertname: 'OrdersDown', severity: 'critical' });
   const deadline = Date.now() + 5000;
-  while (b.service.index.all().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  while (b.service.index.acting().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   const pagedAtOpen = providers.twilio.requests.length;
   expect(pagedAtOpen).toBe(1);
 

@@ -57,7 +57,10 @@ describe('acknowledging from wherever the responder is', () => {
     expect(ack.text).toContain('<Message>Klaxon: Acknowledged #1 OrdersDown is firing.</Message>');
     expect((await smsReply(h, ALICE, '1a')).text).toContain('already acknowledged by alice');
     expect((await smsReply(h, ALICE, '1c')).text).toContain('Resolved #1');
-    const { incident } = (await h.api('GET', `/api/v1/incidents/${h.service.index.all()[0]!.state.incidentId}`)).json;
+    const { incident } = (await h.api('GET', `/api/v1/incidents/${h.service.index.summaries()[0]!.id}`)).json;
+    // Settled now (every page out), the index keeps only its summary; a reply naming it still finds it.
+    expect(h.service.index.get(incident.id)).toBeUndefined();
+    expect((await smsReply(h, ALICE, '1a')).text).toContain('Klaxon: #1: the incident is already resolved.');
     expect(incident).toMatchObject({ status: 'resolved', acknowledged: { by: 'alice', via: 'sms' }, resolved: { by: 'alice', via: 'sms' } });
   });
 
@@ -65,7 +68,7 @@ describe('acknowledging from wherever the responder is', () => {
     h = await startEscalation();
     await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
     expect((await smsReply(h, ALICE, '1a', false)).status).toBe(403);
-    expect(h.service.index.all()[0]!.state.status).toBe('open');
+    expect(h.service.index.acting()[0]!.state.status).toBe('open');
     expect((await smsReply(h, '+19999999999', '1a')).text).toContain('does not know this number');
     expect((await smsReply(h, ALICE, 'hello?')).text).toContain('reply &lt;number&gt;a to acknowledge');
     expect((await smsReply(h, ALICE, '7a')).text).toContain('no incident #7 was paged to you');
@@ -84,7 +87,7 @@ describe('acknowledging from wherever the responder is', () => {
       body: new URLSearchParams(params).toString(),
     });
     expect(await response.text()).toContain('<Say>Acknowledged. Thank you. Goodbye.</Say>');
-    expect(h.service.index.all()[0]!.state).toMatchObject({ status: 'acknowledged', acknowledged: { by: 'erin', via: 'voice' } });
+    expect(h.service.index.acting()[0]!.state).toMatchObject({ status: 'acknowledged', acknowledged: { by: 'erin', via: 'voice' } });
   });
 
   it('the signed email link asks before it acknowledges, acknowledges once, and a tampered or expired one never works', async () => {
@@ -99,12 +102,12 @@ describe('acknowledging from wherever the responder is', () => {
     const opened = await fetch(`${h.base}${path}`);
     expect(opened.status).toBe(200);
     expect(await opened.text()).toContain('<form method="post"');
-    expect(h.service.index.all()[0]!.state.status).toBe('open');
+    expect(h.service.index.acting()[0]!.state.status).toBe('open');
 
     const first = await fetch(`${h.base}${path}`, { method: 'POST' });
     expect(first.status).toBe(200);
     expect(await first.text()).toContain('Incident #1 acknowledged');
-    expect(h.service.index.all()[0]!.state).toMatchObject({ status: 'acknowledged', acknowledged: { by: 'alice', via: 'email' } });
+    expect(h.service.index.acting()[0]!.state).toMatchObject({ status: 'acknowledged', acknowledged: { by: 'alice', via: 'email' } });
     const again = await fetch(`${h.base}${path}`, { method: 'POST' });
     expect(again.status).toBe(409);
     expect(await again.text()).toContain('already used');
@@ -117,9 +120,9 @@ describe('acknowledging from wherever the responder is', () => {
     h = await startEscalation();
     await h.alert({ alertname: 'Checkout', severity: 'error' }, { groupKey: 'checkout-latency', fingerprint: 'checkout-latency' });
     await h.alert({ alertname: 'Checkout', severity: 'error' }, { groupKey: 'checkout-latency', fingerprint: 'checkout-latency', status: 'acknowledged' });
-    expect(h.service.index.all()[0]!.state).toMatchObject({ status: 'acknowledged', acknowledged: { by: 'integration:alertmanager', via: 'api' } });
+    expect(h.service.index.acting()[0]!.state).toMatchObject({ status: 'acknowledged', acknowledged: { by: 'integration:alertmanager', via: 'api' } });
     await h.alert({ alertname: 'Checkout', severity: 'error' }, { groupKey: 'checkout-latency', fingerprint: 'checkout-latency', status: 'resolved' });
-    expect(h.service.index.all()[0]!.state).toMatchObject({ status: 'resolved', resolved: { by: 'source', via: 'source' } });
+    expect(h.service.index.summaries()).toMatchObject([{ status: 'resolved', resolved: { by: 'source', via: 'source' } }]);
   });
 });
 
@@ -132,15 +135,15 @@ describe('acknowledging and resolving through the events API on label-matched ro
     h = await startEscalation({ config: testConfig({ routes }) });
     await h.alert({ alertname: 'Checkout', service: 'checkout', severity: 'critical' }, { groupKey: 'checkout-5xx', fingerprint: 'checkout-5xx' });
     await h.alert({}, { groupKey: 'checkout-5xx', fingerprint: 'checkout-5xx', status: 'acknowledged' });
-    expect(h.service.index.all().map((i) => i.state)).toMatchObject([{ status: 'acknowledged', acknowledged: { by: 'integration:alertmanager' } }]);
+    expect(h.service.index.acting().map((i) => i.state)).toMatchObject([{ status: 'acknowledged', acknowledged: { by: 'integration:alertmanager' } }]);
     await h.alert({}, { groupKey: 'checkout-5xx', fingerprint: 'checkout-5xx', status: 'resolved' });
-    expect(h.service.index.all().map((i) => i.state)).toMatchObject([{ status: 'resolved', resolved: { via: 'source' } }]);
+    expect(h.service.index.summaries()).toMatchObject([{ status: 'resolved', resolved: { via: 'source' } }]);
   });
 
   it('a resolve for a group with no open incident changes nothing and opens nothing', async () => {
     h = await startEscalation();
     await h.alert({}, { groupKey: 'never-fired', fingerprint: 'never-fired', status: 'resolved' });
-    expect(h.service.index.all()).toEqual([]);
+    expect(h.service.index.size()).toBe(0);
   });
 });
 
@@ -151,7 +154,7 @@ describe('the incident API', () => {
   it('needs an API token, answers 404 for an unknown incident, 409 for a refused command and 400 for a bad body', async () => {
     h = await startEscalation();
     await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
-    const id = h.service.index.all()[0]!.state.incidentId;
+    const id = h.service.index.acting()[0]!.state.incidentId;
     expect((await fetch(`${h.base}/api/v1/incidents`)).status).toBe(401);
     expect((await fetch(`${h.base}/api/v1/incidents`, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
     expect((await h.api('GET', '/api/v1/incidents/nope-1')).status).toBe(404);
@@ -169,7 +172,7 @@ describe('the incident API', () => {
   it('changes severity by hand: the timers of the new severity apply, the same severity again is refused', async () => {
     h = await startEscalation();
     await h.alert({ alertname: 'CheckoutSlow', service: 'checkout', severity: 'warning' });
-    const id = h.service.index.all()[0]!.state.incidentId;
+    const id = h.service.index.acting()[0]!.state.incidentId;
     expect(h.service.index.get(id)!.state.severity).toBe('P3');
     const raised = await h.api('POST', `/api/v1/incidents/${id}/severity`, { by: 'alice', severity: 'P1' });
     expect(raised).toMatchObject({ status: 200, json: { incident: { severity: 'P1' }, events: expect.arrayContaining(['SeverityChanged']) } });
@@ -184,7 +187,7 @@ describe('the incident API', () => {
     h = await startEscalation();
     await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
     const link = /https:\/\/klaxon\.example\.com(\/incidents\/\S+)/.exec(h.providers.twilio.messages()[0]!.Body)?.[1];
-    expect(link).toBe(`/incidents/${h.service.index.all()[0]!.state.incidentId}`);
+    expect(link).toBe(`/incidents/${h.service.index.acting()[0]!.state.incidentId}`);
     const page = await fetch(`${h.base}${link}`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
@@ -200,7 +203,7 @@ describe('the incident API', () => {
   it('shows current state, assignees and the full timeline fit for a post-mortem', async () => {
     h = await startEscalation();
     await h.alert({ alertname: 'OrdersDown', service: 'orders', severity: 'critical' });
-    const id = h.service.index.all()[0]!.state.incidentId;
+    const id = h.service.index.acting()[0]!.state.incidentId;
     await h.api('POST', `/api/v1/incidents/${id}/acknowledge`, { by: 'alice' });
     await h.api('POST', `/api/v1/incidents/${id}/resolve`, { by: 'alice' });
     const { incident, timeline } = (await h.api('GET', `/api/v1/incidents/${id}`)).json;

@@ -38,10 +38,10 @@ describe('an alert storm: every group its own incident, but the person on call i
     h = await startEscalation({ start: '2026-11-23T10:00:00Z' });
     const at = h.clock.now().toISOString();
     await h.bus.publish(ALERTS_TOPIC, Array.from({ length: GROUPS }, (_, n) => ({ key: `g${n}`, value: alertFor(n, at) })));
-    await vi.waitFor(() => expect(h.service.index.all()).toHaveLength(GROUPS), { timeout: 30_000, interval: 50 });
+    await vi.waitFor(() => expect(h.service.index.acting()).toHaveLength(GROUPS), { timeout: 30_000, interval: 50 });
     await h.service.settle();
 
-    const incidents = h.service.index.all().map((i) => i.state);
+    const incidents = h.service.index.acting().map((i) => i.state);
     const l1Pages = incidents.flatMap((s) => Object.values(s.pages));
     expect(l1Pages).toHaveLength(GROUPS * 2);
     expect(l1Pages.every((p) => p.outcome === 'delivered')).toBe(true);
@@ -62,12 +62,12 @@ describe('an alert storm: every group its own incident, but the person on call i
       expect(await smsReply(h, reply)).toMatch(/Acknowledged/);
     }
     await h.service.settle();
-    expect(h.service.index.all().filter((i) => i.state.status === 'acknowledged')).toHaveLength(GROUPS);
-    expect(h.service.index.all().every((i) => i.state.acknowledged?.by === 'alice' && i.state.acknowledged.via === 'sms')).toBe(true);
+    expect(h.service.index.acting().filter((i) => i.state.status === 'acknowledged')).toHaveLength(GROUPS);
+    expect(h.service.index.acting().every((i) => i.state.acknowledged?.by === 'alice' && i.state.acknowledged.via === 'sms')).toBe(true);
 
     // Acknowledged in time: no incident escalates to L2 at its ack timeout (5 min for P1, 1 h for P3).
     await h.advanceTo('2026-11-23T10:20:00Z');
-    expect(h.service.index.all().filter((i) => i.state.level > 1)).toHaveLength(0);
+    expect(h.service.index.acting().filter((i) => i.state.level > 1)).toHaveLength(0);
     expect(h.providers.twilio.messages().filter((m) => m.To === TOM)).toHaveLength(0);
   }, 60_000);
 
@@ -79,7 +79,7 @@ describe('an alert storm: every group its own incident, but the person on call i
     }
     const sent = () => h.providers.twilio.requests.filter((r) => r.resource === 'Messages' && r.params.To === ALICE).map((r) => r.at.getTime());
     expect(sent()).toHaveLength(3);
-    expect(h.service.index.all().filter((i) => Object.values(i.state.pages).some((p) => p.channel === 'sms' && p.outcome === 'pending'))).toHaveLength(3);
+    expect(h.service.index.acting().filter((i) => Object.values(i.state.pages).some((p) => p.channel === 'sms' && p.outcome === 'pending'))).toHaveLength(3);
     await h.advanceTo('2026-11-23T10:00:59Z');
     expect(sent()).toHaveLength(3);
     await h.advanceTo('2026-11-23T10:01:00Z');
@@ -88,7 +88,7 @@ describe('an alert storm: every group its own incident, but the person on call i
     expect(messages[3]!.Body).toMatch(/^Klaxon: 3 incidents for you, 3 open, highest P1\. #4 Service3Down is firing; #5 Service4Down is firing; #6 Service5Down is firing\. Reply \d+aa to ack all/);
     const code = /Reply (\d+)aa/.exec(messages[3]!.Body)![1];
     expect(await smsReply(h, `${code}cc`)).toContain(`Resolved 3 of 3 incidents of bundle ${code}`);
-    expect(h.service.index.all().filter((i) => i.state.status === 'resolved').map((i) => i.state.number).sort()).toEqual([4, 5, 6]);
+    expect(h.service.index.summaries().filter((i) => i.status === 'resolved').map((i) => i.number).sort()).toEqual([4, 5, 6]);
   });
 
   it('calls are throttled too: after two calls the rest wait a minute, and one keypress on the bundle call acknowledges them all', async () => {
@@ -110,7 +110,7 @@ describe('an alert storm: every group its own incident, but the person on call i
       body: new URLSearchParams(params),
     });
     expect(await response.text()).toContain('Acknowledged 3 incidents');
-    const acked = h.service.index.all().filter((i) => i.state.acknowledged?.by === 'erin' && i.state.acknowledged.via === 'voice');
+    const acked = h.service.index.acting().filter((i) => i.state.acknowledged?.by === 'erin' && i.state.acknowledged.via === 'voice');
     expect(acked.map((i) => i.state.title).sort()).toEqual(['Breach2 is firing', 'Breach3 is firing', 'Breach4 is firing']);
   });
 });

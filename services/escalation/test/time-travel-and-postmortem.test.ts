@@ -13,7 +13,7 @@ describe('what the store makes possible', () => {
   it('time travel: an incident acknowledged at T is open at T − 1 s and acknowledged at T + 1 s', async () => {
     h = await startEscalation({ start: at('10:00:00') });
     await h.alert({ alertname: 'OrdersDown', service: 'orders', severity: 'critical' });
-    const id = h.service.index.all()[0]!.state.incidentId;
+    const id = h.service.index.acting()[0]!.state.incidentId;
     await h.advanceTo(at('10:03:00'));
     expect((await h.api('POST', `/api/v1/incidents/${id}/acknowledge`, { by: 'alice' })).status).toBe(200);
     await h.advanceTo(at('10:40:00'));
@@ -38,7 +38,7 @@ describe('what the store makes possible', () => {
   it('drafts the post-mortem of a scripted incident from the runbook template, equal to the checked-in file', async () => {
     h = await startEscalation({ start: at('10:00:00') });
     await h.alert({ alertname: 'CheckoutDown', service: 'checkout', severity: 'critical' }, { summary: 'Checkout returns 500', startsAt: at('09:58:30') });
-    const id = h.service.index.all()[0]!.state.incidentId;
+    const id = h.service.index.acting()[0]!.state.incidentId;
     await h.advanceTo(at('10:05:00')); // nobody acknowledged within 5 min: L2 paged
     await h.advanceTo(at('10:07:10'));
     expect((await h.api('POST', `/api/v1/incidents/${id}/acknowledge`, { by: 'tom' })).status).toBe(200);

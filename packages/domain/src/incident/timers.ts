@@ -34,6 +34,15 @@ export function pagesToSend(state: IncidentState, now: Instant): PageState[] {
   );
 }
 
+/**
+ * Resolved, with no page left to send or retry: nothing about the incident can fall due any more, so a
+ * service may keep only what lists and searches show of it.
+ */
+export function isSettled(state: IncidentState): boolean {
+  if (!state.exists || state.status !== 'resolved') return false;
+  return Object.values(state.pages).every((page) => page.outcome !== 'pending' && !(page.outcome === 'retrying' && pageStillWanted(state, page)));
+}
+
 /** A retry is pointless once someone has answered what the page asked for. */
 function pageStillWanted(state: IncidentState & { exists: true }, page: PageState): boolean {
   switch (page.purpose) {

@@ -35,7 +35,7 @@ export function incidentRoutes(routes: Router, deps: IncidentRouteDeps): void {
     const query = listQuerySchema.safeParse(req.query);
     if (!query.success) return void res.status(400).json({ error: 'invalid query', problems: problemsOf(query.error) });
     const page = listIncidents(index, query.data);
-    res.json({ incidents: page.incidents.map(incidentView), nextCursor: page.nextCursor });
+    res.json({ incidents: page.incidents, nextCursor: page.nextCursor });
   });
 
   routes.get('/api/v1/incidents/:id', auth, async (req, res) => {

@@ -79,25 +79,21 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
       logger.info({ bundle: smsReply.bundle, contact: contactName, action: smsReply.action, incidents: of, done }, 'SMS reply for a bundle');
       return twiml(res, response.toString());
     }
-    const pagedToMe = index
-      .all()
-      .map((i) => i.state)
-      .filter((s) => Object.values(s.pages).some((p) => p.contact === contactName && p.channel === 'sms'))
-      .sort((a, b) => b.number - a.number);
+    const pagedToMe = index.pagedBySms(contactName).sort((a, b) => b.number - a.number);
     const target = smsReply.number !== undefined ? pagedToMe.find((s) => s.number === smsReply.number) : pagedToMe.find((s) => s.status !== 'resolved');
     if (!target) {
       response.message(smsReply.number !== undefined ? `Klaxon: no incident #${smsReply.number} was paged to you.` : 'Klaxon: no open incident was paged to you.');
       return twiml(res, response.toString());
     }
     const execution = await run(
-      target.incidentId,
+      target.id,
       smsReply.action === 'acknowledge'
         ? { type: 'Acknowledge', by: contactName, via: 'sms', ...(sid ? { ref: `sms:${sid}` } : {}), at }
         : { type: 'Resolve', by: contactName, via: 'sms', at },
     );
     const done = smsReply.action === 'acknowledge' ? 'Acknowledged' : 'Resolved';
     response.message(execution.ok ? `Klaxon: ${done} #${target.number} ${target.title}.` : `Klaxon: #${target.number}: ${describeError(execution.error)}.`);
-    logger.info({ incidentId: target.incidentId, contact: contactName, action: smsReply.action, ok: execution.ok }, 'SMS reply');
+    logger.info({ incidentId: target.id, contact: contactName, action: smsReply.action, ok: execution.ok }, 'SMS reply');
     return twiml(res, response.toString());
   });
 

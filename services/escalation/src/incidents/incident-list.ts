@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { instantMs, SEVERITIES, type Incident } from '@klaxon/domain';
+import { instantMs, SEVERITIES } from '@klaxon/domain';
 import type { IncidentIndex } from './incident-index.ts';
+import type { IncidentSummary } from './incident-summary.ts';
 
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 instant like 2026-11-23T10:00:00Z' });
 
@@ -35,22 +36,21 @@ export const listQuerySchema = z
 export type ListQuery = z.output<typeof listQuerySchema>;
 
 /** Newest first: by number, then by id, so that two incidents sharing a number still have one order. */
-const newerFirst = (a: Incident, b: Incident) => b.number - a.number || (a.incidentId < b.incidentId ? 1 : a.incidentId > b.incidentId ? -1 : 0);
-const after = (s: Incident, c: Cursor) => s.number < c.n || (s.number === c.n && s.incidentId < c.id);
+const newerFirst = (a: IncidentSummary, b: IncidentSummary) => b.number - a.number || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+const after = (s: IncidentSummary, c: Cursor) => s.number < c.n || (s.number === c.n && s.id < c.id);
 
 /** One page of incidents, newest first; `nextCursor` is null on the last page. */
-export function listIncidents(index: IncidentIndex, q: ListQuery): { incidents: Incident[]; nextCursor: string | null } {
+export function listIncidents(index: IncidentIndex, q: ListQuery): { incidents: IncidentSummary[]; nextCursor: string | null } {
   const sinceMs = q.since === undefined ? undefined : Date.parse(q.since);
   const words = q.q?.toLowerCase().split(/\s+/).filter(Boolean) ?? [];
-  const found = (s: Incident) => {
+  const found = (s: IncidentSummary) => {
     if (words.length === 0) return true;
     const text = `#${s.number} ${s.title} ${s.service} ${s.groupKey}`.toLowerCase();
     return words.every((w) => text.includes(w));
   };
-  const statusFits = (s: Incident) => !q.status || (q.status === 'unresolved' ? s.status !== 'resolved' : s.status === q.status);
+  const statusFits = (s: IncidentSummary) => !q.status || (q.status === 'unresolved' ? s.status !== 'resolved' : s.status === q.status);
   const matching = index
-    .all()
-    .map(({ state }) => state)
+    .summaries()
     .filter(
       (s) =>
         statusFits(s) &&
@@ -63,5 +63,5 @@ export function listIncidents(index: IncidentIndex, q: ListQuery): { incidents: 
     .sort(newerFirst);
   const incidents = matching.slice(0, q.limit);
   const last = incidents.at(-1);
-  return { incidents, nextCursor: matching.length > q.limit && last ? encodeCursor({ n: last.number, id: last.incidentId }) : null };
+  return { incidents, nextCursor: matching.length > q.limit && last ? encodeCursor({ n: last.number, id: last.id }) : null };
 }

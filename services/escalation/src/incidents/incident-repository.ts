@@ -70,7 +70,7 @@ export class IncidentRepository {
         continue;
       }
       const first = (revision ?? -1) + 1;
-      this.index.apply(incidentId, decision.value.map((event, i) => ({ revision: first + i, event })));
+      this.index.apply(incidentId, decision.value.map((event, i) => ({ revision: first + i, event })), { state, revision: revision ?? -1 });
       return { ok: true, events: decision.value, state: evolveAll(decision.value, state), revision: appended.value.nextExpectedRevision };
     }
     throw new Error(`incident ${incidentId}: gave up after ${MAX_ATTEMPTS} concurrent appends`);

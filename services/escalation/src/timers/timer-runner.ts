@@ -45,7 +45,7 @@ export class TimerRunner {
   private track(): void {
     if (this.tracking) return;
     this.tracking = true;
-    for (const { state } of this.deps.index.all()) this.refresh(state.incidentId);
+    for (const { state } of this.deps.index.acting()) this.refresh(state.incidentId);
     this.deps.index.onChange((incidentId) => this.refresh(incidentId));
   }
 

@@ -45,7 +45,19 @@ export interface Harness {
 }
 
 export async function startEscalation(
-  options: { start?: string; dir?: TempDir; providers?: Providers; config?: KlaxonConfig; clock?: VirtualClock; consumerGroup?: string; owns?: (incidentId: string) => boolean } = {},
+  options: {
+    start?: string;
+    dir?: TempDir;
+    providers?: Providers;
+    config?: KlaxonConfig;
+    clock?: VirtualClock;
+    consumerGroup?: string;
+    owns?: (incidentId: string) => boolean;
+    /** Writes the incident index to `index.snapshot.json` in the data dir, and starts from it. */
+    snapshot?: boolean;
+    /** Sees the store as the service uses it. */
+    wrapStore?: (store: EventStore) => EventStore;
+  } = {},
 ): Promise<Harness> {
   const dir = options.dir ?? tempDir('klaxon-escalation-');
   const providers = options.providers ?? (await startProviders());
@@ -56,7 +68,7 @@ export async function startEscalation(
   const email = emailNotifier(providers.smtp.url, 'Klaxon <klaxon@example.com>');
   const service = await createEscalationService({
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    store,
+    store: options.wrapStore?.(store) ?? store,
     bus,
     config: options.config ?? testConfig(),
     notifiers: { sms: twilioSmsNotifier(client, TWILIO_FROM), voice: twilioVoiceNotifier(client, TWILIO_FROM, PUBLIC_URL), email },
@@ -67,6 +79,7 @@ export async function startEscalation(
     runTimerLoop: false,
     consumerGroup: options.consumerGroup,
     owns: options.owns,
+    ...(options.snapshot ? { snapshotPath: dir.file('index.snapshot.json') } : {}),
   });
   await service.start();
   const base = await service.http.listen(0, '127.0.0.1');
