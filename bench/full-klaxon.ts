@@ -26,7 +26,7 @@ export interface FullKlaxon {
  */
 export async function startFullKlaxon(env: Record<string, string>, stderr: 'inherit' | 'ignore' = 'inherit'): Promise<FullKlaxon> {
   const [ingest, escalation, projection] = [await freePort(), await freePort(), await freePort()];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start-all.ts'], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'scripts/start-all.ts'], {
     cwd: root,
     stdio: ['ignore', 'ignore', stderr],
     env: {

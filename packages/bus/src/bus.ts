@@ -19,7 +19,10 @@ export interface DeliveredRecord {
 export interface ConsumeOptions {
   topic: string;
   group: string;
-  /** The offset is committed only after this settles; a throw means the record comes again. */
+  /**
+   * The offset is committed only after this settles; a throw means the record comes again. Records of one
+   * key are handled one at a time, in order; records of different keys may be handled side by side.
+   */
   handle(record: DeliveredRecord): Promise<void>;
   /** Told about a handler failure before the record is retried. */
   onHandlerError?(error: unknown, record: DeliveredRecord): void;

@@ -119,14 +119,24 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
       onAssignment?.([0]);
       let position = committed.get(group, topic)?.offset ?? 0n;
       // One offset commit (one fsync) per batch, not per record: a crash mid-batch offers the batch's
-      // handled records again (at-least-once), and a handler failure commits what was handled before it.
+      // handled records again (at-least-once). Within a batch, each key's records are handled in order and
+      // the keys side by side, so the appends they cause share the store's group commit. The commit covers
+      // the records up to the first one not handled (its handler threw): that one and those after it come
+      // again, the ones already handled among them a second time.
       const takeBatch = async () => {
         const batch = next.all(topic, position, BATCH_SIZE);
         if (batch.length === 0) return sleep(pollMs, abort.signal);
-        let handled: bigint | undefined;
-        try {
-          for (const row of batch) {
-            if (abort.signal.aborted) break;
+        const byKey = new Map<string, Row[]>();
+        for (const row of batch) {
+          const rows = byKey.get(row.key);
+          if (rows) rows.push(row);
+          else byKey.set(row.key, [row]);
+        }
+        const handled = new Set<bigint>();
+        let failed = false;
+        const handleKey = async (rows: Row[]) => {
+          for (const row of rows) {
+            if (abort.signal.aborted || failed) return;
             const record = toDelivered(row);
             try {
               await handle(record);
@@ -135,21 +145,30 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
                 // Moved aside in the same file, durably, before the offset passes it.
                 insert.run(deadLetterTopicOf(topic), record.key, row.value, JSON.stringify(deadLetterHeaders(record, error.message)), new Date().toISOString());
                 onDeadLetter?.(record, error.message);
-                handled = row.offset;
+                handled.add(row.offset);
                 continue;
               }
+              failed = true;
               onHandlerError?.(error, record);
-              await pause(retryDelayMs, abort.signal);
-              break;
+              return;
             }
-            handled = row.offset;
+            handled.add(row.offset);
           }
+        };
+        try {
+          await Promise.all([...byKey.values()].map(handleKey));
         } finally {
-          if (handled !== undefined) {
-            commit.run(group, topic, handled);
-            position = handled;
+          let through: bigint | undefined;
+          for (const row of batch) {
+            if (!handled.has(row.offset)) break;
+            through = row.offset;
+          }
+          if (through !== undefined) {
+            commit.run(group, topic, through);
+            position = through;
           }
         }
+        if (failed) await pause(retryDelayMs, abort.signal);
         // Let the rest of the process (ingest's requests, timers) have the event loop between batches.
         await new Promise((resolve) => setImmediate(resolve));
       };

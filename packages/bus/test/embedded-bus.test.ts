@@ -96,3 +96,53 @@ describe('the embedded log commits concurrent publishes together', () => {
     }
   });
 });
+
+describe('the embedded log hands out the keys of a batch side by side', () => {
+  it('a slow key does not hold the others back; each key stays in order; a handler that throws gets its record again, and nothing handled is skipped', async () => {
+    const dir = tempDir('klaxon-bus-');
+    const bus = openEmbeddedBus(dir.file('bus.db'), { pollMs: 10, retryDelayMs: 10 });
+    const publish = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) await bus.publish('t', [{ key: `k${i % 3}`, value: i }]);
+    };
+    try {
+      await publish(0, 30);
+      const seen: Array<{ key: string; value: number }> = [];
+      let releaseSlow = () => {};
+      const slow = new Promise<void>((resolve) => (releaseSlow = resolve));
+      let failOnce = true;
+      const consumer = await bus.consume({
+        topic: 't',
+        group: 'g',
+        handle: async (r) => {
+          const value = r.value as number;
+          if (value === 0) await slow;
+          if (value === 37 && failOnce) {
+            failOnce = false;
+            throw new Error('not yet');
+          }
+          seen.push({ key: r.key, value });
+        },
+      });
+      await until(() => seen.some((r) => r.value === 28) && seen.some((r) => r.value === 29));
+      expect(seen.filter((r) => r.key === 'k0')).toEqual([]);
+      releaseSlow();
+      await until(() => seen.some((r) => r.value === 27));
+
+      // 37 (k1) throws once: the batch commits up to the record before it; from there the batch comes again.
+      await publish(30, 60);
+      await until(() => [57, 58, 59].every((v) => seen.some((r) => r.value === v)));
+      await consumer.stop();
+      for (let k = 0; k < 3; k++) {
+        const values = seen.filter((r) => r.key === `k${k}`).map((r) => r.value);
+        expect([...new Set(values)].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, j) => k + 3 * j));
+        // In order, except that a redelivery starts again from an earlier record.
+        const restarts = values.filter((v, i) => i > 0 && v <= values[i - 1]!);
+        expect(restarts.every((v) => v >= 30)).toBe(true);
+      }
+      expect(seen.filter((r) => r.value === 37)).toHaveLength(1);
+    } finally {
+      await bus.close();
+      dir.remove();
+    }
+  });
+});

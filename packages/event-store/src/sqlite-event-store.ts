@@ -1,8 +1,17 @@
 import { EventEmitter, once } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { err, ok } from '@klaxon/domain';
+import { err, ok, type Result } from '@klaxon/domain';
 import { openSqliteFile } from '@klaxon/sqlite';
-import { checkExpectedRevision, type EventStore, type ReadAllOptions, type RecordedEvent } from './event-store.ts';
+import {
+  checkExpectedRevision,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type RecordedEvent,
+  type WrongExpectedRevision,
+} from './event-store.ts';
 import { pollingSubscription } from './polling-subscription.ts';
 
 interface Row {
@@ -29,6 +38,16 @@ CREATE TABLE IF NOT EXISTS events (
   UNIQUE (stream_id, revision)
 );`;
 
+type AppendOutcome = Result<AppendResult, WrongExpectedRevision>;
+
+interface PendingAppend {
+  streamId: string;
+  events: NewEvent[];
+  expected: ExpectedRevision;
+  resolve(outcome: AppendOutcome): void;
+  reject(error: Error): void;
+}
+
 export interface SqliteEventStoreOptions {
   /** Other processes may append to the same file; they are noticed within this interval. */
   pollMs?: number;
@@ -53,7 +72,7 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
   );
   const head = db.prepare<[], { position: bigint | null }>('SELECT MAX(position) AS position FROM events');
 
-  const appendTx = db.transaction((streamId: string, events: Array<{ type: string; data: unknown; metadata?: object }>, expected) => {
+  const appendOne = (streamId: string, events: NewEvent[], expected: ExpectedRevision): AppendOutcome => {
     const row = currentRevision.get(streamId);
     const current = row?.revision === null || row === undefined ? 'no_stream' : Number(row.revision);
     const conflict = checkExpectedRevision(streamId, expected, current);
@@ -67,7 +86,26 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
       position = BigInt(info.lastInsertRowid);
     }
     return ok({ nextExpectedRevision: revision, position });
-  });
+  };
+  // Group commit: every append of one turn of the event loop (a batch of alerts handled side by side, each
+  // on its own incident) shares one transaction and one fsync. Each keeps its own expected-revision check:
+  // one that conflicts is refused alone, the others commit.
+  const appendTx = db.transaction((batch: PendingAppend[]) => batch.map((a) => appendOne(a.streamId, a.events, a.expected)));
+  let pending: PendingAppend[] = [];
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    let outcomes: AppendOutcome[];
+    try {
+      // IMMEDIATE takes the write lock up front, so two processes never both read the old revision.
+      outcomes = appendTx.immediate(batch);
+    } catch (error) {
+      for (const a of batch) a.reject(error as Error);
+      return;
+    }
+    batch.forEach((a, i) => a.resolve(outcomes[i]!));
+    if (outcomes.some((o) => o.ok)) appended.emit('append');
+  };
 
   const toRecorded = (r: Row): RecordedEvent => ({
     eventId: r.event_id,
@@ -90,12 +128,12 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
 
   return {
     kind: 'sqlite',
-    async append(streamId, events, expectedRevision) {
-      if (events.length === 0) throw new Error('append needs at least one event');
-      // IMMEDIATE takes the write lock up front, so two processes never both read the old revision.
-      const result = appendTx.immediate(streamId, events, expectedRevision);
-      if (result.ok) appended.emit('append');
-      return result;
+    append(streamId, events, expected) {
+      if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+      return new Promise<AppendOutcome>((resolve, reject) => {
+        pending.push({ streamId, events, expected, resolve, reject });
+        if (pending.length === 1) setImmediate(flush);
+      });
     },
     async readStream(streamId, fromRevision = 0) {
       return readStream.all(streamId, fromRevision).map(toRecorded);
@@ -112,6 +150,8 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
       head.get();
     },
     async close() {
+      // Appends already queued get their commit before the file closes.
+      if (pending.length > 0) flush();
       appended.emit('append');
       db.close();
     },

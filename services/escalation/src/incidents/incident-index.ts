@@ -32,6 +32,7 @@ export class IncidentIndex {
   /** Group key → ids of its incidents that may still act, so an acknowledgement or resolution finds them whatever route opened them. */
   private readonly byGroup = new Map<string, Set<string>>();
   private highestNumber = 0;
+  private highestReserved = 0;
   private highestBundleSeen = 0;
   private readonly listeners = new Set<(incidentId: string) => void>();
   /** The last store event folded from the subscription: where a snapshot of this index stands. */
@@ -146,6 +147,7 @@ export class IncidentIndex {
   clear(): void {
     for (const map of [this.active, this.settled, this.latestGeneration, this.byGroup]) map.clear();
     this.highestNumber = 0;
+    this.highestReserved = 0;
     this.highestBundleSeen = 0;
     this.lastFolded = undefined;
   }
@@ -222,8 +224,14 @@ export class IncidentIndex {
     return this.acting().filter(({ state }) => Object.values(state.pages).some((p) => p.bundle === bundle && p.contact === contact));
   }
 
-  nextNumber(): number {
-    return this.highestNumber + 1;
+  /**
+   * A number for an incident about to open, never handed out twice by this index: alerts of different
+   * groups are decided side by side, before either incident is stored. One whose append is refused leaves
+   * a gap; two instances may still give one number twice (the list orders them by id as well).
+   */
+  reserveNumber(): number {
+    this.highestReserved = Math.max(this.highestReserved, this.highestNumber) + 1;
+    return this.highestReserved;
   }
 
   onChange(listener: (incidentId: string) => void): () => void {

@@ -77,7 +77,7 @@ export function alertHandler(deps: AlertHandlerDeps) {
           return {
             type: 'OpenIncident',
             incidentId,
-            number: index.nextNumber(),
+            number: index.reserveNumber(),
             groupKey: alert.groupKey,
             severity: match.severity,
             service: alert.labels.service ?? alert.labels.job ?? '',
