@@ -3,11 +3,14 @@ import { DateTime } from 'luxon';
 /** Instants cross every boundary as ISO-8601 UTC strings; these keep the arithmetic in one place. */
 export type Instant = string;
 
+// The platform's own Date does the hot path (every alert and event takes an instant or two); luxon stays
+// for zones and calendars. Both write UTC as `2026-11-23T10:00:00.000Z` and read every ISO-8601 date-time
+// with an offset, which is all an Instant may be (zod checks it at the boundary).
 export const toInstant = (date: Date | DateTime | number): Instant => {
-  const dt = date instanceof DateTime ? date : typeof date === 'number' ? DateTime.fromMillis(date) : DateTime.fromJSDate(date);
-  return dt.toUTC().toISO() as Instant;
+  if (date instanceof DateTime) return date.toUTC().toISO() as Instant;
+  return new Date(typeof date === 'number' ? date : date.getTime()).toISOString();
 };
 
-export const instantMs = (instant: Instant): number => DateTime.fromISO(instant, { setZone: true }).toMillis();
+export const instantMs = (instant: Instant): number => Date.parse(instant);
 
 export const addMs = (instant: Instant, ms: number): Instant => toInstant(instantMs(instant) + ms);
