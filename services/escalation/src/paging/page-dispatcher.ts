@@ -47,7 +47,6 @@ export class PageDispatcher {
   private readonly throttle: PageThrottle<Waiting>;
   private releaseScheduled: Promise<void> | undefined;
   private lastBundle = 0;
-  private gathering = 0;
   private readonly stopping = new AbortController();
 
   constructor(private readonly deps: PageDispatcherDeps) {
@@ -67,21 +66,8 @@ export class PageDispatcher {
     // Pages offered in one turn of the event loop (a storm's alerts, one batch) are released together.
     if (offered) this.releaseScheduled ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
       this.releaseScheduled = undefined;
-      if (this.gathering === 0) this.release();
+      this.release();
     });
-  }
-
-  /**
-   * Pages offered while `work` runs go out together when it ends: the timers of one tick each append on
-   * their own, and an escalation and a reminder due at one instant still reach a person as one message.
-   */
-  async gather<T>(work: () => Promise<T>): Promise<T> {
-    this.gathering++;
-    try {
-      return await work();
-    } finally {
-      if (--this.gathering === 0) this.release();
-    }
   }
 
   /** Sends every group of waiting pages whose contact may be reached now (the timer loop calls it too). */

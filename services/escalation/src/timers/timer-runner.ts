@@ -129,19 +129,17 @@ export class TimerRunner {
       const status = this.deps.index.get(incidentId)?.state.status;
       if (status === undefined || status === 'resolved') this.backoff.delete(incidentId);
     }
-    await dispatcher.gather(async () => {
-      for (const { incidentId, timer } of this.due(clock.now())) {
-        if (this.stopRequested) return;
-        try {
-          await this.fireOne(incidentId, timer);
-        } catch (error) {
-          this.backOff(incidentId, error);
-          continue;
-        }
-        if (this.stillDue(incidentId, timer)) this.backOff(incidentId, new Error(`${timer.kind} timer still due after firing`));
-        else if (this.backoff.delete(incidentId)) this.refresh(incidentId);
+    for (const { incidentId, timer } of this.due(clock.now())) {
+      if (this.stopRequested) return;
+      try {
+        await this.fireOne(incidentId, timer);
+      } catch (error) {
+        this.backOff(incidentId, error);
+        continue;
       }
-    });
+      if (this.stillDue(incidentId, timer)) this.backOff(incidentId, new Error(`${timer.kind} timer still due after firing`));
+      else if (this.backoff.delete(incidentId)) this.refresh(incidentId);
+    }
   }
 
   private async fireOne(incidentId: string, timer: PendingTimer): Promise<void> {
