@@ -94,6 +94,26 @@ describe('alerts of the same group', () => {
       ]);
   });
 
+  it('counts what still fires across a thousand alerts: resolved twice counts once, firing again counts again, and only the last one resolving resolves the incident', () => {
+    const attached = (fingerprint: string, status: 'firing' | 'resolved', time: string): IncidentEvent => ({
+      type: 'AlertAttached',
+      data: { fingerprint, status, startsAt: at('09:58'), receivedAt: at(time) },
+    });
+    const many = Array.from({ length: 1000 }, (_, i) => attached(`f${i + 2}`, 'firing', '10:01'));
+    const resolvedAll = ['f1', ...many.map((_, i) => `f${i + 2}`)].map((f) => attached(f, 'resolved', '10:10'));
+    // Resolved once more, then firing again: f2 alone fires, so its resolving resolves the incident.
+    given(opened, firstAlert, ...many, ...resolvedAll, attached('f2', 'resolved', '10:11'), attached('f2', 'firing', '10:12'))
+      .when({ type: 'AttachAlert', fingerprint: 'f2', status: 'resolved', startsAt: at('09:58'), at: at('10:20') })
+      .then([
+        { type: 'AlertAttached', data: { fingerprint: 'f2', status: 'resolved', startsAt: at('09:58'), receivedAt: at('10:20') } },
+        { type: 'Resolved', data: { by: 'source', via: 'source', at: at('10:20') } },
+      ]);
+    // Two still firing: one resolving leaves the incident open.
+    given(opened, firstAlert, ...many, ...resolvedAll.slice(2))
+      .when({ type: 'AttachAlert', fingerprint: 'f2', status: 'resolved', startsAt: at('09:58'), at: at('10:20') })
+      .then([{ type: 'AlertAttached', data: { fingerprint: 'f2', status: 'resolved', startsAt: at('09:58'), receivedAt: at('10:20') } }]);
+  });
+
   it('refuses a firing alert for a resolved incident, so the caller opens a new one', () => {
     given(opened, firstAlert, { type: 'Resolved', data: { by: 'alice', via: 'api', at: at('10:30') } })
       .when({ type: 'AttachAlert', fingerprint: 'f1', status: 'firing', startsAt: at('10:40'), at: at('10:40') })

@@ -43,6 +43,11 @@ it('restarted from its snapshot, escalation follows the store from where the sna
   await second.advanceTo('2026-11-23T10:05:00Z');
   expect(second.service.index.summaries().filter((s) => s.level === 'L2').map((s) => s.title)).toEqual(['OrdersDown is firing']);
   expect(providers.twilio.messages().filter((m) => m.To === TOM).length - tomBefore).toBe(1);
+  // The restored state takes alerts as the one folded from the store would.
+  await second.alert({ alertname: 'OrdersDown', severity: 'critical' }, { fingerprint: 'orders-2' });
+  const orders = second.service.index.acting().find((i) => i.state.title === 'OrdersDown is firing')!;
+  expect(orders.state.alerts.toObject()).toEqual({ 'fp-OrdersDown': 'firing', 'orders-2': 'firing' });
+  expect(orders.state.firingAlerts).toBe(2);
   await second.close();
   await providers.close();
   dir.remove();

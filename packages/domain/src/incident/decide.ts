@@ -55,10 +55,9 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
       // A source still firing after someone resolved the incident by hand is a new incident, as in PagerDuty.
       if (s.status === 'resolved' && status === 'firing') return resolved();
       // Alertmanager repeats notifications and the bus delivers at least once: a repeat is not news.
-      if (s.alerts[fingerprint] === status) return ok([]);
+      if (s.alerts.get(fingerprint) === status) return ok([]);
       draft.emit({ type: 'AlertAttached', data: { fingerprint, status, startsAt, receivedAt: at } });
-      const allResolved = Object.values(draft.incident.alerts).every((a) => a === 'resolved');
-      if (s.status !== 'resolved' && allResolved) resolve(draft, 'source', 'source', at);
+      if (s.status !== 'resolved' && draft.incident.firingAlerts === 0) resolve(draft, 'source', 'source', at);
       return ok(draft.events);
     }
     case 'Acknowledge': {

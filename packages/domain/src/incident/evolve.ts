@@ -1,3 +1,4 @@
+import { Map as ImmutableMap } from 'immutable';
 import type { IncidentEvent } from './events.ts';
 import type { EscalationTimer, Incident, IncidentState, PageState } from './state.ts';
 
@@ -21,8 +22,9 @@ export function evolve(state: IncidentState, event: IncidentEvent): IncidentStat
       openedAt: d.openedAt,
       status: 'open',
       level: 1,
-      alerts: {},
-      alertStarts: {},
+      alerts: ImmutableMap(),
+      firingAlerts: 0,
+      alertStarts: ImmutableMap(),
       escalationTimers: {},
       pages: {},
       usedRefs: [],
@@ -38,12 +40,16 @@ function evolveIncident(s: Incident, event: IncidentEvent): Incident {
   switch (event.type) {
     case 'IncidentOpened':
       return s;
-    case 'AlertAttached':
+    case 'AlertAttached': {
+      const { fingerprint, status, startsAt } = event.data;
+      const was = s.alerts.get(fingerprint);
       return {
         ...s,
-        alerts: { ...s.alerts, [event.data.fingerprint]: event.data.status },
-        alertStarts: { ...s.alertStarts, [event.data.fingerprint]: event.data.startsAt },
+        alerts: s.alerts.set(fingerprint, status),
+        firingAlerts: s.firingAlerts + (status === 'firing' ? 1 : 0) - (was === 'firing' ? 1 : 0),
+        alertStarts: s.alertStarts.set(fingerprint, startsAt),
       };
+    }
     case 'PageRequested': {
       const d = event.data;
       const page: PageState = {

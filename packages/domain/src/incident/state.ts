@@ -1,3 +1,4 @@
+import { Map as ImmutableMap } from 'immutable';
 import type { Labels } from '../routing/label-matcher.ts';
 import type { Level, Severity } from '../severity.ts';
 import type { Instant } from '../time/instant.ts';
@@ -39,12 +40,18 @@ export interface Incident {
   openedAt: Instant;
   status: IncidentStatus;
   level: Level;
-  alerts: Record<string, 'firing' | 'resolved'>;
+  /**
+   * Each alert's status by fingerprint. A persistent map: one alert more costs a few nodes, not a copy of
+   * every alert the incident has (a group of a thousand alerts gets each one's notification).
+   */
+  alerts: ImmutableMap<string, 'firing' | 'resolved'>;
+  /** How many of `alerts` are firing; none left firing resolves the incident. */
+  firingAlerts: number;
   /**
    * When each alert (by fingerprint) last started, as it said: a firing alert delivered again after its
    * incident resolved carries the same start and is the same alert, not the group's next occurrence.
    */
-  alertStarts: Record<string, Instant>;
+  alertStarts: ImmutableMap<string, Instant>;
   acknowledged?: { by: string; via: AckVia; ref?: string; at: Instant };
   /** Refs of every acknowledgement ever recorded, so a single-use link stays used after a reopen. */
   usedRefs: string[];
@@ -59,5 +66,11 @@ export interface Incident {
 }
 
 export type IncidentState = { exists: false } | ({ exists: true } & Incident);
+
+/** An incident as JSON writes it (a snapshot): its persistent maps as plain objects. */
+export type IncidentJson = Omit<Incident, 'alerts' | 'alertStarts'> & { alerts: Record<string, 'firing' | 'resolved'>; alertStarts: Record<string, Instant> };
+
+/** An incident read back from its JSON, its maps persistent again. */
+export const incidentFromJson = (json: IncidentJson): Incident => ({ ...json, alerts: ImmutableMap(json.alerts), alertStarts: ImmutableMap(json.alertStarts) });
 
 export const initialState = (): IncidentState => ({ exists: false });

@@ -1,4 +1,4 @@
-import { evolve, incidentEventSchema, initialState, isSettled, INCIDENT_STREAM_PREFIX, type IncidentEvent, type IncidentState } from '@klaxon/domain';
+import { evolve, incidentEventSchema, incidentFromJson, initialState, isSettled, INCIDENT_STREAM_PREFIX, type IncidentEvent, type IncidentJson, type IncidentState } from '@klaxon/domain';
 import type { RecordedEvent } from '@klaxon/event-store';
 import { parseIncidentId } from './incident-ids.ts';
 import { incidentSummary, type IncidentSummary } from './incident-summary.ts';
@@ -112,7 +112,8 @@ export class IncidentIndex {
     const entries: SnapshotEntry[] = [];
     for (const [slot, generation] of this.latestGeneration) entries.push(['generation', slot, generation]);
     for (const [id, { summary, revision, smsContacts }] of this.settled) entries.push(['settled', id, revision, summary, smsContacts]);
-    for (const [id, { state, revision }] of this.active) entries.push(['acting', id, revision, state]);
+    // A state's persistent maps write themselves as plain objects (toJSON); restoreEntry makes them maps again.
+    for (const [id, { state, revision }] of this.active) entries.push(['acting', id, revision, state as unknown as IncidentJson & { exists: true }]);
     return {
       header: { version: INDEX_SNAPSHOT_VERSION, last: this.lastFolded, highestNumber: this.highestNumber, highestBundle: this.highestBundleSeen },
       entries,
@@ -136,7 +137,8 @@ export class IncidentIndex {
         this.settle(entry[1], entry[3], entry[2], entry[4]);
         return;
       case 'acting': {
-        const [, id, revision, state] = entry;
+        const [, id, revision, json] = entry;
+        const state = { exists: true as const, ...incidentFromJson(json) };
         this.active.set(id, { state, revision });
         this.byGroup.set(state.groupKey, (this.byGroup.get(state.groupKey) ?? new Set()).add(id));
       }

@@ -6,7 +6,7 @@ import { incidentSummary } from './incident-summary.ts';
 export function incidentView(s: Incident) {
   return {
     ...incidentSummary(s),
-    alerts: s.alerts,
+    alerts: s.alerts.toObject(),
     pendingTimers: pendingTimers({ exists: true, ...s }),
     pages: Object.values(s.pages),
   };

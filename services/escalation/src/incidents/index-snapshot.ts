@@ -3,13 +3,13 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { setImmediate } from 'node:timers/promises';
-import type { Incident } from '@klaxon/domain';
+import type { IncidentJson } from '@klaxon/domain';
 import type { EventStore } from '@klaxon/event-store';
 import { z } from 'zod';
 import type { IncidentSummary } from './incident-summary.ts';
 
 /** Bumped whenever the incident state or summary changes shape: an older snapshot is then not used. */
-export const INDEX_SNAPSHOT_VERSION = 1;
+export const INDEX_SNAPSHOT_VERSION = 2;
 
 /**
  * The incident index written down, so that a restart folds only the events after it instead of the whole
@@ -30,7 +30,7 @@ export interface SnapshotHeader {
 
 export type SnapshotEntry =
   /** An incident that may still act, whole. */
-  | ['acting', string, number, Incident & { exists: true }]
+  | ['acting', string, number, IncidentJson & { exists: true }]
   /** A settled incident's summary, with the contacts it went to by SMS. */
   | ['settled', string, number, IncidentSummary, string[]]
   /** The latest generation of a group slot. */
