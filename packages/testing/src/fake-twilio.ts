@@ -15,8 +15,8 @@ export interface FakeTwilio {
   requests: TwilioRequest[];
   messages(): Array<{ To: string; From: string; Body: string }>;
   calls(): Array<{ To: string; From: string; Twiml: string }>;
-  /** The next `count` requests are answered with this HTTP status and a Twilio error body. */
-  failNext(status: number, count?: number): void;
+  /** The next `count` requests are answered with this HTTP status and a Twilio error body (and these headers). */
+  failNext(status: number, count?: number, headers?: Record<string, string>): void;
   close(): Promise<void>;
 }
 
@@ -36,11 +36,11 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
   const accountSid = `AC${randomBytes(16).toString('hex')}`;
   const authToken = randomBytes(16).toString('hex');
   const requests: TwilioRequest[] = [];
-  const failures: number[] = [];
+  const failures: Array<{ status: number; headers: Record<string, string> }> = [];
   const server = createServer(async (req, res) => {
     const body = await readBody(req);
-    const reply = (status: number, json: object) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
+    const reply = (status: number, json: object, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(json));
     };
     const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
@@ -48,7 +48,7 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     const match = /^\/2010-04-01\/Accounts\/([^/]+)\/(Messages|Calls)\.json$/.exec(req.url ?? '');
     if (req.method !== 'POST' || !match) return reply(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
     const failure = failures.shift();
-    if (failure !== undefined) return reply(failure, { code: 20500, message: 'Injected failure', status: failure });
+    if (failure !== undefined) return reply(failure.status, { code: 20500, message: 'Injected failure', status: failure.status }, failure.headers);
     const params = Object.fromEntries(new URLSearchParams(body));
     const resource = match[2] as 'Messages' | 'Calls';
     requests.push({ resource, accountSid: match[1]!, params, at: new Date() });
@@ -65,7 +65,7 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     requests,
     messages: () => requests.filter((r) => r.resource === 'Messages').map((r) => r.params as { To: string; From: string; Body: string }),
     calls: () => requests.filter((r) => r.resource === 'Calls').map((r) => r.params as { To: string; From: string; Twiml: string }),
-    failNext: (status, count = 1) => failures.push(...Array<number>(count).fill(status)),
+    failNext: (status, count = 1, headers = {}) => failures.push(...Array.from({ length: count }, () => ({ status, headers }))),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

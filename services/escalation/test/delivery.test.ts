@@ -19,6 +19,18 @@ describe('page delivery', () => {
     expect(metrics).toContain('klaxon_pages_sent_total{channel="sms",outcome="delivered",service="escalation"} 1');
   });
 
+  it("Twilio's 429 is honoured: the page is tried again when its Retry-After says (5 s), not after the usual 30 s", async () => {
+    h = await startEscalation();
+    h.providers.twilio.failNext(429, 1, { 'retry-after': '5' });
+    await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
+    expect(pagesOf(h).find((p) => p.channel === 'sms')).toMatchObject({ outcome: 'retrying', attempts: 1, retryAt: '2026-11-23T10:00:05.000Z', lastError: expect.stringContaining('Twilio 429') });
+    await h.advanceTo('2026-11-23T10:00:04Z');
+    expect(pagesOf(h).find((p) => p.channel === 'sms')).toMatchObject({ outcome: 'retrying' });
+    await h.advanceTo('2026-11-23T10:00:05Z');
+    expect(pagesOf(h).find((p) => p.channel === 'sms')).toMatchObject({ outcome: 'delivered', attempts: 2 });
+    expect(h.providers.twilio.messages()).toHaveLength(1);
+  });
+
   it('a refused page is not retried; a contact whose every channel failed is recorded unreachable and escalation goes on', async () => {
     h = await startEscalation();
     h.providers.twilio.failNext(400);

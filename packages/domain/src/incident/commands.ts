@@ -45,4 +45,5 @@ export type IncidentCommand =
   | { type: 'PostStatusUpdate'; by: string; text: string; at: Instant }
   | { type: 'ChangeSeverity'; severity: Severity; timings: Timings; by: string; at: Instant }
   | { type: 'RecordPageDelivered'; pageId: string; providerId: string; bundle?: number; at: Instant }
-  | { type: 'RecordPageFailed'; pageId: string; error: string; retryable: boolean; at: Instant };
+  /** `retryAfterMs`: the provider said when to try again (a 429's Retry-After); otherwise the policy's backoff. */
+  | { type: 'RecordPageFailed'; pageId: string; error: string; retryable: boolean; retryAfterMs?: number; at: Instant };

@@ -5,7 +5,7 @@ import type { IncidentCommand } from './commands.ts';
 import { Draft } from './draft.ts';
 import type { IncidentError } from './errors.ts';
 import type { IncidentEvent } from './events.ts';
-import { MAX_PAGE_ATTEMPTS, retryDelayMs } from './paging-policy.ts';
+import { MAX_PAGE_ATTEMPTS, MIN_RETRY_AFTER_MS, retryDelayMs } from './paging-policy.ts';
 import type { Incident, IncidentState } from './state.ts';
 
 export type Decision = Result<IncidentEvent[], IncidentError>;
@@ -136,7 +136,7 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
           error: command.error,
           retryable: command.retryable,
           attempt,
-          ...(retry ? { retryAt: addMs(command.at, retryDelayMs(attempt)) } : {}),
+          ...(retry ? { retryAt: addMs(command.at, command.retryAfterMs === undefined ? retryDelayMs(attempt) : Math.max(MIN_RETRY_AFTER_MS, command.retryAfterMs)) } : {}),
           at: command.at,
         },
       });

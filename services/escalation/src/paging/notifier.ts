@@ -35,6 +35,8 @@ export class NotifierError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
+    /** How long the provider asked to be left alone (HTTP 429 with Retry-After). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }

@@ -160,7 +160,8 @@ export class PageDispatcher {
     if (outcome instanceof NotifierError) {
       log.warn({ err: outcome.message, retryable: outcome.retryable, attempt: (page?.attempts ?? 0) + 1 }, 'page failed');
       this.deps.pagesSent.inc({ channel: w.channel, outcome: outcome.retryable ? 'retrying' : 'failed' });
-      await this.record(w.incidentId, { type: 'RecordPageFailed', pageId: w.pageId, error: outcome.message, retryable: outcome.retryable, at }, log);
+      const retryAfter = outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs };
+      await this.record(w.incidentId, { type: 'RecordPageFailed', pageId: w.pageId, error: outcome.message, retryable: outcome.retryable, ...retryAfter, at }, log);
     } else {
       log.info({ providerId: outcome.providerId }, bundle ? 'page delivered in a bundle' : 'page delivered');
       this.deps.pagesSent.inc({ channel: w.channel, outcome: 'delivered' });

@@ -1,17 +1,13 @@
 import type { Twilio } from 'twilio';
 import { NotifierError, type Notifier } from './notifier.ts';
 import { bundleSmsText, smsText } from './page-messages.ts';
-import { twilioFailure } from './twilio-client.ts';
+import { twilioCall } from './twilio-client.ts';
 
 export function twilioSmsNotifier(client: Twilio, from: string): Notifier {
   const deliver = async (to: string | undefined, who: string, body: string) => {
     if (!to) throw new NotifierError(`${who} has no phone number`, false);
-    try {
-      const message = await client.messages.create({ to, from, body });
-      return { providerId: message.sid };
-    } catch (error) {
-      throw twilioFailure(error);
-    }
+    const message = await twilioCall(() => client.messages.create({ to, from, body }));
+    return { providerId: message.sid };
   };
   return {
     channel: 'sms',

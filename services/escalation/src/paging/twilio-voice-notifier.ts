@@ -1,7 +1,7 @@
 import twilio, { type Twilio } from 'twilio';
 import { NotifierError, type Notifier, type OutgoingBundle, type OutgoingPage } from './notifier.ts';
 import { bundleVoiceScript, voiceScript } from './page-messages.ts';
-import { twilioFailure } from './twilio-client.ts';
+import { twilioCall } from './twilio-client.ts';
 
 /** The call's TwiML: read the incident, press 1 to acknowledge (the keypress comes back to /webhooks/twilio/voice). */
 export function callTwiml(page: OutgoingPage, publicUrl: string): string {
@@ -26,12 +26,8 @@ export function bundleCallTwiml(bundle: OutgoingBundle, publicUrl: string): stri
 export function twilioVoiceNotifier(client: Twilio, from: string, publicUrl: string): Notifier {
   const call = async (to: string | undefined, who: string, twiml: () => string) => {
     if (!to) throw new NotifierError(`${who} has no phone number`, false);
-    try {
-      const placed = await client.calls.create({ to, from, twiml: twiml() });
-      return { providerId: placed.sid };
-    } catch (error) {
-      throw twilioFailure(error);
-    }
+    const placed = await twilioCall(() => client.calls.create({ to, from, twiml: twiml() }));
+    return { providerId: placed.sid };
   };
   return {
     channel: 'voice',
