@@ -24,6 +24,14 @@ export interface ConsumeOptions {
    * key are handled one at a time, in order; records of different keys may be handled side by side.
    */
   handle(record: DeliveredRecord): Promise<void>;
+  /**
+   * Optional, for a handler that does better with many records at once (one decision and one write for
+   * what would be many): records of one key that came in one batch, in order, with the promise `handle`
+   * makes for one: their offsets are committed after it settles, and a throw means they all come again.
+   * When it throws UnprocessableRecordError, the records are handled one by one with `handle`, so only the
+   * one at fault goes to the dead-letter topic. The embedded log uses it; Kafka hands records one by one.
+   */
+  handleRun?(records: DeliveredRecord[]): Promise<void>;
   /** Told about a handler failure before the record is retried. */
   onHandlerError?(error: unknown, record: DeliveredRecord): void;
   /**

@@ -114,7 +114,7 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
         if (pending.length === 1) setImmediate(flush);
       });
     },
-    async consume({ topic, group, handle, onHandlerError, onError, onAssignment, onDeadLetter }: ConsumeOptions) {
+    async consume({ topic, group, handle, handleRun, onHandlerError, onError, onAssignment, onDeadLetter }: ConsumeOptions) {
       const abort = new AbortController();
       onAssignment?.([0]);
       let position = committed.get(group, topic)?.offset ?? 0n;
@@ -135,6 +135,20 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
         const handled = new Set<bigint>();
         let failed = false;
         const handleKey = async (rows: Row[]) => {
+          if (handleRun && rows.length > 1 && !abort.signal.aborted) {
+            const records = rows.map(toDelivered);
+            try {
+              await handleRun(records);
+              for (const row of rows) handled.add(row.offset);
+              return;
+            } catch (error) {
+              if (!(error instanceof UnprocessableRecordError)) {
+                failed = true;
+                onHandlerError?.(error, records[0]!);
+                return;
+              }
+            }
+          }
           for (const row of rows) {
             if (abort.signal.aborted || failed) return;
             const record = toDelivered(row);

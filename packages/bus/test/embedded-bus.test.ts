@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openSqliteFile } from '@klaxon/sqlite';
 import { tempDir } from '@klaxon/testing';
-import { BusUnavailableError, openEmbeddedBus } from '../src/index.ts';
+import { BusUnavailableError, deadLetterTopicOf, openEmbeddedBus, UnprocessableRecordError } from '../src/index.ts';
 import { busContract } from './contract/bus-contract.ts';
 
 busContract('embedded durable log', async () => {
@@ -140,6 +140,48 @@ describe('the embedded log hands out the keys of a batch side by side', () => {
         expect(restarts.every((v) => v >= 30)).toBe(true);
       }
       expect(seen.filter((r) => r.value === 37)).toHaveLength(1);
+    } finally {
+      await bus.close();
+      dir.remove();
+    }
+  });
+});
+
+describe('the embedded log hands a handler that takes runs all of one key at once', () => {
+  it("a key's records of a batch come as one run; a run that throws comes again whole; one with a record that cannot be handled goes one by one, and only that record is dead-lettered", async () => {
+    const dir = tempDir('klaxon-bus-');
+    const bus = openEmbeddedBus(dir.file('bus.db'), { pollMs: 10, retryDelayMs: 10 });
+    try {
+      const values: Array<[string, string]> = [['a', 'a0'], ['b', 'b0'], ['a', 'a1'], ['a', 'bad'], ['b', 'b1'], ['a', 'a3']];
+      for (const [key, value] of values) await bus.publish('t', [{ key, value }]);
+      const runs: string[][] = [];
+      const one: string[] = [];
+      let bFails = true;
+      const consumer = await bus.consume({
+        topic: 't',
+        group: 'g',
+        handleRun: async (records) => {
+          const run = records.map((r) => r.value as string);
+          runs.push(run);
+          if (run.includes('bad')) throw new UnprocessableRecordError('not a thing');
+          if (run[0] === 'b0' && bFails) {
+            bFails = false;
+            throw new Error('not yet');
+          }
+        },
+        handle: async (r) => {
+          if (r.value === 'bad') throw new UnprocessableRecordError('not a thing');
+          one.push(r.value as string);
+        },
+      });
+      const dead: unknown[] = [];
+      const deadConsumer = await bus.consume({ topic: deadLetterTopicOf('t'), group: 'd', handle: async (r) => void dead.push(r.value) });
+      await until(() => runs.filter((r) => r[0] === 'b0').length === 2 && one.length === 3 && dead.length === 1);
+      await Promise.all([consumer.stop(), deadConsumer.stop()]);
+      expect(runs.filter((r) => r[0] === 'a0')[0]).toEqual(['a0', 'a1', 'bad', 'a3']);
+      expect(runs.filter((r) => r[0] === 'b0')).toEqual([['b0', 'b1'], ['b0', 'b1']]);
+      expect(one).toEqual(['a0', 'a1', 'a3']);
+      expect(dead).toEqual(['bad']);
     } finally {
       await bus.close();
       dir.remove();

@@ -1,4 +1,4 @@
-import { ALERTS_TOPIC, UnprocessableRecordError, type Bus, type BusConsumer } from '@klaxon/bus';
+import { ALERTS_TOPIC, UnprocessableRecordError, type Bus, type BusConsumer, type DeliveredRecord } from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
 import { alertReceivedSchema, createRouter, INCIDENT_STREAM_PREFIX, type Channel, type Severity, type Timings } from '@klaxon/domain';
 import type { EventStore, Subscription } from '@klaxon/event-store';
@@ -149,6 +149,13 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   const timers = new TimerRunner({ index, repository, rosters, dispatcher, clock, logger, owns, onExecuted });
   const handleAlert = alertHandler({ repository, index, router, rosters, timings, clock, logger, incidentsOpened: metrics.incidentsOpened, onExecuted });
 
+  const alertOf = (record: DeliveredRecord) => {
+    const alert = alertReceivedSchema.safeParse(record.value);
+    if (alert.success) return alert.data;
+    const problems = alert.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`);
+    throw new UnprocessableRecordError(`not an AlertReceived: ${problems.join('; ')}`);
+  };
+
   incidentRoutes(http.routes, { index, repository, rosters, timings, clock, apiTokens: config.api.tokens, onExecuted });
   twilioRoutes(http.routes, { index, repository, contacts: config.contacts, clock, logger, authToken: deps.twilioAuthToken, publicUrl: deps.publicUrl, onExecuted });
   ackLinkRoutes(http.routes, { repository, ackLinks: links, clock, onExecuted });
@@ -207,13 +214,13 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
           recoverOwned();
         },
         handle: async (record) => {
-          const alert = alertReceivedSchema.safeParse(record.value);
-          if (!alert.success) {
-            const problems = alert.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`);
-            throw new UnprocessableRecordError(`not an AlertReceived: ${problems.join('; ')}`);
-          }
-          await handleAlert(alert.data);
+          await handleAlert.handle(alertOf(record));
           metrics.alertsProcessed.inc({ result: 'applied' });
+        },
+        // A run of one group's alerts from one batch: one decision and one append per incident for all of them.
+        handleRun: async (records) => {
+          await handleAlert.handleRun(records.map(alertOf));
+          metrics.alertsProcessed.inc({ result: 'applied' }, records.length);
         },
         onDeadLetter: (record, reason) => {
           metrics.alertsProcessed.inc({ result: 'dead-lettered' });

@@ -75,4 +75,36 @@ export class IncidentRepository {
     }
     throw new Error(`incident ${incidentId}: gave up after ${MAX_ATTEMPTS} concurrent appends`);
   }
+
+  /**
+   * Several commands on one incident decided one after the other on its state as each leaves it, and
+   * appended together: one write for a run of alerts instead of one each. A build that gives nothing or a
+   * command the decider refuses is left out and named in `left`, for the caller to handle on its own.
+   */
+  async executeAll(incidentId: string, builds: Array<(state: IncidentState) => IncidentCommand | undefined>): Promise<{ execution: Execution; left: number[] }> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const known = attempt === 1 ? this.index.get(incidentId) : undefined;
+      const { state: base, revision } = known ?? (await this.load(incidentId));
+      let state = base;
+      const events: IncidentEvent[] = [];
+      const left: number[] = [];
+      builds.forEach((build, i) => {
+        const command = build(state);
+        const decision = command && incidentDecider.decide(command, state);
+        if (!decision || !decision.ok) return void left.push(i);
+        events.push(...decision.value);
+        state = evolveAll(decision.value, state);
+      });
+      if (events.length === 0) return { execution: { ok: true, events: [], state, revision: revision ?? -1 }, left };
+      const appended = await this.store.append(incidentStream(incidentId), events.map((e) => ({ type: e.type, data: e.data })), revision ?? 'no_stream');
+      if (!appended.ok) {
+        if (attempt > 1) await setTimeout(Math.random() * CONFLICT_BACKOFF_MS * 2 ** (attempt - 2));
+        continue;
+      }
+      const first = (revision ?? -1) + 1;
+      this.index.apply(incidentId, events.map((event, i) => ({ revision: first + i, event })), { state: base, revision: revision ?? -1 });
+      return { execution: { ok: true, events, state, revision: appended.value.nextExpectedRevision }, left };
+    }
+    throw new Error(`incident ${incidentId}: gave up after ${MAX_ATTEMPTS} concurrent appends`);
+  }
 }

@@ -1,4 +1,4 @@
-import { alertTitle, toInstant, type AlertReceived, type KlaxonRouter, type Severity, type Timings } from '@klaxon/domain';
+import { alertTitle, toInstant, type AlertReceived, type KlaxonRouter, type RouteMatch, type Severity, type Timings } from '@klaxon/domain';
 import type { Clock, Logger } from '@klaxon/service-kit';
 import type { Counter } from 'prom-client';
 import { groupSlot, incidentIdFor } from '../incidents/incident-ids.ts';
@@ -57,60 +57,119 @@ export function alertHandler(deps: AlertHandlerDeps) {
       logger.warn({ groupKey: alert.groupKey, fingerprint: alert.fingerprint }, 'no route matched; alert dropped (add a catch-all route)');
       return;
     }
-    for (const match of matches) {
-      const slot = groupSlot(alert.groupKey, match.routeIndex);
-      for (let generation = index.generationHint(slot); ; generation++) {
-        const incidentId = incidentIdFor(slot, generation);
-        const at = toInstant(clock.now());
-        let resolvedAlready = false;
-        let seenBefore = false;
-        const execution = await repository.execute(incidentId, (state) => {
-          resolvedAlready = state.exists && state.status === 'resolved';
-          // An alert the group's latest incident already had, started no later than it did there: the same
-          // alert delivered again (a crash before its offset was committed) or an older occurrence. It was
-          // handled in its own incident and must not open the next one and page. A firing alert that starts
-          // again after resolving carries a later start.
-          const seenStart = state.exists ? state.alertStarts.get(alert.fingerprint) : undefined;
-          seenBefore = resolvedAlready && seenStart !== undefined && Date.parse(alert.startsAt) <= Date.parse(seenStart);
-          if (resolvedAlready) return undefined;
-          if (state.exists) return { type: 'AttachAlert', fingerprint: alert.fingerprint, status: 'firing', startsAt: alert.startsAt, at };
-          return {
-            type: 'OpenIncident',
-            incidentId,
-            number: index.reserveNumber(),
-            groupKey: alert.groupKey,
-            severity: match.severity,
-            service: alert.labels.service ?? alert.labels.job ?? '',
-            title: alertTitle(alert),
-            labels: alert.labels,
-            source: alert.source,
-            fingerprint: alert.fingerprint,
-            alertStartsAt: alert.startsAt,
-            ...(alert.generatorURL ? { sourceUrl: alert.generatorURL } : {}),
-            policy: match.policy,
-            timings: timings(match.severity),
-            roster: rosters.forPolicy(match.policy, at),
-            escalateTo: router.immediateLevel(alert.labels),
-            at,
-          };
-        });
-        if (seenBefore) {
-          logger.info({ incidentId, fingerprint: alert.fingerprint }, 'a firing alert its resolved incident already had, delivered again: ignored');
-          break;
-        }
-        if (resolvedAlready) continue;
-        if (execution.ok && execution.events[0]?.type === 'IncidentOpened') {
-          deps.incidentsOpened.inc({ severity: match.severity });
-          logger.info({ incidentId, severity: match.severity, policy: match.policy, groupKey: alert.groupKey }, 'incident opened');
-        }
-        applied(incidentId, execution);
+    for (const match of matches) await fireMatch(alert, match);
+  }
+
+  /** A firing alert on one of its routes: it opens the group's incident there, or attaches to the open one. */
+  async function fireMatch(alert: AlertReceived, match: RouteMatch): Promise<void> {
+    const slot = groupSlot(alert.groupKey, match.routeIndex);
+    for (let generation = index.generationHint(slot); ; generation++) {
+      const incidentId = incidentIdFor(slot, generation);
+      const at = toInstant(clock.now());
+      let resolvedAlready = false;
+      let seenBefore = false;
+      const execution = await repository.execute(incidentId, (state) => {
+        resolvedAlready = state.exists && state.status === 'resolved';
+        // An alert the group's latest incident already had, started no later than it did there: the same
+        // alert delivered again (a crash before its offset was committed) or an older occurrence. It was
+        // handled in its own incident and must not open the next one and page. A firing alert that starts
+        // again after resolving carries a later start.
+        const seenStart = state.exists ? state.alertStarts.get(alert.fingerprint) : undefined;
+        seenBefore = resolvedAlready && seenStart !== undefined && Date.parse(alert.startsAt) <= Date.parse(seenStart);
+        if (resolvedAlready) return undefined;
+        if (state.exists) return { type: 'AttachAlert', fingerprint: alert.fingerprint, status: 'firing', startsAt: alert.startsAt, at };
+        return {
+          type: 'OpenIncident',
+          incidentId,
+          number: index.reserveNumber(),
+          groupKey: alert.groupKey,
+          severity: match.severity,
+          service: alert.labels.service ?? alert.labels.job ?? '',
+          title: alertTitle(alert),
+          labels: alert.labels,
+          source: alert.source,
+          fingerprint: alert.fingerprint,
+          alertStartsAt: alert.startsAt,
+          ...(alert.generatorURL ? { sourceUrl: alert.generatorURL } : {}),
+          policy: match.policy,
+          timings: timings(match.severity),
+          roster: rosters.forPolicy(match.policy, at),
+          escalateTo: router.immediateLevel(alert.labels),
+          at,
+        };
+      });
+      if (seenBefore) {
+        logger.info({ incidentId, fingerprint: alert.fingerprint }, 'a firing alert its resolved incident already had, delivered again: ignored');
         break;
+      }
+      if (resolvedAlready) continue;
+      if (execution.ok && execution.events[0]?.type === 'IncidentOpened') {
+        deps.incidentsOpened.inc({ severity: match.severity });
+        logger.info({ incidentId, severity: match.severity, policy: match.policy, groupKey: alert.groupKey }, 'incident opened');
+      }
+      applied(incidentId, execution);
+      break;
+    }
+  }
+
+  /**
+   * Firing alerts of one group, in order, that join incidents already open: each route's incident takes
+   * all of them in one decision and one append. An alert that opens an incident, or finds it resolved,
+   * is handled on its own first, and the rest join what it opened.
+   */
+  async function fireRun(alerts: AlertReceived[]): Promise<void> {
+    const bySlot = new Map<string, { match: RouteMatch; alerts: AlertReceived[] }>();
+    for (const alert of alerts) {
+      const matches = router.route(alert.labels);
+      if (matches.length === 0) await fire(alert);
+      for (const match of matches) {
+        const slot = groupSlot(alert.groupKey, match.routeIndex);
+        const entry = bySlot.get(slot);
+        if (entry) entry.alerts.push(alert);
+        else bySlot.set(slot, { match, alerts: [alert] });
+      }
+    }
+    for (const [slot, { match, alerts: waiting }] of bySlot) {
+      while (waiting.length > 0) {
+        const incidentId = incidentIdFor(slot, index.generationHint(slot));
+        const open = index.get(incidentId);
+        if (!open || open.state.status === 'resolved') {
+          await fireMatch(waiting.shift()!, match);
+          continue;
+        }
+        const at = toInstant(clock.now());
+        const { execution, left } = await repository.executeAll(
+          incidentId,
+          waiting.map((alert) => (state) =>
+            state.exists && state.status !== 'resolved' ? { type: 'AttachAlert', fingerprint: alert.fingerprint, status: 'firing', startsAt: alert.startsAt, at } : undefined,
+          ),
+        );
+        applied(incidentId, execution);
+        // Left out: the incident resolved meanwhile; each goes on its own, to the generation that opens next.
+        const again = left.map((i) => waiting[i]!);
+        waiting.length = 0;
+        for (const alert of again) await fireMatch(alert, match);
       }
     }
   }
 
-  return async function handle(alert: AlertReceived): Promise<void> {
+  async function handle(alert: AlertReceived): Promise<void> {
     if (alert.status === 'firing') return fire(alert);
     return settle({ ...alert, status: alert.status });
+  }
+
+  return {
+    handle,
+    /** Alerts of one group, in order: runs of firing alerts are decided together, the rest one by one. */
+    async handleRun(alerts: AlertReceived[]): Promise<void> {
+      for (let i = 0; i < alerts.length; ) {
+        let end = i;
+        while (end < alerts.length && alerts[end]!.status === 'firing') end++;
+        if (end > i) {
+          await fireRun(alerts.slice(i, end));
+          i = end;
+        } else await handle(alerts[i++]!);
+      }
+    },
   };
 }
