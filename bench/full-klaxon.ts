@@ -26,7 +26,9 @@ export interface FullKlaxon {
  */
 export async function startFullKlaxon(env: Record<string, string>, stderr: 'inherit' | 'ignore' = 'inherit'): Promise<FullKlaxon> {
   const [ingest, escalation, projection] = [await freePort(), await freePort(), await freePort()];
-  const child = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'scripts/start-all.ts'], {
+  // BENCH_PROF=<dir>: a CPU profile of the whole pnpm start, written there when it stops.
+  const profile = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'scripts/start-all.ts'], {
     cwd: root,
     stdio: ['ignore', 'ignore', stderr],
     env: {
