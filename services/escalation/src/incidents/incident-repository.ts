@@ -50,30 +50,13 @@ export class IncidentRepository {
    * since, the store refuses, and the stream is read again and the command decided afresh.
    */
   async execute(incidentId: string, build: (state: IncidentState) => IncidentCommand | undefined): Promise<Execution> {
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const known = attempt === 1 ? this.index.get(incidentId) : undefined;
-      const { state, revision } = known ?? (await this.load(incidentId));
+    const { execution } = await this.decideAndAppend(incidentId, (state) => {
       const command = build(state);
-      if (!command) return { ok: true, events: [], state, revision: revision ?? -1 };
-      const decision = incidentDecider.decide(command, state);
-      if (!decision.ok) return decision;
-      if (decision.value.length === 0) return { ok: true, events: [], state, revision: revision ?? -1 };
-      const appended = await this.store.append(
-        incidentStream(incidentId),
-        decision.value.map((e) => ({ type: e.type, data: e.data })),
-        revision ?? 'no_stream',
-      );
-      if (!appended.ok) {
-        // Another writer got there first: decide again on its result, after a short jittered pause so
-        // that writers racing on one hot stream spread out instead of colliding again at once.
-        if (attempt > 1) await setTimeout(Math.random() * CONFLICT_BACKOFF_MS * 2 ** (attempt - 2));
-        continue;
-      }
-      const first = (revision ?? -1) + 1;
-      this.index.apply(incidentId, decision.value.map((event, i) => ({ revision: first + i, event })), { state, revision: revision ?? -1 });
-      return { ok: true, events: decision.value, state: evolveAll(decision.value, state), revision: appended.value.nextExpectedRevision };
-    }
-    throw new Error(`incident ${incidentId}: gave up after ${MAX_ATTEMPTS} concurrent appends`);
+      const decision = command && incidentDecider.decide(command, state);
+      if (decision && !decision.ok) return { events: [], refused: decision.error, also: undefined };
+      return { events: decision?.value ?? [], also: undefined };
+    });
+    return execution;
   }
 
   /**
@@ -82,9 +65,7 @@ export class IncidentRepository {
    * command the decider refuses is left out and named in `left`, for the caller to handle on its own.
    */
   async executeAll(incidentId: string, builds: Array<(state: IncidentState) => IncidentCommand | undefined>): Promise<{ execution: Execution; left: number[] }> {
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const known = attempt === 1 ? this.index.get(incidentId) : undefined;
-      const { state: base, revision } = known ?? (await this.load(incidentId));
+    const { execution, also } = await this.decideAndAppend(incidentId, (base) => {
       let state = base;
       const events: IncidentEvent[] = [];
       const left: number[] = [];
@@ -95,15 +76,39 @@ export class IncidentRepository {
         events.push(...decision.value);
         state = evolveAll(decision.value, state);
       });
-      if (events.length === 0) return { execution: { ok: true, events: [], state, revision: revision ?? -1 }, left };
-      const appended = await this.store.append(incidentStream(incidentId), events.map((e) => ({ type: e.type, data: e.data })), revision ?? 'no_stream');
+      return { events, also: left };
+    });
+    return { execution, left: also };
+  }
+
+  /**
+   * Decides on the incident's state (the index's first, the stream's after a conflict) and appends what was
+   * decided at the expected revision; when another writer got there first, decides again on its result.
+   */
+  private async decideAndAppend<T>(
+    incidentId: string,
+    decideOn: (state: IncidentState) => { events: IncidentEvent[]; refused?: IncidentError; also: T },
+  ): Promise<{ execution: Execution; also: T }> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const known = attempt === 1 ? this.index.get(incidentId) : undefined;
+      const { state, revision } = known ?? (await this.load(incidentId));
+      const { events, refused, also } = decideOn(state);
+      if (refused) return { execution: { ok: false, error: refused }, also };
+      if (events.length === 0) return { execution: { ok: true, events: [], state, revision: revision ?? -1 }, also };
+      const appended = await this.store.append(
+        incidentStream(incidentId),
+        events.map((e) => ({ type: e.type, data: e.data })),
+        revision ?? 'no_stream',
+      );
       if (!appended.ok) {
+        // Another writer got there first: decide again on its result, after a short jittered pause so
+        // that writers racing on one hot stream spread out instead of colliding again at once.
         if (attempt > 1) await setTimeout(Math.random() * CONFLICT_BACKOFF_MS * 2 ** (attempt - 2));
         continue;
       }
       const first = (revision ?? -1) + 1;
-      this.index.apply(incidentId, events.map((event, i) => ({ revision: first + i, event })), { state: base, revision: revision ?? -1 });
-      return { execution: { ok: true, events, state, revision: appended.value.nextExpectedRevision }, left };
+      this.index.apply(incidentId, events.map((event, i) => ({ revision: first + i, event })), { state, revision: revision ?? -1 });
+      return { execution: { ok: true, events, state: evolveAll(events, state), revision: appended.value.nextExpectedRevision }, also };
     }
     throw new Error(`incident ${incidentId}: gave up after ${MAX_ATTEMPTS} concurrent appends`);
   }
