@@ -91,8 +91,11 @@ export class IncidentIndex {
     const byStream = new Map<string, Array<{ revision: number; event: IncidentEvent }>>();
     for (const record of records) {
       if (!record.streamId.startsWith(INCIDENT_STREAM_PREFIX)) continue;
-      const event = incidentEventSchema.parse({ type: record.type, data: record.data });
       const id = record.streamId.slice(INCIDENT_STREAM_PREFIX.length);
+      // Most of what the subscription brings is this instance's own appends, folded when they were made:
+      // skipped before their data is parsed and checked.
+      if (record.revision <= (this.active.get(id)?.revision ?? this.settled.get(id)?.revision ?? -1)) continue;
+      const event = incidentEventSchema.parse({ type: record.type, data: record.data });
       const events = byStream.get(id);
       if (events) events.push({ revision: record.revision, event });
       else byStream.set(id, [{ revision: record.revision, event }]);

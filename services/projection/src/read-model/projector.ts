@@ -1,6 +1,6 @@
 import { incidentEventSchema, INCIDENT_STREAM_PREFIX, type IncidentEvent } from '@klaxon/domain';
 import type { RecordedEvent } from '@klaxon/event-store';
-import { INCIDENT_COLUMNS, PAGE_COLUMNS, reduce, type IncidentRecord, type PageRecord, type Rows } from './row-reducer.ts';
+import { INCIDENT_COLUMNS, PAGE_COLUMNS, REDUCED_TYPES, reduce, type IncidentRecord, type PageRecord, type Rows } from './row-reducer.ts';
 import { readCheckpoint, type Tables } from './schema.ts';
 import type { SqlTx, SqlValue } from './sql-database.ts';
 
@@ -43,8 +43,12 @@ export async function applyBatch(tx: SqlTx, t: Tables, records: RecordedEvent[])
   const checkpoint = await readCheckpoint(tx, t);
   const fresh = records.filter((r) => checkpoint === undefined || r.position > checkpoint);
   const events: Array<{ incidentId: string; event: IncidentEvent }> = [];
+  let applied = 0;
   for (const record of fresh) {
     if (!record.streamId.startsWith(INCIDENT_STREAM_PREFIX)) continue;
+    applied++;
+    // In a storm most events are alerts attached, which change no row: their data is neither parsed nor checked.
+    if (!REDUCED_TYPES.has(record.type as IncidentEvent['type'])) continue;
     events.push({ incidentId: record.streamId.slice(INCIDENT_STREAM_PREFIX.length), event: incidentEventSchema.parse({ type: record.type, data: record.data }) });
   }
   if (events.length > 0) {
@@ -60,5 +64,5 @@ export async function applyBatch(tx: SqlTx, t: Tables, records: RecordedEvent[])
   if (position !== undefined && position !== checkpoint) {
     await tx.run(`INSERT INTO ${t.checkpoint} (id, position) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET position = excluded.position`, [position.toString()]);
   }
-  return { applied: events.length, position };
+  return { applied, position };
 }

@@ -45,6 +45,14 @@ export interface Rows {
 }
 
 /**
+ * The event types `reduce` acts on; the rest (alerts attached, timers, notes) change no row, and the
+ * projector skips them before parsing their data. A type given a case below must be added here.
+ */
+export const REDUCED_TYPES: ReadonlySet<IncidentEvent['type']> = new Set<IncidentEvent['type']>([
+  'IncidentOpened', 'Acknowledged', 'Resolved', 'Reopened', 'Escalated', 'SeverityChanged', 'PageRequested', 'PageDelivered', 'PageFailed',
+]);
+
+/**
  * How one incident event changes the read-model rows: pure, so a batch is applied in memory and written
  * back once. Events the KPIs do not need change nothing; an event for an incident never opened is ignored.
  */
