@@ -1,12 +1,25 @@
 import { createHash } from 'node:crypto';
 
+// A group's alerts come in runs (an Alertmanager notification carries the whole group): its slot is hashed
+// once, not once per alert. Bounded, and simply emptied when full.
+const SLOT_CACHE_SIZE = 10_000;
+const slots = new Map<string, string>();
+
 /**
  * Incidents of one alert group (and route) get ids `<slot>-<generation>`: the first incident of the group
  * is generation 1, the one after it resolved is 2. Deterministic ids let two instances race to open the
  * same incident and have the store's expected revision pick one winner.
  */
-export const groupSlot = (groupKey: string, routeIndex: number): string =>
-  createHash('sha256').update(`${routeIndex}\u0000${groupKey}`).digest('hex').slice(0, 12);
+export const groupSlot = (groupKey: string, routeIndex: number): string => {
+  const key = `${routeIndex}\u0000${groupKey}`;
+  let slot = slots.get(key);
+  if (slot === undefined) {
+    if (slots.size >= SLOT_CACHE_SIZE) slots.clear();
+    slot = createHash('sha256').update(key).digest('hex').slice(0, 12);
+    slots.set(key, slot);
+  }
+  return slot;
+};
 
 export const incidentIdFor = (slot: string, generation: number): string => `${slot}-${generation}`;
 

@@ -13,6 +13,7 @@ const fingerprintOf = (labels: Record<string, string>) =>
     .slice(0, 16);
 
 export function normaliseAlertmanager(payload: AlertmanagerPayload, integration: string, receivedAt: Date): AlertReceived[] {
+  const received = toInstant(receivedAt);
   return payload.alerts.map((alert) => {
     const endsAtMs = Date.parse(alert.endsAt);
     return {
@@ -28,7 +29,7 @@ export function normaliseAlertmanager(payload: AlertmanagerPayload, integration:
       startsAt: toInstant(new Date(alert.startsAt)),
       ...(Number.isNaN(endsAtMs) || endsAtMs <= GO_ZERO_TIME_MS ? {} : { endsAt: toInstant(endsAtMs) }),
       ...(alert.generatorURL ? { generatorURL: alert.generatorURL } : {}),
-      receivedAt: toInstant(receivedAt),
+      receivedAt: received,
     };
   });
 }
