@@ -29,7 +29,8 @@ export interface ConsumeOptions {
    * what would be many): records of one key that came in one batch, in order, with the promise `handle`
    * makes for one: their offsets are committed after it settles, and a throw means they all come again.
    * When it throws UnprocessableRecordError, the records are handled one by one with `handle`, so only the
-   * one at fault goes to the dead-letter topic. The embedded log uses it; Kafka hands records one by one.
+   * one at fault goes to the dead-letter topic. The embedded log passes a key's records of a batch; Kafka,
+   * whose partitions keep one order for all their keys, passes runs of consecutive records of one key.
    */
   handleRun?(records: DeliveredRecord[]): Promise<void>;
   /** Told about a handler failure before the record is retried. */

@@ -27,14 +27,14 @@ const GROUP_MOVED_ON = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', '
 const groupMovedOn = (error: unknown) => GROUP_MOVED_ON.has((error as { type?: string }).type ?? '');
 
 /**
- * One member of a consumer group, taking records in batches (eachBatch): each record is handled in order and
- * retried in place while it fails (heartbeating, so a slow store does not cost the membership), and the
- * batch's offsets are committed once. kafkajs gives up for good on some errors (a TypeError in a handler,
+ * One member of a consumer group, taking records in batches (eachBatch): each record, or run of consecutive
+ * records of one key for a handler that takes runs, is handled in order and retried in place while it fails
+ * (heartbeating, so a slow store does not cost the membership), and the batch's offsets are committed once. kafkajs gives up for good on some errors (a TypeError in a handler,
  * ILLEGAL_GENERATION on a commit); here handler errors never reach it, commit errors after an eviction end
  * the batch quietly, and any crash kafkajs will not restart from is restarted here with backoff.
  */
 export async function startGroupConsumer(options: ConsumeOptions, settings: GroupConsumerSettings): Promise<BusConsumer> {
-  const { topic, group, handle, onHandlerError, onError, onAssignment, onDeadLetter } = options;
+  const { topic, group, handle, handleRun, onHandlerError, onError, onAssignment, onDeadLetter } = options;
   const { kafka, admin, producer, sessionTimeoutMs, heartbeatIntervalMs, retryDelayMs } = settings;
   await settings.ensureTopic(topic);
   await seedNewGroup(admin, group, topic, settings.newGroupLookbackMs);
@@ -121,12 +121,49 @@ export async function startGroupConsumer(options: ConsumeOptions, settings: Grou
     }
   };
 
+  /**
+   * Consecutive records of one key (an Alertmanager notification's alerts, published together) handed to
+   * `handleRun` at once, retried whole while it fails. A run with a value that is not JSON, or whose
+   * handler calls one of its records unprocessable, goes one by one, so only that record is dead-lettered.
+   */
+  const handleRunOf = async (payload: EachBatchPayload, messages: KafkaMessage[]): Promise<boolean> => {
+    const decoded = messages.map((m) => decode(payload.batch.partition, m));
+    const oneByOne = async () => {
+      for (const message of messages) if (!(await handleOne(payload, message))) return false;
+      return true;
+    };
+    if (!handleRun || decoded.some((d) => d.notJson)) return oneByOne();
+    const records = decoded.map((d) => d.record);
+    for (let failures = 0; ; failures++) {
+      if (stopping || !payload.isRunning() || payload.isStale()) return false;
+      const beat = setInterval(() => void payload.heartbeat().catch(() => undefined), heartbeatIntervalMs);
+      try {
+        await handleRun(records);
+        return true;
+      } catch (error) {
+        if (error instanceof UnprocessableRecordError) return oneByOne();
+        onHandlerError?.(error, records[0]!);
+      } finally {
+        clearInterval(beat);
+      }
+      await pauseHeartbeating(payload, Math.min(30_000, retryDelayMs * 2 ** failures), () => stopping);
+    }
+  };
+
+  const keyOf = (message: KafkaMessage) => message.key?.toString() ?? '';
+
   const eachBatch = async (payload: EachBatchPayload) => {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary } = payload;
     let last: string | undefined;
     const work = (async () => {
-      for (const message of batch.messages) {
-        if (!(await handleOne(payload, message))) break;
+      const messages = batch.messages;
+      for (let i = 0; i < messages.length; ) {
+        let end = i + 1;
+        if (handleRun) while (end < messages.length && keyOf(messages[end]!) === keyOf(messages[i]!)) end++;
+        const handled = end - i > 1 ? await handleRunOf(payload, messages.slice(i, end)) : await handleOne(payload, messages[i]!);
+        if (!handled) break;
+        const message = messages[end - 1]!;
+        i = end;
         resolveOffset(message.offset);
         last = message.offset;
         const movedOn = await heartbeat().then(

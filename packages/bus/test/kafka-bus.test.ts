@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { kafkaForTests, type KafkaForTests } from '@klaxon/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import { deadLetterTopicOf, openKafkaBus } from '../src/index.ts';
+import { deadLetterTopicOf, openKafkaBus, UnprocessableRecordError } from '../src/index.ts';
 import { busContract } from './contract/bus-contract.ts';
 
 const kafka = await kafkaForTests('Kafka bus suites (a real broker in KRaft mode)');
@@ -103,6 +103,45 @@ describe.runIf(kafka)('Kafka faults a real broker shows', () => {
     expect(letters[0]!.headers).toMatchObject({ 'klaxon-original-offset': '1', 'klaxon-dead-letter-reason': expect.stringMatching(/^value is not JSON/) });
     await Promise.all([consumer.stop(), reader.disconnect()]);
     await bus.close();
+  });
+
+  it("hands a handler that takes runs each run of one key's consecutive records at once; a run that throws comes again whole; one with an unprocessable record goes one by one", { timeout: 90_000 }, async () => {
+    const bus = await openKafkaBus({ brokers, partitions: 1, replicationFactor: 1, ...quick });
+    const topic = unique('alerts');
+    // As ingest publishes an Alertmanager notification: one group's alerts together, under its key.
+    await bus.publish(topic, ['a0', 'a1', 'a2'].map((value) => ({ key: 'a', value })));
+    await bus.publish(topic, ['b0', 'b1'].map((value) => ({ key: 'b', value })));
+    await bus.publish(topic, ['c0', 'bad', 'c2'].map((value) => ({ key: 'c', value })));
+    await bus.publish(topic, [{ key: 'a', value: 'a3' }]);
+    const runs: string[][] = [];
+    const one: string[] = [];
+    const dead: string[] = [];
+    let bFails = true;
+    const consumer = await bus.consume({
+      topic,
+      group: unique('g'),
+      handleRun: async (records) => {
+        const run = records.map((r) => r.value as string);
+        runs.push(run);
+        if (run.includes('bad')) throw new UnprocessableRecordError('not a thing');
+        if (run[0] === 'b0' && bFails) {
+          bFails = false;
+          throw new Error('not yet');
+        }
+      },
+      handle: async (r) => {
+        if (r.value === 'bad') throw new UnprocessableRecordError('not a thing');
+        one.push(r.value as string);
+      },
+      onDeadLetter: (r) => dead.push(r.value as string),
+    });
+    await until(() => one.includes('a3') && dead.length === 1, 'every record handled');
+    await consumer.stop();
+    await bus.close();
+    expect(runs).toEqual([['a0', 'a1', 'a2'], ['b0', 'b1'], ['b0', 'b1'], ['c0', 'bad', 'c2']]);
+    // The run with the unprocessable record, one by one; a lone record goes to `handle` as always.
+    expect(one).toEqual(['c0', 'c2', 'a3']);
+    expect(dead).toEqual(['bad']);
   });
 
   it('goes on after a handler throws a TypeError (kafkajs alone would not restart the consumer)', { timeout: 90_000 }, async () => {
