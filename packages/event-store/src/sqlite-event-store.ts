@@ -109,25 +109,16 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     if (outcomes.some((o) => o.ok)) appended.emit('append');
   };
 
-  // `data` is parsed on first read: followers skip most events by type or revision (an instance's own
-  // appends read back, events a read model ignores) and need not pay for parsing them.
-  const toRecorded = (r: Row): RecordedEvent => {
-    let data: unknown;
-    let parsed = false;
-    return {
-      eventId: r.event_id,
-      streamId: r.stream_id,
-      revision: Number(r.revision),
-      position: BigInt(r.position),
-      type: r.type,
-      get data() {
-        if (!parsed) (data = JSON.parse(r.data) as unknown), (parsed = true);
-        return data;
-      },
-      metadata: r.metadata ? (JSON.parse(r.metadata) as Record<string, unknown>) : {},
-      recordedAt: r.recorded_at,
-    };
-  };
+  const toRecorded = (r: Row): RecordedEvent => ({
+    eventId: r.event_id,
+    streamId: r.stream_id,
+    revision: Number(r.revision),
+    position: BigInt(r.position),
+    type: r.type,
+    data: JSON.parse(r.data) as unknown,
+    metadata: r.metadata ? (JSON.parse(r.metadata) as Record<string, unknown>) : {},
+    recordedAt: r.recorded_at,
+  });
 
   const readAll = async ({ after, limit, streamPrefix }: ReadAllOptions) => {
     const from = after ?? 0n;
