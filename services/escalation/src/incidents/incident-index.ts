@@ -93,7 +93,7 @@ export class IncidentIndex {
       if (!record.streamId.startsWith(INCIDENT_STREAM_PREFIX)) continue;
       const id = record.streamId.slice(INCIDENT_STREAM_PREFIX.length);
       // Most of what the subscription brings is this instance's own appends, folded when they were made:
-      // skipped before their data is parsed and checked.
+      // skipped before their data is checked and folded again.
       if (record.revision <= (this.active.get(id)?.revision ?? this.settled.get(id)?.revision ?? -1)) continue;
       const event = incidentEventSchema.parse({ type: record.type, data: record.data });
       const events = byStream.get(id);

@@ -47,7 +47,7 @@ export async function applyBatch(tx: SqlTx, t: Tables, records: RecordedEvent[])
   for (const record of fresh) {
     if (!record.streamId.startsWith(INCIDENT_STREAM_PREFIX)) continue;
     applied++;
-    // In a storm most events are alerts attached, which change no row: their data is neither parsed nor checked.
+    // In a storm most events are alerts attached, which change no row: skipped before their data is checked.
     if (!REDUCED_TYPES.has(record.type as IncidentEvent['type'])) continue;
     events.push({ incidentId: record.streamId.slice(INCIDENT_STREAM_PREFIX.length), event: incidentEventSchema.parse({ type: record.type, data: record.data }) });
   }

@@ -46,7 +46,7 @@ export interface Rows {
 
 /**
  * The event types `reduce` acts on; the rest (alerts attached, timers, notes) change no row, and the
- * projector skips them before parsing their data. A type given a case below must be added here.
+ * projector skips them before checking their data. A type given a case below must be added here.
  */
 export const REDUCED_TYPES: ReadonlySet<IncidentEvent['type']> = new Set<IncidentEvent['type']>([
   'IncidentOpened', 'Acknowledged', 'Resolved', 'Reopened', 'Escalated', 'SeverityChanged', 'PageRequested', 'PageDelivered', 'PageFailed',
