@@ -94,31 +94,42 @@ export async function startGroupConsumer(options: ConsumeOptions, settings: Grou
     }
   };
 
-  /** Handles one record until it is handled or dead-lettered; false if the batch is no longer ours to go on with. */
-  const handleOne = async (payload: EachBatchPayload, message: KafkaMessage): Promise<boolean> => {
-    const { record, notJson } = decode(payload.batch.partition, message);
-    if (notJson) {
-      await deadLetter(record, message.value, notJson);
-      return true;
-    }
+  /**
+   * Tries `attempt` until it goes through, in place, with backoff and heartbeating meanwhile; an
+   * UnprocessableRecordError goes to `unprocessable`. False once the batch is no longer ours to go on with.
+   */
+  const retried = async (
+    payload: EachBatchPayload,
+    first: DeliveredRecord,
+    attempt: () => Promise<void>,
+    unprocessable: (error: UnprocessableRecordError) => Promise<boolean>,
+  ): Promise<boolean> => {
     for (let failures = 0; ; failures++) {
       if (stopping || !payload.isRunning() || payload.isStale()) return false;
       // A handler slower than the session would cost the membership mid-record: keep heartbeating.
       const beat = setInterval(() => void payload.heartbeat().catch(() => undefined), heartbeatIntervalMs);
       try {
-        await handle(record);
+        await attempt();
         return true;
       } catch (error) {
-        if (error instanceof UnprocessableRecordError) {
-          await deadLetter(record, message.value, error.message);
-          return true;
-        }
-        onHandlerError?.(error, record);
+        if (error instanceof UnprocessableRecordError) return await unprocessable(error);
+        onHandlerError?.(error, first);
       } finally {
         clearInterval(beat);
       }
       await pauseHeartbeating(payload, Math.min(30_000, retryDelayMs * 2 ** failures), () => stopping);
     }
+  };
+
+  /** Handles one record until it is handled or dead-lettered; false if the batch is no longer ours to go on with. */
+  const handleOne = async (payload: EachBatchPayload, message: KafkaMessage): Promise<boolean> => {
+    const { record, notJson } = decode(payload.batch.partition, message);
+    const toDeadLetter = async (reason: string) => {
+      await deadLetter(record, message.value, reason);
+      return true;
+    };
+    if (notJson) return toDeadLetter(notJson);
+    return retried(payload, record, () => handle(record), (error) => toDeadLetter(error.message));
   };
 
   /**
@@ -134,20 +145,7 @@ export async function startGroupConsumer(options: ConsumeOptions, settings: Grou
     };
     if (!handleRun || decoded.some((d) => d.notJson)) return oneByOne();
     const records = decoded.map((d) => d.record);
-    for (let failures = 0; ; failures++) {
-      if (stopping || !payload.isRunning() || payload.isStale()) return false;
-      const beat = setInterval(() => void payload.heartbeat().catch(() => undefined), heartbeatIntervalMs);
-      try {
-        await handleRun(records);
-        return true;
-      } catch (error) {
-        if (error instanceof UnprocessableRecordError) return oneByOne();
-        onHandlerError?.(error, records[0]!);
-      } finally {
-        clearInterval(beat);
-      }
-      await pauseHeartbeating(payload, Math.min(30_000, retryDelayMs * 2 ** failures), () => stopping);
-    }
+    return retried(payload, records[0]!, () => handleRun(records), oneByOne);
   };
 
   const keyOf = (message: KafkaMessage) => message.key?.toString() ?? '';

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { openSqliteFile } from '@klaxon/sqlite';
 import { tempDir } from '@klaxon/testing';
-import { BusUnavailableError, deadLetterTopicOf, openEmbeddedBus, UnprocessableRecordError } from '../src/index.ts';
+import { BusUnavailableError, deadLetterTopicOf, openEmbeddedBus } from '../src/index.ts';
 import { busContract } from './contract/bus-contract.ts';
+import { runRecorder } from './contract/run-recorder.ts';
 
 busContract('embedded durable log', async () => {
   const dir = tempDir('klaxon-bus-');
@@ -154,26 +155,8 @@ describe('the embedded log hands a handler that takes runs all of one key at onc
     try {
       const values: Array<[string, string]> = [['a', 'a0'], ['b', 'b0'], ['a', 'a1'], ['a', 'bad'], ['b', 'b1'], ['a', 'a3']];
       for (const [key, value] of values) await bus.publish('t', [{ key, value }]);
-      const runs: string[][] = [];
-      const one: string[] = [];
-      let bFails = true;
-      const consumer = await bus.consume({
-        topic: 't',
-        group: 'g',
-        handleRun: async (records) => {
-          const run = records.map((r) => r.value as string);
-          runs.push(run);
-          if (run.includes('bad')) throw new UnprocessableRecordError('not a thing');
-          if (run[0] === 'b0' && bFails) {
-            bFails = false;
-            throw new Error('not yet');
-          }
-        },
-        handle: async (r) => {
-          if (r.value === 'bad') throw new UnprocessableRecordError('not a thing');
-          one.push(r.value as string);
-        },
-      });
+      const { runs, one, handleRun, handle } = runRecorder('b0');
+      const consumer = await bus.consume({ topic: 't', group: 'g', handleRun, handle });
       const dead: unknown[] = [];
       const deadConsumer = await bus.consume({ topic: deadLetterTopicOf('t'), group: 'd', handle: async (r) => void dead.push(r.value) });
       await until(() => runs.filter((r) => r[0] === 'b0').length === 2 && one.length === 3 && dead.length === 1);

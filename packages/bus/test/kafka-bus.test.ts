@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { kafkaForTests, type KafkaForTests } from '@klaxon/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import { deadLetterTopicOf, openKafkaBus, UnprocessableRecordError } from '../src/index.ts';
+import { deadLetterTopicOf, openKafkaBus } from '../src/index.ts';
 import { busContract } from './contract/bus-contract.ts';
+import { runRecorder } from './contract/run-recorder.ts';
 
 const kafka = await kafkaForTests('Kafka bus suites (a real broker in KRaft mode)');
 
@@ -113,28 +114,9 @@ describe.runIf(kafka)('Kafka faults a real broker shows', () => {
     await bus.publish(topic, ['b0', 'b1'].map((value) => ({ key: 'b', value })));
     await bus.publish(topic, ['c0', 'bad', 'c2'].map((value) => ({ key: 'c', value })));
     await bus.publish(topic, [{ key: 'a', value: 'a3' }]);
-    const runs: string[][] = [];
-    const one: string[] = [];
+    const { runs, one, handleRun, handle } = runRecorder('b0');
     const dead: string[] = [];
-    let bFails = true;
-    const consumer = await bus.consume({
-      topic,
-      group: unique('g'),
-      handleRun: async (records) => {
-        const run = records.map((r) => r.value as string);
-        runs.push(run);
-        if (run.includes('bad')) throw new UnprocessableRecordError('not a thing');
-        if (run[0] === 'b0' && bFails) {
-          bFails = false;
-          throw new Error('not yet');
-        }
-      },
-      handle: async (r) => {
-        if (r.value === 'bad') throw new UnprocessableRecordError('not a thing');
-        one.push(r.value as string);
-      },
-      onDeadLetter: (r) => dead.push(r.value as string),
-    });
+    const consumer = await bus.consume({ topic, group: unique('g'), handleRun, handle, onDeadLetter: (r) => dead.push(r.value as string) });
     await until(() => one.includes('a3') && dead.length === 1, 'every record handled');
     await consumer.stop();
     await bus.close();
