@@ -29,9 +29,10 @@ const groupMovedOn = (error: unknown) => GROUP_MOVED_ON.has((error as { type?: s
 /**
  * One member of a consumer group, taking records in batches (eachBatch): each record, or run of consecutive
  * records of one key for a handler that takes runs, is handled in order and retried in place while it fails
- * (heartbeating, so a slow store does not cost the membership), and the batch's offsets are committed once. kafkajs gives up for good on some errors (a TypeError in a handler,
- * ILLEGAL_GENERATION on a commit); here handler errors never reach it, commit errors after an eviction end
- * the batch quietly, and any crash kafkajs will not restart from is restarted here with backoff.
+ * (heartbeating, so a slow store does not cost the membership), and the batch's offsets are committed once.
+ * kafkajs gives up for good on some errors (a TypeError in a handler, ILLEGAL_GENERATION on a commit); here
+ * handler errors never reach it, commit errors after an eviction end the batch quietly, and any crash
+ * kafkajs will not restart from is restarted here with backoff.
  */
 export async function startGroupConsumer(options: ConsumeOptions, settings: GroupConsumerSettings): Promise<BusConsumer> {
   const { topic, group, handle, handleRun, onHandlerError, onError, onAssignment, onDeadLetter } = options;
