@@ -158,7 +158,10 @@ export async function startGroupConsumer(options: ConsumeOptions, settings: Grou
       const messages = batch.messages;
       for (let i = 0; i < messages.length; ) {
         let end = i + 1;
-        if (handleRun) while (end < messages.length && keyOf(messages[end]!) === keyOf(messages[i]!)) end++;
+        if (handleRun) {
+          const key = keyOf(messages[i]!);
+          while (end < messages.length && keyOf(messages[end]!) === key) end++;
+        }
         const handled = end - i > 1 ? await handleRunOf(payload, messages.slice(i, end)) : await handleOne(payload, messages[i]!);
         if (!handled) break;
         const message = messages[end - 1]!;
