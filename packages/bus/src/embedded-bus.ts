@@ -1,4 +1,6 @@
 import { EventEmitter, once } from 'node:events';
+import { resolve as absolutePath } from 'node:path';
+import { BroadcastChannel } from 'node:worker_threads';
 import { openSqliteFile } from '@klaxon/sqlite';
 import { BusUnavailableError, deadLetterHeaders, deadLetterTopicOf, UnprocessableRecordError, type Bus, type BusConsumer, type BusRecord, type ConsumeOptions, type DeliveredRecord } from './bus.ts';
 
@@ -55,6 +57,11 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
 
   const published = new EventEmitter();
   published.setMaxListeners(0);
+  // Consumers of the same file in other threads of this process hear of new records at once too (`pnpm
+  // start` runs ingest and escalation in threads of their own); other processes notice at their next poll.
+  const otherThreads = new BroadcastChannel(`klaxon-embedded-bus:${absolutePath(file)}`);
+  otherThreads.unref();
+  otherThreads.onmessage = () => published.emit('published');
   const insert = db.prepare('INSERT INTO records (topic, key, value, headers, published_at) VALUES (?, ?, ?, ?, ?)');
   const publishTx = db.transaction((batch: PendingPublish[]) => {
     const now = new Date().toISOString();
@@ -75,6 +82,7 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
     }
     for (const p of batch) p.resolve();
     published.emit('published');
+    otherThreads.postMessage(null);
   };
   const committed = db.prepare<[string, string], { offset: bigint }>('SELECT offset FROM consumer_offsets WHERE grp = ? AND topic = ?');
   const commit = db.prepare(
@@ -225,6 +233,7 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
       closed = true;
       // Publishes already promised a commit get it before the file closes.
       if (pending.length > 0) flush();
+      otherThreads.close();
       db.close();
     },
   };

@@ -27,7 +27,7 @@ interface IncidentDetail {
     pendingTimers: Array<{ kind: string; dueAt: string; level?: number }>;
     labels: Record<string, string>;
   };
-  timeline: Array<{ type: string; at?: string; openedAt?: string; recordedAt: string; by?: string; contact?: string; channel?: string; text?: string; toLevel?: number }>;
+  timeline: Array<{ type: string; at?: string; openedAt?: string; recordedAt: string; by?: string; contact?: string; channel?: string; text?: string; toLevel?: number; alerts?: unknown[] }>;
 }
 
 /** `klaxon show <number|id> [--at <instant>]`: the incident now, or as it stood at an instant. */
@@ -57,7 +57,7 @@ export async function show(c: Connection, args: string[], flags: { at?: string }
   out.print(
     table(
       ['when', 'what'],
-      data.timeline.map((e) => [when(e.at ?? e.openedAt ?? e.recordedAt), [e.type, e.by && `by ${e.by}`, e.contact && `to ${e.contact}`, e.channel, e.toLevel && `L${e.toLevel}`, e.text && `"${e.text}"`].filter(Boolean).join(' ')]),
+      data.timeline.map((e) => [when(e.at ?? e.openedAt ?? e.recordedAt), [e.type, e.alerts && `${e.alerts.length} alerts`, e.by && `by ${e.by}`, e.contact && `to ${e.contact}`, e.channel, e.toLevel && `L${e.toLevel}`, e.text && `"${e.text}"`].filter(Boolean).join(' ')]),
     ),
   );
 }

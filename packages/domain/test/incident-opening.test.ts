@@ -119,4 +119,34 @@ describe('alerts of the same group', () => {
       .when({ type: 'AttachAlert', fingerprint: 'f1', status: 'firing', startsAt: at('10:40'), at: at('10:40') })
       .thenFails('IncidentResolved');
   });
+
+  describe('a run of alerts that came together (one notification)', () => {
+    const run = (...fingerprints: string[]) => ({ type: 'AttachAlerts' as const, alerts: fingerprints.map((fingerprint) => ({ fingerprint, startsAt: at('10:01') })), at: at('10:02') });
+    const firing = (fingerprint: string) => ({ fingerprint, status: 'firing' as const, startsAt: at('10:01') });
+
+    it('attaches the new ones as one fact, leaving out what the incident already has firing and repeats within the run', () => {
+      given(opened, firstAlert)
+        .when(run('f1', 'f2', 'f3', 'f2', 'f4'))
+        .then([{ type: 'AlertsAttached', data: { alerts: [firing('f2'), firing('f3'), firing('f4')], receivedAt: at('10:02') } }]);
+    });
+
+    it('writes a run with one new alert as that alert, and a run with none as nothing', () => {
+      given(opened, firstAlert).when(run('f1', 'f2')).then([{ type: 'AlertAttached', data: { ...firing('f2'), receivedAt: at('10:02') } }]);
+      given(opened, firstAlert).when(run('f1', 'f1')).thenNothing();
+    });
+
+    it('counts every alert of the run as firing: the one resolved before fires again, and the incident stays open until all resolve', () => {
+      const f1Resolved: IncidentEvent = { type: 'AlertAttached', data: { fingerprint: 'f1', status: 'resolved', startsAt: at('09:58'), receivedAt: at('10:00') } };
+      const second: IncidentEvent = { type: 'AlertAttached', data: { fingerprint: 'f9', status: 'firing', startsAt: at('09:59'), receivedAt: at('10:00') } };
+      given(opened, firstAlert, second, f1Resolved, { type: 'AlertsAttached', data: { alerts: [firing('f1'), firing('f2')], receivedAt: at('10:02') } })
+        .when({ type: 'AttachAlert', fingerprint: 'f9', status: 'resolved', startsAt: at('09:59'), at: at('10:05') })
+        .then([{ type: 'AlertAttached', data: { fingerprint: 'f9', status: 'resolved', startsAt: at('09:59'), receivedAt: at('10:05') } }]);
+    });
+
+    it('refuses a run for a resolved incident, so the caller opens a new one', () => {
+      given(opened, firstAlert, { type: 'Resolved', data: { by: 'alice', via: 'api', at: at('10:30') } })
+        .when(run('f2', 'f3'))
+        .thenFails('IncidentResolved');
+    });
+  });
 });

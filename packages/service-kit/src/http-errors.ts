@@ -49,7 +49,12 @@ class UnsupportedMediaType extends Error {}
  * a string and refused as invalid; malformed JSON is a 400 and an oversized body a 413 naming the limit.
  */
 export function jsonBody(limitBytes = 1024 * 1024) {
-  const parse = express.json({ limit: limitBytes, type: () => true });
+  const parse = express.json({
+    limit: limitBytes,
+    type: () => true,
+    // The JSON's size (after any content encoding), for a handler that sizes what it writes by it.
+    verify: (_req, res, body) => void ((res as Response).locals.bodyBytes = body.length),
+  });
   return (req: Request, res: Response, next: NextFunction) => {
     if (!typeIs.hasBody(req)) return next();
     if (!typeIs(req, ['application/json', '+json'])) return next(new UnsupportedMediaType('send JSON with Content-Type: application/json'));

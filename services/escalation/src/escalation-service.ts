@@ -1,6 +1,6 @@
 import { ALERTS_TOPIC, UnprocessableRecordError, type Bus, type BusConsumer, type DeliveredRecord } from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
-import { alertReceivedSchema, createRouter, INCIDENT_STREAM_PREFIX, type Channel, type Severity, type Timings } from '@klaxon/domain';
+import { alertRecordSchema, alertsIn, createRouter, INCIDENT_STREAM_PREFIX, type Channel, type Severity, type Timings } from '@klaxon/domain';
 import type { EventStore, Subscription } from '@klaxon/event-store';
 import { createServiceHttp, systemClock, type Clock, type Logger, type ServiceHttp } from '@klaxon/service-kit';
 import { ackLinks } from './acks/ack-links.ts';
@@ -149,11 +149,11 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   const timers = new TimerRunner({ index, repository, rosters, dispatcher, clock, logger, owns, onExecuted });
   const handleAlert = alertHandler({ repository, index, router, rosters, timings, clock, logger, incidentsOpened: metrics.incidentsOpened, onExecuted });
 
-  const alertOf = (record: DeliveredRecord) => {
-    const alert = alertReceivedSchema.safeParse(record.value);
-    if (alert.success) return alert.data;
-    const problems = alert.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`);
-    throw new UnprocessableRecordError(`not an AlertReceived: ${problems.join('; ')}`);
+  const alertsOf = (record: DeliveredRecord) => {
+    const parsed = alertRecordSchema.safeParse(record.value);
+    if (parsed.success) return alertsIn(parsed.data);
+    const problems = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`);
+    throw new UnprocessableRecordError(`not an AlertReceived or AlertsReceived: ${problems.join('; ')}`);
   };
 
   incidentRoutes(http.routes, { index, repository, rosters, timings, clock, apiTokens: config.api.tokens, onExecuted });
@@ -214,13 +214,15 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
           recoverOwned();
         },
         handle: async (record) => {
-          await handleAlert.handle(alertOf(record));
-          metrics.alertsProcessed.inc({ result: 'applied' });
+          const alerts = alertsOf(record);
+          await handleAlert.handleRun(alerts);
+          metrics.alertsProcessed.inc({ result: 'applied' }, alerts.length);
         },
-        // A run of one group's alerts from one batch: one decision and one append per incident for all of them.
+        // A run of one group's records from one batch: one decision and one append per incident for all of them.
         handleRun: async (records) => {
-          await handleAlert.handleRun(records.map(alertOf));
-          metrics.alertsProcessed.inc({ result: 'applied' }, records.length);
+          const alerts = records.flatMap(alertsOf);
+          await handleAlert.handleRun(alerts);
+          metrics.alertsProcessed.inc({ result: 'applied' }, alerts.length);
         },
         onDeadLetter: (record, reason) => {
           metrics.alertsProcessed.inc({ result: 'dead-lettered' });

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { ALERTS_TOPIC, BusUnavailableError, type Bus } from '@klaxon/bus';
-import type { AlertReceived } from '@klaxon/domain';
+import { alertsIn, type AlertRecord } from '@klaxon/domain';
 import { bearerToken, createServiceHttp, jsonBody, problemsOf, tokenMatcher, type Logger, type Problem, type ServiceHttp } from '@klaxon/service-kit';
 import { alertmanagerPayloadSchema } from './alertmanager/alertmanager-payload.ts';
 import { normaliseAlertmanager } from './alertmanager/normalise-alertmanager.ts';
+import { splitNotification } from './alertmanager/split-notification.ts';
 import { genericEventSchema } from './events-api/event-payload.ts';
 import { normaliseEvent } from './events-api/normalise-event.ts';
 import { ingestMetrics, type RejectReason } from './ingest-metrics.ts';
@@ -48,18 +49,19 @@ export function createIngestService(deps: IngestDeps): IngestService {
   };
   const invalid = (res: Response, problems: Problem[]) => reject(res, 400, 'invalid', { error: 'invalid payload', problems });
 
-  const publish = async (req: Request, res: Response, alerts: AlertReceived[], extra: object = {}) => {
+  const publish = async (req: Request, res: Response, records: AlertRecord[], extra: object = {}) => {
     const stopTimer = metrics.publishSeconds.startTimer();
     try {
-      await bus.publish(topic, alerts.map((alert) => ({ key: alert.groupKey, value: alert, headers: { type: alert.type } })));
+      await bus.publish(topic, records.map((record) => ({ key: record.groupKey, value: record, headers: { type: record.type } })));
     } catch (error) {
       if (!(error instanceof BusUnavailableError)) throw error;
-      req.log.warn({ err: error.message, alerts: alerts.length }, 'bus unavailable, asked the sender to retry');
+      req.log.warn({ err: error.message, records: records.length }, 'bus unavailable, asked the sender to retry');
       res.set('Retry-After', String(deps.retryAfterSeconds ?? 5));
       return reject(res, 503, 'bus_unavailable', { error: 'the bus is unavailable; nothing was accepted, retry later' });
     } finally {
       stopTimer();
     }
+    const alerts = records.flatMap(alertsIn);
     for (const alert of alerts) metrics.received.inc({ integration: alert.integration, status: alert.status });
     req.log.info({ integration: alerts[0]?.integration, groupKey: alerts[0]?.groupKey, alerts: alerts.length }, 'accepted');
     res.status(202).json({ accepted: alerts.length, ...extra });
@@ -78,7 +80,8 @@ export function createIngestService(deps: IngestDeps): IngestService {
     async (req, res) => {
       const parsed = alertmanagerPayloadSchema.safeParse(req.body);
       if (!parsed.success) return invalid(res, problemsOf(parsed.error));
-      await publish(req, res, normaliseAlertmanager(parsed.data, res.locals.integration as string, now()), { groupKey: parsed.data.groupKey });
+      const notification = normaliseAlertmanager(parsed.data, res.locals.integration as string, now());
+      await publish(req, res, splitNotification(notification, res.locals.bodyBytes as number), { groupKey: parsed.data.groupKey });
     },
   );
 

@@ -16,12 +16,13 @@ describe.runIf(available)('a real Alertmanager 0.25 pointed at ingest', { timeou
     await ingest?.close();
   });
 
-  it('delivers its firing and then resolved notifications to the bus as AlertReceived events', async () => {
+  it('delivers its firing and then resolved notifications to the bus, each alert as escalation reads it', async () => {
     const labels = { alertname: 'KlaxonDiskFull', service: 'orders-db', severity: 'critical', instance: 'db-1' };
     await alertmanager.addAlert(labels, { summary: 'Disk full on orders-db' });
-    const [fired] = await ingest.received(1);
-    expect(fired!.key).toBe('{}:{alertname="KlaxonDiskFull", service="orders-db"}');
-    expect(fired!.value).toMatchObject({
+    const [record] = await ingest.received(1);
+    expect(record!.key).toBe('{}:{alertname="KlaxonDiskFull", service="orders-db"}');
+    const [fired] = await ingest.alerts(1);
+    expect(fired).toMatchObject({
       type: 'AlertReceived',
       source: 'alertmanager',
       integration: 'alertmanager',
@@ -33,11 +34,11 @@ describe.runIf(available)('a real Alertmanager 0.25 pointed at ingest', { timeou
     });
 
     await alertmanager.addAlert(labels, { summary: 'Disk full on orders-db', end: new Date(Date.now() - 1000) });
-    const records = await ingest.received(2);
-    expect(records[1]!.value).toMatchObject({
+    const alerts = await ingest.alerts(2);
+    expect(alerts[1]).toMatchObject({
       status: 'resolved',
       groupKey: '{}:{alertname="KlaxonDiskFull", service="orders-db"}',
-      fingerprint: (fired!.value as { fingerprint: string }).fingerprint,
+      fingerprint: fired!.fingerprint,
       endsAt: expect.any(String),
     });
   });

@@ -1,16 +1,15 @@
 import { z } from 'zod';
 
-/**
- * What ingest puts on the bus for every alert it accepted, whatever tool sent it. Escalation validates it
- * again when reading: the bus is a boundary.
- */
-export const alertReceivedSchema = z.object({
-  type: z.literal('AlertReceived'),
-  version: z.literal(1),
+/** What every alert on the bus carries of where and when it was taken in. */
+const receipt = {
   source: z.enum(['alertmanager', 'events-api']),
   integration: z.string(),
-  fingerprint: z.string().min(1),
   groupKey: z.string().min(1),
+  receivedAt: z.iso.datetime({ offset: true }),
+};
+
+const alert = {
+  fingerprint: z.string().min(1),
   /** `acknowledged` comes only from the generic events API's `acknowledge` action. */
   status: z.enum(['firing', 'resolved', 'acknowledged']),
   labels: z.record(z.string(), z.string()),
@@ -18,10 +17,35 @@ export const alertReceivedSchema = z.object({
   startsAt: z.iso.datetime({ offset: true }),
   endsAt: z.iso.datetime({ offset: true }).optional(),
   generatorURL: z.string().optional(),
-  receivedAt: z.iso.datetime({ offset: true }),
-});
+};
+
+/**
+ * One alert as escalation handles it, whatever tool sent it; on the bus, the record of a generic event.
+ * Escalation validates what it reads again: the bus is a boundary.
+ */
+export const alertReceivedSchema = z.object({ type: z.literal('AlertReceived'), version: z.literal(1), ...receipt, ...alert });
 
 export type AlertReceived = z.infer<typeof alertReceivedSchema>;
+
+/**
+ * The alerts of one Alertmanager notification (one group), in its order, as one bus record: one write and
+ * one read for the notification instead of one per alert.
+ */
+export const alertsReceivedSchema = z.object({ type: z.literal('AlertsReceived'), version: z.literal(1), ...receipt, alerts: z.array(z.object(alert)).min(1) });
+
+export type AlertsReceived = z.infer<typeof alertsReceivedSchema>;
+
+/** What a record of the alerts topic may hold. */
+export const alertRecordSchema = z.discriminatedUnion('type', [alertReceivedSchema, alertsReceivedSchema]);
+
+export type AlertRecord = z.infer<typeof alertRecordSchema>;
+
+/** The alerts a record carries, in order, each as an AlertReceived. */
+export function alertsIn(record: AlertRecord): AlertReceived[] {
+  if (record.type === 'AlertReceived') return [record];
+  const { version, source, integration, groupKey, receivedAt } = record;
+  return record.alerts.map((a) => ({ type: 'AlertReceived', version, source, integration, groupKey, receivedAt, ...a }));
+}
 
 /** The title people read: the summary annotation when there is one, else the alert's name. */
 export const alertTitle = (alert: Pick<AlertReceived, 'annotations' | 'labels'>): string =>

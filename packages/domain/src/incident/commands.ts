@@ -36,6 +36,8 @@ export type IncidentCommand =
       at: Instant;
     }
   | { type: 'AttachAlert'; fingerprint: string; status: 'firing' | 'resolved'; startsAt: Instant; at: Instant }
+  /** Firing alerts of one group that came together, attached in one decision. */
+  | { type: 'AttachAlerts'; alerts: Array<{ fingerprint: string; startsAt: Instant }>; at: Instant }
   | { type: 'Acknowledge'; by: string; via: AckVia; ref?: string; at: Instant }
   | { type: 'Resolve'; by: string; via: ResolveVia; at: Instant }
   | { type: 'Reopen'; by: string; roster: Roster; at: Instant }

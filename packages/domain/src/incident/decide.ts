@@ -60,6 +60,21 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
       if (s.status !== 'resolved' && draft.incident.firingAlerts === 0) resolve(draft, 'source', 'source', at);
       return ok(draft.events);
     }
+    case 'AttachAlerts': {
+      if (s.status === 'resolved') return resolved();
+      // What the incident already has firing, or a repeat within the run, is not news.
+      const seen = new Set<string>();
+      const alerts: Array<{ fingerprint: string; status: 'firing'; startsAt: string }> = [];
+      for (const { fingerprint, startsAt } of command.alerts) {
+        if (s.alerts.get(fingerprint) === 'firing' || seen.has(fingerprint)) continue;
+        seen.add(fingerprint);
+        alerts.push({ fingerprint, status: 'firing', startsAt });
+      }
+      const receivedAt = command.at;
+      if (alerts.length === 0) return ok([]);
+      if (alerts.length === 1) return ok(draft.emit({ type: 'AlertAttached', data: { ...alerts[0]!, receivedAt } }).events);
+      return ok(draft.emit({ type: 'AlertsAttached', data: { alerts, receivedAt } }).events);
+    }
     case 'Acknowledge': {
       if (command.ref !== undefined && s.usedRefs.includes(command.ref)) return err({ code: 'RefAlreadyUsed', incidentId: s.incidentId });
       if (s.status === 'resolved') return resolved();

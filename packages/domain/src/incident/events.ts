@@ -32,6 +32,8 @@ export type Timings = z.infer<typeof timingsSchema>;
 export const pagePurposeSchema = z.enum(['escalation', 'status-update', 'resolution']);
 export type PagePurpose = z.infer<typeof pagePurposeSchema>;
 
+const attachedAlert = z.object({ fingerprint: z.string().min(1), status: z.enum(['firing', 'resolved']), startsAt: instant });
+
 const event = <T extends string, D extends z.ZodRawShape>(type: T, data: D) =>
   z.object({ type: z.literal(type), data: z.object(data) });
 
@@ -57,6 +59,11 @@ export const incidentEventSchema = z.discriminatedUnion('type', [
     fingerprint: z.string().min(1),
     status: z.enum(['firing', 'resolved']),
     startsAt: instant,
+    receivedAt: instant,
+  }),
+  /** Alerts of one group that came together (one webhook's run): one fact for the run, not one per alert. */
+  event('AlertsAttached', {
+    alerts: z.array(attachedAlert).min(2),
     receivedAt: instant,
   }),
   event('PageRequested', {

@@ -1,4 +1,5 @@
 import { Map as ImmutableMap } from 'immutable';
+import type { Instant } from '../time/instant.ts';
 import type { IncidentEvent } from './events.ts';
 import type { EscalationTimer, Incident, IncidentState, PageState } from './state.ts';
 
@@ -40,16 +41,10 @@ function evolveIncident(s: Incident, event: IncidentEvent): Incident {
   switch (event.type) {
     case 'IncidentOpened':
       return s;
-    case 'AlertAttached': {
-      const { fingerprint, status, startsAt } = event.data;
-      const was = s.alerts.get(fingerprint);
-      return {
-        ...s,
-        alerts: s.alerts.set(fingerprint, status),
-        firingAlerts: s.firingAlerts + (status === 'firing' ? 1 : 0) - (was === 'firing' ? 1 : 0),
-        alertStarts: s.alertStarts.set(fingerprint, startsAt),
-      };
-    }
+    case 'AlertAttached':
+      return attach(s, [event.data]);
+    case 'AlertsAttached':
+      return attach(s, event.data.alerts);
     case 'PageRequested': {
       const d = event.data;
       const page: PageState = {
@@ -132,3 +127,19 @@ export const evolveAll = (events: Iterable<IncidentEvent>, state: IncidentState)
   for (const e of events) current = evolve(current, e);
   return current;
 };
+
+function attach(s: Incident, attached: Array<{ fingerprint: string; status: 'firing' | 'resolved'; startsAt: Instant }>): Incident {
+  let firingAlerts = s.firingAlerts;
+  // One batch of changes to each persistent map, not one copy per alert of a run.
+  const alerts = s.alerts.withMutations((m) => {
+    for (const { fingerprint, status } of attached) {
+      const was = m.get(fingerprint);
+      firingAlerts += (status === 'firing' ? 1 : 0) - (was === 'firing' ? 1 : 0);
+      m.set(fingerprint, status);
+    }
+  });
+  const alertStarts = s.alertStarts.withMutations((m) => {
+    for (const { fingerprint, startsAt } of attached) m.set(fingerprint, startsAt);
+  });
+  return { ...s, alerts, firingAlerts, alertStarts };
+}

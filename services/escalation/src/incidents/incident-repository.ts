@@ -50,51 +50,14 @@ export class IncidentRepository {
    * since, the store refuses, and the stream is read again and the command decided afresh.
    */
   async execute(incidentId: string, build: (state: IncidentState) => IncidentCommand | undefined): Promise<Execution> {
-    const { execution } = await this.decideAndAppend(incidentId, (state) => {
-      const command = build(state);
-      const decision = command && incidentDecider.decide(command, state);
-      if (decision && !decision.ok) return { events: [], refused: decision.error, also: undefined };
-      return { events: decision?.value ?? [], also: undefined };
-    });
-    return execution;
-  }
-
-  /**
-   * Several commands on one incident decided one after the other on its state as each leaves it, and
-   * appended together: one write for a run of alerts instead of one each. A build that gives nothing or a
-   * command the decider refuses is left out and named in `left`, for the caller to handle on its own.
-   */
-  async executeAll(incidentId: string, builds: Array<(state: IncidentState) => IncidentCommand | undefined>): Promise<{ execution: Execution; left: number[] }> {
-    const { execution, also } = await this.decideAndAppend(incidentId, (base) => {
-      let state = base;
-      const events: IncidentEvent[] = [];
-      const left: number[] = [];
-      builds.forEach((build, i) => {
-        const command = build(state);
-        const decision = command && incidentDecider.decide(command, state);
-        if (!decision || !decision.ok) return void left.push(i);
-        events.push(...decision.value);
-        state = evolveAll(decision.value, state);
-      });
-      return { events, also: left };
-    });
-    return { execution, left: also };
-  }
-
-  /**
-   * Decides on the incident's state (the index's first, the stream's after a conflict) and appends what was
-   * decided at the expected revision; when another writer got there first, decides again on its result.
-   */
-  private async decideAndAppend<T>(
-    incidentId: string,
-    decideOn: (state: IncidentState) => { events: IncidentEvent[]; refused?: IncidentError; also: T },
-  ): Promise<{ execution: Execution; also: T }> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const known = attempt === 1 ? this.index.get(incidentId) : undefined;
       const { state, revision } = known ?? (await this.load(incidentId));
-      const { events, refused, also } = decideOn(state);
-      if (refused) return { execution: { ok: false, error: refused }, also };
-      if (events.length === 0) return { execution: { ok: true, events: [], state, revision: revision ?? -1 }, also };
+      const command = build(state);
+      const decision = command && incidentDecider.decide(command, state);
+      if (decision && !decision.ok) return { ok: false, error: decision.error };
+      const events = decision?.value ?? [];
+      if (events.length === 0) return { ok: true, events: [], state, revision: revision ?? -1 };
       const appended = await this.store.append(
         incidentStream(incidentId),
         events.map((e) => ({ type: e.type, data: e.data })),
@@ -108,7 +71,7 @@ export class IncidentRepository {
       }
       const first = (revision ?? -1) + 1;
       this.index.apply(incidentId, events.map((event, i) => ({ revision: first + i, event })), { state, revision: revision ?? -1 });
-      return { execution: { ok: true, events, state: evolveAll(events, state), revision: appended.value.nextExpectedRevision }, also };
+      return { ok: true, events, state: evolveAll(events, state), revision: appended.value.nextExpectedRevision };
     }
     throw new Error(`incident ${incidentId}: gave up after ${MAX_ATTEMPTS} concurrent appends`);
   }

@@ -138,17 +138,15 @@ export function alertHandler(deps: AlertHandlerDeps) {
           continue;
         }
         const at = toInstant(clock.now());
-        const { execution, left } = await repository.executeAll(
-          incidentId,
-          waiting.map((alert) => (state) =>
-            state.exists && state.status !== 'resolved' ? { type: 'AttachAlert', fingerprint: alert.fingerprint, status: 'firing', startsAt: alert.startsAt, at } : undefined,
-          ),
-        );
-        applied(incidentId, execution);
-        // Left out: the incident resolved meanwhile; each goes on its own, to the generation that opens next.
-        const again = left.map((i) => waiting[i]!);
-        waiting.length = 0;
-        for (const alert of again) await fireMatch(alert, match);
+        let joined = false;
+        const execution = await repository.execute(incidentId, (state) => {
+          joined = state.exists && state.status !== 'resolved';
+          return joined ? { type: 'AttachAlerts', alerts: waiting.map(({ fingerprint, startsAt }) => ({ fingerprint, startsAt })), at } : undefined;
+        });
+        const run = waiting.splice(0);
+        if (joined) applied(incidentId, execution);
+        // The incident resolved meanwhile: each goes on its own, to the generation that opens next.
+        else for (const alert of run) await fireMatch(alert, match);
       }
     }
   }

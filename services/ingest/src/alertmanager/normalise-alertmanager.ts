@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { toInstant, type AlertReceived } from '@klaxon/domain';
+import { toInstant, type AlertsReceived } from '@klaxon/domain';
 import type { AlertmanagerPayload } from './alertmanager-payload.ts';
 
 // Alertmanager writes Go's zero time for "no end yet".
@@ -12,24 +12,26 @@ const fingerprintOf = (labels: Record<string, string>) =>
     .digest('hex')
     .slice(0, 16);
 
-export function normaliseAlertmanager(payload: AlertmanagerPayload, integration: string, receivedAt: Date): AlertReceived[] {
-  const received = toInstant(receivedAt);
-  return payload.alerts.map((alert) => {
-    const endsAtMs = Date.parse(alert.endsAt);
-    return {
-      type: 'AlertReceived',
-      version: 1,
-      source: 'alertmanager',
-      integration,
-      fingerprint: alert.fingerprint || fingerprintOf(alert.labels),
-      groupKey: payload.groupKey,
-      status: alert.status,
-      labels: alert.labels,
-      annotations: alert.annotations,
-      startsAt: toInstant(new Date(alert.startsAt)),
-      ...(Number.isNaN(endsAtMs) || endsAtMs <= GO_ZERO_TIME_MS ? {} : { endsAt: toInstant(endsAtMs) }),
-      ...(alert.generatorURL ? { generatorURL: alert.generatorURL } : {}),
-      receivedAt: received,
-    };
-  });
+/** A notification's alerts, in its order, under its group key. */
+export function normaliseAlertmanager(payload: AlertmanagerPayload, integration: string, receivedAt: Date): AlertsReceived {
+  return {
+    type: 'AlertsReceived',
+    version: 1,
+    source: 'alertmanager',
+    integration,
+    groupKey: payload.groupKey,
+    receivedAt: toInstant(receivedAt),
+    alerts: payload.alerts.map((alert) => {
+      const endsAtMs = Date.parse(alert.endsAt);
+      return {
+        fingerprint: alert.fingerprint || fingerprintOf(alert.labels),
+        status: alert.status,
+        labels: alert.labels,
+        annotations: alert.annotations,
+        startsAt: toInstant(new Date(alert.startsAt)),
+        ...(Number.isNaN(endsAtMs) || endsAtMs <= GO_ZERO_TIME_MS ? {} : { endsAt: toInstant(endsAtMs) }),
+        ...(alert.generatorURL ? { generatorURL: alert.generatorURL } : {}),
+      };
+    }),
+  };
 }

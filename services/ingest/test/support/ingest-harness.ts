@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { ALERTS_TOPIC, openEmbeddedBus, type Bus, type BusConsumer, type DeliveredRecord } from '@klaxon/bus';
+import { alertRecordSchema, alertsIn, type AlertReceived } from '@klaxon/domain';
 import { tempDir, type TempDir } from '@klaxon/testing';
 import { createIngestService, type IngestService } from '../../src/index.ts';
 
@@ -17,6 +18,10 @@ export interface IngestHarness {
   service: IngestService;
   /** Records on the bus so far, read by a consumer of the alerts topic. */
   received(count: number): Promise<DeliveredRecord[]>;
+  /** The alerts those records carry, in order, as escalation reads them. */
+  alerts(count: number): Promise<AlertReceived[]>;
+  /** Every record read so far. */
+  readSoFar(): DeliveredRecord[];
   close(): Promise<void>;
 }
 
@@ -33,19 +38,22 @@ export async function startIngest(options: { maxBodyBytes?: number; bus?: Bus; d
   const base = await service.http.listen(0, '127.0.0.1');
   const seen: DeliveredRecord[] = [];
   let consumer: BusConsumer | undefined;
+  const waitFor = async <T>(what: string, count: number, read: () => T[]): Promise<T[]> => {
+    consumer ??= await bus.consume({ topic: ALERTS_TOPIC, group: 'test', handle: async (r) => void seen.push(r) });
+    const deadline = Date.now() + 15_000;
+    for (let got = read(); ; got = read()) {
+      if (got.length >= count) return got.slice(0, count);
+      if (Date.now() > deadline) throw new Error(`only ${got.length} of ${count} ${what} reached the bus`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
   return {
     base,
     bus,
     service,
-    async received(count) {
-      consumer ??= await bus.consume({ topic: ALERTS_TOPIC, group: 'test', handle: async (r) => void seen.push(r) });
-      const deadline = Date.now() + 15_000;
-      while (seen.length < count) {
-        if (Date.now() > deadline) throw new Error(`only ${seen.length} of ${count} records reached the bus`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      return seen.slice(0, count);
-    },
+    received: (count) => waitFor('records', count, () => seen),
+    alerts: (count) => waitFor('alerts', count, () => seen.flatMap((r) => alertsIn(alertRecordSchema.parse(r.value)))),
+    readSoFar: () => [...seen],
     async close() {
       await consumer?.stop();
       await service.stop();

@@ -1,0 +1,36 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { openBusFromEnv } from '@klaxon/bus';
+import type { KlaxonConfig } from '@klaxon/config';
+import { escalationFromEnv } from '@klaxon/escalation';
+import { openEventStoreFromEnv } from '@klaxon/event-store';
+import { createProjectionService, openReadModelFromEnv } from '@klaxon/projection';
+import { createLogger, readEnv } from '@klaxon/service-kit';
+
+/**
+ * `pnpm start`'s worker thread: escalation and projection, on the same embedded stores as ingest in the
+ * main thread, with the configuration the main thread loaded. It says `{urls, eventStore}` once both listen, and on `stop` stops both, closes what it opened
+ * and says `stopped`.
+ */
+if (!parentPort) throw new Error('start-handlers.ts runs as the worker thread of scripts/start-all.ts');
+const parent = parentPort;
+const env = readEnv();
+// Loaded and checked once, by the main thread.
+const { config } = workerData as { config: KlaxonConfig };
+const logger = createLogger('klaxon', env.LOG_LEVEL);
+const store = await openEventStoreFromEnv(env);
+const bus = await openBusFromEnv(env, logger.child({ component: 'bus' }));
+const escalation = await escalationFromEnv(env, { logger: logger.child({ service: 'escalation' }), store, bus, config });
+await escalation.start();
+const readModel = await openReadModelFromEnv(env);
+const projection = await createProjectionService({ logger: logger.child({ service: 'projection' }), store, db: readModel, config });
+await projection.start();
+const urls = {
+  escalation: await escalation.http.listen(env.ESCALATION_PORT, env.KLAXON_HOST),
+  projection: await projection.http.listen(env.PROJECTION_PORT, env.KLAXON_HOST),
+};
+parent.once('message', async () => {
+  await Promise.all([escalation.stop(), projection.stop()]);
+  await Promise.all([bus.close(), store.close(), readModel.close()]);
+  parent.postMessage({ stopped: true });
+});
+parent.postMessage({ urls, eventStore: store.kind });
