@@ -20,3 +20,17 @@ it('pnpm start runs the three services in one process on the embedded store, and
     data.remove();
   }
 });
+
+it('pnpm start exits with status 1, naming the cause, when escalation and projection cannot start: nothing half-runs', async () => {
+  const data = tempDir('klaxon-start-');
+  // Escalation's thread opens the event store named here, and nothing listens on port 1.
+  const klaxon = startKlaxon({ KLAXON_DATA_DIR: data.path, KLAXON_HOST: '127.0.0.1', INGEST_PORT: String(await freePort()), DATABASE_URL: 'postgres://klaxon@127.0.0.1:1/klaxon' });
+  try {
+    const code = await new Promise((resolve) => klaxon.process.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(klaxon.output()).toMatch(/"level":60.*ECONNREFUSED 127\.0\.0\.1:1.*escalation and projection stopped; exiting/);
+  } finally {
+    await klaxon.stop();
+    data.remove();
+  }
+});

@@ -82,7 +82,7 @@ export class BusUnavailableError extends Error {
 }
 
 /**
- * Thrown by a handler for a record that can never be handled (a value that is not an AlertReceived): the bus
+ * Thrown by a handler for a record that can never be handled (a value that is not alerts): the bus
  * moves it to the topic's dead-letter topic instead of offering it again forever.
  */
 export class UnprocessableRecordError extends Error {

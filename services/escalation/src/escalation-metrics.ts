@@ -18,7 +18,7 @@ export function escalationMetrics(registry: Registry, index: IncidentIndex, page
     }),
     alertsProcessed: new Counter({
       name: 'klaxon_alerts_processed_total',
-      help: 'Records taken from the bus, by result: applied, or dead-lettered (not JSON, not an AlertReceived: moved to the dead-letter topic).',
+      help: 'Alerts taken from the bus, by result: applied (each alert of a record), or dead-lettered (a whole record that is not JSON, or not alerts, moved to the dead-letter topic).',
       labelNames: ['result'] as const,
       registers: [registry],
     }),
