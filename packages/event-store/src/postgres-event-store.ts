@@ -1,6 +1,15 @@
 import pg from 'pg';
-import { err, ok } from '@klaxon/domain';
-import { checkExpectedRevision, type EventStore, type ReadAllOptions, type RecordedEvent } from './event-store.ts';
+import { err, ok, type Result } from '@klaxon/domain';
+import {
+  checkExpectedRevision,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type RecordedEvent,
+  type WrongExpectedRevision,
+} from './event-store.ts';
 import { pollingSubscription } from './polling-subscription.ts';
 
 interface Row {
@@ -21,6 +30,19 @@ export interface PostgresEventStoreOptions {
   pollMs?: number;
   poolSize?: number;
 }
+
+interface PendingAppend {
+  streamId: string;
+  events: NewEvent[];
+  expected: ExpectedRevision;
+  resolve(outcome: AppendOutcome): void;
+  reject(error: Error): void;
+}
+
+type AppendOutcome = Result<AppendResult, WrongExpectedRevision>;
+
+/** Appends one transaction takes at most; more wait for the next. */
+const MAX_APPENDS_PER_TRANSACTION = 500;
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -94,51 +116,90 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
     return rows[0]?.position ? BigInt(rows[0].position) : undefined;
   };
 
-  return {
-    kind: 'postgres',
-    async append(streamId, events, expectedRevision) {
-      if (events.length === 0) throw new Error('append needs at least one event');
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        // Appends are serialised per store so that positions become visible in the order they were
-        // handed out; otherwise a catch-up reader could pass a position whose transaction commits later.
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [table]);
-        const { rows } = await client.query<{ revision: string | null }>(
-          `SELECT MAX(revision) AS revision FROM ${table} WHERE stream_id = $1`,
-          [streamId],
-        );
-        const current = rows[0]?.revision == null ? 'no_stream' : Number(rows[0].revision);
-        const conflict = checkExpectedRevision(streamId, expectedRevision, current);
+  /**
+   * Group commit: appends that arrive while a transaction is in flight wait for it and then go together in
+   * the next one (one lock, one read of their streams' revisions, one insert, one fsync). Each keeps its
+   * own expected-revision check, decided in their order under the lock: one that conflicts is refused
+   * alone. A lone append goes at once.
+   */
+  const writeBatch = async (batch: PendingAppend[]) => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Appends are serialised per store so that positions become visible in the order they were
+      // handed out; otherwise a catch-up reader could pass a position whose transaction commits later.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [table]);
+      const { rows } = await client.query<{ stream_id: string; revision: string }>(
+        `SELECT stream_id, MAX(revision) AS revision FROM ${table} WHERE stream_id = ANY($1) GROUP BY stream_id`,
+        [[...new Set(batch.map((a) => a.streamId))]],
+      );
+      const current = new Map(rows.map((r) => [r.stream_id, Number(r.revision)]));
+      const outcomes: Array<AppendOutcome | undefined> = [];
+      const accepted: Array<{ at: number; streamId: string; last: number }> = [];
+      const columns = { stream: [] as string[], revision: [] as number[], type: [] as string[], data: [] as string[], metadata: [] as Array<string | null> };
+      for (const { streamId, events, expected } of batch) {
+        const revision = current.get(streamId) ?? 'no_stream';
+        const conflict = checkExpectedRevision(streamId, expected, revision);
         if (conflict) {
-          await client.query('ROLLBACK');
-          return err(conflict);
+          outcomes.push(err(conflict));
+          continue;
         }
-        const first = current === 'no_stream' ? 0 : current + 1;
-        const inserted = await client.query<{ position: string }>(
+        const first = revision === 'no_stream' ? 0 : revision + 1;
+        events.forEach((e, i) => {
+          columns.stream.push(streamId);
+          columns.revision.push(first + i);
+          columns.type.push(e.type);
+          columns.data.push(JSON.stringify(e.data));
+          columns.metadata.push(e.metadata ? JSON.stringify(e.metadata) : null);
+        });
+        current.set(streamId, first + events.length - 1);
+        accepted.push({ at: outcomes.length, streamId, last: first + events.length - 1 });
+        outcomes.push(undefined);
+      }
+      if (accepted.length === 0) {
+        await client.query('ROLLBACK');
+      } else {
+        const inserted = await client.query<{ position: string; stream_id: string; revision: string }>(
           `INSERT INTO ${table} (event_id, stream_id, revision, type, data, metadata)
-           SELECT gen_random_uuid(), $1, first + ord - 1, t, d, m
-           FROM unnest($2::text[], $3::jsonb[], $4::jsonb[]) WITH ORDINALITY AS e(t, d, m, ord), (SELECT $5::bigint AS first) f
+           SELECT gen_random_uuid(), s, r, t, d, m
+           FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[], $5::jsonb[]) WITH ORDINALITY AS e(s, r, t, d, m, ord)
            ORDER BY ord
-           RETURNING position`,
-          [
-            streamId,
-            events.map((e) => e.type),
-            events.map((e) => JSON.stringify(e.data)),
-            events.map((e) => (e.metadata ? JSON.stringify(e.metadata) : null)),
-            first,
-          ],
+           RETURNING position, stream_id, revision`,
+          [columns.stream, columns.revision, columns.type, columns.data, columns.metadata],
         );
+        const positions = new Map(inserted.rows.map((r) => [`${r.revision} ${r.stream_id}`, BigInt(r.position)]));
+        // An append's position is its last event's.
+        for (const { at, streamId, last } of accepted) outcomes[at] = ok({ nextExpectedRevision: last, position: positions.get(`${last} ${streamId}`)! });
         await client.query('SELECT pg_notify($1, $2)', [channel, '']);
         await client.query('COMMIT');
-        const position = inserted.rows.reduce((max, r) => (BigInt(r.position) > max ? BigInt(r.position) : max), 0n);
-        return ok({ nextExpectedRevision: first + events.length - 1, position });
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
       }
+      batch.forEach((a, i) => a.resolve(outcomes[i]!));
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      for (const a of batch) a.reject(error as Error);
+    } finally {
+      client.release();
+    }
+  };
+  const queue: PendingAppend[] = [];
+  let writing: Promise<void> | undefined;
+  const pump = () => {
+    if (writing || queue.length === 0) return;
+    const batch = queue.splice(0, MAX_APPENDS_PER_TRANSACTION);
+    writing = writeBatch(batch).finally(() => {
+      writing = undefined;
+      pump();
+    });
+  };
+
+  return {
+    kind: 'postgres',
+    append(streamId, events, expected) {
+      if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+      return new Promise<AppendOutcome>((resolve, reject) => {
+        queue.push({ streamId, events, expected, resolve, reject });
+        pump();
+      });
     },
     async readStream(streamId, fromRevision = 0) {
       const { rows } = await pool.query<Row>(`SELECT * FROM ${table} WHERE stream_id = $1 AND revision >= $2 ORDER BY revision`, [
@@ -166,6 +227,8 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
       await pool.query('SELECT 1');
     },
     async close() {
+      // Appends already queued get their commit before the pool closes.
+      while (writing) await writing;
       for (const wake of wakers) wake();
       await listener.end().catch(() => undefined);
       await pool.end();

@@ -85,6 +85,22 @@ export function eventStoreContract(name: string, open: () => Promise<EventStoreH
       expect(await store.readStream(n('race'))).toHaveLength(3);
     });
 
+    it('appends made side by side each keep their own check: a stale one is refused alone, the rest land at their revisions', async () => {
+      const store = await setup();
+      for (let i = 0; i < 6; i++) await store.append(n(`side-${i}`), [e(0)], 'no_stream');
+      // Stream 2 is asked at a stale revision; stream 4 twice at the same one, so only the first of those lands.
+      const asked = [0, 1, 2, 3, 4, 4, 5].map((i) => ({ stream: n(`side-${i}`), expected: i === 2 ? 5 : 0 }));
+      const results = await Promise.all(asked.map(({ stream }, k) => store.append(stream, [e(10 + k), e(20 + k)], asked[k]!.expected)));
+      expect(results.map((r) => r.ok)).toEqual([true, true, false, true, true, false, true]);
+      for (const [k, result] of results.entries()) {
+        if (!result.ok) continue;
+        expect(result.value.nextExpectedRevision).toBe(2);
+        const stream = await store.readStream(asked[k]!.stream);
+        expect(stream.map((x) => x.data)).toEqual([e(0).data, e(10 + k).data, e(20 + k).data]);
+      }
+      expect(await store.readStream(n('side-2'))).toHaveLength(1);
+    });
+
     it('keeps one global order across streams, read from any position', async () => {
       const store = await setup();
       await store.append(n('incident-1'), [e(1)], 'no_stream');
