@@ -1,15 +1,7 @@
 import pg from 'pg';
-import { err, ok, type Result } from '@klaxon/domain';
-import {
-  checkExpectedRevision,
-  type AppendResult,
-  type EventStore,
-  type ExpectedRevision,
-  type NewEvent,
-  type ReadAllOptions,
-  type RecordedEvent,
-  type WrongExpectedRevision,
-} from './event-store.ts';
+import { err, ok } from '@klaxon/domain';
+import { checkExpectedRevision, type EventStore, type ReadAllOptions, type RecordedEvent } from './event-store.ts';
+import type { AppendOutcome, PendingAppend } from './pending-append.ts';
 import { pollingSubscription } from './polling-subscription.ts';
 
 interface Row {
@@ -30,16 +22,6 @@ export interface PostgresEventStoreOptions {
   pollMs?: number;
   poolSize?: number;
 }
-
-interface PendingAppend {
-  streamId: string;
-  events: NewEvent[];
-  expected: ExpectedRevision;
-  resolve(outcome: AppendOutcome): void;
-  reject(error: Error): void;
-}
-
-type AppendOutcome = Result<AppendResult, WrongExpectedRevision>;
 
 /** Appends one transaction takes at most; more wait for the next. */
 const MAX_APPENDS_PER_TRANSACTION = 500;

@@ -1,17 +1,9 @@
 import { EventEmitter, once } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { err, ok, type Result } from '@klaxon/domain';
+import { err, ok } from '@klaxon/domain';
 import { openSqliteFile } from '@klaxon/sqlite';
-import {
-  checkExpectedRevision,
-  type AppendResult,
-  type EventStore,
-  type ExpectedRevision,
-  type NewEvent,
-  type ReadAllOptions,
-  type RecordedEvent,
-  type WrongExpectedRevision,
-} from './event-store.ts';
+import { checkExpectedRevision, type EventStore, type ExpectedRevision, type NewEvent, type ReadAllOptions, type RecordedEvent } from './event-store.ts';
+import type { AppendOutcome, PendingAppend } from './pending-append.ts';
 import { pollingSubscription } from './polling-subscription.ts';
 
 interface Row {
@@ -39,16 +31,6 @@ CREATE TABLE IF NOT EXISTS events (
   recorded_at TEXT NOT NULL,
   UNIQUE (stream_id, revision)
 );`;
-
-type AppendOutcome = Result<AppendResult, WrongExpectedRevision>;
-
-interface PendingAppend {
-  streamId: string;
-  events: NewEvent[];
-  expected: ExpectedRevision;
-  resolve(outcome: AppendOutcome): void;
-  reject(error: Error): void;
-}
 
 export interface SqliteEventStoreOptions {
   /** Other processes may append to the same file; they are noticed within this interval. */
