@@ -151,22 +151,20 @@ export function alertHandler(deps: AlertHandlerDeps) {
     }
   }
 
-  async function handle(alert: AlertReceived): Promise<void> {
-    if (alert.status === 'firing') return fire(alert);
-    return settle({ ...alert, status: alert.status });
-  }
-
   return {
-    handle,
     /** Alerts of one group, in order: runs of firing alerts are decided together, the rest one by one. */
     async handleRun(alerts: AlertReceived[]): Promise<void> {
       for (let i = 0; i < alerts.length; ) {
-        let end = i;
+        const alert = alerts[i]!;
+        if (alert.status !== 'firing') {
+          await settle({ ...alert, status: alert.status });
+          i++;
+          continue;
+        }
+        let end = i + 1;
         while (end < alerts.length && alerts[end]!.status === 'firing') end++;
-        if (end > i) {
-          await fireRun(alerts.slice(i, end));
-          i = end;
-        } else await handle(alerts[i++]!);
+        await fireRun(alerts.slice(i, end));
+        i = end;
       }
     },
   };
