@@ -7,8 +7,8 @@ import { createLogger, readEnv, runUntilSignal } from '@klaxon/service-kit';
 
 /**
  * `pnpm start`: the three services in one process, sharing the embedded stores. Ingest has the main
- * thread; escalation and projection share a worker thread (scripts/start-handlers.ts). In one event loop,
- * handling a storm took the loop from taking it in: ingest answered at about half the rate it does alone.
+ * thread; escalation and projection share a worker thread (scripts/start-handlers.ts). In one event loop
+ * the two took turns: under a 5 s storm of webhooks, escalation ended 4.75 s behind the last 202.
  */
 const env = readEnv();
 const config = loadConfigOrExit(env.KLAXON_CONFIG);

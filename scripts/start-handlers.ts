@@ -8,8 +8,8 @@ import { createLogger, readEnv } from '@klaxon/service-kit';
 
 /**
  * `pnpm start`'s worker thread: escalation and projection, on the same embedded stores as ingest in the
- * main thread, with the configuration the main thread loaded. It says `{urls, eventStore}` once both listen, and on `stop` stops both, closes what it opened
- * and says `stopped`.
+ * main thread, with the configuration the main thread loaded. It posts `{urls, eventStore}` once both
+ * listen; on any message after that it stops both, closes what it opened and posts `{stopped: true}`.
  */
 if (!parentPort) throw new Error('start-handlers.ts runs as the worker thread of scripts/start-all.ts');
 const parent = parentPort;
