@@ -47,9 +47,10 @@ export class IncidentIndex {
 
   /**
    * Applies events of one stream; events at or below the known revision were seen already and are skipped.
-   * `base` is the state the events follow, when the caller holds it (a command decided on a stream it read).
+   * `base` is the state the events follow, when the caller holds it (a command decided on a stream it read),
+   * and `after` the state they lead to, when the caller has folded them already.
    */
-  apply(incidentId: string, events: Array<{ revision: number; event: IncidentEvent }>, base?: { state: IncidentState; revision: number }): void {
+  apply(incidentId: string, events: Array<{ revision: number; event: IncidentEvent }>, base?: { state: IncidentState; revision: number; after?: IncidentState }): void {
     const known = this.active.get(incidentId);
     const summarised = known ? undefined : this.settled.get(incidentId);
     let state: IncidentState = known?.state ?? initialState();
@@ -61,10 +62,12 @@ export class IncidentIndex {
         return;
       }
     }
+    // Folded by the caller onto the revision the index is at: the same state, not worth folding twice.
+    const folded = base?.after !== undefined && revision === base.revision ? base.after : undefined;
     for (const { revision: r, event } of events) {
       if (r <= revision) continue;
       if (r !== revision + 1) throw new Error(`incident ${incidentId}: revision ${r} after ${revision}, a gap in the stream`);
-      state = evolve(state, event);
+      state = folded ?? evolve(state, event);
       revision = r;
       if (event.type === 'PageDelivered' && event.data.bundle !== undefined) this.highestBundleSeen = Math.max(this.highestBundleSeen, event.data.bundle);
     }

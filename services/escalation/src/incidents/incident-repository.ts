@@ -70,8 +70,9 @@ export class IncidentRepository {
         continue;
       }
       const first = (revision ?? -1) + 1;
-      this.index.apply(incidentId, events.map((event, i) => ({ revision: first + i, event })), { state, revision: revision ?? -1 });
-      return { ok: true, events, state: evolveAll(events, state), revision: appended.value.nextExpectedRevision };
+      const after = evolveAll(events, state);
+      this.index.apply(incidentId, events.map((event, i) => ({ revision: first + i, event })), { state, revision: revision ?? -1, after });
+      return { ok: true, events, state: after, revision: appended.value.nextExpectedRevision };
     }
     throw new Error(`incident ${incidentId}: gave up after ${MAX_ATTEMPTS} concurrent appends`);
   }
