@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { ALERTS_TOPIC, BusUnavailableError, type Bus } from '@klaxon/bus';
-import { alertsIn, type AlertRecord } from '@klaxon/domain';
+import type { AlertRecord } from '@klaxon/domain';
 import { bearerToken, createServiceHttp, jsonBody, problemsOf, tokenMatcher, type Logger, type Problem, type ServiceHttp } from '@klaxon/service-kit';
 import { alertmanagerPayloadSchema } from './alertmanager/alertmanager-payload.ts';
 import { normaliseAlertmanager } from './alertmanager/normalise-alertmanager.ts';
@@ -61,10 +61,16 @@ export function createIngestService(deps: IngestDeps): IngestService {
     } finally {
       stopTimer();
     }
-    const alerts = records.flatMap(alertsIn);
-    for (const alert of alerts) metrics.received.inc({ integration: alert.integration, status: alert.status });
-    req.log.info({ integration: alerts[0]?.integration, groupKey: alerts[0]?.groupKey, alerts: alerts.length }, 'accepted');
-    res.status(202).json({ accepted: alerts.length, ...extra });
+    // One count per status, not one per alert: a label lookup each adds up over a 50-alert notification.
+    const byStatus = new Map<string, number>();
+    for (const record of records) {
+      for (const { status } of record.type === 'AlertsReceived' ? record.alerts : [record]) byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+    }
+    const [{ integration, groupKey }] = records as [AlertRecord];
+    for (const [status, n] of byStatus) metrics.received.inc({ integration, status }, n);
+    const accepted = [...byStatus.values()].reduce((sum, n) => sum + n, 0);
+    req.log.info({ integration, groupKey, alerts: accepted }, 'accepted');
+    res.status(202).json({ accepted, ...extra });
   };
 
   http.routes.post(
