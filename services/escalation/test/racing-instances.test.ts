@@ -37,6 +37,40 @@ it('two instances on one store, taking the same alert and firing the same timer 
   dir.remove();
 });
 
+it('two instances taking the same notifications (one record of 25 alerts per group) open one incident per group and attach each alert once', async () => {
+  const dir = tempDir('klaxon-race-');
+  const providers = await startProviders();
+  const clock = new VirtualClock('2026-11-23T10:00:00Z');
+  const a = await startEscalation({ dir, providers, clock, consumerGroup: 'a' });
+  const b = await startEscalation({ dir, providers, clock, consumerGroup: 'b' });
+  const bus = openEmbeddedBus(dir.file('bus.db'));
+  const at = clock.now().toISOString();
+  const notification = (g: number) => ({
+    type: 'AlertsReceived',
+    version: 1,
+    source: 'alertmanager',
+    integration: 'alertmanager',
+    groupKey: `group-${g}`,
+    receivedAt: at,
+    alerts: Array.from({ length: 25 }, (_, i) => ({ fingerprint: `g${g}-f${i}`, status: 'firing', labels: { alertname: `A${g}`, severity: 'critical', instance: `h${i}` }, annotations: {}, startsAt: at })),
+  });
+  // Each group's notification twice, as Alertmanager repeats it: both instances see all eight records.
+  for (const g of [0, 1, 2, 3, 0, 1, 2, 3]) await bus.publish(ALERTS_TOPIC, [{ key: `group-${g}`, value: notification(g) }]);
+  await vi.waitFor(() => expect([a, b].every((h) => h.service.index.acting().length === 4 && h.service.index.acting().every((i) => i.state.alerts.size === 25))).toBe(true), { timeout: 15_000, interval: 20 });
+  await Promise.all([a.service.settle(), b.service.settle()]);
+
+  const all = (await a.store.readAll({ limit: 10_000, streamPrefix: 'incident-' })).map((r) => incidentEventSchema.parse({ type: r.type, data: r.data }));
+  expect(all.filter((e) => e.type === 'IncidentOpened')).toHaveLength(4);
+  const attached = all.flatMap((e) => (e.type === 'AlertAttached' ? [e.data.fingerprint] : e.type === 'AlertsAttached' ? e.data.alerts.map((x) => x.fingerprint) : []));
+  expect(attached).toHaveLength(100);
+  expect(new Set(attached).size).toBe(100);
+  await bus.close();
+  await a.close();
+  await b.close();
+  await providers.close();
+  dir.remove();
+});
+
 it('an alert for an open incident is decided on the state in memory: its stream is not read again, however long it is', async () => {
   const h = await startEscalation();
   try {
