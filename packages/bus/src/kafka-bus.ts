@@ -44,6 +44,28 @@ const kafkajsLogs = (logger: BusLogger) => () => ({ level, log }: LogEntry) => {
   write.call(logger, { library: 'kafkajs', kafkajsLevel: logLevel[level], ...fields }, message);
 };
 
+/**
+ * Bytes of values one produce request carries at most. The broker refuses a record batch over its
+ * `message.max.bytes` (1 MB by default) for good, and kafkajs puts all of a request's records for one
+ * partition in one batch: one group's big notification, under one key, would be refused at every retry.
+ */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+/** Consecutive slices of the messages, each under `bytes` of values unless one message alone is over it. */
+function inRequestsOfAtMost<M extends { value: string }>(bytes: number, messages: M[]): M[][] {
+  const requests: M[][] = [];
+  let size = Infinity;
+  for (const m of messages) {
+    if (size + m.value.length > bytes) {
+      requests.push([]);
+      size = 0;
+    }
+    requests.at(-1)!.push(m);
+    size += m.value.length;
+  }
+  return requests;
+}
+
 /** Kafka through kafkajs: acks from all in-sync replicas, consumer groups committing after handling. */
 export async function openKafkaBus(options: KafkaBusOptions): Promise<Bus> {
   const publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
@@ -101,12 +123,8 @@ export async function openKafkaBus(options: KafkaBusOptions): Promise<Bus> {
       if (closed) throw new BusUnavailableError('the Kafka bus is closed');
       try {
         await ensureTopic(topic);
-        await producer.send({
-          topic,
-          acks: -1,
-          timeout: requestTimeout,
-          messages: records.map((r) => ({ key: r.key, value: JSON.stringify(r.value), headers: r.headers })),
-        });
+        const messages = records.map((r) => ({ key: r.key, value: JSON.stringify(r.value), headers: r.headers }));
+        for (const part of inRequestsOfAtMost(MAX_REQUEST_BYTES, messages)) await producer.send({ topic, acks: -1, timeout: requestTimeout, messages: part });
       } catch (error) {
         throw new BusUnavailableError(`Kafka did not accept the records: ${(error as Error).message}`, { cause: error });
       }
