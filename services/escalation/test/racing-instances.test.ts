@@ -4,14 +4,26 @@ import { tempDir, VirtualClock } from '@klaxon/testing';
 import { expect, it, vi } from 'vitest';
 import { startEscalation, startProviders } from './support/escalation-harness.ts';
 
-it('two instances on one store, taking the same alert and firing the same timer at once, open one incident and escalate once', async () => {
+/** Two instances on one store and one log, in separate consumer groups: both receive every alert, the worst case for a race. */
+async function twoInstances() {
   const dir = tempDir('klaxon-race-');
   const providers = await startProviders();
   const clock = new VirtualClock('2026-11-23T10:00:00Z');
-  // Separate consumer groups: both instances receive every alert, the worst case for a race.
   const a = await startEscalation({ dir, providers, clock, consumerGroup: 'a' });
   const b = await startEscalation({ dir, providers, clock, consumerGroup: 'b' });
   const bus = openEmbeddedBus(dir.file('bus.db'));
+  const close = async () => {
+    await bus.close();
+    await a.close();
+    await b.close();
+    await providers.close();
+    dir.remove();
+  };
+  return { a, b, bus, clock, close };
+}
+
+it('two instances on one store, taking the same alert and firing the same timer at once, open one incident and escalate once', async () => {
+  const { a, b, bus, clock, close } = await twoInstances();
   const at = clock.now().toISOString();
   for (let i = 0; i < 20; i++) {
     const alert = { type: 'AlertReceived', version: 1, source: 'alertmanager', integration: 'alertmanager', fingerprint: `f${i}`, groupKey: `group-${i % 4}`, status: 'firing', labels: { alertname: `A${i % 4}`, severity: 'critical' }, annotations: {}, startsAt: at, receivedAt: at };
@@ -30,20 +42,11 @@ it('two instances on one store, taking the same alert and firing the same timer 
   expect(all.filter((e) => e.type === 'AlertAttached')).toHaveLength(20);
   expect(all.filter((e) => e.type === 'Escalated')).toHaveLength(4);
   expect(all.filter((e) => e.type === 'PageRequested' && e.data.level === 2)).toHaveLength(4);
-  await bus.close();
-  await a.close();
-  await b.close();
-  await providers.close();
-  dir.remove();
+  await close();
 });
 
 it('two instances taking the same notifications (one record of 25 alerts per group) open one incident per group and attach each alert once', async () => {
-  const dir = tempDir('klaxon-race-');
-  const providers = await startProviders();
-  const clock = new VirtualClock('2026-11-23T10:00:00Z');
-  const a = await startEscalation({ dir, providers, clock, consumerGroup: 'a' });
-  const b = await startEscalation({ dir, providers, clock, consumerGroup: 'b' });
-  const bus = openEmbeddedBus(dir.file('bus.db'));
+  const { a, b, bus, clock, close } = await twoInstances();
   const at = clock.now().toISOString();
   const notification = (g: number) => ({
     type: 'AlertsReceived',
@@ -64,11 +67,7 @@ it('two instances taking the same notifications (one record of 25 alerts per gro
   const attached = all.flatMap((e) => (e.type === 'AlertAttached' ? [e.data.fingerprint] : e.type === 'AlertsAttached' ? e.data.alerts.map((x) => x.fingerprint) : []));
   expect(attached).toHaveLength(100);
   expect(new Set(attached).size).toBe(100);
-  await bus.close();
-  await a.close();
-  await b.close();
-  await providers.close();
-  dir.remove();
+  await close();
 });
 
 it('an alert for an open incident is decided on the state in memory: its stream is not read again, however long it is', async () => {
