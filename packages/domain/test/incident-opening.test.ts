@@ -121,7 +121,11 @@ describe('alerts of the same group', () => {
   });
 
   describe('a run of alerts that came together (one notification)', () => {
-    const run = (...fingerprints: string[]) => ({ type: 'AttachAlerts' as const, alerts: fingerprints.map((fingerprint) => ({ fingerprint, startsAt: at('10:01') })), at: at('10:02') });
+    const run = (...fingerprints: string[]) => ({
+      type: 'AttachAlerts' as const,
+      alerts: fingerprints.map((fingerprint) => ({ fingerprint, status: 'firing' as const, startsAt: at('10:01') })),
+      at: at('10:02'),
+    });
     const firing = (fingerprint: string) => ({ fingerprint, status: 'firing' as const, startsAt: at('10:01') });
 
     it('attaches the new ones as one fact, leaving out what the incident already has firing and repeats within the run', () => {
@@ -141,6 +145,23 @@ describe('alerts of the same group', () => {
       given(opened, firstAlert, second, f1Resolved, { type: 'AlertsAttached', data: { alerts: [firing('f1'), firing('f2')], receivedAt: at('10:02') } })
         .when({ type: 'AttachAlert', fingerprint: 'f9', status: 'resolved', startsAt: at('09:59'), at: at('10:05') })
         .then([{ type: 'AlertAttached', data: { fingerprint: 'f9', status: 'resolved', startsAt: at('09:59'), receivedAt: at('10:05') } }]);
+    });
+
+    it('resolves the incident once a run of resolutions leaves nothing firing, and tells those who were paged', () => {
+      const paged: IncidentEvent = { type: 'PageRequested', data: { pageId: 'p1', level: 1, contact: 'alice', channel: 'sms', purpose: 'escalation', at: at('10:00') } };
+      const more: IncidentEvent = { type: 'AlertsAttached', data: { alerts: [firing('f2'), firing('f3')], receivedAt: at('10:02') } };
+      const resolved = (fingerprint: string) => ({ fingerprint, status: 'resolved' as const, startsAt: at('10:01') });
+      given(opened, firstAlert, paged, more)
+        .when({ type: 'AttachAlerts', alerts: [resolved('f1'), resolved('f2'), resolved('f2'), resolved('f3')], at: at('10:20') })
+        .then([
+          { type: 'AlertsAttached', data: { alerts: [resolved('f1'), resolved('f2'), resolved('f3')], receivedAt: at('10:20') } },
+          { type: 'Resolved', data: { by: 'source', via: 'source', at: at('10:20') } },
+          { type: 'PageRequested', data: { pageId: 'p2', level: 1, contact: 'alice', channel: 'sms', purpose: 'resolution', at: at('10:20') } },
+        ]);
+      // One still firing: the incident stays open.
+      given(opened, firstAlert, paged, more)
+        .when({ type: 'AttachAlerts', alerts: [resolved('f1'), resolved('f2')], at: at('10:20') })
+        .then([{ type: 'AlertsAttached', data: { alerts: [resolved('f1'), resolved('f2')], receivedAt: at('10:20') } }]);
     });
 
     it('refuses a run for a resolved incident, so the caller opens a new one', () => {

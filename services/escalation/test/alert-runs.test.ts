@@ -1,5 +1,6 @@
 import { ALERTS_TOPIC } from '@klaxon/bus';
 import { incidentStream } from '@klaxon/domain';
+import type { EventStore } from '@klaxon/event-store';
 import { afterEach, expect, it, vi } from 'vitest';
 import { startEscalation, type Harness } from './support/escalation-harness.ts';
 
@@ -15,29 +16,32 @@ const oneRecord = (alerts: Array<Record<string, unknown>>) => {
   return [{ key: groupKey as string, value: { type: 'AlertsReceived', version, source, integration, groupKey, receivedAt, alerts: each } }];
 };
 
-it.each([
-  ['fifty records of one group in one batch', sameRecords],
-  ['one record of fifty alerts', oneRecord],
-])('%s: the first alert opens the incident, the other forty-nine join it in one event, L1 is paged once, and the same delivered again changes nothing', async (_name, recordsOf) => {
-  const appends: string[][] = [];
-  h = await startEscalation({
-    wrapStore: (store) => ({ ...store, append: (streamId, events, expected) => (appends.push(events.map((e) => e.type)), store.append(streamId, events, expected)) }),
-  });
-  const at = h.clock.now().toISOString();
-  const alerts = Array.from({ length: 50 }, (_, i) => ({
+const diskFull = (at: string, status: 'firing' | 'resolved') =>
+  Array.from({ length: 50 }, (_, i) => ({
     type: 'AlertReceived',
     version: 1,
     source: 'alertmanager',
     integration: 'alertmanager',
     fingerprint: `disk-${i}`,
     groupKey: '{}:{alertname="DiskFull"}',
-    status: 'firing',
+    status,
     labels: { alertname: 'DiskFull', severity: 'critical', instance: `host-${i}` },
     annotations: {},
     startsAt: at,
     receivedAt: at,
   }));
-  const processed = async () => (await h!.service.http.metrics.getSingleMetric('klaxon_alerts_processed_total')?.get())?.values.reduce((n, v) => n + v.value, 0) ?? 0;
+const processed = async () => (await h!.service.http.metrics.getSingleMetric('klaxon_alerts_processed_total')?.get())?.values.reduce((n, v) => n + v.value, 0) ?? 0;
+const recordingAppends = (appends: string[][]) => ({
+  wrapStore: (store: EventStore): EventStore => ({ ...store, append: (streamId, events, expected) => (appends.push(events.map((e) => e.type)), store.append(streamId, events, expected)) }),
+});
+
+it.each([
+  ['fifty records of one group in one batch', sameRecords],
+  ['one record of fifty alerts', oneRecord],
+])('%s: the first alert opens the incident, the other forty-nine join it in one event, L1 is paged once, and the same delivered again changes nothing', async (_name, recordsOf) => {
+  const appends: string[][] = [];
+  h = await startEscalation(recordingAppends(appends));
+  const alerts = diskFull(h.clock.now().toISOString(), 'firing');
 
   await h.bus.publish(ALERTS_TOPIC, recordsOf(alerts));
   await vi.waitFor(async () => expect(await processed()).toBe(50), { timeout: 10_000, interval: 10 });
@@ -57,4 +61,22 @@ it.each([
   await h.service.settle();
   expect(appends.slice(before).filter((types) => types.some((t) => t.startsWith('Alert') || t === 'IncidentOpened'))).toEqual([]);
   expect(h.service.index.acting()).toHaveLength(1);
+});
+
+it('one resolved notification of fifty alerts resolves their incident in one append, and tells L1 once', async () => {
+  const appends: string[][] = [];
+  h = await startEscalation(recordingAppends(appends));
+  const at = h.clock.now().toISOString();
+  await h.bus.publish(ALERTS_TOPIC, oneRecord(diskFull(at, 'firing')));
+  await vi.waitFor(async () => expect(await processed()).toBe(50), { timeout: 10_000, interval: 10 });
+  await h.service.settle();
+  const toAlice = h.providers.twilio.messages().filter((m) => m.To === ALICE).length;
+  const before = appends.length;
+
+  await h.bus.publish(ALERTS_TOPIC, oneRecord(diskFull(at, 'resolved')));
+  await vi.waitFor(async () => expect(await processed()).toBe(100), { timeout: 10_000, interval: 10 });
+  await h.service.settle();
+  expect(appends.slice(before).filter((types) => types.includes('Resolved'))).toEqual([['AlertsAttached', 'Resolved', 'PageRequested', 'PageRequested']]);
+  expect(h.service.index.acting()).toEqual([]);
+  expect(h.providers.twilio.messages().filter((m) => m.To === ALICE)).toHaveLength(toAlice + 1);
 });

@@ -14,6 +14,12 @@ export interface PageTarget {
  */
 export type Roster = Record<LevelName, PageTarget[]>;
 
+export interface AttachedAlert {
+  fingerprint: string;
+  status: 'firing' | 'resolved';
+  startsAt: Instant;
+}
+
 export type IncidentCommand =
   | {
       type: 'OpenIncident';
@@ -36,8 +42,8 @@ export type IncidentCommand =
       at: Instant;
     }
   | { type: 'AttachAlert'; fingerprint: string; status: 'firing' | 'resolved'; startsAt: Instant; at: Instant }
-  /** Firing alerts of one group that came together, attached in one decision. */
-  | { type: 'AttachAlerts'; alerts: Array<{ fingerprint: string; startsAt: Instant }>; at: Instant }
+  /** Alerts of one group that came together (one notification), attached in one decision. */
+  | { type: 'AttachAlerts'; alerts: AttachedAlert[]; at: Instant }
   | { type: 'Acknowledge'; by: string; via: AckVia; ref?: string; at: Instant }
   | { type: 'Resolve'; by: string; via: ResolveVia; at: Instant }
   | { type: 'Reopen'; by: string; roster: Roster; at: Instant }

@@ -1,7 +1,7 @@
 import { nextLevel } from '../severity.ts';
 import { addMs } from '../time/instant.ts';
 import { err, ok, type Result } from '../result.ts';
-import type { IncidentCommand } from './commands.ts';
+import type { AttachedAlert, IncidentCommand } from './commands.ts';
 import { Draft } from './draft.ts';
 import type { IncidentError } from './errors.ts';
 import type { IncidentEvent } from './events.ts';
@@ -52,29 +52,10 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
   switch (command.type) {
     case 'AttachAlert': {
       const { fingerprint, status, startsAt, at } = command;
-      // A source still firing after someone resolved the incident by hand is a new incident, as in PagerDuty.
-      if (s.status === 'resolved' && status === 'firing') return resolved();
-      // Alertmanager repeats notifications and the bus delivers at least once: a repeat is not news.
-      if (s.alerts.get(fingerprint) === status) return ok([]);
-      draft.emit({ type: 'AlertAttached', data: { fingerprint, status, startsAt, receivedAt: at } });
-      if (s.status !== 'resolved' && draft.incident.firingAlerts === 0) resolve(draft, 'source', 'source', at);
-      return ok(draft.events);
+      return attach(draft, s, [{ fingerprint, status, startsAt }], at);
     }
-    case 'AttachAlerts': {
-      if (s.status === 'resolved') return resolved();
-      // What the incident already has firing, or a repeat within the run, is not news.
-      const seen = new Set<string>();
-      const alerts: Array<{ fingerprint: string; status: 'firing'; startsAt: string }> = [];
-      for (const { fingerprint, startsAt } of command.alerts) {
-        if (s.alerts.get(fingerprint) === 'firing' || seen.has(fingerprint)) continue;
-        seen.add(fingerprint);
-        alerts.push({ fingerprint, status: 'firing', startsAt });
-      }
-      const receivedAt = command.at;
-      if (alerts.length === 0) return ok([]);
-      if (alerts.length === 1) return ok(draft.emit({ type: 'AlertAttached', data: { ...alerts[0]!, receivedAt } }).events);
-      return ok(draft.emit({ type: 'AlertsAttached', data: { alerts, receivedAt } }).events);
-    }
+    case 'AttachAlerts':
+      return attach(draft, s, command.alerts, command.at);
     case 'Acknowledge': {
       if (command.ref !== undefined && s.usedRefs.includes(command.ref)) return err({ code: 'RefAlreadyUsed', incidentId: s.incidentId });
       if (s.status === 'resolved') return resolved();
@@ -167,6 +148,27 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
 }
 
 /** Everyone who was paged about the incident hears that it is over, except by a phone call. */
+/**
+ * Alerts of the incident's group, in order: one fact for those that change something (one alert, or a run
+ * of them), and the incident resolved by its source once none fires.
+ */
+function attach(draft: Draft, s: Incident, alerts: AttachedAlert[], at: string): Decision {
+  // A source still firing after someone resolved the incident by hand is a new incident, as in PagerDuty.
+  if (s.status === 'resolved' && alerts.some((a) => a.status === 'firing')) return err({ code: 'IncidentResolved', incidentId: s.incidentId });
+  // Alertmanager repeats notifications and the bus delivers at least once: a repeat is not news.
+  const now = new Map<string, AttachedAlert['status']>();
+  const news: AttachedAlert[] = [];
+  for (const { fingerprint, status, startsAt } of alerts) {
+    if ((now.get(fingerprint) ?? s.alerts.get(fingerprint)) === status) continue;
+    now.set(fingerprint, status);
+    news.push({ fingerprint, status, startsAt });
+  }
+  if (news.length === 0) return ok([]);
+  draft.emit(news.length === 1 ? { type: 'AlertAttached', data: { ...news[0]!, receivedAt: at } } : { type: 'AlertsAttached', data: { alerts: news, receivedAt: at } });
+  if (s.status !== 'resolved' && draft.incident.firingAlerts === 0) resolve(draft, 'source', 'source', at);
+  return ok(draft.events);
+}
+
 function resolve(draft: Draft, by: string, via: Extract<IncidentCommand, { type: 'Resolve' }>['via'], at: string): Draft {
   const before = draft.incident;
   draft.emit({ type: 'Resolved', data: { by, via, at } });

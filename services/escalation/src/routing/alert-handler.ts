@@ -32,20 +32,23 @@ export function alertHandler(deps: AlertHandlerDeps) {
     else if (execution.events.length > 0) deps.onExecuted(incidentId, execution);
   };
 
-  async function settle(alert: AlertReceived & { status: 'acknowledged' | 'resolved' }): Promise<void> {
-    const open = index.unresolvedOfGroup(alert.groupKey);
+  /** A run of one group's acknowledgements or resolutions: each open incident of the group takes it in one decision. */
+  async function settle(run: Array<AlertReceived & { status: 'acknowledged' | 'resolved' }>): Promise<void> {
+    const [first] = run;
+    if (!first) return;
+    const open = index.unresolvedOfGroup(first.groupKey);
     if (open.length === 0) {
-      logger.info({ groupKey: alert.groupKey, status: alert.status }, 'no open incident for this group: nothing to acknowledge or resolve');
+      logger.info({ groupKey: first.groupKey, status: first.status, alerts: run.length }, 'no open incident for this group: nothing to acknowledge or resolve');
       return;
     }
     for (const { state: { incidentId } } of open) {
       const at = toInstant(clock.now());
       const execution = await repository.execute(incidentId, (state) => {
         if (!state.exists || state.status === 'resolved') return undefined;
-        if (alert.status === 'acknowledged') {
-          return state.acknowledged ? undefined : { type: 'Acknowledge', by: `integration:${alert.integration}`, via: 'api', at };
+        if (first.status === 'acknowledged') {
+          return state.acknowledged ? undefined : { type: 'Acknowledge', by: `integration:${first.integration}`, via: 'api', at };
         }
-        return { type: 'AttachAlert', fingerprint: alert.fingerprint, status: 'resolved', startsAt: alert.startsAt, at };
+        return { type: 'AttachAlerts', alerts: run.map(({ fingerprint, startsAt }) => ({ fingerprint, status: 'resolved', startsAt })), at };
       });
       applied(incidentId, execution);
     }
@@ -141,7 +144,7 @@ export function alertHandler(deps: AlertHandlerDeps) {
         let joined = false;
         const execution = await repository.execute(incidentId, (state) => {
           joined = state.exists && state.status !== 'resolved';
-          return joined ? { type: 'AttachAlerts', alerts: waiting.map(({ fingerprint, startsAt }) => ({ fingerprint, startsAt })), at } : undefined;
+          return joined ? { type: 'AttachAlerts', alerts: waiting.map(({ fingerprint, startsAt }) => ({ fingerprint, status: 'firing', startsAt })), at } : undefined;
         });
         const run = waiting.splice(0);
         if (joined) applied(incidentId, execution);
@@ -152,18 +155,15 @@ export function alertHandler(deps: AlertHandlerDeps) {
   }
 
   return {
-    /** Alerts of one group, in order: runs of firing alerts are decided together, the rest one by one. */
+    /** Alerts of one group, in order: each run of one status is decided together. */
     async handleRun(alerts: AlertReceived[]): Promise<void> {
       for (let i = 0; i < alerts.length; ) {
-        const alert = alerts[i]!;
-        if (alert.status !== 'firing') {
-          await settle({ ...alert, status: alert.status });
-          i++;
-          continue;
-        }
+        const { status } = alerts[i]!;
         let end = i + 1;
-        while (end < alerts.length && alerts[end]!.status === 'firing') end++;
-        await fireRun(alerts.slice(i, end));
+        while (end < alerts.length && alerts[end]!.status === status) end++;
+        const run = alerts.slice(i, end);
+        if (status === 'firing') await fireRun(run);
+        else await settle(run.map((alert) => ({ ...alert, status })));
         i = end;
       }
     },
