@@ -54,15 +54,6 @@ export function alertHandler(deps: AlertHandlerDeps) {
     }
   }
 
-  async function fire(alert: AlertReceived): Promise<void> {
-    const matches = router.route(alert.labels);
-    if (matches.length === 0) {
-      logger.warn({ groupKey: alert.groupKey, fingerprint: alert.fingerprint }, 'no route matched; alert dropped (add a catch-all route)');
-      return;
-    }
-    for (const match of matches) await fireMatch(alert, match);
-  }
-
   /** A firing alert on one of its routes: it opens the group's incident there, or attaches to the open one. */
   async function fireMatch(alert: AlertReceived, match: RouteMatch): Promise<void> {
     const slot = groupSlot(alert.groupKey, match.routeIndex);
@@ -124,7 +115,9 @@ export function alertHandler(deps: AlertHandlerDeps) {
     const bySlot = new Map<string, { match: RouteMatch; alerts: AlertReceived[] }>();
     for (const alert of alerts) {
       const matches = router.route(alert.labels);
-      if (matches.length === 0) await fire(alert);
+      if (matches.length === 0) {
+        logger.warn({ groupKey: alert.groupKey, fingerprint: alert.fingerprint }, 'no route matched; alert dropped (add a catch-all route)');
+      }
       for (const match of matches) {
         const slot = groupSlot(alert.groupKey, match.routeIndex);
         const entry = bySlot.get(slot);
