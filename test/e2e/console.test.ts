@@ -168,4 +168,47 @@ describe.runIf(available)('the web console in a real Chromium, on pnpm start', (
     await shot(phone.page, 'kpis-phone');
     await Promise.all([context.close(), phone.context.close()]);
   });
+
+  // Last: it adds an incident the KPI test above does not count.
+  it('shows a notification\'s run of alerts as one line of the timeline, firing and then resolved', { timeout: 60_000 }, async () => {
+    const notify = (status: 'firing' | 'resolved') =>
+      fetch(`${ingest}/api/v1/alertmanager`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer change-me-alertmanager-token' },
+        body: JSON.stringify({
+          version: '4',
+          groupKey: '{}:{alertname="QueueBacklog"}',
+          status,
+          receiver: 'klaxon',
+          groupLabels: { alertname: 'QueueBacklog' },
+          commonLabels: { alertname: 'QueueBacklog', severity: 'warning' },
+          commonAnnotations: { summary: 'Queue backlog' },
+          externalURL: 'http://alertmanager:9093',
+          alerts: ['q1', 'q2', 'q3', 'q4'].map((fingerprint) => ({
+            status,
+            labels: { alertname: 'QueueBacklog', severity: 'warning', queue: fingerprint },
+            annotations: { summary: 'Queue backlog' },
+            startsAt: '2026-12-03T01:00:00Z',
+            endsAt: status === 'resolved' ? '2026-12-03T01:30:00Z' : '0001-01-01T00:00:00Z',
+            generatorURL: '',
+            fingerprint,
+          })),
+        }),
+      });
+    expect((await notify('firing')).status).toBe(202);
+    const queueIncidents = async () =>
+      ((await (await fetch(`${base}/api/v1/incidents?q=queue`, { headers: { authorization: `Bearer ${API_TOKEN}` } })).json()) as { incidents: Array<{ id: string }> }).incidents;
+    await expect.poll(async () => (await queueIncidents()).length, { timeout: 15_000 }).toBe(1);
+    const [incident] = await queueIncidents();
+    const laptop = await open(LAPTOP, 'Europe/London');
+    await laptop.page.goto(`${base}/incidents/${incident!.id}`);
+    await signIn(laptop.page);
+    // The first alert opens the incident; the other three join it as one fact.
+    await expect.poll(() => laptop.page.getByText('Alert q1 firing').count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => laptop.page.getByText('3 alerts firing: q2, q3, q4').count(), { timeout: 15_000 }).toBe(1);
+    expect((await notify('resolved')).status).toBe(202);
+    await expect.poll(() => laptop.page.getByText('4 alerts resolved: q1, q2, q3, …').count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => laptop.page.getByText('Resolved by source via source').count(), { timeout: 15_000 }).toBe(1);
+    await laptop.context.close();
+  });
 });

@@ -18,7 +18,10 @@ function describe(e) {
   switch (e.type) {
     case 'IncidentOpened': return `Opened at ${e.severity} from ${e.source} (policy ${e.policy})`;
     case 'AlertAttached': return `Alert ${e.fingerprint} ${e.status}`;
-    case 'AlertsAttached': return `${e.alerts.length} alerts firing: ${e.alerts.slice(0, 3).map((a) => a.fingerprint).join(', ')}${e.alerts.length > 3 ? ', …' : ''}`;
+    case 'AlertsAttached': {
+      const statuses = [...new Set(e.alerts.map((a) => a.status))].join(' and ');
+      return `${e.alerts.length} alerts ${statuses}: ${e.alerts.slice(0, 3).map((a) => a.fingerprint).join(', ')}${e.alerts.length > 3 ? ', …' : ''}`;
+    }
     case 'PageRequested': return `Page to ${e.contact} by ${e.channel} (${LEVEL(e.level)}, ${e.purpose})`;
     case 'PageDelivered': return `Page ${e.pageId} handed to the provider${e.bundle ? ` in bundle ${e.bundle}` : ''}`;
     case 'PageFailed': return `Page ${e.pageId} failed: ${e.error}${e.retryAt ? ' (will retry)' : ''}`;
