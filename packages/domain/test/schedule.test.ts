@@ -20,6 +20,18 @@ describe('on-call schedules', () => {
     expect(onCallAt(s, '2026-01-03T09:00:00Z')).toBe('ann');
   });
 
+  it('hands off at the exact minute, however often it was asked just before, in a zone 5:45 ahead of UTC too', () => {
+    const s = daily('Asia/Kathmandu', '09:00');
+    // 09:00 in Kathmandu is 03:15Z; 2026-01-01 is ann's day, the 2nd ben's.
+    for (const at of ['2026-01-02T03:14:00.000Z', '2026-01-02T03:14:30.000Z', '2026-01-02T03:14:59.999Z']) expect(onCallAt(s, at)).toBe('ann');
+    expect(onCallAt(s, '2026-01-02T03:15:00.000Z')).toBe('ben');
+    expect(onCallAt(s, '2026-01-02T03:14:59.999Z')).toBe('ann');
+    // An override that starts mid-minute wins from its first millisecond, though the minute's rotation was known.
+    const o = { ...s, overrides: [{ contact: 'zoe', from: '2026-01-02T03:20:30Z', to: '2026-01-02T04:00:00Z' }] };
+    expect(onCallAt(o, '2026-01-02T03:20:10Z')).toBe('ben');
+    expect(onCallAt(o, '2026-01-02T03:20:30Z')).toBe('zoe');
+  });
+
   it('before the first handoff, the rotation runs backwards consistently', () => {
     expect(onCallAt(daily('UTC'), '2026-01-01T08:00:00Z')).toBe('ben');
   });

@@ -1,11 +1,11 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type ErrorRequestHandler, type Express, type Request, type Router } from 'express';
-import { pinoHttp } from 'pino-http';
+import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { clientErrorOf, type ClientErrorReason } from './http-errors.ts';
 import type { Logger } from './logger.ts';
+import { requestLog } from './request-log.ts';
 import { runReadiness, type ReadinessCheck } from './readiness.ts';
 
 export interface ServiceHttpOptions {
@@ -25,12 +25,6 @@ export interface ServiceHttp {
   close(): Promise<void>;
 }
 
-const QUIET_PATHS = new Set(['/metrics', '/health']);
-
-/** The route pattern a request matched; the path itself only when nothing matched (a 404). */
-const whereTo = (req: Request) =>
-  req.route?.path !== undefined ? { route: `${req.baseUrl}${String(req.route.path)}` } : { url: req.originalUrl.split('?')[0] };
-
 /** Every service answers /health (liveness), /ready (its dependencies) and /metrics (Prometheus text). */
 export function createServiceHttp(options: ServiceHttpOptions): ServiceHttp {
   const { logger } = options;
@@ -43,27 +37,7 @@ export function createServiceHttp(options: ServiceHttpOptions): ServiceHttp {
   app.disable('x-powered-by');
   // ETags on API answers only cost a hash per response; clients here never revalidate.
   app.set('etag', false);
-  app.use(
-    pinoHttp({
-      logger,
-      // Our serializers read the raw request and response: pino's standard ones would first build a full
-      // object (headers, address) for every request only to have it thrown away.
-      wrapSerializers: false,
-      autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') },
-      // A client's mistake is a warning, never an error: errors are for what we must fix.
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      // Request lines name the matched route, never the raw path: paths carry signed tokens (/ack/:token).
-      // The route is known only once the request was handled, so it is added to the closing line.
-      serializers: {
-        req: (req: { method: string }) => ({ method: req.method }),
-        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-      },
-      customSuccessObject: (req, _res, line: object) => ({ ...line, ...whereTo(req as Request) }),
-      customErrorObject: (req, _res, _error, line: object) => ({ ...line, ...whereTo(req as Request) }),
-      customSuccessMessage: () => 'request',
-      customErrorMessage: () => 'request',
-    }),
-  );
+  app.use(requestLog(logger));
 
   app.get('/health', (_req, res) => void res.json({ status: 'ok', service: options.service }));
   app.get('/ready', async (_req, res) => {

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Counter } from 'prom-client';
@@ -65,6 +66,27 @@ describe('request logs', () => {
         ['GET', '/nowhere', 404],
       ]);
       expect(JSON.stringify(lines)).not.toContain('secret-signed-token');
+    } finally {
+      await http.close();
+    }
+  });
+
+  it('log a request whose client went away before the answer as a warning, marked aborted', async () => {
+    const lines: Array<{ level: number; route?: string; aborted?: boolean; msg: string }> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const http = createServiceHttp({ service: 'test', logger });
+    let answered!: () => void;
+    const done = new Promise<void>((r) => (answered = r));
+    http.routes.get('/slow', (_req, res) => void setTimeout(() => (res.end('late'), answered()), 300));
+    const base = await http.listen(0, '127.0.0.1');
+    try {
+      // The client hangs up 50 ms in, before the answer.
+      const asked = request(`${base}/slow`).on('error', () => undefined);
+      asked.end();
+      setTimeout(() => asked.destroy(), 50);
+      await done;
+      await new Promise((r) => setTimeout(r, 20));
+      expect(lines.filter((l) => l.msg === 'request')).toEqual([expect.objectContaining({ level: 40, route: '/slow', aborted: true })]);
     } finally {
       await http.close();
     }

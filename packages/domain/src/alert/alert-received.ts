@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { labelSetSchema } from './label-set.ts';
 
 /** What every alert on the bus carries of where and when it was taken in. */
 const receipt = {
@@ -12,8 +13,8 @@ const alert = {
   fingerprint: z.string().min(1),
   /** `acknowledged` comes only from the generic events API's `acknowledge` action. */
   status: z.enum(['firing', 'resolved', 'acknowledged']),
-  labels: z.record(z.string(), z.string()),
-  annotations: z.record(z.string(), z.string()),
+  labels: labelSetSchema,
+  annotations: labelSetSchema,
   startsAt: z.iso.datetime({ offset: true }),
   endsAt: z.iso.datetime({ offset: true }).optional(),
   generatorURL: z.string().optional(),

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { labelSetSchema } from '../alert/label-set.ts';
 import { levelSchema, severitySchema } from '../severity.ts';
 
 const instant = z.string().datetime({ offset: true });
-const labels = z.record(z.string(), z.string());
 
 export const CHANNELS = ['sms', 'voice', 'email'] as const;
 export const channelSchema = z.enum(CHANNELS);
@@ -46,7 +46,7 @@ export const incidentEventSchema = z.discriminatedUnion('type', [
     severity: severitySchema,
     service: z.string(),
     title: z.string(),
-    labels,
+    labels: labelSetSchema,
     source: z.string(),
     /** Where the alert came from (Alertmanager's generatorURL, an event's first link), for responders. */
     sourceUrl: z.string().optional(),

@@ -1,6 +1,5 @@
+import { labelSetSchema as labelSet } from '@klaxon/domain';
 import { z } from 'zod';
-
-const labelSet = z.record(z.string(), z.string());
 
 /** Alertmanager's webhook payload, version 4, as it sends it; fields we do not use pass through. */
 export const alertmanagerPayloadSchema = z.looseObject({
