@@ -7,3 +7,4 @@ export * from './clock.ts';
 export * from './tokens.ts';
 export * from './problems.ts';
 export * from './http-errors.ts';
+export * from './send-json.ts';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { ALERTS_TOPIC, BusUnavailableError, type Bus } from '@klaxon/bus';
 import type { AlertRecord } from '@klaxon/domain';
-import { bearerToken, createServiceHttp, jsonBody, problemsOf, tokenMatcher, type Logger, type Problem, type ServiceHttp } from '@klaxon/service-kit';
+import { bearerToken, createServiceHttp, jsonBody, problemsOf, sendJson, tokenMatcher, type Logger, type Problem, type ServiceHttp } from '@klaxon/service-kit';
 import { alertmanagerPayloadSchema } from './alertmanager/alertmanager-payload.ts';
 import { normaliseAlertmanager } from './alertmanager/normalise-alertmanager.ts';
 import { splitNotification } from './alertmanager/split-notification.ts';
@@ -70,7 +70,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
     for (const [status, n] of byStatus) metrics.received.inc({ integration, status }, n);
     const accepted = [...byStatus.values()].reduce((sum, n) => sum + n, 0);
     req.log.info({ integration, groupKey, alerts: accepted }, 'accepted');
-    res.status(202).json({ accepted, ...extra });
+    sendJson(res, 202, { accepted, ...extra });
   };
 
   http.routes.post(

@@ -8,7 +8,7 @@ export type Instant = string;
 // with an offset, which is all an Instant may be (zod checks it at the boundary).
 export const toInstant = (date: Date | DateTime | number): Instant => {
   if (date instanceof DateTime) return date.toUTC().toISO() as Instant;
-  return new Date(typeof date === 'number' ? date : date.getTime()).toISOString();
+  return (typeof date === 'number' ? new Date(date) : date).toISOString();
 };
 
 export const instantMs = (instant: Instant): number => Date.parse(instant);
