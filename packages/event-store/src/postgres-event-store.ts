@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { err, ok } from '@klaxon/domain';
 import { checkExpectedRevision, type EventStore, type ReadAllOptions, type RecordedEvent } from './event-store.ts';
-import type { AppendOutcome, PendingAppend } from './pending-append.ts';
+import { queueAppend, type AppendOutcome, type PendingAppend } from './pending-append.ts';
 import { pollingSubscription } from './polling-subscription.ts';
 
 interface Row {
@@ -177,9 +177,8 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
   return {
     kind: 'postgres',
     append(streamId, events, expected) {
-      if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
-      return new Promise<AppendOutcome>((resolve, reject) => {
-        queue.push({ streamId, events, expected, resolve, reject });
+      return queueAppend(streamId, events, expected, (append) => {
+        queue.push(append);
         pump();
       });
     },

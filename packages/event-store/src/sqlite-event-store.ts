@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { err, ok } from '@klaxon/domain';
 import { openSqliteFile } from '@klaxon/sqlite';
 import { checkExpectedRevision, type EventStore, type ExpectedRevision, type NewEvent, type ReadAllOptions, type RecordedEvent } from './event-store.ts';
-import type { AppendOutcome, PendingAppend } from './pending-append.ts';
+import { queueAppend, type AppendOutcome, type PendingAppend } from './pending-append.ts';
 import { pollingSubscription } from './polling-subscription.ts';
 
 interface Row {
@@ -113,9 +113,8 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
   return {
     kind: 'sqlite',
     append(streamId, events, expected) {
-      if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
-      return new Promise<AppendOutcome>((resolve, reject) => {
-        pending.push({ streamId, events, expected, resolve, reject });
+      return queueAppend(streamId, events, expected, (append) => {
+        pending.push(append);
         if (pending.length === 1) setImmediate(flush);
       });
     },
