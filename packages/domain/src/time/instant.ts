@@ -11,6 +11,21 @@ export const toInstant = (date: Date | DateTime | number): Instant => {
   return (typeof date === 'number' ? new Date(date) : date).toISOString();
 };
 
+// RFC 3339 in UTC as Go writes it (Alertmanager's startsAt: nanoseconds, `Z`).
+const UTC_DATE_TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/;
+
+/**
+ * An ISO-8601 date-time with an offset, already checked as one (zod's `z.iso.datetime({ offset: true })`
+ * checks the calendar too), as an Instant. A UTC one only needs its fraction cut to milliseconds, which is
+ * what Date does with it (it truncates): parsing it into a Date and formatting it back cost ingest about a
+ * microsecond per alert. Any other offset goes through Date.
+ */
+export const instantOfChecked = (dateTime: string): Instant => {
+  const utc = UTC_DATE_TIME.exec(dateTime);
+  if (!utc) return new Date(dateTime).toISOString();
+  return `${utc[1]}.${`${utc[2] ?? ''}000`.slice(0, 3)}Z`;
+};
+
 export const instantMs = (instant: Instant): number => Date.parse(instant);
 
 export const addMs = (instant: Instant, ms: number): Instant => toInstant(instantMs(instant) + ms);

@@ -1,4 +1,4 @@
-import { toInstant, type AlertReceived } from '@klaxon/domain';
+import { instantOfChecked, toInstant, type AlertReceived } from '@klaxon/domain';
 import type { GenericEvent } from './event-payload.ts';
 
 const STATUS = { trigger: 'firing', acknowledge: 'acknowledged', resolve: 'resolved' } as const;
@@ -29,7 +29,7 @@ export function normaliseEvent(event: GenericEvent, dedupKey: string, integratio
     status: STATUS[event.event_action],
     labels,
     annotations: p ? { summary: p.summary } : {},
-    startsAt: toInstant(p?.timestamp ? new Date(p.timestamp) : receivedAt),
+    startsAt: p?.timestamp ? instantOfChecked(p.timestamp) : toInstant(receivedAt),
     ...(event.links?.[0] ? { generatorURL: event.links[0].href } : {}),
     receivedAt: toInstant(receivedAt),
   };
