@@ -5,22 +5,41 @@ import type { AttachedAlert, IncidentCommand } from './commands.ts';
 import { Draft } from './draft.ts';
 import type { IncidentError } from './errors.ts';
 import type { IncidentEvent } from './events.ts';
+import { evolveAll } from './evolve.ts';
 import { MAX_PAGE_ATTEMPTS, MIN_RETRY_AFTER_MS, retryDelayMs } from './paging-policy.ts';
 import type { Incident, IncidentState } from './state.ts';
 
 export type Decision = Result<IncidentEvent[], IncidentError>;
 
 export function decide(command: IncidentCommand, state: IncidentState): Decision {
-  if (command.type === 'OpenIncident') {
-    if (state.exists) return err({ code: 'IncidentAlreadyExists', incidentId: state.incidentId });
-    return ok(open(command, state));
-  }
-  if (!state.exists) return err({ code: 'IncidentNotFound' });
-  return decideFor(command, state);
+  return decideOn(command, state, new Draft(state));
 }
 
-function open(c: Extract<IncidentCommand, { type: 'OpenIncident' }>, state: IncidentState): IncidentEvent[] {
-  const draft = new Draft(state)
+/**
+ * A decision with the state its events lead to. The draft folds each event as it is emitted (later events
+ * see what earlier ones did), so a runner that keeps the state takes the draft's rather than folding the
+ * same events again: in a storm that was every alert put into the incident's persistent maps twice.
+ */
+export function decideAndFold(command: IncidentCommand, state: IncidentState): Result<{ events: IncidentEvent[]; state: IncidentState }, IncidentError> {
+  const draft = new Draft(state);
+  const decision = decideOn(command, state, draft);
+  if (!decision.ok) return decision;
+  const events = decision.value;
+  // The few decisions made without the draft (nothing to do, a page's outcome) are folded here.
+  return ok({ events, state: events === draft.events ? draft.state : evolveAll(events, state) });
+}
+
+function decideOn(command: IncidentCommand, state: IncidentState, draft: Draft): Decision {
+  if (command.type === 'OpenIncident') {
+    if (state.exists) return err({ code: 'IncidentAlreadyExists', incidentId: state.incidentId });
+    return ok(open(command, draft));
+  }
+  if (!state.exists) return err({ code: 'IncidentNotFound' });
+  return decideFor(command, state, draft);
+}
+
+function open(c: Extract<IncidentCommand, { type: 'OpenIncident' }>, draft: Draft): IncidentEvent[] {
+  draft
     .emit({
       type: 'IncidentOpened',
       data: {
@@ -46,8 +65,7 @@ function open(c: Extract<IncidentCommand, { type: 'OpenIncident' }>, state: Inci
   return draft.scheduleResolutionTimeouts(c.at).scheduleStatusUpdate(c.at).events;
 }
 
-function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, s: Incident): Decision {
-  const draft = new Draft({ exists: true, ...s });
+function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, s: Incident, draft: Draft): Decision {
   const resolved = () => err<IncidentError>({ code: 'IncidentResolved', incidentId: s.incidentId });
   switch (command.type) {
     case 'AttachAlert': {

@@ -13,6 +13,11 @@ export class Draft {
   readonly events: IncidentEvent[] = [];
   constructor(private current: IncidentState) {}
 
+  /** The state every event emitted so far leads to. */
+  get state(): IncidentState {
+    return this.current;
+  }
+
   get incident(): Incident {
     if (!this.current.exists) throw new Error('Draft used before the incident was opened');
     return this.current;

@@ -1,5 +1,6 @@
 import { setTimeout } from 'node:timers/promises';
 import {
+  decideAndFold,
   evolveAll,
   incidentDecider,
   incidentEventSchema,
@@ -54,10 +55,10 @@ export class IncidentRepository {
       const known = attempt === 1 ? this.index.get(incidentId) : undefined;
       const { state, revision } = known ?? (await this.load(incidentId));
       const command = build(state);
-      const decision = command && incidentDecider.decide(command, state);
+      const decision = command && decideAndFold(command, state);
       if (decision && !decision.ok) return { ok: false, error: decision.error };
-      const events = decision?.value ?? [];
-      if (events.length === 0) return { ok: true, events: [], state, revision: revision ?? -1 };
+      const events = decision?.value.events ?? [];
+      if (!decision || events.length === 0) return { ok: true, events: [], state, revision: revision ?? -1 };
       const appended = await this.store.append(
         incidentStream(incidentId),
         events.map((e) => ({ type: e.type, data: e.data })),
@@ -70,7 +71,7 @@ export class IncidentRepository {
         continue;
       }
       const first = (revision ?? -1) + 1;
-      const after = evolveAll(events, state);
+      const after = decision.value.state;
       this.index.apply(incidentId, events.map((event, i) => ({ revision: first + i, event })), { state, revision: revision ?? -1, after });
       return { ok: true, events, state: after, revision: appended.value.nextExpectedRevision };
     }
