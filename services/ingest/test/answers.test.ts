@@ -31,6 +31,23 @@ describe('ingest answers', () => {
     expect(body.problems.every((p) => p.message.length > 0)).toBe(true);
   });
 
+  it('an alert may leave out its annotations, link and fingerprint, but what it sends must have the right type', async () => {
+    ingest = await startIngest();
+    const [alert] = firing.alerts as Array<Record<string, unknown>>;
+    const bare = { ...alert, annotations: undefined, generatorURL: undefined, fingerprint: undefined };
+    const accepted = await post(ingest.base, '/api/v1/alertmanager', { ...firing, alerts: [bare] }, auth);
+    expect(accepted.status).toBe(202);
+    const [taken] = await ingest.alerts(1);
+    expect(taken).toMatchObject({ annotations: {}, labels: alert!.labels });
+    expect(taken!.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(taken).not.toHaveProperty('generatorURL');
+    const wrong = { ...alert, annotations: 'Disk full', generatorURL: 7, fingerprint: false, endsAt: null, labels: [] };
+    const refused = await post(ingest.base, '/api/v1/alertmanager', { ...firing, alerts: [alert, wrong] }, auth);
+    expect(refused.status).toBe(400);
+    const { problems } = (await refused.json()) as { problems: Array<{ path: string }> };
+    expect(problems.map((p) => p.path).sort()).toEqual(['alerts.1.annotations', 'alerts.1.endsAt', 'alerts.1.fingerprint', 'alerts.1.generatorURL', 'alerts.1.labels']);
+  });
+
   it('400 for a body that is not JSON, or is empty', async () => {
     ingest = await startIngest();
     const bad = await post(ingest.base, '/api/v1/alertmanager', '{"version": "4",', auth);

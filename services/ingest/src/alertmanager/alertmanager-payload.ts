@@ -1,30 +1,50 @@
-import { labelSetSchema as labelSet } from '@klaxon/domain';
+import { isObject, labelSetIssues, labelSetSchema as labelSet } from '@klaxon/domain';
 import { z } from 'zod';
+
+const STATUSES = ['firing', 'resolved'] as const;
+const DATE_TIME = z.core.regexes.datetime({ offset: true });
+
+/** One alert of the webhook payload, as Alertmanager sends it; fields we do not use pass through. */
+export interface WebhookAlert {
+  status: (typeof STATUSES)[number];
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  generatorURL?: string;
+  fingerprint?: string;
+}
+
+/**
+ * One alert of the payload, checked in place. As a zod object it cost a new object per alert and, for each
+ * field, a result object and an issue list; a webhook carries up to hundreds of alerts, and ingest's thread
+ * is the one answering them.
+ */
+const webhookAlert = z.custom<WebhookAlert>(isObject, 'expected an alert object').check(({ value: a, issues }) => {
+  const issue = (key: keyof WebhookAlert, message: string) => issues.push({ code: 'custom', message, path: [key], input: a[key] });
+  if (!(STATUSES as readonly unknown[]).includes(a.status)) issue('status', `expected one of ${STATUSES.join(', ')}`);
+  if (isObject(a.labels)) labelSetIssues(a.labels, ['labels'], issues);
+  else issue('labels', 'expected an object of string values');
+  if (isObject(a.annotations)) labelSetIssues(a.annotations, ['annotations'], issues);
+  else if (a.annotations !== undefined) issue('annotations', 'expected an object of string values');
+  if (typeof a.startsAt !== 'string' || !DATE_TIME.test(a.startsAt)) issue('startsAt', 'expected an ISO-8601 date-time with an offset');
+  if (typeof a.endsAt !== 'string') issue('endsAt', 'expected a string');
+  if (a.generatorURL !== undefined && typeof a.generatorURL !== 'string') issue('generatorURL', 'expected a string');
+  if (a.fingerprint !== undefined && typeof a.fingerprint !== 'string') issue('fingerprint', 'expected a string');
+});
 
 /** Alertmanager's webhook payload, version 4, as it sends it; fields we do not use pass through. */
 export const alertmanagerPayloadSchema = z.looseObject({
   version: z.literal('4', { message: 'only version "4" of the Alertmanager webhook payload is supported' }),
   groupKey: z.string().min(1),
-  status: z.enum(['firing', 'resolved']),
+  status: z.enum(STATUSES),
   receiver: z.string(),
   groupLabels: labelSet,
   commonLabels: labelSet,
   commonAnnotations: labelSet,
   externalURL: z.string(),
   truncatedAlerts: z.number().int().nonnegative().optional(),
-  alerts: z
-    .array(
-      z.looseObject({
-        status: z.enum(['firing', 'resolved']),
-        labels: labelSet,
-        annotations: labelSet.default({}),
-        startsAt: z.iso.datetime({ offset: true }),
-        endsAt: z.string(),
-        generatorURL: z.string().default(''),
-        fingerprint: z.string().optional(),
-      }),
-    )
-    .min(1, 'a notification carries at least one alert'),
+  alerts: z.array(webhookAlert).min(1, 'a notification carries at least one alert'),
 });
 
 export type AlertmanagerPayload = z.infer<typeof alertmanagerPayloadSchema>;

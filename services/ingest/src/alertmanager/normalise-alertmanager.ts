@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { toInstant, type AlertsReceived } from '@klaxon/domain';
+import { instantOfChecked, toInstant, type AlertsReceived } from '@klaxon/domain';
 import type { AlertmanagerPayload } from './alertmanager-payload.ts';
 
 // Alertmanager writes Go's zero time for "no end yet".
@@ -27,8 +27,8 @@ export function normaliseAlertmanager(payload: AlertmanagerPayload, integration:
         fingerprint: alert.fingerprint || fingerprintOf(alert.labels),
         status: alert.status,
         labels: alert.labels,
-        annotations: alert.annotations,
-        startsAt: toInstant(new Date(alert.startsAt)),
+        annotations: alert.annotations ?? {},
+        startsAt: instantOfChecked(alert.startsAt),
         ...(Number.isNaN(endsAtMs) || endsAtMs <= GO_ZERO_TIME_MS ? {} : { endsAt: toInstant(endsAtMs) }),
         ...(alert.generatorURL ? { generatorURL: alert.generatorURL } : {}),
       };
