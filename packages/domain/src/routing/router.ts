@@ -36,8 +36,9 @@ export function createRouter(routes: RouteSpec[], severityFrom: SeverityFrom, ru
   const compiledRoutes = routes.map((route, routeIndex) => ({ route, routeIndex, matcher: compile(route.match) }));
   const compiledRules = rules.map((rule) => ({ level: levelFromName(rule.escalateTo), matcher: compile(rule.match) }));
 
+  const severityLabels = Object.entries(severityFrom);
   const severityOf = (labels: Labels): Severity => {
-    for (const [label, values] of Object.entries(severityFrom)) {
+    for (const [label, values] of severityLabels) {
       const value = labels[label];
       if (value !== undefined && values[value]) return values[value];
     }
