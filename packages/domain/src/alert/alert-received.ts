@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isObject, labelSetIssues, labelSetSchema } from './label-set.ts';
+import { fieldIssue, isObject, labelSetIssues, labelSetSchema } from './label-set.ts';
 
 /** What every alert on the bus carries of where and when it was taken in. */
 const receipt = {
@@ -40,16 +40,15 @@ const optionalString = (value: unknown) => value === undefined || typeof value =
  * issue list: in a storm that was a third of everything escalation's thread allocated.
  */
 const alertInRecord = z.custom<AlertFields>(isObject, 'expected an alert object').check(({ value: a, issues }) => {
-  const issue = (key: keyof AlertFields, message: string) => issues.push({ code: 'custom', message, path: [key], input: a[key] });
-  if (typeof a.fingerprint !== 'string' || a.fingerprint.length === 0) issue('fingerprint', 'expected a non-empty string');
-  if (!STATUSES.has(a.status)) issue('status', `expected one of ${alert.status.options.join(', ')}`);
-  for (const key of ['labels', 'annotations'] as const) {
-    if (isObject(a[key])) labelSetIssues(a[key], [key], issues);
-    else issue(key, 'expected an object of string values');
-  }
-  if (typeof a.startsAt !== 'string' || !DATE_TIME.test(a.startsAt)) issue('startsAt', 'expected an ISO-8601 date-time with an offset');
-  if (!optionalString(a.endsAt) || (a.endsAt !== undefined && !DATE_TIME.test(a.endsAt as string))) issue('endsAt', 'expected an ISO-8601 date-time with an offset');
-  if (!optionalString(a.generatorURL)) issue('generatorURL', 'expected a string');
+  if (typeof a.fingerprint !== 'string' || a.fingerprint.length === 0) fieldIssue(issues, a, 'fingerprint', 'expected a non-empty string');
+  if (!STATUSES.has(a.status)) fieldIssue(issues, a, 'status', `expected one of ${alert.status.options.join(', ')}`);
+  if (isObject(a.labels)) labelSetIssues(a.labels, 'labels', issues);
+  else fieldIssue(issues, a, 'labels', 'expected an object of string values');
+  if (isObject(a.annotations)) labelSetIssues(a.annotations, 'annotations', issues);
+  else fieldIssue(issues, a, 'annotations', 'expected an object of string values');
+  if (typeof a.startsAt !== 'string' || !DATE_TIME.test(a.startsAt)) fieldIssue(issues, a, 'startsAt', 'expected an ISO-8601 date-time with an offset');
+  if (!optionalString(a.endsAt) || (a.endsAt !== undefined && !DATE_TIME.test(a.endsAt as string))) fieldIssue(issues, a, 'endsAt', 'expected an ISO-8601 date-time with an offset');
+  if (!optionalString(a.generatorURL)) fieldIssue(issues, a, 'generatorURL', 'expected a string');
 });
 
 /**

@@ -1,11 +1,11 @@
-import { isObject, labelSetIssues, labelSetSchema as labelSet } from '@klaxon/domain';
+import { fieldIssue, isObject, labelSetIssues, labelSetSchema as labelSet } from '@klaxon/domain';
 import { z } from 'zod';
 
 const STATUSES = ['firing', 'resolved'] as const;
 const DATE_TIME = z.core.regexes.datetime({ offset: true });
 
 /** One alert of the webhook payload, as Alertmanager sends it; fields we do not use pass through. */
-export interface WebhookAlert {
+export type WebhookAlert = {
   status: (typeof STATUSES)[number];
   labels: Record<string, string>;
   annotations?: Record<string, string>;
@@ -13,7 +13,7 @@ export interface WebhookAlert {
   endsAt: string;
   generatorURL?: string;
   fingerprint?: string;
-}
+};
 
 /**
  * One alert of the payload, checked in place. As a zod object it cost a new object per alert and, for each
@@ -21,16 +21,15 @@ export interface WebhookAlert {
  * is the one answering them.
  */
 const webhookAlert = z.custom<WebhookAlert>(isObject, 'expected an alert object').check(({ value: a, issues }) => {
-  const issue = (key: keyof WebhookAlert, message: string) => issues.push({ code: 'custom', message, path: [key], input: a[key] });
-  if (!(STATUSES as readonly unknown[]).includes(a.status)) issue('status', `expected one of ${STATUSES.join(', ')}`);
-  if (isObject(a.labels)) labelSetIssues(a.labels, ['labels'], issues);
-  else issue('labels', 'expected an object of string values');
-  if (isObject(a.annotations)) labelSetIssues(a.annotations, ['annotations'], issues);
-  else if (a.annotations !== undefined) issue('annotations', 'expected an object of string values');
-  if (typeof a.startsAt !== 'string' || !DATE_TIME.test(a.startsAt)) issue('startsAt', 'expected an ISO-8601 date-time with an offset');
-  if (typeof a.endsAt !== 'string') issue('endsAt', 'expected a string');
-  if (a.generatorURL !== undefined && typeof a.generatorURL !== 'string') issue('generatorURL', 'expected a string');
-  if (a.fingerprint !== undefined && typeof a.fingerprint !== 'string') issue('fingerprint', 'expected a string');
+  if (!(STATUSES as readonly unknown[]).includes(a.status)) fieldIssue(issues, a, 'status', `expected one of ${STATUSES.join(', ')}`);
+  if (isObject(a.labels)) labelSetIssues(a.labels, 'labels', issues);
+  else fieldIssue(issues, a, 'labels', 'expected an object of string values');
+  if (isObject(a.annotations)) labelSetIssues(a.annotations, 'annotations', issues);
+  else if (a.annotations !== undefined) fieldIssue(issues, a, 'annotations', 'expected an object of string values');
+  if (typeof a.startsAt !== 'string' || !DATE_TIME.test(a.startsAt)) fieldIssue(issues, a, 'startsAt', 'expected an ISO-8601 date-time with an offset');
+  if (typeof a.endsAt !== 'string') fieldIssue(issues, a, 'endsAt', 'expected a string');
+  if (a.generatorURL !== undefined && typeof a.generatorURL !== 'string') fieldIssue(issues, a, 'generatorURL', 'expected a string');
+  if (a.fingerprint !== undefined && typeof a.fingerprint !== 'string') fieldIssue(issues, a, 'fingerprint', 'expected a string');
 });
 
 /** Alertmanager's webhook payload, version 4, as it sends it; fields we do not use pass through. */
