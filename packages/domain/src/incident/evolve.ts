@@ -25,7 +25,6 @@ export function evolve(state: IncidentState, event: IncidentEvent): IncidentStat
       level: 1,
       alerts: ImmutableMap(),
       firingAlerts: 0,
-      alertStarts: ImmutableMap(),
       escalationTimers: {},
       pages: {},
       usedRefs: [],
@@ -130,16 +129,13 @@ export const evolveAll = (events: Iterable<IncidentEvent>, state: IncidentState)
 
 function attach(s: Incident, attached: Array<{ fingerprint: string; status: 'firing' | 'resolved'; startsAt: Instant }>): Incident {
   let firingAlerts = s.firingAlerts;
-  // One batch of changes to each persistent map, not one copy per alert of a run.
+  // One batch of changes to the persistent map, not one copy per alert of a run.
   const alerts = s.alerts.withMutations((m) => {
-    for (const { fingerprint, status } of attached) {
-      const was = m.get(fingerprint);
+    for (const { fingerprint, status, startsAt } of attached) {
+      const was = m.get(fingerprint)?.status;
       firingAlerts += (status === 'firing' ? 1 : 0) - (was === 'firing' ? 1 : 0);
-      m.set(fingerprint, status);
+      m.set(fingerprint, { status, startsAt });
     }
   });
-  const alertStarts = s.alertStarts.withMutations((m) => {
-    for (const { fingerprint, startsAt } of attached) m.set(fingerprint, startsAt);
-  });
-  return { ...s, alerts, firingAlerts, alertStarts };
+  return { ...s, alerts, firingAlerts };
 }

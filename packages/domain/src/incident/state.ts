@@ -24,6 +24,16 @@ export interface PageState {
 
 export type EscalationTimer = EventData<'EscalationScheduled'>;
 
+/** An alert of the incident, as it last said. */
+export interface AlertSeen {
+  status: 'firing' | 'resolved';
+  /**
+   * When it last started, as it said: a firing alert delivered again after its incident resolved carries
+   * the same start and is the same alert, not the group's next occurrence.
+   */
+  startsAt: Instant;
+}
+
 export interface Incident {
   incidentId: string;
   number: number;
@@ -41,17 +51,12 @@ export interface Incident {
   status: IncidentStatus;
   level: Level;
   /**
-   * Each alert's status by fingerprint. A persistent map: one alert more costs a few nodes, not a copy of
-   * every alert the incident has (a group of a thousand alerts gets each one's notification).
+   * Each alert by fingerprint. A persistent map: one alert more costs a few nodes, not a copy of every alert
+   * the incident has (a group of a thousand alerts gets each one's notification).
    */
-  alerts: ImmutableMap<string, 'firing' | 'resolved'>;
+  alerts: ImmutableMap<string, AlertSeen>;
   /** How many of `alerts` are firing; none left firing resolves the incident. */
   firingAlerts: number;
-  /**
-   * When each alert (by fingerprint) last started, as it said: a firing alert delivered again after its
-   * incident resolved carries the same start and is the same alert, not the group's next occurrence.
-   */
-  alertStarts: ImmutableMap<string, Instant>;
   acknowledged?: { by: string; via: AckVia; ref?: string; at: Instant };
   /** Refs of every acknowledgement ever recorded, so a single-use link stays used after a reopen. */
   usedRefs: string[];
@@ -67,10 +72,10 @@ export interface Incident {
 
 export type IncidentState = { exists: false } | ({ exists: true } & Incident);
 
-/** An incident as JSON writes it (a snapshot): its persistent maps as plain objects. */
-export type IncidentJson = Omit<Incident, 'alerts' | 'alertStarts'> & { alerts: Record<string, 'firing' | 'resolved'>; alertStarts: Record<string, Instant> };
+/** An incident as JSON writes it (a snapshot): its persistent map as a plain object. */
+export type IncidentJson = Omit<Incident, 'alerts'> & { alerts: Record<string, AlertSeen> };
 
-/** An incident read back from its JSON, its maps persistent again. */
-export const incidentFromJson = (json: IncidentJson): Incident => ({ ...json, alerts: ImmutableMap(json.alerts), alertStarts: ImmutableMap(json.alertStarts) });
+/** An incident read back from its JSON, its map persistent again. */
+export const incidentFromJson = (json: IncidentJson): Incident => ({ ...json, alerts: ImmutableMap(json.alerts) });
 
 export const initialState = (): IncidentState => ({ exists: false });

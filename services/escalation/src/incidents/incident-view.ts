@@ -6,7 +6,7 @@ import { incidentSummary } from './incident-summary.ts';
 export function incidentView(s: Incident) {
   return {
     ...incidentSummary(s),
-    alerts: s.alerts.toObject(),
+    alerts: s.alerts.map((a) => a.status).toObject(),
     pendingTimers: pendingTimers({ exists: true, ...s }),
     pages: Object.values(s.pages),
   };

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { IncidentSummary } from './incident-summary.ts';
 
 /** Bumped whenever the incident state or summary changes shape: an older snapshot is then not used. */
-export const INDEX_SNAPSHOT_VERSION = 2;
+export const INDEX_SNAPSHOT_VERSION = 3;
 
 /**
  * The incident index written down, so that a restart folds only the events after it instead of the whole

@@ -68,7 +68,7 @@ export function alertHandler(deps: AlertHandlerDeps) {
         // alert delivered again (a crash before its offset was committed) or an older occurrence. It was
         // handled in its own incident and must not open the next one and page. A firing alert that starts
         // again after resolving carries a later start.
-        const seenStart = state.exists ? state.alertStarts.get(alert.fingerprint) : undefined;
+        const seenStart = state.exists ? state.alerts.get(alert.fingerprint)?.startsAt : undefined;
         seenBefore = resolvedAlready && seenStart !== undefined && Date.parse(alert.startsAt) <= Date.parse(seenStart);
         if (resolvedAlready) return undefined;
         if (state.exists) return { type: 'AttachAlert', fingerprint: alert.fingerprint, status: 'firing', startsAt: alert.startsAt, at };
