@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 
 // A group's alerts come in runs (an Alertmanager notification carries the whole group): its slot is hashed
-// once, not once per alert. Bounded, and simply emptied when full.
+// once, not once per alert. Cached by the group key itself, which every alert of a record shares as one
+// string (its hash computed once), then by route. Bounded, and simply emptied when full.
 const SLOT_CACHE_SIZE = 10_000;
-const slots = new Map<string, string>();
+const slots = new Map<string, string[]>();
 
 /**
  * Incidents of one alert group (and route) get ids `<slot>-<generation>`: the first incident of the group
@@ -11,14 +12,13 @@ const slots = new Map<string, string>();
  * same incident and have the store's expected revision pick one winner.
  */
 export const groupSlot = (groupKey: string, routeIndex: number): string => {
-  const key = `${routeIndex}\u0000${groupKey}`;
-  let slot = slots.get(key);
-  if (slot === undefined) {
+  let byRoute = slots.get(groupKey);
+  if (byRoute === undefined) {
     if (slots.size >= SLOT_CACHE_SIZE) slots.clear();
-    slot = createHash('sha256').update(key).digest('hex').slice(0, 12);
-    slots.set(key, slot);
+    byRoute = [];
+    slots.set(groupKey, byRoute);
   }
-  return slot;
+  return (byRoute[routeIndex] ??= createHash('sha256').update(`${routeIndex}\u0000${groupKey}`).digest('hex').slice(0, 12));
 };
 
 export const incidentIdFor = (slot: string, generation: number): string => `${slot}-${generation}`;
