@@ -95,8 +95,9 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
   // at it (escalation its own appends, by revision; the projection alerts attached, by type): in a storm,
   // parsing every event's data up front was a tenth of the worker thread's CPU.
   const toRecorded = (r: Row): RecordedEvent => {
+    // Once parsed, the text is let go: a replay reads a million events and keeps none of their text.
+    let text: string | undefined = r.data;
     let data: unknown;
-    let parsed = false;
     return {
       eventId: r.event_id,
       streamId: r.stream_id,
@@ -104,9 +105,9 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
       position: BigInt(r.position),
       type: r.type,
       get data() {
-        if (!parsed) {
-          data = JSON.parse(r.data);
-          parsed = true;
+        if (text !== undefined) {
+          data = JSON.parse(text);
+          text = undefined;
         }
         return data;
       },
