@@ -32,6 +32,43 @@ CREATE TABLE IF NOT EXISTS events (
   UNIQUE (stream_id, revision)
 );`;
 
+/**
+ * An event read back, its data parsed when first read. Followers skip most of what they read without
+ * looking at it (escalation its own appends, by revision; the projection alerts attached, by type): in a
+ * storm, parsing every event's data up front was a tenth of the worker thread's CPU. A class, not an object
+ * literal with a getter: those are built slowly and take more memory, and a full replay builds a million.
+ */
+class StoredEvent implements RecordedEvent {
+  readonly eventId: string;
+  readonly streamId: string;
+  readonly revision: number;
+  readonly position: bigint;
+  readonly type: string;
+  readonly metadata: Record<string, unknown>;
+  readonly recordedAt: string;
+  #text: string | undefined;
+  #data: unknown;
+
+  constructor(r: Row) {
+    this.eventId = r.event_id;
+    this.streamId = r.stream_id;
+    this.revision = Number(r.revision);
+    this.position = BigInt(r.position);
+    this.type = r.type;
+    this.metadata = r.metadata ? (JSON.parse(r.metadata) as Record<string, unknown>) : {};
+    this.recordedAt = r.recorded_at;
+    this.#text = r.data;
+  }
+
+  get data(): unknown {
+    if (this.#text !== undefined) {
+      this.#data = JSON.parse(this.#text);
+      this.#text = undefined;
+    }
+    return this.#data;
+  }
+}
+
 export interface SqliteEventStoreOptions {
   /** Other processes may append to the same file; they are noticed within this interval. */
   pollMs?: number;
@@ -91,30 +128,7 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     if (outcomes.some((o) => o.ok)) appended.emit('append');
   };
 
-  // The data is parsed when first read, then kept. Followers skip most of what they read without looking
-  // at it (escalation its own appends, by revision; the projection alerts attached, by type): in a storm,
-  // parsing every event's data up front was a tenth of the worker thread's CPU.
-  const toRecorded = (r: Row): RecordedEvent => {
-    // Once parsed, the text is let go: a replay reads a million events and keeps none of their text.
-    let text: string | undefined = r.data;
-    let data: unknown;
-    return {
-      eventId: r.event_id,
-      streamId: r.stream_id,
-      revision: Number(r.revision),
-      position: BigInt(r.position),
-      type: r.type,
-      get data() {
-        if (text !== undefined) {
-          data = JSON.parse(text);
-          text = undefined;
-        }
-        return data;
-      },
-      metadata: r.metadata ? (JSON.parse(r.metadata) as Record<string, unknown>) : {},
-      recordedAt: r.recorded_at,
-    };
-  };
+  const toRecorded = (r: Row): RecordedEvent => new StoredEvent(r);
 
   const readAll = async ({ after, limit, streamPrefix }: ReadAllOptions) => {
     const from = after ?? 0n;
