@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { fieldIssue, isObject, labelSetIssues, labelSetSchema } from './label-set.ts';
+import { DATE_TIME_WITH_OFFSET, fieldIssue, isObject, labelSetIssues } from './in-place-check.ts';
+import { labelSetSchema } from './label-set.ts';
 
 /** What every alert on the bus carries of where and when it was taken in. */
 const receipt = {
@@ -31,7 +32,6 @@ export type AlertReceived = z.infer<typeof alertReceivedSchema>;
 type AlertFields = z.infer<z.ZodObject<typeof alert>>;
 
 const STATUSES: ReadonlySet<unknown> = new Set(alert.status.options);
-const DATE_TIME = z.core.regexes.datetime({ offset: true });
 const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
 
 /**
@@ -46,8 +46,8 @@ const alertInRecord = z.custom<AlertFields>(isObject, 'expected an alert object'
   else fieldIssue(issues, a, 'labels', 'expected an object of string values');
   if (isObject(a.annotations)) labelSetIssues(a.annotations, 'annotations', issues);
   else fieldIssue(issues, a, 'annotations', 'expected an object of string values');
-  if (typeof a.startsAt !== 'string' || !DATE_TIME.test(a.startsAt)) fieldIssue(issues, a, 'startsAt', 'expected an ISO-8601 date-time with an offset');
-  if (!optionalString(a.endsAt) || (a.endsAt !== undefined && !DATE_TIME.test(a.endsAt as string))) fieldIssue(issues, a, 'endsAt', 'expected an ISO-8601 date-time with an offset');
+  if (typeof a.startsAt !== 'string' || !DATE_TIME_WITH_OFFSET.test(a.startsAt)) fieldIssue(issues, a, 'startsAt', 'expected an ISO-8601 date-time with an offset');
+  if (!optionalString(a.endsAt) || (a.endsAt !== undefined && !DATE_TIME_WITH_OFFSET.test(a.endsAt as string))) fieldIssue(issues, a, 'endsAt', 'expected an ISO-8601 date-time with an offset');
   if (!optionalString(a.generatorURL)) fieldIssue(issues, a, 'generatorURL', 'expected a string');
 });
 

@@ -1,8 +1,7 @@
-import { fieldIssue, isObject, labelSetIssues, labelSetSchema as labelSet } from '@klaxon/domain';
+import { DATE_TIME_WITH_OFFSET, fieldIssue, isObject, labelSetIssues, labelSetSchema as labelSet } from '@klaxon/domain';
 import { z } from 'zod';
 
 const STATUSES = ['firing', 'resolved'] as const;
-const DATE_TIME = z.core.regexes.datetime({ offset: true });
 
 /** One alert of the webhook payload, as Alertmanager sends it; fields we do not use pass through. */
 export type WebhookAlert = {
@@ -26,7 +25,7 @@ const webhookAlert = z.custom<WebhookAlert>(isObject, 'expected an alert object'
   else fieldIssue(issues, a, 'labels', 'expected an object of string values');
   if (isObject(a.annotations)) labelSetIssues(a.annotations, 'annotations', issues);
   else if (a.annotations !== undefined) fieldIssue(issues, a, 'annotations', 'expected an object of string values');
-  if (typeof a.startsAt !== 'string' || !DATE_TIME.test(a.startsAt)) fieldIssue(issues, a, 'startsAt', 'expected an ISO-8601 date-time with an offset');
+  if (typeof a.startsAt !== 'string' || !DATE_TIME_WITH_OFFSET.test(a.startsAt)) fieldIssue(issues, a, 'startsAt', 'expected an ISO-8601 date-time with an offset');
   if (typeof a.endsAt !== 'string') fieldIssue(issues, a, 'endsAt', 'expected a string');
   if (a.generatorURL !== undefined && typeof a.generatorURL !== 'string') fieldIssue(issues, a, 'generatorURL', 'expected a string');
   if (a.fingerprint !== undefined && typeof a.fingerprint !== 'string') fieldIssue(issues, a, 'fingerprint', 'expected a string');

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import type { $ZodRawIssue } from 'zod/v4/core';
+
+// Pieces for schemas that check what they are given where it is, instead of building a checked copy: zod's
+// objects and records build a new object and, per field, a result object and an issue list, which for the
+// alerts of a storm on both sides of the bus was most of what was allocated. They report as zod does: an
+// issue per problem, with its path.
+
+export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** zod's own test for `z.iso.datetime({ offset: true })`. */
+export const DATE_TIME_WITH_OFFSET = z.core.regexes.datetime({ offset: true });
+
+/** An issue with one field of an object checked in place. */
+export const fieldIssue = (issues: $ZodRawIssue[], checked: Record<string, unknown>, field: string, message: string): void =>
+  void issues.push({ code: 'custom', message, path: [field], input: checked[field] });
+
+/**
+ * What is wrong with a label set, found under `field` of what is checked (or as the whole of it): an issue
+ * for each value that is not a string. Nothing is allocated for a good set: it is checked for every alert.
+ */
+export function labelSetIssues(set: Record<string, unknown>, field: string | undefined, issues: $ZodRawIssue[]): void {
+  for (const key in set) {
+    const value = set[key];
+    if (typeof value === 'string') continue;
+    issues.push({ code: 'custom', message: `expected a string, got ${value === null ? 'null' : typeof value}`, path: field === undefined ? [key] : [field, key], input: value });
+  }
+}
