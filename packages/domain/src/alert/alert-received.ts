@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DATE_TIME_WITH_OFFSET, fieldIssue, isObject, labelSetIssues } from './in-place-check.ts';
+import { DATE_TIME_WITH_OFFSET, fieldIssue, isObject, isOptionalString, labelSetFieldIssues } from './in-place-check.ts';
 import { labelSetSchema } from './label-set.ts';
 
 /** What every alert on the bus carries of where and when it was taken in. */
@@ -32,7 +32,6 @@ export type AlertReceived = z.infer<typeof alertReceivedSchema>;
 type AlertFields = z.infer<z.ZodObject<typeof alert>>;
 
 const STATUSES: ReadonlySet<unknown> = new Set(alert.status.options);
-const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
 
 /**
  * One alert of a notification's record, held to the rules of `alert` above but checked in place. As
@@ -42,13 +41,11 @@ const optionalString = (value: unknown) => value === undefined || typeof value =
 const alertInRecord = z.custom<AlertFields>(isObject, 'expected an alert object').check(({ value: a, issues }) => {
   if (typeof a.fingerprint !== 'string' || a.fingerprint.length === 0) fieldIssue(issues, a, 'fingerprint', 'expected a non-empty string');
   if (!STATUSES.has(a.status)) fieldIssue(issues, a, 'status', `expected one of ${alert.status.options.join(', ')}`);
-  if (isObject(a.labels)) labelSetIssues(a.labels, 'labels', issues);
-  else fieldIssue(issues, a, 'labels', 'expected an object of string values');
-  if (isObject(a.annotations)) labelSetIssues(a.annotations, 'annotations', issues);
-  else fieldIssue(issues, a, 'annotations', 'expected an object of string values');
+  labelSetFieldIssues(issues, a, 'labels');
+  labelSetFieldIssues(issues, a, 'annotations');
   if (typeof a.startsAt !== 'string' || !DATE_TIME_WITH_OFFSET.test(a.startsAt)) fieldIssue(issues, a, 'startsAt', 'expected an ISO-8601 date-time with an offset');
-  if (!optionalString(a.endsAt) || (a.endsAt !== undefined && !DATE_TIME_WITH_OFFSET.test(a.endsAt as string))) fieldIssue(issues, a, 'endsAt', 'expected an ISO-8601 date-time with an offset');
-  if (!optionalString(a.generatorURL)) fieldIssue(issues, a, 'generatorURL', 'expected a string');
+  if (!isOptionalString(a.endsAt) || (a.endsAt !== undefined && !DATE_TIME_WITH_OFFSET.test(a.endsAt as string))) fieldIssue(issues, a, 'endsAt', 'expected an ISO-8601 date-time with an offset');
+  if (!isOptionalString(a.generatorURL)) fieldIssue(issues, a, 'generatorURL', 'expected a string');
 });
 
 /**

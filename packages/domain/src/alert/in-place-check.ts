@@ -11,6 +11,9 @@ export const isObject = (value: unknown): value is Record<string, unknown> => ty
 /** zod's own test for `z.iso.datetime({ offset: true })`. */
 export const DATE_TIME_WITH_OFFSET = z.core.regexes.datetime({ offset: true });
 
+/** A field that may be left out, or else holds a string. */
+export const isOptionalString = (value: unknown): boolean => value === undefined || typeof value === 'string';
+
 /** An issue with one field of an object checked in place. */
 export const fieldIssue = (issues: $ZodRawIssue[], checked: Record<string, unknown>, field: string, message: string): void =>
   void issues.push({ code: 'custom', message, path: [field], input: checked[field] });
@@ -25,4 +28,11 @@ export function labelSetIssues(set: Record<string, unknown>, field: string | und
     if (typeof value === 'string') continue;
     issues.push({ code: 'custom', message: `expected a string, got ${value === null ? 'null' : typeof value}`, path: field === undefined ? [key] : [field, key], input: value });
   }
+}
+
+/** A label set in `field` of what is checked: the issues of its values, or one for a field that is no object (none for one left out, when it may be). */
+export function labelSetFieldIssues(issues: $ZodRawIssue[], checked: Record<string, unknown>, field: string, optional = false): void {
+  const set = checked[field];
+  if (isObject(set)) labelSetIssues(set, field, issues);
+  else if (!(optional && set === undefined)) fieldIssue(issues, checked, field, 'expected an object of string values');
 }

@@ -1,4 +1,4 @@
-import { DATE_TIME_WITH_OFFSET, fieldIssue, isObject, labelSetIssues, labelSetSchema as labelSet } from '@klaxon/domain';
+import { DATE_TIME_WITH_OFFSET, fieldIssue, isObject, isOptionalString, labelSetFieldIssues, labelSetSchema as labelSet } from '@klaxon/domain';
 import { z } from 'zod';
 
 const STATUSES = ['firing', 'resolved'] as const;
@@ -21,14 +21,12 @@ export type WebhookAlert = {
  */
 const webhookAlert = z.custom<WebhookAlert>(isObject, 'expected an alert object').check(({ value: a, issues }) => {
   if (!(STATUSES as readonly unknown[]).includes(a.status)) fieldIssue(issues, a, 'status', `expected one of ${STATUSES.join(', ')}`);
-  if (isObject(a.labels)) labelSetIssues(a.labels, 'labels', issues);
-  else fieldIssue(issues, a, 'labels', 'expected an object of string values');
-  if (isObject(a.annotations)) labelSetIssues(a.annotations, 'annotations', issues);
-  else if (a.annotations !== undefined) fieldIssue(issues, a, 'annotations', 'expected an object of string values');
+  labelSetFieldIssues(issues, a, 'labels');
+  labelSetFieldIssues(issues, a, 'annotations', true);
   if (typeof a.startsAt !== 'string' || !DATE_TIME_WITH_OFFSET.test(a.startsAt)) fieldIssue(issues, a, 'startsAt', 'expected an ISO-8601 date-time with an offset');
   if (typeof a.endsAt !== 'string') fieldIssue(issues, a, 'endsAt', 'expected a string');
-  if (a.generatorURL !== undefined && typeof a.generatorURL !== 'string') fieldIssue(issues, a, 'generatorURL', 'expected a string');
-  if (a.fingerprint !== undefined && typeof a.fingerprint !== 'string') fieldIssue(issues, a, 'fingerprint', 'expected a string');
+  if (!isOptionalString(a.generatorURL)) fieldIssue(issues, a, 'generatorURL', 'expected a string');
+  if (!isOptionalString(a.fingerprint)) fieldIssue(issues, a, 'fingerprint', 'expected a string');
 });
 
 /** Alertmanager's webhook payload, version 4, as it sends it; fields we do not use pass through. */
