@@ -57,6 +57,8 @@ export async function startEscalation(
     snapshot?: boolean;
     /** Sees the store as the service uses it. */
     wrapStore?: (store: EventStore) => EventStore;
+    /** Where projection answers: mounts the KPI pass-through, as a deployment always does. */
+    projectionUrl?: string;
   } = {},
 ): Promise<Harness> {
   const dir = options.dir ?? tempDir('klaxon-escalation-');
@@ -79,6 +81,7 @@ export async function startEscalation(
     runTimerLoop: false,
     consumerGroup: options.consumerGroup,
     owns: options.owns,
+    projectionUrl: options.projectionUrl,
     ...(options.snapshot ? { snapshotPath: dir.file('index.snapshot.json') } : {}),
   });
   await service.start();
