@@ -3,7 +3,9 @@ import tseslint from 'typescript-eslint';
 
 const services = ['ingest', 'escalation', 'projection'];
 const serviceImports = (except) =>
-  services.filter((s) => s !== except).map((s) => ({ name: `@klaxon/${s}`, message: 'A service never imports another service.' }));
+  services
+    .filter((s) => s !== except)
+    .map((s) => ({ name: `@klaxon/${s}`, message: 'A service never imports another service.' }));
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '**/data/**', '**/test/fixtures/lint/**'] },
@@ -60,7 +62,21 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['@klaxon/*'], message: 'The domain is pure: it imports no other Klaxon package.' },
-            { group: ['node:*', 'fs', 'http', 'net', 'child_process', 'pg', 'better-sqlite3', 'kafkajs', 'express', 'pino'], message: 'The domain does no I/O.' },
+            {
+              group: [
+                'node:*',
+                'fs',
+                'http',
+                'net',
+                'child_process',
+                'pg',
+                'better-sqlite3',
+                'kafkajs',
+                'express',
+                'pino',
+              ],
+              message: 'The domain does no I/O.',
+            },
           ],
         },
       ],
@@ -71,7 +87,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: serviceImports(undefined), patterns: [{ group: ['**/services/**'], message: 'Packages never import a service.' }] },
+        {
+          paths: serviceImports(undefined),
+          patterns: [{ group: ['**/services/**'], message: 'Packages never import a service.' }],
+        },
       ],
     },
   },
@@ -84,7 +103,10 @@ export default tseslint.config(
           paths: serviceImports(service),
           patterns: services
             .filter((s) => s !== service)
-            .map((s) => ({ group: [`**/services/${s}/**`, `../../${s}/**`], message: 'A service never imports another service.' })),
+            .map((s) => ({
+              group: [`**/services/${s}/**`, `../../${s}/**`],
+              message: 'A service never imports another service.',
+            })),
         },
       ],
     },

@@ -27,7 +27,7 @@ describe('the gates of pnpm test', () => {
   it('refuse unformatted code (Prettier, 120 columns)', async () => {
     const options = { ...(await prettier.resolveConfig(`${root}packages/domain/src/x.ts`)), filepath: 'x.ts' };
     expect(options.printWidth).toBe(120);
-    expect(await prettier.check("export const a = {b:1,\n   c:  2}\n", options)).toBe(false);
+    expect(await prettier.check('export const a = {b:1,\n   c:  2}\n', options)).toBe(false);
     expect(await prettier.check('export const a = { b: 1, c: 2 };\n', options)).toBe(true);
   });
 
@@ -44,17 +44,34 @@ describe('the gates of pnpm test', () => {
     expect(await lintAs('packages/domain/src/gate-fixture.ts', code)).toEqual(
       expect.arrayContaining(['@typescript-eslint/no-floating-promises', '@typescript-eslint/no-misused-promises']),
     );
-    expect(await lintAs('packages/domain/src/gate-fixture.ts', 'export async function page(): Promise<void> {}\nexport const fire = () => void page();\n')).toEqual([]);
+    expect(
+      await lintAs(
+        'packages/domain/src/gate-fixture.ts',
+        'export async function page(): Promise<void> {}\nexport const fire = () => void page();\n',
+      ),
+    ).toEqual([]);
   });
 
   it('refuse an import that breaks the layering', async () => {
     const restricted = ['no-restricted-imports'];
-    expect(await lintAs('packages/domain/src/gate-fixture.ts', "export { createEventStore } from '@klaxon/event-store';\n")).toEqual(restricted);
-    expect(await lintAs('packages/domain/src/gate-fixture.ts', "export { readFile } from 'node:fs/promises';\n")).toEqual(restricted);
-    expect(await lintAs('packages/bus/src/gate-fixture.ts', "export * from '@klaxon/escalation';\n")).toEqual(restricted);
-    expect(await lintAs('services/ingest/src/gate-fixture.ts', "export * from '@klaxon/escalation';\n")).toEqual(restricted);
-    expect(await lintAs('services/projection/src/gate-fixture.ts', "export * from '../../escalation/src/index.ts';\n")).toEqual(restricted);
+    expect(
+      await lintAs('packages/domain/src/gate-fixture.ts', "export { createEventStore } from '@klaxon/event-store';\n"),
+    ).toEqual(restricted);
+    expect(
+      await lintAs('packages/domain/src/gate-fixture.ts', "export { readFile } from 'node:fs/promises';\n"),
+    ).toEqual(restricted);
+    expect(await lintAs('packages/bus/src/gate-fixture.ts', "export * from '@klaxon/escalation';\n")).toEqual(
+      restricted,
+    );
+    expect(await lintAs('services/ingest/src/gate-fixture.ts', "export * from '@klaxon/escalation';\n")).toEqual(
+      restricted,
+    );
+    expect(
+      await lintAs('services/projection/src/gate-fixture.ts', "export * from '../../escalation/src/index.ts';\n"),
+    ).toEqual(restricted);
     // What the layering allows: a service on the domain, a package on the service kit.
-    expect(await lintAs('services/ingest/src/gate-fixture.ts', "export { alertsIn } from '@klaxon/domain';\n")).toEqual([]);
+    expect(await lintAs('services/ingest/src/gate-fixture.ts', "export { alertsIn } from '@klaxon/domain';\n")).toEqual(
+      [],
+    );
   });
 });
