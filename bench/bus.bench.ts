@@ -6,7 +6,14 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const RECORDS = 20_000;
 const BATCH = 50;
 const SENDERS = 8;
-const value = (i: number) => ({ type: 'AlertReceived', version: 1, fingerprint: `f${i}`, groupKey: `{}:{alertname="A${i % 500}"}`, status: 'firing', labels: { alertname: `A${i % 500}` } });
+const value = (i: number) => ({
+  type: 'AlertReceived',
+  version: 1,
+  fingerprint: `f${i}`,
+  groupKey: `{}:{alertname="A${i % 500}"}`,
+  status: 'firing',
+  labels: { alertname: `A${i % 500}` },
+});
 
 /** Publishes of 50 records from 8 concurrent senders, as ingest's requests make them; records/s once all resolved. */
 async function publishPerSecond(bus: Bus, topic: string): Promise<number> {
@@ -17,7 +24,10 @@ async function publishPerSecond(bus: Bus, topic: string): Promise<number> {
       while (next < RECORDS) {
         const from = next;
         next += BATCH;
-        await bus.publish(topic, Array.from({ length: BATCH }, (_, j) => ({ key: value(from + j).groupKey, value: value(from + j) })));
+        await bus.publish(
+          topic,
+          Array.from({ length: BATCH }, (_, j) => ({ key: value(from + j).groupKey, value: value(from + j) })),
+        );
       }
     }),
   );
@@ -72,8 +82,15 @@ export async function busBench(): Promise<void> {
     console.log(`kafka: skipped (${(error as Error).message.split('\n')[0]})`);
     return;
   }
-  console.log(`kafka: local KRaft broker (Apache Kafka 3.9, Maven) listening ${fmt(kafka.startMs)} ms after its JVM started`);
-  const bus = await openKafkaBus({ brokers: kafka.brokers, partitions: 6, replicationFactor: 1, heartbeatIntervalMs: 1000 });
+  console.log(
+    `kafka: local KRaft broker (Apache Kafka 3.9, Maven) listening ${fmt(kafka.startMs)} ms after its JVM started`,
+  );
+  const bus = await openKafkaBus({
+    brokers: kafka.brokers,
+    partitions: 6,
+    replicationFactor: 1,
+    heartbeatIntervalMs: 1000,
+  });
   try {
     await bench('kafka', bus);
   } finally {

@@ -6,7 +6,15 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const STREAMS = 200;
 const APPENDS = 2000;
 const APPENDERS = 16;
-const payload = (i: number) => ({ type: 'AlertAttached', data: { fingerprint: `f${i}`, status: 'firing', startsAt: new Date(0).toISOString(), receivedAt: new Date().toISOString() } });
+const payload = (i: number) => ({
+  type: 'AlertAttached',
+  data: {
+    fingerprint: `f${i}`,
+    status: 'firing',
+    startsAt: new Date(0).toISOString(),
+    receivedAt: new Date().toISOString(),
+  },
+});
 
 async function appendsPerSecond(store: EventStore, batch: number): Promise<number> {
   const revisions = new Map<string, number>();
@@ -15,7 +23,11 @@ async function appendsPerSecond(store: EventStore, batch: number): Promise<numbe
   for (let i = 0; i < APPENDS; i++) {
     const stream = `${prefix}${i % STREAMS}`;
     const expected = revisions.get(stream) ?? 'no_stream';
-    const result = await store.append(stream, Array.from({ length: batch }, (_, j) => payload(i * batch + j)), expected);
+    const result = await store.append(
+      stream,
+      Array.from({ length: batch }, (_, j) => payload(i * batch + j)),
+      expected,
+    );
     if (!result.ok) throw new Error('unexpected conflict');
     revisions.set(stream, result.value.nextExpectedRevision);
   }
@@ -56,7 +68,10 @@ async function readAllPerSecond(store: EventStore): Promise<number> {
 async function bench(name: string, store: EventStore): Promise<void> {
   report(`${name}: append 1 event/append (expected rev)`, await repeat(RUNS, () => appendsPerSecond(store, 1)));
   report(`${name}: append 10 events/append`, await repeat(RUNS, () => appendsPerSecond(store, 10)));
-  report(`${name}: 1 event/append, ${APPENDERS} side by side`, await repeat(RUNS, () => concurrentAppendsPerSecond(store)));
+  report(
+    `${name}: 1 event/append, ${APPENDERS} side by side`,
+    await repeat(RUNS, () => concurrentAppendsPerSecond(store)),
+  );
   report(`${name}: readAll in pages of 1000`, await repeat(RUNS, () => readAllPerSecond(store)));
 }
 

@@ -24,7 +24,10 @@ export interface FullKlaxon {
  * ports, once ingest and escalation answer /ready. `env` adds to the bench's own environment (data dir,
  * providers, configuration).
  */
-export async function startFullKlaxon(env: Record<string, string>, stderr: 'inherit' | 'ignore' = 'inherit'): Promise<FullKlaxon> {
+export async function startFullKlaxon(
+  env: Record<string, string>,
+  stderr: 'inherit' | 'ignore' = 'inherit',
+): Promise<FullKlaxon> {
   const [ingest, escalation, projection] = [await freePort(), await freePort(), await freePort()];
   // BENCH_PROF=<dir>: a CPU profile of the whole pnpm start, written there when it stops.
   const profile = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
@@ -47,7 +50,13 @@ export async function startFullKlaxon(env: Record<string, string>, stderr: 'inhe
     await new Promise((r) => child.once('exit', r));
   };
   try {
-    await until(async () => (await fetch(`http://127.0.0.1:${ingest}/ready`)).ok && (await fetch(`http://127.0.0.1:${escalation}/ready`)).ok, 60_000, 'pnpm start to be ready');
+    await until(
+      async () =>
+        (await fetch(`http://127.0.0.1:${ingest}/ready`)).ok &&
+        (await fetch(`http://127.0.0.1:${escalation}/ready`)).ok,
+      60_000,
+      'pnpm start to be ready',
+    );
   } catch (error) {
     await stop();
     throw error;

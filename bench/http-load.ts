@@ -23,12 +23,21 @@ export async function httpLoad(o: LoadOptions): Promise<{ alertsPerSecond: numbe
       while (performance.now() < end) {
         const payload = o.body(sent++);
         const start = performance.now();
-        const response = await fetch(o.url, { method: 'POST', headers: { 'content-type': 'application/json', ...o.headers }, body: payload });
-        if (response.status !== o.status) throw new Error(`${o.url} answered ${response.status}: ${await response.text()}`);
+        const response = await fetch(o.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...o.headers },
+          body: payload,
+        });
+        if (response.status !== o.status)
+          throw new Error(`${o.url} answered ${response.status}: ${await response.text()}`);
         await response.arrayBuffer();
         latencies.push(performance.now() - start);
       }
     }),
   );
-  return { alertsPerSecond: (latencies.length * o.alertsPerRequest) / o.seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  return {
+    alertsPerSecond: (latencies.length * o.alertsPerRequest) / o.seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+  };
 }

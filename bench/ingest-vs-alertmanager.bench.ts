@@ -11,16 +11,32 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP ?? 3);
 const CONNECTIONS = 8;
 const BATCH = 50;
-const fixture = JSON.parse(readFileSync(new URL('../services/ingest/test/fixtures/alertmanager-0.25-firing.json', import.meta.url), 'utf8')) as {
-  alerts: Array<{ labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; generatorURL: string }>;
+const fixture = JSON.parse(
+  readFileSync(new URL('../services/ingest/test/fixtures/alertmanager-0.25-firing.json', import.meta.url), 'utf8'),
+) as {
+  alerts: Array<{
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    startsAt: string;
+    generatorURL: string;
+  }>;
 };
 
 /** The same 50 alerts for both: distinct label sets, as one Alertmanager group notification would carry them. */
 const alertsOf = (n: number) =>
-  Array.from({ length: BATCH }, (_, i) => ({ ...fixture.alerts[0]!, labels: { ...fixture.alerts[0]!.labels, instance: `host-${n}-${i}` }, fingerprint: `f${n}-${i}` }));
+  Array.from({ length: BATCH }, (_, i) => ({
+    ...fixture.alerts[0]!,
+    labels: { ...fixture.alerts[0]!.labels, instance: `host-${n}-${i}` },
+    fingerprint: `f${n}-${i}`,
+  }));
 
-const load = (url: string, headers: Record<string, string>, body: (n: number) => string, status: number, seconds = SECONDS) =>
-  httpLoad({ url, headers, body, alertsPerRequest: BATCH, connections: CONNECTIONS, seconds, status });
+const load = (
+  url: string,
+  headers: Record<string, string>,
+  body: (n: number) => string,
+  status: number,
+  seconds = SECONDS,
+) => httpLoad({ url, headers, body, alertsPerRequest: BATCH, connections: CONNECTIONS, seconds, status });
 
 /** Warm-up requests carry alerts and groups of their own, so the measured ones are new to the receiver. */
 const WARM = 1_000_000;
@@ -33,7 +49,12 @@ async function klaxonOnce(): Promise<{ alertsPerSecond: number; p99Ms: number; c
     load(
       `http://127.0.0.1:${klaxon.ingest}/api/v1/alertmanager`,
       { authorization: 'Bearer change-me-alertmanager-token' },
-      (n) => JSON.stringify({ ...fixture, groupKey: `{}:{alertname="bench-${(from + n) % 100}-${from}"}`, alerts: alertsOf(from + n).map((a) => ({ ...a, status: 'firing', endsAt: '0001-01-01T00:00:00Z' })) }),
+      (n) =>
+        JSON.stringify({
+          ...fixture,
+          groupKey: `{}:{alertname="bench-${(from + n) % 100}-${from}"}`,
+          alerts: alertsOf(from + n).map((a) => ({ ...a, status: 'firing', endsAt: '0001-01-01T00:00:00Z' })),
+        }),
       202,
       seconds,
     );
@@ -43,13 +64,18 @@ async function klaxonOnce(): Promise<{ alertsPerSecond: number; p99Ms: number; c
   };
   try {
     // The warm-up's alerts are all handled before the measured load starts, so it starts from an idle Klaxon.
-    const warmed = WARMUP_SECONDS > 0 ? Math.round((await send(WARMUP_SECONDS, WARM)).alertsPerSecond * WARMUP_SECONDS) : 0;
+    const warmed =
+      WARMUP_SECONDS > 0 ? Math.round((await send(WARMUP_SECONDS, WARM)).alertsPerSecond * WARMUP_SECONDS) : 0;
     await until(async () => (await processed()) >= warmed, 300_000, 'escalation to handle the warm-up');
     const result = await send(SECONDS, 0);
     // Taken in is not handled: how long after the last 202 escalation has handled every accepted alert.
     const accepted = Math.round(result.alertsPerSecond * SECONDS);
     const lastAnswer = performance.now();
-    await until(async () => (await processed()) >= warmed + accepted, 300_000, 'escalation to handle every accepted alert');
+    await until(
+      async () => (await processed()) >= warmed + accepted,
+      300_000,
+      'escalation to handle every accepted alert',
+    );
     return { ...result, caughtUpMs: performance.now() - lastAnswer };
   } finally {
     await klaxon.stop();
@@ -62,7 +88,21 @@ async function alertmanagerOnce(): Promise<{ alertsPerSecond: number; p99Ms: num
   // Its notifications go to a port nobody listens on: what is measured is how fast it takes alerts in.
   const am = await startAlertmanager(`http://127.0.0.1:${await freePort()}/`, 'unused-token-0123456789');
   const send = (seconds: number, from: number) =>
-    load(`${am.url}/api/v2/alerts`, {}, (n) => JSON.stringify(alertsOf(from + n).map(({ labels, annotations, startsAt, generatorURL }) => ({ labels, annotations, startsAt, generatorURL }))), 200, seconds);
+    load(
+      `${am.url}/api/v2/alerts`,
+      {},
+      (n) =>
+        JSON.stringify(
+          alertsOf(from + n).map(({ labels, annotations, startsAt, generatorURL }) => ({
+            labels,
+            annotations,
+            startsAt,
+            generatorURL,
+          })),
+        ),
+      200,
+      seconds,
+    );
   try {
     if (WARMUP_SECONDS > 0) await send(WARMUP_SECONDS, WARM);
     return await send(SECONDS, 0);
@@ -82,13 +122,16 @@ export async function ingestVsAlertmanagerBench(): Promise<void> {
     alertmanager.push(await alertmanagerOnce());
   }
   const line = (name: string, rs: Array<{ alertsPerSecond: number; p99Ms: number }>) =>
-    console.log(`${name.padEnd(48)} median ${fmt(median(rs.map((r) => r.alertsPerSecond))).padStart(9)} alerts/s, p99 ${median(rs.map((r) => r.p99Ms)).toFixed(1)} ms   (runs: ${rs.map((r) => fmt(r.alertsPerSecond)).join(', ')})`);
+    console.log(
+      `${name.padEnd(48)} median ${fmt(median(rs.map((r) => r.alertsPerSecond))).padStart(9)} alerts/s, p99 ${median(rs.map((r) => r.p99Ms)).toFixed(1)} ms   (runs: ${rs.map((r) => fmt(r.alertsPerSecond)).join(', ')})`,
+    );
   line('Klaxon: full pnpm start, POST /api/v1/alertmanager', klaxon);
   console.log(
     `${'Klaxon: every accepted alert handled'.padEnd(48)} median ${(median(klaxon.map((r) => r.caughtUpMs)) / 1000).toFixed(2)} s after the last 202   (runs: ${klaxon.map((r) => (r.caughtUpMs / 1000).toFixed(2)).join(', ')})`,
   );
   // What escalation carried end to end: every accepted alert over the load plus the catch-up after it.
-  const handledRate = (r: { alertsPerSecond: number; caughtUpMs: number }) => (r.alertsPerSecond * SECONDS) / (SECONDS + r.caughtUpMs / 1000);
+  const handledRate = (r: { alertsPerSecond: number; caughtUpMs: number }) =>
+    (r.alertsPerSecond * SECONDS) / (SECONDS + r.caughtUpMs / 1000);
   console.log(
     `${'Klaxon: accepted and handled, end to end'.padEnd(48)} median ${fmt(median(klaxon.map(handledRate))).padStart(9)} alerts/s   (runs: ${klaxon.map((r) => fmt(handledRate(r))).join(', ')})`,
   );

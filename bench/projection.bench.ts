@@ -1,6 +1,12 @@
 import pino from 'pino';
 import { openSqliteEventStore, type EventStore } from '@klaxon/event-store';
-import { openPostgresDatabase, openSqliteDatabase, ProjectionRunner, rebuildReadModels, type SqlDatabase } from '@klaxon/projection';
+import {
+  openPostgresDatabase,
+  openSqliteDatabase,
+  ProjectionRunner,
+  rebuildReadModels,
+  type SqlDatabase,
+} from '@klaxon/projection';
 import { dropSchema, syntheticIncident, TEST_DATABASE_URL, tempDir, uniqueSchema } from '@klaxon/testing';
 import { LIVE, createTables } from '../services/projection/src/read-model/schema.ts';
 import { fmt, median, percentile, report } from './stats.ts';
@@ -15,7 +21,10 @@ async function fill(store: EventStore, events: number): Promise<void> {
   for (let n = 0; n * 10 < events; n++) {
     const result = await store.append(`incident-i${n}`, syntheticIncident(n), 'no_stream');
     if (!result.ok) throw new Error('conflict while filling');
-    if (n % 10_000 === 0 && n > 0) process.stderr.write(`\r  filling the store: ${fmt(n * 10)} / ${fmt(events)} events (${fmt((n * 10) / ((performance.now() - started) / 1000))} events/s)`);
+    if (n % 10_000 === 0 && n > 0)
+      process.stderr.write(
+        `\r  filling the store: ${fmt(n * 10)} / ${fmt(events)} events (${fmt((n * 10) / ((performance.now() - started) / 1000))} events/s)`,
+      );
   }
   process.stderr.write('\n');
 }
@@ -50,7 +59,9 @@ async function lagUnderLoad(store: EventStore, db: SqlDatabase): Promise<number[
 export async function projectionBench(): Promise<void> {
   const dir = tempDir('klaxon-bench-projection-');
   const store = openSqliteEventStore(dir.file('events.db'));
-  console.log(`projection: rebuild of ${fmt(EVENTS)} events (${fmt(EVENTS / 10)} incidents) from a SQLite event store, ${RUNS} runs`);
+  console.log(
+    `projection: rebuild of ${fmt(EVENTS)} events (${fmt(EVENTS / 10)} incidents) from a SQLite event store, ${RUNS} runs`,
+  );
   await fill(store, EVENTS);
   const sqlite = openSqliteDatabase(dir.file('kpis.db'));
   const rates: number[] = [];

@@ -8,7 +8,16 @@ import { stormBench } from './storm.bench.ts';
 import { timersBench } from './timers.bench.ts';
 
 /** `pnpm bench [name…]`: prints medians of repeated runs. Names: bus, event-store, ingest, ingest-vs-alertmanager, projection, restart, storm, timers. */
-const suites: Record<string, () => Promise<void>> = { bus: busBench, 'event-store': eventStoreBench, ingest: ingestBench, 'ingest-vs-alertmanager': ingestVsAlertmanagerBench, projection: projectionBench, restart: restartBench, storm: stormBench, timers: timersBench };
+const suites: Record<string, () => Promise<void>> = {
+  bus: busBench,
+  'event-store': eventStoreBench,
+  ingest: ingestBench,
+  'ingest-vs-alertmanager': ingestVsAlertmanagerBench,
+  projection: projectionBench,
+  restart: restartBench,
+  storm: stormBench,
+  timers: timersBench,
+};
 const wanted = process.argv.slice(2);
 for (const name of wanted.length ? wanted : Object.keys(suites)) {
   const suite = suites[name];

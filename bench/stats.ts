@@ -19,5 +19,7 @@ export async function repeat(runs: number, once: () => Promise<number>): Promise
 }
 
 export function report(name: string, perSecond: number[], unit = 'events/s'): void {
-  console.log(`${name.padEnd(48)} median ${fmt(median(perSecond)).padStart(9)} ${unit}   (runs: ${perSecond.map(fmt).join(', ')})`);
+  console.log(
+    `${name.padEnd(48)} median ${fmt(median(perSecond)).padStart(9)} ${unit}   (runs: ${perSecond.map(fmt).join(', ')})`,
+  );
 }

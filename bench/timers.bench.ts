@@ -39,7 +39,9 @@ api:
 
 /** `pnpm bench timers`: how late escalation timers fire on the full `pnpm start` while OPEN incidents are open. */
 export async function timersBench(): Promise<void> {
-  console.log(`timers: ${fmt(OPEN)} open incidents, then ${PROBES} P1 probes over ${PROBE_SECONDS} s whose 10 s ack timeout falls due among them`);
+  console.log(
+    `timers: ${fmt(OPEN)} open incidents, then ${PROBES} P1 probes over ${PROBE_SECONDS} s whose 10 s ack timeout falls due among them`,
+  );
   const twilio = await startFakeTwilio();
   const dir = tempDir('klaxon-bench-timers-');
   writeFileSync(dir.file('klaxon.yaml'), config);
@@ -53,12 +55,24 @@ export async function timersBench(): Promise<void> {
   });
   const { ingest, escalation } = klaxon;
   const send = async (key: string, severity: string) => {
-    const body = { routing_key: TOKEN, event_action: 'trigger', dedup_key: key, payload: { summary: key, source: 'bench', severity } };
-    const response = await fetch(`http://127.0.0.1:${ingest}/api/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const body = {
+      routing_key: TOKEN,
+      event_action: 'trigger',
+      dedup_key: key,
+      payload: { summary: key, source: 'bench', severity },
+    };
+    const response = await fetch(`http://127.0.0.1:${ingest}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (response.status !== 202) throw new Error(`ingest answered ${response.status}`);
     await response.arrayBuffer();
   };
-  const api = async <T>(path: string) => (await (await fetch(`http://127.0.0.1:${escalation}${path}`, { headers: { authorization: `Bearer ${API}` } })).json()) as T;
+  const api = async <T>(path: string) =>
+    (await (
+      await fetch(`http://127.0.0.1:${escalation}${path}`, { headers: { authorization: `Bearer ${API}` } })
+    ).json()) as T;
   try {
     const started = performance.now();
     let next = 0;
@@ -69,26 +83,43 @@ export async function timersBench(): Promise<void> {
     );
     const metricsOpened = async () => {
       const text = await (await fetch(`http://127.0.0.1:${escalation}/metrics`)).text();
-      return text.split('\n').filter((l) => l.startsWith('klaxon_incidents_opened_total')).reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+      return text
+        .split('\n')
+        .filter((l) => l.startsWith('klaxon_incidents_opened_total'))
+        .reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
     };
     await until(async () => (await metricsOpened()) >= OPEN, 600_000, 'the open incidents');
-    console.log(`${'timers: open incidents in place'.padEnd(48)} ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `${'timers: open incidents in place'.padEnd(48)} ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
     for (let i = 0; i < PROBES; i++) {
       await send(`probe-${i}`, 'critical');
       await new Promise((r) => setTimeout(r, (PROBE_SECONDS * 1000) / PROBES));
     }
     const probes = async () =>
-      (await api<{ incidents: Array<{ id: string; severity: string; level: string }> }>('/api/v1/incidents?severity=P1&limit=1000')).incidents;
+      (
+        await api<{ incidents: Array<{ id: string; severity: string; level: string }> }>(
+          '/api/v1/incidents?severity=P1&limit=1000',
+        )
+      ).incidents;
     let seen: Array<{ level: string }> = [];
-    await until(async () => {
-      seen = await probes();
-      return seen.length === PROBES && seen.every((i) => i.level !== 'L1');
-    }, 120_000, 'every probe escalated').catch((error: Error) => {
-      throw new Error(`${error.message}: ${seen.length} probes, levels ${JSON.stringify(seen.reduce<Record<string, number>>((n, i) => ({ ...n, [i.level]: (n[i.level] ?? 0) + 1 }), {}))}`);
+    await until(
+      async () => {
+        seen = await probes();
+        return seen.length === PROBES && seen.every((i) => i.level !== 'L1');
+      },
+      120_000,
+      'every probe escalated',
+    ).catch((error: Error) => {
+      throw new Error(
+        `${error.message}: ${seen.length} probes, levels ${JSON.stringify(seen.reduce<Record<string, number>>((n, i) => ({ ...n, [i.level]: (n[i.level] ?? 0) + 1 }), {}))}`,
+      );
     });
     const lateness: number[] = [];
     for (const { id } of await probes()) {
-      const { timeline } = await api<{ timeline: Array<{ type: string; dueAt?: string; at?: string; reason?: string }> }>(`/api/v1/incidents/${id}`);
+      const { timeline } = await api<{
+        timeline: Array<{ type: string; dueAt?: string; at?: string; reason?: string }>;
+      }>(`/api/v1/incidents/${id}`);
       const due = timeline.find((e) => e.type === 'EscalationScheduled' && e.reason === 'ack-timeout')!.dueAt!;
       const fired = timeline.find((e) => e.type === 'Escalated')!.at!;
       lateness.push(Date.parse(fired) - Date.parse(due));

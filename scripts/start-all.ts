@@ -17,7 +17,10 @@ const logger = createLogger('klaxon', env.LOG_LEVEL);
 // Node 20 does not carry tsx's loader into a worker's entry file: the worker registers it, then imports it.
 const entry = JSON.stringify(new URL('./start-handlers.ts', import.meta.url).href);
 const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-const handlers = new Worker(`import(${tsx}).then(({ register }) => (register(), import(${entry})))`, { eval: true, workerData: { config } });
+const handlers = new Worker(`import(${tsx}).then(({ register }) => (register(), import(${entry})))`, {
+  eval: true,
+  workerData: { config },
+});
 // The worker dying is the process dying: a supervisor restarts the whole, and nothing half-runs.
 const died = (reason: object) => {
   logger.fatal(reason, 'escalation and projection stopped; exiting');
@@ -25,7 +28,9 @@ const died = (reason: object) => {
 };
 handlers.on('error', (err) => died({ err }));
 handlers.on('exit', (code) => died({ code }));
-const [started] = (await once(handlers, 'message')) as [{ urls: { escalation: string; projection: string }; eventStore: string }];
+const [started] = (await once(handlers, 'message')) as [
+  { urls: { escalation: string; projection: string }; eventStore: string },
+];
 
 const bus = await openBusFromEnv(env, logger.child({ component: 'bus' }));
 const ingest = createIngestService({

@@ -19,10 +19,20 @@ const { config } = workerData as { config: KlaxonConfig };
 const logger = createLogger('klaxon', env.LOG_LEVEL);
 const store = await openEventStoreFromEnv(env);
 const bus = await openBusFromEnv(env, logger.child({ component: 'bus' }));
-const escalation = await escalationFromEnv(env, { logger: logger.child({ service: 'escalation' }), store, bus, config });
+const escalation = await escalationFromEnv(env, {
+  logger: logger.child({ service: 'escalation' }),
+  store,
+  bus,
+  config,
+});
 await escalation.start();
 const readModel = await openReadModelFromEnv(env);
-const projection = await createProjectionService({ logger: logger.child({ service: 'projection' }), store, db: readModel, config });
+const projection = await createProjectionService({
+  logger: logger.child({ service: 'projection' }),
+  store,
+  db: readModel,
+  config,
+});
 await projection.start();
 const urls = {
   escalation: await escalation.http.listen(env.ESCALATION_PORT, env.KLAXON_HOST),

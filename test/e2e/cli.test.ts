@@ -9,7 +9,10 @@ const API_TOKEN = 'cli-e2e-api-token-00000001';
 const WEBHOOK_TOKEN = 'cli-e2e-webhook-token-0001';
 
 /** `pnpm klaxon …` as an operator runs it: its own process; status, stdout and stderr. */
-function klaxon(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function klaxon(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', ...args], {
       cwd: REPO_ROOT,
@@ -37,7 +40,10 @@ describe('klaxon CLI, offline', () => {
   it('check-config exits 1 naming each bad key by its path and why; usage mistakes exit 2', async () => {
     const dir = tempDir('klaxon-cli-');
     const bad = dir.file('bad.yaml');
-    writeFileSync(bad, 'severities:\n  P1: { ackTimeout: soon, escalateAfter: [1h, 30m], statusUpdateEvery: 30m, responseTarget: 15m, resolutionTarget: 4h }\n');
+    writeFileSync(
+      bad,
+      'severities:\n  P1: { ackTimeout: soon, escalateAfter: [1h, 30m], statusUpdateEvery: 30m, responseTarget: 15m, resolutionTarget: 4h }\n',
+    );
     const { status, stderr } = await klaxon(['check-config', bad]);
     expect(status).toBe(1);
     expect(stderr).toMatch(/severities\.P1\.ackTimeout: "soon" is not a duration/);
@@ -50,14 +56,46 @@ describe('klaxon CLI, offline', () => {
   });
 
   it('routes test: a security alert routes to the default policy at P1 and pages L3 at once', async () => {
-    const { status, stdout } = await klaxon(['routes', 'test', 'alertname=Intrusion', 'category=security', 'severity=critical', '--output', 'json']);
+    const { status, stdout } = await klaxon([
+      'routes',
+      'test',
+      'alertname=Intrusion',
+      'category=security',
+      'severity=critical',
+      '--output',
+      'json',
+    ]);
     expect(status).toBe(0);
     expect(JSON.parse(stdout).matches).toEqual([
-      { route: 1, match: '(catch-all)', policy: 'default', severity: 'P1', level: 'L3', pages: [{ contact: 'erin', channels: ['voice', 'email'] }] },
+      {
+        route: 1,
+        match: '(catch-all)',
+        policy: 'default',
+        severity: 'P1',
+        level: 'L3',
+        pages: [{ contact: 'erin', channels: ['voice', 'email'] }],
+      },
     ]);
-    const warning = JSON.parse((await klaxon(['routes', 'test', 'alertname=Disk', 'severity=warning', '--at', '2026-11-23T10:00:00Z', '--output', 'json'])).stdout);
+    const warning = JSON.parse(
+      (
+        await klaxon([
+          'routes',
+          'test',
+          'alertname=Disk',
+          'severity=warning',
+          '--at',
+          '2026-11-23T10:00:00Z',
+          '--output',
+          'json',
+        ])
+      ).stdout,
+    );
     // The week of 2026-11-23 (Monday) is alice's? The rota: alice from 2026-01-05, weekly; 46 weeks later it is alice's again.
-    expect(warning.matches[0]).toMatchObject({ severity: 'P3', level: 'L1', pages: [{ contact: 'alice', channels: ['sms', 'voice', 'email'] }] });
+    expect(warning.matches[0]).toMatchObject({
+      severity: 'P3',
+      level: 'L1',
+      pages: [{ contact: 'alice', channels: ['sms', 'voice', 'email'] }],
+    });
     expect((await klaxon(['routes', 'test', 'not-a-label'])).status).toBe(2);
   });
 });
@@ -71,7 +109,11 @@ describe('klaxon CLI against a running Klaxon (pnpm start)', () => {
 
   beforeAll(async () => {
     twilio = await startFakeTwilio();
-    const ports = { INGEST_PORT: await freePort(), ESCALATION_PORT: await freePort(), PROJECTION_PORT: await freePort() };
+    const ports = {
+      INGEST_PORT: await freePort(),
+      ESCALATION_PORT: await freePort(),
+      PROJECTION_PORT: await freePort(),
+    };
     running = startKlaxon({
       ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
       KLAXON_HOST: '127.0.0.1',
@@ -89,7 +131,11 @@ describe('klaxon CLI against a running Klaxon (pnpm start)', () => {
     const answer = await fetch(`${ingest}/api/v1/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ routing_key: WEBHOOK_TOKEN, event_action: 'trigger', payload: { summary: 'Payments timing out', source: 'cli-e2e', severity: 'critical' } }),
+      body: JSON.stringify({
+        routing_key: WEBHOOK_TOKEN,
+        event_action: 'trigger',
+        payload: { summary: 'Payments timing out', source: 'cli-e2e', severity: 'critical' },
+      }),
     });
     expect(answer.status).toBe(202);
     for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
@@ -103,139 +149,210 @@ describe('klaxon CLI against a running Klaxon (pnpm start)', () => {
     data.remove();
   });
 
-  it('incidents, show, ack (and ack again refused), show --at before and after, status-update, postmortem', { timeout: 60_000 }, async () => {
-    const list = await klaxon(['incidents'], env);
-    expect(list.status).toBe(0);
-    expect(list.stdout).toMatch(/^#\s+severity\s+status\s+level/m);
-    expect(list.stdout).toMatch(/^1\s+P1\s+open\s+L1\s+.*Payments timing out$/m);
+  it(
+    'incidents, show, ack (and ack again refused), show --at before and after, status-update, postmortem',
+    { timeout: 60_000 },
+    async () => {
+      const list = await klaxon(['incidents'], env);
+      expect(list.status).toBe(0);
+      expect(list.stdout).toMatch(/^#\s+severity\s+status\s+level/m);
+      expect(list.stdout).toMatch(/^1\s+P1\s+open\s+L1\s+.*Payments timing out$/m);
 
-    const shown = await klaxon(['show', '1'], env);
-    expect(shown.status).toBe(0);
-    expect(shown.stdout).toMatch(/^#1 Payments timing out/);
-    expect(shown.stdout).toMatch(/^status\s+open$/m);
+      const shown = await klaxon(['show', '1'], env);
+      expect(shown.status).toBe(0);
+      expect(shown.stdout).toMatch(/^#1 Payments timing out/);
+      expect(shown.stdout).toMatch(/^status\s+open$/m);
 
-    const ack = await klaxon(['ack', '#1', '--by', 'alice'], env);
-    expect(ack).toMatchObject({ status: 0, stdout: '#1 acknowledged at L1 (acknowledge by alice)\n' });
-    const again = await klaxon(['ack', '1', '--by', 'alice'], env);
-    expect(again.status).toBe(1);
-    expect(again.stderr).toMatch(/Klaxon answered 409/);
+      const ack = await klaxon(['ack', '#1', '--by', 'alice'], env);
+      expect(ack).toMatchObject({ status: 0, stdout: '#1 acknowledged at L1 (acknowledge by alice)\n' });
+      const again = await klaxon(['ack', '1', '--by', 'alice'], env);
+      expect(again.status).toBe(1);
+      expect(again.stderr).toMatch(/Klaxon answered 409/);
 
-    const detail = JSON.parse((await klaxon(['show', '1', '--output', 'json'], env)).stdout);
-    const ackedAt = Date.parse(detail.incident.acknowledged.at);
-    const before = JSON.parse((await klaxon(['show', '1', '--at', new Date(ackedAt - 1000).toISOString(), '--output', 'json'], env)).stdout);
-    const after = JSON.parse((await klaxon(['show', '1', '--at', new Date(ackedAt + 1000).toISOString(), '--output', 'json'], env)).stdout);
-    expect([before.incident.status, after.incident.status]).toEqual(['open', 'acknowledged']);
-    expect((await klaxon(['show', '1', '--at', new Date(ackedAt - 1000).toISOString()], env)).stdout).toMatch(/\(as of .*\)\n/);
+      const detail = JSON.parse((await klaxon(['show', '1', '--output', 'json'], env)).stdout);
+      const ackedAt = Date.parse(detail.incident.acknowledged.at);
+      const before = JSON.parse(
+        (await klaxon(['show', '1', '--at', new Date(ackedAt - 1000).toISOString(), '--output', 'json'], env)).stdout,
+      );
+      const after = JSON.parse(
+        (await klaxon(['show', '1', '--at', new Date(ackedAt + 1000).toISOString(), '--output', 'json'], env)).stdout,
+      );
+      expect([before.incident.status, after.incident.status]).toEqual(['open', 'acknowledged']);
+      expect((await klaxon(['show', '1', '--at', new Date(ackedAt - 1000).toISOString()], env)).stdout).toMatch(
+        /\(as of .*\)\n/,
+      );
 
-    expect((await klaxon(['status-update', '1', '--text', 'Failing over to the secondary', '--by', 'alice'], env)).status).toBe(0);
-    const pm = await klaxon(['postmortem', '1'], env);
-    expect(pm.status).toBe(0);
-    expect(pm.stdout).toMatch(/^# Post-mortem: #1 Payments timing out/);
-    expect(pm.stdout).toContain('Status update by alice: Failing over to the secondary');
-    expect(pm.stdout).toMatch(/\| Participants \| alice \|/);
+      expect(
+        (await klaxon(['status-update', '1', '--text', 'Failing over to the secondary', '--by', 'alice'], env)).status,
+      ).toBe(0);
+      const pm = await klaxon(['postmortem', '1'], env);
+      expect(pm.status).toBe(0);
+      expect(pm.stdout).toMatch(/^# Post-mortem: #1 Payments timing out/);
+      expect(pm.stdout).toContain('Status update by alice: Failing over to the secondary');
+      expect(pm.stdout).toMatch(/\| Participants \| alice \|/);
 
-    const resolved = await klaxon(['resolve', '1', '--by', 'alice', '--output', 'json'], env);
-    expect(JSON.parse(resolved.stdout).incident.status).toBe('resolved');
-    expect((await klaxon(['incidents'], env)).stdout).toBe('no incidents (unresolved)\n');
-    expect((await klaxon(['incidents', '--status', 'resolved'], env)).stdout).toMatch(/^1\s+P1\s+resolved/m);
-  });
+      const resolved = await klaxon(['resolve', '1', '--by', 'alice', '--output', 'json'], env);
+      expect(JSON.parse(resolved.stdout).incident.status).toBe('resolved');
+      expect((await klaxon(['incidents'], env)).stdout).toBe('no incidents (unresolved)\n');
+      expect((await klaxon(['incidents', '--status', 'resolved'], env)).stdout).toMatch(/^1\s+P1\s+resolved/m);
+    },
+  );
 
-  it('oncall lists the next shifts of a schedule; unknown things exit 1, a missing token exits 2', { timeout: 60_000 }, async () => {
-    const next = JSON.parse((await klaxon(['oncall', '--schedule', 'primary-oncall', '--next', '3', '--at', '2027-03-20T00:00:00Z', '--output', 'json'], env)).stdout);
-    expect(next.schedules[0].shifts.map((s: { contact: string; from: string }) => [s.contact, s.from])).toEqual([
-      ['alice', '2027-03-20T00:00:00.000Z'],
-      ['bob', '2027-03-22T08:00:00.000Z'],
-      ['alice', '2027-03-29T07:00:00.000Z'],
-    ]);
-    const table = await klaxon(['oncall'], env);
-    expect(table.status).toBe(0);
-    expect(table.stdout).toMatch(/^default\s+L2\s+tom \(sms, voice, email\)$/m);
-    expect((await klaxon(['oncall', '--schedule', 'nope'], env)).status).toBe(1);
-    expect((await klaxon(['show', '999'], env)).status).toBe(1);
-    expect((await klaxon(['incidents'], { KLAXON_URL: env.KLAXON_URL! })).status).toBe(2);
-    const refused = await klaxon(['incidents'], { ...env, KLAXON_API_TOKEN: 'wrong-token-000000000000' });
-    expect(refused.status).toBe(1);
-    expect(refused.stderr).toMatch(/Klaxon answered 401/);
-  });
+  it(
+    'oncall lists the next shifts of a schedule; unknown things exit 1, a missing token exits 2',
+    { timeout: 60_000 },
+    async () => {
+      const next = JSON.parse(
+        (
+          await klaxon(
+            [
+              'oncall',
+              '--schedule',
+              'primary-oncall',
+              '--next',
+              '3',
+              '--at',
+              '2027-03-20T00:00:00Z',
+              '--output',
+              'json',
+            ],
+            env,
+          )
+        ).stdout,
+      );
+      expect(next.schedules[0].shifts.map((s: { contact: string; from: string }) => [s.contact, s.from])).toEqual([
+        ['alice', '2027-03-20T00:00:00.000Z'],
+        ['bob', '2027-03-22T08:00:00.000Z'],
+        ['alice', '2027-03-29T07:00:00.000Z'],
+      ]);
+      const table = await klaxon(['oncall'], env);
+      expect(table.status).toBe(0);
+      expect(table.stdout).toMatch(/^default\s+L2\s+tom \(sms, voice, email\)$/m);
+      expect((await klaxon(['oncall', '--schedule', 'nope'], env)).status).toBe(1);
+      expect((await klaxon(['show', '999'], env)).status).toBe(1);
+      expect((await klaxon(['incidents'], { KLAXON_URL: env.KLAXON_URL! })).status).toBe(2);
+      const refused = await klaxon(['incidents'], { ...env, KLAXON_API_TOKEN: 'wrong-token-000000000000' });
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toMatch(/Klaxon answered 401/);
+    },
+  );
 });
 
-const quickRunbook = (ackTimeout: string) => quickRunbookYaml({ ackTimeout, webhookToken: WEBHOOK_TOKEN, apiToken: API_TOKEN, l2Voice: true });
+const quickRunbook = (ackTimeout: string) =>
+  quickRunbookYaml({ ackTimeout, webhookToken: WEBHOOK_TOKEN, apiToken: API_TOKEN, l2Voice: true });
 
 describe('klaxon replay: a recorded history through a candidate configuration, offline', () => {
-  it('a candidate with a shorter acknowledgement timeout gives more L2 pages, with exact counts', { timeout: 120_000 }, async () => {
-    const dir = tempDir('klaxon-replay-');
-    writeFileSync(dir.file('current.yaml'), quickRunbook('6s'));
-    writeFileSync(dir.file('candidate.yaml'), quickRunbook('2s'));
-    const twilio = await startFakeTwilio();
-    const ports = { INGEST_PORT: await freePort(), ESCALATION_PORT: await freePort(), PROJECTION_PORT: await freePort() };
-    const live = startKlaxon({
-      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-      KLAXON_HOST: '127.0.0.1',
-      KLAXON_DATA_DIR: dir.file('data'),
-      KLAXON_CONFIG: dir.file('current.yaml'),
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
-      TWILIO_FROM: '+15550009999',
-      TWILIO_API_URL: twilio.url,
-    });
-    const env = { KLAXON_URL: `http://127.0.0.1:${ports.ESCALATION_PORT}`, KLAXON_API_TOKEN: API_TOKEN };
-    try {
-      for (const port of Object.values(ports)) await waitForHttp(`http://127.0.0.1:${port}/ready`, 60_000);
-      const open = async (summary: string) => {
-        const answer = await fetch(`http://127.0.0.1:${ports.INGEST_PORT}/api/v1/events`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ routing_key: WEBHOOK_TOKEN, event_action: 'trigger', payload: { summary, source: 'replay-e2e', severity: 'critical' } }),
-        });
-        expect(answer.status).toBe(202);
+  it(
+    'a candidate with a shorter acknowledgement timeout gives more L2 pages, with exact counts',
+    { timeout: 120_000 },
+    async () => {
+      const dir = tempDir('klaxon-replay-');
+      writeFileSync(dir.file('current.yaml'), quickRunbook('6s'));
+      writeFileSync(dir.file('candidate.yaml'), quickRunbook('2s'));
+      const twilio = await startFakeTwilio();
+      const ports = {
+        INGEST_PORT: await freePort(),
+        ESCALATION_PORT: await freePort(),
+        PROJECTION_PORT: await freePort(),
       };
-      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-      // Recorded in real time with a 6 s acknowledgement timeout: #1 acknowledged after ~3 s (never
-      // escalated), #2 after ~9 s (reached L2 at 6 s, not L3 at 12 s), #3 never (L2 only: resolved at ~9.5 s).
-      // The API straight, not the CLI: each CLI run is a process start, too slow for a seconds-long runbook.
-      const api = (method: string, path: string, body?: unknown) =>
-        fetch(`${env.KLAXON_URL}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-      for (const s of ['Disk full', 'Queue backlog', 'Cache misses']) await open(s);
-      let ids: Record<number, string> = {};
-      for (const deadline = Date.now() + 15_000; Date.now() < deadline && Object.keys(ids).length < 3; await sleep(50)) {
-        const list = (await (await api('GET', '/api/v1/incidents')).json()) as { incidents: Array<{ id: string; number: number }> };
-        ids = Object.fromEntries(list.incidents.map((i) => [i.number, i.id]));
+      const live = startKlaxon({
+        ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+        KLAXON_HOST: '127.0.0.1',
+        KLAXON_DATA_DIR: dir.file('data'),
+        KLAXON_CONFIG: dir.file('current.yaml'),
+        TWILIO_ACCOUNT_SID: twilio.accountSid,
+        TWILIO_AUTH_TOKEN: twilio.authToken,
+        TWILIO_FROM: '+15550009999',
+        TWILIO_API_URL: twilio.url,
+      });
+      const env = { KLAXON_URL: `http://127.0.0.1:${ports.ESCALATION_PORT}`, KLAXON_API_TOKEN: API_TOKEN };
+      try {
+        for (const port of Object.values(ports)) await waitForHttp(`http://127.0.0.1:${port}/ready`, 60_000);
+        const open = async (summary: string) => {
+          const answer = await fetch(`http://127.0.0.1:${ports.INGEST_PORT}/api/v1/events`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              routing_key: WEBHOOK_TOKEN,
+              event_action: 'trigger',
+              payload: { summary, source: 'replay-e2e', severity: 'critical' },
+            }),
+          });
+          expect(answer.status).toBe(202);
+        };
+        const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+        // Recorded in real time with a 6 s acknowledgement timeout: #1 acknowledged after ~3 s (never
+        // escalated), #2 after ~9 s (reached L2 at 6 s, not L3 at 12 s), #3 never (L2 only: resolved at ~9.5 s).
+        // The API straight, not the CLI: each CLI run is a process start, too slow for a seconds-long runbook.
+        const api = (method: string, path: string, body?: unknown) =>
+          fetch(`${env.KLAXON_URL}${path}`, {
+            method,
+            headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+            body: body === undefined ? undefined : JSON.stringify(body),
+          });
+        for (const s of ['Disk full', 'Queue backlog', 'Cache misses']) await open(s);
+        let ids: Record<number, string> = {};
+        for (
+          const deadline = Date.now() + 15_000;
+          Date.now() < deadline && Object.keys(ids).length < 3;
+          await sleep(50)
+        ) {
+          const list = (await (await api('GET', '/api/v1/incidents')).json()) as {
+            incidents: Array<{ id: string; number: number }>;
+          };
+          ids = Object.fromEntries(list.incidents.map((i) => [i.number, i.id]));
+        }
+        await sleep(3000);
+        expect((await api('POST', `/api/v1/incidents/${ids[1]}/acknowledge`, { by: 'alice' })).status).toBe(200);
+        await sleep(6000);
+        expect((await api('POST', `/api/v1/incidents/${ids[2]}/acknowledge`, { by: 'alice' })).status).toBe(200);
+        await sleep(500);
+        for (const n of [1, 2, 3])
+          expect((await api('POST', `/api/v1/incidents/${ids[n]}/resolve`, { by: 'alice' })).status).toBe(200);
+      } finally {
+        await live.stop();
+        await twilio.close();
       }
-      await sleep(3000);
-      expect((await api('POST', `/api/v1/incidents/${ids[1]}/acknowledge`, { by: 'alice' })).status).toBe(200);
-      await sleep(6000);
-      expect((await api('POST', `/api/v1/incidents/${ids[2]}/acknowledge`, { by: 'alice' })).status).toBe(200);
-      await sleep(500);
-      for (const n of [1, 2, 3]) expect((await api('POST', `/api/v1/incidents/${ids[n]}/resolve`, { by: 'alice' })).status).toBe(200);
-    } finally {
-      await live.stop();
-      await twilio.close();
-    }
 
-    const result = await klaxon(
-      ['replay', '--config', dir.file('candidate.yaml'), '--current', dir.file('current.yaml'), '--data-dir', dir.file('data'), '--output', 'json'],
-      {},
-    );
-    expect(result.status, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/3 incidents to replay/);
-    const { actual, candidate, differing } = JSON.parse(result.stdout);
-    // What happened: #2 and #3 reached L2 (tom by SMS and call), and tom got their resolution notices by SMS.
-    expect(actual.escalationsTo).toEqual({ L2: 2, L3: 0, L4: 0 });
-    expect([actual.pages['tom sms'], actual.pages['tom voice']]).toEqual([4, 2]);
-    // With 2 s: #1 reaches L2 at 2 s too (acknowledged at ~3 s, before L3 at 4 s); #2 and #3 climb through
-    // L3 and L4 (no targets there) at 4 and 6 s.
-    expect(candidate.escalationsTo).toEqual({ L2: 3, L3: 2, L4: 2 });
-    expect([candidate.pages['tom sms'], candidate.pages['tom voice']]).toEqual([6, 3]);
-    expect(candidate.pages['alice sms']).toBe(actual.pages['alice sms']);
-    expect(differing.map((d: { number: number }) => d.number)).toEqual([1, 2, 3]);
-    const text = await klaxon(['replay', '--config', dir.file('candidate.yaml'), '--current', dir.file('current.yaml'), '--data-dir', dir.file('data')]);
-    expect(text.stdout).toMatch(/^escalations to L2\s+2\s+3$/m);
-    expect(text.stdout).toMatch(/^pages tom voice\s+2\s+3$/m);
-    expect((await klaxon(['replay', '--data-dir', dir.file('data')])).status).toBe(2);
-    dir.remove();
-  });
+      const result = await klaxon(
+        [
+          'replay',
+          '--config',
+          dir.file('candidate.yaml'),
+          '--current',
+          dir.file('current.yaml'),
+          '--data-dir',
+          dir.file('data'),
+          '--output',
+          'json',
+        ],
+        {},
+      );
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stderr).toMatch(/3 incidents to replay/);
+      const { actual, candidate, differing } = JSON.parse(result.stdout);
+      // What happened: #2 and #3 reached L2 (tom by SMS and call), and tom got their resolution notices by SMS.
+      expect(actual.escalationsTo).toEqual({ L2: 2, L3: 0, L4: 0 });
+      expect([actual.pages['tom sms'], actual.pages['tom voice']]).toEqual([4, 2]);
+      // With 2 s: #1 reaches L2 at 2 s too (acknowledged at ~3 s, before L3 at 4 s); #2 and #3 climb through
+      // L3 and L4 (no targets there) at 4 and 6 s.
+      expect(candidate.escalationsTo).toEqual({ L2: 3, L3: 2, L4: 2 });
+      expect([candidate.pages['tom sms'], candidate.pages['tom voice']]).toEqual([6, 3]);
+      expect(candidate.pages['alice sms']).toBe(actual.pages['alice sms']);
+      expect(differing.map((d: { number: number }) => d.number)).toEqual([1, 2, 3]);
+      const text = await klaxon([
+        'replay',
+        '--config',
+        dir.file('candidate.yaml'),
+        '--current',
+        dir.file('current.yaml'),
+        '--data-dir',
+        dir.file('data'),
+      ]);
+      expect(text.stdout).toMatch(/^escalations to L2\s+2\s+3$/m);
+      expect(text.stdout).toMatch(/^pages tom voice\s+2\s+3$/m);
+      expect((await klaxon(['replay', '--data-dir', dir.file('data')])).status).toBe(2);
+      dir.remove();
+    },
+  );
 });

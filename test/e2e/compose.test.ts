@@ -34,11 +34,22 @@ const KLAXON = { ingest: 'INGEST_PORT', escalation: 'ESCALATION_PORT', projectio
 
 describe('docker-compose.yml, checked without a Docker engine', () => {
   it('names the whole production stack, each service with an image or a build context that exists', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['alertmanager', 'escalation', 'eventstore', 'ingest', 'kafka', 'mailpit', 'postgres', 'projection', 'prometheus']);
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'alertmanager',
+      'escalation',
+      'eventstore',
+      'ingest',
+      'kafka',
+      'mailpit',
+      'postgres',
+      'projection',
+      'prometheus',
+    ]);
     for (const [name, service] of Object.entries(compose.services)) {
       const context = typeof service.build === 'string' ? service.build : service.build?.context;
       expect(service.image ?? context, `${name} has neither image nor build`).toBeTruthy();
-      if (context) expect(existsSync(join(REPO_ROOT, context, 'Dockerfile')), `${name}: no Dockerfile in ${context}`).toBe(true);
+      if (context)
+        expect(existsSync(join(REPO_ROOT, context, 'Dockerfile')), `${name}: no Dockerfile in ${context}`).toBe(true);
     }
   });
 
@@ -74,15 +85,24 @@ describe('docker-compose.yml, checked without a Docker engine', () => {
     expect(webhook.url).toBe('http://ingest:8080/api/v1/alertmanager');
     // One value on both sides: ingest reads the variable (required, no shipped default), Alertmanager the
     // compose secret made from the same variable.
-    expect(compose.services.ingest!.environment!.KLAXON_ALERTMANAGER_TOKEN).toMatch(/^\$\{KLAXON_ALERTMANAGER_TOKEN:\?/);
-    expect(webhook.http_config.authorization).toEqual({ type: 'Bearer', credentials_file: '/run/secrets/alertmanager_token' });
+    expect(compose.services.ingest!.environment!.KLAXON_ALERTMANAGER_TOKEN).toMatch(
+      /^\$\{KLAXON_ALERTMANAGER_TOKEN:\?/,
+    );
+    expect(webhook.http_config.authorization).toEqual({
+      type: 'Bearer',
+      credentials_file: '/run/secrets/alertmanager_token',
+    });
     expect(compose.services.alertmanager!.secrets).toEqual(['alertmanager_token']);
     expect(compose.secrets.alertmanager_token).toEqual({ environment: 'KLAXON_ALERTMANAGER_TOKEN' });
     const prometheus = parse(readFileSync(join(REPO_ROOT, 'infra/prometheus/prometheus.yml'), 'utf8'));
-    expect(prometheus.scrape_configs[0].static_configs[0].targets).toEqual(['ingest:8080', 'escalation:8081', 'projection:8082']);
+    expect(prometheus.scrape_configs[0].static_configs[0].targets).toEqual([
+      'ingest:8080',
+      'escalation:8081',
+      'projection:8082',
+    ]);
   });
 
-  it('keeps Kafka\'s log inside its volume, so accepted alerts outlive the container', () => {
+  it("keeps Kafka's log inside its volume, so accepted alerts outlive the container", () => {
     const kafka = compose.services.kafka!;
     const dir = kafka.environment!.KAFKA_LOG_DIRS;
     expect(dir).toBeDefined();
@@ -95,10 +115,15 @@ describe('docker-compose.yml, checked without a Docker engine', () => {
       const needs = service.depends_on ?? {};
       expect(Array.isArray(needs), `${name}: depends_on without conditions`).toBe(false);
       for (const [needed, { condition }] of Object.entries(needs as Record<string, { condition: string }>)) {
-        expect(condition, `${name} → ${needed}`).toBe(compose.services[needed]!.healthcheck ? 'service_healthy' : 'service_started');
+        expect(condition, `${name} → ${needed}`).toBe(
+          compose.services[needed]!.healthcheck ? 'service_healthy' : 'service_started',
+        );
       }
     }
-    expect(compose.services.escalation!.depends_on).toMatchObject({ kafka: { condition: 'service_healthy' }, eventstore: { condition: 'service_healthy' } });
+    expect(compose.services.escalation!.depends_on).toMatchObject({
+      kafka: { condition: 'service_healthy' },
+      eventstore: { condition: 'service_healthy' },
+    });
   });
 
   it.runIf(alertmanagerAvailable('the shipped Alertmanager configuration, run by a real Alertmanager'))(

@@ -23,7 +23,11 @@ describe.runIf(available)('the web console in a real Chromium, on pnpm start', (
 
   beforeAll(async () => {
     [twilio, smtp] = await Promise.all([startFakeTwilio(), startSmtpSink()]);
-    const ports = { INGEST_PORT: await freePort(), ESCALATION_PORT: await freePort(), PROJECTION_PORT: await freePort() };
+    const ports = {
+      INGEST_PORT: await freePort(),
+      ESCALATION_PORT: await freePort(),
+      PROJECTION_PORT: await freePort(),
+    };
     base = `http://127.0.0.1:${ports.ESCALATION_PORT}`;
     ingest = `http://127.0.0.1:${ports.INGEST_PORT}`;
     klaxon = startKlaxon({
@@ -44,7 +48,15 @@ describe.runIf(available)('the web console in a real Chromium, on pnpm start', (
     browser = await chromium.launch({
       executablePath: CHROMIUM_BIN,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     mkdirSync(SHOTS, { recursive: true });
   }, 120_000);
@@ -56,12 +68,17 @@ describe.runIf(available)('the web console in a real Chromium, on pnpm start', (
     data.remove();
   });
 
-  const open = async (device: typeof PHONE | typeof LAPTOP, timezoneId: string): Promise<{ context: BrowserContext; page: Page }> => {
+  const open = async (
+    device: typeof PHONE | typeof LAPTOP,
+    timezoneId: string,
+  ): Promise<{ context: BrowserContext; page: Page }> => {
     const context = await browser.newContext({ ...device, locale: 'en-GB', timezoneId, acceptDownloads: true });
     return { context, page: await context.newPage() };
   };
   const signIn = async (page: Page) => {
-    await expect.poll(() => page.getByRole('heading', { name: 'Sign in to Klaxon' }).isVisible(), { timeout: 15_000 }).toBe(true);
+    await expect
+      .poll(() => page.getByRole('heading', { name: 'Sign in to Klaxon' }).isVisible(), { timeout: 15_000 })
+      .toBe(true);
     await page.getByLabel('API token').fill(API_TOKEN);
     await page.getByRole('button', { name: 'Sign in' }).click();
   };
@@ -73,7 +90,13 @@ describe.runIf(available)('the web console in a real Chromium, on pnpm start', (
       body: JSON.stringify({
         routing_key: WEBHOOK_TOKEN,
         event_action: 'trigger',
-        payload: { summary, source: 'console-e2e', severity: 'critical', component: service, custom_details: { service } },
+        payload: {
+          summary,
+          source: 'console-e2e',
+          severity: 'critical',
+          component: service,
+          custom_details: { service },
+        },
         links: [{ href: 'http://prometheus.example.com/graph?g0.expr=up%3D%3D0', text: 'Prometheus' }],
       }),
     });
@@ -88,7 +111,9 @@ describe.runIf(available)('the web console in a real Chromium, on pnpm start', (
       await expect.poll(() => laptop.page.getByRole('heading', { name: 'Incidents' }).isVisible()).toBe(true);
       // Nothing yet; then an alert arrives and shows without a reload.
       expect((await trigger('Checkout returns 500', 'checkout')).status).toBe(202);
-      await expect.poll(() => laptop.page.getByText('Checkout returns 500').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+      await expect
+        .poll(() => laptop.page.getByText('Checkout returns 500').count(), { timeout: 15_000 })
+        .toBeGreaterThan(0);
       await shot(laptop.page, 'incidents-laptop');
 
       await expect.poll(() => twilio.messages().length, { timeout: 15_000 }).toBeGreaterThan(0);
@@ -100,51 +125,75 @@ describe.runIf(available)('the web console in a real Chromium, on pnpm start', (
       await shot(phone.page, 'signin-phone');
       await signIn(phone.page);
       // Back where the link pointed, after the sign-in.
-      await expect.poll(() => phone.page.getByRole('heading', { level: 1 }).textContent(), { timeout: 15_000 }).toMatch(/#1\s+Checkout returns 500/);
+      await expect
+        .poll(() => phone.page.getByRole('heading', { level: 1 }).textContent(), { timeout: 15_000 })
+        .toMatch(/#1\s+Checkout returns 500/);
       expect(new URL(phone.page.url()).pathname).toBe(new URL(link!).pathname);
       await expect.poll(() => phone.page.getByText(/L2 in \d+ min unless acknowledged/).count()).toBe(1);
       await shot(phone.page, 'incident-phone');
 
       await phone.page.getByLabel('Your name').fill('alice');
       await phone.page.getByRole('button', { name: 'Acknowledge' }).click();
-      await expect.poll(() => phone.page.getByText('Acknowledged by alice via api').count(), { timeout: 10_000 }).toBe(1);
+      await expect
+        .poll(() => phone.page.getByText('Acknowledged by alice via api').count(), { timeout: 10_000 })
+        .toBe(1);
       expect(await phone.page.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
-      const api = await fetch(`${base}/api/v1/incidents/${link!.split('/').pop()}`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
-      expect(((await api.json()) as { incident: { status: string; acknowledged: { by: string } } }).incident).toMatchObject({
+      const api = await fetch(`${base}/api/v1/incidents/${link!.split('/').pop()}`, {
+        headers: { authorization: `Bearer ${API_TOKEN}` },
+      });
+      expect(
+        ((await api.json()) as { incident: { status: string; acknowledged: { by: string } } }).incident,
+      ).toMatchObject({
         status: 'acknowledged',
         acknowledged: { by: 'alice' },
       });
       // The laptop's list follows without a reload.
-      await expect.poll(() => laptop.page.getByText(/acknowledged · L1 · checkout/).count(), { timeout: 10_000 }).toBe(1);
+      await expect
+        .poll(() => laptop.page.getByText(/acknowledged · L1 · checkout/).count(), { timeout: 10_000 })
+        .toBe(1);
 
       await laptop.page.goto(link!);
-      await expect.poll(() => laptop.page.getByText('Acknowledged by alice via api').count(), { timeout: 15_000 }).toBe(1);
+      await expect
+        .poll(() => laptop.page.getByText('Acknowledged by alice via api').count(), { timeout: 15_000 })
+        .toBe(1);
       await shot(laptop.page, 'incident-laptop');
       await phone.page.goto(`${base}/`);
-      await expect.poll(() => phone.page.getByText('Checkout returns 500').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+      await expect
+        .poll(() => phone.page.getByText('Checkout returns 500').count(), { timeout: 15_000 })
+        .toBeGreaterThan(0);
       await shot(phone.page, 'incidents-phone');
       await Promise.all([laptop.context.close(), phone.context.close()]);
     },
   );
 
-  it('shows who is on call across the Berlin spring DST change, in the schedule\'s zone and the viewer\'s', { timeout: 60_000 }, async () => {
-    const { context, page } = await open(LAPTOP, 'America/New_York');
-    await page.goto(`${base}/oncall?at=2027-03-20T00:00:00Z`);
-    await signIn(page);
-    await expect.poll(() => page.getByRole('heading', { name: 'Schedule primary-oncall' }).isVisible(), { timeout: 15_000 }).toBe(true);
-    const rows = await page.locator('table.shifts tbody tr').allTextContents();
-    // Monday 09:00 in Berlin on both sides of the change (CET, then CEST); New York moved two weeks earlier.
-    expect(rows.some((r) => /22 Mar, 09:00 CET/.test(r) && /29 Mar, 09:00 CEST/.test(r))).toBe(true);
-    expect(rows.some((r) => /22 Mar, 04:00 GMT-4/.test(r) || /22 Mar, 04:00 EDT/.test(r))).toBe(true);
-    expect(await page.getByRole('heading', { name: 'Policy default' }).isVisible()).toBe(true);
-    await shot(page, 'oncall-laptop');
-    const phone = await open(PHONE, 'Europe/Berlin');
-    await phone.page.goto(`${base}/oncall`);
-    await signIn(phone.page);
-    await expect.poll(() => phone.page.getByRole('heading', { name: 'Schedule primary-oncall' }).isVisible(), { timeout: 15_000 }).toBe(true);
-    await shot(phone.page, 'oncall-phone');
-    await Promise.all([context.close(), phone.context.close()]);
-  });
+  it(
+    "shows who is on call across the Berlin spring DST change, in the schedule's zone and the viewer's",
+    { timeout: 60_000 },
+    async () => {
+      const { context, page } = await open(LAPTOP, 'America/New_York');
+      await page.goto(`${base}/oncall?at=2027-03-20T00:00:00Z`);
+      await signIn(page);
+      await expect
+        .poll(() => page.getByRole('heading', { name: 'Schedule primary-oncall' }).isVisible(), { timeout: 15_000 })
+        .toBe(true);
+      const rows = await page.locator('table.shifts tbody tr').allTextContents();
+      // Monday 09:00 in Berlin on both sides of the change (CET, then CEST); New York moved two weeks earlier.
+      expect(rows.some((r) => /22 Mar, 09:00 CET/.test(r) && /29 Mar, 09:00 CEST/.test(r))).toBe(true);
+      expect(rows.some((r) => /22 Mar, 04:00 GMT-4/.test(r) || /22 Mar, 04:00 EDT/.test(r))).toBe(true);
+      expect(await page.getByRole('heading', { name: 'Policy default' }).isVisible()).toBe(true);
+      await shot(page, 'oncall-laptop');
+      const phone = await open(PHONE, 'Europe/Berlin');
+      await phone.page.goto(`${base}/oncall`);
+      await signIn(phone.page);
+      await expect
+        .poll(() => phone.page.getByRole('heading', { name: 'Schedule primary-oncall' }).isVisible(), {
+          timeout: 15_000,
+        })
+        .toBe(true);
+      await shot(phone.page, 'oncall-phone');
+      await Promise.all([context.close(), phone.context.close()]);
+    },
+  );
 
   it('charts the KPIs and downloads them as CSV', { timeout: 60_000 }, async () => {
     const { context, page } = await open(LAPTOP, 'Europe/Berlin');
@@ -155,7 +204,10 @@ describe.runIf(available)('the web console in a real Chromium, on pnpm start', (
     await expect.poll(async () => (await page.locator('.cards').textContent()) ?? '').toMatch(/Incidents\s*1/);
     // The incident acknowledged in the first test: its MTTA is a figure, not a dash.
     expect(await page.locator('.cards').textContent()).toMatch(/MTTA\s*\d+ s/);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download CSV' }).click(),
+    ]);
     const csv = readFileSync((await download.path())!, 'utf8');
     expect(download.suggestedFilename()).toMatch(/^klaxon-kpis-\d{4}-\d{2}-\d{2}\.csv$/);
     expect(csv.split('\n')[0]).toMatch(/start/);
@@ -170,45 +222,59 @@ describe.runIf(available)('the web console in a real Chromium, on pnpm start', (
   });
 
   // Last: it adds an incident the KPI test above does not count.
-  it('shows a notification\'s run of alerts as one line of the timeline, firing and then resolved', { timeout: 60_000 }, async () => {
-    const notify = (status: 'firing' | 'resolved') =>
-      fetch(`${ingest}/api/v1/alertmanager`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: 'Bearer change-me-alertmanager-token' },
-        body: JSON.stringify({
-          version: '4',
-          groupKey: '{}:{alertname="QueueBacklog"}',
-          status,
-          receiver: 'klaxon',
-          groupLabels: { alertname: 'QueueBacklog' },
-          commonLabels: { alertname: 'QueueBacklog', severity: 'warning' },
-          commonAnnotations: { summary: 'Queue backlog' },
-          externalURL: 'http://alertmanager:9093',
-          alerts: ['q1', 'q2', 'q3', 'q4'].map((fingerprint) => ({
+  it(
+    "shows a notification's run of alerts as one line of the timeline, firing and then resolved",
+    { timeout: 60_000 },
+    async () => {
+      const notify = (status: 'firing' | 'resolved') =>
+        fetch(`${ingest}/api/v1/alertmanager`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer change-me-alertmanager-token' },
+          body: JSON.stringify({
+            version: '4',
+            groupKey: '{}:{alertname="QueueBacklog"}',
             status,
-            labels: { alertname: 'QueueBacklog', severity: 'warning', queue: fingerprint },
-            annotations: { summary: 'Queue backlog' },
-            startsAt: '2026-12-03T01:00:00Z',
-            endsAt: status === 'resolved' ? '2026-12-03T01:30:00Z' : '0001-01-01T00:00:00Z',
-            generatorURL: '',
-            fingerprint,
-          })),
-        }),
-      });
-    expect((await notify('firing')).status).toBe(202);
-    const queueIncidents = async () =>
-      ((await (await fetch(`${base}/api/v1/incidents?q=queue`, { headers: { authorization: `Bearer ${API_TOKEN}` } })).json()) as { incidents: Array<{ id: string }> }).incidents;
-    await expect.poll(async () => (await queueIncidents()).length, { timeout: 15_000 }).toBe(1);
-    const [incident] = await queueIncidents();
-    const laptop = await open(LAPTOP, 'Europe/London');
-    await laptop.page.goto(`${base}/incidents/${incident!.id}`);
-    await signIn(laptop.page);
-    // The first alert opens the incident; the other three join it as one fact.
-    await expect.poll(() => laptop.page.getByText('Alert q1 firing').count(), { timeout: 15_000 }).toBe(1);
-    await expect.poll(() => laptop.page.getByText('3 alerts firing: q2, q3, q4').count(), { timeout: 15_000 }).toBe(1);
-    expect((await notify('resolved')).status).toBe(202);
-    await expect.poll(() => laptop.page.getByText('4 alerts resolved: q1, q2, q3, …').count(), { timeout: 15_000 }).toBe(1);
-    await expect.poll(() => laptop.page.getByText('Resolved by source via source').count(), { timeout: 15_000 }).toBe(1);
-    await laptop.context.close();
-  });
+            receiver: 'klaxon',
+            groupLabels: { alertname: 'QueueBacklog' },
+            commonLabels: { alertname: 'QueueBacklog', severity: 'warning' },
+            commonAnnotations: { summary: 'Queue backlog' },
+            externalURL: 'http://alertmanager:9093',
+            alerts: ['q1', 'q2', 'q3', 'q4'].map((fingerprint) => ({
+              status,
+              labels: { alertname: 'QueueBacklog', severity: 'warning', queue: fingerprint },
+              annotations: { summary: 'Queue backlog' },
+              startsAt: '2026-12-03T01:00:00Z',
+              endsAt: status === 'resolved' ? '2026-12-03T01:30:00Z' : '0001-01-01T00:00:00Z',
+              generatorURL: '',
+              fingerprint,
+            })),
+          }),
+        });
+      expect((await notify('firing')).status).toBe(202);
+      const queueIncidents = async () =>
+        (
+          (await (
+            await fetch(`${base}/api/v1/incidents?q=queue`, { headers: { authorization: `Bearer ${API_TOKEN}` } })
+          ).json()) as { incidents: Array<{ id: string }> }
+        ).incidents;
+      await expect.poll(async () => (await queueIncidents()).length, { timeout: 15_000 }).toBe(1);
+      const [incident] = await queueIncidents();
+      const laptop = await open(LAPTOP, 'Europe/London');
+      await laptop.page.goto(`${base}/incidents/${incident!.id}`);
+      await signIn(laptop.page);
+      // The first alert opens the incident; the other three join it as one fact.
+      await expect.poll(() => laptop.page.getByText('Alert q1 firing').count(), { timeout: 15_000 }).toBe(1);
+      await expect
+        .poll(() => laptop.page.getByText('3 alerts firing: q2, q3, q4').count(), { timeout: 15_000 })
+        .toBe(1);
+      expect((await notify('resolved')).status).toBe(202);
+      await expect
+        .poll(() => laptop.page.getByText('4 alerts resolved: q1, q2, q3, …').count(), { timeout: 15_000 })
+        .toBe(1);
+      await expect
+        .poll(() => laptop.page.getByText('Resolved by source via source').count(), { timeout: 15_000 })
+        .toBe(1);
+      await laptop.context.close();
+    },
+  );
 });

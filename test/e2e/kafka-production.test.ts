@@ -1,4 +1,12 @@
-import { alertmanagerAvailable, freshDatabase, kafkaForTests, postgresAvailable, startLocalKafka, tempDir, type KafkaForTests } from '@klaxon/testing';
+import {
+  alertmanagerAvailable,
+  freshDatabase,
+  kafkaForTests,
+  postgresAvailable,
+  startLocalKafka,
+  tempDir,
+  type KafkaForTests,
+} from '@klaxon/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { alertToPageToKpi } from './alert-to-page-scenario.ts';
 import { startService } from './klaxon-process.ts';
@@ -10,26 +18,40 @@ const kafka = prerequisites ? await kafkaForTests(suite) : undefined;
 afterAll(async () => kafka?.stop());
 const brokers = () => (kafka as KafkaForTests).brokers.join(',');
 
-describe.runIf(kafka)(`the production stack on Kafka (${kafka?.via}) and PostgreSQL, each service its own process`, () => {
-  it('passes the same alert → page → KPI test as the embedded default', { timeout: 120_000 }, async () => {
-    const database = await freshDatabase();
-    // Each service its own data dir: nothing is shared but Kafka and PostgreSQL.
-    const dirs = [tempDir('klaxon-k-ingest-'), tempDir('klaxon-k-escalation-'), tempDir('klaxon-k-projection-')];
-    await alertToPageToKpi(async (env) => {
-      const services = (['ingest', 'escalation', 'projection'] as const).map((name, i) =>
-        startService(name, { ...env, DATABASE_URL: database.url, KAFKA_BROKERS: brokers(), KAFKA_PARTITIONS: '3', KLAXON_DATA_DIR: dirs[i]!.path }),
-      );
-      return {
-        async stop() {
-          const codes = await Promise.all(services.map((s) => s.stop()));
-          services.forEach((s, i) => expect(codes[i], `${['ingest', 'escalation', 'projection'][i]}:\n${s.output().split('\n').slice(-15).join('\n')}`).toBe(0));
-          await database.drop();
-          for (const dir of dirs) dir.remove();
-        },
-      };
+describe.runIf(kafka)(
+  `the production stack on Kafka (${kafka?.via}) and PostgreSQL, each service its own process`,
+  () => {
+    it('passes the same alert → page → KPI test as the embedded default', { timeout: 120_000 }, async () => {
+      const database = await freshDatabase();
+      // Each service its own data dir: nothing is shared but Kafka and PostgreSQL.
+      const dirs = [tempDir('klaxon-k-ingest-'), tempDir('klaxon-k-escalation-'), tempDir('klaxon-k-projection-')];
+      await alertToPageToKpi(async (env) => {
+        const services = (['ingest', 'escalation', 'projection'] as const).map((name, i) =>
+          startService(name, {
+            ...env,
+            DATABASE_URL: database.url,
+            KAFKA_BROKERS: brokers(),
+            KAFKA_PARTITIONS: '3',
+            KLAXON_DATA_DIR: dirs[i]!.path,
+          }),
+        );
+        return {
+          async stop() {
+            const codes = await Promise.all(services.map((s) => s.stop()));
+            services.forEach((s, i) =>
+              expect(
+                codes[i],
+                `${['ingest', 'escalation', 'projection'][i]}:\n${s.output().split('\n').slice(-15).join('\n')}`,
+              ).toBe(0),
+            );
+            await database.drop();
+            for (const dir of dirs) dir.remove();
+          },
+        };
+      });
     });
-  });
-});
+  },
+);
 
 describe.runIf(kafka?.local)('faults of the production stack on a real broker', () => {
   it(
@@ -127,13 +149,21 @@ describe.runIf(kafka?.local)('faults of the production stack on a real broker', 
 
         const frozenAt = Date.now();
         a.process.process.kill('SIGSTOP');
-        await until('the other instance holding every partition', () => (assigned(b.process.output()).length === 4 ? true : undefined), 60_000);
+        await until(
+          'the other instance holding every partition',
+          () => (assigned(b.process.output()).length === 4 ? true : undefined),
+          60_000,
+        );
         const failoverMs = Date.now() - frozenAt;
         // The ack timeouts (20 s after opening) fall due while A is frozen: B fires all of them.
         await until('an L2 page for every incident', () => (l2().length >= keys.length ? true : undefined), 60_000);
         a.process.process.kill('SIGCONT');
         // A wakes with overdue timers and a stale picture: it must not fire or page for what it lost.
-        await until('A rejoining the group', () => (assigned(a.process.output()).length > 0 ? true : undefined), 60_000);
+        await until(
+          'A rejoining the group',
+          () => (assigned(a.process.output()).length > 0 ? true : undefined),
+          60_000,
+        );
         await new Promise((r) => setTimeout(r, 3000));
 
         expect(l1()).toHaveLength(keys.length);
@@ -144,7 +174,9 @@ describe.runIf(kafka?.local)('faults of the production stack on a real broker', 
           expect(escalations, incident.title).toHaveLength(1);
         }
         expect(a.process.output()).not.toMatch(/"level":(50|60)/);
-        console.info(`failover: the survivor held every partition ${failoverMs} ms after the other froze (session timeout 6000 ms)`);
+        console.info(
+          `failover: the survivor held every partition ${failoverMs} ms after the other froze (session timeout 6000 ms)`,
+        );
       } finally {
         a.process.process.kill('SIGCONT');
         await Promise.all([ingest.process.stop(), a.process.stop(), b.process.stop()]);

@@ -15,7 +15,10 @@ export function quickRunbook(): { file: string; remove(): void } {
 }
 
 /** One trigger through the events API; the answer's status and Retry-After. */
-export async function trigger(ingestPort: number, dedupKey: string): Promise<{ status: number; retryAfter: string | null }> {
+export async function trigger(
+  ingestPort: number,
+  dedupKey: string,
+): Promise<{ status: number; retryAfter: string | null }> {
   try {
     const response = await fetch(`http://127.0.0.1:${ingestPort}/api/v1/events`, {
       method: 'POST',
@@ -43,16 +46,24 @@ export interface IncidentSummary {
 }
 
 export async function incidents(escalationPort: number): Promise<IncidentSummary[]> {
-  const response = await fetch(`http://127.0.0.1:${escalationPort}/api/v1/incidents?limit=1000`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+  const response = await fetch(`http://127.0.0.1:${escalationPort}/api/v1/incidents?limit=1000`, {
+    headers: { authorization: `Bearer ${API_TOKEN}` },
+  });
   return ((await response.json()) as { incidents: IncidentSummary[] }).incidents;
 }
 
 export async function timeline(escalationPort: number, id: string): Promise<Array<{ type: string }>> {
-  const response = await fetch(`http://127.0.0.1:${escalationPort}/api/v1/incidents/${id}`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+  const response = await fetch(`http://127.0.0.1:${escalationPort}/api/v1/incidents/${id}`, {
+    headers: { authorization: `Bearer ${API_TOKEN}` },
+  });
   return ((await response.json()) as { timeline: Array<{ type: string }> }).timeline;
 }
 
-export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -71,11 +82,15 @@ export async function startReady(
   const variable = { ingest: 'INGEST_PORT', escalation: 'ESCALATION_PORT', projection: 'PROJECTION_PORT' }[service];
   const running = startService(service, { ...env, [variable]: String(port), KLAXON_HOST: '127.0.0.1' });
   try {
-    const exited = new Promise<never>((_, reject) => running.process.once('exit', (code) => reject(new Error(`exited with ${code}`))));
+    const exited = new Promise<never>((_, reject) =>
+      running.process.once('exit', (code) => reject(new Error(`exited with ${code}`))),
+    );
     exited.catch(() => undefined);
     await Promise.race([waitForHttp(`http://127.0.0.1:${port}/ready`, 60_000), exited]);
   } catch (error) {
-    throw new Error(`${service} did not become ready: ${(error as Error).message}\n${running.output().split('\n').slice(-20).join('\n')}`);
+    throw new Error(
+      `${service} did not become ready: ${(error as Error).message}\n${running.output().split('\n').slice(-20).join('\n')}`,
+    );
   }
   return { process: running, port };
 }

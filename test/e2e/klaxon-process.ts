@@ -17,7 +17,10 @@ export function startKlaxon(env: Record<string, string>): RunningKlaxon {
 }
 
 /** Starts one service alone, as `pnpm --filter @klaxon/<service> start` does. */
-export function startService(service: 'ingest' | 'escalation' | 'projection', env: Record<string, string>): RunningKlaxon {
+export function startService(
+  service: 'ingest' | 'escalation' | 'projection',
+  env: Record<string, string>,
+): RunningKlaxon {
   return startEntry(`services/${service}/src/main.ts`, env);
 }
 

@@ -3,7 +3,12 @@
  * real time: alice at L1 by SMS, tom at L2 (by SMS and, with `l2Voice`, by call), one catch-all route, and
  * throttles wide enough that every page goes out on its own (storm bundling is tested elsewhere).
  */
-export function quickRunbookYaml(o: { ackTimeout: string; webhookToken: string; apiToken: string; l2Voice?: boolean }): string {
+export function quickRunbookYaml(o: {
+  ackTimeout: string;
+  webhookToken: string;
+  apiToken: string;
+  l2Voice?: boolean;
+}): string {
   return `severities:
   P1: { ackTimeout: ${o.ackTimeout}, escalateAfter: [1h, 2h, 3h], statusUpdateEvery: 24h, responseTarget: 15m, resolutionTarget: 4h }
   P2: { ackTimeout: 15m, escalateAfter: [], statusUpdateEvery: 1h, responseTarget: 1h, resolutionTarget: 8h }

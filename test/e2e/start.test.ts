@@ -6,9 +6,17 @@ import { freePort, startKlaxon, waitForHttp } from './klaxon-process.ts';
 it('pnpm start runs the three services in one process on the embedded store, and stops cleanly on SIGTERM', async () => {
   const data = tempDir('klaxon-start-');
   const ports = { INGEST_PORT: await freePort(), ESCALATION_PORT: await freePort(), PROJECTION_PORT: await freePort() };
-  const klaxon = startKlaxon({ KLAXON_DATA_DIR: data.path, KLAXON_HOST: '127.0.0.1', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) });
+  const klaxon = startKlaxon({
+    KLAXON_DATA_DIR: data.path,
+    KLAXON_HOST: '127.0.0.1',
+    ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+  });
   try {
-    for (const [name, port] of [['ingest', ports.INGEST_PORT], ['escalation', ports.ESCALATION_PORT], ['projection', ports.PROJECTION_PORT]] as const) {
+    for (const [name, port] of [
+      ['ingest', ports.INGEST_PORT],
+      ['escalation', ports.ESCALATION_PORT],
+      ['projection', ports.PROJECTION_PORT],
+    ] as const) {
       const health = await waitForHttp(`http://127.0.0.1:${port}/health`);
       expect(await health.json()).toEqual({ status: 'ok', service: name });
       expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
@@ -24,11 +32,18 @@ it('pnpm start runs the three services in one process on the embedded store, and
 it('pnpm start exits with status 1, naming the cause, when escalation and projection cannot start: nothing half-runs', async () => {
   const data = tempDir('klaxon-start-');
   // Escalation's thread opens the event store named here, and nothing listens on port 1.
-  const klaxon = startKlaxon({ KLAXON_DATA_DIR: data.path, KLAXON_HOST: '127.0.0.1', INGEST_PORT: String(await freePort()), DATABASE_URL: 'postgres://klaxon@127.0.0.1:1/klaxon' });
+  const klaxon = startKlaxon({
+    KLAXON_DATA_DIR: data.path,
+    KLAXON_HOST: '127.0.0.1',
+    INGEST_PORT: String(await freePort()),
+    DATABASE_URL: 'postgres://klaxon@127.0.0.1:1/klaxon',
+  });
   try {
     const code = await new Promise((resolve) => klaxon.process.once('exit', resolve));
     expect(code).toBe(1);
-    expect(klaxon.output()).toMatch(/"level":60.*ECONNREFUSED 127\.0\.0\.1:1.*escalation and projection stopped; exiting/);
+    expect(klaxon.output()).toMatch(
+      /"level":60.*ECONNREFUSED 127\.0\.0\.1:1.*escalation and projection stopped; exiting/,
+    );
   } finally {
     await klaxon.stop();
     data.remove();

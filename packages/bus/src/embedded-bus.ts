@@ -2,7 +2,17 @@ import { EventEmitter, once } from 'node:events';
 import { resolve as absolutePath } from 'node:path';
 import { BroadcastChannel } from 'node:worker_threads';
 import { openSqliteFile } from '@klaxon/sqlite';
-import { BusUnavailableError, deadLetterHeaders, deadLetterTopicOf, UnprocessableRecordError, type Bus, type BusConsumer, type BusRecord, type ConsumeOptions, type DeliveredRecord } from './bus.ts';
+import {
+  BusUnavailableError,
+  deadLetterHeaders,
+  deadLetterTopicOf,
+  UnprocessableRecordError,
+  type Bus,
+  type BusConsumer,
+  type BusRecord,
+  type ConsumeOptions,
+  type DeliveredRecord,
+} from './bus.ts';
 
 interface Row {
   offset: bigint;
@@ -66,7 +76,8 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
   const publishTx = db.transaction((batch: PendingPublish[]) => {
     const now = new Date().toISOString();
     for (const { topic, records } of batch) {
-      for (const r of records) insert.run(topic, r.key, JSON.stringify(r.value), r.headers ? JSON.stringify(r.headers) : null, now);
+      for (const r of records)
+        insert.run(topic, r.key, JSON.stringify(r.value), r.headers ? JSON.stringify(r.headers) : null, now);
     }
   });
   let pending: PendingPublish[] = [];
@@ -76,7 +87,9 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
     try {
       publishTx.immediate(batch);
     } catch (error) {
-      const refusal = new BusUnavailableError(`embedded log refused the records: ${(error as Error).message}`, { cause: error });
+      const refusal = new BusUnavailableError(`embedded log refused the records: ${(error as Error).message}`, {
+        cause: error,
+      });
       for (const p of batch) p.reject(refusal);
       return;
     }
@@ -84,11 +97,15 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
     published.emit('published');
     otherThreads.postMessage(null);
   };
-  const committed = db.prepare<[string, string], { offset: bigint }>('SELECT offset FROM consumer_offsets WHERE grp = ? AND topic = ?');
+  const committed = db.prepare<[string, string], { offset: bigint }>(
+    'SELECT offset FROM consumer_offsets WHERE grp = ? AND topic = ?',
+  );
   const commit = db.prepare(
     'INSERT INTO consumer_offsets (grp, topic, offset) VALUES (?, ?, ?) ON CONFLICT (grp, topic) DO UPDATE SET offset = excluded.offset',
   );
-  const next = db.prepare<[string, bigint, number], Row>('SELECT * FROM records WHERE topic = ? AND offset > ? ORDER BY offset LIMIT ?');
+  const next = db.prepare<[string, bigint, number], Row>(
+    'SELECT * FROM records WHERE topic = ? AND offset > ? ORDER BY offset LIMIT ?',
+  );
   const pollMs = options.pollMs ?? 200;
   const retryDelayMs = options.retryDelayMs ?? 1000;
   const consumers = new Set<BusConsumer>();
@@ -122,7 +139,16 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
         if (pending.length === 1) setImmediate(flush);
       });
     },
-    async consume({ topic, group, handle, handleRun, onHandlerError, onError, onAssignment, onDeadLetter }: ConsumeOptions) {
+    async consume({
+      topic,
+      group,
+      handle,
+      handleRun,
+      onHandlerError,
+      onError,
+      onAssignment,
+      onDeadLetter,
+    }: ConsumeOptions) {
       const abort = new AbortController();
       onAssignment?.([0]);
       let position = committed.get(group, topic)?.offset ?? 0n;
@@ -165,7 +191,13 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
             } catch (error) {
               if (error instanceof UnprocessableRecordError) {
                 // Moved aside in the same file, durably, before the offset passes it.
-                insert.run(deadLetterTopicOf(topic), record.key, row.value, JSON.stringify(deadLetterHeaders(record, error.message)), new Date().toISOString());
+                insert.run(
+                  deadLetterTopicOf(topic),
+                  record.key,
+                  row.value,
+                  JSON.stringify(deadLetterHeaders(record, error.message)),
+                  new Date().toISOString(),
+                );
                 onDeadLetter?.(record, error.message);
                 handled.add(row.offset);
                 continue;
@@ -197,7 +229,7 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
       // The loop owns its failures: a read or commit that fails (a locked or full disk) is reported and
       // tried again after a growing pause; what was not committed is read again.
       const loop = (async () => {
-        for (let failures = 0; !abort.signal.aborted; ) {
+        for (let failures = 0; !abort.signal.aborted;) {
           try {
             await takeBatch();
             failures = 0;

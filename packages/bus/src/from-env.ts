@@ -17,7 +17,9 @@ export async function openBusFromEnv(env: BusEnv, logger?: BusLogger): Promise<B
   if (env.KAFKA_BROKERS) {
     const sessionTimeoutMs = env.KAFKA_SESSION_TIMEOUT_MS ?? 30_000;
     return openKafkaBus({
-      brokers: env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean),
+      brokers: env.KAFKA_BROKERS.split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
       partitions: env.KAFKA_PARTITIONS,
       replicationFactor: env.KAFKA_REPLICATION_FACTOR,
       sessionTimeoutMs,

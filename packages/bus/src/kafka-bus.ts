@@ -1,4 +1,12 @@
-import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type PartitionMetadata, type Producer } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Admin,
+  type LogEntry,
+  type PartitionMetadata,
+  type Producer,
+} from 'kafkajs';
 import { BusUnavailableError, type Bus, type BusConsumer, type ConsumeOptions } from './bus.ts';
 import { startGroupConsumer } from './kafka-consumer.ts';
 
@@ -38,11 +46,14 @@ export interface BusLogger {
  * itself: those are warnings here. What it cannot handle reaches Klaxon's code as an error (a refused
  * publish, a consumer crash) and is logged there at error level.
  */
-const kafkajsLogs = (logger: BusLogger) => () => ({ level, log }: LogEntry) => {
-  const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
-  const write = level <= logLevel.WARN ? logger.warn : level === logLevel.INFO ? logger.info : logger.debug;
-  write.call(logger, { library: 'kafkajs', kafkajsLevel: logLevel[level], ...fields }, message);
-};
+const kafkajsLogs =
+  (logger: BusLogger) =>
+  () =>
+  ({ level, log }: LogEntry) => {
+    const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
+    const write = level <= logLevel.WARN ? logger.warn : level === logLevel.INFO ? logger.info : logger.debug;
+    write.call(logger, { library: 'kafkajs', kafkajsLevel: logLevel[level], ...fields }, message);
+  };
 
 /**
  * Bytes of values one produce request carries at most. The broker refuses a record batch over its
@@ -84,7 +95,11 @@ export async function openKafkaBus(options: KafkaBusOptions): Promise<Bus> {
   // Not kafkajs's idempotent producer: it needs unbounded retries for its guarantee, and a publish must end
   // within the budget so that a 503 is never followed by a late write. One request in flight keeps each
   // key's order across retries; a record written twice after a lost acknowledgement is handled idempotently.
-  const producer: Producer = kafka.producer({ maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer: Producer = kafka.producer({
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await admin.connect();
   await producer.connect();
   const consumers = new Set<BusConsumer>();
@@ -99,7 +114,9 @@ export async function openKafkaBus(options: KafkaBusOptions): Promise<Bus> {
       await admin
         .createTopics({
           waitForLeaders: true,
-          topics: [{ topic, numPartitions: options.partitions ?? 6, replicationFactor: options.replicationFactor ?? -1 }],
+          topics: [
+            { topic, numPartitions: options.partitions ?? 6, replicationFactor: options.replicationFactor ?? -1 },
+          ],
         })
         .catch((error: unknown) => {
           if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
@@ -113,7 +130,10 @@ export async function openKafkaBus(options: KafkaBusOptions): Promise<Bus> {
     const { topics } = await admin.fetchTopicMetadata({ topics: [...placement.keys()] });
     for (const t of topics) placement.set(t.name, t.partitions);
   };
-  const refresher = setInterval(() => void refreshPlacement().catch(() => undefined), options.metadataRefreshMs ?? 60_000);
+  const refresher = setInterval(
+    () => void refreshPlacement().catch(() => undefined),
+    options.metadataRefreshMs ?? 60_000,
+  );
   refresher.unref();
 
   return {
@@ -124,9 +144,12 @@ export async function openKafkaBus(options: KafkaBusOptions): Promise<Bus> {
       try {
         await ensureTopic(topic);
         const messages = records.map((r) => ({ key: r.key, value: JSON.stringify(r.value), headers: r.headers }));
-        for (const part of inRequestsOfAtMost(MAX_REQUEST_BYTES, messages)) await producer.send({ topic, acks: -1, timeout: requestTimeout, messages: part });
+        for (const part of inRequestsOfAtMost(MAX_REQUEST_BYTES, messages))
+          await producer.send({ topic, acks: -1, timeout: requestTimeout, messages: part });
       } catch (error) {
-        throw new BusUnavailableError(`Kafka did not accept the records: ${(error as Error).message}`, { cause: error });
+        throw new BusUnavailableError(`Kafka did not accept the records: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
     },
     async consume(consumeOptions: ConsumeOptions) {

@@ -1,5 +1,12 @@
 import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { deadLetterHeaders, deadLetterTopicOf, UnprocessableRecordError, type BusConsumer, type ConsumeOptions, type DeliveredRecord } from './bus.ts';
+import {
+  deadLetterHeaders,
+  deadLetterTopicOf,
+  UnprocessableRecordError,
+  type BusConsumer,
+  type ConsumeOptions,
+  type DeliveredRecord,
+} from './bus.ts';
 
 export interface GroupConsumerSettings {
   kafka: Kafka;
@@ -19,11 +26,19 @@ export interface GroupConsumerSettings {
 
 const headersOf = (headers: IHeaders | undefined): Record<string, string> =>
   Object.fromEntries(
-    Object.entries(headers ?? {}).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v.map(String).join(',') : String(v)]])),
+    Object.entries(headers ?? {}).flatMap(([k, v]) =>
+      v === undefined ? [] : [[k, Array.isArray(v) ? v.map(String).join(',') : String(v)]],
+    ),
   );
 
 /** Errors of a commit or heartbeat that mean the group moved on: this member's batch is no longer its to finish. */
-const GROUP_MOVED_ON = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP', 'FENCED_INSTANCE_ID']);
+const GROUP_MOVED_ON = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'FENCED_INSTANCE_ID',
+]);
 const groupMovedOn = (error: unknown) => GROUP_MOVED_ON.has((error as { type?: string }).type ?? '');
 
 /**
@@ -34,7 +49,10 @@ const groupMovedOn = (error: unknown) => GROUP_MOVED_ON.has((error as { type?: s
  * handler errors never reach it, commit errors after an eviction end the batch quietly, and any crash
  * kafkajs will not restart from is restarted here with backoff.
  */
-export async function startGroupConsumer(options: ConsumeOptions, settings: GroupConsumerSettings): Promise<BusConsumer> {
+export async function startGroupConsumer(
+  options: ConsumeOptions,
+  settings: GroupConsumerSettings,
+): Promise<BusConsumer> {
   const { topic, group, handle, handleRun, onHandlerError, onError, onAssignment, onDeadLetter } = options;
   const { kafka, admin, producer, sessionTimeoutMs, heartbeatIntervalMs, retryDelayMs } = settings;
   await settings.ensureTopic(topic);
@@ -130,7 +148,12 @@ export async function startGroupConsumer(options: ConsumeOptions, settings: Grou
       return true;
     };
     if (notJson) return toDeadLetter(notJson);
-    return retried(payload, record, () => handle(record), (error) => toDeadLetter(error.message));
+    return retried(
+      payload,
+      record,
+      () => handle(record),
+      (error) => toDeadLetter(error.message),
+    );
   };
 
   /**
@@ -156,13 +179,14 @@ export async function startGroupConsumer(options: ConsumeOptions, settings: Grou
     let last: string | undefined;
     const work = (async () => {
       const messages = batch.messages;
-      for (let i = 0; i < messages.length; ) {
+      for (let i = 0; i < messages.length;) {
         let end = i + 1;
         if (handleRun) {
           const key = keyOf(messages[i]!);
           while (end < messages.length && keyOf(messages[end]!) === key) end++;
         }
-        const handled = end - i > 1 ? await handleRunOf(payload, messages.slice(i, end)) : await handleOne(payload, messages[i]!);
+        const handled =
+          end - i > 1 ? await handleRunOf(payload, messages.slice(i, end)) : await handleOne(payload, messages[i]!);
         if (!handled) break;
         const message = messages[end - 1]!;
         i = end;
@@ -186,7 +210,9 @@ export async function startGroupConsumer(options: ConsumeOptions, settings: Grou
         // One commit per batch. Kafka's committed offset names the next record to read. Committed through
         // the batch's own call: kafkajs's consumer.commitOffsets refuses once stop() began, and the record
         // in hand must not be read again after a clean stop.
-        await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] });
+        await commitOffsetsIfNecessary({
+          topics: [{ topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }],
+        });
         confirm();
       } catch (error) {
         if (!groupMovedOn(error)) throw error;
@@ -285,14 +311,25 @@ async function seedNewGroup(admin: Admin, group: string, topic: string, lookback
   if (committed.some((p) => p.offset !== '-1')) return;
   const since = await admin.fetchTopicOffsetsByTimestamp(topic, Date.now() - lookbackMs);
   try {
-    await whileCoordinatorLoads(() => admin.setOffsets({ groupId: group, topic, partitions: since.map(({ partition, offset }) => ({ partition, offset })) }));
+    await whileCoordinatorLoads(() =>
+      admin.setOffsets({
+        groupId: group,
+        topic,
+        partitions: since.map(({ partition, offset }) => ({ partition, offset })),
+      }),
+    );
   } catch (error) {
-    if ((error as { type?: string }).type !== 'UNKNOWN_MEMBER_ID' && !/active|running/i.test((error as Error).message)) throw error;
+    if ((error as { type?: string }).type !== 'UNKNOWN_MEMBER_ID' && !/active|running/i.test((error as Error).message))
+      throw error;
   }
 }
 
 /** kafkajs's names for a group coordinator that moved or is still loading its offsets topic. */
-const COORDINATOR_NOT_READY = new Set(['NOT_COORDINATOR_FOR_GROUP', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'GROUP_LOAD_IN_PROGRESS']);
+const COORDINATOR_NOT_READY = new Set([
+  'NOT_COORDINATOR_FOR_GROUP',
+  'GROUP_COORDINATOR_NOT_AVAILABLE',
+  'GROUP_LOAD_IN_PROGRESS',
+]);
 
 /** Right after a broker starts, the group coordinator is still loading its offsets topic: ask again. */
 async function whileCoordinatorLoads<T>(call: () => Promise<T>): Promise<T> {

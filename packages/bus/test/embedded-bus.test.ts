@@ -29,12 +29,19 @@ describe('the embedded log when its file refuses writes', () => {
     const bus = openEmbeddedBus(dir.file('bus.db'), { pollMs: 10, retryDelayMs: 20 });
     // Another connection to the same file makes every offset commit fail, as a full or read-only disk would.
     const other = openSqliteFile(dir.file('bus.db'), { synchronous: 'FULL' });
-    other.exec("CREATE TRIGGER refuse BEFORE INSERT ON consumer_offsets BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
+    other.exec(
+      "CREATE TRIGGER refuse BEFORE INSERT ON consumer_offsets BEGIN SELECT RAISE(ABORT, 'disk says no'); END",
+    );
     try {
       await bus.publish('t', [{ key: 'a', value: 1 }]);
       const seen: unknown[] = [];
       const errors: Error[] = [];
-      const consumer = await bus.consume({ topic: 't', group: 'g', handle: async (r) => void seen.push(r.value), onError: (e) => errors.push(e as Error) });
+      const consumer = await bus.consume({
+        topic: 't',
+        group: 'g',
+        handle: async (r) => void seen.push(r.value),
+        onError: (e) => errors.push(e as Error),
+      });
       await until(() => errors.length >= 2);
       other.exec('DROP TRIGGER refuse');
       await bus.publish('t', [{ key: 'b', value: 2 }]);
@@ -74,13 +81,22 @@ describe('the embedded log commits concurrent publishes together', () => {
       await bus.close();
       bus = open();
       const seen: Array<{ key: string; value: unknown }> = [];
-      const consumer = await bus.consume({ topic: 't', group: 'g', handle: async (r) => void seen.push({ key: r.key, value: r.value }) });
+      const consumer = await bus.consume({
+        topic: 't',
+        group: 'g',
+        handle: async (r) => void seen.push({ key: r.key, value: r.value }),
+      });
       await until(() => seen.length === 40);
       await consumer.stop();
-      for (let k = 0; k < 4; k++) expect(seen.filter((r) => r.key === `k${k}`).map((r) => r.value)).toEqual(Array.from({ length: 10 }, (_, j) => k + 4 * j));
+      for (let k = 0; k < 4; k++)
+        expect(seen.filter((r) => r.key === `k${k}`).map((r) => r.value)).toEqual(
+          Array.from({ length: 10 }, (_, j) => k + 4 * j),
+        );
 
       const other = openSqliteFile(dir.file('bus.db'), { synchronous: 'FULL' });
-      other.exec("CREATE TRIGGER refuse BEFORE INSERT ON records WHEN NEW.value = '13' BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
+      other.exec(
+        "CREATE TRIGGER refuse BEFORE INSERT ON records WHEN NEW.value = '13' BEGIN SELECT RAISE(ABORT, 'disk says no'); END",
+      );
       const outcomes = await Promise.allSettled([11, 12, 13].map((value) => bus.publish('t', [{ key: 'x', value }])));
       other.close();
       expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
@@ -153,16 +169,30 @@ describe('the embedded log hands a handler that takes runs all of one key at onc
     const dir = tempDir('klaxon-bus-');
     const bus = openEmbeddedBus(dir.file('bus.db'), { pollMs: 10, retryDelayMs: 10 });
     try {
-      const values: Array<[string, string]> = [['a', 'a0'], ['b', 'b0'], ['a', 'a1'], ['a', 'bad'], ['b', 'b1'], ['a', 'a3']];
+      const values: Array<[string, string]> = [
+        ['a', 'a0'],
+        ['b', 'b0'],
+        ['a', 'a1'],
+        ['a', 'bad'],
+        ['b', 'b1'],
+        ['a', 'a3'],
+      ];
       for (const [key, value] of values) await bus.publish('t', [{ key, value }]);
       const { runs, one, handleRun, handle } = runRecorder('b0');
       const consumer = await bus.consume({ topic: 't', group: 'g', handleRun, handle });
       const dead: unknown[] = [];
-      const deadConsumer = await bus.consume({ topic: deadLetterTopicOf('t'), group: 'd', handle: async (r) => void dead.push(r.value) });
+      const deadConsumer = await bus.consume({
+        topic: deadLetterTopicOf('t'),
+        group: 'd',
+        handle: async (r) => void dead.push(r.value),
+      });
       await until(() => runs.filter((r) => r[0] === 'b0').length === 2 && one.length === 3 && dead.length === 1);
       await Promise.all([consumer.stop(), deadConsumer.stop()]);
       expect(runs.filter((r) => r[0] === 'a0')[0]).toEqual(['a0', 'a1', 'bad', 'a3']);
-      expect(runs.filter((r) => r[0] === 'b0')).toEqual([['b0', 'b1'], ['b0', 'b1']]);
+      expect(runs.filter((r) => r[0] === 'b0')).toEqual([
+        ['b0', 'b1'],
+        ['b0', 'b1'],
+      ]);
       expect(one).toEqual(['a0', 'a1', 'a3']);
       expect(dead).toEqual(['bad']);
     } finally {

@@ -14,12 +14,22 @@ export function connection(flags: { url?: string; token?: string }, env: NodeJS.
   return { url: url.replace(/\/$/, ''), token };
 }
 
-export async function request(c: Connection, method: 'GET' | 'POST', path: string, body?: unknown, accept = 'application/json'): Promise<Response> {
+export async function request(
+  c: Connection,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+  accept = 'application/json',
+): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(`${c.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${c.token}`, accept, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${c.token}`,
+        accept,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(30_000),
     });
@@ -40,7 +50,8 @@ export async function request(c: Connection, method: 'GET' | 'POST', path: strin
   return response;
 }
 
-export const getJson = async <T>(c: Connection, path: string): Promise<T> => (await (await request(c, 'GET', path)).json()) as T;
+export const getJson = async <T>(c: Connection, path: string): Promise<T> =>
+  (await (await request(c, 'GET', path)).json()) as T;
 
 export interface IncidentSummary {
   id: string;
@@ -58,7 +69,7 @@ export interface IncidentSummary {
 export async function resolveIncident(c: Connection, ref: string): Promise<string> {
   const number = /^#?(\d+)$/.exec(ref)?.[1];
   if (!number) return ref;
-  for (let cursor: string | null | undefined; ; ) {
+  for (let cursor: string | null | undefined; ;) {
     const page = await getJson<{ incidents: IncidentSummary[]; nextCursor: string | null }>(
       c,
       `/api/v1/incidents?limit=1000&q=${encodeURIComponent(`#${number}`)}${cursor ? `&cursor=${cursor}` : ''}`,

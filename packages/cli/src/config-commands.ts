@@ -24,14 +24,23 @@ const fmtMs = (ms: number | undefined) => {
   if (minutes % 1440 === 0) return `${minutes / 1440}d`;
   return minutes % 60 === 0 ? `${minutes / 60}h` : `${Math.floor(minutes / 60)}h${minutes % 60}m`;
 };
-const matchText = (match: Record<string, string>) => Object.entries(match).map(([k, v]) => `${k}=${v}`).join(',') || '(catch-all)';
+const matchText = (match: Record<string, string>) =>
+  Object.entries(match)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',') || '(catch-all)';
 
 /** `klaxon check-config [file]`: offline, like `amtool check-config`. */
 export function checkConfig(args: string[], out: Out, env: NodeJS.ProcessEnv): void {
   const file = args[0] ?? env.KLAXON_CONFIG ?? 'klaxon.yaml';
   const config = load(file, env);
   if (out.format === 'json') {
-    return out.json({ file: userPath(file, env), valid: true, routes: config.routes, policies: Object.keys(config.policies), schedules: Object.keys(config.schedules) });
+    return out.json({
+      file: userPath(file, env),
+      valid: true,
+      routes: config.routes,
+      policies: Object.keys(config.policies),
+      schedules: Object.keys(config.schedules),
+    });
   }
   out.print(`Checking '${file}'  SUCCESS\n`);
   out.print('Severities:');
@@ -49,26 +58,52 @@ export function checkConfig(args: string[], out: Out, env: NodeJS.ProcessEnv): v
     ),
   );
   out.print('\nRoutes (first match wins unless continue):');
-  out.print(table(['#', 'match', 'severity', 'policy', 'continue'], config.routes.map((r, i) => [i + 1, matchText(r.match), r.severity ?? 'from labels', r.policy, r.continue ? 'yes' : 'no'])));
+  out.print(
+    table(
+      ['#', 'match', 'severity', 'policy', 'continue'],
+      config.routes.map((r, i) => [
+        i + 1,
+        matchText(r.match),
+        r.severity ?? 'from labels',
+        r.policy,
+        r.continue ? 'yes' : 'no',
+      ]),
+    ),
+  );
   out.print('\nPolicies:');
   out.print(
     table(
       ['policy', 'level', 'targets', 'channels'],
-      Object.entries(config.policies).flatMap(([name, p]) => Object.entries(p.levels).map(([level, l]) => [name, level, l!.targets.join(', '), l!.channels.join(', ')])),
+      Object.entries(config.policies).flatMap(([name, p]) =>
+        Object.entries(p.levels).map(([level, l]) => [name, level, l!.targets.join(', '), l!.channels.join(', ')]),
+      ),
     ),
   );
   out.print('\nSchedules:');
   out.print(
     table(
       ['schedule', 'zone', 'rotation', 'handoff', 'members', 'overrides'],
-      Object.entries(config.schedules).map(([name, s]) => [name, s.timezone, s.rotation, `${s.rotation === 'weekly' ? `${s.handoffDay} ` : ''}${s.handoff}`, s.members.join(', '), s.overrides.length]),
+      Object.entries(config.schedules).map(([name, s]) => [
+        name,
+        s.timezone,
+        s.rotation,
+        `${s.rotation === 'weekly' ? `${s.handoffDay} ` : ''}${s.handoff}`,
+        s.members.join(', '),
+        s.overrides.length,
+      ]),
     ),
   );
 }
 
 /** `klaxon routes test label=value …`: route, policy, severity, and whom it would page now. */
-export function routesTest(args: string[], flags: { config?: string; at?: string }, out: Out, env: NodeJS.ProcessEnv): void {
-  if (args.length === 0) throw new UsageError('routes test needs labels: klaxon routes test alertname=DiskFull severity=critical');
+export function routesTest(
+  args: string[],
+  flags: { config?: string; at?: string },
+  out: Out,
+  env: NodeJS.ProcessEnv,
+): void {
+  if (args.length === 0)
+    throw new UsageError('routes test needs labels: klaxon routes test alertname=DiskFull severity=critical');
   const labels: Record<string, string> = {};
   for (const arg of args) {
     const eq = arg.indexOf('=');
@@ -87,14 +122,29 @@ export function routesTest(args: string[], flags: { config?: string; at?: string
     const byContact = new Map<string, string[]>();
     for (const t of targets) byContact.set(t.contact, [...(byContact.get(t.contact) ?? []), t.channel]);
     const pages = [...byContact].map(([contact, channels]) => ({ contact, channels }));
-    return { route: m.routeIndex + 1, match: matchText(config.routes[m.routeIndex]!.match), policy: m.policy, severity: m.severity, level, pages };
+    return {
+      route: m.routeIndex + 1,
+      match: matchText(config.routes[m.routeIndex]!.match),
+      policy: m.policy,
+      severity: m.severity,
+      level,
+      pages,
+    };
   });
   if (out.format === 'json') return out.json({ labels, at, matches: result });
-  if (result.length === 0) throw new RefusedError('no route matches these labels: the alert would be dropped (add a catch-all route)');
+  if (result.length === 0)
+    throw new RefusedError('no route matches these labels: the alert would be dropped (add a catch-all route)');
   out.print(
     table(
       ['route', 'match', 'severity', 'policy', 'first level', 'pages now'],
-      result.map((r) => [r.route, r.match, r.severity, r.policy, r.level, r.pages.map((p) => `${p.contact} (${p.channels.join(', ')})`).join('; ') || 'nobody reachable']),
+      result.map((r) => [
+        r.route,
+        r.match,
+        r.severity,
+        r.policy,
+        r.level,
+        r.pages.map((p) => `${p.contact} (${p.channels.join(', ')})`).join('; ') || 'nobody reachable',
+      ]),
     ),
   );
 }

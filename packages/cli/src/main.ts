@@ -64,7 +64,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
   try {
     const format = (flags.output ?? 'table') as Format;
-    if (format !== 'table' && format !== 'json') throw new UsageError(`--output is table or json, not "${flags.output}"`);
+    if (format !== 'table' && format !== 'json')
+      throw new UsageError(`--output is table or json, not "${flags.output}"`);
     const out = stdout(format);
     const api = () => connection(flags, env);
     switch (command) {

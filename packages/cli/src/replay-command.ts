@@ -19,7 +19,8 @@ import { table, type Out } from './output.ts';
 
 const instant = (text: string | undefined, flag: string) => {
   if (text === undefined) return undefined;
-  if (Number.isNaN(Date.parse(text))) throw new UsageError(`${flag} takes an ISO-8601 instant like 2026-11-01T00:00:00Z, not "${text}"`);
+  if (Number.isNaN(Date.parse(text)))
+    throw new UsageError(`${flag} takes an ISO-8601 instant like 2026-11-01T00:00:00Z, not "${text}"`);
   return new Date(text).toISOString();
 };
 
@@ -43,7 +44,9 @@ function recordedIncident(events: IncidentEvent[]): RecordedIncident | undefined
     alertStartsAt: d.alertStartsAt,
     openedAt: d.openedAt,
     ...(ack?.type === 'Acknowledged' ? { acknowledged: { by: ack.data.by, at: ack.data.at } } : {}),
-    ...(resolved?.type === 'Resolved' ? { resolved: { by: resolved.data.by, via: resolved.data.via, at: resolved.data.at } } : {}),
+    ...(resolved?.type === 'Resolved'
+      ? { resolved: { by: resolved.data.by, via: resolved.data.via, at: resolved.data.at } }
+      : {}),
     events,
   };
 }
@@ -54,19 +57,27 @@ function recordedIncident(events: IncidentEvent[]): RecordedIncident | undefined
  * severities, schedules and policies on a virtual clock. Sends nothing. Reads the embedded store (the data
  * dir) or DATABASE_URL / ESDB_CONNECTION_STRING, as the services do.
  */
-export async function replay(flags: { config?: string; from?: string; to?: string; current?: string; 'data-dir'?: string }, out: Out, env: NodeJS.ProcessEnv): Promise<void> {
+export async function replay(
+  flags: { config?: string; from?: string; to?: string; current?: string; 'data-dir'?: string },
+  out: Out,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
   if (!flags.config) throw new UsageError('replay needs a candidate: klaxon replay --config candidate.yaml');
   const from = instant(flags.from, '--from');
   const to = instant(flags.to, '--to');
   const candidate: ReplayConfig = load(flags.config, env);
   const current: ReplayConfig = load(flags.current ?? env.KLAXON_CONFIG ?? 'klaxon.yaml', env);
   const dataDir = resolve(env.INIT_CWD ?? process.cwd(), flags['data-dir'] ?? env.KLAXON_DATA_DIR ?? 'data');
-  const store = await openEventStoreFromEnv({ KLAXON_DATA_DIR: dataDir, DATABASE_URL: env.DATABASE_URL, ESDB_CONNECTION_STRING: env.ESDB_CONNECTION_STRING });
+  const store = await openEventStoreFromEnv({
+    KLAXON_DATA_DIR: dataDir,
+    DATABASE_URL: env.DATABASE_URL,
+    ESDB_CONNECTION_STRING: env.ESDB_CONNECTION_STRING,
+  });
 
   const streams = new Map<string, IncidentEvent[]>();
   let read = 0;
   try {
-    for (let after: bigint | undefined; ; ) {
+    for (let after: bigint | undefined; ;) {
       const page = await store.readAll({ after, limit: 5000, streamPrefix: INCIDENT_STREAM_PREFIX });
       if (page.length === 0) break;
       for (const record of page) {
@@ -84,7 +95,9 @@ export async function replay(flags: { config?: string; from?: string; to?: strin
     .map(recordedIncident)
     .filter((i): i is RecordedIncident => i !== undefined && (!from || i.openedAt >= from) && (!to || i.openedAt < to))
     .sort((a, b) => a.openedAt.localeCompare(b.openedAt));
-  process.stderr.write(`read ${read.toLocaleString('en-US')} events: ${incidents.length.toLocaleString('en-US')} incidents to replay\n`);
+  process.stderr.write(
+    `read ${read.toLocaleString('en-US')} events: ${incidents.length.toLocaleString('en-US')} incidents to replay\n`,
+  );
 
   const until = replayUntil(to, new Date());
   const actual = [];
@@ -100,18 +113,35 @@ export async function replay(flags: { config?: string; from?: string; to?: strin
     if (after.length !== 1 || JSON.stringify(after[0]) !== JSON.stringify(before)) {
       differing.push({ number: incident.number, title: incident.title, actual: before, candidate: after });
     }
-    if ((n + 1) % 1000 === 0) process.stderr.write(`replayed ${(n + 1).toLocaleString('en-US')} of ${incidents.length.toLocaleString('en-US')}…\n`);
+    if ((n + 1) % 1000 === 0)
+      process.stderr.write(
+        `replayed ${(n + 1).toLocaleString('en-US')} of ${incidents.length.toLocaleString('en-US')}…\n`,
+      );
   }
-  const result = { from: from ?? null, to: to ?? null, incidents: incidents.length, actual: outcomeOf(actual, current), candidate: outcomeOf(replayed, candidate), differing };
+  const result = {
+    from: from ?? null,
+    to: to ?? null,
+    incidents: incidents.length,
+    actual: outcomeOf(actual, current),
+    candidate: outcomeOf(replayed, candidate),
+    differing,
+  };
   if (out.format === 'json') return out.json(result);
-  out.print(`Replayed ${incidents.length} incidents${from ? ` from ${from}` : ''}${to ? ` to ${to}` : ''} through ${flags.config} (nothing was sent)\n`);
+  out.print(
+    `Replayed ${incidents.length} incidents${from ? ` from ${from}` : ''}${to ? ` to ${to}` : ''} through ${flags.config} (nothing was sent)\n`,
+  );
   out.print(table(['', 'actual', 'candidate'], comparison(result.actual, result.candidate)));
   if (differing.length === 0) return out.print('\nNo incident would have gone differently.');
   out.print('\nIncidents whose course would differ:');
   out.print(
     table(
       ['#', 'actual', 'candidate', 'title'],
-      differing.map((d) => [d.number, `${d.actual.highestLevel}, ${d.actual.pages} pages`, d.candidate.map((c) => `${c.highestLevel}, ${c.pages} pages`).join(' + ') || 'not routed', d.title]),
+      differing.map((d) => [
+        d.number,
+        `${d.actual.highestLevel}, ${d.actual.pages} pages`,
+        d.candidate.map((c) => `${c.highestLevel}, ${c.pages} pages`).join(' + ') || 'not routed',
+        d.title,
+      ]),
     ),
   );
 }
@@ -122,15 +152,27 @@ function comparison(a: Outcome, b: Outcome): Array<[string, string, string]> {
     ['incidents', String(a.incidents), String(b.incidents)],
     ['not routed', String(a.notRouted), String(b.notRouted)],
   ];
-  const both = (x: Record<string, number>, y: Record<string, number>) => [...new Set([...Object.keys(x), ...Object.keys(y)])].sort();
-  for (const k of both(a.byRouteAndSeverity, b.byRouteAndSeverity)) rows.push([k, String(a.byRouteAndSeverity[k] ?? 0), String(b.byRouteAndSeverity[k] ?? 0)]);
-  for (const level of ['L2', 'L3', 'L4'] as const) rows.push([`escalations to ${level}`, String(a.escalationsTo[level]), String(b.escalationsTo[level])]);
+  const both = (x: Record<string, number>, y: Record<string, number>) =>
+    [...new Set([...Object.keys(x), ...Object.keys(y)])].sort();
+  for (const k of both(a.byRouteAndSeverity, b.byRouteAndSeverity))
+    rows.push([k, String(a.byRouteAndSeverity[k] ?? 0), String(b.byRouteAndSeverity[k] ?? 0)]);
+  for (const level of ['L2', 'L3', 'L4'] as const)
+    rows.push([`escalations to ${level}`, String(a.escalationsTo[level]), String(b.escalationsTo[level])]);
   for (const k of both(a.pages, b.pages)) rows.push([`pages ${k}`, String(a.pages[k] ?? 0), String(b.pages[k] ?? 0)]);
-  for (const k of both(a.nightPages, b.nightPages)) rows.push([`night pages ${k}`, String(a.nightPages[k] ?? 0), String(b.nightPages[k] ?? 0)]);
+  for (const k of both(a.nightPages, b.nightPages))
+    rows.push([`night pages ${k}`, String(a.nightPages[k] ?? 0), String(b.nightPages[k] ?? 0)]);
   for (const s of ['P1', 'P2', 'P3', 'P4'] as const) {
     if (a.sla[s].of === 0 && b.sla[s].of === 0) continue;
-    rows.push([`SLA ${s} response met`, `${a.sla[s].responseMet}/${a.sla[s].of}`, `${b.sla[s].responseMet}/${b.sla[s].of}`]);
-    rows.push([`SLA ${s} resolution met`, `${a.sla[s].resolutionMet}/${a.sla[s].of}`, `${b.sla[s].resolutionMet}/${b.sla[s].of}`]);
+    rows.push([
+      `SLA ${s} response met`,
+      `${a.sla[s].responseMet}/${a.sla[s].of}`,
+      `${b.sla[s].responseMet}/${b.sla[s].of}`,
+    ]);
+    rows.push([
+      `SLA ${s} resolution met`,
+      `${a.sla[s].resolutionMet}/${a.sla[s].of}`,
+      `${b.sla[s].resolutionMet}/${b.sla[s].of}`,
+    ]);
   }
   return rows;
 }

@@ -9,7 +9,9 @@ export class ConfigError extends Error {
     readonly file: string,
     readonly problems: Array<{ path: string; message: string }>,
   ) {
-    super(`${file} is not a valid Klaxon configuration:\n${problems.map((p) => `  - ${p.path || '(top level)'}: ${p.message}`).join('\n')}`);
+    super(
+      `${file} is not a valid Klaxon configuration:\n${problems.map((p) => `  - ${p.path || '(top level)'}: ${p.message}`).join('\n')}`,
+    );
   }
 }
 
@@ -24,7 +26,9 @@ function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path: string, missing
   }
   if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, `${path}.${i}`, missing));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, path ? `${path}.${k}` : k, missing)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, path ? `${path}.${k}` : k, missing)]),
+    );
   }
   return value;
 }
@@ -32,11 +36,18 @@ function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path: string, missing
 export function parseConfig(text: string, file = 'klaxon.yaml', env: NodeJS.ProcessEnv = process.env): KlaxonConfig {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(file, doc.errors.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message.split('\n')[0]! })));
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message.split('\n')[0]! })),
+    );
   }
   const missing: string[] = [];
   const raw = expandEnv(doc.toJS(), env, '', missing);
-  if (missing.length > 0) throw new ConfigError(file, missing.map((m) => ({ path: m.split(':')[0]!, message: m.slice(m.indexOf(':') + 2) })));
+  if (missing.length > 0)
+    throw new ConfigError(
+      file,
+      missing.map((m) => ({ path: m.split(':')[0]!, message: m.slice(m.indexOf(':') + 2) })),
+    );
   const parsed = configSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     throw new ConfigError(
@@ -63,7 +74,9 @@ export function loadConfigOrExit(file: string): KlaxonConfig {
     const config = loadConfig(file);
     const insecure = shippedTokensInUse(config);
     if (insecure.length > 0) {
-      process.stderr.write(`klaxon: warning: ${insecure.join(', ')} still hold the token shipped in klaxon.yaml; set KLAXON_*_TOKEN before exposing Klaxon\n`);
+      process.stderr.write(
+        `klaxon: warning: ${insecure.join(', ')} still hold the token shipped in klaxon.yaml; set KLAXON_*_TOKEN before exposing Klaxon\n`,
+      );
     }
     return config;
   } catch (error) {

@@ -19,7 +19,8 @@ const timezone = z.string().superRefine((zone, ctx) => {
 
 const matchBlock = z.record(z.string(), z.string()).superRefine((spec, ctx) => {
   const compiled = compileMatcher(spec);
-  if (!compiled.ok) ctx.addIssue({ code: 'custom', path: [compiled.error.label], message: `bad regex: ${compiled.error.message}` });
+  if (!compiled.ok)
+    ctx.addIssue({ code: 'custom', path: [compiled.error.label], message: `bad regex: ${compiled.error.message}` });
 });
 
 const severityConfig = z
@@ -41,7 +42,10 @@ const severityConfig = z
 
 const contact = z
   .object({
-    phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +4930123456').optional(),
+    phone: z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +4930123456')
+      .optional(),
     email: z.email().optional(),
     timezone: timezone.default('UTC'),
   })
@@ -62,7 +66,11 @@ const schedule = z
     start: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2026-01-05'),
     members: z.array(z.string()).min(1, 'needs at least one member'),
     overrides: z
-      .array(z.object({ contact: z.string(), from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).strict())
+      .array(
+        z
+          .object({ contact: z.string(), from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) })
+          .strict(),
+      )
       .default([]),
   })
   .strict();
@@ -95,7 +103,10 @@ const channelThrottle = (burst: number) =>
     .strict()
     .prefault({});
 // prefault: an absent block is parsed as `{}`, so the per-channel defaults above are the only ones.
-const throttle = z.object({ sms: channelThrottle(3), voice: channelThrottle(2), email: channelThrottle(3) }).strict().prefault({});
+const throttle = z
+  .object({ sms: channelThrottle(3), voice: channelThrottle(2), email: channelThrottle(3) })
+  .strict()
+  .prefault({});
 const token = z.string().min(16, 'tokens must be at least 16 characters');
 
 export const configSchema = z
@@ -106,11 +117,16 @@ export const configSchema = z
     policies: z.record(z.string(), policy),
     routes: z.array(route).min(1, 'needs at least one route (a catch-all `match: {}` is usual)'),
     /** label name → label value → severity, e.g. severity: {critical: P1}. The first label that maps wins. */
-    severityFrom: z.record(z.string(), z.record(z.string(), z.enum(SEVERITIES))).default({ severity: { critical: 'P1', error: 'P2', warning: 'P3', info: 'P4' } }),
+    severityFrom: z
+      .record(z.string(), z.record(z.string(), z.enum(SEVERITIES)))
+      .default({ severity: { critical: 'P1', error: 'P2', warning: 'P3', info: 'P4' } }),
     rules: z.array(rule).default([]),
     throttle,
     integrations: z.record(z.string(), z.object({ token }).strict()).default({}),
-    api: z.object({ tokens: z.array(token).default([]) }).strict().default({ tokens: [] }),
+    api: z
+      .object({ tokens: z.array(token).default([]) })
+      .strict()
+      .default({ tokens: [] }),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -118,10 +134,16 @@ export const configSchema = z
     const schedules = new Set(Object.keys(config.schedules));
     for (const [name, s] of Object.entries(config.schedules)) {
       s.members.forEach((m, i) => {
-        if (!contacts.has(m)) ctx.addIssue({ code: 'custom', path: ['schedules', name, 'members', i], message: `unknown contact "${m}"` });
+        if (!contacts.has(m))
+          ctx.addIssue({ code: 'custom', path: ['schedules', name, 'members', i], message: `unknown contact "${m}"` });
       });
       s.overrides.forEach((o, i) => {
-        if (!contacts.has(o.contact)) ctx.addIssue({ code: 'custom', path: ['schedules', name, 'overrides', i, 'contact'], message: `unknown contact "${o.contact}"` });
+        if (!contacts.has(o.contact))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['schedules', name, 'overrides', i, 'contact'],
+            message: `unknown contact "${o.contact}"`,
+          });
       });
     }
     for (const [name, p] of Object.entries(config.policies)) {
@@ -129,12 +151,18 @@ export const configSchema = z
         l?.targets.forEach((t, i) => {
           const [kind, ref] = [t.slice(0, t.indexOf(':')), t.slice(t.indexOf(':') + 1)];
           const known = kind === 'contact' ? contacts : schedules;
-          if (!known.has(ref)) ctx.addIssue({ code: 'custom', path: ['policies', name, 'levels', levelName, 'targets', i], message: `unknown ${kind} "${ref}"` });
+          if (!known.has(ref))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['policies', name, 'levels', levelName, 'targets', i],
+              message: `unknown ${kind} "${ref}"`,
+            });
         });
       }
     }
     config.routes.forEach((r, i) => {
-      if (!config.policies[r.policy]) ctx.addIssue({ code: 'custom', path: ['routes', i, 'policy'], message: `unknown policy "${r.policy}"` });
+      if (!config.policies[r.policy])
+        ctx.addIssue({ code: 'custom', path: ['routes', i, 'policy'], message: `unknown policy "${r.policy}"` });
     });
   });
 

@@ -37,7 +37,11 @@ describe('the shipped klaxon.yaml', () => {
   });
 
   it('takes tokens from the environment when they are set, and names those still at their shipped value', () => {
-    expect(shippedTokensInUse(loadConfig(shipped, {}))).toEqual(['integrations.alertmanager.token', 'integrations.webhooks.token', 'api.tokens.0']);
+    expect(shippedTokensInUse(loadConfig(shipped, {}))).toEqual([
+      'integrations.alertmanager.token',
+      'integrations.webhooks.token',
+      'api.tokens.0',
+    ]);
     const config = loadConfig(shipped, { KLAXON_ALERTMANAGER_TOKEN: 'from-the-environment-123' });
     expect(config.integrations.alertmanager?.token).toBe('from-the-environment-123');
     expect(shippedTokensInUse(config)).toEqual(['integrations.webhooks.token', 'api.tokens.0']);
@@ -48,7 +52,10 @@ describe('severities that escalate less than P1', () => {
   it('accepts zero to three growing delays, and no ack timeout', () => {
     const config = parseConfig(
       minimal()
-        .replace(/P2: \{ ackTimeout: 5m, escalateAfter: \[30m, 1h, 2h\]/, 'P2: { ackTimeout: 15m, escalateAfter: [30m, 2h]')
+        .replace(
+          /P2: \{ ackTimeout: 5m, escalateAfter: \[30m, 1h, 2h\]/,
+          'P2: { ackTimeout: 15m, escalateAfter: [30m, 2h]',
+        )
         .replace(/P3: \{ ackTimeout: 5m, escalateAfter: \[30m, 1h, 2h\]/, 'P3: { ackTimeout: 1h, escalateAfter: []')
         .replace(/P4: \{ ackTimeout: 5m, escalateAfter: \[30m, 1h, 2h\]/, 'P4: { escalateAfter: []'),
       'runbook.yaml',
@@ -67,9 +74,20 @@ describe('the throttle per contact and channel', () => {
       voice: { every: 60_000, burst: 2 },
       email: { every: 60_000, burst: 3 },
     });
-    const custom = parseConfig(minimal('throttle: { sms: { every: 5m, burst: 1 }, email: { burst: 10 } }'), 'custom.yaml', {});
-    expect(custom.throttle).toEqual({ sms: { every: 300_000, burst: 1 }, voice: { every: 60_000, burst: 2 }, email: { every: 60_000, burst: 10 } });
-    expect(problems(minimal('throttle: { sms: { burst: 0 } }'))).toContainEqual({ path: 'throttle.sms.burst', message: expect.stringContaining('>=1') });
+    const custom = parseConfig(
+      minimal('throttle: { sms: { every: 5m, burst: 1 }, email: { burst: 10 } }'),
+      'custom.yaml',
+      {},
+    );
+    expect(custom.throttle).toEqual({
+      sms: { every: 300_000, burst: 1 },
+      voice: { every: 60_000, burst: 2 },
+      email: { every: 60_000, burst: 10 },
+    });
+    expect(problems(minimal('throttle: { sms: { burst: 0 } }'))).toContainEqual({
+      path: 'throttle.sms.burst',
+      message: expect.stringContaining('>=1'),
+    });
   });
 });
 
@@ -82,7 +100,9 @@ describe('a configuration that cannot be used is refused with the path and the r
   });
 
   it('more than three escalation delays', () => {
-    expect(problems(minimal().replace('escalateAfter: [30m, 1h, 2h]', 'escalateAfter: [30m, 1h, 2h, 4h]'))).toContainEqual({
+    expect(
+      problems(minimal().replace('escalateAfter: [30m, 1h, 2h]', 'escalateAfter: [30m, 1h, 2h, 4h]')),
+    ).toContainEqual({
       path: 'severities.P1.escalateAfter',
       message: 'at most three delays: for L2, L3 and L4',
     });
@@ -100,18 +120,27 @@ describe('a configuration that cannot be used is refused with the path and the r
   });
 
   it('an unknown contact in a policy, and an unknown policy in a route', () => {
-    const found = problems(minimal().replace('contact:alice', 'contact:alicia').replace('policy: default }', 'policy: nightly }'));
+    const found = problems(
+      minimal().replace('contact:alice', 'contact:alicia').replace('policy: default }', 'policy: nightly }'),
+    );
     expect(found).toContainEqual({ path: 'policies.default.levels.L1.targets.0', message: 'unknown contact "alicia"' });
     expect(found).toContainEqual({ path: 'routes.0.policy', message: 'unknown policy "nightly"' });
   });
 
   it('an unknown top-level key, a bad time zone, a bad regex, a missing environment variable', () => {
-    expect(problems(minimal('escalations: {}'))).toContainEqual({ path: '', message: expect.stringContaining('escalations') });
-    expect(problems(minimal().replace('{ phone: "+15550100001" }', '{ phone: "+15550100001", timezone: Mars/Olympus }'))).toContainEqual({
+    expect(problems(minimal('escalations: {}'))).toContainEqual({
+      path: '',
+      message: expect.stringContaining('escalations'),
+    });
+    expect(
+      problems(minimal().replace('{ phone: "+15550100001" }', '{ phone: "+15550100001", timezone: Mars/Olympus }')),
+    ).toContainEqual({
       path: 'contacts.alice.timezone',
       message: '"Mars/Olympus" is not an IANA time zone',
     });
-    expect(problems(minimal('rules: [{ match: { service: "~(db" }, escalateTo: L3 }]'))[0]?.path).toBe('rules.0.match.service');
+    expect(problems(minimal('rules: [{ match: { service: "~(db" }, escalateTo: L3 }]'))[0]?.path).toBe(
+      'rules.0.match.service',
+    );
     expect(problems(minimal('integrations: { am: { token: "${AM_TOKEN}" } }'))).toContainEqual({
       path: 'integrations.am.token',
       message: 'environment variable AM_TOKEN is not set',

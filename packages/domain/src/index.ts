@@ -21,3 +21,4 @@ export * from './oncall/schedule.ts';
 export * from './oncall/roster.ts';
 export * from './paging/throttle.ts';
 export * from './replay/what-if.ts';
+export * from './text/storable-text.ts';

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { alertRecordSchema, alertsIn } from '../src/index.ts';
 
-const receipt = { source: 'alertmanager', integration: 'alertmanager', groupKey: '{}:{alertname="DiskFull"}', receivedAt: '2026-11-22T18:39:09.000Z' };
+const receipt = {
+  source: 'alertmanager',
+  integration: 'alertmanager',
+  groupKey: '{}:{alertname="DiskFull"}',
+  receivedAt: '2026-11-22T18:39:09.000Z',
+};
 const good = {
   fingerprint: 'f1',
   status: 'firing',
@@ -32,16 +37,27 @@ describe('an alert read off the bus, alone or in a notification', () => {
     ['a start on the 30th of February', { startsAt: '2026-02-30T18:39:08Z' }, ['startsAt']],
     ['an end that is not a date', { endsAt: 'soon' }, ['endsAt']],
     ['a link that is not a string', { generatorURL: 42 }, ['generatorURL']],
-    ['three things wrong', { fingerprint: 7, labels: null, startsAt: undefined }, ['fingerprint', 'labels', 'startsAt']],
+    [
+      'three things wrong',
+      { fingerprint: 7, labels: null, startsAt: undefined },
+      ['fingerprint', 'labels', 'startsAt'],
+    ],
   ])('%s', (_, change, wrong) => {
     const fields = { ...good, ...change };
     expect(problems({ type: 'AlertReceived', version: 1, ...receipt, ...fields })).toEqual(wrong);
     const second = { ...good, fingerprint: 'f2' };
-    expect(problems({ type: 'AlertsReceived', version: 1, ...receipt, alerts: [second, fields] })).toEqual(wrong.map((path) => `alerts.1.${path}`));
+    expect(problems({ type: 'AlertsReceived', version: 1, ...receipt, alerts: [second, fields] })).toEqual(
+      wrong.map((path) => `alerts.1.${path}`),
+    );
   });
 
   it('hands escalation each alert of a notification with the notification receipt', () => {
-    const record = alertRecordSchema.parse({ type: 'AlertsReceived', version: 1, ...receipt, alerts: [good, { ...good, fingerprint: 'f2', status: 'resolved' }] });
+    const record = alertRecordSchema.parse({
+      type: 'AlertsReceived',
+      version: 1,
+      ...receipt,
+      alerts: [good, { ...good, fingerprint: 'f2', status: 'resolved' }],
+    });
     expect(alertsIn(record)).toEqual([
       { type: 'AlertReceived', version: 1, ...receipt, ...good },
       { type: 'AlertReceived', version: 1, ...receipt, ...good, fingerprint: 'f2', status: 'resolved' },

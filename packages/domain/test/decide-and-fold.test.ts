@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { decide, decideAndFold, evolveAll, initialState, type IncidentCommand, type IncidentState } from '../src/index.ts';
+import {
+  decide,
+  decideAndFold,
+  evolveAll,
+  initialState,
+  type IncidentCommand,
+  type IncidentState,
+} from '../src/index.ts';
 import { at, openP1, P2, roster } from './support/runbook.ts';
 
 /**
@@ -9,14 +16,29 @@ import { at, openP1, P2, roster } from './support/runbook.ts';
 describe('a decision with the state it leads to', () => {
   const night: IncidentCommand[] = [
     openP1(),
-    { type: 'AttachAlerts', alerts: [{ fingerprint: 'f2', status: 'firing', startsAt: at('10:01') }, { fingerprint: 'f3', status: 'firing', startsAt: at('10:01') }], at: at('10:01') },
+    {
+      type: 'AttachAlerts',
+      alerts: [
+        { fingerprint: 'f2', status: 'firing', startsAt: at('10:01') },
+        { fingerprint: 'f3', status: 'firing', startsAt: at('10:01') },
+      ],
+      at: at('10:01'),
+    },
     { type: 'RecordPageDelivered', pageId: 'p1', providerId: 'SM1', at: at('10:01') },
     { type: 'AttachAlert', fingerprint: 'f2', status: 'firing', startsAt: at('10:01'), at: at('10:02') },
     { type: 'FireEscalationTimer', timerId: 't1', roster, at: at('10:05') },
     { type: 'ChangeSeverity', severity: 'P2', timings: P2, by: 'alice', at: at('10:06') },
     { type: 'Acknowledge', by: 'tom-lead', via: 'sms', at: at('10:07') },
     { type: 'PostStatusUpdate', by: 'tom-lead', text: 'Disk cleaned, watching', at: at('10:20') },
-    { type: 'AttachAlerts', alerts: ['f1', 'f2', 'f3'].map((fingerprint) => ({ fingerprint, status: 'resolved' as const, startsAt: at('10:01') })), at: at('10:30') },
+    {
+      type: 'AttachAlerts',
+      alerts: ['f1', 'f2', 'f3'].map((fingerprint) => ({
+        fingerprint,
+        status: 'resolved' as const,
+        startsAt: at('10:01'),
+      })),
+      at: at('10:30'),
+    },
     { type: 'Reopen', by: 'alice', roster, at: at('10:40') },
     { type: 'Resolve', by: 'alice', via: 'api', at: at('10:50') },
   ];
@@ -41,10 +63,17 @@ describe('a decision with the state it leads to', () => {
     // The night did happen: the incident ended resolved by hand, after a reopen, its alerts all recorded.
     expect(decided).toBeGreaterThanOrEqual(9);
     expect(state.exists && state.status).toBe('resolved');
-    expect(state.exists && state.alerts.map((a) => a.status).toObject()).toEqual({ f1: 'resolved', f2: 'resolved', f3: 'resolved' });
+    expect(state.exists && state.alerts.map((a) => a.status).toObject()).toEqual({
+      f1: 'resolved',
+      f2: 'resolved',
+      f3: 'resolved',
+    });
   });
 
   it('refuses what decide refuses', () => {
-    expect(decideAndFold({ type: 'Acknowledge', by: 'alice', via: 'sms', at: at('10:00') }, initialState())).toEqual({ ok: false, error: { code: 'IncidentNotFound' } });
+    expect(decideAndFold({ type: 'Acknowledge', by: 'alice', via: 'sms', at: at('10:00') }, initialState())).toEqual({
+      ok: false,
+      error: { code: 'IncidentNotFound' },
+    });
   });
 });

@@ -16,11 +16,14 @@ describe('Prometheus-style durations', () => {
     expect(result.ok && result.value.toMillis()).toBe(ms);
   });
 
-  it.each(['', '5', 'm5', '5 m', '1.5h', '30m1h', '5m5m', '-5m', '5M', '1hh'])('"%s" is refused with a reason', (input) => {
-    const result = parseDuration(input);
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error).toMatchObject({ code: 'InvalidDuration', input });
-  });
+  it.each(['', '5', 'm5', '5 m', '1.5h', '30m1h', '5m5m', '-5m', '5M', '1hh'])(
+    '"%s" is refused with a reason',
+    (input) => {
+      const result = parseDuration(input);
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.error).toMatchObject({ code: 'InvalidDuration', input });
+    },
+  );
 
   it('formats back to the same style', () => {
     expect(formatDuration(5_400_000)).toBe('1h30m');

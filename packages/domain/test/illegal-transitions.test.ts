@@ -17,7 +17,9 @@ describe('commands that make no sense are refused with a typed error', () => {
   ];
   for (const [what, command] of onResolved) {
     it(`a resolved incident refuses to ${what}`, () => {
-      given(...opened(), resolved).when(command).thenFails('IncidentResolved');
+      given(...opened(), resolved)
+        .when(command)
+        .thenFails('IncidentResolved');
     });
   }
 
@@ -36,17 +38,24 @@ describe('commands that make no sense are refused with a typed error', () => {
   }
 
   it('an open incident cannot be reopened', () => {
-    given(...opened()).when({ type: 'Reopen', by: 'bob', roster, at: t }).thenFails('NotResolved');
+    given(...opened())
+      .when({ type: 'Reopen', by: 'bob', roster, at: t })
+      .thenFails('NotResolved');
   });
 
   it('escalating past L4 is refused', () => {
-    given(...opened(), { type: 'Escalated', data: { fromLevel: 1, toLevel: 4, reason: 'manual', by: 'alice', at: at('10:01') } })
+    given(...opened(), {
+      type: 'Escalated',
+      data: { fromLevel: 1, toLevel: 4, reason: 'manual', by: 'alice', at: at('10:01') },
+    })
       .when({ type: 'Escalate', by: 'alice', roster, at: t })
       .thenFails('AtHighestLevel');
   });
 
   it('an outcome for a page that was never requested is refused', () => {
-    given(...opened()).when({ type: 'RecordPageDelivered', pageId: 'p99', providerId: 'SM1', at: t }).thenFails('UnknownPage');
+    given(...opened())
+      .when({ type: 'RecordPageDelivered', pageId: 'p99', providerId: 'SM1', at: t })
+      .thenFails('UnknownPage');
   });
 
   it('a second outcome for a delivered page is refused, so a retried callback is harmless', () => {
@@ -56,7 +65,10 @@ describe('commands that make no sense are refused with a typed error', () => {
   });
 
   it('a timer that a racing instance already fired does nothing', () => {
-    given(...opened(), { type: 'Escalated', data: { fromLevel: 1, toLevel: 2, reason: 'timeout', timerId: 't1', at: at('10:05') } })
+    given(...opened(), {
+      type: 'Escalated',
+      data: { fromLevel: 1, toLevel: 2, reason: 'timeout', timerId: 't1', at: at('10:05') },
+    })
       .when({ type: 'FireEscalationTimer', timerId: 't1', roster, at: at('10:05') })
       .thenNothing();
   });

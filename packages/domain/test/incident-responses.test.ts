@@ -9,7 +9,9 @@ const resolved: IncidentEvent = { type: 'Resolved', data: { by: 'alice', via: 'a
 
 describe('acknowledging', () => {
   it('records who acknowledged, how and when', () => {
-    given(...history()).when({ type: 'Acknowledge', by: 'alice', via: 'sms', at: at('10:03') }).then([acked]);
+    given(...history())
+      .when({ type: 'Acknowledge', by: 'alice', via: 'sms', at: at('10:03') })
+      .then([acked]);
   });
 
   it('disarms the ack timeout but keeps the resolution timeouts', () => {
@@ -54,13 +56,29 @@ describe('resolving and reopening', () => {
   it('tells each paged contact once that the incident is resolved, never by phone call', () => {
     given(
       ...history(),
-      { type: 'PageRequested', data: { pageId: 'p2', level: 1, contact: 'alice', channel: 'sms', purpose: 'escalation', at: at('10:05') } },
-      { type: 'PageRequested', data: { pageId: 'p3', level: 3, contact: 'erin-manager', channel: 'voice', purpose: 'escalation', at: at('10:06') } },
+      {
+        type: 'PageRequested',
+        data: { pageId: 'p2', level: 1, contact: 'alice', channel: 'sms', purpose: 'escalation', at: at('10:05') },
+      },
+      {
+        type: 'PageRequested',
+        data: {
+          pageId: 'p3',
+          level: 3,
+          contact: 'erin-manager',
+          channel: 'voice',
+          purpose: 'escalation',
+          at: at('10:06'),
+        },
+      },
     )
       .when({ type: 'Resolve', by: 'alice', via: 'api', at: at('10:40') })
       .then([
         resolved,
-        { type: 'PageRequested', data: { pageId: 'p4', level: 1, contact: 'alice', channel: 'sms', purpose: 'resolution', at: at('10:40') } },
+        {
+          type: 'PageRequested',
+          data: { pageId: 'p4', level: 1, contact: 'alice', channel: 'sms', purpose: 'resolution', at: at('10:40') },
+        },
       ]);
   });
 
@@ -69,11 +87,23 @@ describe('resolving and reopening', () => {
       .when({ type: 'Reopen', by: 'alice', roster, at: at('11:00') })
       .then([
         { type: 'Reopened', data: { by: 'alice', at: at('11:00') } },
-        { type: 'PageRequested', data: { pageId: 'p2', level: 1, contact: 'alice', channel: 'sms', purpose: 'escalation', at: at('11:00') } },
+        {
+          type: 'PageRequested',
+          data: { pageId: 'p2', level: 1, contact: 'alice', channel: 'sms', purpose: 'escalation', at: at('11:00') },
+        },
         { type: 'EscalationScheduled', data: { timerId: 't5', level: 2, dueAt: at('11:05'), reason: 'ack-timeout' } },
-        { type: 'EscalationScheduled', data: { timerId: 't6', level: 2, dueAt: at('11:30'), reason: 'resolution-timeout' } },
-        { type: 'EscalationScheduled', data: { timerId: 't7', level: 3, dueAt: at('12:00'), reason: 'resolution-timeout' } },
-        { type: 'EscalationScheduled', data: { timerId: 't8', level: 4, dueAt: at('13:00'), reason: 'resolution-timeout' } },
+        {
+          type: 'EscalationScheduled',
+          data: { timerId: 't6', level: 2, dueAt: at('11:30'), reason: 'resolution-timeout' },
+        },
+        {
+          type: 'EscalationScheduled',
+          data: { timerId: 't7', level: 3, dueAt: at('12:00'), reason: 'resolution-timeout' },
+        },
+        {
+          type: 'EscalationScheduled',
+          data: { timerId: 't8', level: 4, dueAt: at('13:00'), reason: 'resolution-timeout' },
+        },
         { type: 'StatusUpdateScheduled', data: { dueAt: at('11:30') } },
       ]);
   });
@@ -98,7 +128,9 @@ describe('status updates', () => {
 
 describe('changing severity', () => {
   it('refuses a change to the severity the incident already has', () => {
-    given(...history()).when({ type: 'ChangeSeverity', severity: 'P1', timings: P1, by: 'alice', at: at('10:10') }).thenFails('SeverityUnchanged');
+    given(...history())
+      .when({ type: 'ChangeSeverity', severity: 'P1', timings: P1, by: 'alice', at: at('10:10') })
+      .thenFails('SeverityUnchanged');
   });
 
   it('re-arms escalations from the new timings, so overdue levels come due at once', () => {

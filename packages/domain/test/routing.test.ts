@@ -13,11 +13,16 @@ const router = createRouter(routes, { severity: { critical: 'P1', warning: 'P3' 
 
 describe('routing an alert', () => {
   it('stops at the first matching route', () => {
-    expect(router.route({ service: 'orders-db', severity: 'critical' })).toEqual([{ routeIndex: 1, policy: 'databases', severity: 'P2' }]);
+    expect(router.route({ service: 'orders-db', severity: 'critical' })).toEqual([
+      { routeIndex: 1, policy: 'databases', severity: 'P2' },
+    ]);
   });
 
   it('goes on past a route that says continue', () => {
-    expect(router.route({ team: 'payments', severity: 'critical' }).map((m) => m.policy)).toEqual(['payments', 'default']);
+    expect(router.route({ team: 'payments', severity: 'critical' }).map((m) => m.policy)).toEqual([
+      'payments',
+      'default',
+    ]);
   });
 
   it('takes severity from the route, else from severityFrom, else P3', () => {
@@ -40,8 +45,22 @@ describe('the roster of a policy', () => {
       L2: { targets: ['contact:lead'], channels: ['voice', 'email'] },
     },
   };
-  const contacts = { ann: { phone: '+15550000001', email: 'ann@x.io', timezone: 'UTC' }, ben: { email: 'ben@x.io', timezone: 'UTC' }, lead: { phone: '+15550000003', timezone: 'UTC' } };
-  const schedules = { primary: { timezone: 'UTC', rotation: 'daily' as const, handoff: '09:00', handoffDay: 'monday' as const, start: '2026-01-01', members: ['ann', 'ben'], overrides: [] } };
+  const contacts = {
+    ann: { phone: '+15550000001', email: 'ann@x.io', timezone: 'UTC' },
+    ben: { email: 'ben@x.io', timezone: 'UTC' },
+    lead: { phone: '+15550000003', timezone: 'UTC' },
+  };
+  const schedules = {
+    primary: {
+      timezone: 'UTC',
+      rotation: 'daily' as const,
+      handoff: '09:00',
+      handoffDay: 'monday' as const,
+      start: '2026-01-01',
+      members: ['ann', 'ben'],
+      overrides: [],
+    },
+  };
 
   it('resolves schedules to who is on call, skips channels a contact has no address for, pages each once', () => {
     expect(rosterFor(policy, contacts, schedules, '2026-01-01T10:00:00Z')).toEqual({

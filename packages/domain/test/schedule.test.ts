@@ -23,7 +23,8 @@ describe('on-call schedules', () => {
   it('hands off at the exact minute, however often it was asked just before, in a zone 5:45 ahead of UTC too', () => {
     const s = daily('Asia/Kathmandu', '09:00');
     // 09:00 in Kathmandu is 03:15Z; 2026-01-01 is ann's day, the 2nd ben's.
-    for (const at of ['2026-01-02T03:14:00.000Z', '2026-01-02T03:14:30.000Z', '2026-01-02T03:14:59.999Z']) expect(onCallAt(s, at)).toBe('ann');
+    for (const at of ['2026-01-02T03:14:00.000Z', '2026-01-02T03:14:30.000Z', '2026-01-02T03:14:59.999Z'])
+      expect(onCallAt(s, at)).toBe('ann');
     expect(onCallAt(s, '2026-01-02T03:15:00.000Z')).toBe('ben');
     expect(onCallAt(s, '2026-01-02T03:14:59.999Z')).toBe('ann');
     // An override that starts mid-minute wins from its first millisecond, though the minute's rotation was known.
@@ -37,7 +38,13 @@ describe('on-call schedules', () => {
   });
 
   it('rotates weekly on the handoff day, from the first such day on or after the start date', () => {
-    const s: ScheduleSpec = { ...daily('Europe/Berlin'), rotation: 'weekly', handoffDay: 'monday', start: '2026-01-01', members: ['ann', 'ben', 'cat'] };
+    const s: ScheduleSpec = {
+      ...daily('Europe/Berlin'),
+      rotation: 'weekly',
+      handoffDay: 'monday',
+      start: '2026-01-01',
+      members: ['ann', 'ben', 'cat'],
+    };
     // 2026-01-05 is the first Monday; 09:00 in Berlin is 08:00Z in winter.
     expect(onCallAt(s, '2026-01-05T08:00:00Z')).toBe('ann');
     expect(onCallAt(s, '2026-01-12T07:59:00Z')).toBe('ann');
@@ -47,7 +54,10 @@ describe('on-call schedules', () => {
   });
 
   it('an override wins for its window only', () => {
-    const s = { ...daily('UTC'), overrides: [{ contact: 'zoe', from: '2026-01-02T12:00:00Z', to: '2026-01-02T18:00:00Z' }] };
+    const s = {
+      ...daily('UTC'),
+      overrides: [{ contact: 'zoe', from: '2026-01-02T12:00:00Z', to: '2026-01-02T18:00:00Z' }],
+    };
     expect(onCallAt(s, '2026-01-02T11:59:00Z')).toBe('ben');
     expect(onCallAt(s, '2026-01-02T12:00:00Z')).toBe('zoe');
     expect(onCallAt(s, '2026-01-02T18:00:00Z')).toBe('ben');
@@ -85,7 +95,12 @@ describe('on-call schedules', () => {
     });
 
     it('a weekly rotation keeps its Monday 09:00 handoff over the Berlin spring change', () => {
-      const s: ScheduleSpec = { ...daily('Europe/Berlin'), rotation: 'weekly', handoffDay: 'monday', start: '2026-03-23' };
+      const s: ScheduleSpec = {
+        ...daily('Europe/Berlin'),
+        rotation: 'weekly',
+        handoffDay: 'monday',
+        start: '2026-03-23',
+      };
       expect(onCallAt(s, '2026-03-30T06:59:00Z')).toBe('ann');
       expect(onCallAt(s, '2026-03-30T07:00:00Z')).toBe('ben');
     });
@@ -98,7 +113,13 @@ describe('on-call schedules', () => {
   });
 
   it('lists the coming shifts across a DST change: the handoff stays at 09:00 local, so that week is an hour shorter', () => {
-    const s: ScheduleSpec = { ...daily('Europe/Berlin'), rotation: 'weekly', handoffDay: 'monday', start: '2027-01-04', members: ['ann', 'ben'] };
+    const s: ScheduleSpec = {
+      ...daily('Europe/Berlin'),
+      rotation: 'weekly',
+      handoffDay: 'monday',
+      start: '2027-01-04',
+      members: ['ann', 'ben'],
+    };
     // Clocks go forward on Sunday 2027-03-28 in Berlin: Monday 09:00 is 08:00Z before it and 07:00Z after.
     expect(shiftsBetween(s, '2027-03-22T08:00:00Z', '2027-04-05T07:00:00Z')).toEqual([
       // 2027-03-22 is the 12th Monday from the start: ben's week (ann, ben, ann, …).
@@ -108,7 +129,10 @@ describe('on-call schedules', () => {
   });
 
   it('cuts shifts at overrides and merges what stays with one person', () => {
-    const s: ScheduleSpec = { ...daily('UTC'), overrides: [{ contact: 'cat', from: '2026-01-02T12:00:00Z', to: '2026-01-02T18:00:00Z' }] };
+    const s: ScheduleSpec = {
+      ...daily('UTC'),
+      overrides: [{ contact: 'cat', from: '2026-01-02T12:00:00Z', to: '2026-01-02T18:00:00Z' }],
+    };
     expect(shiftsBetween(s, '2026-01-01T09:00:00Z', '2026-01-03T09:00:00Z')).toEqual([
       { contact: 'ann', from: '2026-01-01T09:00:00.000Z', to: '2026-01-02T09:00:00.000Z', override: false },
       { contact: 'ben', from: '2026-01-02T09:00:00.000Z', to: '2026-01-02T12:00:00.000Z', override: false },

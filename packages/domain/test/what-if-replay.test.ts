@@ -1,24 +1,69 @@
 import { describe, expect, it } from 'vitest';
-import { actualCourse, courseSummary, outcomeOf, replayIncident, type RecordedIncident, type ReplayConfig } from '../src/index.ts';
+import {
+  actualCourse,
+  courseSummary,
+  outcomeOf,
+  replayIncident,
+  type RecordedIncident,
+  type ReplayConfig,
+} from '../src/index.ts';
 
 const MIN = 60_000;
 const config = (ackTimeoutMinutes: number): ReplayConfig => ({
   severities: {
-    P1: { ackTimeout: ackTimeoutMinutes * MIN, escalateAfter: [30 * MIN, 60 * MIN, 120 * MIN], statusUpdateEvery: 24 * 60 * MIN, responseTarget: 15 * MIN, resolutionTarget: 240 * MIN },
-    P2: { ackTimeout: 15 * MIN, escalateAfter: [], statusUpdateEvery: 24 * 60 * MIN, responseTarget: 60 * MIN, resolutionTarget: 480 * MIN },
-    P3: { ackTimeout: 60 * MIN, escalateAfter: [], statusUpdateEvery: 24 * 60 * MIN, responseTarget: 240 * MIN, resolutionTarget: 4320 * MIN },
-    P4: { escalateAfter: [], statusUpdateEvery: 24 * 60 * MIN, responseTarget: 1440 * MIN, resolutionTarget: 20160 * MIN },
+    P1: {
+      ackTimeout: ackTimeoutMinutes * MIN,
+      escalateAfter: [30 * MIN, 60 * MIN, 120 * MIN],
+      statusUpdateEvery: 24 * 60 * MIN,
+      responseTarget: 15 * MIN,
+      resolutionTarget: 240 * MIN,
+    },
+    P2: {
+      ackTimeout: 15 * MIN,
+      escalateAfter: [],
+      statusUpdateEvery: 24 * 60 * MIN,
+      responseTarget: 60 * MIN,
+      resolutionTarget: 480 * MIN,
+    },
+    P3: {
+      ackTimeout: 60 * MIN,
+      escalateAfter: [],
+      statusUpdateEvery: 24 * 60 * MIN,
+      responseTarget: 240 * MIN,
+      resolutionTarget: 4320 * MIN,
+    },
+    P4: {
+      escalateAfter: [],
+      statusUpdateEvery: 24 * 60 * MIN,
+      responseTarget: 1440 * MIN,
+      resolutionTarget: 20160 * MIN,
+    },
   },
-  contacts: { alice: { phone: '+15550100001', timezone: 'Europe/Berlin' }, tom: { phone: '+15550100003', timezone: 'Europe/Berlin' } },
+  contacts: {
+    alice: { phone: '+15550100001', timezone: 'Europe/Berlin' },
+    tom: { phone: '+15550100003', timezone: 'Europe/Berlin' },
+  },
   schedules: {},
-  policies: { default: { levels: { L1: { targets: ['contact:alice'], channels: ['sms'] }, L2: { targets: ['contact:tom'], channels: ['sms', 'voice'] } } } },
+  policies: {
+    default: {
+      levels: {
+        L1: { targets: ['contact:alice'], channels: ['sms'] },
+        L2: { targets: ['contact:tom'], channels: ['sms', 'voice'] },
+      },
+    },
+  },
   routes: [{ match: {}, policy: 'default', continue: false }],
   severityFrom: { severity: { critical: 'P1', error: 'P2', warning: 'P3', info: 'P4' } },
   rules: [],
 });
 
 /** A history as the service records it: the decider under the configuration in force, with people's real acts. */
-function recorded(n: number, openedAt: string, ackAfterMin: number | undefined, resolveAfterMin: number): RecordedIncident {
+function recorded(
+  n: number,
+  openedAt: string,
+  ackAfterMin: number | undefined,
+  resolveAfterMin: number,
+): RecordedIncident {
   const at = (min: number) => new Date(Date.parse(openedAt) + min * MIN).toISOString();
   const base: RecordedIncident = {
     incidentId: `incident-${n}`,
@@ -49,8 +94,14 @@ describe('what-if replay of recorded incidents through a candidate configuration
   const until = '2026-11-25T00:00:00.000Z';
 
   it('a shorter acknowledgement timeout (2 min instead of 5) pages L2 for every one of them', () => {
-    const actual = outcomeOf(history.map((i) => actualCourse(i, config(5))), config(5));
-    const candidate = outcomeOf(history.flatMap((i) => replayIncident(i, config(2), until)), config(2));
+    const actual = outcomeOf(
+      history.map((i) => actualCourse(i, config(5))),
+      config(5),
+    );
+    const candidate = outcomeOf(
+      history.flatMap((i) => replayIncident(i, config(2), until)),
+      config(2),
+    );
     // The acknowledgement timeout runs again at each level. Actual (5 min): #1 acknowledged at 3 min, never
     // escalated; #2 reached L2 at 5 and was acknowledged at 8, before L3 at 10; #3 (never acknowledged)
     // reached L2 at 5 and L3 at 10, and was resolved at 12.
@@ -78,15 +129,25 @@ describe('what-if replay of recorded incidents through a candidate configuration
     // #1 now reaches L2; #2 and #3 now reach L4.
     expect(differs.map((i) => i.number)).toEqual([1, 2, 3]);
     const [course] = replayIncident(history[0]!, config(2), until);
-    expect(course!.events.filter((e) => e.type === 'Acknowledged' || e.type === 'Resolved').map((e) => [e.type, (e.data as { at: string }).at])).toEqual([
+    expect(
+      course!.events
+        .filter((e) => e.type === 'Acknowledged' || e.type === 'Resolved')
+        .map((e) => [e.type, (e.data as { at: string }).at]),
+    ).toEqual([
       ['Acknowledged', '2026-11-23T10:03:00.000Z'],
       ['Resolved', '2026-11-23T10:20:00.000Z'],
     ]);
   });
 
   it('an alert no candidate route matches is counted as not routed', () => {
-    const candidate = { ...config(5), routes: [{ match: { service: 'payments' }, policy: 'default', continue: false }] };
-    const outcome = outcomeOf(history.flatMap((i) => replayIncident(i, candidate, until)), candidate);
+    const candidate = {
+      ...config(5),
+      routes: [{ match: { service: 'payments' }, policy: 'default', continue: false }],
+    };
+    const outcome = outcomeOf(
+      history.flatMap((i) => replayIncident(i, candidate, until)),
+      candidate,
+    );
     expect(outcome).toMatchObject({ incidents: 0, notRouted: 3 });
   });
 });

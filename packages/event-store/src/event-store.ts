@@ -68,7 +68,11 @@ export interface Subscription {
 
 export interface EventStore {
   readonly kind: string;
-  append(streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision): Promise<Result<AppendResult, WrongExpectedRevision>>;
+  append(
+    streamId: string,
+    events: NewEvent[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<Result<AppendResult, WrongExpectedRevision>>;
   readStream(streamId: string, fromRevision?: number): Promise<RecordedEvent[]>;
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Catch-up, then live: every event after `after`, once each, in global order. */

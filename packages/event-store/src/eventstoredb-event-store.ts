@@ -32,7 +32,13 @@ export const encodePosition = (p: Position): bigint => p.commit * U64 + p.prepar
 export const decodePosition = (n: bigint): Position => ({ commit: n / U64, prepare: n % U64 });
 
 const toExpected = (expected: ExpectedRevision): AppendExpectedRevision =>
-  expected === 'no_stream' ? NO_STREAM : expected === 'any' ? ANY : expected === 'stream_exists' ? STREAM_EXISTS : BigInt(expected);
+  expected === 'no_stream'
+    ? NO_STREAM
+    : expected === 'any'
+      ? ANY
+      : expected === 'stream_exists'
+        ? STREAM_EXISTS
+        : BigInt(expected);
 
 const isSystem = (streamId: string) => streamId.startsWith('$');
 
@@ -52,7 +58,10 @@ function toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedE
 }
 
 /** The part of @eventstore/db-client's client this adapter uses: tests here drive it without a server. */
-export type EsdbClient = Pick<EventStoreDBClient, 'appendToStream' | 'readStream' | 'readAll' | 'subscribeToAll' | 'dispose'>;
+export type EsdbClient = Pick<
+  EventStoreDBClient,
+  'appendToStream' | 'readStream' | 'readAll' | 'subscribeToAll' | 'dispose'
+>;
 
 interface Cancellable {
   readableEnded?: boolean;
@@ -78,7 +87,10 @@ export interface EventStoreDbOptions {
 }
 
 /** EventStoreDB (or KurrentDB) through @eventstore/db-client; `ESDB_CONNECTION_STRING`, e.g. esdb://host:2113?tls=false. */
-export async function openEventStoreDbEventStore(connectionString: string, options: EventStoreDbOptions = {}): Promise<EventStore> {
+export async function openEventStoreDbEventStore(
+  connectionString: string,
+  options: EventStoreDbOptions = {},
+): Promise<EventStore> {
   return eventStoreDbEventStore(EventStoreDBClient.connectionString(connectionString), options);
 }
 
@@ -106,9 +118,13 @@ export function eventStoreDbEventStore(client: EsdbClient, options: EventStoreDb
           events.map((e) => jsonEvent({ type: e.type, data: e.data as JSONType, metadata: e.metadata })),
           { expectedRevision: toExpected(expectedRevision) },
         );
-        return ok({ nextExpectedRevision: Number(result.nextExpectedRevision), position: result.position ? encodePosition(result.position) : 0n });
+        return ok({
+          nextExpectedRevision: Number(result.nextExpectedRevision),
+          position: result.position ? encodePosition(result.position) : 0n,
+        });
       } catch (error) {
-        if (error instanceof StreamDeletedError) throw new Error(`stream ${streamId} was deleted in EventStoreDB: it cannot be appended to`, { cause: error });
+        if (error instanceof StreamDeletedError)
+          throw new Error(`stream ${streamId} was deleted in EventStoreDB: it cannot be appended to`, { cause: error });
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         const actual = error.actualVersion;
         return err({
@@ -122,10 +138,13 @@ export function eventStoreDbEventStore(client: EsdbClient, options: EventStoreDb
     async readStream(streamId, fromRevision = 0) {
       const out: RecordedEvent[] = [];
       try {
-        await drain(client.readStream(streamId, { direction: FORWARDS, fromRevision: BigInt(fromRevision) }), (resolved) => {
-          const record = toRecorded(resolved);
-          if (record) out.push(record);
-        });
+        await drain(
+          client.readStream(streamId, { direction: FORWARDS, fromRevision: BigInt(fromRevision) }),
+          (resolved) => {
+            const record = toRecorded(resolved);
+            if (record) out.push(record);
+          },
+        );
       } catch (error) {
         // A deleted stream reads as none, as one never written: the port has no tombstones.
         if (error instanceof StreamNotFoundError || error instanceof StreamDeletedError) return [];
@@ -171,11 +190,18 @@ export function eventStoreDbEventStore(client: EsdbClient, options: EventStoreDb
       const settle = () => {
         for (let i = waiters.length - 1; i >= 0; i--) {
           const { target } = waiters[i]!;
-          const reached = target === undefined || live || (scanned !== undefined && scanned >= target) || (position !== undefined && position >= target);
+          const reached =
+            target === undefined ||
+            live ||
+            (scanned !== undefined && scanned >= target) ||
+            (position !== undefined && position >= target);
           if (reached) waiters.splice(i, 1)[0]!.resolve();
         }
       };
-      const filterOptions = { checkpointInterval: 1, checkpointReached: (_: unknown, p: Position) => void ((scanned = encodePosition(p)), settle()) };
+      const filterOptions = {
+        checkpointInterval: 1,
+        checkpointReached: (_: unknown, p: Position) => void ((scanned = encodePosition(p)), settle()),
+      };
 
       let failures = 0;
       const follow = async () => {
@@ -184,7 +210,9 @@ export function eventStoreDbEventStore(client: EsdbClient, options: EventStoreDb
         caughtUpSeen = false;
         const subscription = client.subscribeToAll({
           fromPosition: from === undefined ? START : decodePosition(from),
-          filter: streamPrefix ? streamNameFilter({ prefixes: [streamPrefix], ...filterOptions }) : excludeSystemEvents(filterOptions),
+          filter: streamPrefix
+            ? streamNameFilter({ prefixes: [streamPrefix], ...filterOptions })
+            : excludeSystemEvents(filterOptions),
         });
         current = subscription;
         let batch: RecordedEvent[] = [];

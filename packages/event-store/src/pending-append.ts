@@ -13,7 +13,12 @@ export interface PendingAppend {
 }
 
 /** An append as both group-committing stores take it: refused when it holds no event, else handed to `enqueue` for the next commit. */
-export function queueAppend(streamId: string, events: NewEvent[], expected: ExpectedRevision, enqueue: (append: PendingAppend) => void): Promise<AppendOutcome> {
+export function queueAppend(
+  streamId: string,
+  events: NewEvent[],
+  expected: ExpectedRevision,
+  enqueue: (append: PendingAppend) => void,
+): Promise<AppendOutcome> {
   if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
   return new Promise<AppendOutcome>((resolve, reject) => enqueue({ streamId, events, expected, resolve, reject }));
 }

@@ -54,7 +54,9 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
       recorded_at TIMESTAMPTZ NOT NULL DEFAULT now(),
       UNIQUE (stream_id, revision)
     )`);
-    await ddl.query(`CREATE INDEX IF NOT EXISTS events_stream_prefix ON ${table} (stream_id text_pattern_ops, position)`);
+    await ddl.query(
+      `CREATE INDEX IF NOT EXISTS events_stream_prefix ON ${table} (stream_id text_pattern_ops, position)`,
+    );
     await ddl.query('COMMIT');
   } catch (error) {
     await ddl.query('ROLLBACK').catch(() => undefined);
@@ -118,7 +120,13 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
       const current = new Map(rows.map((r) => [r.stream_id, Number(r.revision)]));
       const outcomes: Array<AppendOutcome | undefined> = [];
       const accepted: Array<{ at: number; streamId: string; last: number }> = [];
-      const columns = { stream: [] as string[], revision: [] as number[], type: [] as string[], data: [] as string[], metadata: [] as Array<string | null> };
+      const columns = {
+        stream: [] as string[],
+        revision: [] as number[],
+        type: [] as string[],
+        data: [] as string[],
+        metadata: [] as Array<string | null>,
+      };
       for (const { streamId, events, expected } of batch) {
         const revision = current.get(streamId) ?? 'no_stream';
         const conflict = checkExpectedRevision(streamId, expected, revision);
@@ -151,7 +159,8 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
         );
         const positions = new Map(inserted.rows.map((r) => [`${r.revision} ${r.stream_id}`, BigInt(r.position)]));
         // An append's position is its last event's.
-        for (const { at, streamId, last } of accepted) outcomes[at] = ok({ nextExpectedRevision: last, position: positions.get(`${last} ${streamId}`)! });
+        for (const { at, streamId, last } of accepted)
+          outcomes[at] = ok({ nextExpectedRevision: last, position: positions.get(`${last} ${streamId}`)! });
         await client.query('SELECT pg_notify($1, $2)', [channel, '']);
         await client.query('COMMIT');
       }
@@ -183,10 +192,10 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
       });
     },
     async readStream(streamId, fromRevision = 0) {
-      const { rows } = await pool.query<Row>(`SELECT * FROM ${table} WHERE stream_id = $1 AND revision >= $2 ORDER BY revision`, [
-        streamId,
-        fromRevision,
-      ]);
+      const { rows } = await pool.query<Row>(
+        `SELECT * FROM ${table} WHERE stream_id = $1 AND revision >= $2 ORDER BY revision`,
+        [streamId, fromRevision],
+      );
       return rows.map(toRecorded);
     },
     readAll,

@@ -2,7 +2,14 @@ import { EventEmitter, once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { err, ok } from '@klaxon/domain';
 import { openSqliteFile } from '@klaxon/sqlite';
-import { checkExpectedRevision, type EventStore, type ExpectedRevision, type NewEvent, type ReadAllOptions, type RecordedEvent } from './event-store.ts';
+import {
+  checkExpectedRevision,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type RecordedEvent,
+} from './event-store.ts';
 import { queueAppend, type AppendOutcome, type PendingAppend } from './pending-append.ts';
 import { pollingSubscription } from './polling-subscription.ts';
 
@@ -82,12 +89,18 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
 
   const appended = new EventEmitter();
   appended.setMaxListeners(0);
-  const currentRevision = db.prepare<[string], { revision: bigint | null }>('SELECT MAX(revision) AS revision FROM events WHERE stream_id = ?');
+  const currentRevision = db.prepare<[string], { revision: bigint | null }>(
+    'SELECT MAX(revision) AS revision FROM events WHERE stream_id = ?',
+  );
   const insert = db.prepare(
     'INSERT INTO events (event_id, stream_id, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
-  const readStream = db.prepare<[string, number], Row>('SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision');
-  const readAllStmt = db.prepare<[bigint, number], Row>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?');
+  const readStream = db.prepare<[string, number], Row>(
+    'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision',
+  );
+  const readAllStmt = db.prepare<[bigint, number], Row>(
+    'SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?',
+  );
   const readAllPrefixed = db.prepare<[bigint, string, number], Row>(
     "SELECT * FROM events WHERE position > ? AND stream_id LIKE ? ESCAPE '\\' ORDER BY position LIMIT ?",
   );
@@ -103,7 +116,15 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     const now = new Date().toISOString();
     for (const e of events) {
       revision += 1;
-      const info = insert.run(randomUUID(), streamId, revision, e.type, JSON.stringify(e.data), e.metadata ? JSON.stringify(e.metadata) : null, now);
+      const info = insert.run(
+        randomUUID(),
+        streamId,
+        revision,
+        e.type,
+        JSON.stringify(e.data),
+        e.metadata ? JSON.stringify(e.metadata) : null,
+        now,
+      );
       position = BigInt(info.lastInsertRowid);
     }
     return ok({ nextExpectedRevision: revision, position });
@@ -111,7 +132,9 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
   // Group commit: every append of one turn of the event loop (a batch of alerts handled side by side, each
   // on its own incident) shares one transaction and one fsync. Each keeps its own expected-revision check:
   // one that conflicts is refused alone, the others commit.
-  const appendTx = db.transaction((batch: PendingAppend[]) => batch.map((a) => appendOne(a.streamId, a.events, a.expected)));
+  const appendTx = db.transaction((batch: PendingAppend[]) =>
+    batch.map((a) => appendOne(a.streamId, a.events, a.expected)),
+  );
   let pending: PendingAppend[] = [];
   const flush = () => {
     const batch = pending;
@@ -132,7 +155,9 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
 
   const readAll = async ({ after, limit, streamPrefix }: ReadAllOptions) => {
     const from = after ?? 0n;
-    const rows = streamPrefix ? readAllPrefixed.all(from, `${escapeLike(streamPrefix)}%`, limit) : readAllStmt.all(from, limit);
+    const rows = streamPrefix
+      ? readAllPrefixed.all(from, `${escapeLike(streamPrefix)}%`, limit)
+      : readAllStmt.all(from, limit);
     return rows.map(toRecorded);
   };
   const headPosition = async () => head.get()?.position ?? undefined;

@@ -15,7 +15,11 @@ interface LogEntry {
 }
 
 /** The client's own error class, as its gRPC layer would raise it (its constructor wants a gRPC status). */
-const deleted = (streamName: string) => Object.assign(Object.create(StreamDeletedError.prototype) as Error, { message: `${streamName} is deleted`, streamName });
+const deleted = (streamName: string) =>
+  Object.assign(Object.create(StreamDeletedError.prototype) as Error, {
+    message: `${streamName} is deleted`,
+    streamName,
+  });
 
 const pos = (n: number): Position => ({ commit: BigInt(n), prepare: BigInt(n) });
 
@@ -41,7 +45,10 @@ interface ScriptedRead extends Readable {
 }
 
 function scriptedClient(log: LogEntry[], script: { failSubscriptionAfter?: number[]; failReadAfter?: number } = {}) {
-  const reads: Array<{ options: { direction?: unknown; fromPosition?: unknown; maxCount?: number | bigint }; read: ScriptedRead }> = [];
+  const reads: Array<{
+    options: { direction?: unknown; fromPosition?: unknown; maxCount?: number | bigint };
+    read: ScriptedRead;
+  }> = [];
   const subscriptions: Array<{ from: unknown }> = [];
   /** A subscription stays open past its last event, as a live one does; a read ends. */
   const makeRead = (items: unknown[], failAfter?: number, stayOpen = false): ScriptedRead => {
@@ -49,7 +56,8 @@ function scriptedClient(log: LogEntry[], script: { failSubscriptionAfter?: numbe
     const read = new Readable({
       objectMode: true,
       read() {
-        if (failAfter !== undefined && i === failAfter) return void this.destroy(new Error('UNAVAILABLE: connection dropped'));
+        if (failAfter !== undefined && i === failAfter)
+          return void this.destroy(new Error('UNAVAILABLE: connection dropped'));
         if (i < items.length) this.push(items[i++]);
         else if (!stayOpen) this.push(null);
       },
@@ -62,16 +70,26 @@ function scriptedClient(log: LogEntry[], script: { failSubscriptionAfter?: numbe
     return read;
   };
   const client = {
-    readAll(options: { direction?: unknown; fromPosition?: Position | typeof START | typeof END; maxCount?: number | bigint }) {
+    readAll(options: {
+      direction?: unknown;
+      fromPosition?: Position | typeof START | typeof END;
+      maxCount?: number | bigint;
+    }) {
       const max = Number(options.maxCount ?? Number.MAX_SAFE_INTEGER);
       let items: LogEntry[];
       if (options.direction === BACKWARDS) items = [...log].reverse().slice(0, max);
       else {
         const from = options.fromPosition;
-        const start = from === START || from === undefined ? 0 : log.findIndex((e) => e.position.commit >= (from as Position).commit);
+        const start =
+          from === START || from === undefined
+            ? 0
+            : log.findIndex((e) => e.position.commit >= (from as Position).commit);
         items = (start < 0 ? [] : log.slice(start)).slice(0, max);
       }
-      const read = makeRead(items.map((e) => resolved(e)), script.failReadAfter);
+      const read = makeRead(
+        items.map((e) => resolved(e)),
+        script.failReadAfter,
+      );
       reads.push({ options, read });
       return read;
     },
@@ -90,7 +108,10 @@ function scriptedClient(log: LogEntry[], script: { failSubscriptionAfter?: numbe
       subscriptions.push({ from: options.fromPosition });
       const from = options.fromPosition;
       const start = from === START ? 0 : log.findIndex((e) => e.position.commit >= (from as Position).commit);
-      const items = log.slice(start).filter((e) => !e.streamId.startsWith('$') && e.streamId.startsWith('incident-')).map((e) => resolved(e));
+      const items = log
+        .slice(start)
+        .filter((e) => !e.streamId.startsWith('$') && e.streamId.startsWith('incident-'))
+        .map((e) => resolved(e));
       const failAfter = script.failSubscriptionAfter?.[subscriptions.length - 1];
       const read = makeRead(items, failAfter, true) as ScriptedRead & { unsubscribe(): Promise<void> };
       read.unsubscribe = async () => void read.destroy();
@@ -103,7 +124,11 @@ function scriptedClient(log: LogEntry[], script: { failSubscriptionAfter?: numbe
 }
 
 const entries = (count: number, streamOf: (i: number) => string, firstPosition = 1): LogEntry[] =>
-  Array.from({ length: count }, (_, i) => ({ streamId: streamOf(i), type: 'Something', position: pos(firstPosition + i) }));
+  Array.from({ length: count }, (_, i) => ({
+    streamId: streamOf(i),
+    type: 'Something',
+    position: pos(firstPosition + i),
+  }));
 
 describe('EventStoreDB adapter logic, without a server', () => {
   it('reads $all in pages bounded by maxCount, each read to its end: a limited read leaves no call open', async () => {
@@ -111,7 +136,15 @@ describe('EventStoreDB adapter logic, without a server', () => {
     const { client, reads } = scriptedClient(log);
     const store = eventStoreDbEventStore(client);
     const first = await store.readAll({ limit: 7 });
-    expect(first.map((e) => e.streamId)).toEqual(['incident-1', 'incident-2', 'incident-3', 'incident-4', 'incident-6', 'incident-7', 'incident-8']);
+    expect(first.map((e) => e.streamId)).toEqual([
+      'incident-1',
+      'incident-2',
+      'incident-3',
+      'incident-4',
+      'incident-6',
+      'incident-7',
+      'incident-8',
+    ]);
     const next = await store.readAll({ limit: 7, after: first.at(-1)!.position });
     expect(next[0]!.streamId).toBe('incident-9');
     expect(reads.every(({ options }) => Number(options.maxCount) <= 8)).toBe(true);
@@ -119,7 +152,10 @@ describe('EventStoreDB adapter logic, without a server', () => {
   });
 
   it('cancels a read the loop leaves early, so a hundred failed reads do not exhaust the channel', async () => {
-    const { client, reads } = scriptedClient(entries(20, (i) => `incident-${i}`), { failReadAfter: 3 });
+    const { client, reads } = scriptedClient(
+      entries(20, (i) => `incident-${i}`),
+      { failReadAfter: 3 },
+    );
     const store = eventStoreDbEventStore(client);
     for (let i = 0; i < 120; i++) await expect(store.readAll({ limit: 10 })).rejects.toThrow(/UNAVAILABLE/);
     expect(reads).toHaveLength(120);
@@ -158,7 +194,13 @@ describe('EventStoreDB adapter logic, without a server', () => {
     expect(interruptions).toEqual([10, 20, 40, 10]);
     expect(onError).not.toHaveBeenCalled();
     // Each resubscription started from the last event handled, not from the start.
-    expect(subscriptions.map((s) => (s.from === START ? 'start' : Number((s.from as Position).commit)))).toEqual(['start', seen[9], seen[9], seen[9], seen[13]]);
+    expect(subscriptions.map((s) => (s.from === START ? 'start' : Number((s.from as Position).commit)))).toEqual([
+      'start',
+      seen[9],
+      seen[9],
+      seen[9],
+      seen[13],
+    ]);
     await subscription.caughtUp();
     await subscription.stop();
   });

@@ -29,7 +29,9 @@ describe.runIf(available)('PostgreSQL start-up', () => {
   it('several services opening the store at once on an empty database all start (no DDL race)', async () => {
     for (let round = 0; round < 3; round++) {
       const schema = uniqueSchema('klaxon_race');
-      const stores = await Promise.all(Array.from({ length: 6 }, () => openPostgresEventStore({ connectionString: TEST_DATABASE_URL, schema })));
+      const stores = await Promise.all(
+        Array.from({ length: 6 }, () => openPostgresEventStore({ connectionString: TEST_DATABASE_URL, schema })),
+      );
       expect(stores).toHaveLength(6);
       await Promise.all(stores.map((s) => s.close()));
       await dropSchema(schema);

@@ -27,7 +27,11 @@ export const envSchema = z.object({
   KLAXON_LINK_SECRET: z.string().min(16).optional(),
   KLAXON_HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  INGEST_MAX_BODY_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  INGEST_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5 * 1024 * 1024),
 });
 
 export type KlaxonEnv = z.infer<typeof envSchema>;
@@ -42,5 +46,9 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): KlaxonEnv {
   }
   // `pnpm --filter <service> start` runs in the package's folder; relative paths mean where pnpm was invoked.
   const base = source.INIT_CWD ?? process.cwd();
-  return { ...parsed.data, KLAXON_DATA_DIR: resolve(base, parsed.data.KLAXON_DATA_DIR), KLAXON_CONFIG: resolve(base, parsed.data.KLAXON_CONFIG) };
+  return {
+    ...parsed.data,
+    KLAXON_DATA_DIR: resolve(base, parsed.data.KLAXON_DATA_DIR),
+    KLAXON_CONFIG: resolve(base, parsed.data.KLAXON_CONFIG),
+  };
 }

@@ -18,18 +18,29 @@ interface BodyParserError {
 }
 
 const asBodyParserError = (error: unknown): BodyParserError | undefined =>
-  typeof error === 'object' && error !== null && typeof (error as BodyParserError).type === 'string' ? (error as BodyParserError) : undefined;
+  typeof error === 'object' && error !== null && typeof (error as BodyParserError).type === 'string'
+    ? (error as BodyParserError)
+    : undefined;
 
-const invalid = (message: string): ClientError => ({ status: 400, reason: 'invalid', body: { error: message, problems: [{ path: '', message }] } });
+const invalid = (message: string): ClientError => ({
+  status: 400,
+  reason: 'invalid',
+  body: { error: message, problems: [{ path: '', message }] },
+});
 
 /** What a body parser's refusal means to the sender; undefined for anything that is our fault. */
 export function clientErrorOf(error: unknown): ClientError | undefined {
-  if (error instanceof UnsupportedMediaType) return { status: 415, reason: 'unsupported_media_type', body: { error: error.message } };
+  if (error instanceof UnsupportedMediaType)
+    return { status: 415, reason: 'unsupported_media_type', body: { error: error.message } };
   const e = asBodyParserError(error);
   if (!e) return undefined;
   switch (e.type) {
     case 'entity.too.large':
-      return { status: 413, reason: 'too_large', body: { error: 'request body is over the size limit', limitBytes: e.limit } };
+      return {
+        status: 413,
+        reason: 'too_large',
+        body: { error: 'request body is over the size limit', limitBytes: e.limit },
+      };
     case 'entity.parse.failed':
       return invalid(`the body is not valid JSON: ${e.message}`);
     case 'request.size.invalid':
@@ -57,7 +68,8 @@ export function jsonBody(limitBytes = 1024 * 1024) {
   });
   return (req: Request, res: Response, next: NextFunction) => {
     if (!typeIs.hasBody(req)) return next();
-    if (!typeIs(req, ['application/json', '+json'])) return next(new UnsupportedMediaType('send JSON with Content-Type: application/json'));
+    if (!typeIs(req, ['application/json', '+json']))
+      return next(new UnsupportedMediaType('send JSON with Content-Type: application/json'));
     parse(req, res, next);
   };
 }

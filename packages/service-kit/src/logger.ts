@@ -11,7 +11,14 @@ export function createLogger(service: string, level = 'info'): Logger {
     name: service,
     level,
     redact: {
-      paths: ['req.headers.authorization', 'req.headers["x-twilio-signature"]', '*.token', '*.routing_key', '*.password', '*.authToken'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers["x-twilio-signature"]',
+        '*.token',
+        '*.routing_key',
+        '*.password',
+        '*.authToken',
+      ],
       censor: '[redacted]',
     },
   });

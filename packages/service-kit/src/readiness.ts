@@ -15,7 +15,9 @@ export async function runReadiness(checks: ReadinessCheck[], timeoutMs = 2000): 
       try {
         const detail = await Promise.race([
           check(),
-          new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref()),
+          new Promise((_, reject) =>
+            setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref(),
+          ),
         ]);
         return [name, detail === undefined ? { ok: true } : { ok: true, detail }] as const;
       } catch (error) {

@@ -13,7 +13,9 @@ const QUIET_PATHS = new Set(['/metrics', '/health']);
 
 /** The route pattern a request matched; the path itself only when nothing matched (a 404). */
 const whereTo = (req: Request) =>
-  req.route?.path !== undefined ? { route: `${req.baseUrl}${String(req.route.path)}` } : { url: req.originalUrl.split('?')[0] };
+  req.route?.path !== undefined
+    ? { route: `${req.baseUrl}${String(req.route.path)}` }
+    : { url: req.originalUrl.split('?')[0] };
 
 /** A client's mistake is a warning, never an error: errors are for what we must fix. */
 const levelOf = (res: Response) => (res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info');
@@ -35,7 +37,12 @@ export function requestLog(logger: Logger): RequestHandler {
       res.once('close', () => {
         const level = res.writableFinished ? levelOf(res) : 'warn';
         if (!logger.isLevelEnabled(level)) return;
-        const line = { req: { method: req.method }, res: { status: res.statusCode }, ...whereTo(req), responseTime: Math.round(performance.now() - started) };
+        const line = {
+          req: { method: req.method },
+          res: { status: res.statusCode },
+          ...whereTo(req),
+          responseTime: Math.round(performance.now() - started),
+        };
         logger[level](res.writableFinished ? line : { ...line, aborted: true }, 'request');
       });
     }

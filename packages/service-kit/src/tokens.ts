@@ -13,7 +13,8 @@ export function tokenMatcher(named: Record<string, string>): (presented: string 
     if (!presented) return undefined;
     const candidate = digest(presented);
     let match: string | undefined;
-    for (const { name, digest: expected } of known) if (timingSafeEqual(candidate, expected) && match === undefined) match = name;
+    for (const { name, digest: expected } of known)
+      if (timingSafeEqual(candidate, expected) && match === undefined) match = name;
     return match;
   };
 }

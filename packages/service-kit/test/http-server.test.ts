@@ -13,7 +13,14 @@ describe('service HTTP basics', () => {
     http = createServiceHttp({
       service: 'test',
       logger: pino({ level: 'silent' }),
-      readiness: [{ name: 'store', check: async () => { if (!storeUp) throw new Error('connection refused'); } }],
+      readiness: [
+        {
+          name: 'store',
+          check: async () => {
+            if (!storeUp) throw new Error('connection refused');
+          },
+        },
+      ],
     });
     new Counter({ name: 'klaxon_test_total', help: 'a test counter', registers: [http.metrics] }).inc(3);
     const base = await http.listen(0, '127.0.0.1');
@@ -29,7 +36,10 @@ describe('service HTTP basics', () => {
     storeUp = false;
     const notReady = await fetch(`${base}/ready`);
     expect(notReady.status).toBe(503);
-    expect(await notReady.json()).toMatchObject({ ready: false, checks: { store: { ok: false, error: 'connection refused' } } });
+    expect(await notReady.json()).toMatchObject({
+      ready: false,
+      checks: { store: { ok: false, error: 'connection refused' } },
+    });
   });
 });
 
@@ -42,7 +52,9 @@ describe('environment', () => {
       KLAXON_DATA_DIR: '/srv/klaxon/data',
       KLAXON_CONFIG: '/srv/klaxon/klaxon.yaml',
     });
-    expect(readEnv({ INIT_CWD: '/srv/klaxon', KLAXON_DATA_DIR: '/var/lib/klaxon' }).KLAXON_DATA_DIR).toBe('/var/lib/klaxon');
+    expect(readEnv({ INIT_CWD: '/srv/klaxon', KLAXON_DATA_DIR: '/var/lib/klaxon' }).KLAXON_DATA_DIR).toBe(
+      '/var/lib/klaxon',
+    );
   });
 
   it('names the variable that is wrong', () => {
@@ -52,7 +64,13 @@ describe('environment', () => {
 
 describe('request logs', () => {
   it('log the matched route, never the raw path, whose segments may be secrets', async () => {
-    const lines: Array<{ req?: { method: string }; route?: string; url?: string; res?: { status: number }; msg: string }> = [];
+    const lines: Array<{
+      req?: { method: string };
+      route?: string;
+      url?: string;
+      res?: { status: number };
+      msg: string;
+    }> = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
     const http = createServiceHttp({ service: 'test', logger });
     http.routes.get('/ack/:token', (_req, res) => void res.send('ok'));
@@ -86,7 +104,9 @@ describe('request logs', () => {
       setTimeout(() => asked.destroy(), 50);
       await done;
       await new Promise((r) => setTimeout(r, 20));
-      expect(lines.filter((l) => l.msg === 'request')).toEqual([expect.objectContaining({ level: 40, route: '/slow', aborted: true })]);
+      expect(lines.filter((l) => l.msg === 'request')).toEqual([
+        expect.objectContaining({ level: 40, route: '/slow', aborted: true }),
+      ]);
     } finally {
       await http.close();
     }

@@ -22,7 +22,9 @@ export async function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
+      );
     });
   });
 }
@@ -61,7 +63,12 @@ export async function startAlertmanagerWithConfig(config: string): Promise<RealA
   writeFileSync(dir.file('alertmanager.yml'), config);
   const child: ChildProcess = spawn(
     ALERTMANAGER_BIN,
-    [`--config.file=${dir.file('alertmanager.yml')}`, `--storage.path=${dir.path}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='],
+    [
+      `--config.file=${dir.file('alertmanager.yml')}`,
+      `--storage.path=${dir.path}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';
@@ -70,7 +77,10 @@ export async function startAlertmanagerWithConfig(config: string): Promise<RealA
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`alertmanager exited: ${log}`);
-    const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/-/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) throw new Error(`alertmanager did not become ready: ${log}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -78,7 +88,12 @@ export async function startAlertmanagerWithConfig(config: string): Promise<RealA
   return {
     url,
     async addAlert(labels, options = {}) {
-      const args = ['alert', 'add', ...Object.entries(labels).map(([k, v]) => `${k}=${v}`), `--alertmanager.url=${url}`];
+      const args = [
+        'alert',
+        'add',
+        ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
+        `--alertmanager.url=${url}`,
+      ];
       if (options.summary) args.push(`--annotation=summary=${options.summary}`);
       if (options.end) args.push(`--end=${options.end.toISOString()}`);
       await run(AMTOOL_BIN, args);

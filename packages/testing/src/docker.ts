@@ -5,9 +5,12 @@ import { existsSync } from 'node:fs';
  * as on the developers' machines here, the suite skips with exactly one line saying so.
  */
 export async function dockerAvailable(suite: string): Promise<boolean> {
-  const socket = process.env.DOCKER_HOST ?? (existsSync('/var/run/docker.sock') ? 'unix:///var/run/docker.sock' : undefined);
+  const socket =
+    process.env.DOCKER_HOST ?? (existsSync('/var/run/docker.sock') ? 'unix:///var/run/docker.sock' : undefined);
   if (!socket) {
-    console.warn(`SKIPPED ${suite}: no Docker engine (no DOCKER_HOST, no /var/run/docker.sock); it runs wherever Docker exists`);
+    console.warn(
+      `SKIPPED ${suite}: no Docker engine (no DOCKER_HOST, no /var/run/docker.sock); it runs wherever Docker exists`,
+    );
     return false;
   }
   try {
@@ -15,7 +18,9 @@ export async function dockerAvailable(suite: string): Promise<boolean> {
     await getContainerRuntimeClient();
     return true;
   } catch (error) {
-    console.warn(`SKIPPED ${suite}: Docker engine at ${socket} did not answer (${(error as Error).message.split('\n')[0]})`);
+    console.warn(
+      `SKIPPED ${suite}: Docker engine at ${socket} did not answer (${(error as Error).message.split('\n')[0]})`,
+    );
     return false;
   }
 }

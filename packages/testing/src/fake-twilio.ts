@@ -44,16 +44,31 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       res.end(JSON.stringify(json));
     };
     const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
-    if (req.headers.authorization !== expectedAuth) return reply(401, { code: 20003, message: 'Authenticate', status: 401 });
+    if (req.headers.authorization !== expectedAuth)
+      return reply(401, { code: 20003, message: 'Authenticate', status: 401 });
     const match = /^\/2010-04-01\/Accounts\/([^/]+)\/(Messages|Calls)\.json$/.exec(req.url ?? '');
-    if (req.method !== 'POST' || !match) return reply(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+    if (req.method !== 'POST' || !match)
+      return reply(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
     const failure = failures.shift();
-    if (failure !== undefined) return reply(failure.status, { code: 20500, message: 'Injected failure', status: failure.status }, failure.headers);
+    if (failure !== undefined)
+      return reply(
+        failure.status,
+        { code: 20500, message: 'Injected failure', status: failure.status },
+        failure.headers,
+      );
     const params = Object.fromEntries(new URLSearchParams(body));
     const resource = match[2] as 'Messages' | 'Calls';
     requests.push({ resource, accountSid: match[1]!, params, at: new Date() });
     const sid = `${resource === 'Messages' ? 'SM' : 'CA'}${randomBytes(16).toString('hex')}`;
-    reply(201, { sid, account_sid: match[1], to: params.To, from: params.From, body: params.Body, status: 'queued', date_created: new Date().toUTCString() });
+    reply(201, {
+      sid,
+      account_sid: match[1],
+      to: params.To,
+      from: params.From,
+      body: params.Body,
+      status: 'queued',
+      date_created: new Date().toUTCString(),
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -63,9 +78,16 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     accountSid,
     authToken,
     requests,
-    messages: () => requests.filter((r) => r.resource === 'Messages').map((r) => r.params as { To: string; From: string; Body: string }),
-    calls: () => requests.filter((r) => r.resource === 'Calls').map((r) => r.params as { To: string; From: string; Twiml: string }),
-    failNext: (status, count = 1, headers = {}) => failures.push(...Array.from({ length: count }, () => ({ status, headers }))),
+    messages: () =>
+      requests
+        .filter((r) => r.resource === 'Messages')
+        .map((r) => r.params as { To: string; From: string; Body: string }),
+    calls: () =>
+      requests
+        .filter((r) => r.resource === 'Calls')
+        .map((r) => r.params as { To: string; From: string; Twiml: string }),
+    failNext: (status, count = 1, headers = {}) =>
+      failures.push(...Array.from({ length: count }, () => ({ status, headers }))),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

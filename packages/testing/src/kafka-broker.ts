@@ -83,11 +83,30 @@ export async function startLocalKafka(): Promise<LocalKafka> {
       '',
     ].join('\n'),
   );
-  const java = ['-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', `-Dlog4j.configuration=file:${join(KAFKA_LOCAL, 'log4j.properties')}`, '-cp', classpath];
+  const java = [
+    '-Xms128m',
+    '-Xmx512m',
+    '-XX:+UseSerialGC',
+    `-Dlog4j.configuration=file:${join(KAFKA_LOCAL, 'log4j.properties')}`,
+    '-cp',
+    classpath,
+  ];
   // `--cluster-id=`: a random id may begin with '-', which would read as an option.
-  await run('java', [...java, 'kafka.tools.StorageTool', 'format', '--ignore-formatted', `--cluster-id=${clusterId()}`, '-c', properties], {
-    timeout: 120_000,
-  }).catch((error: { stderr?: string; message: string }) => {
+  await run(
+    'java',
+    [
+      ...java,
+      'kafka.tools.StorageTool',
+      'format',
+      '--ignore-formatted',
+      `--cluster-id=${clusterId()}`,
+      '-c',
+      properties,
+    ],
+    {
+      timeout: 120_000,
+    },
+  ).catch((error: { stderr?: string; message: string }) => {
     throw new Error(`formatting the Kafka broker's storage failed: ${error.stderr || error.message.slice(-2000)}`);
   });
 
@@ -102,7 +121,9 @@ export async function startLocalKafka(): Promise<LocalKafka> {
       child = spawn('java', [...java, 'kafka.Kafka', properties], { stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
       child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-      const exited = new Promise<never>((_, reject) => child!.once('exit', (code) => reject(new Error(`the Kafka broker exited (${code}):\n${out}`))));
+      const exited = new Promise<never>((_, reject) =>
+        child!.once('exit', (code) => reject(new Error(`the Kafka broker exited (${code}):\n${out}`))),
+      );
       await Promise.race([listening(port, 120_000), exited]);
       exited.catch(() => undefined);
       broker.startMs = Date.now() - started;

@@ -9,7 +9,10 @@ export class VirtualClock {
   }
   set(to: string | Date | number): void {
     const ms = new Date(to).getTime();
-    if (ms < this.ms) throw new Error(`a virtual clock does not go back (${new Date(ms).toISOString()} < ${new Date(this.ms).toISOString()})`);
+    if (ms < this.ms)
+      throw new Error(
+        `a virtual clock does not go back (${new Date(ms).toISOString()} < ${new Date(this.ms).toISOString()})`,
+      );
     this.ms = ms;
   }
   advance(ms: number): void {

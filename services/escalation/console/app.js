@@ -44,7 +44,15 @@ function SignIn({ onSignedIn }) {
     <h1>Sign in to Klaxon</h1>
     <form onSubmit=${submit}>
       <label for="token">API token</label>
-      <input id="token" name="token" type="password" autocomplete="current-password" required value=${token} onInput=${(e) => setToken(e.target.value)} />
+      <input
+        id="token"
+        name="token"
+        type="password"
+        autocomplete="current-password"
+        required
+        value=${token}
+        onInput=${(e) => setToken(e.target.value)}
+      />
       <button type="submit" disabled=${busy}>${busy ? 'Signing in…' : 'Sign in'}</button>
       ${error && html`<p class="error" role="alert">${error}</p>`}
     </form>

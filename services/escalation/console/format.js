@@ -21,7 +21,8 @@ export function relative(iso, nowMs = Date.now()) {
   const abs = Math.abs(ms);
   if (abs < 30_000) return ms >= 0 ? 'in under a minute' : 'just now';
   const minutes = Math.round(abs / 60_000);
-  const text = minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
+  const text =
+    minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
   return ms >= 0 ? `in ${text}` : `${text} ago`;
 }
 

@@ -41,6 +41,7 @@ export function useNow(everyMs = 1000) {
   return now;
 }
 
-export const ErrorNote = ({ error }) => (error ? html`<p class="error" role="alert">${error.message ?? String(error)}</p>` : null);
+export const ErrorNote = ({ error }) =>
+  error ? html`<p class="error" role="alert">${error.message ?? String(error)}</p>` : null;
 
 export const Badge = ({ kind, children }) => html`<span class=${`badge badge-${kind}`}>${children}</span>`;

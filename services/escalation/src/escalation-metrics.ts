@@ -2,7 +2,11 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Channel } from '@klaxon/domain';
 import type { IncidentIndex } from './incidents/incident-index.ts';
 
-export function escalationMetrics(registry: Registry, index: IncidentIndex, pagesHeld: () => Partial<Record<Channel, number>>) {
+export function escalationMetrics(
+  registry: Registry,
+  index: IncidentIndex,
+  pagesHeld: () => Partial<Record<Channel, number>>,
+) {
   return {
     pagesSent: new Counter({
       name: 'klaxon_pages_sent_total',

@@ -1,6 +1,14 @@
 import { ALERTS_TOPIC, UnprocessableRecordError, type Bus, type BusConsumer, type DeliveredRecord } from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
-import { alertRecordSchema, alertsIn, createRouter, INCIDENT_STREAM_PREFIX, type Channel, type Severity, type Timings } from '@klaxon/domain';
+import {
+  alertRecordSchema,
+  alertsIn,
+  createRouter,
+  INCIDENT_STREAM_PREFIX,
+  type Channel,
+  type Severity,
+  type Timings,
+} from '@klaxon/domain';
 import type { EventStore, Subscription } from '@klaxon/event-store';
 import { createServiceHttp, systemClock, type Clock, type Logger, type ServiceHttp } from '@klaxon/service-kit';
 import { ackLinks } from './acks/ack-links.ts';
@@ -71,8 +79,11 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   const clock = deps.clock ?? systemClock;
   const topic = deps.topic ?? ALERTS_TOPIC;
   // A settled incident that another instance wrote to is read again from its stream.
-  const index = new IncidentIndex((incidentId) =>
-    void repository.load(incidentId).catch((error: unknown) => logger.error({ err: error, incidentId }, 'reading a settled incident again failed')),
+  const index = new IncidentIndex(
+    (incidentId) =>
+      void repository
+        .load(incidentId)
+        .catch((error: unknown) => logger.error({ err: error, incidentId }, 'reading a settled incident again failed')),
   );
   const ownership = { held: new Set<number>(), partitionOf: (_key: string): number => 0 };
   const owns =
@@ -105,7 +116,8 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       {
         name: 'taking alerts from the bus',
         check: async () => {
-          if (consumer && !consumer.current()) throw new Error('the bus consumer is not running or not confirmed by its group');
+          if (consumer && !consumer.current())
+            throw new Error('the bus consumer is not running or not confirmed by its group');
         },
       },
       {
@@ -113,7 +125,8 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
         check: async () => {
           if (!subscription) throw new Error('not started');
           // A stale picture fires wrong timers: not ready, so the orchestrator restarts the service.
-          if (subscriptionLost) throw new Error(`stopped following the store: ${(subscriptionLost as Error).message ?? subscriptionLost}`);
+          if (subscriptionLost)
+            throw new Error(`stopped following the store: ${(subscriptionLost as Error).message ?? subscriptionLost}`);
           return { incidents: index.size(), open: index.unresolved().length };
         },
       },
@@ -124,7 +137,11 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     repository,
     notifiers: deps.notifiers,
     contacts: config.contacts,
-    throttle: { sms: toRule(config.throttle.sms), voice: toRule(config.throttle.voice), email: toRule(config.throttle.email) },
+    throttle: {
+      sms: toRule(config.throttle.sms),
+      voice: toRule(config.throttle.voice),
+      email: toRule(config.throttle.email),
+    },
     incident: (incidentId) => index.get(incidentId)?.state,
     highestBundle: () => index.highestBundle(),
     clock,
@@ -139,15 +156,33 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     for (const event of execution.events) {
       if (event.type === 'Escalated') {
         metrics.escalations.inc({ reason: event.data.reason });
-        logger.info({ incidentId, from: `L${event.data.fromLevel}`, to: `L${event.data.toLevel}`, reason: event.data.reason }, 'escalated');
+        logger.info(
+          { incidentId, from: `L${event.data.fromLevel}`, to: `L${event.data.toLevel}`, reason: event.data.reason },
+          'escalated',
+        );
       }
     }
   };
   const snapshots = deps.snapshotPath
-    ? new IndexSnapshotWriter({ index, path: deps.snapshotPath, everyMs: deps.snapshotEveryMs ?? FIVE_MINUTES_MS, logger })
+    ? new IndexSnapshotWriter({
+        index,
+        path: deps.snapshotPath,
+        everyMs: deps.snapshotEveryMs ?? FIVE_MINUTES_MS,
+        logger,
+      })
     : undefined;
   const timers = new TimerRunner({ index, repository, rosters, dispatcher, clock, logger, owns, onExecuted });
-  const handleAlert = alertHandler({ repository, index, router, rosters, timings, clock, logger, incidentsOpened: metrics.incidentsOpened, onExecuted });
+  const handleAlert = alertHandler({
+    repository,
+    index,
+    router,
+    rosters,
+    timings,
+    clock,
+    logger,
+    incidentsOpened: metrics.incidentsOpened,
+    onExecuted,
+  });
 
   const alertsOf = (record: DeliveredRecord) => {
     const parsed = alertRecordSchema.safeParse(record.value);
@@ -157,7 +192,16 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   };
 
   incidentRoutes(http.routes, { index, repository, rosters, timings, clock, apiTokens: config.api.tokens, onExecuted });
-  twilioRoutes(http.routes, { index, repository, contacts: config.contacts, clock, logger, authToken: deps.twilioAuthToken, publicUrl: deps.publicUrl, onExecuted });
+  twilioRoutes(http.routes, {
+    index,
+    repository,
+    contacts: config.contacts,
+    clock,
+    logger,
+    authToken: deps.twilioAuthToken,
+    publicUrl: deps.publicUrl,
+    onExecuted,
+  });
   ackLinkRoutes(http.routes, { repository, ackLinks: links, clock, onExecuted });
   onCallRoutes(http.routes, { config, rosters, clock, apiTokens: config.api.tokens });
   if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);
@@ -171,13 +215,24 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       let caughtUp = false;
       let after: bigint | undefined;
       if (deps.snapshotPath) {
-        const loaded = await loadIndexSnapshot(deps.snapshotPath, store, (h) => index.restoreHeader(h), (e) => index.restoreEntry(e));
+        const loaded = await loadIndexSnapshot(
+          deps.snapshotPath,
+          store,
+          (h) => index.restoreHeader(h),
+          (e) => index.restoreEntry(e),
+        );
         if (loaded.header) {
           after = BigInt(loaded.header.last.position);
-          logger.info({ path: deps.snapshotPath, position: loaded.header.last.position, incidents: index.size() }, 'incident index restored from its snapshot; following the store from there');
+          logger.info(
+            { path: deps.snapshotPath, position: loaded.header.last.position, incidents: index.size() },
+            'incident index restored from its snapshot; following the store from there',
+          );
         } else {
           index.clear();
-          logger.info({ path: deps.snapshotPath, reason: loaded.reason }, 'no usable incident index snapshot; replaying the whole store');
+          logger.info(
+            { path: deps.snapshotPath, reason: loaded.reason },
+            'no usable incident index snapshot; replaying the whole store',
+          );
         }
       }
       subscription = store.subscribe({
@@ -188,7 +243,11 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
           subscriptionLost = error;
           logger.fatal({ err: error }, 'lost the event store subscription');
         },
-        onInterrupted: (error, retryInMs) => logger.warn({ err: error, retryInMs }, 'the event store connection broke; following it again from the last position'),
+        onInterrupted: (error, retryInMs) =>
+          logger.warn(
+            { err: error, retryInMs },
+            'the event store connection broke; following it again from the last position',
+          ),
       });
       await subscription.caughtUp();
       caughtUp = true;
@@ -200,7 +259,8 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       logger.info({ incidents: index.size(), open: index.unresolved().length }, 'state rebuilt from the store');
       // Pages whose outcome was never recorded go out again from whoever owns them now.
       const recoverOwned = () => {
-        for (const { state } of index.acting()) if (owns(state.incidentId)) dispatcher.dispatch(state.incidentId, state);
+        for (const { state } of index.acting())
+          if (owns(state.incidentId)) dispatcher.dispatch(state.incidentId, state);
       };
       if (deps.owns) recoverOwned();
       ownership.partitionOf = await bus.partitioner(topic);
@@ -226,9 +286,13 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
         },
         onDeadLetter: (record, reason) => {
           metrics.alertsProcessed.inc({ result: 'dead-lettered' });
-          logger.warn({ partition: record.partition, offset: record.offset, reason }, 'moved a record that cannot be handled to the dead-letter topic');
+          logger.warn(
+            { partition: record.partition, offset: record.offset, reason },
+            'moved a record that cannot be handled to the dead-letter topic',
+          );
         },
-        onHandlerError: (error, record) => logger.error({ err: error, offset: record.offset }, 'alert handling failed; it will be retried'),
+        onHandlerError: (error, record) =>
+          logger.error({ err: error, offset: record.offset }, 'alert handling failed; it will be retried'),
         onError: (error) => logger.error({ err: error }, 'reading the bus failed; retrying'),
       });
       if (deps.runTimerLoop !== false) timers.start();

@@ -8,7 +8,10 @@ import { linkSecret } from './link-secret.ts';
 import { notifiersFromEnv } from './paging/notifiers-from-env.ts';
 
 /** The escalation service as `pnpm start` and its own process run it: providers and secrets from the environment. */
-export function escalationFromEnv(env: KlaxonEnv, deps: { logger: Logger; store: EventStore; bus: Bus; config: KlaxonConfig }) {
+export function escalationFromEnv(
+  env: KlaxonEnv,
+  deps: { logger: Logger; store: EventStore; bus: Bus; config: KlaxonConfig },
+) {
   const publicUrl = (env.KLAXON_PUBLIC_URL ?? `http://localhost:${env.ESCALATION_PORT}`).replace(/\/$/, '');
   return createEscalationService({
     ...deps,

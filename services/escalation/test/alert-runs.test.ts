@@ -12,8 +12,19 @@ const sameRecords = (alerts: Array<{ groupKey: string }>) => alerts.map((value) 
 // One AlertsReceived record, as ingest writes an Alertmanager notification.
 const oneRecord = (alerts: Array<Record<string, unknown>>) => {
   const { version, source, integration, groupKey, receivedAt } = alerts[0]!;
-  const each = alerts.map(({ fingerprint, status, labels, annotations, startsAt }) => ({ fingerprint, status, labels, annotations, startsAt }));
-  return [{ key: groupKey as string, value: { type: 'AlertsReceived', version, source, integration, groupKey, receivedAt, alerts: each } }];
+  const each = alerts.map(({ fingerprint, status, labels, annotations, startsAt }) => ({
+    fingerprint,
+    status,
+    labels,
+    annotations,
+    startsAt,
+  }));
+  return [
+    {
+      key: groupKey as string,
+      value: { type: 'AlertsReceived', version, source, integration, groupKey, receivedAt, alerts: each },
+    },
+  ];
 };
 
 const diskFull = (at: string, status: 'firing' | 'resolved') =>
@@ -30,38 +41,57 @@ const diskFull = (at: string, status: 'firing' | 'resolved') =>
     startsAt: at,
     receivedAt: at,
   }));
-const processed = async () => (await h!.service.http.metrics.getSingleMetric('klaxon_alerts_processed_total')?.get())?.values.reduce((n, v) => n + v.value, 0) ?? 0;
+const processed = async () =>
+  (await h!.service.http.metrics.getSingleMetric('klaxon_alerts_processed_total')?.get())?.values.reduce(
+    (n, v) => n + v.value,
+    0,
+  ) ?? 0;
 const recordingAppends = (appends: string[][]) => ({
-  wrapStore: (store: EventStore): EventStore => ({ ...store, append: (streamId, events, expected) => (appends.push(events.map((e) => e.type)), store.append(streamId, events, expected)) }),
+  wrapStore: (store: EventStore): EventStore => ({
+    ...store,
+    append: (streamId, events, expected) => (
+      appends.push(events.map((e) => e.type)),
+      store.append(streamId, events, expected)
+    ),
+  }),
 });
 
 it.each([
   ['fifty records of one group in one batch', sameRecords],
   ['one record of fifty alerts', oneRecord],
-])('%s: the first alert opens the incident, the other forty-nine join it in one event, L1 is paged once, and the same delivered again changes nothing', async (_name, recordsOf) => {
-  const appends: string[][] = [];
-  h = await startEscalation(recordingAppends(appends));
-  const alerts = diskFull(h.clock.now().toISOString(), 'firing');
+])(
+  '%s: the first alert opens the incident, the other forty-nine join it in one event, L1 is paged once, and the same delivered again changes nothing',
+  async (_name, recordsOf) => {
+    const appends: string[][] = [];
+    h = await startEscalation(recordingAppends(appends));
+    const alerts = diskFull(h.clock.now().toISOString(), 'firing');
 
-  await h.bus.publish(ALERTS_TOPIC, recordsOf(alerts));
-  await vi.waitFor(async () => expect(await processed()).toBe(50), { timeout: 10_000, interval: 10 });
-  await h.service.settle();
-  const [incident, ...others] = h.service.index.acting();
-  expect(others).toEqual([]);
-  expect(incident!.state.alerts.size).toBe(50);
-  expect(appends.filter((types) => types.includes('IncidentOpened'))).toHaveLength(1);
-  expect(appends.filter((types) => types.includes('AlertsAttached'))).toEqual([['AlertsAttached']]);
-  const joined = (await h.store.readStream(incidentStream(incident!.state.incidentId))).find((e) => e.type === 'AlertsAttached');
-  expect((joined!.data as { alerts: Array<{ fingerprint: string }> }).alerts.map((a) => a.fingerprint)).toEqual(alerts.slice(1).map((a) => a.fingerprint));
-  expect(h.providers.twilio.messages().filter((m) => m.To === ALICE)).toHaveLength(1);
+    await h.bus.publish(ALERTS_TOPIC, recordsOf(alerts));
+    await vi.waitFor(async () => expect(await processed()).toBe(50), { timeout: 10_000, interval: 10 });
+    await h.service.settle();
+    const [incident, ...others] = h.service.index.acting();
+    expect(others).toEqual([]);
+    expect(incident!.state.alerts.size).toBe(50);
+    expect(appends.filter((types) => types.includes('IncidentOpened'))).toHaveLength(1);
+    expect(appends.filter((types) => types.includes('AlertsAttached'))).toEqual([['AlertsAttached']]);
+    const joined = (await h.store.readStream(incidentStream(incident!.state.incidentId))).find(
+      (e) => e.type === 'AlertsAttached',
+    );
+    expect((joined!.data as { alerts: Array<{ fingerprint: string }> }).alerts.map((a) => a.fingerprint)).toEqual(
+      alerts.slice(1).map((a) => a.fingerprint),
+    );
+    expect(h.providers.twilio.messages().filter((m) => m.To === ALICE)).toHaveLength(1);
 
-  const before = appends.length;
-  await h.bus.publish(ALERTS_TOPIC, recordsOf(alerts));
-  await vi.waitFor(async () => expect(await processed()).toBe(100), { timeout: 10_000, interval: 10 });
-  await h.service.settle();
-  expect(appends.slice(before).filter((types) => types.some((t) => t.startsWith('Alert') || t === 'IncidentOpened'))).toEqual([]);
-  expect(h.service.index.acting()).toHaveLength(1);
-});
+    const before = appends.length;
+    await h.bus.publish(ALERTS_TOPIC, recordsOf(alerts));
+    await vi.waitFor(async () => expect(await processed()).toBe(100), { timeout: 10_000, interval: 10 });
+    await h.service.settle();
+    expect(
+      appends.slice(before).filter((types) => types.some((t) => t.startsWith('Alert') || t === 'IncidentOpened')),
+    ).toEqual([]);
+    expect(h.service.index.acting()).toHaveLength(1);
+  },
+);
 
 it('one resolved notification of fifty alerts resolves their incident in one append, and tells L1 once', async () => {
   const appends: string[][] = [];
@@ -76,7 +106,9 @@ it('one resolved notification of fifty alerts resolves their incident in one app
   await h.bus.publish(ALERTS_TOPIC, oneRecord(diskFull(at, 'resolved')));
   await vi.waitFor(async () => expect(await processed()).toBe(100), { timeout: 10_000, interval: 10 });
   await h.service.settle();
-  expect(appends.slice(before).filter((types) => types.includes('Resolved'))).toEqual([['AlertsAttached', 'Resolved', 'PageRequested', 'PageRequested']]);
+  expect(appends.slice(before).filter((types) => types.includes('Resolved'))).toEqual([
+    ['AlertsAttached', 'Resolved', 'PageRequested', 'PageRequested'],
+  ]);
   expect(h.service.index.acting()).toEqual([]);
   expect(h.providers.twilio.messages().filter((m) => m.To === ALICE)).toHaveLength(toAlice + 1);
 });

@@ -7,14 +7,17 @@ import { startEscalation, type Harness } from './support/escalation-harness.ts';
 function refuseAppends(h: Harness, types: string[]) {
   const db = openSqliteFile(h.dir.file('events.db'), { synchronous: 'FULL' });
   const list = types.map((t) => `'${t}'`).join(', ');
-  db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.type IN (${list}) BEGIN SELECT RAISE(ABORT, 'store says no'); END`);
+  db.exec(
+    `CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.type IN (${list}) BEGIN SELECT RAISE(ABORT, 'store says no'); END`,
+  );
   return {
     heal: () => db.exec('DROP TRIGGER IF EXISTS refuse'),
     close: () => db.close(),
   };
 }
 
-const smsPage = (h: Harness) => Object.values(h.service.index.acting()[0]!.state.pages).find((p) => p.channel === 'sms');
+const smsPage = (h: Harness) =>
+  Object.values(h.service.index.acting()[0]!.state.pages).find((p) => p.channel === 'sms');
 
 describe('background work owns its failures', () => {
   let h: Harness;
@@ -89,16 +92,27 @@ describe('records that are not alerts', () => {
 
   it('a record that is not an AlertReceived goes to the dead-letter topic, is counted, and the alerts behind it are handled', async () => {
     h = await startEscalation();
-    await h.bus.publish(ALERTS_TOPIC, [{ key: 'junk', value: { type: 'AlertReceived', version: 1, status: 'sideways' } }]);
+    await h.bus.publish(ALERTS_TOPIC, [
+      { key: 'junk', value: { type: 'AlertReceived', version: 1, status: 'sideways' } },
+    ]);
     await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
     await vi.waitFor(() => expect(h.service.index.acting()).toHaveLength(1));
     const counted = await h.service.http.metrics.getSingleMetric('klaxon_alerts_processed_total')?.get();
-    expect(Object.fromEntries(counted!.values.map((v) => [v.labels.result, v.value]))).toEqual({ 'dead-lettered': 1, applied: 1 });
+    expect(Object.fromEntries(counted!.values.map((v) => [v.labels.result, v.value]))).toEqual({
+      'dead-lettered': 1,
+      applied: 1,
+    });
     const letters: DeliveredRecord[] = [];
-    const reader = await h.bus.consume({ topic: deadLetterTopicOf(ALERTS_TOPIC), group: 'reader', handle: async (r) => void letters.push(r) });
+    const reader = await h.bus.consume({
+      topic: deadLetterTopicOf(ALERTS_TOPIC),
+      group: 'reader',
+      handle: async (r) => void letters.push(r),
+    });
     await vi.waitFor(() => expect(letters).toHaveLength(1));
     await reader.stop();
-    expect(letters[0]!.headers['klaxon-dead-letter-reason']).toMatch(/^not an AlertReceived or AlertsReceived: source: /);
+    expect(letters[0]!.headers['klaxon-dead-letter-reason']).toMatch(
+      /^not an AlertReceived or AlertsReceived: source: /,
+    );
     expect(letters[0]!.value).toEqual({ type: 'AlertReceived', version: 1, status: 'sideways' });
   });
 });

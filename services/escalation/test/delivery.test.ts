@@ -11,7 +11,11 @@ describe('page delivery', () => {
     h = await startEscalation();
     h.providers.twilio.failNext(503);
     await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
-    expect(pagesOf(h).find((p) => p.channel === 'sms')).toMatchObject({ outcome: 'retrying', attempts: 1, retryAt: '2026-11-23T10:00:30.000Z' });
+    expect(pagesOf(h).find((p) => p.channel === 'sms')).toMatchObject({
+      outcome: 'retrying',
+      attempts: 1,
+      retryAt: '2026-11-23T10:00:30.000Z',
+    });
     await h.advanceTo('2026-11-23T10:00:30Z');
     expect(pagesOf(h).find((p) => p.channel === 'sms')).toMatchObject({ outcome: 'delivered', attempts: 2 });
     const metrics = await (await fetch(`${h.base}/metrics`)).text();
@@ -23,7 +27,12 @@ describe('page delivery', () => {
     h = await startEscalation();
     h.providers.twilio.failNext(429, 1, { 'retry-after': '5' });
     await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
-    expect(pagesOf(h).find((p) => p.channel === 'sms')).toMatchObject({ outcome: 'retrying', attempts: 1, retryAt: '2026-11-23T10:00:05.000Z', lastError: expect.stringContaining('Twilio 429') });
+    expect(pagesOf(h).find((p) => p.channel === 'sms')).toMatchObject({
+      outcome: 'retrying',
+      attempts: 1,
+      retryAt: '2026-11-23T10:00:05.000Z',
+      lastError: expect.stringContaining('Twilio 429'),
+    });
     await h.advanceTo('2026-11-23T10:00:04Z');
     expect(pagesOf(h).find((p) => p.channel === 'sms')).toMatchObject({ outcome: 'retrying' });
     await h.advanceTo('2026-11-23T10:00:05Z');
@@ -36,13 +45,22 @@ describe('page delivery', () => {
     h.providers.twilio.failNext(400);
     await h.providers.smtp.close();
     await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
-    expect(pagesOf(h).find((p) => p.channel === 'sms')).toMatchObject({ outcome: 'failed', attempts: 1, lastError: expect.stringContaining('Twilio 400') });
+    expect(pagesOf(h).find((p) => p.channel === 'sms')).toMatchObject({
+      outcome: 'failed',
+      attempts: 1,
+      lastError: expect.stringContaining('Twilio 400'),
+    });
     const email = pagesOf(h).find((p) => p.channel === 'email');
     expect(email).toMatchObject({ outcome: 'retrying' });
     await h.advanceTo('2026-11-23T10:05:00Z');
     expect(pagesOf(h).find((p) => p.channel === 'email')).toMatchObject({ outcome: 'failed', attempts: 4 });
-    const { timeline } = (await h.api('GET', `/api/v1/incidents/${h.service.index.acting()[0]!.state.incidentId}`)).json;
-    expect(timeline.filter((e: { type: string }) => e.type === 'ContactUnreachable')).toEqual([expect.objectContaining({ contact: 'alice', level: 1 })]);
-    expect(timeline.some((e: { type: string; toLevel?: number }) => e.type === 'Escalated' && e.toLevel === 2)).toBe(true);
+    const { timeline } = (await h.api('GET', `/api/v1/incidents/${h.service.index.acting()[0]!.state.incidentId}`))
+      .json;
+    expect(timeline.filter((e: { type: string }) => e.type === 'ContactUnreachable')).toEqual([
+      expect.objectContaining({ contact: 'alice', level: 1 }),
+    ]);
+    expect(timeline.some((e: { type: string; toLevel?: number }) => e.type === 'Escalated' && e.toLevel === 2)).toBe(
+      true,
+    );
   });
 });

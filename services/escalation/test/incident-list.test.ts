@@ -51,7 +51,14 @@ describe('the incident list pages through thousands of incidents', () => {
     expect((await list('?status=open')).json).toEqual({ incidents: [], nextCursor: null });
     // Incident n opened at 2026-01-01T00:00Z + n minutes: since 40:00 on day 2 leaves n ≥ 2400.
     expect((await list('?since=2026-01-02T16:00:00Z&limit=1000')).json.incidents).toHaveLength(100);
-    for (const bad of ['?limit=1001', '?limit=0', '?cursor=not-a-cursor', '?since=yesterday', '?severity=P9', '?colour=red']) {
+    for (const bad of [
+      '?limit=1001',
+      '?limit=0',
+      '?cursor=not-a-cursor',
+      '?since=yesterday',
+      '?severity=P9',
+      '?colour=red',
+    ]) {
       expect((await list(bad)).status, bad).toBe(400);
     }
   });

@@ -23,7 +23,12 @@ it('after a rebalance the new owner fires the pending timer, the old one stays q
   expect(b.service.timers.due(clock.now()).map((d) => d.timer.kind)).toContain('escalation');
   await Promise.all([a.service.timers.runDue(), b.service.timers.runDue()]);
   await Promise.all([a.service.settle(), b.service.settle()]);
-  expect(providers.twilio.messages().slice(pagedAtOpen).map((m) => m.To)).toEqual(['+15550100003']);
+  expect(
+    providers.twilio
+      .messages()
+      .slice(pagedAtOpen)
+      .map((m) => m.To),
+  ).toEqual(['+15550100003']);
 
   // Both believing they own it (the overlap of a rebalance) still escalates once: the store picks one append.
   owners = new Set(['a', 'b']);
@@ -31,7 +36,9 @@ it('after a rebalance the new owner fires the pending timer, the old one stays q
   await Promise.all([a.service.timers.runDue(), b.service.timers.runDue()]);
   await Promise.all([a.service.settle(), b.service.settle()]);
   const events = await a.store.readAll({ limit: 1000 });
-  expect(events.filter((e) => e.type === 'Escalated').map((e) => (e.data as { toLevel: number }).toLevel)).toEqual([2, 3]);
+  expect(events.filter((e) => e.type === 'Escalated').map((e) => (e.data as { toLevel: number }).toLevel)).toEqual([
+    2, 3,
+  ]);
   await a.close();
   await b.close();
   await providers.close();

@@ -26,18 +26,36 @@ it('two instances on one store, taking the same alert and firing the same timer 
   const { a, b, bus, clock, close } = await twoInstances();
   const at = clock.now().toISOString();
   for (let i = 0; i < 20; i++) {
-    const alert = { type: 'AlertReceived', version: 1, source: 'alertmanager', integration: 'alertmanager', fingerprint: `f${i}`, groupKey: `group-${i % 4}`, status: 'firing', labels: { alertname: `A${i % 4}`, severity: 'critical' }, annotations: {}, startsAt: at, receivedAt: at };
+    const alert = {
+      type: 'AlertReceived',
+      version: 1,
+      source: 'alertmanager',
+      integration: 'alertmanager',
+      fingerprint: `f${i}`,
+      groupKey: `group-${i % 4}`,
+      status: 'firing',
+      labels: { alertname: `A${i % 4}`, severity: 'critical' },
+      annotations: {},
+      startsAt: at,
+      receivedAt: at,
+    };
     await bus.publish(ALERTS_TOPIC, [{ key: alert.groupKey, value: alert }]);
   }
   const deadline = Date.now() + 15_000;
-  while ((a.service.index.acting().length < 4 || Object.values(a.service.index.acting()).some((i) => i.state.alerts.size < 5)) && Date.now() < deadline) {
+  while (
+    (a.service.index.acting().length < 4 ||
+      Object.values(a.service.index.acting()).some((i) => i.state.alerts.size < 5)) &&
+    Date.now() < deadline
+  ) {
     await new Promise((r) => setTimeout(r, 20));
   }
   clock.set('2026-11-23T10:05:00Z');
   await Promise.all([a.service.timers.runDue(), b.service.timers.runDue()]);
   await Promise.all([a.service.settle(), b.service.settle()]);
 
-  const all = (await a.store.readAll({ limit: 10_000, streamPrefix: 'incident-' })).map((r) => incidentEventSchema.parse({ type: r.type, data: r.data }));
+  const all = (await a.store.readAll({ limit: 10_000, streamPrefix: 'incident-' })).map((r) =>
+    incidentEventSchema.parse({ type: r.type, data: r.data }),
+  );
   expect(all.filter((e) => e.type === 'IncidentOpened')).toHaveLength(4);
   expect(all.filter((e) => e.type === 'AlertAttached')).toHaveLength(20);
   expect(all.filter((e) => e.type === 'Escalated')).toHaveLength(4);
@@ -55,16 +73,40 @@ it('two instances taking the same notifications (one record of 25 alerts per gro
     integration: 'alertmanager',
     groupKey: `group-${g}`,
     receivedAt: at,
-    alerts: Array.from({ length: 25 }, (_, i) => ({ fingerprint: `g${g}-f${i}`, status: 'firing', labels: { alertname: `A${g}`, severity: 'critical', instance: `h${i}` }, annotations: {}, startsAt: at })),
+    alerts: Array.from({ length: 25 }, (_, i) => ({
+      fingerprint: `g${g}-f${i}`,
+      status: 'firing',
+      labels: { alertname: `A${g}`, severity: 'critical', instance: `h${i}` },
+      annotations: {},
+      startsAt: at,
+    })),
   });
   // Each group's notification twice, as Alertmanager repeats it: both instances see all eight records.
-  for (const g of [0, 1, 2, 3, 0, 1, 2, 3]) await bus.publish(ALERTS_TOPIC, [{ key: `group-${g}`, value: notification(g) }]);
-  await vi.waitFor(() => expect([a, b].every((h) => h.service.index.acting().length === 4 && h.service.index.acting().every((i) => i.state.alerts.size === 25))).toBe(true), { timeout: 15_000, interval: 20 });
+  for (const g of [0, 1, 2, 3, 0, 1, 2, 3])
+    await bus.publish(ALERTS_TOPIC, [{ key: `group-${g}`, value: notification(g) }]);
+  await vi.waitFor(
+    () =>
+      expect(
+        [a, b].every(
+          (h) =>
+            h.service.index.acting().length === 4 && h.service.index.acting().every((i) => i.state.alerts.size === 25),
+        ),
+      ).toBe(true),
+    { timeout: 15_000, interval: 20 },
+  );
   await Promise.all([a.service.settle(), b.service.settle()]);
 
-  const all = (await a.store.readAll({ limit: 10_000, streamPrefix: 'incident-' })).map((r) => incidentEventSchema.parse({ type: r.type, data: r.data }));
+  const all = (await a.store.readAll({ limit: 10_000, streamPrefix: 'incident-' })).map((r) =>
+    incidentEventSchema.parse({ type: r.type, data: r.data }),
+  );
   expect(all.filter((e) => e.type === 'IncidentOpened')).toHaveLength(4);
-  const attached = all.flatMap((e) => (e.type === 'AlertAttached' ? [e.data.fingerprint] : e.type === 'AlertsAttached' ? e.data.alerts.map((x) => x.fingerprint) : []));
+  const attached = all.flatMap((e) =>
+    e.type === 'AlertAttached'
+      ? [e.data.fingerprint]
+      : e.type === 'AlertsAttached'
+        ? e.data.alerts.map((x) => x.fingerprint)
+        : [],
+  );
   expect(attached).toHaveLength(100);
   expect(new Set(attached).size).toBe(100);
   await close();
@@ -75,7 +117,8 @@ it('an alert for an open incident is decided on the state in memory: its stream 
   try {
     await h.alert({ alertname: 'OrdersDown', severity: 'critical' }, { fingerprint: 'fp-0' });
     const reads = vi.spyOn(h.store, 'readStream');
-    for (let i = 1; i <= 20; i++) await h.alert({ alertname: 'OrdersDown', severity: 'critical' }, { fingerprint: `fp-${i}` });
+    for (let i = 1; i <= 20; i++)
+      await h.alert({ alertname: 'OrdersDown', severity: 'critical' }, { fingerprint: `fp-${i}` });
     expect(reads).not.toHaveBeenCalled();
     expect(h.service.index.acting()[0]!.state.alerts.size).toBe(21);
   } finally {

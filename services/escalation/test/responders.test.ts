@@ -7,7 +7,9 @@ const ALICE = '+15550100001';
 
 async function smsReply(h: Harness, from: string, body: string, sign = true) {
   const params = { From: from, To: TWILIO_FROM, Body: body, MessageSid: `SM${Math.random().toString(16).slice(2)}` };
-  const signature = sign ? twilio.getExpectedTwilioSignature(h.providers.twilio.authToken, `${PUBLIC_URL}/webhooks/twilio/sms`, params) : 'forged';
+  const signature = sign
+    ? twilio.getExpectedTwilioSignature(h.providers.twilio.authToken, `${PUBLIC_URL}/webhooks/twilio/sms`, params)
+    : 'forged';
   const response = await fetch(`${h.base}/webhooks/twilio/sms`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
@@ -23,7 +25,10 @@ describe('what responders receive', () => {
 
   it('the SMS carries the incident, its severity and the reply codes; the call reads it and asks for a keypress; the email follows the runbook notice', async () => {
     h = await startEscalation();
-    await h.alert({ alertname: 'OrdersDown', service: 'orders', severity: 'critical' }, { summary: 'Orders API returns 503' });
+    await h.alert(
+      { alertname: 'OrdersDown', service: 'orders', severity: 'critical' },
+      { summary: 'Orders API returns 503' },
+    );
     const [sms] = h.providers.twilio.messages();
     expect(sms).toMatchObject({ To: ALICE, From: TWILIO_FROM });
     expect(sms!.Body).toContain('#1 [P1] L1: Orders API returns 503 (orders). Reply 1a to ack, 1c to resolve.');
@@ -40,7 +45,9 @@ describe('what responders receive', () => {
     await h.advanceTo('2026-11-23T10:10:00Z');
     const [call] = h.providers.twilio.calls();
     expect(call).toMatchObject({ To: '+15550100004', From: TWILIO_FROM });
-    expect(call!.Twiml).toContain('<Gather numDigits="1" action="https://klaxon.example.com/webhooks/twilio/voice?incident=');
+    expect(call!.Twiml).toContain(
+      '<Gather numDigits="1" action="https://klaxon.example.com/webhooks/twilio/voice?incident=',
+    );
     expect(call!.Twiml).toContain('Press 1 to acknowledge.');
   });
 });
@@ -61,7 +68,11 @@ describe('acknowledging from wherever the responder is', () => {
     // Settled now (every page out), the index keeps only its summary; a reply naming it still finds it.
     expect(h.service.index.get(incident.id)).toBeUndefined();
     expect((await smsReply(h, ALICE, '1a')).text).toContain('Klaxon: #1: the incident is already resolved.');
-    expect(incident).toMatchObject({ status: 'resolved', acknowledged: { by: 'alice', via: 'sms' }, resolved: { by: 'alice', via: 'sms' } });
+    expect(incident).toMatchObject({
+      status: 'resolved',
+      acknowledged: { by: 'alice', via: 'sms' },
+      resolved: { by: 'alice', via: 'sms' },
+    });
   });
 
   it('a forged signature gets 403 and changes nothing; strangers and unknown codes get an explanation', async () => {
@@ -87,7 +98,10 @@ describe('acknowledging from wherever the responder is', () => {
       body: new URLSearchParams(params).toString(),
     });
     expect(await response.text()).toContain('<Say>Acknowledged. Thank you. Goodbye.</Say>');
-    expect(h.service.index.acting()[0]!.state).toMatchObject({ status: 'acknowledged', acknowledged: { by: 'erin', via: 'voice' } });
+    expect(h.service.index.acting()[0]!.state).toMatchObject({
+      status: 'acknowledged',
+      acknowledged: { by: 'erin', via: 'voice' },
+    });
   });
 
   it('the signed email link asks before it acknowledges, acknowledges once, and a tampered or expired one never works', async () => {
@@ -107,7 +121,10 @@ describe('acknowledging from wherever the responder is', () => {
     const first = await fetch(`${h.base}${path}`, { method: 'POST' });
     expect(first.status).toBe(200);
     expect(await first.text()).toContain('Incident #1 acknowledged');
-    expect(h.service.index.acting()[0]!.state).toMatchObject({ status: 'acknowledged', acknowledged: { by: 'alice', via: 'email' } });
+    expect(h.service.index.acting()[0]!.state).toMatchObject({
+      status: 'acknowledged',
+      acknowledged: { by: 'alice', via: 'email' },
+    });
     const again = await fetch(`${h.base}${path}`, { method: 'POST' });
     expect(again.status).toBe(409);
     expect(await again.text()).toContain('already used');
@@ -118,11 +135,25 @@ describe('acknowledging from wherever the responder is', () => {
 
   it('the generic events API acknowledge and resolve actions act on the incident of their dedup_key', async () => {
     h = await startEscalation();
-    await h.alert({ alertname: 'Checkout', severity: 'error' }, { groupKey: 'checkout-latency', fingerprint: 'checkout-latency' });
-    await h.alert({ alertname: 'Checkout', severity: 'error' }, { groupKey: 'checkout-latency', fingerprint: 'checkout-latency', status: 'acknowledged' });
-    expect(h.service.index.acting()[0]!.state).toMatchObject({ status: 'acknowledged', acknowledged: { by: 'integration:alertmanager', via: 'api' } });
-    await h.alert({ alertname: 'Checkout', severity: 'error' }, { groupKey: 'checkout-latency', fingerprint: 'checkout-latency', status: 'resolved' });
-    expect(h.service.index.summaries()).toMatchObject([{ status: 'resolved', resolved: { by: 'source', via: 'source' } }]);
+    await h.alert(
+      { alertname: 'Checkout', severity: 'error' },
+      { groupKey: 'checkout-latency', fingerprint: 'checkout-latency' },
+    );
+    await h.alert(
+      { alertname: 'Checkout', severity: 'error' },
+      { groupKey: 'checkout-latency', fingerprint: 'checkout-latency', status: 'acknowledged' },
+    );
+    expect(h.service.index.acting()[0]!.state).toMatchObject({
+      status: 'acknowledged',
+      acknowledged: { by: 'integration:alertmanager', via: 'api' },
+    });
+    await h.alert(
+      { alertname: 'Checkout', severity: 'error' },
+      { groupKey: 'checkout-latency', fingerprint: 'checkout-latency', status: 'resolved' },
+    );
+    expect(h.service.index.summaries()).toMatchObject([
+      { status: 'resolved', resolved: { by: 'source', via: 'source' } },
+    ]);
   });
 });
 
@@ -133,9 +164,14 @@ describe('acknowledging and resolving through the events API on label-matched ro
   it('an acknowledge or resolve carrying only its dedup_key finds the incident its trigger opened on another route', async () => {
     const routes = '  - match: { service: checkout }\n    policy: default\n  - match: {}\n    policy: default';
     h = await startEscalation({ config: testConfig({ routes }) });
-    await h.alert({ alertname: 'Checkout', service: 'checkout', severity: 'critical' }, { groupKey: 'checkout-5xx', fingerprint: 'checkout-5xx' });
+    await h.alert(
+      { alertname: 'Checkout', service: 'checkout', severity: 'critical' },
+      { groupKey: 'checkout-5xx', fingerprint: 'checkout-5xx' },
+    );
     await h.alert({}, { groupKey: 'checkout-5xx', fingerprint: 'checkout-5xx', status: 'acknowledged' });
-    expect(h.service.index.acting().map((i) => i.state)).toMatchObject([{ status: 'acknowledged', acknowledged: { by: 'integration:alertmanager' } }]);
+    expect(h.service.index.acting().map((i) => i.state)).toMatchObject([
+      { status: 'acknowledged', acknowledged: { by: 'integration:alertmanager' } },
+    ]);
     await h.alert({}, { groupKey: 'checkout-5xx', fingerprint: 'checkout-5xx', status: 'resolved' });
     expect(h.service.index.summaries()).toMatchObject([{ status: 'resolved', resolved: { via: 'source' } }]);
   });
@@ -159,14 +195,23 @@ describe('the incident API', () => {
     expect((await fetch(`${h.base}/api/v1/incidents`, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
     expect((await h.api('GET', '/api/v1/incidents/nope-1')).status).toBe(404);
     expect((await h.api('POST', '/api/v1/incidents/nope-1/acknowledge', { by: 'x' })).status).toBe(404);
-    expect((await h.api('POST', `/api/v1/incidents/${id}/acknowledge`, {})).json).toMatchObject({ problems: [{ path: 'by' }] });
-    expect((await h.api('POST', `/api/v1/incidents/${id}/status-updates`, { by: 'alice' })).json).toMatchObject({ problems: [{ path: 'text' }] });
+    expect((await h.api('POST', `/api/v1/incidents/${id}/acknowledge`, {})).json).toMatchObject({
+      problems: [{ path: 'by' }],
+    });
+    expect((await h.api('POST', `/api/v1/incidents/${id}/status-updates`, { by: 'alice' })).json).toMatchObject({
+      problems: [{ path: 'text' }],
+    });
     expect((await h.api('GET', '/api/v1/incidents?status=sleeping')).status).toBe(400);
     expect((await h.api('POST', `/api/v1/incidents/${id}/acknowledge`, { by: 'alice' })).status).toBe(200);
     const twice = await h.api('POST', `/api/v1/incidents/${id}/acknowledge`, { by: 'bob' });
-    expect(twice).toMatchObject({ status: 409, json: { code: 'AlreadyAcknowledged', error: 'the incident was already acknowledged by alice' } });
+    expect(twice).toMatchObject({
+      status: 409,
+      json: { code: 'AlreadyAcknowledged', error: 'the incident was already acknowledged by alice' },
+    });
     for (let i = 0; i < 3; i++) await h.api('POST', `/api/v1/incidents/${id}/escalate`, { by: 'alice' });
-    expect((await h.api('POST', `/api/v1/incidents/${id}/escalate`, { by: 'alice' })).json).toMatchObject({ code: 'AtHighestLevel' });
+    expect((await h.api('POST', `/api/v1/incidents/${id}/escalate`, { by: 'alice' })).json).toMatchObject({
+      code: 'AtHighestLevel',
+    });
   });
 
   it('changes severity by hand: the timers of the new severity apply, the same severity again is refused', async () => {
@@ -175,12 +220,20 @@ describe('the incident API', () => {
     const id = h.service.index.acting()[0]!.state.incidentId;
     expect(h.service.index.get(id)!.state.severity).toBe('P3');
     const raised = await h.api('POST', `/api/v1/incidents/${id}/severity`, { by: 'alice', severity: 'P1' });
-    expect(raised).toMatchObject({ status: 200, json: { incident: { severity: 'P1' }, events: expect.arrayContaining(['SeverityChanged']) } });
+    expect(raised).toMatchObject({
+      status: 200,
+      json: { incident: { severity: 'P1' }, events: expect.arrayContaining(['SeverityChanged']) },
+    });
     // P1's 5-minute ack timeout now applies from the change.
     await h.advanceTo('2026-11-23T10:05:00Z');
     expect(h.service.index.get(id)!.state.level).toBe(2);
-    expect(await h.api('POST', `/api/v1/incidents/${id}/severity`, { by: 'alice', severity: 'P1' })).toMatchObject({ status: 409, json: { code: 'SeverityUnchanged' } });
-    expect((await h.api('POST', `/api/v1/incidents/${id}/severity`, { by: 'alice', severity: 'P7' })).json).toMatchObject({ problems: [{ path: 'severity' }] });
+    expect(await h.api('POST', `/api/v1/incidents/${id}/severity`, { by: 'alice', severity: 'P1' })).toMatchObject({
+      status: 409,
+      json: { code: 'SeverityUnchanged' },
+    });
+    expect(
+      (await h.api('POST', `/api/v1/incidents/${id}/severity`, { by: 'alice', severity: 'P7' })).json,
+    ).toMatchObject({ problems: [{ path: 'severity' }] });
   });
 
   it('the link every SMS and email carries opens a page for the incident, not a 404', async () => {
@@ -195,7 +248,12 @@ describe('the incident API', () => {
     // The console's shell: it signs in and reads the incident API in the browser (test/e2e/console.test.ts).
     const html = await page.text();
     expect(html).toContain('<script type="module" src="/console/app.js"></script>');
-    for (const asset of ['/console/app.js', '/console/incident-page.js', '/console/vendor/preact.mjs', '/console/vendor/htm.mjs']) {
+    for (const asset of [
+      '/console/app.js',
+      '/console/incident-page.js',
+      '/console/vendor/preact.mjs',
+      '/console/vendor/htm.mjs',
+    ]) {
       expect((await fetch(`${h.base}${asset}`)).status, asset).toBe(200);
     }
   });
@@ -207,9 +265,25 @@ describe('the incident API', () => {
     await h.api('POST', `/api/v1/incidents/${id}/acknowledge`, { by: 'alice' });
     await h.api('POST', `/api/v1/incidents/${id}/resolve`, { by: 'alice' });
     const { incident, timeline } = (await h.api('GET', `/api/v1/incidents/${id}`)).json;
-    expect(incident).toMatchObject({ id, number: 1, severity: 'P1', status: 'resolved', level: 'L1', assignees: ['alice'], service: 'orders' });
+    expect(incident).toMatchObject({
+      id,
+      number: 1,
+      severity: 'P1',
+      status: 'resolved',
+      level: 'L1',
+      assignees: ['alice'],
+      service: 'orders',
+    });
     expect(timeline.map((e: { type: string }) => e.type)).toEqual(
-      expect.arrayContaining(['IncidentOpened', 'AlertAttached', 'PageRequested', 'PageDelivered', 'EscalationScheduled', 'Acknowledged', 'Resolved']),
+      expect.arrayContaining([
+        'IncidentOpened',
+        'AlertAttached',
+        'PageRequested',
+        'PageDelivered',
+        'EscalationScheduled',
+        'Acknowledged',
+        'Resolved',
+      ]),
     );
     expect(timeline.map((e: { revision: number }) => e.revision)).toEqual(timeline.map((_: unknown, i: number) => i));
     expect((await h.api('GET', '/api/v1/incidents?status=resolved')).json.incidents).toHaveLength(1);

@@ -31,9 +31,13 @@ it('killed with an escalation pending, restarted 20 minutes later: the escalatio
   expect(delivered).toBe(requested);
   // Every message the providers took is one delivery (a message carrying two pages records one provider
   // id for both): across the restart, nothing went out twice.
-  const tomsPages = timeline.filter((e: { type: string; contact?: string }) => e.type === 'PageRequested' && e.contact === 'tom');
+  const tomsPages = timeline.filter(
+    (e: { type: string; contact?: string }) => e.type === 'PageRequested' && e.contact === 'tom',
+  );
   expect(tomsPages).toHaveLength(2);
-  const providerIds = timeline.filter((e: { type: string }) => e.type === 'PageDelivered').map((e: { providerId: string }) => e.providerId);
+  const providerIds = timeline
+    .filter((e: { type: string }) => e.type === 'PageDelivered')
+    .map((e: { providerId: string }) => e.providerId);
   expect(providers.twilio.requests.length + providers.smtp.mails.length).toBe(new Set(providerIds).size);
   await second.close();
   await providers.close();
@@ -51,7 +55,23 @@ it('a page whose outcome was not recorded before the crash is sent again on rest
   // What a crash between committing an intent and calling the provider leaves behind: an intent with no outcome.
   const store = openSqliteEventStore(dir.file('events.db'));
   const revision = (await store.readStream(`incident-${id}`)).at(-1)!.revision;
-  await store.append(`incident-${id}`, [{ type: 'PageRequested', data: { pageId: 'p99', level: 1, contact: 'alice', channel: 'sms', purpose: 'escalation', at: '2026-11-23T10:00:00.000Z' } }], revision);
+  await store.append(
+    `incident-${id}`,
+    [
+      {
+        type: 'PageRequested',
+        data: {
+          pageId: 'p99',
+          level: 1,
+          contact: 'alice',
+          channel: 'sms',
+          purpose: 'escalation',
+          at: '2026-11-23T10:00:00.000Z',
+        },
+      },
+    ],
+    revision,
+  );
   await store.close();
   const before = providers.twilio.messages().length;
 
@@ -77,7 +97,12 @@ it('reports not ready once it stops following the store, rather than fire timers
     await new Promise((r) => setTimeout(r, 20));
   }
   expect(ready).toBe(503);
-  const report = (await (await fetch(`${h.base}/ready`)).json()) as { checks: Record<string, { ok: boolean; error?: string }> };
-  expect(report.checks['state rebuilt from the store']).toMatchObject({ ok: false, error: expect.stringContaining('stopped following the store') });
+  const report = (await (await fetch(`${h.base}/ready`)).json()) as {
+    checks: Record<string, { ok: boolean; error?: string }>;
+  };
+  expect(report.checks['state rebuilt from the store']).toMatchObject({
+    ok: false,
+    error: expect.stringContaining('stopped following the store'),
+  });
   await h.close();
 });

@@ -14,8 +14,12 @@ async function onlyIncident(h: Harness) {
   return (await h.api('GET', `/api/v1/incidents/${json.incidents[0].id}`)).json;
 }
 
-const escalations = (timeline: Array<{ type: string; at: string; fromLevel: number; toLevel: number; reason: string }>) =>
-  timeline.filter((e) => e.type === 'Escalated').map((e) => `${e.at.slice(11, 16)} L${e.fromLevel}->L${e.toLevel} ${e.reason}`);
+const escalations = (
+  timeline: Array<{ type: string; at: string; fromLevel: number; toLevel: number; reason: string }>,
+) =>
+  timeline
+    .filter((e) => e.type === 'Escalated')
+    .map((e) => `${e.at.slice(11, 16)} L${e.fromLevel}->L${e.toLevel} ${e.reason}`);
 
 describe('runbook scenarios on virtual time, with real providers on loopback', () => {
   let h: Harness;
@@ -25,7 +29,7 @@ describe('runbook scenarios on virtual time, with real providers on loopback', (
     h = await startEscalation({ start: at('10:00') });
     await h.alert({ alertname: 'OrdersDown', service: 'orders', severity: 'critical' });
     expect(h.providers.twilio.messages().map((m) => [m.To, m.From])).toEqual([[ALICE, TWILIO_FROM]]);
-    expect(h.providers.smtp.mails.map((m) => m.to && 'text' in m.to ? m.to.text : '')).toEqual(['alice@example.com']);
+    expect(h.providers.smtp.mails.map((m) => (m.to && 'text' in m.to ? m.to.text : ''))).toEqual(['alice@example.com']);
 
     await h.advanceTo(at('10:04'));
     expect(h.providers.twilio.messages()).toHaveLength(1);
@@ -93,7 +97,10 @@ describe('runbook scenarios on virtual time, with real providers on loopback', (
     await h.alert({ alertname: 'OrdersDown', service: 'orders', severity: 'critical' });
     const id = (await h.api('GET', '/api/v1/incidents')).json.incidents[0].id;
     await h.advanceTo(at('10:02'));
-    await h.alert({ alertname: 'OrdersDown', service: 'orders', severity: 'critical' }, { status: 'resolved', startsAt: at('10:00') });
+    await h.alert(
+      { alertname: 'OrdersDown', service: 'orders', severity: 'critical' },
+      { status: 'resolved', startsAt: at('10:00') },
+    );
     expect((await h.api('GET', `/api/v1/incidents/${id}`)).json.incident.status).toBe('resolved');
     const sent = h.providers.twilio.requests.length;
     await h.alert({ alertname: 'OrdersDown', service: 'orders', severity: 'critical' }, { startsAt: at('10:00') });
@@ -102,7 +109,9 @@ describe('runbook scenarios on virtual time, with real providers on loopback', (
     // The same alert starting again later is the group's next incident.
     await h.advanceTo(at('10:30'));
     await h.alert({ alertname: 'OrdersDown', service: 'orders', severity: 'critical' });
-    expect((await h.api('GET', '/api/v1/incidents')).json.incidents.map((i: { number: number }) => i.number)).toEqual([2, 1]);
+    expect((await h.api('GET', '/api/v1/incidents')).json.incidents.map((i: { number: number }) => i.number)).toEqual([
+      2, 1,
+    ]);
   });
 
   it('status-update reminders go to the current responder at the P1 cadence of 30 minutes', async () => {
@@ -111,15 +120,24 @@ describe('runbook scenarios on virtual time, with real providers on loopback', (
     const id = (await h.api('GET', '/api/v1/incidents')).json.incidents[0].id;
     await h.api('POST', `/api/v1/incidents/${id}/acknowledge`, { by: 'alice' });
     await h.advanceTo(at('10:20'));
-    expect((await h.api('POST', `/api/v1/incidents/${id}/status-updates`, { by: 'alice', text: 'Failing over the primary' })).status).toBe(200);
+    expect(
+      (await h.api('POST', `/api/v1/incidents/${id}/status-updates`, { by: 'alice', text: 'Failing over the primary' }))
+        .status,
+    ).toBe(200);
     await h.advanceTo(at('10:29'));
     const { timeline } = (await h.api('GET', `/api/v1/incidents/${id}`)).json;
     expect(timeline.filter((e: { type: string }) => e.type === 'StatusUpdateDue')).toEqual([]);
     await h.advanceTo(at('11:20'));
     const after = (await h.api('GET', `/api/v1/incidents/${id}`)).json.timeline;
-    expect(after.filter((e: { type: string }) => e.type === 'StatusUpdateDue').map((e: { at: string }) => e.at.slice(11, 16))).toEqual(['10:50', '11:20']);
+    expect(
+      after
+        .filter((e: { type: string }) => e.type === 'StatusUpdateDue')
+        .map((e: { at: string }) => e.at.slice(11, 16)),
+    ).toEqual(['10:50', '11:20']);
     // By 10:50 the 30-minute resolution timeout has made tom (L2, SMS) the current responder.
-    expect(h.providers.twilio.messages().filter((m) => m.To === TOM && /status update due/.test(m.Body))).toHaveLength(1);
+    expect(h.providers.twilio.messages().filter((m) => m.To === TOM && /status update due/.test(m.Body))).toHaveLength(
+      1,
+    );
   });
 
   it('a runbook where P2 escalates twice [30m, 2h] and P3 never: the service starts and pages as the runbook says', async () => {
@@ -134,12 +152,15 @@ severities:
     await h.alert({ alertname: 'SearchSlow', service: 'search', severity: 'error' });
     await h.alert({ alertname: 'TypoOnPricing', service: 'web', severity: 'warning' });
     const { incidents } = (await h.api('GET', '/api/v1/incidents')).json;
-    for (const incident of incidents) await h.api('POST', `/api/v1/incidents/${incident.id}/acknowledge`, { by: 'alice' });
+    for (const incident of incidents)
+      await h.api('POST', `/api/v1/incidents/${incident.id}/acknowledge`, { by: 'alice' });
     await h.advanceTo('2026-11-24T10:00:00.000Z');
     const bySeverity = new Map<string, { timeline: Parameters<typeof escalations>[0]; paged: string[] }>();
     for (const { id } of incidents) {
       const { incident, timeline } = (await h.api('GET', `/api/v1/incidents/${id}`)).json;
-      const paged = incident.pages.filter((p: { purpose: string }) => p.purpose === 'escalation').map((p: { level: number; contact: string }) => `L${p.level} ${p.contact}`);
+      const paged = incident.pages
+        .filter((p: { purpose: string }) => p.purpose === 'escalation')
+        .map((p: { level: number; contact: string }) => `L${p.level} ${p.contact}`);
       bySeverity.set(incident.severity, { timeline, paged: [...new Set<string>(paged)] });
     }
     expect(escalations(bySeverity.get('P2')!.timeline)).toEqual(['10:30 L1->L2 timeout', '12:00 L2->L3 timeout']);

@@ -20,16 +20,36 @@ it('a resolved incident with every page out is kept as its summary: listed and s
   expect(h.service.index.acting()).toEqual([]);
   expect(h.service.timers.nextDueAt()).toBeUndefined();
   const listed = (await h.api('GET', '/api/v1/incidents?status=resolved')).json.incidents;
-  expect(listed).toEqual([expect.objectContaining({ id, number: 1, status: 'resolved', level: 'L1', service: 'orders', assignees: ['alice'], resolved: expect.objectContaining({ by: 'alice' }) })]);
+  expect(listed).toEqual([
+    expect.objectContaining({
+      id,
+      number: 1,
+      status: 'resolved',
+      level: 'L1',
+      service: 'orders',
+      assignees: ['alice'],
+      resolved: expect.objectContaining({ by: 'alice' }),
+    }),
+  ]);
   const { incident } = (await h.api('GET', `/api/v1/incidents/${id}`)).json;
-  expect(incident).toMatchObject({ status: 'resolved', pages: expect.arrayContaining([expect.objectContaining({ contact: 'alice', channel: 'sms', outcome: 'delivered' })]) });
+  expect(incident).toMatchObject({
+    status: 'resolved',
+    pages: expect.arrayContaining([
+      expect.objectContaining({ contact: 'alice', channel: 'sms', outcome: 'delivered' }),
+    ]),
+  });
 
   const smsBefore = h.providers.twilio.messages().length;
   await h.advanceTo('2026-11-23T10:20:00Z');
   expect((await h.api('POST', `/api/v1/incidents/${id}/reopen`, { by: 'bob' })).status).toBe(200);
   await h.service.settle();
   expect(h.service.index.get(id)?.state).toMatchObject({ status: 'open', level: 1 });
-  expect(h.providers.twilio.messages().slice(smsBefore).filter((m) => m.To === '+15550100001')).toHaveLength(1);
+  expect(
+    h.providers.twilio
+      .messages()
+      .slice(smsBefore)
+      .filter((m) => m.To === '+15550100001'),
+  ).toHaveLength(1);
   await h.advanceTo('2026-11-23T10:25:00Z');
   expect(h.service.index.get(id)?.state.level).toBe(2);
 });

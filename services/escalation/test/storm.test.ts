@@ -25,8 +25,16 @@ const alertFor = (n: number, at: string): AlertReceived => ({
 
 async function smsReply(h: Harness, body: string) {
   const params = { From: ALICE, To: TWILIO_FROM, Body: body, MessageSid: `SM${Math.random().toString(16).slice(2)}` };
-  const signature = twilio.getExpectedTwilioSignature(h.providers.twilio.authToken, `${PUBLIC_URL}/webhooks/twilio/sms`, params);
-  const response = await fetch(`${h.base}/webhooks/twilio/sms`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(params) });
+  const signature = twilio.getExpectedTwilioSignature(
+    h.providers.twilio.authToken,
+    `${PUBLIC_URL}/webhooks/twilio/sms`,
+    params,
+  );
+  const response = await fetch(`${h.base}/webhooks/twilio/sms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+    body: new URLSearchParams(params),
+  });
   return response.text();
 }
 
@@ -37,7 +45,10 @@ describe('an alert storm: every group its own incident, but the person on call i
   it(`given ${GROUPS} distinct groups at once, alice gets a handful of messages, and one reply acknowledges them all`, async () => {
     h = await startEscalation({ start: '2026-11-23T10:00:00Z' });
     const at = h.clock.now().toISOString();
-    await h.bus.publish(ALERTS_TOPIC, Array.from({ length: GROUPS }, (_, n) => ({ key: `g${n}`, value: alertFor(n, at) })));
+    await h.bus.publish(
+      ALERTS_TOPIC,
+      Array.from({ length: GROUPS }, (_, n) => ({ key: `g${n}`, value: alertFor(n, at) })),
+    );
     await vi.waitFor(() => expect(h.service.index.acting()).toHaveLength(GROUPS), { timeout: 30_000, interval: 50 });
     await h.service.settle();
 
@@ -53,7 +64,9 @@ describe('an alert storm: every group its own incident, but the person on call i
     const bundleSms = sms.find((m) => /Reply \d+aa/.test(m.Body))!;
     expect(bundleSms.Body).toMatch(/incidents for you, \d+ open, highest P1\./);
     const code = /Reply (\d+)aa/.exec(bundleSms.Body)![1]!;
-    const bundled = incidents.filter((s) => Object.values(s.pages).some((p) => p.channel === 'sms' && p.bundle === Number(code)));
+    const bundled = incidents.filter((s) =>
+      Object.values(s.pages).some((p) => p.channel === 'sms' && p.bundle === Number(code)),
+    );
     expect(bundleSms.Body).toContain(`Klaxon: ${bundled.length} incidents`);
 
     // One reply per bundle that reached alice; each acknowledges every incident in it.
@@ -63,7 +76,9 @@ describe('an alert storm: every group its own incident, but the person on call i
     }
     await h.service.settle();
     expect(h.service.index.acting().filter((i) => i.state.status === 'acknowledged')).toHaveLength(GROUPS);
-    expect(h.service.index.acting().every((i) => i.state.acknowledged?.by === 'alice' && i.state.acknowledged.via === 'sms')).toBe(true);
+    expect(
+      h.service.index.acting().every((i) => i.state.acknowledged?.by === 'alice' && i.state.acknowledged.via === 'sms'),
+    ).toBe(true);
 
     // Acknowledged in time: no incident escalates to L2 at its ack timeout (5 min for P1, 1 h for P3).
     await h.advanceTo('2026-11-23T10:20:00Z');
@@ -77,18 +92,33 @@ describe('an alert storm: every group its own incident, but the person on call i
       await h.advanceTo(`2026-11-23T10:00:${String(n * 10).padStart(2, '0')}Z`);
       await h.alert({ alertname: `Service${n}Down`, severity: 'critical' });
     }
-    const sent = () => h.providers.twilio.requests.filter((r) => r.resource === 'Messages' && r.params.To === ALICE).map((r) => r.at.getTime());
+    const sent = () =>
+      h.providers.twilio.requests
+        .filter((r) => r.resource === 'Messages' && r.params.To === ALICE)
+        .map((r) => r.at.getTime());
     expect(sent()).toHaveLength(3);
-    expect(h.service.index.acting().filter((i) => Object.values(i.state.pages).some((p) => p.channel === 'sms' && p.outcome === 'pending'))).toHaveLength(3);
+    expect(
+      h.service.index
+        .acting()
+        .filter((i) => Object.values(i.state.pages).some((p) => p.channel === 'sms' && p.outcome === 'pending')),
+    ).toHaveLength(3);
     await h.advanceTo('2026-11-23T10:00:59Z');
     expect(sent()).toHaveLength(3);
     await h.advanceTo('2026-11-23T10:01:00Z');
     const messages = h.providers.twilio.messages().filter((m) => m.To === ALICE);
     expect(messages).toHaveLength(4);
-    expect(messages[3]!.Body).toMatch(/^Klaxon: 3 incidents for you, 3 open, highest P1\. #4 Service3Down is firing; #5 Service4Down is firing; #6 Service5Down is firing\. Reply \d+aa to ack all/);
+    expect(messages[3]!.Body).toMatch(
+      /^Klaxon: 3 incidents for you, 3 open, highest P1\. #4 Service3Down is firing; #5 Service4Down is firing; #6 Service5Down is firing\. Reply \d+aa to ack all/,
+    );
     const code = /Reply (\d+)aa/.exec(messages[3]!.Body)![1];
     expect(await smsReply(h, `${code}cc`)).toContain(`Resolved 3 of 3 incidents of bundle ${code}`);
-    expect(h.service.index.summaries().filter((i) => i.status === 'resolved').map((i) => i.number).sort()).toEqual([4, 5, 6]);
+    expect(
+      h.service.index
+        .summaries()
+        .filter((i) => i.status === 'resolved')
+        .map((i) => i.number)
+        .sort(),
+    ).toEqual([4, 5, 6]);
   });
 
   it('calls are throttled too: after two calls the rest wait a minute, and one keypress on the bundle call acknowledges them all', async () => {
@@ -110,7 +140,13 @@ describe('an alert storm: every group its own incident, but the person on call i
       body: new URLSearchParams(params),
     });
     expect(await response.text()).toContain('Acknowledged 3 incidents');
-    const acked = h.service.index.acting().filter((i) => i.state.acknowledged?.by === 'erin' && i.state.acknowledged.via === 'voice');
-    expect(acked.map((i) => i.state.title).sort()).toEqual(['Breach2 is firing', 'Breach3 is firing', 'Breach4 is firing']);
+    const acked = h.service.index
+      .acting()
+      .filter((i) => i.state.acknowledged?.by === 'erin' && i.state.acknowledged.via === 'voice');
+    expect(acked.map((i) => i.state.title).sort()).toEqual([
+      'Breach2 is firing',
+      'Breach3 is firing',
+      'Breach4 is firing',
+    ]);
   });
 });

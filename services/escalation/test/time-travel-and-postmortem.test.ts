@@ -20,7 +20,10 @@ describe('what the store makes possible', () => {
 
     const before = await h.api('GET', `/api/v1/incidents/${id}?at=${at('10:02:59')}`);
     expect(before.status).toBe(200);
-    expect(before.json).toMatchObject({ asOf: at('10:02:59'), incident: { status: 'open', level: 'L1', acknowledged: null } });
+    expect(before.json).toMatchObject({
+      asOf: at('10:02:59'),
+      incident: { status: 'open', level: 'L1', acknowledged: null },
+    });
     expect(before.json.timeline.map((e: { type: string }) => e.type)).not.toContain('Acknowledged');
 
     const after = await h.api('GET', `/api/v1/incidents/${id}?at=${at('10:03:01')}`);
@@ -37,17 +40,29 @@ describe('what the store makes possible', () => {
 
   it('drafts the post-mortem of a scripted incident from the runbook template, equal to the checked-in file', async () => {
     h = await startEscalation({ start: at('10:00:00') });
-    await h.alert({ alertname: 'CheckoutDown', service: 'checkout', severity: 'critical' }, { summary: 'Checkout returns 500', startsAt: at('09:58:30') });
+    await h.alert(
+      { alertname: 'CheckoutDown', service: 'checkout', severity: 'critical' },
+      { summary: 'Checkout returns 500', startsAt: at('09:58:30') },
+    );
     const id = h.service.index.acting()[0]!.state.incidentId;
     await h.advanceTo(at('10:05:00')); // nobody acknowledged within 5 min: L2 paged
     await h.advanceTo(at('10:07:10'));
     expect((await h.api('POST', `/api/v1/incidents/${id}/acknowledge`, { by: 'tom' })).status).toBe(200);
     await h.advanceTo(at('10:20:00'));
-    expect((await h.api('POST', `/api/v1/incidents/${id}/status-updates`, { by: 'tom', text: 'Rolled back release 142 | error rate falling' })).status).toBe(200);
+    expect(
+      (
+        await h.api('POST', `/api/v1/incidents/${id}/status-updates`, {
+          by: 'tom',
+          text: 'Rolled back release 142 | error rate falling',
+        })
+      ).status,
+    ).toBe(200);
     await h.advanceTo(at('10:45:30'));
     expect((await h.api('POST', `/api/v1/incidents/${id}/resolve`, { by: 'alice' })).status).toBe(200);
 
-    const response = await fetch(`${h.base}/api/v1/incidents/${id}/postmortem`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+    const response = await fetch(`${h.base}/api/v1/incidents/${id}/postmortem`, {
+      headers: { authorization: `Bearer ${API_TOKEN}` },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/markdown/);
     const markdown = await response.text();

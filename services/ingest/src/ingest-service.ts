@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { ALERTS_TOPIC, BusUnavailableError, type Bus } from '@klaxon/bus';
 import type { AlertRecord } from '@klaxon/domain';
-import { bearerToken, createServiceHttp, jsonBody, problemsOf, sendJson, tokenMatcher, type Logger, type Problem, type ServiceHttp } from '@klaxon/service-kit';
+import {
+  bearerToken,
+  createServiceHttp,
+  jsonBody,
+  problemsOf,
+  sendJson,
+  tokenMatcher,
+  type Logger,
+  type Problem,
+  type ServiceHttp,
+} from '@klaxon/service-kit';
 import { alertmanagerPayloadSchema } from './alertmanager/alertmanager-payload.ts';
 import { normaliseAlertmanager } from './alertmanager/normalise-alertmanager.ts';
 import { splitNotification } from './alertmanager/split-notification.ts';
@@ -40,31 +50,40 @@ export function createIngestService(deps: IngestDeps): IngestService {
     onClientError: (reason) => metrics.rejected.inc({ reason }),
   });
   const metrics = ingestMetrics(http.metrics);
-  const integrationFor = tokenMatcher(Object.fromEntries(Object.entries(deps.integrations).map(([name, { token }]) => [name, token])));
+  const integrationFor = tokenMatcher(
+    Object.fromEntries(Object.entries(deps.integrations).map(([name, { token }]) => [name, token])),
+  );
   const json = jsonBody(maxBodyBytes);
 
   const reject = (res: Response, status: number, reason: RejectReason, body: object) => {
     metrics.rejected.inc({ reason });
     res.status(status).json(body);
   };
-  const invalid = (res: Response, problems: Problem[]) => reject(res, 400, 'invalid', { error: 'invalid payload', problems });
+  const invalid = (res: Response, problems: Problem[]) =>
+    reject(res, 400, 'invalid', { error: 'invalid payload', problems });
 
   const publish = async (req: Request, res: Response, records: AlertRecord[], extra: object = {}) => {
     const stopTimer = metrics.publishSeconds.startTimer();
     try {
-      await bus.publish(topic, records.map((record) => ({ key: record.groupKey, value: record, headers: { type: record.type } })));
+      await bus.publish(
+        topic,
+        records.map((record) => ({ key: record.groupKey, value: record, headers: { type: record.type } })),
+      );
     } catch (error) {
       if (!(error instanceof BusUnavailableError)) throw error;
       req.log.warn({ err: error.message, records: records.length }, 'bus unavailable, asked the sender to retry');
       res.set('Retry-After', String(deps.retryAfterSeconds ?? 5));
-      return reject(res, 503, 'bus_unavailable', { error: 'the bus is unavailable; nothing was accepted, retry later' });
+      return reject(res, 503, 'bus_unavailable', {
+        error: 'the bus is unavailable; nothing was accepted, retry later',
+      });
     } finally {
       stopTimer();
     }
     // One count per status, not one per alert: a label lookup each adds up over a 50-alert notification.
     const byStatus = new Map<string, number>();
     for (const record of records) {
-      for (const { status } of record.type === 'AlertsReceived' ? record.alerts : [record]) byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+      for (const { status } of record.type === 'AlertsReceived' ? record.alerts : [record])
+        byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
     }
     const [{ integration, groupKey }] = records as [AlertRecord];
     for (const [status, n] of byStatus) metrics.received.inc({ integration, status }, n);
@@ -78,7 +97,10 @@ export function createIngestService(deps: IngestDeps): IngestService {
     // The token is in a header: refuse before reading a body we would throw away.
     (req, res, next) => {
       const integration = integrationFor(bearerToken(req.headers.authorization));
-      if (!integration) return reject(res, 401, 'unauthorized', { error: 'missing or unknown integration token (Authorization: Bearer <token>)' });
+      if (!integration)
+        return reject(res, 401, 'unauthorized', {
+          error: 'missing or unknown integration token (Authorization: Bearer <token>)',
+        });
       res.locals.integration = integration;
       next();
     },
@@ -87,13 +109,16 @@ export function createIngestService(deps: IngestDeps): IngestService {
       const parsed = alertmanagerPayloadSchema.safeParse(req.body);
       if (!parsed.success) return invalid(res, problemsOf(parsed.error));
       const notification = normaliseAlertmanager(parsed.data, res.locals.integration as string, now());
-      await publish(req, res, splitNotification(notification, res.locals.bodyBytes as number), { groupKey: parsed.data.groupKey });
+      await publish(req, res, splitNotification(notification, res.locals.bodyBytes as number), {
+        groupKey: parsed.data.groupKey,
+      });
     },
   );
 
   http.routes.post('/api/v1/events', json, async (req, res) => {
     const body = req.body as { routing_key?: unknown } | undefined;
-    const presented = typeof body === 'object' && body !== null && typeof body.routing_key === 'string' ? body.routing_key : undefined;
+    const presented =
+      typeof body === 'object' && body !== null && typeof body.routing_key === 'string' ? body.routing_key : undefined;
     const parsed = genericEventSchema.safeParse(req.body);
     if (presented === undefined && !parsed.success) return invalid(res, problemsOf(parsed.error));
     const integration = integrationFor(presented);

@@ -7,7 +7,12 @@ const env = readEnv();
 const config = loadConfigOrExit(env.KLAXON_CONFIG);
 const logger = createLogger('ingest', env.LOG_LEVEL);
 const bus = await openBusFromEnv(env, logger.child({ component: 'bus' }));
-const service = createIngestService({ logger, bus, integrations: config.integrations, maxBodyBytes: env.INGEST_MAX_BODY_BYTES });
+const service = createIngestService({
+  logger,
+  bus,
+  integrations: config.integrations,
+  maxBodyBytes: env.INGEST_MAX_BODY_BYTES,
+});
 await service.http.listen(env.INGEST_PORT, env.KLAXON_HOST);
 runUntilSignal(logger, async () => {
   await service.stop();

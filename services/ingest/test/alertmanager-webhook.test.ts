@@ -37,16 +37,26 @@ describe('POST /api/v1/alertmanager', () => {
 
   it('carries the resolved status and end time of the real resolved payload', async () => {
     ingest = await startIngest();
-    expect((await post(ingest.base, '/api/v1/alertmanager', fixture('alertmanager-0.25-resolved.json'), auth)).status).toBe(202);
+    expect(
+      (await post(ingest.base, '/api/v1/alertmanager', fixture('alertmanager-0.25-resolved.json'), auth)).status,
+    ).toBe(202);
     const [alert] = await ingest.alerts(1);
-    expect(alert).toMatchObject({ status: 'resolved', endsAt: '2026-11-22T18:39:12.000Z', fingerprint: 'f2030af2e7619216' });
+    expect(alert).toMatchObject({
+      status: 'resolved',
+      endsAt: '2026-11-22T18:39:12.000Z',
+      fingerprint: 'f2030af2e7619216',
+    });
   });
 
   it('accepts every alert of a grouped notification, in order, with its own fingerprint, in one record', async () => {
     ingest = await startIngest();
     const base = fixture('alertmanager-0.25-firing.json');
     const [alert] = base.alerts as Array<Record<string, unknown>>;
-    const alerts = Array.from({ length: 10 }, (_, i) => ({ ...alert, fingerprint: undefined, labels: { ...(alert!.labels as object), instance: `db-${i}` } }));
+    const alerts = Array.from({ length: 10 }, (_, i) => ({
+      ...alert,
+      fingerprint: undefined,
+      labels: { ...(alert!.labels as object), instance: `db-${i}` },
+    }));
     const response = await post(ingest.base, '/api/v1/alertmanager', { ...base, alerts }, auth);
     expect(await response.json()).toMatchObject({ accepted: 10 });
     const received = await ingest.alerts(10);
@@ -55,12 +65,16 @@ describe('POST /api/v1/alertmanager', () => {
     expect(await ingest.received(1)).toHaveLength(1);
   });
 
-  it('puts a notification far over a Kafka record\'s size on the bus as several records of its alerts, in order, under its key', async () => {
+  it("puts a notification far over a Kafka record's size on the bus as several records of its alerts, in order, under its key", async () => {
     ingest = await startIngest();
     const base = fixture('alertmanager-0.25-firing.json');
     const [alert] = base.alerts as Array<Record<string, unknown>>;
     // About 1.5 MB: over Kafka's default 1 MB per record, under ingest's 5 MB per request.
-    const alerts = Array.from({ length: 600 }, (_, i) => ({ ...alert, fingerprint: `f${i}`, annotations: { summary: 'Disk full', description: 'x'.repeat(2500) } }));
+    const alerts = Array.from({ length: 600 }, (_, i) => ({
+      ...alert,
+      fingerprint: `f${i}`,
+      annotations: { summary: 'Disk full', description: 'x'.repeat(2500) },
+    }));
     const response = await post(ingest.base, '/api/v1/alertmanager', { ...base, alerts }, auth);
     expect(await response.json()).toMatchObject({ accepted: 600 });
     const received = await ingest.alerts(600);

@@ -10,7 +10,12 @@ describe('ingest answers', () => {
 
   it('401 for a missing or unknown token, and nothing reaches the bus', async () => {
     ingest = await startIngest();
-    const variants: Array<Record<string, string>> = [{}, { authorization: 'Bearer wrong-token-000000000' }, { authorization: AM_TOKEN }, { authorization: 'Basic abc' }];
+    const variants: Array<Record<string, string>> = [
+      {},
+      { authorization: 'Bearer wrong-token-000000000' },
+      { authorization: AM_TOKEN },
+      { authorization: 'Basic abc' },
+    ];
     for (const headers of variants) {
       const response = await post(ingest.base, '/api/v1/alertmanager', firing, headers);
       expect(response.status).toBe(401);
@@ -23,11 +28,20 @@ describe('ingest answers', () => {
 
   it('400 with a list of every problem, each with its path', async () => {
     ingest = await startIngest();
-    const broken = { ...firing, version: '3', alerts: [{ status: 'burning', labels: { a: 1 }, startsAt: 'yesterday', endsAt: '' }] };
+    const broken = {
+      ...firing,
+      version: '3',
+      alerts: [{ status: 'burning', labels: { a: 1 }, startsAt: 'yesterday', endsAt: '' }],
+    };
     const response = await post(ingest.base, '/api/v1/alertmanager', broken, auth);
     expect(response.status).toBe(400);
     const body = (await response.json()) as { problems: Array<{ path: string; message: string }> };
-    expect(body.problems.map((p) => p.path).sort()).toEqual(['alerts.0.labels.a', 'alerts.0.startsAt', 'alerts.0.status', 'version']);
+    expect(body.problems.map((p) => p.path).sort()).toEqual([
+      'alerts.0.labels.a',
+      'alerts.0.startsAt',
+      'alerts.0.status',
+      'version',
+    ]);
     expect(body.problems.every((p) => p.message.length > 0)).toBe(true);
   });
 
@@ -45,14 +59,22 @@ describe('ingest answers', () => {
     const refused = await post(ingest.base, '/api/v1/alertmanager', { ...firing, alerts: [alert, wrong] }, auth);
     expect(refused.status).toBe(400);
     const { problems } = (await refused.json()) as { problems: Array<{ path: string }> };
-    expect(problems.map((p) => p.path).sort()).toEqual(['alerts.1.annotations', 'alerts.1.endsAt', 'alerts.1.fingerprint', 'alerts.1.generatorURL', 'alerts.1.labels']);
+    expect(problems.map((p) => p.path).sort()).toEqual([
+      'alerts.1.annotations',
+      'alerts.1.endsAt',
+      'alerts.1.fingerprint',
+      'alerts.1.generatorURL',
+      'alerts.1.labels',
+    ]);
   });
 
   it('400 for a body that is not JSON, or is empty', async () => {
     ingest = await startIngest();
     const bad = await post(ingest.base, '/api/v1/alertmanager', '{"version": "4",', auth);
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ problems: [{ path: '', message: expect.stringContaining('not valid JSON') }] });
+    expect(await bad.json()).toMatchObject({
+      problems: [{ path: '', message: expect.stringContaining('not valid JSON') }],
+    });
     expect((await post(ingest.base, '/api/v1/alertmanager', '', auth)).status).toBe(400);
   });
 
@@ -66,9 +88,17 @@ describe('ingest answers', () => {
 
   it('415 for a body that is not JSON by its content type', async () => {
     ingest = await startIngest();
-    const response = await fetch(`${ingest.base}/api/v1/alertmanager`, { method: 'POST', headers: { ...auth, 'content-type': 'text/plain' }, body: 'hello' });
+    const response = await fetch(`${ingest.base}/api/v1/alertmanager`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'text/plain' },
+      body: 'hello',
+    });
     expect(response.status).toBe(415);
-    const form = await fetch(`${ingest.base}/api/v1/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=b' });
+    const form = await fetch(`${ingest.base}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=b',
+    });
     expect(form.status).toBe(415);
   });
 
@@ -85,7 +115,9 @@ describe('ingest answers', () => {
     ingest = await startIngest();
     await post(ingest.base, '/api/v1/alertmanager', firing, auth);
     const metrics = await (await fetch(`${ingest.base}/metrics`)).text();
-    expect(metrics).toContain('klaxon_alerts_received_total{integration="alertmanager",status="firing",service="ingest"} 1');
+    expect(metrics).toContain(
+      'klaxon_alerts_received_total{integration="alertmanager",status="firing",service="ingest"} 1',
+    );
     expect(metrics).toMatch(/klaxon_bus_publish_seconds_count\{service="ingest"\} 1/);
   });
 });

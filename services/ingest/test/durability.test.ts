@@ -11,7 +11,9 @@ it('a restart of the embedded log loses nothing that was answered 202', async ()
   const answers: number[] = [];
   for (let i = 0; i < 25; i++) {
     const payload = { ...firing, groupKey: `group-${i}` };
-    answers.push((await post(first.base, '/api/v1/alertmanager', payload, { authorization: `Bearer ${AM_TOKEN}` })).status);
+    answers.push(
+      (await post(first.base, '/api/v1/alertmanager', payload, { authorization: `Bearer ${AM_TOKEN}` })).status,
+    );
   }
   await first.close();
   expect(answers.every((s) => s === 202)).toBe(true);

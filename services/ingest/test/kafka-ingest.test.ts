@@ -10,14 +10,28 @@ describe.runIf(kafka)(`ingest on Kafka (${kafka?.via})`, { timeout: 60_000 }, ()
   let ingest: IngestHarness | undefined;
   afterEach(async () => ingest?.close());
 
-  it('takes a notification over the broker\'s 1 MB record limit: 202, and every alert reaches the topic in order', async () => {
-    const bus = await openKafkaBus({ brokers: (kafka as KafkaForTests).brokers, partitions: 3, replicationFactor: 1, publishTimeoutMs: 10_000 });
+  it("takes a notification over the broker's 1 MB record limit: 202, and every alert reaches the topic in order", async () => {
+    const bus = await openKafkaBus({
+      brokers: (kafka as KafkaForTests).brokers,
+      partitions: 3,
+      replicationFactor: 1,
+      publishTimeoutMs: 10_000,
+    });
     ingest = await startIngest({ bus });
     const base = fixture('alertmanager-0.25-firing.json');
     const [alert] = base.alerts as Array<Record<string, unknown>>;
     // About 1.6 MB of JSON: one record would be refused by the broker (message.max.bytes, 1 MB) at every retry.
-    const alerts = Array.from({ length: 600 }, (_, i) => ({ ...alert, fingerprint: `f${i}`, annotations: { summary: 'Disk full', description: 'x'.repeat(2500) } }));
-    const response = await post(ingest.base, '/api/v1/alertmanager', { ...base, alerts }, { authorization: `Bearer ${AM_TOKEN}` });
+    const alerts = Array.from({ length: 600 }, (_, i) => ({
+      ...alert,
+      fingerprint: `f${i}`,
+      annotations: { summary: 'Disk full', description: 'x'.repeat(2500) },
+    }));
+    const response = await post(
+      ingest.base,
+      '/api/v1/alertmanager',
+      { ...base, alerts },
+      { authorization: `Bearer ${AM_TOKEN}` },
+    );
     expect(response.status).toBe(202);
     const received = await ingest.alerts(600);
     expect(received.map((a) => a.fingerprint)).toEqual(alerts.map((a) => a.fingerprint));

@@ -33,7 +33,9 @@ describe('no input ever gets a 5xx', () => {
   it('mutated Alertmanager payloads get 202 or a 4xx', async () => {
     await fc.assert(
       fc.asyncProperty(mutated, async (payload) => {
-        const response = await post(ingest.base, '/api/v1/alertmanager', payload, { authorization: `Bearer ${AM_TOKEN}` });
+        const response = await post(ingest.base, '/api/v1/alertmanager', payload, {
+          authorization: `Bearer ${AM_TOKEN}`,
+        });
         expect([202, 400]).toContain(response.status);
       }),
       { numRuns: 150 },
@@ -42,13 +44,20 @@ describe('no input ever gets a 5xx', () => {
 
   it('arbitrary JSON and arbitrary text to either endpoint get a 4xx', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.jsonValue().map((v) => JSON.stringify(v)), fc.string()), fc.boolean(), async (body, toEvents) => {
-        const response = toEvents
-          ? await post(ingest.base, '/api/v1/events', body)
-          : await post(ingest.base, '/api/v1/alertmanager', body, { authorization: `Bearer ${AM_TOKEN}` });
-        expect(response.status).toBeGreaterThanOrEqual(400);
-        expect(response.status).toBeLessThan(500);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+          fc.string(),
+        ),
+        fc.boolean(),
+        async (body, toEvents) => {
+          const response = toEvents
+            ? await post(ingest.base, '/api/v1/events', body)
+            : await post(ingest.base, '/api/v1/alertmanager', body, { authorization: `Bearer ${AM_TOKEN}` });
+          expect(response.status).toBeGreaterThanOrEqual(400);
+          expect(response.status).toBeLessThan(500);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -59,7 +68,15 @@ describe('no input ever gets a 5xx', () => {
         routing_key: fc.constant(EVENTS_TOKEN),
         event_action: fc.oneof(fc.constantFrom('trigger', 'acknowledge', 'resolve'), fc.string()),
         dedup_key: fc.string(),
-        payload: fc.record({ summary: fc.string(), source: fc.string(), severity: fc.constantFrom('critical', 'info', 'bogus'), custom_details: fc.dictionary(fc.string(), fc.jsonValue()) }, { requiredKeys: [] }),
+        payload: fc.record(
+          {
+            summary: fc.string(),
+            source: fc.string(),
+            severity: fc.constantFrom('critical', 'info', 'bogus'),
+            custom_details: fc.dictionary(fc.string(), fc.jsonValue()),
+          },
+          { requiredKeys: [] },
+        ),
       },
       { requiredKeys: ['routing_key'] },
     );

@@ -43,10 +43,17 @@ export async function createProjectionService(deps: ProjectionDeps): Promise<Pro
     logger,
     readiness: [
       { name: `event-store (${store.kind})`, check: () => store.ping() },
-      { name: `read-model (${db.dialect})`, check: async () => ({ lagSeconds: await lagSeconds(store, db, new Date()) }) },
+      {
+        name: `read-model (${db.dialect})`,
+        check: async () => ({ lagSeconds: await lagSeconds(store, db, new Date()) }),
+      },
     ],
   });
-  const applied = new Counter({ name: 'klaxon_projection_events_applied_total', help: 'Incident events applied to the read models.', registers: [http.metrics] });
+  const applied = new Counter({
+    name: 'klaxon_projection_events_applied_total',
+    help: 'Incident events applied to the read models.',
+    registers: [http.metrics],
+  });
   new Gauge({
     name: 'klaxon_projection_lag_seconds',
     help: 'Age of the oldest event not yet applied to the read models (0 when caught up).',
@@ -55,9 +62,18 @@ export async function createProjectionService(deps: ProjectionDeps): Promise<Pro
       this.set(await lagSeconds(store, db, new Date()));
     },
   });
-  const runner = new ProjectionRunner(store, db, LIVE, logger, { pollMs: deps.pollMs, onApplied: (n) => applied.inc(n) });
+  const runner = new ProjectionRunner(store, db, LIVE, logger, {
+    pollMs: deps.pollMs,
+    onApplied: (n) => applied.inc(n),
+  });
   const targets = Object.fromEntries(
-    SEVERITIES.map((s) => [s, { responseTargetMs: config.severities[s].responseTarget, resolutionTargetMs: config.severities[s].resolutionTarget }]),
+    SEVERITIES.map((s) => [
+      s,
+      {
+        responseTargetMs: config.severities[s].responseTarget,
+        resolutionTargetMs: config.severities[s].resolutionTarget,
+      },
+    ]),
   ) as Record<Severity, SlaTargets>;
   const timezones = Object.fromEntries(Object.entries(config.contacts).map(([name, c]) => [name, c.timezone]));
   kpiRoutes(http.routes, { db, targets, timezones, apiTokens: config.api.tokens, clock });

@@ -27,6 +27,8 @@ const { events } = await rebuildReadModels(store, db, {
 bar.update(1000);
 bar.stop();
 const seconds = (Date.now() - started) / 1000;
-process.stdout.write(`rebuilt the read models from ${events} events in ${seconds.toFixed(1)} s (${Math.round(events / Math.max(seconds, 0.001))} events/s); swapped in\n`);
+process.stdout.write(
+  `rebuilt the read models from ${events} events in ${seconds.toFixed(1)} s (${Math.round(events / Math.max(seconds, 0.001))} events/s); swapped in\n`,
+);
 await db.close();
 await store.close();

@@ -15,41 +15,55 @@ const snapshot = async (db: SqlDatabase) => ({
   pages: await db.all(`SELECT * FROM ${LIVE.pages} ORDER BY incident_id, page_id`),
 });
 
-it('a projection process killed with SIGKILL mid-catch-up and restarted holds exactly what a clean rebuild holds', { timeout: 120_000 }, async () => {
-  const dir = tempDir('klaxon-kill-');
-  const store = openSqliteEventStore(dir.file('events.db'));
-  for (let n = 0; n < INCIDENTS; n++) await store.append(`incident-i${n}`, syntheticIncident(n), 'no_stream');
-  const head = (await store.headPosition())!;
-  writeFileSync(dir.file('klaxon.yaml'), `${RUNBOOK_SEVERITIES_YAML}\npolicies: { default: { levels: { L1: { targets: [contact:a], channels: [sms] } } } }\ncontacts: { a: { phone: "+15550000001" } }\nroutes: [{ match: {}, policy: default }]\n`);
-  const start = async () =>
-    spawn(process.execPath, ['--import', 'tsx', MAIN], {
-      env: { ...process.env, KLAXON_DATA_DIR: dir.path, KLAXON_CONFIG: dir.file('klaxon.yaml'), PROJECTION_PORT: String(await freePort()), KLAXON_HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-      stdio: 'ignore',
-    });
-  const readModel = openSqliteDatabase(dir.file('kpis.db'));
-  const checkpoint = async () => (await readCheckpoint(readModel, LIVE).catch(() => undefined)) ?? 0n;
+it(
+  'a projection process killed with SIGKILL mid-catch-up and restarted holds exactly what a clean rebuild holds',
+  { timeout: 120_000 },
+  async () => {
+    const dir = tempDir('klaxon-kill-');
+    const store = openSqliteEventStore(dir.file('events.db'));
+    for (let n = 0; n < INCIDENTS; n++) await store.append(`incident-i${n}`, syntheticIncident(n), 'no_stream');
+    const head = (await store.headPosition())!;
+    writeFileSync(
+      dir.file('klaxon.yaml'),
+      `${RUNBOOK_SEVERITIES_YAML}\npolicies: { default: { levels: { L1: { targets: [contact:a], channels: [sms] } } } }\ncontacts: { a: { phone: "+15550000001" } }\nroutes: [{ match: {}, policy: default }]\n`,
+    );
+    const start = async () =>
+      spawn(process.execPath, ['--import', 'tsx', MAIN], {
+        env: {
+          ...process.env,
+          KLAXON_DATA_DIR: dir.path,
+          KLAXON_CONFIG: dir.file('klaxon.yaml'),
+          PROJECTION_PORT: String(await freePort()),
+          KLAXON_HOST: '127.0.0.1',
+          LOG_LEVEL: 'warn',
+        },
+        stdio: 'ignore',
+      });
+    const readModel = openSqliteDatabase(dir.file('kpis.db'));
+    const checkpoint = async () => (await readCheckpoint(readModel, LIVE).catch(() => undefined)) ?? 0n;
 
-  const first = await start();
-  const deadline = Date.now() + 60_000;
-  while ((await checkpoint()) === 0n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-  const exited = new Promise((r) => first.once('exit', r));
-  first.kill('SIGKILL');
-  await exited;
-  const atKill = await checkpoint();
-  expect(atKill > 0n && atKill < head).toBe(true);
+    const first = await start();
+    const deadline = Date.now() + 60_000;
+    while ((await checkpoint()) === 0n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    const exited = new Promise((r) => first.once('exit', r));
+    first.kill('SIGKILL');
+    await exited;
+    const atKill = await checkpoint();
+    expect(atKill > 0n && atKill < head).toBe(true);
 
-  const second = await start();
-  while ((await checkpoint()) < head && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  second.kill('SIGTERM');
-  await new Promise((r) => second.once('exit', r));
-  expect(await checkpoint()).toBe(head);
+    const second = await start();
+    while ((await checkpoint()) < head && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    second.kill('SIGTERM');
+    await new Promise((r) => second.once('exit', r));
+    expect(await checkpoint()).toBe(head);
 
-  const clean = openSqliteDatabase(dir.file('clean.db'));
-  await rebuildReadModels(store, clean);
-  const [afterKill, reference] = [await snapshot(readModel), await snapshot(clean)];
-  expect(afterKill.incidents).toHaveLength(INCIDENTS);
-  expect(afterKill.pages).toHaveLength(INCIDENTS * 2);
-  expect(afterKill).toEqual(reference);
-  await Promise.all([readModel.close(), clean.close(), store.close()]);
-  dir.remove();
-});
+    const clean = openSqliteDatabase(dir.file('clean.db'));
+    await rebuildReadModels(store, clean);
+    const [afterKill, reference] = [await snapshot(readModel), await snapshot(clean)];
+    expect(afterKill.incidents).toHaveLength(INCIDENTS);
+    expect(afterKill.pages).toHaveLength(INCIDENTS * 2);
+    expect(afterKill).toEqual(reference);
+    await Promise.all([readModel.close(), clean.close(), store.close()]);
+    dir.remove();
+  },
+);

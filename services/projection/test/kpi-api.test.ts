@@ -17,9 +17,15 @@ describe('the KPI API refuses what it cannot answer', () => {
     expect(problems.map((p: { path: string }) => p.path).sort()).toEqual(['', 'bucket', 'from', 'severity']);
     expect((await h.get('/api/v1/kpis?from=2026-11-24&to=2026-11-23')).status).toBe(400);
     expect((await h.get('/api/v1/kpis?bucket=day&from=2000-01-01&to=2026-01-01')).status).toBe(400);
-    expect(await (await h.get('/api/v1/kpis')).json()).toMatchObject({ incidents: { total: 0 }, mtta: { count: 0, meanSeconds: null }, escalationRate: null });
+    expect(await (await h.get('/api/v1/kpis')).json()).toMatchObject({
+      incidents: { total: 0 },
+      mtta: { count: 0, meanSeconds: null },
+      escalationRate: null,
+    });
     const empty = (await (await h.get('/api/v1/kpis?bucket=day&from=2026-11-23')).json()) as Json;
-    expect(empty.buckets.map((b: { start: string; incidents: { total: number } }) => [b.start, b.incidents.total])).toEqual([
+    expect(
+      empty.buckets.map((b: { start: string; incidents: { total: number } }) => [b.start, b.incidents.total]),
+    ).toEqual([
       ['2026-11-23T00:00:00.000Z', 0],
       ['2026-11-24T00:00:00.000Z', 0],
     ]);

@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { deadLetterTopicOf, UnprocessableRecordError, type Bus, type BusConsumer, type DeliveredRecord } from '../../src/index.ts';
+import {
+  deadLetterTopicOf,
+  UnprocessableRecordError,
+  type Bus,
+  type BusConsumer,
+  type DeliveredRecord,
+} from '../../src/index.ts';
 
 export interface BusHarness {
   bus: Bus;
@@ -24,7 +30,12 @@ export function busContract(name: string, open: () => Promise<BusHarness>, timeo
     let harness: BusHarness;
     const consumers: BusConsumer[] = [];
     const setup = async () => (harness = await open()).bus;
-    const consume = async (bus: Bus, topic: string, group: string, handle: (r: DeliveredRecord) => Promise<void> | void) => {
+    const consume = async (
+      bus: Bus,
+      topic: string,
+      group: string,
+      handle: (r: DeliveredRecord) => Promise<void> | void,
+    ) => {
       const consumer = await bus.consume({ topic, group, handle: async (r) => handle(r) });
       consumers.push(consumer);
       return consumer;
@@ -73,12 +84,18 @@ export function busContract(name: string, open: () => Promise<BusHarness>, timeo
       const bus = await setup();
       const topic = unique('alerts');
       const group = unique('g');
-      await bus.publish(topic, [1, 2, 3].map((n) => ({ key: 'k', value: { n } })));
+      await bus.publish(
+        topic,
+        [1, 2, 3].map((n) => ({ key: 'k', value: { n } })),
+      );
       const first: number[] = [];
       const consumer = await consume(bus, topic, group, (r) => void first.push((r.value as { n: number }).n));
       await until(() => first.length === 3, 'first three', timeoutMs);
       await consumer.stop();
-      await bus.publish(topic, [4, 5].map((n) => ({ key: 'k', value: { n } })));
+      await bus.publish(
+        topic,
+        [4, 5].map((n) => ({ key: 'k', value: { n } })),
+      );
       const second: number[] = [];
       await consume(bus, topic, group, (r) => void second.push((r.value as { n: number }).n));
       await until(() => second.length === 2, 'the next two', timeoutMs);
@@ -89,7 +106,10 @@ export function busContract(name: string, open: () => Promise<BusHarness>, timeo
     it('gives every group its own copy of the log', async () => {
       const bus = await setup();
       const topic = unique('alerts');
-      await bus.publish(topic, [{ key: 'k', value: { n: 1 } }, { key: 'k', value: { n: 2 } }]);
+      await bus.publish(topic, [
+        { key: 'k', value: { n: 1 } },
+        { key: 'k', value: { n: 2 } },
+      ]);
       const a: unknown[] = [];
       const b: unknown[] = [];
       await consume(bus, topic, unique('ga'), (r) => void a.push(r.value));
@@ -101,7 +121,10 @@ export function busContract(name: string, open: () => Promise<BusHarness>, timeo
     it('delivers a record again when its handler fails, and does not skip past it', async () => {
       const bus = await setup();
       const topic = unique('alerts');
-      await bus.publish(topic, [{ key: 'k', value: { n: 1 } }, { key: 'k', value: { n: 2 } }]);
+      await bus.publish(topic, [
+        { key: 'k', value: { n: 1 } },
+        { key: 'k', value: { n: 2 } },
+      ]);
       const attempts: number[] = [];
       let failuresLeft = 2;
       await consume(bus, topic, unique('g'), (r) => {
@@ -116,7 +139,10 @@ export function busContract(name: string, open: () => Promise<BusHarness>, timeo
     it('moves a record its handler calls unprocessable to the dead-letter topic, says why, and goes on', async () => {
       const bus = await setup();
       const topic = unique('alerts');
-      await bus.publish(topic, [1, 2, 3].map((n) => ({ key: 'k', value: { n }, headers: { source: 'test' } })));
+      await bus.publish(
+        topic,
+        [1, 2, 3].map((n) => ({ key: 'k', value: { n }, headers: { source: 'test' } })),
+      );
       const handled: number[] = [];
       const told: string[] = [];
       const consumer = await bus.consume({
@@ -136,7 +162,14 @@ export function busContract(name: string, open: () => Promise<BusHarness>, timeo
       const dead: DeliveredRecord[] = [];
       await consume(bus, deadLetterTopicOf(topic), unique('dlq'), (r) => void dead.push(r));
       await until(() => dead.length === 1, 'the dead letter', timeoutMs);
-      expect(dead[0]).toMatchObject({ key: 'k', headers: { source: 'test', 'klaxon-dead-letter-reason': 'not an AlertReceived', 'klaxon-original-topic': topic } });
+      expect(dead[0]).toMatchObject({
+        key: 'k',
+        headers: {
+          source: 'test',
+          'klaxon-dead-letter-reason': 'not an AlertReceived',
+          'klaxon-original-topic': topic,
+        },
+      });
       expect(dead[0]!.value).toEqual({ n: 2 });
     });
 
@@ -144,7 +177,10 @@ export function busContract(name: string, open: () => Promise<BusHarness>, timeo
       const bus = await setup();
       const topic = unique('alerts');
       const group = unique('g');
-      await bus.publish(topic, [1, 2, 3].map((n) => ({ key: 'k', value: { n } })));
+      await bus.publish(
+        topic,
+        [1, 2, 3].map((n) => ({ key: 'k', value: { n } })),
+      );
       const first: number[] = [];
       let inHand!: () => void;
       const entered = new Promise<void>((resolve) => (inHand = resolve));
@@ -181,12 +217,18 @@ export function busContract(name: string, open: () => Promise<BusHarness>, timeo
       let bus = await setup();
       const topic = unique('alerts');
       const group = unique('g');
-      await bus.publish(topic, [1, 2].map((n) => ({ key: 'k', value: { n } })));
+      await bus.publish(
+        topic,
+        [1, 2].map((n) => ({ key: 'k', value: { n } })),
+      );
       const before: number[] = [];
       const consumer = await consume(bus, topic, group, (r) => void before.push((r.value as { n: number }).n));
       await until(() => before.length === 2, 'two records', timeoutMs);
       await consumer.stop();
-      await bus.publish(topic, [3, 4].map((n) => ({ key: 'k', value: { n } })));
+      await bus.publish(
+        topic,
+        [3, 4].map((n) => ({ key: 'k', value: { n } })),
+      );
       bus = await harness.reopen();
       const after: number[] = [];
       await consume(bus, topic, group, (r) => void after.push((r.value as { n: number }).n));
@@ -199,7 +241,12 @@ export function busContract(name: string, open: () => Promise<BusHarness>, timeo
       const topic = unique('alerts');
       await bus.publish(topic, [{ key: 'k', value: {} }]);
       let held: number[] | undefined;
-      const consumer = await bus.consume({ topic, group: unique('g'), handle: async () => undefined, onAssignment: (p) => (held = p) });
+      const consumer = await bus.consume({
+        topic,
+        group: unique('g'),
+        handle: async () => undefined,
+        onAssignment: (p) => (held = p),
+      });
       await until(() => held !== undefined && held.length > 0, 'an assignment', timeoutMs);
       const partitionOf = await bus.partitioner(topic);
       for (const key of ['a', 'group-1', '{}:{alertname="X"}']) expect(held).toContain(partitionOf(key));
@@ -212,7 +259,9 @@ export function busContract(name: string, open: () => Promise<BusHarness>, timeo
       const bus = await setup();
       await expect(bus.ping()).resolves.toBeUndefined();
       await bus.close();
-      await expect(bus.publish(unique('alerts'), [{ key: 'k', value: {} }])).rejects.toMatchObject({ name: 'BusUnavailableError' });
+      await expect(bus.publish(unique('alerts'), [{ key: 'k', value: {} }])).rejects.toMatchObject({
+        name: 'BusUnavailableError',
+      });
       harness = { ...harness, dispose: async () => undefined };
     });
   });

@@ -6,7 +6,8 @@ import type { $ZodRawIssue } from 'zod/v4/core';
 // alerts of a storm on both sides of the bus was most of what was allocated. They report as zod does: an
 // issue per problem, with its path.
 
-export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** zod's own test for `z.iso.datetime({ offset: true })`. */
 export const DATE_TIME_WITH_OFFSET = z.core.regexes.datetime({ offset: true });
@@ -15,8 +16,12 @@ export const DATE_TIME_WITH_OFFSET = z.core.regexes.datetime({ offset: true });
 export const isOptionalString = (value: unknown): boolean => value === undefined || typeof value === 'string';
 
 /** An issue with one field of an object checked in place. */
-export const fieldIssue = (issues: $ZodRawIssue[], checked: Record<string, unknown>, field: string, message: string): void =>
-  void issues.push({ code: 'custom', message, path: [field], input: checked[field] });
+export const fieldIssue = (
+  issues: $ZodRawIssue[],
+  checked: Record<string, unknown>,
+  field: string,
+  message: string,
+): void => void issues.push({ code: 'custom', message, path: [field], input: checked[field] });
 
 /**
  * What is wrong with a label set, found under `field` of what is checked (or as the whole of it): an issue
@@ -26,12 +31,22 @@ export function labelSetIssues(set: Record<string, unknown>, field: string | und
   for (const key in set) {
     const value = set[key];
     if (typeof value === 'string') continue;
-    issues.push({ code: 'custom', message: `expected a string, got ${value === null ? 'null' : typeof value}`, path: field === undefined ? [key] : [field, key], input: value });
+    issues.push({
+      code: 'custom',
+      message: `expected a string, got ${value === null ? 'null' : typeof value}`,
+      path: field === undefined ? [key] : [field, key],
+      input: value,
+    });
   }
 }
 
 /** A label set in `field` of what is checked: the issues of its values, or one for a field that is no object (none for one left out, when it may be). */
-export function labelSetFieldIssues(issues: $ZodRawIssue[], checked: Record<string, unknown>, field: string, optional = false): void {
+export function labelSetFieldIssues(
+  issues: $ZodRawIssue[],
+  checked: Record<string, unknown>,
+  field: string,
+  optional = false,
+): void {
   const set = checked[field];
   if (isObject(set)) labelSetIssues(set, field, issues);
   else if (!(optional && set === undefined)) fieldIssue(issues, checked, field, 'expected an object of string values');

@@ -20,7 +20,10 @@ export function decide(command: IncidentCommand, state: IncidentState): Decision
  * see what earlier ones did), so a runner that keeps the state takes the draft's rather than folding the
  * same events again: in a storm that was every alert put into the incident's persistent maps twice.
  */
-export function decideAndFold(command: IncidentCommand, state: IncidentState): Result<{ events: IncidentEvent[]; state: IncidentState }, IncidentError> {
+export function decideAndFold(
+  command: IncidentCommand,
+  state: IncidentState,
+): Result<{ events: IncidentEvent[]; state: IncidentState }, IncidentError> {
   const draft = new Draft(state);
   const decision = decideOn(command, state, draft);
   if (!decision.ok) return decision;
@@ -58,7 +61,10 @@ function open(c: Extract<IncidentCommand, { type: 'OpenIncident' }>, draft: Draf
         timings: c.timings,
       },
     })
-    .emit({ type: 'AlertAttached', data: { fingerprint: c.fingerprint, status: 'firing', startsAt: c.alertStartsAt, receivedAt: c.at } })
+    .emit({
+      type: 'AlertAttached',
+      data: { fingerprint: c.fingerprint, status: 'firing', startsAt: c.alertStartsAt, receivedAt: c.at },
+    })
     .pageLevel(c.roster, 1, c.at);
   if (c.escalateTo !== undefined && c.escalateTo > 1) draft.escalate(c.escalateTo, 'rule', c.roster, c.at);
   else draft.scheduleAckTimeout(c.at);
@@ -75,11 +81,14 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
     case 'AttachAlerts':
       return attach(draft, s, command.alerts, command.at);
     case 'Acknowledge': {
-      if (command.ref !== undefined && s.usedRefs.includes(command.ref)) return err({ code: 'RefAlreadyUsed', incidentId: s.incidentId });
+      if (command.ref !== undefined && s.usedRefs.includes(command.ref))
+        return err({ code: 'RefAlreadyUsed', incidentId: s.incidentId });
       if (s.status === 'resolved') return resolved();
       if (s.acknowledged) return err({ code: 'AlreadyAcknowledged', incidentId: s.incidentId, by: s.acknowledged.by });
       const { by, via, ref, at } = command;
-      return ok(draft.emit({ type: 'Acknowledged', data: { by, via, ...(ref !== undefined ? { ref } : {}), at } }).events);
+      return ok(
+        draft.emit({ type: 'Acknowledged', data: { by, via, ...(ref !== undefined ? { ref } : {}), at } }).events,
+      );
     }
     case 'Resolve':
       if (s.status === 'resolved') return resolved();
@@ -118,8 +127,9 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
     case 'PostStatusUpdate':
       if (s.status === 'resolved') return resolved();
       return ok(
-        draft.emit({ type: 'StatusUpdatePosted', data: { by: command.by, text: command.text, at: command.at } }).scheduleStatusUpdate(command.at)
-          .events,
+        draft
+          .emit({ type: 'StatusUpdatePosted', data: { by: command.by, text: command.text, at: command.at } })
+          .scheduleStatusUpdate(command.at).events,
       );
     case 'ChangeSeverity':
       if (s.status === 'resolved') return resolved();
@@ -129,18 +139,28 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
         data: { from: s.severity, to: command.severity, timings: command.timings, by: command.by, at: command.at },
       });
       // Overdue escalations under the new severity come due at once: a P3 raised to P1 after an hour is at L3.
-      return ok(draft.scheduleAckTimeout(command.at).scheduleResolutionTimeouts(s.openedAt).scheduleStatusUpdate(command.at).events);
+      return ok(
+        draft.scheduleAckTimeout(command.at).scheduleResolutionTimeouts(s.openedAt).scheduleStatusUpdate(command.at)
+          .events,
+      );
     case 'RecordPageDelivered': {
       const page = s.pages[command.pageId];
       if (!page) return err({ code: 'UnknownPage', pageId: command.pageId });
-      if (page.outcome === 'delivered' || page.outcome === 'failed') return err({ code: 'PageOutcomeRecorded', pageId: page.pageId });
+      if (page.outcome === 'delivered' || page.outcome === 'failed')
+        return err({ code: 'PageOutcomeRecorded', pageId: page.pageId });
       const bundle = command.bundle === undefined ? {} : { bundle: command.bundle };
-      return ok([{ type: 'PageDelivered', data: { pageId: page.pageId, providerId: command.providerId, ...bundle, at: command.at } }]);
+      return ok([
+        {
+          type: 'PageDelivered',
+          data: { pageId: page.pageId, providerId: command.providerId, ...bundle, at: command.at },
+        },
+      ]);
     }
     case 'RecordPageFailed': {
       const page = s.pages[command.pageId];
       if (!page) return err({ code: 'UnknownPage', pageId: command.pageId });
-      if (page.outcome === 'delivered' || page.outcome === 'failed') return err({ code: 'PageOutcomeRecorded', pageId: page.pageId });
+      if (page.outcome === 'delivered' || page.outcome === 'failed')
+        return err({ code: 'PageOutcomeRecorded', pageId: page.pageId });
       const attempt = page.attempts + 1;
       const retry = command.retryable && attempt < MAX_PAGE_ATTEMPTS;
       draft.emit({
@@ -150,7 +170,16 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
           error: command.error,
           retryable: command.retryable,
           attempt,
-          ...(retry ? { retryAt: addMs(command.at, command.retryAfterMs === undefined ? retryDelayMs(attempt) : Math.max(MIN_RETRY_AFTER_MS, command.retryAfterMs)) } : {}),
+          ...(retry
+            ? {
+                retryAt: addMs(
+                  command.at,
+                  command.retryAfterMs === undefined
+                    ? retryDelayMs(attempt)
+                    : Math.max(MIN_RETRY_AFTER_MS, command.retryAfterMs),
+                ),
+              }
+            : {}),
           at: command.at,
         },
       });
@@ -172,7 +201,8 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
  */
 function attach(draft: Draft, s: Incident, alerts: AttachedAlert[], at: string): Decision {
   // A source still firing after someone resolved the incident by hand is a new incident, as in PagerDuty.
-  if (s.status === 'resolved' && alerts.some((a) => a.status === 'firing')) return err({ code: 'IncidentResolved', incidentId: s.incidentId });
+  if (s.status === 'resolved' && alerts.some((a) => a.status === 'firing'))
+    return err({ code: 'IncidentResolved', incidentId: s.incidentId });
   // Alertmanager repeats notifications and the bus delivers at least once: a repeat is not news.
   const now = new Map<string, AttachedAlert['status']>();
   const news: AttachedAlert[] = [];
@@ -182,12 +212,21 @@ function attach(draft: Draft, s: Incident, alerts: AttachedAlert[], at: string):
     news.push({ fingerprint, status, startsAt });
   }
   if (news.length === 0) return ok([]);
-  draft.emit(news.length === 1 ? { type: 'AlertAttached', data: { ...news[0]!, receivedAt: at } } : { type: 'AlertsAttached', data: { alerts: news, receivedAt: at } });
+  draft.emit(
+    news.length === 1
+      ? { type: 'AlertAttached', data: { ...news[0]!, receivedAt: at } }
+      : { type: 'AlertsAttached', data: { alerts: news, receivedAt: at } },
+  );
   if (s.status !== 'resolved' && draft.incident.firingAlerts === 0) resolve(draft, 'source', 'source', at);
   return ok(draft.events);
 }
 
-function resolve(draft: Draft, by: string, via: Extract<IncidentCommand, { type: 'Resolve' }>['via'], at: string): Draft {
+function resolve(
+  draft: Draft,
+  by: string,
+  via: Extract<IncidentCommand, { type: 'Resolve' }>['via'],
+  at: string,
+): Draft {
   const before = draft.incident;
   draft.emit({ type: 'Resolved', data: { by, via, at } });
   const seen = new Set<string>();
@@ -199,4 +238,3 @@ function resolve(draft: Draft, by: string, via: Extract<IncidentCommand, { type:
   }
   return draft;
 }
-

@@ -61,10 +61,19 @@ export class Draft {
   }
 
   scheduleStatusUpdate(at: Instant): this {
-    return this.emit({ type: 'StatusUpdateScheduled', data: { dueAt: addMs(at, this.incident.timings.statusUpdateEveryMs) } });
+    return this.emit({
+      type: 'StatusUpdateScheduled',
+      data: { dueAt: addMs(at, this.incident.timings.statusUpdateEveryMs) },
+    });
   }
 
-  escalate(toLevel: Level, reason: 'timeout' | 'rule' | 'manual', roster: Roster, at: Instant, extra: { timerId?: string; by?: string } = {}): this {
+  escalate(
+    toLevel: Level,
+    reason: 'timeout' | 'rule' | 'manual',
+    roster: Roster,
+    at: Instant,
+    extra: { timerId?: string; by?: string } = {},
+  ): this {
     const fromLevel = this.incident.level;
     this.emit({ type: 'Escalated', data: { fromLevel, toLevel, reason, ...extra, at } });
     return this.pageLevel(roster, toLevel, at).scheduleAckTimeout(at);

@@ -32,7 +32,11 @@ export type Timings = z.infer<typeof timingsSchema>;
 export const pagePurposeSchema = z.enum(['escalation', 'status-update', 'resolution']);
 export type PagePurpose = z.infer<typeof pagePurposeSchema>;
 
-const attachedAlert = z.object({ fingerprint: z.string().min(1), status: z.enum(['firing', 'resolved']), startsAt: instant });
+const attachedAlert = z.object({
+  fingerprint: z.string().min(1),
+  status: z.enum(['firing', 'resolved']),
+  startsAt: instant,
+});
 
 const event = <T extends string, D extends z.ZodRawShape>(type: T, data: D) =>
   z.object({ type: z.literal(type), data: z.object(data) });
@@ -75,7 +79,12 @@ export const incidentEventSchema = z.discriminatedUnion('type', [
     at: instant,
   }),
   /** `bundle`: the page went out inside bundle N with other incidents' pages (reply `Naa` acknowledges them all). */
-  event('PageDelivered', { pageId: z.string(), providerId: z.string(), bundle: z.number().int().positive().optional(), at: instant }),
+  event('PageDelivered', {
+    pageId: z.string(),
+    providerId: z.string(),
+    bundle: z.number().int().positive().optional(),
+    at: instant,
+  }),
   event('PageFailed', {
     pageId: z.string(),
     error: z.string(),
@@ -105,7 +114,13 @@ export const incidentEventSchema = z.discriminatedUnion('type', [
   event('StatusUpdateScheduled', { dueAt: instant }),
   event('StatusUpdateDue', { level: levelSchema, at: instant }),
   event('StatusUpdatePosted', { by: z.string(), text: z.string(), at: instant }),
-  event('SeverityChanged', { from: severitySchema, to: severitySchema, timings: timingsSchema, by: z.string(), at: instant }),
+  event('SeverityChanged', {
+    from: severitySchema,
+    to: severitySchema,
+    timings: timingsSchema,
+    by: z.string(),
+    at: instant,
+  }),
   event('Resolved', { by: z.string(), via: resolveViaSchema, at: instant }),
   event('Reopened', { by: z.string(), at: instant }),
 ]);

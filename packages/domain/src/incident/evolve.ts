@@ -127,7 +127,10 @@ export const evolveAll = (events: Iterable<IncidentEvent>, state: IncidentState)
   return current;
 };
 
-function attach(s: Incident, attached: Array<{ fingerprint: string; status: 'firing' | 'resolved'; startsAt: Instant }>): Incident {
+function attach(
+  s: Incident,
+  attached: Array<{ fingerprint: string; status: 'firing' | 'resolved'; startsAt: Instant }>,
+): Incident {
   let firingAlerts = s.firingAlerts;
   // One batch of changes to the persistent map, not one copy per alert of a run.
   const alerts = s.alerts.withMutations((m) => {

@@ -30,7 +30,10 @@ export function pagesToSend(state: IncidentState, now: Instant): PageState[] {
   return Object.values(state.pages).filter(
     (page) =>
       page.outcome === 'pending' ||
-      (page.outcome === 'retrying' && page.retryAt !== undefined && instantMs(page.retryAt) <= nowMs && pageStillWanted(state, page)),
+      (page.outcome === 'retrying' &&
+        page.retryAt !== undefined &&
+        instantMs(page.retryAt) <= nowMs &&
+        pageStillWanted(state, page)),
   );
 }
 
@@ -40,7 +43,9 @@ export function pagesToSend(state: IncidentState, now: Instant): PageState[] {
  */
 export function isSettled(state: IncidentState): boolean {
   if (!state.exists || state.status !== 'resolved') return false;
-  return Object.values(state.pages).every((page) => page.outcome !== 'pending' && !(page.outcome === 'retrying' && pageStillWanted(state, page)));
+  return Object.values(state.pages).every(
+    (page) => page.outcome !== 'pending' && !(page.outcome === 'retrying' && pageStillWanted(state, page)),
+  );
 }
 
 /** A retry is pointless once someone has answered what the page asked for. */

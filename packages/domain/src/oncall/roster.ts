@@ -14,7 +14,8 @@ export interface PolicySpec {
   levels: Partial<Record<(typeof LEVEL_NAMES)[number], { targets: string[]; channels: Channel[] }>>;
 }
 
-const reachable = (contact: ContactSpec, channel: Channel): boolean => (channel === 'email' ? Boolean(contact.email) : Boolean(contact.phone));
+const reachable = (contact: ContactSpec, channel: Channel): boolean =>
+  channel === 'email' ? Boolean(contact.email) : Boolean(contact.phone);
 
 /**
  * Who each level of a policy pages at an instant, on which channels: schedules resolved to the member on

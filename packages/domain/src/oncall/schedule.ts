@@ -49,7 +49,8 @@ function rotationAt(schedule: ScheduleSpec, atMs: number): string {
   const [hour, minute] = schedule.handoff.split(':').map(Number) as [number, number];
   const local = DateTime.fromMillis(atMs, { zone });
   // A handoff inside a spring-forward gap happens when the clocks jump, as luxon resolves it.
-  const handoffOn = (date: DateTime) => DateTime.fromObject({ year: date.year, month: date.month, day: date.day, hour, minute }, { zone });
+  const handoffOn = (date: DateTime) =>
+    DateTime.fromObject({ year: date.year, month: date.month, day: date.day, hour, minute }, { zone });
 
   let shiftDate = local.startOf('day');
   if (handoffOn(shiftDate).toMillis() > atMs) shiftDate = shiftDate.minus({ days: 1 });
@@ -86,12 +87,20 @@ export function shiftsBetween(schedule: ScheduleSpec, from: Instant, to: Instant
   const [hour, minute] = schedule.handoff.split(':').map(Number) as [number, number];
   const boundaries = new Set<number>([fromMs, toMs]);
   // Every local day's handoff in range (weekly rotations hand off on one of them; onCallAt decides who).
-  for (let day = DateTime.fromMillis(fromMs, { zone }).startOf('day').minus({ days: 1 }); day.toMillis() <= toMs; day = day.plus({ days: 1 })) {
-    const handoff = DateTime.fromObject({ year: day.year, month: day.month, day: day.day, hour, minute }, { zone }).toMillis();
+  for (
+    let day = DateTime.fromMillis(fromMs, { zone }).startOf('day').minus({ days: 1 });
+    day.toMillis() <= toMs;
+    day = day.plus({ days: 1 })
+  ) {
+    const handoff = DateTime.fromObject(
+      { year: day.year, month: day.month, day: day.day, hour, minute },
+      { zone },
+    ).toMillis();
     if (handoff > fromMs && handoff < toMs) boundaries.add(handoff);
   }
   for (const o of schedule.overrides) {
-    for (const edge of [DateTime.fromISO(o.from).toMillis(), DateTime.fromISO(o.to).toMillis()]) if (edge > fromMs && edge < toMs) boundaries.add(edge);
+    for (const edge of [DateTime.fromISO(o.from).toMillis(), DateTime.fromISO(o.to).toMillis()])
+      if (edge > fromMs && edge < toMs) boundaries.add(edge);
   }
   const points = [...boundaries].sort((a, b) => a - b);
   const shifts: Shift[] = [];
@@ -99,9 +108,13 @@ export function shiftsBetween(schedule: ScheduleSpec, from: Instant, to: Instant
     const at = DateTime.fromMillis(points[i]!).toUTC().toISO() as Instant;
     const contact = onCallAt(schedule, at);
     const atMs = points[i]!;
-    const override = schedule.overrides.some((o) => DateTime.fromISO(o.from).toMillis() <= atMs && atMs < DateTime.fromISO(o.to).toMillis());
+    const override = schedule.overrides.some(
+      (o) => DateTime.fromISO(o.from).toMillis() <= atMs && atMs < DateTime.fromISO(o.to).toMillis(),
+    );
     const last = shifts.at(-1);
-    const end = DateTime.fromMillis(points[i + 1]!).toUTC().toISO() as Instant;
+    const end = DateTime.fromMillis(points[i + 1]!)
+      .toUTC()
+      .toISO() as Instant;
     if (last && last.contact === contact && last.override === override) last.to = end;
     else shifts.push({ contact, from: at, to: end, override });
   }

@@ -11,7 +11,11 @@ export interface ThrottleRule {
  * The generic cell rate algorithm (GCRA), a token bucket kept as one number: the theoretical arrival time
  * `tat` of the next message. A message may go at `now` when `tat - now` leaves room for the burst.
  */
-export function throttle(rule: ThrottleRule, tat: number | undefined, now: number): { allowed: true; tat: number } | { allowed: false; retryAt: number } {
+export function throttle(
+  rule: ThrottleRule,
+  tat: number | undefined,
+  now: number,
+): { allowed: true; tat: number } | { allowed: false; retryAt: number } {
   const current = Math.max(tat ?? now, now);
   const earliest = current - rule.everyMs * (rule.burst - 1);
   if (earliest > now) return { allowed: false, retryAt: earliest };

@@ -14,7 +14,16 @@ import type { Instant } from '../time/instant.ts';
 
 /** What a what-if needs of a configuration: the parts that decide an incident's course. */
 export interface ReplayConfig {
-  severities: Record<Severity, { ackTimeout?: number; escalateAfter: number[]; statusUpdateEvery: number; responseTarget: number; resolutionTarget: number }>;
+  severities: Record<
+    Severity,
+    {
+      ackTimeout?: number;
+      escalateAfter: number[];
+      statusUpdateEvery: number;
+      responseTarget: number;
+      resolutionTarget: number;
+    }
+  >;
   contacts: Record<string, ContactSpec>;
   schedules: Record<string, ScheduleSpec>;
   policies: Record<string, PolicySpec>;
@@ -55,7 +64,11 @@ const ms = (iso: string) => Date.parse(iso);
 const iso = (t: number) => new Date(t).toISOString() as Instant;
 const timingsOf = (config: ReplayConfig, severity: Severity): Timings => {
   const s = config.severities[severity];
-  return { ackTimeoutMs: s.ackTimeout, escalateAfterMs: s.escalateAfter, statusUpdateEveryMs: s.statusUpdateEvery } as Timings;
+  return {
+    ackTimeoutMs: s.ackTimeout,
+    escalateAfterMs: s.escalateAfter,
+    statusUpdateEveryMs: s.statusUpdateEvery,
+  } as Timings;
 };
 
 /**
@@ -67,7 +80,17 @@ const timingsOf = (config: ReplayConfig, severity: Severity): Timings => {
 export function replayIncident(incident: RecordedIncident, config: ReplayConfig, until: Instant): Course[] {
   const router = createRouter(config.routes, config.severityFrom, config.rules);
   const matches = router.route(incident.labels);
-  if (matches.length === 0) return [{ incidentId: incident.incidentId, number: incident.number, title: incident.title, route: undefined, severity: undefined, events: [] }];
+  if (matches.length === 0)
+    return [
+      {
+        incidentId: incident.incidentId,
+        number: incident.number,
+        title: incident.title,
+        route: undefined,
+        severity: undefined,
+        events: [],
+      },
+    ];
   return matches.map((match) => {
     const policy = config.policies[match.policy]!;
     const roster = (at: Instant) => rosterFor(policy, config.contacts, config.schedules, at);
@@ -100,8 +123,16 @@ export function replayIncident(incident: RecordedIncident, config: ReplayConfig,
       at: incident.openedAt,
     });
     const people: Array<{ at: number; command: IncidentCommand }> = [];
-    if (incident.acknowledged) people.push({ at: ms(incident.acknowledged.at), command: { type: 'Acknowledge', by: incident.acknowledged.by, via: 'api', at: incident.acknowledged.at } });
-    if (incident.resolved) people.push({ at: ms(incident.resolved.at), command: { type: 'Resolve', by: incident.resolved.by, via: incident.resolved.via, at: incident.resolved.at } });
+    if (incident.acknowledged)
+      people.push({
+        at: ms(incident.acknowledged.at),
+        command: { type: 'Acknowledge', by: incident.acknowledged.by, via: 'api', at: incident.acknowledged.at },
+      });
+    if (incident.resolved)
+      people.push({
+        at: ms(incident.resolved.at),
+        command: { type: 'Resolve', by: incident.resolved.by, via: incident.resolved.via, at: incident.resolved.at },
+      });
     people.sort((a, b) => a.at - b.at);
     const end = ms(until);
     // Every step fires a timer or applies a person's act; a timer that changes nothing ends the course.
@@ -116,7 +147,14 @@ export function replayIncident(incident: RecordedIncident, config: ReplayConfig,
         apply(person.command);
       } else break;
     }
-    return { incidentId: incident.incidentId, number: incident.number, title: incident.title, route: match.routeIndex + 1, severity: match.severity, events };
+    return {
+      incidentId: incident.incidentId,
+      number: incident.number,
+      title: incident.title,
+      route: match.routeIndex + 1,
+      severity: match.severity,
+      events,
+    };
   });
 }
 
@@ -141,7 +179,12 @@ export function outcomeOf(courses: Course[], config: Pick<ReplayConfig, 'severit
     pages: {},
     nightPages: {},
     escalationsTo: { L2: 0, L3: 0, L4: 0 },
-    sla: { P1: { responseMet: 0, resolutionMet: 0, of: 0 }, P2: { responseMet: 0, resolutionMet: 0, of: 0 }, P3: { responseMet: 0, resolutionMet: 0, of: 0 }, P4: { responseMet: 0, resolutionMet: 0, of: 0 } },
+    sla: {
+      P1: { responseMet: 0, resolutionMet: 0, of: 0 },
+      P2: { responseMet: 0, resolutionMet: 0, of: 0 },
+      P3: { responseMet: 0, resolutionMet: 0, of: 0 },
+      P4: { responseMet: 0, resolutionMet: 0, of: 0 },
+    },
   };
   for (const course of courses) {
     if (course.route === undefined || course.severity === undefined) {
@@ -185,11 +228,21 @@ export function outcomeOf(courses: Course[], config: Pick<ReplayConfig, 'severit
 }
 
 /** What actually happened to a recorded incident, as a course. */
-export function actualCourse(incident: RecordedIncident, config: Pick<ReplayConfig, 'routes' | 'severityFrom' | 'rules'>): Course {
+export function actualCourse(
+  incident: RecordedIncident,
+  config: Pick<ReplayConfig, 'routes' | 'severityFrom' | 'rules'>,
+): Course {
   const opened = incident.events.find((e) => e.type === 'IncidentOpened');
   const severity = (opened?.data as { severity?: Severity } | undefined)?.severity;
   const route = createRouter(config.routes, config.severityFrom, config.rules).route(incident.labels)[0]?.routeIndex;
-  return { incidentId: incident.incidentId, number: incident.number, title: incident.title, route: route === undefined ? 0 : route + 1, severity, events: incident.events };
+  return {
+    incidentId: incident.incidentId,
+    number: incident.number,
+    title: incident.title,
+    route: route === undefined ? 0 : route + 1,
+    severity,
+    events: incident.events,
+  };
 }
 
 /** How a course went, in a line a person compares: level reached, pages, acknowledged by whom. */

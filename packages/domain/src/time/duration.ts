@@ -2,7 +2,15 @@ import { Duration } from 'luxon';
 import { err, ok, type Result } from '../result.ts';
 
 // Prometheus duration syntax: one or more <int><unit> in descending unit order, e.g. 90s, 1h30m, 14d.
-const UNIT_MS = { y: 365 * 86_400_000, w: 7 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 } as const;
+const UNIT_MS = {
+  y: 365 * 86_400_000,
+  w: 7 * 86_400_000,
+  d: 86_400_000,
+  h: 3_600_000,
+  m: 60_000,
+  s: 1000,
+  ms: 1,
+} as const;
 type Unit = keyof typeof UNIT_MS;
 const UNIT_ORDER: Unit[] = ['y', 'w', 'd', 'h', 'm', 's', 'ms'];
 const PART = /(\d+)(ms|y|w|d|h|m|s)/y;
@@ -28,7 +36,8 @@ export function parseDuration(input: string): Result<Duration, DurationError> {
     }
     const unit = match[2] as Unit;
     const unitIndex = UNIT_ORDER.indexOf(unit);
-    if (unitIndex <= lastUnitIndex) return fail(`units must appear once each, largest first (got "${unit}" after a smaller or equal unit)`);
+    if (unitIndex <= lastUnitIndex)
+      return fail(`units must appear once each, largest first (got "${unit}" after a smaller or equal unit)`);
     lastUnitIndex = unitIndex;
     total += Number(match[1]) * UNIT_MS[unit];
   }

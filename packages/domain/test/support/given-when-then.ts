@@ -1,5 +1,12 @@
 import { expect } from 'vitest';
-import { decide, evolveAll, initialState, type IncidentCommand, type IncidentErrorCode, type IncidentEvent } from '../../src/index.ts';
+import {
+  decide,
+  evolveAll,
+  initialState,
+  type IncidentCommand,
+  type IncidentErrorCode,
+  type IncidentEvent,
+} from '../../src/index.ts';
 
 /** given(history).when(command).then(newEvents) — the emmett shape, over the incident decider. */
 export function given(...history: IncidentEvent[]) {

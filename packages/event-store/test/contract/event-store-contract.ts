@@ -10,9 +10,18 @@ export interface EventStoreHarness {
   dispose(): Promise<void>;
 }
 
-const e = (n: number, type = 'Happened'): NewEvent => ({ type, data: { n, nested: { list: [n, `${n}`] } }, metadata: { causation: `c${n}` } });
+const e = (n: number, type = 'Happened'): NewEvent => ({
+  type,
+  data: { n, nested: { list: [n, `${n}`] } },
+  metadata: { causation: `c${n}` },
+});
 
-async function collect(store: EventStore, count: number, after?: bigint, streamPrefix?: string): Promise<RecordedEvent[]> {
+async function collect(
+  store: EventStore,
+  count: number,
+  after?: bigint,
+  streamPrefix?: string,
+): Promise<RecordedEvent[]> {
   const seen: RecordedEvent[] = [];
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
@@ -25,7 +34,12 @@ async function collect(store: EventStore, count: number, after?: bigint, streamP
       if (seen.length >= count) resolveDone();
     },
   });
-  await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${seen.length}/${count} events arrived`)), 10_000))]);
+  await Promise.race([
+    done,
+    new Promise((_, reject) =>
+      setTimeout(() => reject(new Error(`only ${seen.length}/${count} events arrived`)), 10_000),
+    ),
+  ]);
   await sub.stop();
   return seen;
 }
@@ -70,8 +84,14 @@ export function eventStoreContract(name: string, open: () => Promise<EventStoreH
         error: { code: 'WrongExpectedRevision', streamId: n('s'), expected: 0, actual: 1 },
       });
       expect(await store.append(n('s'), [e(3)], 'no_stream')).toMatchObject({ ok: false, error: { actual: 1 } });
-      expect(await store.append(n('other'), [e(3)], 'stream_exists')).toMatchObject({ ok: false, error: { actual: 'no_stream' } });
-      expect(await store.append(n('other'), [e(3)], 5)).toMatchObject({ ok: false, error: { expected: 5, actual: 'no_stream' } });
+      expect(await store.append(n('other'), [e(3)], 'stream_exists')).toMatchObject({
+        ok: false,
+        error: { actual: 'no_stream' },
+      });
+      expect(await store.append(n('other'), [e(3)], 5)).toMatchObject({
+        ok: false,
+        error: { expected: 5, actual: 'no_stream' },
+      });
       expect((await store.append(n('s'), [e(3)], 'any')).ok).toBe(true);
       expect((await store.readStream(n('s'))).map((x) => x.data)).toEqual([e(1).data, e(2).data, e(3).data]);
     });
@@ -79,7 +99,9 @@ export function eventStoreContract(name: string, open: () => Promise<EventStoreH
     it('lets exactly one of many parallel appends at the same revision through', async () => {
       const store = await setup();
       await store.append(n('race'), [e(0)], 'no_stream');
-      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => store.append(n('race'), [e(i + 1), e(i + 100)], 0)));
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => store.append(n('race'), [e(i + 1), e(i + 100)], 0)),
+      );
       expect(results.filter((r) => r.ok)).toHaveLength(1);
       expect(results.filter((r) => !r.ok).every((r) => !r.ok && r.error.code === 'WrongExpectedRevision')).toBe(true);
       expect(await store.readStream(n('race'))).toHaveLength(3);
@@ -90,7 +112,9 @@ export function eventStoreContract(name: string, open: () => Promise<EventStoreH
       for (let i = 0; i < 6; i++) await store.append(n(`side-${i}`), [e(0)], 'no_stream');
       // Stream 2 is asked at a stale revision; stream 4 twice at the same one, so only the first of those lands.
       const asked = [0, 1, 2, 3, 4, 4, 5].map((i) => ({ stream: n(`side-${i}`), expected: i === 2 ? 5 : 0 }));
-      const results = await Promise.all(asked.map(({ stream }, k) => store.append(stream, [e(10 + k), e(20 + k)], asked[k]!.expected)));
+      const results = await Promise.all(
+        asked.map(({ stream }, k) => store.append(stream, [e(10 + k), e(20 + k)], asked[k]!.expected)),
+      );
       expect(results.map((r) => r.ok)).toEqual([true, true, false, true, true, false, true]);
       for (const [k, result] of results.entries()) {
         if (!result.ok) continue;
@@ -112,10 +136,12 @@ export function eventStoreContract(name: string, open: () => Promise<EventStoreH
       const positions = all.map((x) => x.position);
       expect([...positions].sort((a, b) => (a < b ? -1 : 1))).toEqual(positions);
       expect(new Set(positions).size).toBe(5);
-      expect((await store.readAll({ after: positions[1], limit: 2 })).map((x) => (x.data as { n: number }).n)).toEqual([3, 4]);
-      expect((await store.readAll({ after: base, limit: 100, streamPrefix: n('incident-') })).map((x) => x.streamId)).toEqual(
-        ['incident-1', 'incident-2', 'incident-1', 'incident-1'].map(n),
-      );
+      expect((await store.readAll({ after: positions[1], limit: 2 })).map((x) => (x.data as { n: number }).n)).toEqual([
+        3, 4,
+      ]);
+      expect(
+        (await store.readAll({ after: base, limit: 100, streamPrefix: n('incident-') })).map((x) => x.streamId),
+      ).toEqual(['incident-1', 'incident-2', 'incident-1', 'incident-1'].map(n));
       expect(await store.headPosition()).toBe(positions[4]);
     });
 
@@ -123,7 +149,9 @@ export function eventStoreContract(name: string, open: () => Promise<EventStoreH
       const store = await setup();
       await store.append(n('in_x-1'), [e(1)], 'no_stream');
       await store.append(n('inAx-1'), [e(2)], 'no_stream');
-      expect((await store.readAll({ after: base, limit: 10, streamPrefix: n('in_x-') })).map((x) => x.streamId)).toEqual([n('in_x-1')]);
+      expect(
+        (await store.readAll({ after: base, limit: 10, streamPrefix: n('in_x-') })).map((x) => x.streamId),
+      ).toEqual([n('in_x-1')]);
     });
 
     it('subscribes: catches up on history, then receives live appends, each once, in order', async () => {
@@ -148,7 +176,10 @@ export function eventStoreContract(name: string, open: () => Promise<EventStoreH
     it('caughtUp() resolves once the subscriber has handled everything appended before, even past filtered events', async () => {
       const store = await setup();
       const handled: number[] = [];
-      const sub = store.subscribe({ streamPrefix: n('incident-'), onEvents: (batch) => void handled.push(...batch.map((x) => (x.data as { n: number }).n)) });
+      const sub = store.subscribe({
+        streamPrefix: n('incident-'),
+        onEvents: (batch) => void handled.push(...batch.map((x) => (x.data as { n: number }).n)),
+      });
       await store.append(n('incident-1'), [e(1)], 'no_stream');
       await store.append(n('other-1'), [e(2)], 'no_stream');
       await sub.caughtUp();
@@ -162,7 +193,11 @@ export function eventStoreContract(name: string, open: () => Promise<EventStoreH
       await Promise.all(
         Array.from({ length: 20 }, async (_, s) => {
           for (let i = 0; i < 5; i++) {
-            const result = await store.append(n(`incident-${s}`), [e(s * 100 + i * 2), e(s * 100 + i * 2 + 1)], i === 0 ? 'no_stream' : i * 2 - 1);
+            const result = await store.append(
+              n(`incident-${s}`),
+              [e(s * 100 + i * 2), e(s * 100 + i * 2 + 1)],
+              i === 0 ? 'no_stream' : i * 2 - 1,
+            );
             expect(result.ok).toBe(true);
           }
         }),

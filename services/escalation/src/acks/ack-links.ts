@@ -22,7 +22,14 @@ export function ackLinks(secret: string): AckLinks {
   const sign = (payload: string) => createHmac('sha256', secret).update(payload).digest('base64url');
   return {
     issue(incidentId, contact, now) {
-      const payload = Buffer.from(JSON.stringify({ i: incidentId, c: contact, e: now.getTime() + LINK_LIFETIME_MS, n: randomBytes(9).toString('base64url') })).toString('base64url');
+      const payload = Buffer.from(
+        JSON.stringify({
+          i: incidentId,
+          c: contact,
+          e: now.getTime() + LINK_LIFETIME_MS,
+          n: randomBytes(9).toString('base64url'),
+        }),
+      ).toString('base64url');
       return `${payload}.${sign(payload)}`;
     },
     verify(token, now) {
@@ -30,7 +37,8 @@ export function ackLinks(secret: string): AckLinks {
       if (!payload || !signature || extra !== undefined) return { ok: false, reason: 'malformed' };
       const expected = Buffer.from(sign(payload));
       const given = Buffer.from(signature);
-      if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'bad-signature' };
+      if (expected.length !== given.length || !timingSafeEqual(expected, given))
+        return { ok: false, reason: 'bad-signature' };
       let claims: z.infer<typeof claimsSchema>;
       try {
         claims = claimsSchema.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));

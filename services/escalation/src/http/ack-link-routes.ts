@@ -17,11 +17,23 @@ const page = (title: string, body: string) =>
  */
 export function ackLinkRoutes(
   routes: Router,
-  deps: { repository: IncidentRepository; ackLinks: AckLinks; clock: Clock; onExecuted: (incidentId: string, execution: Execution) => void },
+  deps: {
+    repository: IncidentRepository;
+    ackLinks: AckLinks;
+    clock: Clock;
+    onExecuted: (incidentId: string, execution: Execution) => void;
+  },
 ): void {
   const refuse = (res: Response, check: Extract<AckLinkCheck, { ok: false }>) => {
     const status = check.reason === 'expired' ? 410 : check.reason === 'bad-signature' ? 403 : 400;
-    res.status(status).send(page('Not acknowledged', `<p>${check.reason === 'expired' ? 'This link has expired.' : 'This link is not valid.'}</p>`));
+    res
+      .status(status)
+      .send(
+        page(
+          'Not acknowledged',
+          `<p>${check.reason === 'expired' ? 'This link has expired.' : 'This link is not valid.'}</p>`,
+        ),
+      );
   };
 
   routes.get('/ack/:token', async (req, res) => {
@@ -31,7 +43,8 @@ export function ackLinkRoutes(
     const { state } = await deps.repository.load(check.incidentId);
     if (!state.exists) return void res.status(404).send(page('Not acknowledged', '<p>No such incident.</p>'));
     const summary = `<p>[${state.severity}] #${state.number} ${escape(state.title)} (${escape(state.service || 'unknown service')}): ${state.status}, level L${state.level}.</p>`;
-    if (state.usedRefs.includes(check.ref)) return void res.status(409).send(page('Already used', `${summary}<p>This link was already used.</p>`));
+    if (state.usedRefs.includes(check.ref))
+      return void res.status(409).send(page('Already used', `${summary}<p>This link was already used.</p>`));
     res.send(
       page(
         `Acknowledge incident #${state.number}?`,
@@ -45,10 +58,24 @@ export function ackLinkRoutes(
     const now = deps.clock.now();
     const check = deps.ackLinks.verify(req.params.token, now);
     if (!check.ok) return refuse(res, check);
-    const execution = await deps.repository.execute(check.incidentId, () => ({ type: 'Acknowledge', by: check.contact, via: 'email', ref: check.ref, at: toInstant(now) }));
-    if (!execution.ok) return void res.status(httpStatusOf(execution.error)).send(page('Not acknowledged', `<p>${escape(describeError(execution.error))}</p>`));
+    const execution = await deps.repository.execute(check.incidentId, () => ({
+      type: 'Acknowledge',
+      by: check.contact,
+      via: 'email',
+      ref: check.ref,
+      at: toInstant(now),
+    }));
+    if (!execution.ok)
+      return void res
+        .status(httpStatusOf(execution.error))
+        .send(page('Not acknowledged', `<p>${escape(describeError(execution.error))}</p>`));
     deps.onExecuted(check.incidentId, execution);
     const state = execution.state;
-    res.send(page(state.exists ? `Incident #${state.number} acknowledged` : 'Acknowledged', `<p>Thank you, ${escape(check.contact)}.</p>`));
+    res.send(
+      page(
+        state.exists ? `Incident #${state.number} acknowledged` : 'Acknowledged',
+        `<p>Thank you, ${escape(check.contact)}.</p>`,
+      ),
+    );
   });
 }

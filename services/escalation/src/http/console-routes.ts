@@ -16,7 +16,13 @@ const VENDOR: Record<string, string> = {
   'htm.mjs': join(distOf('htm'), 'htm.module.js'),
 };
 
-const importMap = JSON.stringify({ imports: { preact: '/console/vendor/preact.mjs', 'preact/hooks': '/console/vendor/hooks.mjs', htm: '/console/vendor/htm.mjs' } });
+const importMap = JSON.stringify({
+  imports: {
+    preact: '/console/vendor/preact.mjs',
+    'preact/hooks': '/console/vendor/hooks.mjs',
+    htm: '/console/vendor/htm.mjs',
+  },
+});
 // The import map is the one inline script: the policy allows exactly it, by hash.
 const importMapHash = createHash('sha256').update(importMap).digest('base64');
 const POLICY = [
@@ -45,7 +51,12 @@ const shell = `<!doctype html>
  */
 export function consoleRoutes(routes: Router): void {
   const page = (_req: express.Request, res: express.Response) =>
-    void res.set('Cache-Control', 'no-store').set('Content-Security-Policy', POLICY).set('X-Content-Type-Options', 'nosniff').type('html').send(shell);
+    void res
+      .set('Cache-Control', 'no-store')
+      .set('Content-Security-Policy', POLICY)
+      .set('X-Content-Type-Options', 'nosniff')
+      .type('html')
+      .send(shell);
   routes.get(['/', '/incidents/:id', '/oncall', '/kpis'], page);
   routes.get('/console/vendor/:file', (req, res) => {
     const file = VENDOR[String(req.params.file)];
@@ -53,5 +64,8 @@ export function consoleRoutes(routes: Router): void {
     // The pnpm store lies under node_modules/.pnpm: a dot-folder send would otherwise refuse.
     res.set('Cache-Control', 'public, max-age=86400').type('text/javascript').sendFile(file, { dotfiles: 'allow' });
   });
-  routes.use('/console', express.static(CONSOLE_DIR, { maxAge: 0, setHeaders: (res) => res.set('X-Content-Type-Options', 'nosniff') }));
+  routes.use(
+    '/console',
+    express.static(CONSOLE_DIR, { maxAge: 0, setHeaders: (res) => res.set('X-Content-Type-Options', 'nosniff') }),
+  );
 }

@@ -1,6 +1,13 @@
 import type { Router } from 'express';
 import { z } from 'zod';
-import { SEVERITIES, toInstant, type IncidentCommand, type IncidentState, type Severity, type Timings } from '@klaxon/domain';
+import {
+  SEVERITIES,
+  toInstant,
+  type IncidentCommand,
+  type IncidentState,
+  type Severity,
+  type Timings,
+} from '@klaxon/domain';
 import { bearerAuth, jsonBody, problemsOf, type Clock } from '@klaxon/service-kit';
 import type { IncidentIndex } from '../incidents/incident-index.ts';
 import { listIncidents, listQuerySchema } from '../incidents/incident-list.ts';
@@ -21,7 +28,11 @@ export interface IncidentRouteDeps {
   onExecuted: (incidentId: string, execution: Execution) => void;
 }
 
-const asOfQuery = z.object({ at: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 instant like 2026-11-23T10:00:00Z' }).optional() }).strict();
+const asOfQuery = z
+  .object({
+    at: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 instant like 2026-11-23T10:00:00Z' }).optional(),
+  })
+  .strict();
 const byBody = z.object({ by: z.string().min(1).max(200), text: z.string().max(10_000).optional() });
 const statusUpdateBody = byBody.extend({ text: z.string().min(1, 'a status update needs its text').max(10_000) });
 const severityBody = byBody.extend({ severity: z.enum(SEVERITIES) });
@@ -46,7 +57,10 @@ export function incidentRoutes(routes: Router, deps: IncidentRouteDeps): void {
     if (!query.data.at) return void res.json({ incident: incidentView(state), timeline: timelineView(history) });
     // Time travel: the incident as it stood then, from its own facts up to that instant.
     const then = asOf(history, query.data.at);
-    if (!then.state.exists) return void res.status(404).json({ error: `the incident did not exist yet at ${query.data.at}`, openedAt: state.openedAt });
+    if (!then.state.exists)
+      return void res
+        .status(404)
+        .json({ error: `the incident did not exist yet at ${query.data.at}`, openedAt: state.openedAt });
     res.json({ asOf: query.data.at, incident: incidentView(then.state), timeline: timelineView(then.history) });
   });
 
@@ -70,7 +84,10 @@ export function incidentRoutes(routes: Router, deps: IncidentRouteDeps): void {
       const execution = await repository.execute(id, (state) =>
         state.exists ? build(body.data, state, at) : { type: 'Resolve', by: body.data.by, via: 'api', at },
       );
-      if (!execution.ok) return void res.status(httpStatusOf(execution.error)).json({ error: describeError(execution.error), code: execution.error.code });
+      if (!execution.ok)
+        return void res
+          .status(httpStatusOf(execution.error))
+          .json({ error: describeError(execution.error), code: execution.error.code });
       deps.onExecuted(id, execution);
       if (!execution.state.exists) return void res.status(404).json({ error: 'no such incident' });
       res.json({ incident: incidentView(execution.state), events: execution.events.map((e) => e.type) });
@@ -78,8 +95,24 @@ export function incidentRoutes(routes: Router, deps: IncidentRouteDeps): void {
 
   command('acknowledge', byBody, (b, _s, at) => ({ type: 'Acknowledge', by: b.by, via: 'api', at }));
   command('resolve', byBody, (b, _s, at) => ({ type: 'Resolve', by: b.by, via: 'api', at }));
-  command('escalate', byBody, (b, s, at) => ({ type: 'Escalate', by: b.by, roster: rosters.forPolicy(s.policy, at), at }));
+  command('escalate', byBody, (b, s, at) => ({
+    type: 'Escalate',
+    by: b.by,
+    roster: rosters.forPolicy(s.policy, at),
+    at,
+  }));
   command('reopen', byBody, (b, s, at) => ({ type: 'Reopen', by: b.by, roster: rosters.forPolicy(s.policy, at), at }));
-  command('status-updates', statusUpdateBody, (b, _s, at) => ({ type: 'PostStatusUpdate', by: b.by, text: b.text, at }));
-  command('severity', severityBody, (b, _s, at) => ({ type: 'ChangeSeverity', severity: b.severity, timings: deps.timings(b.severity), by: b.by, at }));
+  command('status-updates', statusUpdateBody, (b, _s, at) => ({
+    type: 'PostStatusUpdate',
+    by: b.by,
+    text: b.text,
+    at,
+  }));
+  command('severity', severityBody, (b, _s, at) => ({
+    type: 'ChangeSeverity',
+    severity: b.severity,
+    timings: deps.timings(b.severity),
+    by: b.by,
+    at,
+  }));
 }

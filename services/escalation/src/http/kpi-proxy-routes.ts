@@ -11,11 +11,16 @@ export function kpiProxyRoutes(routes: Router, projectionUrl: string): void {
     let upstream: Response;
     try {
       upstream = await fetch(target, {
-        headers: { ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}), accept: req.headers.accept ?? '*/*' },
+        headers: {
+          ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+          accept: req.headers.accept ?? '*/*',
+        },
         signal: AbortSignal.timeout(15_000),
       });
     } catch (error) {
-      return void res.status(502).json({ error: `projection did not answer at ${projectionUrl}: ${(error as Error).message}` });
+      return void res
+        .status(502)
+        .json({ error: `projection did not answer at ${projectionUrl}: ${(error as Error).message}` });
     }
     for (const header of ['content-type', 'content-disposition', 'cache-control']) {
       const value = upstream.headers.get(header);

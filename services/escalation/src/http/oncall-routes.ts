@@ -35,8 +35,13 @@ export function onCallRoutes(routes: Router, deps: OnCallRouteDeps): void {
         name,
         levels: LEVEL_NAMES.filter((level) => deps.config.policies[name]!.levels[level]).map((level) => {
           const byContact = new Map<string, string[]>();
-          for (const { contact, channel } of roster[level]) byContact.set(contact, [...(byContact.get(contact) ?? []), channel]);
-          return { level, targets: deps.config.policies[name]!.levels[level]!.targets, onCall: [...byContact].map(([contact, channels]) => ({ contact, channels })) };
+          for (const { contact, channel } of roster[level])
+            byContact.set(contact, [...(byContact.get(contact) ?? []), channel]);
+          return {
+            level,
+            targets: deps.config.policies[name]!.levels[level]!.targets,
+            onCall: [...byContact].map(([contact, channels]) => ({ contact, channels })),
+          };
         }),
       };
     });
@@ -48,7 +53,9 @@ export function onCallRoutes(routes: Router, deps: OnCallRouteDeps): void {
       shifts: shiftsBetween(s, at, until),
       overrides: s.overrides,
     }));
-    const contacts = Object.fromEntries(Object.entries(deps.config.contacts).map(([name, c]) => [name, { timezone: c.timezone }]));
+    const contacts = Object.fromEntries(
+      Object.entries(deps.config.contacts).map(([name, c]) => [name, { timezone: c.timezone }]),
+    );
     res.json({ at, until, policies, schedules, contacts });
   });
 }

@@ -29,7 +29,11 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
     const signature = req.headers['x-twilio-signature'];
     const params = (req.body ?? {}) as Record<string, string>;
     const url = `${deps.publicUrl}${req.originalUrl}`;
-    if (!deps.authToken || typeof signature !== 'string' || !twilio.validateRequest(deps.authToken, signature, url, params)) {
+    if (
+      !deps.authToken ||
+      typeof signature !== 'string' ||
+      !twilio.validateRequest(deps.authToken, signature, url, params)
+    ) {
       req.log.warn({ url }, 'Twilio webhook with a missing or invalid signature');
       return void res.status(403).json({ error: 'invalid X-Twilio-Signature' });
     }
@@ -43,7 +47,12 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
   };
 
   /** A bundle's reply code: acknowledge (or resolve) every unresolved incident of the bundle; `of` counts them. */
-  const actOnBundle = async (bundle: number, contact: string, action: 'acknowledge' | 'resolve', via: 'sms' | 'voice') => {
+  const actOnBundle = async (
+    bundle: number,
+    contact: string,
+    action: 'acknowledge' | 'resolve',
+    via: 'sms' | 'voice',
+  ) => {
     const at = toInstant(clock.now());
     const unresolved = index
       .inBundle(bundle, contact)
@@ -52,7 +61,10 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
     let done = 0;
     for (const state of unresolved) {
       if (action === 'acknowledge' && state.acknowledged) continue;
-      const command: IncidentCommand = action === 'acknowledge' ? { type: 'Acknowledge', by: contact, via, at } : { type: 'Resolve', by: contact, via, at };
+      const command: IncidentCommand =
+        action === 'acknowledge'
+          ? { type: 'Acknowledge', by: contact, via, at }
+          : { type: 'Resolve', by: contact, via, at };
       if ((await run(state.incidentId, command)).ok) done++;
     }
     return { done, of: unresolved.length };
@@ -75,14 +87,28 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
     if (smsReply.bundle !== undefined) {
       const { done, of } = await actOnBundle(smsReply.bundle, contactName, smsReply.action, 'sms');
       const verb = smsReply.action === 'acknowledge' ? 'Acknowledged' : 'Resolved';
-      response.message(of === 0 ? `Klaxon: nothing open in bundle ${smsReply.bundle} was paged to you.` : `Klaxon: ${verb} ${done} of ${of} incidents of bundle ${smsReply.bundle}.`);
-      logger.info({ bundle: smsReply.bundle, contact: contactName, action: smsReply.action, incidents: of, done }, 'SMS reply for a bundle');
+      response.message(
+        of === 0
+          ? `Klaxon: nothing open in bundle ${smsReply.bundle} was paged to you.`
+          : `Klaxon: ${verb} ${done} of ${of} incidents of bundle ${smsReply.bundle}.`,
+      );
+      logger.info(
+        { bundle: smsReply.bundle, contact: contactName, action: smsReply.action, incidents: of, done },
+        'SMS reply for a bundle',
+      );
       return twiml(res, response.toString());
     }
     const pagedToMe = index.pagedBySms(contactName).sort((a, b) => b.number - a.number);
-    const target = smsReply.number !== undefined ? pagedToMe.find((s) => s.number === smsReply.number) : pagedToMe.find((s) => s.status !== 'resolved');
+    const target =
+      smsReply.number !== undefined
+        ? pagedToMe.find((s) => s.number === smsReply.number)
+        : pagedToMe.find((s) => s.status !== 'resolved');
     if (!target) {
-      response.message(smsReply.number !== undefined ? `Klaxon: no incident #${smsReply.number} was paged to you.` : 'Klaxon: no open incident was paged to you.');
+      response.message(
+        smsReply.number !== undefined
+          ? `Klaxon: no incident #${smsReply.number} was paged to you.`
+          : 'Klaxon: no open incident was paged to you.',
+      );
       return twiml(res, response.toString());
     }
     const execution = await run(
@@ -92,8 +118,15 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
         : { type: 'Resolve', by: contactName, via: 'sms', at },
     );
     const done = smsReply.action === 'acknowledge' ? 'Acknowledged' : 'Resolved';
-    response.message(execution.ok ? `Klaxon: ${done} #${target.number} ${target.title}.` : `Klaxon: #${target.number}: ${describeError(execution.error)}.`);
-    logger.info({ incidentId: target.id, contact: contactName, action: smsReply.action, ok: execution.ok }, 'SMS reply');
+    response.message(
+      execution.ok
+        ? `Klaxon: ${done} #${target.number} ${target.title}.`
+        : `Klaxon: #${target.number}: ${describeError(execution.error)}.`,
+    );
+    logger.info(
+      { incidentId: target.id, contact: contactName, action: smsReply.action, ok: execution.ok },
+      'SMS reply',
+    );
     return twiml(res, response.toString());
   });
 
@@ -118,8 +151,17 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
       response.say('Not acknowledged. Goodbye.');
       return twiml(res, response.toString());
     }
-    const execution = await run(incident, { type: 'Acknowledge', by: contact, via: 'voice', at: toInstant(clock.now()) });
-    response.say(execution.ok ? 'Acknowledged. Thank you. Goodbye.' : `Not acknowledged: ${describeError(execution.error)}. Goodbye.`);
+    const execution = await run(incident, {
+      type: 'Acknowledge',
+      by: contact,
+      via: 'voice',
+      at: toInstant(clock.now()),
+    });
+    response.say(
+      execution.ok
+        ? 'Acknowledged. Thank you. Goodbye.'
+        : `Not acknowledged: ${describeError(execution.error)}. Goodbye.`,
+    );
     return twiml(res, response.toString());
   });
 }

@@ -18,7 +18,10 @@ export const groupSlot = (groupKey: string, routeIndex: number): string => {
     byRoute = [];
     slots.set(groupKey, byRoute);
   }
-  return (byRoute[routeIndex] ??= createHash('sha256').update(`${routeIndex}\u0000${groupKey}`).digest('hex').slice(0, 12));
+  return (byRoute[routeIndex] ??= createHash('sha256')
+    .update(`${routeIndex}\u0000${groupKey}`)
+    .digest('hex')
+    .slice(0, 12));
 };
 
 export const incidentIdFor = (slot: string, generation: number): string => `${slot}-${generation}`;

@@ -1,8 +1,23 @@
-import { evolve, incidentEventSchema, incidentFromJson, initialState, isSettled, INCIDENT_STREAM_PREFIX, type IncidentEvent, type IncidentJson, type IncidentState } from '@klaxon/domain';
+import {
+  evolve,
+  incidentEventSchema,
+  incidentFromJson,
+  initialState,
+  isSettled,
+  INCIDENT_STREAM_PREFIX,
+  type IncidentEvent,
+  type IncidentJson,
+  type IncidentState,
+} from '@klaxon/domain';
 import type { RecordedEvent } from '@klaxon/event-store';
 import { parseIncidentId } from './incident-ids.ts';
 import { incidentSummary, type IncidentSummary } from './incident-summary.ts';
-import { INDEX_SNAPSHOT_VERSION, type IndexSnapshot, type SnapshotEntry, type SnapshotHeader } from './index-snapshot.ts';
+import {
+  INDEX_SNAPSHOT_VERSION,
+  type IndexSnapshot,
+  type SnapshotEntry,
+  type SnapshotHeader,
+} from './index-snapshot.ts';
 import { StringPool } from './string-pool.ts';
 
 export interface IndexedIncident {
@@ -50,7 +65,11 @@ export class IncidentIndex {
    * `base` is the state the events follow, when the caller holds it (a command decided on a stream it read),
    * and `after` the state they lead to, when the caller has folded them already.
    */
-  apply(incidentId: string, events: Array<{ revision: number; event: IncidentEvent }>, base?: { state: IncidentState; revision: number; after?: IncidentState }): void {
+  apply(
+    incidentId: string,
+    events: Array<{ revision: number; event: IncidentEvent }>,
+    base?: { state: IncidentState; revision: number; after?: IncidentState },
+  ): void {
     const known = this.active.get(incidentId);
     const summarised = known ? undefined : this.settled.get(incidentId);
     let state: IncidentState = known?.state ?? initialState();
@@ -66,10 +85,12 @@ export class IncidentIndex {
     const folded = base?.after !== undefined && revision === base.revision ? base.after : undefined;
     for (const { revision: r, event } of events) {
       if (r <= revision) continue;
-      if (r !== revision + 1) throw new Error(`incident ${incidentId}: revision ${r} after ${revision}, a gap in the stream`);
+      if (r !== revision + 1)
+        throw new Error(`incident ${incidentId}: revision ${r} after ${revision}, a gap in the stream`);
       state = folded ?? evolve(state, event);
       revision = r;
-      if (event.type === 'PageDelivered' && event.data.bundle !== undefined) this.highestBundleSeen = Math.max(this.highestBundleSeen, event.data.bundle);
+      if (event.type === 'PageDelivered' && event.data.bundle !== undefined)
+        this.highestBundleSeen = Math.max(this.highestBundleSeen, event.data.bundle);
     }
     const before = known?.revision ?? summarised?.revision;
     if (!state.exists || revision === before) return;
@@ -77,7 +98,13 @@ export class IncidentIndex {
       this.active.delete(incidentId);
       this.byGroup.get(state.groupKey)?.delete(incidentId);
       if (this.byGroup.get(state.groupKey)?.size === 0) this.byGroup.delete(state.groupKey);
-      const smsContacts = [...new Set(Object.values(state.pages).filter((p) => p.channel === 'sms').map((p) => p.contact))];
+      const smsContacts = [
+        ...new Set(
+          Object.values(state.pages)
+            .filter((p) => p.channel === 'sms')
+            .map((p) => p.contact),
+        ),
+      ];
       this.settle(incidentId, incidentSummary(state), revision, smsContacts);
     } else {
       this.settled.delete(incidentId);
@@ -86,7 +113,8 @@ export class IncidentIndex {
     }
     this.highestNumber = Math.max(this.highestNumber, state.number);
     const id = parseIncidentId(incidentId);
-    if (id && id.generation > (this.latestGeneration.get(id.slot) ?? 0)) this.latestGeneration.set(id.slot, id.generation);
+    if (id && id.generation > (this.latestGeneration.get(id.slot) ?? 0))
+      this.latestGeneration.set(id.slot, id.generation);
     for (const listener of this.listeners) listener(incidentId);
   }
 
@@ -105,7 +133,13 @@ export class IncidentIndex {
     }
     for (const [id, events] of byStream) this.apply(id, events);
     const last = records.findLast((r) => r.streamId.startsWith(INCIDENT_STREAM_PREFIX));
-    if (last) this.lastFolded = { position: String(last.position), streamId: last.streamId, revision: last.revision, eventId: last.eventId };
+    if (last)
+      this.lastFolded = {
+        position: String(last.position),
+        streamId: last.streamId,
+        revision: last.revision,
+        eventId: last.eventId,
+      };
   }
 
   /**
@@ -117,18 +151,26 @@ export class IncidentIndex {
     if (!this.lastFolded) return undefined;
     const entries: SnapshotEntry[] = [];
     for (const [slot, generation] of this.latestGeneration) entries.push(['generation', slot, generation]);
-    for (const [id, { summary, revision, smsContacts }] of this.settled) entries.push(['settled', id, revision, summary, smsContacts]);
+    for (const [id, { summary, revision, smsContacts }] of this.settled)
+      entries.push(['settled', id, revision, summary, smsContacts]);
     // A state's persistent maps write themselves as plain objects (toJSON); restoreEntry makes them maps again.
-    for (const [id, { state, revision }] of this.active) entries.push(['acting', id, revision, state as unknown as IncidentJson & { exists: true }]);
+    for (const [id, { state, revision }] of this.active)
+      entries.push(['acting', id, revision, state as unknown as IncidentJson & { exists: true }]);
     return {
-      header: { version: INDEX_SNAPSHOT_VERSION, last: this.lastFolded, highestNumber: this.highestNumber, highestBundle: this.highestBundleSeen },
+      header: {
+        version: INDEX_SNAPSHOT_VERSION,
+        last: this.lastFolded,
+        highestNumber: this.highestNumber,
+        highestBundle: this.highestBundleSeen,
+      },
       entries,
     };
   }
 
   /** Starts from a snapshot's header, before anything is folded: the store is then followed from its `last` event. */
   restoreHeader(header: SnapshotHeader): void {
-    if (this.size() > 0 || this.lastFolded) throw new Error('an index restores a snapshot only before it folds anything');
+    if (this.size() > 0 || this.lastFolded)
+      throw new Error('an index restores a snapshot only before it folds anything');
     this.lastFolded = header.last;
     this.highestNumber = header.highestNumber;
     this.highestBundleSeen = header.highestBundle;
@@ -162,7 +204,8 @@ export class IncidentIndex {
 
   private settle(incidentId: string, summary: IncidentSummary, revision: number, smsContacts: string[]): void {
     const p = this.pool;
-    const by = (who: { by: string; via: string; at: string } | null) => who && { ...who, by: p.get(who.by), via: p.get(who.via) };
+    const by = (who: { by: string; via: string; at: string } | null) =>
+      who && { ...who, by: p.get(who.by), via: p.get(who.via) };
     this.settled.set(incidentId, {
       summary: {
         ...summary,
@@ -199,7 +242,10 @@ export class IncidentIndex {
 
   /** Every incident, as lists show it. */
   summaries(): IncidentSummary[] {
-    return [...this.acting().map(({ state }) => incidentSummary(state)), ...[...this.settled.values()].map((s) => s.summary)];
+    return [
+      ...this.acting().map(({ state }) => incidentSummary(state)),
+      ...[...this.settled.values()].map((s) => s.summary),
+    ];
   }
 
   size(): number {
@@ -211,12 +257,17 @@ export class IncidentIndex {
     const acting = this.acting()
       .filter(({ state }) => Object.values(state.pages).some((p) => p.contact === contact && p.channel === 'sms'))
       .map(({ state }) => incidentSummary(state));
-    return [...acting, ...[...this.settled.values()].filter((s) => s.smsContacts.includes(contact)).map((s) => s.summary)];
+    return [
+      ...acting,
+      ...[...this.settled.values()].filter((s) => s.smsContacts.includes(contact)).map((s) => s.summary),
+    ];
   }
 
   /** The group's incidents that are not resolved, from every route that opened one. */
   unresolvedOfGroup(groupKey: string): IndexedIncident[] {
-    return [...(this.byGroup.get(groupKey) ?? [])].map((id) => this.active.get(id)!).filter((i) => i.state.status !== 'resolved');
+    return [...(this.byGroup.get(groupKey) ?? [])]
+      .map((id) => this.active.get(id)!)
+      .filter((i) => i.state.status !== 'resolved');
   }
 
   generationHint(slot: string): number {
@@ -229,7 +280,9 @@ export class IncidentIndex {
 
   /** Incidents with a page that went out in this bundle to this contact: what the bundle's reply code acts on. */
   inBundle(bundle: number, contact: string): IndexedIncident[] {
-    return this.acting().filter(({ state }) => Object.values(state.pages).some((p) => p.bundle === bundle && p.contact === contact));
+    return this.acting().filter(({ state }) =>
+      Object.values(state.pages).some((p) => p.bundle === bundle && p.contact === contact),
+    );
   }
 
   /**

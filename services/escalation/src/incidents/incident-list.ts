@@ -36,11 +36,15 @@ export const listQuerySchema = z
 export type ListQuery = z.output<typeof listQuerySchema>;
 
 /** Newest first: by number, then by id, so that two incidents sharing a number still have one order. */
-const newerFirst = (a: IncidentSummary, b: IncidentSummary) => b.number - a.number || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+const newerFirst = (a: IncidentSummary, b: IncidentSummary) =>
+  b.number - a.number || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 const after = (s: IncidentSummary, c: Cursor) => s.number < c.n || (s.number === c.n && s.id < c.id);
 
 /** One page of incidents, newest first; `nextCursor` is null on the last page. */
-export function listIncidents(index: IncidentIndex, q: ListQuery): { incidents: IncidentSummary[]; nextCursor: string | null } {
+export function listIncidents(
+  index: IncidentIndex,
+  q: ListQuery,
+): { incidents: IncidentSummary[]; nextCursor: string | null } {
   const sinceMs = q.since === undefined ? undefined : Date.parse(q.since);
   const words = q.q?.toLowerCase().split(/\s+/).filter(Boolean) ?? [];
   const found = (s: IncidentSummary) => {
@@ -48,7 +52,8 @@ export function listIncidents(index: IncidentIndex, q: ListQuery): { incidents: 
     const text = `#${s.number} ${s.title} ${s.service} ${s.groupKey}`.toLowerCase();
     return words.every((w) => text.includes(w));
   };
-  const statusFits = (s: IncidentSummary) => !q.status || (q.status === 'unresolved' ? s.status !== 'resolved' : s.status === q.status);
+  const statusFits = (s: IncidentSummary) =>
+    !q.status || (q.status === 'unresolved' ? s.status !== 'resolved' : s.status === q.status);
   const matching = index
     .summaries()
     .filter(
@@ -63,5 +68,8 @@ export function listIncidents(index: IncidentIndex, q: ListQuery): { incidents: 
     .sort(newerFirst);
   const incidents = matching.slice(0, q.limit);
   const last = incidents.at(-1);
-  return { incidents, nextCursor: matching.length > q.limit && last ? encodeCursor({ n: last.number, id: last.id }) : null };
+  return {
+    incidents,
+    nextCursor: matching.length > q.limit && last ? encodeCursor({ n: last.number, id: last.id }) : null,
+  };
 }

@@ -14,8 +14,7 @@ import type { EventStore } from '@klaxon/event-store';
 import type { IncidentIndex } from './incident-index.ts';
 
 export type Execution =
-  | { ok: true; events: IncidentEvent[]; state: IncidentState; revision: number }
-  | { ok: false; error: IncidentError };
+  { ok: true; events: IncidentEvent[]; state: IncidentState; revision: number } | { ok: false; error: IncidentError };
 
 const MAX_ATTEMPTS = 8;
 const CONFLICT_BACKOFF_MS = 2;
@@ -38,11 +37,24 @@ export class IncidentRepository {
   ) {}
 
   /** The incident's state from its stream, with the stream itself (the timeline) as read. */
-  async load(incidentId: string): Promise<{ state: IncidentState; revision: number | undefined; history: HistoryEntry[] }> {
+  async load(
+    incidentId: string,
+  ): Promise<{ state: IncidentState; revision: number | undefined; history: HistoryEntry[] }> {
     const records = await this.store.readStream(incidentStream(incidentId));
-    const history = records.map((r) => ({ revision: r.revision, recordedAt: r.recordedAt, event: incidentEventSchema.parse({ type: r.type, data: r.data }) }));
+    const history = records.map((r) => ({
+      revision: r.revision,
+      recordedAt: r.recordedAt,
+      event: incidentEventSchema.parse({ type: r.type, data: r.data }),
+    }));
     if (history.length > 0) this.index.apply(incidentId, history);
-    return { state: evolveAll(history.map((h) => h.event), incidentDecider.initialState()), revision: records.at(-1)?.revision, history };
+    return {
+      state: evolveAll(
+        history.map((h) => h.event),
+        incidentDecider.initialState(),
+      ),
+      revision: records.at(-1)?.revision,
+      history,
+    };
   }
 
   /**
@@ -72,7 +84,11 @@ export class IncidentRepository {
       }
       const first = (revision ?? -1) + 1;
       const after = decision.value.state;
-      this.index.apply(incidentId, events.map((event, i) => ({ revision: first + i, event })), { state, revision: revision ?? -1, after });
+      this.index.apply(
+        incidentId,
+        events.map((event, i) => ({ revision: first + i, event })),
+        { state, revision: revision ?? -1, after },
+      );
       return { ok: true, events, state: after, revision: appended.value.nextExpectedRevision };
     }
     throw new Error(`incident ${incidentId}: gave up after ${MAX_ATTEMPTS} concurrent appends`);

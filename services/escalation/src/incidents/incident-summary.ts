@@ -2,7 +2,11 @@ import { levelName, type Incident } from '@klaxon/domain';
 
 /** The people the incident pages at its current level. */
 export const assigneesOf = (s: Incident): string[] => [
-  ...new Set(Object.values(s.pages).filter((p) => p.level === s.level && p.purpose === 'escalation').map((p) => p.contact)),
+  ...new Set(
+    Object.values(s.pages)
+      .filter((p) => p.level === s.level && p.purpose === 'escalation')
+      .map((p) => p.contact),
+  ),
 ];
 
 /** What the incident list shows of an incident, and all the index keeps of one that is settled. */

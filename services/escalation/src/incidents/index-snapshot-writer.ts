@@ -14,9 +14,7 @@ export class IndexSnapshotWriter {
   private writing: Promise<void> | undefined;
   private writtenAt: string | undefined;
 
-  constructor(
-    private readonly deps: { index: IncidentIndex; path: string; everyMs: number; logger: Logger },
-  ) {}
+  constructor(private readonly deps: { index: IncidentIndex; path: string; everyMs: number; logger: Logger }) {}
 
   start(): void {
     this.timer = setInterval(() => void this.write(), this.deps.everyMs);
@@ -45,7 +43,10 @@ export class IndexSnapshotWriter {
       await writeIndexSnapshot(path, snapshot);
       this.writtenAt = snapshot.header.last.position;
       const ms = Math.round(performance.now() - started);
-      logger.info({ path, position: snapshot.header.last.position, entries: snapshot.entries.length, ms }, 'incident index snapshot written');
+      logger.info(
+        { path, position: snapshot.header.last.position, entries: snapshot.entries.length, ms },
+        'incident index snapshot written',
+      );
     } catch (error) {
       logger.warn({ err: error, path }, 'writing the incident index snapshot failed; the next turn tries again');
     }

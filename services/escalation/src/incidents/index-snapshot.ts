@@ -44,7 +44,12 @@ export interface IndexSnapshot {
 
 const header = z.object({
   version: z.literal(INDEX_SNAPSHOT_VERSION),
-  last: z.object({ position: z.string().regex(/^\d+$/), streamId: z.string(), revision: z.number().int().min(0), eventId: z.string() }),
+  last: z.object({
+    position: z.string().regex(/^\d+$/),
+    streamId: z.string(),
+    revision: z.number().int().min(0),
+    eventId: z.string(),
+  }),
   highestNumber: z.number().int(),
   highestBundle: z.number().int(),
 });
@@ -60,7 +65,12 @@ export type SnapshotLoad = { header: SnapshotHeader; entries: number } | { heade
  * build and the store still holds the event it ends at (a store rebuilt or swapped does not). When the
  * answer is no header, entries may have been handed out already: the caller starts over without them.
  */
-export async function loadIndexSnapshot(path: string, store: EventStore, onHeader: (h: SnapshotHeader) => void, onEntry: (e: SnapshotEntry) => void): Promise<SnapshotLoad> {
+export async function loadIndexSnapshot(
+  path: string,
+  store: EventStore,
+  onHeader: (h: SnapshotHeader) => void,
+  onEntry: (e: SnapshotEntry) => void,
+): Promise<SnapshotLoad> {
   const input = createReadStream(path, { encoding: 'utf8' });
   const lines = createInterface({ input, crlfDelay: Infinity });
   try {
@@ -72,12 +82,21 @@ export async function loadIndexSnapshot(path: string, store: EventStore, onHeade
         const checked = header.safeParse(value);
         if (!checked.success) {
           const version = (value as { version?: unknown } | null)?.version;
-          return { header: undefined, reason: version !== INDEX_SNAPSHOT_VERSION ? `version ${String(version)}; this build reads ${INDEX_SNAPSHOT_VERSION}` : 'not a snapshot of the incident index' };
+          return {
+            header: undefined,
+            reason:
+              version !== INDEX_SNAPSHOT_VERSION
+                ? `version ${String(version)}; this build reads ${INDEX_SNAPSHOT_VERSION}`
+                : 'not a snapshot of the incident index',
+          };
         }
         read = checked.data;
         const [event] = await store.readStream(read.last.streamId, read.last.revision);
         if (event?.eventId !== read.last.eventId || event.position !== BigInt(read.last.position)) {
-          return { header: undefined, reason: `the store does not hold the event it ends at (${read.last.streamId}@${read.last.revision}): taken from another store` };
+          return {
+            header: undefined,
+            reason: `the store does not hold the event it ends at (${read.last.streamId}@${read.last.revision}): taken from another store`,
+          };
         }
         onHeader(read);
       } else if (Array.isArray(value) && KINDS.has(value[0])) {
@@ -113,7 +132,10 @@ export async function writeIndexSnapshot(path: string, snapshot: IndexSnapshot):
   try {
     out.write(`${JSON.stringify(snapshot.header)}\n`);
     for (let i = 0; i < snapshot.entries.length; i += CHUNK) {
-      const chunk = snapshot.entries.slice(i, i + CHUNK).map((e) => JSON.stringify(e)).join('\n');
+      const chunk = snapshot.entries
+        .slice(i, i + CHUNK)
+        .map((e) => JSON.stringify(e))
+        .join('\n');
       if (!out.write(`${chunk}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       await setImmediate();
     }

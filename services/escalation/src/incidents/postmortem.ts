@@ -58,10 +58,18 @@ export function postmortemMarkdown(incident: Incident, history: HistoryEntry[]):
   let highest = 1;
   for (const { event } of history) {
     const d = event.data as { by?: string; toLevel?: number };
-    if (['Acknowledged', 'Escalated', 'Resolved', 'StatusUpdatePosted', 'SeverityChanged', 'Reopened'].includes(event.type) && d.by) participants.add(d.by);
+    if (
+      ['Acknowledged', 'Escalated', 'Resolved', 'StatusUpdatePosted', 'SeverityChanged', 'Reopened'].includes(
+        event.type,
+      ) &&
+      d.by
+    )
+      participants.add(d.by);
     if (event.type === 'Escalated' && d.toLevel && d.toLevel > highest) highest = d.toLevel;
   }
-  const severities = history.filter((h) => h.event.type === 'SeverityChanged').map((h) => (h.event.data as { from: string }).from);
+  const severities = history
+    .filter((h) => h.event.type === 'SeverityChanged')
+    .map((h) => (h.event.data as { from: string }).from);
   const rows: string[] = [`| ${utc(incident.alertStartsAt)} | Alert started (${cell(incident.title)}) |`];
   history.forEach((entry, i) => {
     const text = row(entry.event);

@@ -21,5 +21,11 @@ export function asOf(history: HistoryEntry[], at: string): { state: IncidentStat
   const atMs = Date.parse(at);
   const times = factTimes(history);
   const upTo = history.filter((_, i) => Date.parse(times[i]!) <= atMs);
-  return { state: evolveAll(upTo.map((h) => h.event), incidentDecider.initialState()), history: upTo };
+  return {
+    state: evolveAll(
+      upTo.map((h) => h.event),
+      incidentDecider.initialState(),
+    ),
+    history: upTo,
+  };
 }

@@ -12,7 +12,10 @@ export function emailNotifier(smtpUrl: string, from: string): Notifier & { close
       return { providerId: info.messageId };
     } catch (error) {
       const code = (error as { responseCode?: number }).responseCode;
-      throw new NotifierError(`SMTP${code ? ` ${code}` : ''}: ${(error as Error).message}`, code === undefined || code < 500);
+      throw new NotifierError(
+        `SMTP${code ? ` ${code}` : ''}: ${(error as Error).message}`,
+        code === undefined || code < 500,
+      );
     }
   };
   return {

@@ -1,5 +1,15 @@
 import { setTimeout } from 'node:timers/promises';
-import { pagesToSend, toInstant, type Channel, type ContactSpec, type IncidentCommand, type IncidentState, type PagePurpose, type PageState, type ThrottleRule } from '@klaxon/domain';
+import {
+  pagesToSend,
+  toInstant,
+  type Channel,
+  type ContactSpec,
+  type IncidentCommand,
+  type IncidentState,
+  type PagePurpose,
+  type PageState,
+  type ThrottleRule,
+} from '@klaxon/domain';
 import type { Clock, Logger } from '@klaxon/service-kit';
 import type { Counter } from 'prom-client';
 import type { AckLinks } from '../acks/ack-links.ts';
@@ -64,10 +74,11 @@ export class PageDispatcher {
       offered = true;
     }
     // Pages offered in one turn of the event loop (a storm's alerts, one batch) are released together.
-    if (offered) this.releaseScheduled ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-      this.releaseScheduled = undefined;
-      this.release();
-    });
+    if (offered)
+      this.releaseScheduled ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.releaseScheduled = undefined;
+        this.release();
+      });
   }
 
   /** Sends every group of waiting pages whose contact may be reached now (the timer loop calls it too). */
@@ -121,7 +132,9 @@ export class PageDispatcher {
     if (!incident?.exists || !page || !contact) return undefined;
     const links = {
       incident: `${publicUrl}/incidents/${w.incidentId}`,
-      ...(page.purpose === 'escalation' ? { acknowledge: `${publicUrl}/ack/${ackLinks.issue(w.incidentId, w.contact, clock.now())}` } : {}),
+      ...(page.purpose === 'escalation'
+        ? { acknowledge: `${publicUrl}/ack/${ackLinks.issue(w.incidentId, w.contact, clock.now())}` }
+        : {}),
     };
     return { page, incident, contactName: w.contact, contact, links };
   }
@@ -132,10 +145,13 @@ export class PageDispatcher {
     const contact = contacts[first.contact];
     const pages = group.map((w) => ({ w, out: this.outgoing(w) }));
     // Most important first: an escalation page speaks for the others of its incident (a reminder, a notice).
-    const ready = pages.flatMap((p) => (p.out ? [p.out] : [])).sort((a, b) => PURPOSE_RANK[a.page.purpose] - PURPOSE_RANK[b.page.purpose]);
+    const ready = pages
+      .flatMap((p) => (p.out ? [p.out] : []))
+      .sort((a, b) => PURPOSE_RANK[a.page.purpose] - PURPOSE_RANK[b.page.purpose]);
     // Pages of one incident go out as its single page; a bundle is for several incidents, with its own reply code.
     const incidents = new Set(ready.map((p) => p.incident.incidentId)).size;
-    const bundle = incidents > 1 ? (this.lastBundle = Math.max(this.lastBundle, this.deps.highestBundle()) + 1) : undefined;
+    const bundle =
+      incidents > 1 ? (this.lastBundle = Math.max(this.lastBundle, this.deps.highestBundle()) + 1) : undefined;
     let outcome: { providerId: string } | NotifierError;
     if (!contact) {
       outcome = new NotifierError(`contact ${first.contact} is no longer in the configuration`, false);
@@ -146,7 +162,13 @@ export class PageDispatcher {
         outcome =
           bundle === undefined
             ? await notifiers[first.channel].send(ready[0]!)
-            : await notifiers[first.channel].sendBundle({ number: bundle, contactName: first.contact, contact, pages: ready, links: { incidents: `${publicUrl}/` } });
+            : await notifiers[first.channel].sendBundle({
+                number: bundle,
+                contactName: first.contact,
+                contact,
+                pages: ready,
+                links: { incidents: `${publicUrl}/` },
+              });
       } catch (error) {
         outcome = error instanceof NotifierError ? error : new NotifierError((error as Error).message, true);
       }
@@ -155,17 +177,54 @@ export class PageDispatcher {
     await Promise.all(pages.map(({ w, out }) => this.recordOutcome(w, out?.page, outcome, bundle, at)));
   }
 
-  private async recordOutcome(w: Waiting, page: PageState | undefined, outcome: { providerId: string } | NotifierError, bundle: number | undefined, at: string): Promise<void> {
-    const log = this.deps.logger.child({ incidentId: w.incidentId, pageId: w.pageId, contact: w.contact, channel: w.channel, purpose: page?.purpose, ...(bundle ? { bundle } : {}) });
+  private async recordOutcome(
+    w: Waiting,
+    page: PageState | undefined,
+    outcome: { providerId: string } | NotifierError,
+    bundle: number | undefined,
+    at: string,
+  ): Promise<void> {
+    const log = this.deps.logger.child({
+      incidentId: w.incidentId,
+      pageId: w.pageId,
+      contact: w.contact,
+      channel: w.channel,
+      purpose: page?.purpose,
+      ...(bundle ? { bundle } : {}),
+    });
     if (outcome instanceof NotifierError) {
-      log.warn({ err: outcome.message, retryable: outcome.retryable, attempt: (page?.attempts ?? 0) + 1 }, 'page failed');
+      log.warn(
+        { err: outcome.message, retryable: outcome.retryable, attempt: (page?.attempts ?? 0) + 1 },
+        'page failed',
+      );
       this.deps.pagesSent.inc({ channel: w.channel, outcome: outcome.retryable ? 'retrying' : 'failed' });
       const retryAfter = outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs };
-      await this.record(w.incidentId, { type: 'RecordPageFailed', pageId: w.pageId, error: outcome.message, retryable: outcome.retryable, ...retryAfter, at }, log);
+      await this.record(
+        w.incidentId,
+        {
+          type: 'RecordPageFailed',
+          pageId: w.pageId,
+          error: outcome.message,
+          retryable: outcome.retryable,
+          ...retryAfter,
+          at,
+        },
+        log,
+      );
     } else {
       log.info({ providerId: outcome.providerId }, bundle ? 'page delivered in a bundle' : 'page delivered');
       this.deps.pagesSent.inc({ channel: w.channel, outcome: 'delivered' });
-      await this.record(w.incidentId, { type: 'RecordPageDelivered', pageId: w.pageId, providerId: outcome.providerId, ...(bundle ? { bundle } : {}), at }, log);
+      await this.record(
+        w.incidentId,
+        {
+          type: 'RecordPageDelivered',
+          pageId: w.pageId,
+          providerId: outcome.providerId,
+          ...(bundle ? { bundle } : {}),
+          at,
+        },
+        log,
+      );
     }
   }
 
@@ -181,11 +240,17 @@ export class PageDispatcher {
         return;
       } catch (error) {
         if (this.stopping.signal.aborted) {
-          log.error({ err: error }, 'page outcome not recorded before stopping; the page goes out again on restart (at-least-once)');
+          log.error(
+            { err: error },
+            'page outcome not recorded before stopping; the page goes out again on restart (at-least-once)',
+          );
           return;
         }
         const retryInMs = Math.min(MAX_RECORD_BACKOFF_MS, FIRST_RECORD_BACKOFF_MS * 2 ** (attempt - 1));
-        log[attempt === 1 ? 'error' : 'warn']({ err: error, attempt, retryInMs }, 'could not record the page outcome; retrying');
+        log[attempt === 1 ? 'error' : 'warn'](
+          { err: error, attempt, retryInMs },
+          'could not record the page outcome; retrying',
+        );
         await setTimeout(retryInMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
       }
     }

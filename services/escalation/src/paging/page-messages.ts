@@ -9,9 +9,14 @@ const IMPACT: Record<Incident['severity'], string> = {
   P4: 'Low: minor issue, no user impact',
 };
 
-const STATUS_WORD: Record<PagePurpose, string> = { escalation: 'OPEN', 'status-update': 'STATUS UPDATE DUE', resolution: 'RESOLVED' };
+const STATUS_WORD: Record<PagePurpose, string> = {
+  escalation: 'OPEN',
+  'status-update': 'STATUS UPDATE DUE',
+  resolution: 'RESOLVED',
+};
 
-const when = (iso: string, zone: string) => `${DateTime.fromISO(iso).setZone(zone).toFormat('yyyy-LL-dd HH:mm ZZ')} (${zone})`;
+const when = (iso: string, zone: string) =>
+  `${DateTime.fromISO(iso).setZone(zone).toFormat('yyyy-LL-dd HH:mm ZZ')} (${zone})`;
 
 export function subjectOf({ incident, page }: OutgoingPage): string {
   return `[${incident.severity}] #${incident.number} ${STATUS_WORD[page.purpose]}: ${incident.title} (${incident.service || 'unknown service'})`;
@@ -57,9 +62,15 @@ export function emailText(p: OutgoingPage): string {
       `  - POST ${p.links.incident.replace('/incidents/', '/api/v1/incidents/')}/acknowledge`,
     );
   } else if (page.purpose === 'status-update') {
-    lines.push('', `A status update is due (every ${Math.round(incident.timings.statusUpdateEveryMs / 60_000)} min for ${incident.severity}): what is known, what is being done, next update time.`);
+    lines.push(
+      '',
+      `A status update is due (every ${Math.round(incident.timings.statusUpdateEveryMs / 60_000)} min for ${incident.severity}): what is known, what is being done, next update time.`,
+    );
   } else {
-    lines.push('', `Resolved at ${when(incident.resolved?.at ?? incident.openedAt, contact.timezone)} by ${incident.resolved?.by ?? 'unknown'}. Please add findings to the post-mortem.`);
+    lines.push(
+      '',
+      `Resolved at ${when(incident.resolved?.at ?? incident.openedAt, contact.timezone)} by ${incident.resolved?.by ?? 'unknown'}. Please add findings to the post-mortem.`,
+    );
   }
   return lines.join('\n');
 }
@@ -72,13 +83,22 @@ export function bundleSummary(bundle: OutgoingBundle, shown = 3) {
   const first = [...open, ...bundle.pages.filter((p) => !open.includes(p))]
     .slice(0, shown)
     .map((p) => `#${p.incident.number} ${p.page.purpose === 'resolution' ? 'RESOLVED ' : ''}${p.incident.title}`);
-  return { incidents: incidents.length, open: new Set(open.map((p) => p.incident.incidentId)).size, highest, first, more: incidents.length - first.length };
+  return {
+    incidents: incidents.length,
+    open: new Set(open.map((p) => p.incident.incidentId)).size,
+    highest,
+    first,
+    more: incidents.length - first.length,
+  };
 }
 
 /** One SMS for every page that waited for the throttle, with one reply code for all of them. */
 export function bundleSmsText(bundle: OutgoingBundle): string {
   const b = bundleSummary(bundle);
-  const head = b.open > 0 ? `Klaxon: ${b.incidents} incidents for you, ${b.open} open, highest ${b.highest}.` : `Klaxon: ${b.incidents} incidents resolved.`;
+  const head =
+    b.open > 0
+      ? `Klaxon: ${b.incidents} incidents for you, ${b.open} open, highest ${b.highest}.`
+      : `Klaxon: ${b.incidents} incidents resolved.`;
   const reply = b.open > 0 ? ` Reply ${bundle.number}aa to ack all, ${bundle.number}cc to resolve all.` : '';
   return `${head} ${b.first.join('; ')}${b.more > 0 ? `; +${b.more} more` : ''}.${reply} ${bundle.links.incidents}`;
 }
@@ -91,7 +111,8 @@ export function bundleVoiceScript(bundle: OutgoingBundle): string {
 export function bundleEmail(bundle: OutgoingBundle): { subject: string; text: string } {
   const b = bundleSummary(bundle);
   const lines = bundle.pages.map(
-    ({ incident, page, links }) => `  [${incident.severity}] #${incident.number} ${page.purpose === 'resolution' ? 'RESOLVED' : incident.status}: ${incident.title} (${incident.service || 'unknown service'})  ${links.incident}`,
+    ({ incident, page, links }) =>
+      `  [${incident.severity}] #${incident.number} ${page.purpose === 'resolution' ? 'RESOLVED' : incident.status}: ${incident.title} (${incident.service || 'unknown service'})  ${links.incident}`,
   );
   return {
     subject: `[Klaxon] ${b.incidents} incidents, ${b.open} open${b.highest ? `, highest ${b.highest}` : ''}`,
@@ -101,7 +122,9 @@ export function bundleEmail(bundle: OutgoingBundle): { subject: string; text: st
       ...lines,
       '',
       `All of them: ${bundle.links.incidents}`,
-      ...(b.open > 0 ? ['', `Reply ${bundle.number}aa to the SMS to acknowledge all of them, ${bundle.number}cc to resolve them.`] : []),
+      ...(b.open > 0
+        ? ['', `Reply ${bundle.number}aa to the SMS to acknowledge all of them, ${bundle.number}cc to resolve them.`]
+        : []),
     ].join('\n'),
   };
 }

@@ -37,7 +37,8 @@ export class PageThrottle<T extends { contact: string; channel: Channel }> {
   /** Pages waiting, per channel. */
   waitingByChannel(): Partial<Record<Channel, number>> {
     const counts: Partial<Record<Channel, number>> = {};
-    for (const items of this.waiting.values()) counts[items[0]!.channel] = (counts[items[0]!.channel] ?? 0) + items.length;
+    for (const items of this.waiting.values())
+      counts[items[0]!.channel] = (counts[items[0]!.channel] ?? 0) + items.length;
     return counts;
   }
 

@@ -29,7 +29,10 @@ class RetryAfterNotingClient extends twilio.RequestClient {
 
 /** The official SDK; `apiUrl` redirects its REST calls, as documented for TWILIO_API_URL. */
 export function twilioClient(settings: TwilioSettings): Twilio {
-  const client = twilio(settings.accountSid, settings.authToken, { autoRetry: false, httpClient: new RetryAfterNotingClient({ autoRetry: false }) });
+  const client = twilio(settings.accountSid, settings.authToken, {
+    autoRetry: false,
+    httpClient: new RetryAfterNotingClient({ autoRetry: false }),
+  });
   if (settings.apiUrl) client.api.baseUrl = settings.apiUrl.replace(/\/$/, '');
   return client;
 }

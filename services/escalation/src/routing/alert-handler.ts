@@ -1,4 +1,12 @@
-import { alertTitle, toInstant, type AlertReceived, type KlaxonRouter, type RouteMatch, type Severity, type Timings } from '@klaxon/domain';
+import {
+  alertTitle,
+  toInstant,
+  type AlertReceived,
+  type KlaxonRouter,
+  type RouteMatch,
+  type Severity,
+  type Timings,
+} from '@klaxon/domain';
 import type { Clock, Logger } from '@klaxon/service-kit';
 import type { Counter } from 'prom-client';
 import { groupSlot, incidentIdFor } from '../incidents/incident-ids.ts';
@@ -38,17 +46,28 @@ export function alertHandler(deps: AlertHandlerDeps) {
     if (!first) return;
     const open = index.unresolvedOfGroup(first.groupKey);
     if (open.length === 0) {
-      logger.info({ groupKey: first.groupKey, status: first.status, alerts: run.length }, 'no open incident for this group: nothing to acknowledge or resolve');
+      logger.info(
+        { groupKey: first.groupKey, status: first.status, alerts: run.length },
+        'no open incident for this group: nothing to acknowledge or resolve',
+      );
       return;
     }
-    for (const { state: { incidentId } } of open) {
+    for (const {
+      state: { incidentId },
+    } of open) {
       const at = toInstant(clock.now());
       const execution = await repository.execute(incidentId, (state) => {
         if (!state.exists || state.status === 'resolved') return undefined;
         if (first.status === 'acknowledged') {
-          return state.acknowledged ? undefined : { type: 'Acknowledge', by: `integration:${first.integration}`, via: 'api', at };
+          return state.acknowledged
+            ? undefined
+            : { type: 'Acknowledge', by: `integration:${first.integration}`, via: 'api', at };
         }
-        return { type: 'AttachAlerts', alerts: run.map(({ fingerprint, startsAt }) => ({ fingerprint, status: 'resolved', startsAt })), at };
+        return {
+          type: 'AttachAlerts',
+          alerts: run.map(({ fingerprint, startsAt }) => ({ fingerprint, status: 'resolved', startsAt })),
+          at,
+        };
       });
       applied(incidentId, execution);
     }
@@ -71,7 +90,14 @@ export function alertHandler(deps: AlertHandlerDeps) {
         const seenStart = state.exists ? state.alerts.get(alert.fingerprint)?.startsAt : undefined;
         seenBefore = resolvedAlready && seenStart !== undefined && Date.parse(alert.startsAt) <= Date.parse(seenStart);
         if (resolvedAlready) return undefined;
-        if (state.exists) return { type: 'AttachAlert', fingerprint: alert.fingerprint, status: 'firing', startsAt: alert.startsAt, at };
+        if (state.exists)
+          return {
+            type: 'AttachAlert',
+            fingerprint: alert.fingerprint,
+            status: 'firing',
+            startsAt: alert.startsAt,
+            at,
+          };
         return {
           type: 'OpenIncident',
           incidentId,
@@ -93,13 +119,19 @@ export function alertHandler(deps: AlertHandlerDeps) {
         };
       });
       if (seenBefore) {
-        logger.info({ incidentId, fingerprint: alert.fingerprint }, 'a firing alert its resolved incident already had, delivered again: ignored');
+        logger.info(
+          { incidentId, fingerprint: alert.fingerprint },
+          'a firing alert its resolved incident already had, delivered again: ignored',
+        );
         break;
       }
       if (resolvedAlready) continue;
       if (execution.ok && execution.events[0]?.type === 'IncidentOpened') {
         deps.incidentsOpened.inc({ severity: match.severity });
-        logger.info({ incidentId, severity: match.severity, policy: match.policy, groupKey: alert.groupKey }, 'incident opened');
+        logger.info(
+          { incidentId, severity: match.severity, policy: match.policy, groupKey: alert.groupKey },
+          'incident opened',
+        );
       }
       applied(incidentId, execution);
       break;
@@ -116,7 +148,10 @@ export function alertHandler(deps: AlertHandlerDeps) {
     for (const alert of alerts) {
       const matches = router.route(alert.labels);
       if (matches.length === 0) {
-        logger.warn({ groupKey: alert.groupKey, fingerprint: alert.fingerprint }, 'no route matched; alert dropped (add a catch-all route)');
+        logger.warn(
+          { groupKey: alert.groupKey, fingerprint: alert.fingerprint },
+          'no route matched; alert dropped (add a catch-all route)',
+        );
       }
       for (const match of matches) {
         const slot = groupSlot(alert.groupKey, match.routeIndex);
@@ -137,7 +172,13 @@ export function alertHandler(deps: AlertHandlerDeps) {
         let joined = false;
         const execution = await repository.execute(incidentId, (state) => {
           joined = state.exists && state.status !== 'resolved';
-          return joined ? { type: 'AttachAlerts', alerts: waiting.map(({ fingerprint, startsAt }) => ({ fingerprint, status: 'firing', startsAt })), at } : undefined;
+          return joined
+            ? {
+                type: 'AttachAlerts',
+                alerts: waiting.map(({ fingerprint, startsAt }) => ({ fingerprint, status: 'firing', startsAt })),
+                at,
+              }
+            : undefined;
         });
         const run = waiting.splice(0);
         if (joined) applied(incidentId, execution);
@@ -150,7 +191,7 @@ export function alertHandler(deps: AlertHandlerDeps) {
   return {
     /** Alerts of one group, in order: each run of one status is decided together. */
     async handleRun(alerts: AlertReceived[]): Promise<void> {
-      for (let i = 0; i < alerts.length; ) {
+      for (let i = 0; i < alerts.length;) {
         const { status } = alerts[i]!;
         let end = i + 1;
         while (end < alerts.length && alerts[end]!.status === status) end++;

@@ -72,8 +72,11 @@ export class TimerRunner {
     this.track();
     const nowMs = now.getTime();
     const found: Array<{ incidentId: string; timer: PendingTimer; runAt: number }> = [];
-    for (const [incidentId, runAt] of this.nextRun) if (runAt <= nowMs) found.push(...this.candidatesOf(incidentId).filter((c) => c.runAt <= nowMs));
-    return found.sort((a, b) => instantMs(a.timer.dueAt) - instantMs(b.timer.dueAt)).map(({ incidentId, timer }) => ({ incidentId, timer }));
+    for (const [incidentId, runAt] of this.nextRun)
+      if (runAt <= nowMs) found.push(...this.candidatesOf(incidentId).filter((c) => c.runAt <= nowMs));
+    return found
+      .sort((a, b) => instantMs(a.timer.dueAt) - instantMs(b.timer.dueAt))
+      .map(({ incidentId, timer }) => ({ incidentId, timer }));
   }
 
   nextDueAt(): number | undefined {
@@ -106,7 +109,8 @@ export class TimerRunner {
       }
       if (this.stopRequested) return;
       const next = this.nextDueAt();
-      const sleep = next === undefined ? maxSleepMs : Math.max(0, Math.min(maxSleepMs, next - this.deps.clock.now().getTime()));
+      const sleep =
+        next === undefined ? maxSleepMs : Math.max(0, Math.min(maxSleepMs, next - this.deps.clock.now().getTime()));
       this.loop = setTimeout(tick, sleep);
     };
     this.loop = setTimeout(tick, 0);
@@ -137,7 +141,8 @@ export class TimerRunner {
         this.backOff(incidentId, error);
         continue;
       }
-      if (this.stillDue(incidentId, timer)) this.backOff(incidentId, new Error(`${timer.kind} timer still due after firing`));
+      if (this.stillDue(incidentId, timer))
+        this.backOff(incidentId, new Error(`${timer.kind} timer still due after firing`));
       else if (this.backoff.delete(incidentId)) this.refresh(incidentId);
     }
   }
@@ -158,7 +163,10 @@ export class TimerRunner {
       return;
     }
     if (execution.events.length > 0) {
-      logger.info({ incidentId, timer: timer.kind, dueAt: timer.dueAt, lateMs: instantMs(at) - instantMs(timer.dueAt) }, 'timer fired');
+      logger.info(
+        { incidentId, timer: timer.kind, dueAt: timer.dueAt, lateMs: instantMs(at) - instantMs(timer.dueAt) },
+        'timer fired',
+      );
       this.deps.onExecuted(incidentId, execution);
     }
   }
@@ -166,7 +174,9 @@ export class TimerRunner {
   private stillDue(incidentId: string, fired: PendingTimer): boolean {
     const current = this.deps.index.get(incidentId);
     if (!current || fired.kind === 'page-retry') return false;
-    return pendingTimers(current.state).some((t) => t.kind === fired.kind && t.dueAt === fired.dueAt && sameTimer(t, fired));
+    return pendingTimers(current.state).some(
+      (t) => t.kind === fired.kind && t.dueAt === fired.dueAt && sameTimer(t, fired),
+    );
   }
 
   private backOff(incidentId: string, error: unknown): void {
@@ -174,8 +184,12 @@ export class TimerRunner {
     const retryInMs = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (failures - 1));
     this.backoff.set(incidentId, { until: this.deps.clock.now().getTime() + retryInMs, failures });
     this.refresh(incidentId);
-    this.deps.logger[failures === 1 ? 'error' : 'warn']({ err: error, incidentId, failures, retryInMs }, 'timer not fired; backing off');
+    this.deps.logger[failures === 1 ? 'error' : 'warn'](
+      { err: error, incidentId, failures, retryInMs },
+      'timer not fired; backing off',
+    );
   }
 }
 
-const sameTimer = (a: PendingTimer, b: PendingTimer) => a.kind !== 'escalation' || b.kind !== 'escalation' || a.timerId === b.timerId;
+const sameTimer = (a: PendingTimer, b: PendingTimer) =>
+  a.kind !== 'escalation' || b.kind !== 'escalation' || a.timerId === b.timerId;

@@ -3,7 +3,15 @@ import { ALERTS_TOPIC, openEmbeddedBus, type Bus } from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
 import type { AlertReceived } from '@klaxon/domain';
 import { openSqliteEventStore, type EventStore } from '@klaxon/event-store';
-import { startFakeTwilio, startSmtpSink, tempDir, VirtualClock, type FakeTwilio, type SmtpSink, type TempDir } from '@klaxon/testing';
+import {
+  startFakeTwilio,
+  startSmtpSink,
+  tempDir,
+  VirtualClock,
+  type FakeTwilio,
+  type SmtpSink,
+  type TempDir,
+} from '@klaxon/testing';
 import { createEscalationService, type EscalationService } from '../../src/index.ts';
 import { emailNotifier } from '../../src/paging/email-notifier.ts';
 import { twilioClient } from '../../src/paging/twilio-client.ts';
@@ -34,7 +42,16 @@ export interface Harness {
   base: string;
   dir: TempDir;
   /** Puts an alert on the bus as ingest would, and waits until escalation has handled it. */
-  alert(labels: Record<string, string>, options?: { status?: AlertReceived['status']; groupKey?: string; fingerprint?: string; summary?: string; startsAt?: string }): Promise<void>;
+  alert(
+    labels: Record<string, string>,
+    options?: {
+      status?: AlertReceived['status'];
+      groupKey?: string;
+      fingerprint?: string;
+      summary?: string;
+      startsAt?: string;
+    },
+  ): Promise<void>;
   /** Moves virtual time to `to`, firing every timer at its exact due time on the way. */
   advanceTo(to: string): Promise<void>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
@@ -66,14 +83,23 @@ export async function startEscalation(
   const clock = options.clock ?? new VirtualClock(options.start ?? '2026-11-23T10:00:00Z');
   const store = openSqliteEventStore(dir.file('events.db'), { pollMs: 10 });
   const bus = openEmbeddedBus(dir.file('bus.db'), { pollMs: 10, retryDelayMs: 10 });
-  const client = twilioClient({ accountSid: providers.twilio.accountSid, authToken: providers.twilio.authToken, from: TWILIO_FROM, apiUrl: providers.twilio.url });
+  const client = twilioClient({
+    accountSid: providers.twilio.accountSid,
+    authToken: providers.twilio.authToken,
+    from: TWILIO_FROM,
+    apiUrl: providers.twilio.url,
+  });
   const email = emailNotifier(providers.smtp.url, 'Klaxon <klaxon@example.com>');
   const service = await createEscalationService({
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     store: options.wrapStore?.(store) ?? store,
     bus,
     config: options.config ?? testConfig(),
-    notifiers: { sms: twilioSmsNotifier(client, TWILIO_FROM), voice: twilioVoiceNotifier(client, TWILIO_FROM, PUBLIC_URL), email },
+    notifiers: {
+      sms: twilioSmsNotifier(client, TWILIO_FROM),
+      voice: twilioVoiceNotifier(client, TWILIO_FROM, PUBLIC_URL),
+      email,
+    },
     publicUrl: PUBLIC_URL,
     linkSecret: 'test-link-secret-0123456789',
     twilioAuthToken: providers.twilio.authToken,
@@ -159,4 +185,3 @@ export async function startEscalation(
   };
   return harness;
 }
-

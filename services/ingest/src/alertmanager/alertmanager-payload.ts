@@ -1,4 +1,11 @@
-import { DATE_TIME_WITH_OFFSET, fieldIssue, isObject, isOptionalString, labelSetFieldIssues, labelSetSchema as labelSet } from '@klaxon/domain';
+import {
+  DATE_TIME_WITH_OFFSET,
+  fieldIssue,
+  isObject,
+  isOptionalString,
+  labelSetFieldIssues,
+  labelSetSchema as labelSet,
+} from '@klaxon/domain';
 import { z } from 'zod';
 
 const STATUSES = ['firing', 'resolved'] as const;
@@ -20,10 +27,12 @@ export type WebhookAlert = {
  * is the one answering them.
  */
 const webhookAlert = z.custom<WebhookAlert>(isObject, 'expected an alert object').check(({ value: a, issues }) => {
-  if (!(STATUSES as readonly unknown[]).includes(a.status)) fieldIssue(issues, a, 'status', `expected one of ${STATUSES.join(', ')}`);
+  if (!(STATUSES as readonly unknown[]).includes(a.status))
+    fieldIssue(issues, a, 'status', `expected one of ${STATUSES.join(', ')}`);
   labelSetFieldIssues(issues, a, 'labels');
   labelSetFieldIssues(issues, a, 'annotations', true);
-  if (typeof a.startsAt !== 'string' || !DATE_TIME_WITH_OFFSET.test(a.startsAt)) fieldIssue(issues, a, 'startsAt', 'expected an ISO-8601 date-time with an offset');
+  if (typeof a.startsAt !== 'string' || !DATE_TIME_WITH_OFFSET.test(a.startsAt))
+    fieldIssue(issues, a, 'startsAt', 'expected an ISO-8601 date-time with an offset');
   if (typeof a.endsAt !== 'string') fieldIssue(issues, a, 'endsAt', 'expected a string');
   if (!isOptionalString(a.generatorURL)) fieldIssue(issues, a, 'generatorURL', 'expected a string');
   if (!isOptionalString(a.fingerprint)) fieldIssue(issues, a, 'fingerprint', 'expected a string');

@@ -13,7 +13,11 @@ const fingerprintOf = (labels: Record<string, string>) =>
     .slice(0, 16);
 
 /** A notification's alerts, in its order, under its group key. */
-export function normaliseAlertmanager(payload: AlertmanagerPayload, integration: string, receivedAt: Date): AlertsReceived {
+export function normaliseAlertmanager(
+  payload: AlertmanagerPayload,
+  integration: string,
+  receivedAt: Date,
+): AlertsReceived {
   return {
     type: 'AlertsReceived',
     version: 1,

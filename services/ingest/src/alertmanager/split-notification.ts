@@ -16,6 +16,7 @@ export function splitNotification(notification: AlertsReceived, bodyBytes: numbe
   if (parts <= 1) return [notification];
   const size = Math.ceil(notification.alerts.length / parts);
   const records: AlertsReceived[] = [];
-  for (let i = 0; i < notification.alerts.length; i += size) records.push({ ...notification, alerts: notification.alerts.slice(i, i + size) });
+  for (let i = 0; i < notification.alerts.length; i += size)
+    records.push({ ...notification, alerts: notification.alerts.slice(i, i + size) });
   return records;
 }

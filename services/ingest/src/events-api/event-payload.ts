@@ -25,7 +25,11 @@ export const genericEventSchema = z
       ctx.addIssue({ code: 'custom', path: ['payload'], message: 'a trigger event needs a payload' });
     }
     if (event.event_action !== 'trigger' && !event.dedup_key) {
-      ctx.addIssue({ code: 'custom', path: ['dedup_key'], message: `an ${event.event_action} event needs the dedup_key of the alert it refers to` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dedup_key'],
+        message: `an ${event.event_action} event needs the dedup_key of the alert it refers to`,
+      });
     }
   });
 

@@ -14,7 +14,12 @@ export function flattenDetails(value: unknown, prefix = '', out: Record<string, 
 }
 
 /** A generic event becomes one alert whose fingerprint and group key are its dedup_key, so it routes like any alert. */
-export function normaliseEvent(event: GenericEvent, dedupKey: string, integration: string, receivedAt: Date): AlertReceived {
+export function normaliseEvent(
+  event: GenericEvent,
+  dedupKey: string,
+  integration: string,
+  receivedAt: Date,
+): AlertReceived {
   const p = event.payload;
   const labels = p
     ? { ...flattenDetails(p.custom_details ?? {}), severity: p.severity, source: p.source, summary: p.summary }

@@ -25,7 +25,9 @@ export interface IngestHarness {
   close(): Promise<void>;
 }
 
-export async function startIngest(options: { maxBodyBytes?: number; bus?: Bus; dir?: TempDir } = {}): Promise<IngestHarness> {
+export async function startIngest(
+  options: { maxBodyBytes?: number; bus?: Bus; dir?: TempDir } = {},
+): Promise<IngestHarness> {
   const dir = options.dir ?? tempDir('klaxon-ingest-');
   const bus = options.bus ?? openEmbeddedBus(dir.file('bus.db'), { pollMs: 10 });
   const service = createIngestService({

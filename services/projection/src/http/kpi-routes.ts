@@ -53,10 +53,14 @@ export function kpiRoutes(routes: Router, deps: KpiRouteDeps): void {
     try {
       report = kpiReport(rows, { ...query.data, targets: deps.targets, asOf: deps.clock.now() });
     } catch (error) {
-      if (error instanceof RangeError) return void res.status(400).json({ error: error.message, problems: [{ path: 'bucket', message: error.message }] });
+      if (error instanceof RangeError)
+        return void res
+          .status(400)
+          .json({ error: error.message, problems: [{ path: 'bucket', message: error.message }] });
       throw error;
     }
-    if (/\btext\/csv\b/.test(req.headers.accept ?? '')) return void res.type('text/csv; charset=utf-8').send(kpiCsv(report));
+    if (/\btext\/csv\b/.test(req.headers.accept ?? ''))
+      return void res.type('text/csv; charset=utf-8').send(kpiCsv(report));
     res.json(report);
   });
 
@@ -64,6 +68,10 @@ export function kpiRoutes(routes: Router, deps: KpiRouteDeps): void {
     const query = respondersQuery.safeParse(req.query);
     if (!query.success) return void res.status(400).json({ error: 'invalid query', problems: problemsOf(query.error) });
     const pages = await pagesRequested(deps.db, LIVE, query.data);
-    res.json({ from: query.data.from ?? null, to: query.data.to ?? null, responders: responderLoad(pages, deps.timezones) });
+    res.json({
+      from: query.data.from ?? null,
+      to: query.data.to ?? null,
+      responders: responderLoad(pages, deps.timezones),
+    });
   });
 }

@@ -11,7 +11,13 @@ export interface SlaTargets {
 }
 
 export interface KpiFigures {
-  incidents: { total: number; open: number; acknowledged: number; resolved: number; bySeverity: Record<Severity, number> };
+  incidents: {
+    total: number;
+    open: number;
+    acknowledged: number;
+    resolved: number;
+    bySeverity: Record<Severity, number>;
+  };
   mttd: DurationStats;
   mtta: DurationStats;
   mttr: DurationStats;
@@ -19,7 +25,15 @@ export interface KpiFigures {
   escalationRate: number | null;
   pagesPerIncident: number | null;
   /** Per severity, the share of incidents whose outcome is known that met the target; null when none is known yet. */
-  sla: Record<Severity, { responseMet: number | null; resolutionMet: number | null; responseTargetSeconds: number; resolutionTargetSeconds: number }>;
+  sla: Record<
+    Severity,
+    {
+      responseMet: number | null;
+      resolutionMet: number | null;
+      responseTargetSeconds: number;
+      resolutionTargetSeconds: number;
+    }
+  >;
 }
 
 export interface KpiReport extends KpiFigures {
@@ -71,11 +85,28 @@ export function figures(rows: IncidentRow[], targets: Record<Severity, SlaTarget
       resolved: rows.filter((r) => r.status === 'resolved').length,
       bySeverity,
     },
-    mttd: durationStats(seconds((r) => r.alert_starts_at, (r) => r.opened_at)),
-    mtta: durationStats(seconds((r) => r.opened_at, (r) => r.first_ack_at)),
-    mttr: durationStats(seconds((r) => r.opened_at, (r) => r.resolved_at)),
+    mttd: durationStats(
+      seconds(
+        (r) => r.alert_starts_at,
+        (r) => r.opened_at,
+      ),
+    ),
+    mtta: durationStats(
+      seconds(
+        (r) => r.opened_at,
+        (r) => r.first_ack_at,
+      ),
+    ),
+    mttr: durationStats(
+      seconds(
+        (r) => r.opened_at,
+        (r) => r.resolved_at,
+      ),
+    ),
     escalationRate: share(rows.filter((r) => r.highest_level >= 2).length, rows.length),
-    pagesPerIncident: rows.length ? Math.round((rows.reduce((s, r) => s + r.pages, 0) / rows.length) * 1000) / 1000 : null,
+    pagesPerIncident: rows.length
+      ? Math.round((rows.reduce((s, r) => s + r.pages, 0) / rows.length) * 1000) / 1000
+      : null,
     sla,
   };
 }
@@ -86,7 +117,8 @@ export function bucketStarts(from: DateTime, to: DateTime, bucket: Bucket): Date
   const starts: DateTime[] = [];
   for (let start = from.toUTC().startOf(bucket); start < to; start = start.plus({ [`${bucket}s`]: 1 })) {
     starts.push(start);
-    if (starts.length > MAX_BUCKETS) throw new RangeError(`more than ${MAX_BUCKETS} ${bucket} buckets: narrow from/to or use a larger bucket`);
+    if (starts.length > MAX_BUCKETS)
+      throw new RangeError(`more than ${MAX_BUCKETS} ${bucket} buckets: narrow from/to or use a larger bucket`);
   }
   return starts;
 }
@@ -95,13 +127,23 @@ export function kpiReport(
   rows: IncidentRow[],
   options: { from?: string; to?: string; bucket?: Bucket; targets: Record<Severity, SlaTargets>; asOf: Date },
 ): KpiReport {
-  const report: KpiReport = { from: options.from ?? null, to: options.to ?? null, asOf: options.asOf.toISOString(), ...figures(rows, options.targets, options.asOf), buckets: [] };
+  const report: KpiReport = {
+    from: options.from ?? null,
+    to: options.to ?? null,
+    asOf: options.asOf.toISOString(),
+    ...figures(rows, options.targets, options.asOf),
+    buckets: [],
+  };
   const firstAt = options.from ?? rows[0]?.opened_at;
   if (!options.bucket || firstAt === undefined) return report;
   const first = DateTime.fromISO(firstAt, { zone: 'utc' });
   // Without `to`, buckets run up to now: an empty recent day shows as zero, not as missing.
   const asOf = DateTime.fromJSDate(options.asOf, { zone: 'utc' });
-  const end = options.to ? DateTime.fromISO(options.to, { zone: 'utc' }) : asOf > first ? asOf : first.plus({ milliseconds: 1 });
+  const end = options.to
+    ? DateTime.fromISO(options.to, { zone: 'utc' })
+    : asOf > first
+      ? asOf
+      : first.plus({ milliseconds: 1 });
   const bucket = options.bucket;
   const grouped = new Map<string, IncidentRow[]>();
   for (const r of rows) {

@@ -8,10 +8,27 @@ const isNight = (iso: string, zone: string) => {
 };
 
 export function responderLoad(pages: PageRow[], timezones: Record<string, string>) {
-  const byContact = new Map<string, { contact: string; timezone: string; pages: number; nightPages: number; byChannel: Record<string, number>; failed: number }>();
+  const byContact = new Map<
+    string,
+    {
+      contact: string;
+      timezone: string;
+      pages: number;
+      nightPages: number;
+      byChannel: Record<string, number>;
+      failed: number;
+    }
+  >();
   for (const page of pages) {
     const timezone = timezones[page.contact] ?? 'UTC';
-    const entry = byContact.get(page.contact) ?? { contact: page.contact, timezone, pages: 0, nightPages: 0, byChannel: {}, failed: 0 };
+    const entry = byContact.get(page.contact) ?? {
+      contact: page.contact,
+      timezone,
+      pages: 0,
+      nightPages: 0,
+      byChannel: {},
+      failed: 0,
+    };
     entry.pages++;
     if (isNight(page.requested_at, timezone)) entry.nightPages++;
     entry.byChannel[page.channel] = (entry.byChannel[page.channel] ?? 0) + 1;

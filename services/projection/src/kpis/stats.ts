@@ -19,5 +19,10 @@ const round = (n: number | null) => (n === null ? null : Math.round(n * 1000) / 
 export function durationStats(seconds: number[]): DurationStats {
   const sorted = [...seconds].sort((a, b) => a - b);
   const mean = sorted.length ? sorted.reduce((s, x) => s + x, 0) / sorted.length : null;
-  return { count: sorted.length, meanSeconds: round(mean), p50Seconds: round(percentileCont(sorted, 0.5)), p90Seconds: round(percentileCont(sorted, 0.9)) };
+  return {
+    count: sorted.length,
+    meanSeconds: round(mean),
+    p50Seconds: round(percentileCont(sorted, 0.5)),
+    p90Seconds: round(percentileCont(sorted, 0.9)),
+  };
 }

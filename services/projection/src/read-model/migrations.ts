@@ -27,7 +27,8 @@ export const MIGRATIONS: Migration[] = [
       for (const name of await secondaryIndexes(db, t, dialect)) {
         if (!wanted.some((w) => w.name === name)) await db.run(`DROP INDEX ${name}`);
       }
-      for (const index of wanted) await db.run(`CREATE INDEX IF NOT EXISTS ${index.name} ON ${index.table} (${index.columns})`);
+      for (const index of wanted)
+        await db.run(`CREATE INDEX IF NOT EXISTS ${index.name} ON ${index.table} (${index.columns})`);
     },
   },
 ];
@@ -43,14 +44,21 @@ export async function createAtCurrentVersion(db: SqlTx, t: Tables, dialect: Dial
 export async function migrate(db: SqlDatabase): Promise<number[]> {
   return db.transaction(async (tx) => {
     // On PostgreSQL concurrent DDL can fail on pg_class: starters take turns, and the later ones find it done.
-    if (db.dialect === 'postgres') await tx.all("SELECT pg_advisory_xact_lock(hashtext('klaxon-ddl:read-models'))::text AS locked");
-    await tx.run(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+    if (db.dialect === 'postgres')
+      await tx.all("SELECT pg_advisory_xact_lock(hashtext('klaxon-ddl:read-models'))::text AS locked");
+    await tx.run(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`,
+    );
     const applied = new Set((await tx.all('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
     const done: number[] = [];
     for (const migration of MIGRATIONS) {
       if (applied.has(migration.version)) continue;
       await migration.up(tx, LIVE, db.dialect);
-      await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [migration.version, migration.name, new Date().toISOString()]);
+      await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+        migration.version,
+        migration.name,
+        new Date().toISOString(),
+      ]);
       done.push(migration.version);
     }
     return done;

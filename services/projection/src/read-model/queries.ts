@@ -54,11 +54,26 @@ export async function incidentsOpened(db: SqlTx, t: Tables, f: KpiFilter): Promi
      FROM ${t.incidents} ${w.sql} ORDER BY opened_at`,
     w.params,
   );
-  return rows.map((r) => ({ ...r, number: Number(r.number), highest_level: Number(r.highest_level), pages: Number(r.pages) }) as IncidentRow);
+  return rows.map(
+    (r) =>
+      ({
+        ...r,
+        number: Number(r.number),
+        highest_level: Number(r.highest_level),
+        pages: Number(r.pages),
+      }) as IncidentRow,
+  );
 }
 
 /** Pages requested in [from, to); severity and service are those of the page's incident. */
 export async function pagesRequested(db: SqlTx, t: Tables, f: KpiFilter): Promise<PageRow[]> {
-  const w = where('requested_at', f, (clause) => `incident_id IN (SELECT incident_id FROM ${t.incidents} WHERE ${clause})`);
-  return (await db.all(`SELECT incident_id, contact, channel, purpose, requested_at, outcome FROM ${t.pages} ${w.sql} ORDER BY requested_at`, w.params)) as unknown as PageRow[];
+  const w = where(
+    'requested_at',
+    f,
+    (clause) => `incident_id IN (SELECT incident_id FROM ${t.incidents} WHERE ${clause})`,
+  );
+  return (await db.all(
+    `SELECT incident_id, contact, channel, purpose, requested_at, outcome FROM ${t.pages} ${w.sql} ORDER BY requested_at`,
+    w.params,
+  )) as unknown as PageRow[];
 }

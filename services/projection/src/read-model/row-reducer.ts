@@ -33,10 +33,35 @@ export interface PageRecord {
 }
 
 export const INCIDENT_COLUMNS: Array<keyof IncidentRecord> = [
-  'incident_id', 'number', 'severity', 'service', 'policy', 'title', 'group_key', 'status', 'alert_starts_at', 'opened_at',
-  'first_ack_at', 'acknowledged_by', 'resolved_at', 'resolved_by', 'highest_level', 'escalations', 'pages', 'reopened',
+  'incident_id',
+  'number',
+  'severity',
+  'service',
+  'policy',
+  'title',
+  'group_key',
+  'status',
+  'alert_starts_at',
+  'opened_at',
+  'first_ack_at',
+  'acknowledged_by',
+  'resolved_at',
+  'resolved_by',
+  'highest_level',
+  'escalations',
+  'pages',
+  'reopened',
 ];
-export const PAGE_COLUMNS: Array<keyof PageRecord> = ['incident_id', 'page_id', 'contact', 'channel', 'level', 'purpose', 'requested_at', 'outcome'];
+export const PAGE_COLUMNS: Array<keyof PageRecord> = [
+  'incident_id',
+  'page_id',
+  'contact',
+  'channel',
+  'level',
+  'purpose',
+  'requested_at',
+  'outcome',
+];
 
 export interface Rows {
   incidents: Map<string, IncidentRecord>;
@@ -49,7 +74,15 @@ export interface Rows {
  * projector skips them before checking their data. A type given a case below must be added here.
  */
 export const REDUCED_TYPES: ReadonlySet<IncidentEvent['type']> = new Set<IncidentEvent['type']>([
-  'IncidentOpened', 'Acknowledged', 'Resolved', 'Reopened', 'Escalated', 'SeverityChanged', 'PageRequested', 'PageDelivered', 'PageFailed',
+  'IncidentOpened',
+  'Acknowledged',
+  'Resolved',
+  'Reopened',
+  'Escalated',
+  'SeverityChanged',
+  'PageRequested',
+  'PageDelivered',
+  'PageFailed',
 ]);
 
 /**
@@ -61,9 +94,24 @@ export function reduce(rows: Rows, incidentId: string, event: IncidentEvent): vo
     if (rows.incidents.has(incidentId)) return;
     const d = event.data;
     rows.incidents.set(incidentId, {
-      incident_id: incidentId, number: d.number, severity: d.severity, service: d.service, policy: d.policy, title: d.title,
-      group_key: d.groupKey, status: 'open', alert_starts_at: d.alertStartsAt, opened_at: d.openedAt, first_ack_at: null,
-      acknowledged_by: null, resolved_at: null, resolved_by: null, highest_level: 1, escalations: 0, pages: 0, reopened: 0,
+      incident_id: incidentId,
+      number: d.number,
+      severity: d.severity,
+      service: d.service,
+      policy: d.policy,
+      title: d.title,
+      group_key: d.groupKey,
+      status: 'open',
+      alert_starts_at: d.alertStartsAt,
+      opened_at: d.openedAt,
+      first_ack_at: null,
+      acknowledged_by: null,
+      resolved_at: null,
+      resolved_by: null,
+      highest_level: 1,
+      escalations: 0,
+      pages: 0,
+      reopened: 0,
     });
     return;
   }
@@ -97,7 +145,16 @@ export function reduce(rows: Rows, incidentId: string, event: IncidentEvent): vo
       const d = event.data;
       const key = `${incidentId}/${d.pageId}`;
       if (rows.pages.has(key)) return;
-      rows.pages.set(key, { incident_id: incidentId, page_id: d.pageId, contact: d.contact, channel: d.channel, level: d.level, purpose: d.purpose, requested_at: d.at, outcome: 'pending' });
+      rows.pages.set(key, {
+        incident_id: incidentId,
+        page_id: d.pageId,
+        contact: d.contact,
+        channel: d.channel,
+        level: d.level,
+        purpose: d.purpose,
+        requested_at: d.at,
+        outcome: 'pending',
+      });
       if (d.purpose === 'escalation') row.pages++;
       return;
     }

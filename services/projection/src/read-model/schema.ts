@@ -10,7 +10,11 @@ export interface Tables {
 }
 
 export const LIVE: Tables = { incidents: 'incidents', pages: 'pages', checkpoint: 'projection_checkpoint' };
-export const REBUILD: Tables = { incidents: 'incidents_rebuild', pages: 'pages_rebuild', checkpoint: 'projection_checkpoint_rebuild' };
+export const REBUILD: Tables = {
+  incidents: 'incidents_rebuild',
+  pages: 'pages_rebuild',
+  checkpoint: 'projection_checkpoint_rebuild',
+};
 
 /**
  * The documented schema (README, "KPI read models"): one row per incident with its timestamps and
@@ -72,7 +76,10 @@ export async function secondaryIndexes(db: SqlTx, t: Tables, dialect: Dialect): 
            JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = current_schema() AND t.relname IN (?, ?) AND NOT i.indisprimary ORDER BY 1`,
           tables,
         )
-      : await db.all("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN (?, ?) AND name NOT LIKE 'sqlite_autoindex_%' ORDER BY 1", tables);
+      : await db.all(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN (?, ?) AND name NOT LIKE 'sqlite_autoindex_%' ORDER BY 1",
+          tables,
+        );
   return rows.map((r) => String(r.name));
 }
 
@@ -80,8 +87,11 @@ export async function secondaryIndexes(db: SqlTx, t: Tables, dialect: Dialect): 
 export async function renameIndexes(db: SqlTx, from: Tables, to: Tables, dialect: Dialect): Promise<void> {
   if (dialect === 'postgres') {
     for (const table of [to.incidents, to.pages, to.checkpoint]) {
-      const [pk] = await db.all("SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(?) AND contype = 'p'", [table]);
-      if (pk && pk.conname !== `${table}_pkey`) await db.run(`ALTER TABLE ${table} RENAME CONSTRAINT ${String(pk.conname)} TO ${table}_pkey`);
+      const [pk] = await db.all("SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(?) AND contype = 'p'", [
+        table,
+      ]);
+      if (pk && pk.conname !== `${table}_pkey`)
+        await db.run(`ALTER TABLE ${table} RENAME CONSTRAINT ${String(pk.conname)} TO ${table}_pkey`);
     }
   }
   const targets = indexes(to);

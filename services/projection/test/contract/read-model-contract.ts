@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createProjectionService, ProjectionRunner, rebuildReadModels, type SqlDatabase, type SqlTx } from '../../src/index.ts';
+import {
+  createProjectionService,
+  ProjectionRunner,
+  rebuildReadModels,
+  type SqlDatabase,
+  type SqlTx,
+} from '../../src/index.ts';
 import { MIGRATIONS } from '../../src/read-model/migrations.ts';
 import { LIVE, REBUILD, secondaryIndexes } from '../../src/read-model/schema.ts';
 import { appendScenario, EXPECTED } from '../support/kpi-scenario.ts';
@@ -33,10 +39,16 @@ export function readModelContract(name: string, openDb: () => Promise<SqlDatabas
       await h.service.runner.catchUp();
       const indexes = await secondaryIndexes(h.db, LIVE, h.db.dialect);
       expect(indexes).toEqual(['incidents_opened_at', 'pages_contact_requested_at']);
-      const versions = async () => (await h.db.all('SELECT version FROM schema_migrations ORDER BY version')).map((r) => Number(r.version));
+      const versions = async () =>
+        (await h.db.all('SELECT version FROM schema_migrations ORDER BY version')).map((r) => Number(r.version));
       expect(await versions()).toEqual(MIGRATIONS.map((m) => m.version));
       for (let start = 0; start < 3; start++) {
-        const again = await createProjectionService({ logger: pino({ level: 'silent' }), store: h.store, db: h.db, config: projectionConfig() });
+        const again = await createProjectionService({
+          logger: pino({ level: 'silent' }),
+          store: h.store,
+          db: h.db,
+          config: projectionConfig(),
+        });
         await again.stop();
       }
       expect(await secondaryIndexes(h.db, LIVE, h.db.dialect)).toEqual(indexes);
@@ -54,7 +66,13 @@ export function readModelContract(name: string, openDb: () => Promise<SqlDatabas
       await appendScenario(h.store);
       await h.service.runner.catchUp();
       const report = await kpisOf(h);
-      expect(report).toMatchObject({ from: null, to: null, asOf: '2026-11-24T12:00:00.000Z', ...EXPECTED, buckets: [] });
+      expect(report).toMatchObject({
+        from: null,
+        to: null,
+        asOf: '2026-11-24T12:00:00.000Z',
+        ...EXPECTED,
+        buckets: [],
+      });
     });
 
     it('filters by time, severity and service, and buckets by day with the same figures per bucket', async () => {
@@ -64,9 +82,16 @@ export function readModelContract(name: string, openDb: () => Promise<SqlDatabas
       expect((await kpisOf(h, '?severity=P1')).incidents).toMatchObject({ total: 2, bySeverity: { P1: 2 } });
       expect((await kpisOf(h, '?service=payments')).incidents.total).toBe(1);
       expect((await kpisOf(h, '?from=2026-11-24T00:00:00Z')).incidents.total).toBe(1);
-      expect((await kpisOf(h, '?to=2026-11-23T10:01:00Z')).mttd).toEqual({ count: 1, meanSeconds: 120, p50Seconds: 120, p90Seconds: 120 });
+      expect((await kpisOf(h, '?to=2026-11-23T10:01:00Z')).mttd).toEqual({
+        count: 1,
+        meanSeconds: 120,
+        p50Seconds: 120,
+        p90Seconds: 120,
+      });
       const daily = await kpisOf(h, '?bucket=day&from=2026-11-22&to=2026-11-25');
-      expect(daily.buckets.map((b: { start: string; incidents: { total: number } }) => [b.start, b.incidents.total])).toEqual([
+      expect(
+        daily.buckets.map((b: { start: string; incidents: { total: number } }) => [b.start, b.incidents.total]),
+      ).toEqual([
         ['2026-11-22T00:00:00.000Z', 0],
         ['2026-11-23T00:00:00.000Z', 3],
         ['2026-11-24T00:00:00.000Z', 1],
@@ -85,8 +110,20 @@ export function readModelContract(name: string, openDb: () => Promise<SqlDatabas
       expect(extra).toBeUndefined();
       const columns = header!.split(',');
       const row = (line: string) => Object.fromEntries(line.split(',').map((v, i) => [columns[i], v]));
-      expect(row(day1!)).toMatchObject({ start: '2026-11-23T00:00:00.000Z', incidents_total: '3', incidents_P1: '2', mttr_mean_seconds: '4800', escalation_rate: '0.3333', sla_P2_response_met: '0' });
-      expect(row(day2!)).toMatchObject({ start: '2026-11-24T00:00:00.000Z', incidents_total: '1', mtta_p50_seconds: '1800', sla_P1_response_met: '' });
+      expect(row(day1!)).toMatchObject({
+        start: '2026-11-23T00:00:00.000Z',
+        incidents_total: '3',
+        incidents_P1: '2',
+        mttr_mean_seconds: '4800',
+        escalation_rate: '0.3333',
+        sla_P2_response_met: '0',
+      });
+      expect(row(day2!)).toMatchObject({
+        start: '2026-11-24T00:00:00.000Z',
+        incidents_total: '1',
+        mtta_p50_seconds: '1800',
+        sla_P1_response_met: '',
+      });
     });
 
     it('reports responder load: pages per contact and night pages in their own time zone', async () => {
@@ -99,9 +136,15 @@ export function readModelContract(name: string, openDb: () => Promise<SqlDatabas
         { contact: 'bob', timezone: 'America/New_York', pages: 1, nightPages: 1, byChannel: { email: 1 }, failed: 0 },
         { contact: 'tom', timezone: 'UTC', pages: 1, nightPages: 0, byChannel: { voice: 1 }, failed: 0 },
       ]);
-      const of = async (query: string) => ((await (await h.get(`/api/v1/kpis/responders${query}`)).json()) as Json).responders;
-      expect(await of('?service=payments')).toEqual([{ contact: 'alice', timezone: 'Europe/Berlin', pages: 1, nightPages: 1, byChannel: { sms: 1 }, failed: 0 }]);
-      expect((await of('?severity=P1')).map((r: Json) => [r.contact, r.pages])).toEqual([['alice', 2], ['tom', 1]]);
+      const of = async (query: string) =>
+        ((await (await h.get(`/api/v1/kpis/responders${query}`)).json()) as Json).responders;
+      expect(await of('?service=payments')).toEqual([
+        { contact: 'alice', timezone: 'Europe/Berlin', pages: 1, nightPages: 1, byChannel: { sms: 1 }, failed: 0 },
+      ]);
+      expect((await of('?severity=P1')).map((r: Json) => [r.contact, r.pages])).toEqual([
+        ['alice', 2],
+        ['tom', 1],
+      ]);
       expect(await of('?severity=P3&service=orders')).toMatchObject([{ contact: 'bob', pages: 1 }]);
       expect((await h.get('/api/v1/kpis/responders?bucket=day')).status).toBe(400);
     });
@@ -112,11 +155,19 @@ export function readModelContract(name: string, openDb: () => Promise<SqlDatabas
       // A batch is 3 statements (incidents, pages, checkpoint): 1 crashes inside the first batch,
       // 4 inside the second after the first committed.
       for (const statements of [0, 1, 4]) {
-        const crashing = new ProjectionRunner(h.store, crashingAfter(h.db, statements), LIVE, pino({ level: 'silent' }), { batchSize: 6 });
+        const crashing = new ProjectionRunner(
+          h.store,
+          crashingAfter(h.db, statements),
+          LIVE,
+          pino({ level: 'silent' }),
+          { batchSize: 6 },
+        );
         await expect(crashing.catchUp()).rejects.toThrow('crash mid-batch');
       }
       // A batch that committed before the crash stays; the one in flight rolled back whole.
-      await new ProjectionRunner(h.store, crashingAfter(h.db, 1000), LIVE, pino({ level: 'silent' }), { batchSize: 6 }).step();
+      await new ProjectionRunner(h.store, crashingAfter(h.db, 1000), LIVE, pino({ level: 'silent' }), {
+        batchSize: 6,
+      }).step();
       await h.service.runner.catchUp();
       expect(await kpisOf(h)).toMatchObject(EXPECTED);
     });
@@ -136,7 +187,16 @@ export function readModelContract(name: string, openDb: () => Promise<SqlDatabas
       expect(duringRebuild).toEqual(incremental);
       expect(await kpisOf(h, '?bucket=day')).toEqual(incremental);
       // The live projection goes on in the swapped-in tables.
-      await h.store.append('incident-e', [{ type: 'IncidentOpened', data: { ...((await h.store.readStream('incident-a'))[0]!.data as object), incidentId: 'e', number: 5 } }], 'no_stream');
+      await h.store.append(
+        'incident-e',
+        [
+          {
+            type: 'IncidentOpened',
+            data: { ...((await h.store.readStream('incident-a'))[0]!.data as object), incidentId: 'e', number: 5 },
+          },
+        ],
+        'no_stream',
+      );
       await h.service.runner.catchUp();
       expect((await kpisOf(h)).incidents.total).toBe(5);
     });

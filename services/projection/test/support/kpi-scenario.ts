@@ -1,19 +1,55 @@
 import type { IncidentEvent } from '@klaxon/domain';
 import type { EventStore } from '@klaxon/event-store';
 
-const P1 = { ackTimeoutMs: 300_000, escalateAfterMs: [1_800_000, 3_600_000, 7_200_000] as [number, number, number], statusUpdateEveryMs: 1_800_000 };
+const P1 = {
+  ackTimeoutMs: 300_000,
+  escalateAfterMs: [1_800_000, 3_600_000, 7_200_000] as [number, number, number],
+  statusUpdateEveryMs: 1_800_000,
+};
 const t = (iso: string) => new Date(iso).toISOString();
 
-const opened = (id: string, number: number, severity: 'P1' | 'P2' | 'P3', service: string, startsAt: string, openedAt: string): IncidentEvent => ({
+const opened = (
+  id: string,
+  number: number,
+  severity: 'P1' | 'P2' | 'P3',
+  service: string,
+  startsAt: string,
+  openedAt: string,
+): IncidentEvent => ({
   type: 'IncidentOpened',
-  data: { incidentId: id, number, groupKey: `g-${id}`, severity, service, title: `${service} trouble`, labels: {}, source: 'alertmanager', alertStartsAt: t(startsAt), openedAt: t(openedAt), policy: 'default', timings: P1 },
+  data: {
+    incidentId: id,
+    number,
+    groupKey: `g-${id}`,
+    severity,
+    service,
+    title: `${service} trouble`,
+    labels: {},
+    source: 'alertmanager',
+    alertStartsAt: t(startsAt),
+    openedAt: t(openedAt),
+    policy: 'default',
+    timings: P1,
+  },
 });
-const page = (pageId: string, level: 1 | 2, contact: string, at: string, channel: 'sms' | 'voice' | 'email' = 'sms'): IncidentEvent => ({
+const page = (
+  pageId: string,
+  level: 1 | 2,
+  contact: string,
+  at: string,
+  channel: 'sms' | 'voice' | 'email' = 'sms',
+): IncidentEvent => ({
   type: 'PageRequested',
   data: { pageId, level, contact, channel, purpose: 'escalation', at: t(at) },
 });
-const delivered = (pageId: string, at: string): IncidentEvent => ({ type: 'PageDelivered', data: { pageId, providerId: `SM-${pageId}`, at: t(at) } });
-const acked = (by: string, at: string): IncidentEvent => ({ type: 'Acknowledged', data: { by, via: 'sms', at: t(at) } });
+const delivered = (pageId: string, at: string): IncidentEvent => ({
+  type: 'PageDelivered',
+  data: { pageId, providerId: `SM-${pageId}`, at: t(at) },
+});
+const acked = (by: string, at: string): IncidentEvent => ({
+  type: 'Acknowledged',
+  data: { by, via: 'sms', at: t(at) },
+});
 const resolved = (by: string, at: string): IncidentEvent => ({ type: 'Resolved', data: { by, via: 'api', at: t(at) } });
 
 /**
@@ -24,17 +60,34 @@ const resolved = (by: string, at: string): IncidentEvent => ({ type: 'Resolved',
  * D P3 orders   (next day) starts 08:00 opened 08:10 ack 08:40 resolved 09:10, 1 page
  */
 export const SCENARIO: Record<string, IncidentEvent[]> = {
-  'incident-a': [opened('a', 1, 'P1', 'orders', '2026-11-23T09:58:00Z', '2026-11-23T10:00:00Z'), page('p1', 1, 'alice', '2026-11-23T10:00:00Z'), delivered('p1', '2026-11-23T10:00:01Z'), acked('alice', '2026-11-23T10:03:00Z'), resolved('alice', '2026-11-23T10:40:00Z')],
+  'incident-a': [
+    opened('a', 1, 'P1', 'orders', '2026-11-23T09:58:00Z', '2026-11-23T10:00:00Z'),
+    page('p1', 1, 'alice', '2026-11-23T10:00:00Z'),
+    delivered('p1', '2026-11-23T10:00:01Z'),
+    acked('alice', '2026-11-23T10:03:00Z'),
+    resolved('alice', '2026-11-23T10:40:00Z'),
+  ],
   'incident-b': [
     opened('b', 2, 'P1', 'orders', '2026-11-23T10:00:00Z', '2026-11-23T10:01:00Z'),
     page('p1', 1, 'alice', '2026-11-23T10:01:00Z'),
-    { type: 'Escalated', data: { fromLevel: 1, toLevel: 2, reason: 'timeout', timerId: 't1', at: t('2026-11-23T10:06:00Z') } },
+    {
+      type: 'Escalated',
+      data: { fromLevel: 1, toLevel: 2, reason: 'timeout', timerId: 't1', at: t('2026-11-23T10:06:00Z') },
+    },
     page('p2', 2, 'tom', '2026-11-23T10:06:00Z', 'voice'),
     acked('tom', '2026-11-23T10:10:00Z'),
     resolved('tom', '2026-11-23T12:01:00Z'),
   ],
-  'incident-c': [opened('c', 3, 'P2', 'payments', '2026-11-23T11:00:00Z', '2026-11-23T11:00:30Z'), page('p1', 1, 'alice', '2026-11-23T22:30:00Z')],
-  'incident-d': [opened('d', 4, 'P3', 'orders', '2026-11-24T08:00:00Z', '2026-11-24T08:10:00Z'), page('p1', 1, 'bob', '2026-11-24T08:10:00Z', 'email'), acked('bob', '2026-11-24T08:40:00Z'), resolved('bob', '2026-11-24T09:10:00Z')],
+  'incident-c': [
+    opened('c', 3, 'P2', 'payments', '2026-11-23T11:00:00Z', '2026-11-23T11:00:30Z'),
+    page('p1', 1, 'alice', '2026-11-23T22:30:00Z'),
+  ],
+  'incident-d': [
+    opened('d', 4, 'P3', 'orders', '2026-11-24T08:00:00Z', '2026-11-24T08:10:00Z'),
+    page('p1', 1, 'bob', '2026-11-24T08:10:00Z', 'email'),
+    acked('bob', '2026-11-24T08:40:00Z'),
+    resolved('bob', '2026-11-24T09:10:00Z'),
+  ],
 };
 
 export const AS_OF = new Date('2026-11-24T12:00:00Z');
@@ -46,7 +99,11 @@ export async function appendScenario(store: EventStore): Promise<void> {
     for (const s of streams) {
       const chunk = s.events.splice(0, 2);
       if (chunk.length === 0) continue;
-      const result = await store.append(s.stream, chunk.map((e) => ({ type: e.type, data: e.data })), s.revision === -1 ? 'no_stream' : s.revision);
+      const result = await store.append(
+        s.stream,
+        chunk.map((e) => ({ type: e.type, data: e.data })),
+        s.revision === -1 ? 'no_stream' : s.revision,
+      );
       if (!result.ok) throw new Error('scenario append conflict');
       s.revision = result.value.nextExpectedRevision;
     }

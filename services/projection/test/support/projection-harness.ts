@@ -40,7 +40,14 @@ export async function startProjection(openDb: () => Promise<SqlDatabase>): Promi
   const dir = tempDir('klaxon-projection-');
   const store = openSqliteEventStore(dir.file('events.db'), { pollMs: 10 });
   const db = await openDb();
-  const service = await createProjectionService({ logger: pino({ level: 'silent' }), store, db, config: projectionConfig(), clock: new VirtualClock(AS_OF), pollMs: 20 });
+  const service = await createProjectionService({
+    logger: pino({ level: 'silent' }),
+    store,
+    db,
+    config: projectionConfig(),
+    clock: new VirtualClock(AS_OF),
+    pollMs: 20,
+  });
   const base = await service.http.listen(0, '127.0.0.1');
   return {
     store,
@@ -48,7 +55,8 @@ export async function startProjection(openDb: () => Promise<SqlDatabase>): Promi
     service,
     base,
     dir,
-    get: (path, headers = {}) => fetch(`${base}${path}`, { headers: { authorization: `Bearer ${API_TOKEN}`, ...headers } }),
+    get: (path, headers = {}) =>
+      fetch(`${base}${path}`, { headers: { authorization: `Bearer ${API_TOKEN}`, ...headers } }),
     async close() {
       await service.stop();
       await db.close();
