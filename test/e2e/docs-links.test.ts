@@ -4,10 +4,16 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './klaxon-process.ts';
 
 /** The README and every page of docs/: the documents a newcomer follows links through. */
-const documents = ['README.md', ...readdirSync(join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const documents = [
+  'README.md',
+  ...readdirSync(join(REPO_ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** Markdown without its fenced code blocks and inline code, where brackets and `#` lines are not markdown. */
-const prose = (markdown: string) => markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '').replace(/`[^`\n]*`/g, '');
+const prose = (markdown: string) =>
+  markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '').replace(/`[^`\n]*`/g, '');
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
 function anchorsOf(markdown: string): Set<string> {
@@ -28,7 +34,8 @@ function anchorsOf(markdown: string): Set<string> {
 }
 
 /** Every link target in a document's prose: [text](target) and ![alt](target), titles left off. */
-const linksOf = (markdown: string) => [...prose(markdown).matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => m[1]!);
+const linksOf = (markdown: string) =>
+  [...prose(markdown).matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => m[1]!);
 
 const isExternal = (target: string) => /^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('//');
 
@@ -43,7 +50,11 @@ function brokenLinks(document: string): string[] {
       broken.push(`${target}: no file ${relative(REPO_ROOT, resolved)}`);
       continue;
     }
-    if (anchor !== undefined && resolved.endsWith('.md') && !anchorsOf(readFileSync(resolved, 'utf8')).has(decodeURIComponent(anchor))) {
+    if (
+      anchor !== undefined &&
+      resolved.endsWith('.md') &&
+      !anchorsOf(readFileSync(resolved, 'utf8')).has(decodeURIComponent(anchor))
+    ) {
       broken.push(`${target}: no heading #${anchor} in ${relative(REPO_ROOT, resolved)}`);
     }
   }
@@ -52,8 +63,12 @@ function brokenLinks(document: string): string[] {
 
 describe('the README and docs/ link only to what exists', () => {
   it('finds the documents and their links (the check below is not vacuous)', () => {
-    expect(documents).toEqual(expect.arrayContaining(['README.md', 'docs/architecture.md', 'docs/http-api.md', 'docs/benchmarks.md']));
-    expect(linksOf(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8')).filter((t) => t.startsWith('docs/')).length).toBeGreaterThan(5);
+    expect(documents).toEqual(
+      expect.arrayContaining(['README.md', 'docs/architecture.md', 'docs/http-api.md', 'docs/benchmarks.md']),
+    );
+    expect(
+      linksOf(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8')).filter((t) => t.startsWith('docs/')).length,
+    ).toBeGreaterThan(5);
   });
 
   it.each(documents)('every relative link of %s resolves, #anchors included', (document) => {
@@ -61,11 +76,10 @@ describe('the README and docs/ link only to what exists', () => {
   });
 
   it('reads anchors as GitHub makes them', () => {
-    expect([...anchorsOf('# Projection (`:8082`): KPIs\n## Operator CLI: `pnpm klaxon`\n## Bus\n## Bus\n```\n# not a heading\n```\n')]).toEqual([
-      'projection-8082-kpis',
-      'operator-cli-pnpm-klaxon',
-      'bus',
-      'bus-1',
-    ]);
+    expect([
+      ...anchorsOf(
+        '# Projection (`:8082`): KPIs\n## Operator CLI: `pnpm klaxon`\n## Bus\n## Bus\n```\n# not a heading\n```\n',
+      ),
+    ]).toEqual(['projection-8082-kpis', 'operator-cli-pnpm-klaxon', 'bus', 'bus-1']);
   });
 });

@@ -39,10 +39,14 @@ function walk(stack: Layer[]): MountedRoute[] {
         for (const path of paths) routes.push({ method, path, prefix: false, matches });
       }
     } else if (layer.name === 'router' && layer.handle.stack) {
-      if (!layer.slash) throw new Error(`a router mounted at ${String(layer.rawPath)}: nested mount paths are not read here yet`);
+      if (!layer.slash)
+        throw new Error(`a router mounted at ${String(layer.rawPath)}: nested mount paths are not read here yet`);
       routes.push(...walk(layer.handle.stack));
     } else if (!layer.slash) {
-      if (typeof layer.rawPath !== 'string') throw new Error(`middleware ${layer.name} mounted at ${String(layer.rawPath)}: only string mount paths are read`);
+      if (typeof layer.rawPath !== 'string')
+        throw new Error(
+          `middleware ${layer.name} mounted at ${String(layer.rawPath)}: only string mount paths are read`,
+        );
       routes.push({ method: '*', path: layer.rawPath, prefix: true, matches });
     }
   }

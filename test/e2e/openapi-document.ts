@@ -55,8 +55,11 @@ export function operationsOf(doc: OpenApi): Operation[] {
       for (const server of servers) {
         const port = new URL(server.url).port;
         const service = SERVICE_OF_PORT[port];
-        if (!service) throw new Error(`${method.toUpperCase()} ${path}: server ${server.url} is none of the three services`);
-        const responses = Object.fromEntries(Object.entries<any>(operation.responses ?? {}).map(([status, r]) => [status, resolveRef(doc, r)]));
+        if (!service)
+          throw new Error(`${method.toUpperCase()} ${path}: server ${server.url} is none of the three services`);
+        const responses = Object.fromEntries(
+          Object.entries<any>(operation.responses ?? {}).map(([status, r]) => [status, resolveRef(doc, r)]),
+        );
         operations.push({
           service,
           method,
@@ -77,13 +80,23 @@ export function operationsOf(doc: OpenApi): Operation[] {
 }
 
 /** The operation a request path reaches: literal segments must match, `{param}` segments take any one. */
-export function operationFor(operations: Operation[], service: Service, method: string, requestPath: string): Operation | undefined {
+export function operationFor(
+  operations: Operation[],
+  service: Service,
+  method: string,
+  requestPath: string,
+): Operation | undefined {
   const segments = requestPath.split('/');
   const fits = (template: string) => {
     const parts = template.split('/');
-    return parts.length === segments.length && parts.every((part, i) => (/^\{[^}]+\}$/.test(part) ? segments[i] !== '' : part === segments[i]));
+    return (
+      parts.length === segments.length &&
+      parts.every((part, i) => (/^\{[^}]+\}$/.test(part) ? segments[i] !== '' : part === segments[i]))
+    );
   };
-  const candidates = operations.filter((o) => o.service === service && o.method === method.toLowerCase() && fits(o.path));
+  const candidates = operations.filter(
+    (o) => o.service === service && o.method === method.toLowerCase() && fits(o.path),
+  );
   // A literal segment wins over a parameter (`/console/vendor/{file}` over `/console/{file}`), as in OpenAPI.
   return candidates.sort((a, b) => literalSegments(b.path) - literalSegments(a.path))[0];
 }
@@ -97,7 +110,18 @@ export function responseValidators(doc: OpenApi) {
   // `required` may name what an `allOf` part defines, so strictRequired's same-object check is off.
   // The document's own keywords are not JSON Schema: read as annotations, so the whole document is one schema
   // whose `#/components/schemas/…` references resolve as the document means them.
-  ajv.addVocabulary(['openapi', 'info', 'servers', 'tags', 'paths', 'components', 'security', 'webhooks', 'jsonSchemaDialect', 'externalDocs']);
+  ajv.addVocabulary([
+    'openapi',
+    'info',
+    'servers',
+    'tags',
+    'paths',
+    'components',
+    'security',
+    'webhooks',
+    'jsonSchemaDialect',
+    'externalDocs',
+  ]);
   const id = 'https://klaxon.invalid/openapi.yaml';
   ajv.addSchema({ ...doc, $id: id });
   const cache = new Map<string, ValidateFunction>();
