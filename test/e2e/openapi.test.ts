@@ -27,6 +27,7 @@ import {
   operationFor,
   operationsOf,
   responseValidators,
+  type OpenApi,
   type Operation,
   type Service,
 } from './openapi-document.ts';
@@ -155,6 +156,26 @@ describe('docs/openapi.yaml describes the HTTP API the services serve', () => {
   afterAll(async () => {
     globalThis.fetch = realFetch;
     await Promise.all([ingest?.close(), escalation?.close(), projection?.close()]);
+  });
+
+  it('declares every path parameter it uses, and names each operation once', () => {
+    const undeclared: string[] = [];
+    for (const [path, item] of Object.entries<OpenApi>(doc.paths)) {
+      for (const method of ['get', 'post', 'put', 'patch', 'delete'].filter((m) => item[m])) {
+        const declared = [...(item.parameters ?? []), ...(item[method].parameters ?? [])]
+          .map((p: OpenApi) => (p.$ref ? doc.components.parameters[String(p.$ref).split('/').pop()!] : p))
+          .filter((p: OpenApi) => p.in === 'path')
+          .map((p: OpenApi) => String(p.name));
+        for (const [, name] of path.matchAll(/\{([^}]+)\}/g)) {
+          if (!declared.includes(name!)) undeclared.push(`${method.toUpperCase()} ${path}: {${name}}`);
+        }
+      }
+    }
+    expect(undeclared).toEqual([]);
+    const ids = Object.values<OpenApi>(doc.paths).flatMap((item) =>
+      ['get', 'post', 'put', 'patch', 'delete'].filter((m) => item[m]).map((m) => String(item[m].operationId)),
+    );
+    expect(ids.filter((id, i) => id === 'undefined' || ids.indexOf(id) !== i)).toEqual([]);
   });
 
   it('names every route the three services mount, and no route they do not', () => {
