@@ -5,9 +5,10 @@ import { ingestBench } from './ingest.bench.ts';
 import { projectionBench } from './projection.bench.ts';
 import { restartBench } from './restart.bench.ts';
 import { stormBench } from './storm.bench.ts';
+import { timeToPageBench } from './time-to-page.bench.ts';
 import { timersBench } from './timers.bench.ts';
 
-/** `pnpm bench [name…]`: prints medians of repeated runs. Names: bus, event-store, ingest, ingest-vs-alertmanager, projection, restart, storm, timers. */
+/** `pnpm bench [name…]`: prints medians of repeated runs. Names: bus, event-store, ingest, ingest-vs-alertmanager, projection, restart, storm, timers, time-to-page. */
 const suites: Record<string, () => Promise<void>> = {
   bus: busBench,
   'event-store': eventStoreBench,
@@ -17,6 +18,7 @@ const suites: Record<string, () => Promise<void>> = {
   restart: restartBench,
   storm: stormBench,
   timers: timersBench,
+  'time-to-page': timeToPageBench,
 };
 const wanted = process.argv.slice(2);
 for (const name of wanted.length ? wanted : Object.keys(suites)) {
