@@ -101,26 +101,30 @@ describe('a poison record cannot block the alerts behind it', () => {
       },
     });
     h = await startEscalation({ wrapStore: blocking, consumerStallMs: 300 });
-    expect((await ready(h)).status).toBe(200);
-    const at = h.clock.now().toISOString();
-    await h.bus.publish(ALERTS_TOPIC, [{ key: firing('OrdersDown', at).groupKey, value: firing('OrdersDown', at) }]);
-    await vi.waitFor(() => expect(entered).toBe(true));
-    await vi.waitFor(
-      async () => {
-        const { status, body } = await ready(h);
-        expect(status).toBe(503);
-        expect(body.checks['taking alerts from the bus']).toEqual({
-          ok: false,
-          error: expect.stringMatching(
-            /^the bus consumer has not got past a record for \d+ s with records waiting \(over 0.3 s\): its handling has not returned$/,
-          ),
-        });
-      },
-      { timeout: 10_000 },
-    );
-    release();
-    held = Promise.resolve();
-    await vi.waitFor(() => expect(h.service.index.acting()).toHaveLength(1), { timeout: 10_000 });
-    await vi.waitFor(async () => expect((await ready(h)).status).toBe(200), { timeout: 10_000 });
+    try {
+      expect((await ready(h)).status).toBe(200);
+      const at = h.clock.now().toISOString();
+      await h.bus.publish(ALERTS_TOPIC, [{ key: firing('OrdersDown', at).groupKey, value: firing('OrdersDown', at) }]);
+      await vi.waitFor(() => expect(entered).toBe(true));
+      await vi.waitFor(
+        async () => {
+          const { status, body } = await ready(h);
+          expect(status).toBe(503);
+          expect(body.checks['taking alerts from the bus']).toEqual({
+            ok: false,
+            error: expect.stringMatching(
+              /^the bus consumer has not got past a record for \d+ s with records waiting \(over 0.3 s\): its handling has not returned$/,
+            ),
+          });
+        },
+        { timeout: 10_000 },
+      );
+      release();
+      held = Promise.resolve();
+      await vi.waitFor(() => expect(h.service.index.acting()).toHaveLength(1), { timeout: 10_000 });
+      await vi.waitFor(async () => expect((await ready(h)).status).toBe(200), { timeout: 10_000 });
+    } finally {
+      release();
+    }
   });
 });
