@@ -247,8 +247,12 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
             handled.add(row.offset);
           }
         };
+        // A record one failure short of the dead-letter gets its last try alone, the batch one record at a
+        // time in order: beside others, it may have failed for one of them (a store's group commit refuses
+        // every append of its transaction for one it cannot keep).
+        const lastChance = batch.some((r) => (recordFailures.get(r.offset)?.attempts ?? 0) >= deadLetterAfter - 1);
         try {
-          await Promise.all([...byKey.values()].map(handleKey));
+          await Promise.all((lastChance ? [batch] : [...byKey.values()]).map(handleKey));
         } finally {
           let through: bigint | undefined;
           for (const row of batch) {

@@ -34,7 +34,7 @@ describe('a poison record cannot block the alerts behind it', () => {
   let h: Harness;
   afterEach(async () => h?.close());
 
-  it('an alert the store refuses every time is dead-lettered after a few tries, with why, counted once; the alerts behind it open their incidents', async () => {
+  it('an alert the store refuses every time is dead-lettered after a few tries, with why, counted once; the alerts beside and behind it open their incidents', async () => {
     h = await startEscalation();
     // The store refuses this one group's events for good, as PostgreSQL refuses a NUL in JSON.
     const db = openSqliteFile(h.dir.file('events.db'), { synchronous: 'FULL' });
@@ -43,11 +43,12 @@ describe('a poison record cannot block the alerts behind it', () => {
     );
     try {
       const at = h.clock.now().toISOString();
-      await h.bus.publish(ALERTS_TOPIC, [{ key: firing('PoisonPill', at).groupKey, value: firing('PoisonPill', at) }]);
-      const behind = ['OrdersDown', 'PaymentsDown', 'SearchDown'].map((name) => firing(name, at));
+      // Published together, so that they are handled side by side and their appends share the store's
+      // group commit, which the poison one fails for all of them.
+      const alerts = ['PoisonPill', 'OrdersDown', 'PaymentsDown', 'SearchDown'].map((name) => firing(name, at));
       await h.bus.publish(
         ALERTS_TOPIC,
-        behind.map((a) => ({ key: a.groupKey, value: a })),
+        alerts.map((a) => ({ key: a.groupKey, value: a })),
       );
       await vi.waitFor(() => expect(h.service.index.acting()).toHaveLength(3), { timeout: 10_000 });
       await vi.waitFor(async () => expect(await counted(h)).toEqual({ applied: 3, 'dead-lettered': 1 }));

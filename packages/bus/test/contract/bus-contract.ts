@@ -174,7 +174,7 @@ export function busContract(name: string, open: () => Promise<BusHarness>, timeo
       expect(dead[0]!.value).toEqual({ n: 2 });
     });
 
-    it('dead-letters a record whose handler fails the same way every time, once, with why, and goes on past it for good', async () => {
+    it('dead-letters a record whose handler fails the same way every time, once, with why, and goes on past it, also after a restart', async () => {
       const bus = await setup();
       const topic = unique('alerts');
       const group = unique('g');
@@ -224,8 +224,9 @@ export function busContract(name: string, open: () => Promise<BusHarness>, timeo
       });
       await first.stop();
       // Restarted, the group goes on after the poison record: it is not handled again.
-      await bus.publish(topic, [{ key: 'k', value: { n: 5 } }]);
-      const again = await bus.consume({ topic, group, handle });
+      const restarted = await harness.reopen();
+      await restarted.publish(topic, [{ key: 'k', value: { n: 5 } }]);
+      const again = await restarted.consume({ topic, group, handle });
       consumers.push(again);
       await until(() => handled.includes(5), 'a record published after the restart', timeoutMs);
       expect(handled).toEqual([1, 3, 4, 5]);
@@ -267,6 +268,40 @@ export function busContract(name: string, open: () => Promise<BusHarness>, timeo
       expect(dead).toEqual(['poison']);
       expect([...new Set(handled)].sort()).toEqual(['a0', 'a2', 'a3']);
       expect((await bus.deadLetters(topic, 10)).map((r) => r.value)).toEqual(['poison']);
+    });
+
+    it('dead-letters only the record at fault when records handled beside it failed with it', async () => {
+      const bus = await setup();
+      const topic = unique('alerts');
+      await bus.publish(topic, [
+        { key: 'a', value: 'poison' },
+        { key: 'b', value: 'b1' },
+        { key: 'c', value: 'c1' },
+      ]);
+      // As a store's group commit does: every append of the moment fails with the one it cannot keep.
+      let poisonInHand = false;
+      const handled = new Set<string>();
+      const dead: string[] = [];
+      const consumer = await bus.consume({
+        topic,
+        group: unique('g'),
+        handle: async (r) => {
+          if (r.value === 'poison') {
+            poisonInHand = true;
+            await new Promise((resolve) => setTimeout(resolve, 40));
+            poisonInHand = false;
+            throw new Error('unsupported Unicode escape sequence');
+          }
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          if (poisonInHand) throw new Error('unsupported Unicode escape sequence');
+          handled.add(r.value as string);
+        },
+        onDeadLetter: (r) => dead.push(r.value as string),
+      });
+      consumers.push(consumer);
+      await until(() => handled.size === 2 && dead.length === 1, 'the others handled', timeoutMs);
+      expect(dead).toEqual(['poison']);
+      expect([...handled].sort()).toEqual(['b1', 'c1']);
     });
 
     it('retries through an outage of a dependency for as long as it lasts: such failures never dead-letter a record', async () => {
