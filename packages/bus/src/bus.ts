@@ -42,8 +42,9 @@ export interface ConsumeOptions {
    */
   onDeadLetter?(record: DeliveredRecord, reason: string, attempts: number): void;
   /**
-   * Failures of one kind in a row (the same error name and message, numbers aside) after which a record is taken for poison and moved to
-   * the dead-letter topic, so that it cannot hold up the records behind it. Default DEAD_LETTER_AFTER.
+   * Failures of one kind in a row (the same error name and message, numbers aside) after which a record is
+   * taken for poison and moved to the dead-letter topic, so that it cannot hold up the records behind it.
+   * Default DEAD_LETTER_AFTER.
    */
   deadLetterAfter?: number;
   /**
