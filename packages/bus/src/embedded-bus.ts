@@ -161,6 +161,8 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
       // Failures in a row of a key's run (by its first record) and of single records, across batches.
       const runFailures = new Map<bigint, FailureTally>();
       const recordFailures = new Map<bigint, FailureTally>();
+      // Dead-lettered, but not yet passed by the committed offset (a record before it failed): not again.
+      const deadLettered = new Set<bigint>();
       let stuckSince: number | undefined;
       // Moved aside in the same file, durably, before the offset passes it.
       const deadLetter = (row: Row, record: DeliveredRecord, reason: string, attempts: number) => {
@@ -171,6 +173,7 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
           JSON.stringify(deadLetterHeaders(record, reason, attempts)),
           new Date().toISOString(),
         );
+        deadLettered.add(row.offset);
         onDeadLetter?.(record, reason, attempts);
       };
       // One offset commit (one fsync) per batch, not per record: a crash mid-batch offers the batch's
@@ -199,7 +202,7 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
           const first = rows[0]!.offset;
           const suspect =
             (runFailures.get(first)?.attempts ?? 0) >= deadLetterAfter ||
-            rows.some((r) => recordFailures.has(r.offset));
+            rows.some((r) => recordFailures.has(r.offset) || deadLettered.has(r.offset));
           if (handleRun && rows.length > 1 && !suspect && !abort.signal.aborted) {
             const records = rows.map(toDelivered);
             try {
@@ -220,6 +223,10 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
           }
           for (const row of rows) {
             if (abort.signal.aborted || failed) return;
+            if (deadLettered.has(row.offset)) {
+              handled.add(row.offset);
+              continue;
+            }
             const record = toDelivered(row);
             try {
               await handle(record);
@@ -263,8 +270,8 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
             commit.run(group, topic, through);
             position = through;
             stuckSince = Date.now();
-            for (const failures of [runFailures, recordFailures])
-              for (const offset of failures.keys()) if (offset <= through) failures.delete(offset);
+            for (const passed of [runFailures, recordFailures, deadLettered])
+              for (const offset of passed.keys()) if (offset <= through) passed.delete(offset);
           }
         }
         if (failed) await pause(retryDelayMs, abort.signal);

@@ -304,6 +304,36 @@ export function busContract(name: string, open: () => Promise<BusHarness>, timeo
       expect([...handled].sort()).toEqual(['b1', 'c1']);
     });
 
+    it('dead-letters a record once, even when a record before it fails and comes again', async () => {
+      const bus = await setup();
+      const topic = unique('alerts');
+      await bus.publish(topic, [
+        { key: 'a', value: 'a1' },
+        { key: 'b', value: 'bad' },
+        { key: 'b', value: 'b2' },
+      ]);
+      let a1Failed = false;
+      const handled: string[] = [];
+      const dead: string[] = [];
+      const consumer = await bus.consume({
+        topic,
+        group: unique('g'),
+        handle: async (r) => {
+          if (r.value === 'a1' && !a1Failed) {
+            a1Failed = true;
+            throw new Error('not yet');
+          }
+          if (r.value === 'bad') throw new UnprocessableRecordError('not a thing');
+          handled.push(r.value as string);
+        },
+        onDeadLetter: (r) => dead.push(r.value as string),
+      });
+      consumers.push(consumer);
+      await until(() => handled.includes('b2'), 'the record behind the bad one', timeoutMs);
+      expect(dead).toEqual(['bad']);
+      expect((await bus.deadLetters(topic, 10)).map((r) => r.value)).toEqual(['bad']);
+    });
+
     it('retries through an outage of a dependency for as long as it lasts: such failures never dead-letter a record', async () => {
       const bus = await setup();
       const topic = unique('alerts');
