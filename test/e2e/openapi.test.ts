@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { ALERTS_TOPIC } from '@klaxon/bus';
 import { tempDir } from '@klaxon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -301,6 +302,17 @@ describe('docs/openapi.yaml describes the HTTP API the services serve', () => {
         (await api('POST', `/api/v1/incidents/${orders.id}/reopen`, 'by=alice', { 'content-type': 'text/plain' }))
           .status,
       ).toBe(415);
+      // A record escalation cannot read is moved aside at once, and listed.
+      await escalation.bus.publish(ALERTS_TOPIC, [{ key: 'not-an-alert', value: { type: 'Nonsense' } }]);
+      for (let deadline = Date.now() + 10_000; ;) {
+        const listedLetters = (await (await api('GET', '/api/v1/dead-letters?limit=10')).json()) as {
+          deadLetters: unknown[];
+        };
+        if (listedLetters.deadLetters.length > 0) break;
+        if (Date.now() > deadline) throw new Error('escalation did not move the record aside');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect((await api('GET', '/api/v1/dead-letters?limit=0')).status).toBe(400);
       expect((await api('GET', '/api/v1/oncall?days=3')).status).toBe(200);
       expect((await api('GET', '/api/v1/oncall?days=0')).status).toBe(400);
 

@@ -74,6 +74,7 @@ export async function startEscalation(
     snapshot?: boolean;
     /** Sees the store as the service uses it. */
     wrapStore?: (store: EventStore) => EventStore;
+    consumerStallMs?: number;
     /** Where projection answers: mounts the KPI pass-through, as a deployment always does. */
     projectionUrl?: string;
   } = {},
@@ -107,6 +108,7 @@ export async function startEscalation(
     runTimerLoop: false,
     consumerGroup: options.consumerGroup,
     owns: options.owns,
+    consumerStallMs: options.consumerStallMs,
     projectionUrl: options.projectionUrl,
     ...(options.snapshot ? { snapshotPath: dir.file('index.snapshot.json') } : {}),
   });
