@@ -1,6 +1,7 @@
 import type { EventStore, SubscribeOptions } from '@klaxon/event-store';
 import { openSqliteEventStore } from '@klaxon/event-store';
 import { tempDir, VirtualClock } from '@klaxon/testing';
+import pino from 'pino';
 import twilio from 'twilio';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { INCIDENT_NUMBERS_STREAM, NumberClaims } from '../src/incidents/number-claims.ts';
@@ -74,7 +75,13 @@ describe('several escalation instances page once and number once', () => {
    * ownership moved by hand as a rebalance would. Alice's SMS throttle lets three messages through at once:
    * the fourth incident's page waits in A's throttle for a minute.
    */
-  async function twoInstancesWithAPageHeldAtA(options: { wrapA?: (store: EventStore) => EventStore } = {}) {
+  async function twoInstancesWithAPageHeldAtA(
+    options: {
+      wrapA?: (store: EventStore) => EventStore;
+      wrapB?: (store: EventStore) => EventStore;
+      loggerB?: pino.Logger;
+    } = {},
+  ) {
     const dir = tempDir('klaxon-instances-');
     const providers = await startProviders();
     const clock = new VirtualClock('2026-11-23T10:00:00Z');
@@ -87,7 +94,15 @@ describe('several escalation instances page once and number once', () => {
       owns: () => owners.has('a'),
       wrapStore: options.wrapA,
     });
-    const b = await startEscalation({ dir, providers, clock, consumerGroup: 'b', owns: () => owners.has('b') });
+    const b = await startEscalation({
+      dir,
+      providers,
+      clock,
+      consumerGroup: 'b',
+      owns: () => owners.has('b'),
+      wrapStore: options.wrapB,
+      logger: options.loggerB,
+    });
     cleanup.push(
       () => dir.remove(),
       () => providers.close(),
@@ -144,6 +159,58 @@ describe('several escalation instances page once and number once', () => {
     await a.service.settle();
     stale!.open();
     expect(smsTo(a, ALICE)).toHaveLength(4);
+  });
+
+  it('a page that went out from both instances in the overlap of a rebalance: the refused second outcome is logged with the incident and page', async () => {
+    // B's outcome waits to be written until A has sent the page and recorded its own.
+    let letBRecord = () => {};
+    const bMayRecord = new Promise<void>((resolve) => (letBRecord = resolve));
+    const lines: string[] = [];
+    const { a, b, owners, clock } = await twoInstancesWithAPageHeldAtA({
+      wrapB: (store) =>
+        new Proxy(store, {
+          get(target, property) {
+            if (property === 'append')
+              return async (...args: Parameters<EventStore['append']>) => {
+                if (args[1].some((e) => e.type === 'PageDelivered')) await bMayRecord;
+                return target.append(...args);
+              };
+            const value: unknown = Reflect.get(target, property, target);
+            return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+          },
+        }),
+      loggerB: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }),
+    });
+
+    owners.add('b');
+    b.service.ownershipMoved();
+    await vi.waitFor(() => expect(smsTo(a, ALICE)).toHaveLength(4), { timeout: 5000, interval: 10 });
+    const fromB = a.providers.twilio.requests.at(-1)!;
+    clock.set('2026-11-23T10:02:00Z');
+    await a.service.timers.runDue();
+    await a.service.settle();
+    expect(smsTo(a, ALICE)).toHaveLength(5);
+    letBRecord();
+    await b.service.settle();
+
+    const fourth = a.service.index.acting().find((i) => i.state.title.startsWith('Down4'))!.state;
+    const sms = Object.values(fourth.pages).find((p) => p.channel === 'sms')!;
+    const refused = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((entry) => entry.msg === 'page outcome refused by the incident');
+    // Its SMS and its email both went out from both.
+    expect(refused.map((entry) => [entry.incidentId, entry.code])).toEqual([
+      [fourth.incidentId, 'PageOutcomeRecorded'],
+      [fourth.incidentId, 'PageOutcomeRecorded'],
+    ]);
+    expect(refused).toContainEqual(
+      expect.objectContaining({
+        incidentId: fourth.incidentId,
+        pageId: sms.pageId,
+        providerId: fromB.sid,
+        code: 'PageOutcomeRecorded',
+      }),
+    );
   });
 
   it('two instances opening incidents side by side on one store never give one number twice', async () => {
