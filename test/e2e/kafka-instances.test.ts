@@ -152,18 +152,22 @@ describe.runIf(kafka)(`several escalation instances on Kafka (${kafka?.via}) and
         }
         const requests = new Map(twilio.requests.map((r) => [r.sid, r]));
         const refused = [firstA, a, b].flatMap((p) => refusedOutcomes(p.process.output()));
+        // An outcome's recordedAt is when its transaction began; others see it at the commit, a moment later.
+        // A repeat within that moment was in flight at a handover (at-least-once); one after it is a fault.
+        const COMMIT_ALLOWANCE_MS = 500;
         const repeatsAfterOutcome = refused.filter((r) => {
           const outcome = outcomeOf.get(`${r.incidentId}/${r.pageId}`);
           const delivery = requests.get(r.providerId);
-          return outcome && delivery && delivery.at.getTime() > outcome.recordedAt;
+          return outcome && delivery && delivery.at.getTime() > outcome.recordedAt + COMMIT_ALLOWANCE_MS;
         });
         expect(repeatsAfterOutcome).toEqual([]);
         // Every message since the kill is some page's recorded or refused outcome: none went out unaccounted.
+        // (What the killed instance had written to its socket may still arrive just after its death.)
         const accounted = new Set([
           ...[...outcomeOf.values()].map((o) => o.providerId),
           ...refused.map((r) => r.providerId),
         ]);
-        const unaccounted = twilio.requests.filter((r) => r.at.getTime() > killedAt && !accounted.has(r.sid));
+        const unaccounted = twilio.requests.filter((r) => r.at.getTime() > killedAt + 1000 && !accounted.has(r.sid));
         expect(unaccounted.map((r) => r.params.Body)).toEqual([]);
         expect(twilio.requests.every((r) => r.params.To === ALICE)).toBe(true);
         const outputs = [firstA, a, b].map((p) => p.process.output()).join('\n');
