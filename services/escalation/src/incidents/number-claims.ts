@@ -33,14 +33,14 @@ export interface NumberClaimsOptions {
  * `NumbersClaimed {first, last}` to one counter stream at the revision it last saw, so two instances never
  * claim the same block (the store refuses the second append; it reads the winner's claim and claims the
  * next). Numbers are handed out from the block without a round trip. One number per claim when alerts are
- * calm; in a storm each claim doubles the last, so two thousand openings cost a dozen appends. Numbers an
- * instance claimed but did not use (it stopped, or the block grew old) are never given out: a gap, no repeat.
+ * calm; in a storm a claim covers everyone waiting, each claim doubles the last, and the next block is
+ * claimed while half of the last is still in hand, so openings rarely wait for one. Numbers an instance
+ * claimed but did not use (it stopped, or the block grew old) are never given out: a gap, no repeat.
  */
 export class NumberClaims {
-  private next = 1;
-  private last = 0;
-  private claimedAt = 0;
-  private blockSize = 1;
+  private readonly blocks: Array<{ next: number; last: number; claimedAt: number }> = [];
+  private lastClaimSize = 0;
+  private lastClaimAt = 0;
   /** The counter stream's revision and highest claimed number, as last seen; undefined before the first claim. */
   private seen: { revision: number | 'no_stream'; highest: number } | undefined;
   private claiming: Promise<void> | undefined;
@@ -52,7 +52,7 @@ export class NumberClaims {
     this.now = options.now ?? Date.now;
   }
 
-  /** A number no other instance is given; waits for a claim only when the block in hand is used up. */
+  /** A number no other instance is given; waits for a claim only when the blocks in hand are used up. */
   async take(): Promise<number> {
     const given = this.fromHand();
     if (given !== undefined) return given;
@@ -60,8 +60,7 @@ export class NumberClaims {
     this.waiting++;
     try {
       for (;;) {
-        this.claiming ??= this.claim().finally(() => (this.claiming = undefined));
-        await this.claiming;
+        await this.startClaim();
         const number = this.fromHand();
         if (number !== undefined) return number;
       }
@@ -70,19 +69,33 @@ export class NumberClaims {
     }
   }
 
-  /** A number taken but not used (its append was refused): handed out again before the block goes on. */
+  /** A number taken but not used (its append was refused): handed out again before the blocks go on. */
   giveBack(number: number): void {
     this.returned.push(number);
   }
 
+  private startClaim(): Promise<void> {
+    return (this.claiming ??= this.claim().finally(() => (this.claiming = undefined)));
+  }
+
   private fromHand(): number | undefined {
-    if (this.now() - this.claimedAt > LEFTOVER_MAX_AGE_MS) {
-      this.next = this.last + 1;
-      this.returned.length = 0;
-    }
+    const now = this.now();
+    while (
+      this.blocks[0] &&
+      (this.blocks[0].next > this.blocks[0].last || now - this.blocks[0].claimedAt > LEFTOVER_MAX_AGE_MS)
+    )
+      this.blocks.shift();
     const back = this.returned.shift();
     if (back !== undefined) return back;
-    return this.next <= this.last ? this.next++ : undefined;
+    const block = this.blocks[0];
+    if (!block) return undefined;
+    const number = block.next++;
+    // A storm is on: the next block is claimed before this one runs out. A failed claim ahead is no loss:
+    // a take that finds nothing in hand claims again and meets the error itself.
+    const left = this.blocks.reduce((sum, b) => sum + b.last - b.next + 1, 0);
+    if (this.lastClaimSize > 1 && left <= this.lastClaimSize / 2 && !this.claiming)
+      this.startClaim().catch(() => undefined);
+    return number;
   }
 
   private async claim(): Promise<void> {
@@ -90,9 +103,8 @@ export class NumberClaims {
     // One turn of the event loop first: the openings of a storm's batch, decided side by side, all come to
     // wait, and one claim covers them.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    const now = this.now();
-    this.blockSize = now - this.claimedAt < STORM_GAP_MS ? Math.min(MAX_BLOCK, this.blockSize * 2) : 1;
-    const size = Math.max(this.blockSize, this.waiting);
+    const stormy = this.now() - this.lastClaimAt < STORM_GAP_MS;
+    const size = Math.max(stormy ? Math.min(MAX_BLOCK, this.lastClaimSize * 2) : 1, this.waiting);
     for (;;) {
       const expected = this.seen?.revision ?? 'no_stream';
       const first = Math.max(this.seen?.highest ?? 0, inUse()) + 1;
@@ -100,10 +112,9 @@ export class NumberClaims {
       const appended = await store.append(stream, [{ type: NUMBERS_CLAIMED, data: { first, last } }], expected);
       if (appended.ok) {
         this.seen = { revision: appended.value.nextExpectedRevision, highest: last };
-        this.next = first;
-        this.last = last;
-        this.claimedAt = this.now();
-        this.returned.length = 0;
+        this.lastClaimAt = this.now();
+        this.lastClaimSize = size;
+        this.blocks.push({ next: first, last, claimedAt: this.lastClaimAt });
         return;
       }
       // Another instance claimed since: its claim is the stream's last event.
