@@ -202,6 +202,10 @@ export class PageDispatcher {
 
   private async sendGroup(all: Waiting[]): Promise<void> {
     const { notifiers, contacts, publicUrl } = this.deps;
+    // Everything that waits for the store first, so that nothing stands between the last look at the
+    // incidents and the provider call. A bundle number not used after all is a gap.
+    const bundleNumber =
+      new Set(all.map((w) => w.incidentId)).size > 1 ? await this.deps.bundleNumbers.take() : undefined;
     const latest = await this.latestOf(all);
     const now = toInstant(this.deps.clock.now());
     const group = all.filter((w) => this.stillToSend(w, latest.get(w.incidentId), now));
@@ -215,7 +219,7 @@ export class PageDispatcher {
       .sort((a, b) => PURPOSE_RANK[a.page.purpose] - PURPOSE_RANK[b.page.purpose]);
     // Pages of one incident go out as its single page; a bundle is for several incidents, with its own reply code.
     const incidents = new Set(ready.map((p) => p.incident.incidentId)).size;
-    const bundle = incidents > 1 ? await this.deps.bundleNumbers.take() : undefined;
+    const bundle = incidents > 1 ? bundleNumber : undefined;
     let outcome: { providerId: string } | NotifierError;
     if (!contact) {
       outcome = new NotifierError(`contact ${first.contact} is no longer in the configuration`, false);
