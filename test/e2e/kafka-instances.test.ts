@@ -108,6 +108,10 @@ describe.runIf(kafka)(`several escalation instances on Kafka (${kafka?.via}) and
         );
         await restart;
         expect(statuses.filter((s) => s !== 202)).toEqual([]);
+        // Partitions moved to the survivor at the kill and back to the restarted instance.
+        await until('the restarted instance holding partitions', () =>
+          holding(a.process.output()) ? true : undefined,
+        );
 
         const events = async () => {
           const all: RecordedEvent[] = [];
