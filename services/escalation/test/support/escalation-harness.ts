@@ -76,6 +76,7 @@ export async function startEscalation(
     wrapStore?: (store: EventStore) => EventStore;
     /** Where the service logs; silent unless TEST_LOG_LEVEL says otherwise. */
     logger?: pino.Logger;
+    consumerStallMs?: number;
   } = {},
 ): Promise<Harness> {
   const dir = options.dir ?? tempDir('klaxon-escalation-');
@@ -107,6 +108,7 @@ export async function startEscalation(
     runTimerLoop: false,
     consumerGroup: options.consumerGroup,
     owns: options.owns,
+    consumerStallMs: options.consumerStallMs,
     ...(options.snapshot ? { snapshotPath: dir.file('index.snapshot.json') } : {}),
   });
   await service.start();
