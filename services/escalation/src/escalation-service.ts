@@ -1,8 +1,7 @@
 import { ALERTS_TOPIC, UnprocessableRecordError, type Bus, type BusConsumer, type DeliveredRecord } from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
 import {
-  alertRecordSchema,
-  alertsIn,
+  alertsOfRecord,
   createRouter,
   INCIDENT_STREAM_PREFIX,
   type Channel,
@@ -184,11 +183,20 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     onExecuted,
   });
 
+  // A record that is no alert record at all goes to the dead-letter topic whole. One bad alert of a
+  // notification is refused alone, logged with where it lies on the bus, and its siblings are handled.
   const alertsOf = (record: DeliveredRecord) => {
-    const parsed = alertRecordSchema.safeParse(record.value);
-    if (parsed.success) return alertsIn(parsed.data);
-    const problems = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`);
-    throw new UnprocessableRecordError(`not an AlertReceived or AlertsReceived: ${problems.join('; ')}`);
+    const parsed = alertsOfRecord(record.value);
+    if (!parsed.ok)
+      throw new UnprocessableRecordError(`not an AlertReceived or AlertsReceived: ${parsed.error.join('; ')}`);
+    for (const { index, fingerprint, problems } of parsed.value.refused) {
+      metrics.alertsProcessed.inc({ result: 'refused' });
+      logger.warn(
+        { partition: record.partition, offset: record.offset, key: record.key, index, fingerprint, problems },
+        'refused an alert of a notification that cannot be handled; its siblings are handled',
+      );
+    }
+    return parsed.value.alerts;
   };
 
   incidentRoutes(http.routes, { index, repository, rosters, timings, clock, apiTokens: config.api.tokens, onExecuted });
