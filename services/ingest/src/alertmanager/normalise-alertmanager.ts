@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import { instantOfChecked, toInstant, type AlertsReceived } from '@klaxon/domain';
+import { instantOfChecked, isInstantInRange, toInstant, type AlertsReceived } from '@klaxon/domain';
+import { isHttpLink } from '../intake/http-link.ts';
+import { MAX_ALERT_BYTES } from '../intake/limits.ts';
+import { instantRefusal, sizeRefusal, type Refusal } from '../intake/refusal.ts';
+import { storableAlert, storableKey } from '../intake/storable-alert.ts';
 import type { AlertmanagerPayload } from './alertmanager-payload.ts';
 
 // Alertmanager writes Go's zero time for "no end yet".
@@ -12,30 +16,64 @@ const fingerprintOf = (labels: Record<string, string>) =>
     .digest('hex')
     .slice(0, 16);
 
-/** A notification's alerts, in its order, under its group key. */
+export interface NormalisedNotification {
+  /** The alerts taken, in the notification's order; none when every one was refused. */
+  notification: AlertsReceived;
+  /** Each taken alert's size as JSON, in bytes, in the same order. */
+  sizes: number[];
+  refused: Refusal[];
+  /** Strings in which a NUL or a lone surrogate was replaced by U+FFFD. */
+  replaced: number;
+}
+
+/**
+ * A notification's alerts, in its order, under its group key, as the stores can keep them: text cleaned,
+ * links kept only when http(s); an alert with an instant no store can hold, or too large for the bus, is
+ * refused alone.
+ */
 export function normaliseAlertmanager(
   payload: AlertmanagerPayload,
   integration: string,
   receivedAt: Date,
-): AlertsReceived {
+): NormalisedNotification {
+  const groupKey = storableKey(payload.groupKey);
+  let replaced = groupKey.replaced;
+  const refused: Refusal[] = [];
+  const sizes: number[] = [];
+  const alerts: AlertsReceived['alerts'] = [];
+  payload.alerts.forEach((alert, index) => {
+    const endsAtMs = Date.parse(alert.endsAt);
+    const hasEnd = !Number.isNaN(endsAtMs) && endsAtMs !== GO_ZERO_TIME_MS;
+    if (!isInstantInRange(alert.startsAt)) return void refused.push(instantRefusal(index, `alerts.${index}.startsAt`));
+    if (hasEnd && !isInstantInRange(alert.endsAt))
+      return void refused.push(instantRefusal(index, `alerts.${index}.endsAt`));
+    const taken = storableAlert({
+      fingerprint: alert.fingerprint || fingerprintOf(alert.labels),
+      status: alert.status,
+      labels: alert.labels,
+      annotations: alert.annotations ?? {},
+      startsAt: instantOfChecked(alert.startsAt),
+      ...(hasEnd ? { endsAt: toInstant(endsAtMs) } : {}),
+      ...(alert.generatorURL && isHttpLink(alert.generatorURL) ? { generatorURL: alert.generatorURL } : {}),
+    });
+    replaced += taken.replaced;
+    if (taken.bytes > MAX_ALERT_BYTES)
+      return void refused.push(sizeRefusal(index, `alerts.${index}`, taken.bytes, MAX_ALERT_BYTES));
+    alerts.push(taken.alert);
+    sizes.push(taken.bytes);
+  });
   return {
-    type: 'AlertsReceived',
-    version: 1,
-    source: 'alertmanager',
-    integration,
-    groupKey: payload.groupKey,
-    receivedAt: toInstant(receivedAt),
-    alerts: payload.alerts.map((alert) => {
-      const endsAtMs = Date.parse(alert.endsAt);
-      return {
-        fingerprint: alert.fingerprint || fingerprintOf(alert.labels),
-        status: alert.status,
-        labels: alert.labels,
-        annotations: alert.annotations ?? {},
-        startsAt: instantOfChecked(alert.startsAt),
-        ...(Number.isNaN(endsAtMs) || endsAtMs <= GO_ZERO_TIME_MS ? {} : { endsAt: toInstant(endsAtMs) }),
-        ...(alert.generatorURL ? { generatorURL: alert.generatorURL } : {}),
-      };
-    }),
+    notification: {
+      type: 'AlertsReceived',
+      version: 1,
+      source: 'alertmanager',
+      integration,
+      groupKey: groupKey.text,
+      receivedAt: toInstant(receivedAt),
+      alerts,
+    },
+    sizes,
+    refused,
+    replaced,
   };
 }
