@@ -101,7 +101,6 @@ interface KlaxonRun {
   duringLoadPerSecond: number;
   endToEndPerSecond: number;
   caughtUpMs: number;
-  refused: number;
   cpu: Record<string, number>;
   alerts: number;
 }
@@ -132,9 +131,9 @@ async function klaxonOnce(): Promise<KlaxonRun> {
       );
     }
     const { ingest, escalation } = services as Record<'ingest' | 'escalation', Service>;
-    let refused = 0;
-    const send = async (seconds: number, from: number) => {
-      const result = await httpLoad({
+    // httpLoad fails the run on any answer but 202: a run that finishes had no non-2xx.
+    const send = (seconds: number, from: number) =>
+      httpLoad({
         url: `http://127.0.0.1:${ingest.port}/api/v1/alertmanager`,
         headers: { authorization: `Bearer ${AM_TOKEN}` },
         body: (n) =>
@@ -147,12 +146,7 @@ async function klaxonOnce(): Promise<KlaxonRun> {
         connections: CONNECTIONS,
         seconds,
         status: 202,
-      }).catch((error: Error) => {
-        refused++;
-        throw error;
       });
-      return result;
-    };
     const processed = async () => {
       const text = await (await fetch(`http://127.0.0.1:${escalation.port}/metrics`)).text();
       return [...text.matchAll(/^klaxon_alerts_processed_total\{[^}]*\} (\d+)/gm)].reduce(
@@ -187,7 +181,6 @@ async function klaxonOnce(): Promise<KlaxonRun> {
       duringLoadPerSecond: duringLoad / SECONDS,
       endToEndPerSecond: accepted / (SECONDS + caughtUpMs / 1000),
       caughtUpMs,
-      refused,
       cpu,
       alerts: accepted,
     };
@@ -241,7 +234,7 @@ export async function productionPathBench(): Promise<void> {
       .map(([name, s]) => `${name} ${((s / k.alerts) * 1e6).toFixed(1)}`)
       .join(', ');
     console.log(
-      `  run ${i + 1}: Klaxon accepted ${fmt(k.acceptedPerSecond)} alerts/s (p99 ${k.p99Ms.toFixed(1)} ms), handled ${fmt(k.duringLoadPerSecond)}/s while the load lasted, ${fmt(k.endToEndPerSecond)}/s end to end, caught up ${(k.caughtUpMs / 1000).toFixed(2)} s after the last 202, ${k.refused} non-2xx; Alertmanager ${fmt(a.alertsPerSecond)} alerts/s (p99 ${a.p99Ms.toFixed(1)} ms); CPU µs per alert: ${perAlert}`,
+      `  run ${i + 1}: Klaxon accepted ${fmt(k.acceptedPerSecond)} alerts/s (p99 ${k.p99Ms.toFixed(1)} ms), handled ${fmt(k.duringLoadPerSecond)}/s while the load lasted, ${fmt(k.endToEndPerSecond)}/s end to end, caught up ${(k.caughtUpMs / 1000).toFixed(2)} s after the last 202, every answer 202; Alertmanager ${fmt(a.alertsPerSecond)} alerts/s (p99 ${a.p99Ms.toFixed(1)} ms); CPU µs per alert: ${perAlert}`,
     );
   }
   const m = (f: (r: KlaxonRun) => number) => median(klaxon.map(f));
