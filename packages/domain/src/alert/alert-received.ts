@@ -108,6 +108,9 @@ const problemList = (issues: readonly z.core.$ZodIssue[], prefix: string) =>
  * one among them maybe, are still handled. The error is the problems of a record that is no alert record.
  */
 export function alertsOfRecord(value: unknown): Result<RecordAlerts, string[]> {
+  // A good record, nearly every one, is checked whole and at once.
+  const whole = alertRecordSchema.safeParse(value);
+  if (whole.success) return ok({ alerts: alertsIn(whole.data), refused: [] });
   const envelope = alertRecordEnvelopeSchema.safeParse(value);
   if (!envelope.success) return err(problemList(envelope.error.issues, ''));
   const record = envelope.data;
