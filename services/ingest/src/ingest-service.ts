@@ -75,8 +75,10 @@ export function createIngestService(deps: IngestDeps): IngestService {
       });
     return invalid(res, problems);
   };
-  const countRefused = (integration: string, refused: Refusal[]) => {
+  const noteRefused = (req: Request, integration: string, refused: Refusal[]) => {
+    if (refused.length === 0) return;
     for (const { reason } of refused) metrics.alertsRefused.inc({ integration, reason });
+    req.log.warn({ integration, refused }, 'refused alerts no store or bus can keep');
   };
 
   const publish = async (req: Request, res: Response, records: AlertRecord[], extra: object = {}) => {
@@ -136,7 +138,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
       const integration = res.locals.integration as string;
       const { notification, sizes, refused, replaced } = normaliseAlertmanager(parsed.data, integration, now());
       if (replaced > 0) metrics.textReplaced.inc({ integration }, replaced);
-      countRefused(integration, refused);
+      noteRefused(req, integration, refused);
       if (notification.alerts.length === 0) return refuseAll(res, refused);
       await publish(req, res, splitNotification(notification, sizes), {
         groupKey,
@@ -166,7 +168,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
       ]);
     const normalised = normaliseEvent(parsed.data, parsed.data.dedup_key ?? randomUUID(), integration, now());
     if (!normalised.ok) {
-      countRefused(integration, [normalised.refusal]);
+      noteRefused(req, integration, [normalised.refusal]);
       return refuseAll(res, [normalised.refusal]);
     }
     if (normalised.replaced > 0) metrics.textReplaced.inc({ integration }, normalised.replaced);
