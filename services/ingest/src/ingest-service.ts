@@ -21,6 +21,7 @@ import { normaliseEvent } from './events-api/normalise-event.ts';
 import { ingestMetrics, type RejectReason } from './ingest-metrics.ts';
 import { MAX_ALERT_BYTES, MAX_DETAILS_DEPTH, MAX_GROUP_KEY_BYTES } from './intake/limits.ts';
 import { pathBeyondDepth } from './intake/nesting.ts';
+import { mayHoldUnstorableText, type RawBody } from './intake/raw-body.ts';
 import type { Refusal } from './intake/refusal.ts';
 
 export interface IngestDeps {
@@ -136,7 +137,10 @@ export function createIngestService(deps: IngestDeps): IngestService {
           limitBytes: MAX_GROUP_KEY_BYTES,
         });
       const integration = res.locals.integration as string;
-      const { notification, sizes, refused, replaced } = normaliseAlertmanager(parsed.data, integration, now());
+      const { notification, sizes, refused, replaced } = normaliseAlertmanager(parsed.data, integration, now(), {
+        bytes: res.locals.bodyBytes as number,
+        mayHoldUnstorableText: mayHoldUnstorableText(res.locals.rawBody as RawBody | undefined),
+      });
       if (replaced > 0) metrics.textReplaced.inc({ integration }, replaced);
       noteRefused(req, integration, refused);
       if (notification.alerts.length === 0) return refuseAll(res, refused);

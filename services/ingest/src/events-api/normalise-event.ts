@@ -2,7 +2,7 @@ import { instantOfChecked, isInstantInRange, toInstant, type AlertReceived } fro
 import { isHttpLink } from '../intake/http-link.ts';
 import { MAX_ALERT_BYTES } from '../intake/limits.ts';
 import { instantRefusal, sizeRefusal, type Refusal } from '../intake/refusal.ts';
-import { storableAlert, storableKey } from '../intake/storable-alert.ts';
+import { jsonBytes, storableAlert, storableKey } from '../intake/storable-alert.ts';
 import type { GenericEvent } from './event-payload.ts';
 
 const STATUS = { trigger: 'firing', acknowledge: 'acknowledged', resolve: 'resolved' } as const;
@@ -59,8 +59,9 @@ export function normaliseEvent(
     ...(link ? { generatorURL: link.href } : {}),
     receivedAt: toInstant(receivedAt),
   });
-  if (taken.bytes > MAX_ALERT_BYTES)
-    return { ok: false, refusal: sizeRefusal(0, 'payload', taken.bytes, MAX_ALERT_BYTES) };
+  // Measured always: flattening repeats each nested key in the label of every value below it.
+  const bytes = jsonBytes(taken.alert);
+  if (bytes > MAX_ALERT_BYTES) return { ok: false, refusal: sizeRefusal(0, 'payload', bytes, MAX_ALERT_BYTES) };
   // The dedup_key cleaned once for both fingerprint and group key: a later resolve with the same key finds it.
   return { ok: true, alert: taken.alert, replaced: taken.replaced + key.replaced };
 }
