@@ -71,6 +71,18 @@ describe('text no store can keep', () => {
       annotations: { summary: 'down\ufffd' },
     });
   });
+
+  it('a body in UTF-16, which can carry a lone surrogate without an escape, is cleaned too', async () => {
+    ingest = await startIngest();
+    const text = JSON.stringify(notification([alert('utf16', { labels: { alertname: 'X', raw: 'RAW' } })]));
+    const response = await fetch(`${ingest.base}/api/v1/alertmanager`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json; charset=utf-16le' },
+      body: Buffer.from(text.replace('RAW', 'a\ud800b'), 'utf16le'),
+    });
+    expect(response.status).toBe(202);
+    expect((await ingest.alerts(1))[0]!.labels.raw).toBe('a\ufffdb');
+  });
 });
 
 describe('instants no store can hold', () => {
