@@ -94,7 +94,7 @@ const amAlert = fc.record({
   startsAt: instant,
   endsAt: fc.oneof(fc.constant('0001-01-01T00:00:00Z'), instant),
   generatorURL: link,
-  huge: fc.boolean().map((b) => b && Math.random() < 0.15),
+  huge: fc.integer({ min: 0, max: 7 }).map((n) => n === 0),
 });
 const notification = fc.record({
   groupKey: hostileText,
@@ -115,7 +115,7 @@ const event = fc.record({
   details: fc.dictionary(hostileText, fc.oneof(hostileText, fc.jsonValue({ maxDepth: 3 })), { maxKeys: 4 }),
   depth: fc.integer({ min: 0, max: 40 }),
   link,
-  huge: fc.boolean().map((b) => b && Math.random() < 0.15),
+  huge: fc.integer({ min: 0, max: 7 }).map((n) => n === 0),
 });
 
 interface Stack {
