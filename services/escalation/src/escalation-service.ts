@@ -1,4 +1,12 @@
-import { ALERTS_TOPIC, UnprocessableRecordError, type Bus, type BusConsumer, type DeliveredRecord } from '@klaxon/bus';
+import {
+  ALERTS_TOPIC,
+  deadLetterHeaders,
+  deadLetterTopicOf,
+  UnprocessableRecordError,
+  type Bus,
+  type BusConsumer,
+  type DeliveredRecord,
+} from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
 import {
   alertsOfRecord,
@@ -202,19 +210,33 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   });
 
   // A record that is no alert record at all goes to the dead-letter topic whole. One bad alert of a
-  // notification is refused alone, logged with where it lies on the bus, and its siblings are handled.
-  const alertsOf = (record: DeliveredRecord) => {
+  // notification goes there alone, as a notification of that one alert, and its siblings are handled.
+  const alertsOf = async (record: DeliveredRecord) => {
     const parsed = alertsOfRecord(record.value);
     if (!parsed.ok)
       throw new UnprocessableRecordError(`not an AlertReceived or AlertsReceived: ${parsed.error.join('; ')}`);
-    for (const { index, fingerprint, problems } of parsed.value.refused) {
-      metrics.alertsProcessed.inc({ result: 'refused' });
-      logger.warn(
+    const { alerts, refused } = parsed.value;
+    if (refused.length === 0) return alerts;
+    const notification = record.value as { alerts: unknown[] };
+    await bus.publish(
+      deadLetterTopicOf(topic),
+      refused.map(({ index, problems }) => ({
+        key: record.key,
+        value: { ...notification, alerts: [notification.alerts[index]] },
+        headers: {
+          ...deadLetterHeaders(record, `an alert that cannot be handled: ${problems.join('; ')}`, 0),
+          'klaxon-original-alert-index': String(index),
+        },
+      })),
+    );
+    for (const { index, fingerprint, problems } of refused) {
+      metrics.alertsProcessed.inc({ result: 'dead-lettered' });
+      logger.error(
         { partition: record.partition, offset: record.offset, key: record.key, index, fingerprint, problems },
-        'refused an alert of a notification that cannot be handled; its siblings are handled',
+        'moved an alert that cannot be handled to the dead-letter topic; the others of its notification are handled',
       );
     }
-    return parsed.value.alerts;
+    return alerts;
   };
 
   incidentRoutes(http.routes, { index, repository, rosters, timings, clock, apiTokens: config.api.tokens, onExecuted });
@@ -301,13 +323,13 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
           recoverOwned();
         },
         handle: async (record) => {
-          const alerts = alertsOf(record);
+          const alerts = await alertsOf(record);
           await handleAlert.handleRun(alerts);
           metrics.alertsProcessed.inc({ result: 'applied' }, alerts.length);
         },
         // A run of one group's records from one batch: one decision and one append per incident for all of them.
         handleRun: async (records) => {
-          const alerts = records.flatMap(alertsOf);
+          const alerts = (await Promise.all(records.map(alertsOf))).flat();
           await handleAlert.handleRun(alerts);
           metrics.alertsProcessed.inc({ result: 'applied' }, alerts.length);
         },

@@ -1,4 +1,4 @@
-import { ALERTS_TOPIC } from '@klaxon/bus';
+import { ALERTS_TOPIC, deadLetterTopicOf, type DeliveredRecord } from '@klaxon/bus';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startEscalation, type Harness } from './support/escalation-harness.ts';
 
@@ -15,7 +15,7 @@ const counted = async () =>
   );
 
 describe('a notification with one alert escalation cannot handle', () => {
-  it('refuses that alert alone: its critical sibling opens its incident and pages L1, and the record is not dead-lettered', async () => {
+  it('moves that alert alone to the dead-letter topic: its critical sibling opens its incident and pages L1', async () => {
     h = await startEscalation();
     const at = h.clock.now().toISOString();
     const alert = (fingerprint: string, startsAt: string) => ({
@@ -40,13 +40,29 @@ describe('a notification with one alert escalation cannot handle', () => {
         },
       },
     ]);
-    await vi.waitFor(async () => expect(await counted()).toEqual({ refused: 1, applied: 1 }), { timeout: 10_000 });
+    await vi.waitFor(async () => expect(await counted()).toEqual({ 'dead-lettered': 1, applied: 1 }), {
+      timeout: 10_000,
+    });
     await h.service.settle();
     const [incident, ...others] = h.service.index.acting();
     expect(others).toEqual([]);
     expect([...incident!.state.alerts.keys()]).toEqual(['good']);
     expect(incident!.state.severity).toBe('P1');
     expect(h.providers.twilio.messages().filter((m) => m.To === ALICE)).toHaveLength(1);
+
+    const letters: DeliveredRecord[] = [];
+    const reader = await h.bus.consume({
+      topic: deadLetterTopicOf(ALERTS_TOPIC),
+      group: 'reader',
+      handle: async (r) => void letters.push(r),
+    });
+    await vi.waitFor(() => expect(letters).toHaveLength(1));
+    await reader.stop();
+    expect(letters[0]!.value).toMatchObject({ type: 'AlertsReceived', alerts: [{ fingerprint: 'bad' }] });
+    expect(letters[0]!.headers).toMatchObject({
+      'klaxon-dead-letter-reason': expect.stringContaining('alerts.0.startsAt'),
+      'klaxon-original-alert-index': '0',
+    });
   });
 });
 
