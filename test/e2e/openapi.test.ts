@@ -344,6 +344,11 @@ describe('docs/openapi.yaml describes the HTTP API the services serve', () => {
           body: typeof body === 'string' ? body : JSON.stringify(body),
         });
       expect((await postIngest('/api/v1/alertmanager', firing, am)).status).toBe(202);
+      const alerts = firing.alerts as Record<string, unknown>[];
+      const oneOutOfRange = { ...firing, alerts: [...alerts, { ...alerts[0], startsAt: '9999-12-31T23:59:59-12:00' }] };
+      const partly = await postIngest('/api/v1/alertmanager', oneOutOfRange, am);
+      expect(partly.status).toBe(202);
+      expect(await partly.json()).toMatchObject({ refused: [{ index: alerts.length }] });
       expect((await postIngest('/api/v1/alertmanager', { ...firing, version: '3' }, am)).status).toBe(400);
       expect((await postIngest('/api/v1/alertmanager', firing)).status).toBe(401);
       expect((await postIngest('/api/v1/alertmanager', { ...firing, padding: 'x'.repeat(70 * 1024) }, am)).status).toBe(
