@@ -6,10 +6,10 @@ import {
   checkExpectedRevision,
   type EventStore,
   type ExpectedRevision,
-  type NewEvent,
   type ReadAllOptions,
   type RecordedEvent,
 } from './event-store.ts';
+import { EventStoreUnavailable, UnstorableEvents, type SerialisedEvent } from './append-errors.ts';
 import { queueAppend, type AppendOutcome, type PendingAppend } from './pending-append.ts';
 import { pollingSubscription } from './polling-subscription.ts';
 
@@ -106,7 +106,7 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
   );
   const head = db.prepare<[], { position: bigint | null }>('SELECT MAX(position) AS position FROM events');
 
-  const appendOne = (streamId: string, events: NewEvent[], expected: ExpectedRevision): AppendOutcome => {
+  const appendOne = (streamId: string, events: SerialisedEvent[], expected: ExpectedRevision): AppendOutcome => {
     const row = currentRevision.get(streamId);
     const current = row?.revision === null || row === undefined ? 'no_stream' : Number(row.revision);
     const conflict = checkExpectedRevision(streamId, expected, current);
@@ -116,39 +116,45 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     const now = new Date().toISOString();
     for (const e of events) {
       revision += 1;
-      const info = insert.run(
-        randomUUID(),
-        streamId,
-        revision,
-        e.type,
-        JSON.stringify(e.data),
-        e.metadata ? JSON.stringify(e.metadata) : null,
-        now,
-      );
+      const info = insert.run(randomUUID(), streamId, revision, e.type, e.data, e.metadata, now);
       position = BigInt(info.lastInsertRowid);
     }
     return ok({ nextExpectedRevision: revision, position });
   };
   // Group commit: every append of one turn of the event loop (a batch of alerts handled side by side, each
   // on its own incident) shares one transaction and one fsync. Each keeps its own expected-revision check:
-  // one that conflicts is refused alone, the others commit.
+  // one that conflicts is refused alone, the others commit. Each also has its own savepoint: one whose
+  // events SQLite refuses (text over its size limit) is rolled back and refused alone.
+  const appendSaved = db.transaction(appendOne);
   const appendTx = db.transaction((batch: PendingAppend[]) =>
-    batch.map((a) => appendOne(a.streamId, a.events, a.expected)),
+    batch.map((a): AppendOutcome | UnstorableEvents => {
+      try {
+        return appendSaved(a.streamId, a.events, a.expected);
+      } catch (error) {
+        if (!isDataRefusal(error)) throw error;
+        return new UnstorableEvents(a.streamId, (error as Error).message, { cause: error });
+      }
+    }),
   );
   let pending: PendingAppend[] = [];
   const flush = () => {
     const batch = pending;
     pending = [];
-    let outcomes: AppendOutcome[];
+    let outcomes: Array<AppendOutcome | UnstorableEvents>;
     try {
       // IMMEDIATE takes the write lock up front, so two processes never both read the old revision.
       outcomes = appendTx.immediate(batch);
     } catch (error) {
-      for (const a of batch) a.reject(error as Error);
+      const refusal = new EventStoreUnavailable((error as Error).message, { cause: error });
+      for (const a of batch) a.reject(refusal);
       return;
     }
-    batch.forEach((a, i) => a.resolve(outcomes[i]!));
-    if (outcomes.some((o) => o.ok)) appended.emit('append');
+    batch.forEach((a, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome instanceof UnstorableEvents) a.reject(outcome);
+      else a.resolve(outcome);
+    });
+    if (outcomes.some((o) => !(o instanceof UnstorableEvents) && o.ok)) appended.emit('append');
   };
 
   const toRecorded = (r: Row): RecordedEvent => new StoredEvent(r);
@@ -193,5 +199,9 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     },
   };
 }
+
+/** What SQLite refuses for the values of one append, not for the state of the file or the lock. */
+const isDataRefusal = (error: unknown) =>
+  /^SQLITE_(TOOBIG|CONSTRAINT|MISMATCH)/.test(String((error as { code?: unknown } | undefined)?.code));
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
