@@ -27,6 +27,8 @@ export const envSchema = z.object({
   KLAXON_LINK_SECRET: z.string().min(16).optional(),
   KLAXON_HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** /ready on projection turns false when it has not advanced for this long while events wait. */
+  PROJECTION_STALL_SECONDS: z.coerce.number().positive().default(60),
   INGEST_MAX_BODY_BYTES: z.coerce
     .number()
     .int()
