@@ -36,6 +36,8 @@ const isDataException = (error: unknown) => {
   return typeof code === 'string' && code.startsWith('22');
 };
 
+const ignoreError = () => undefined;
+
 /** First pause before the notification listener connects again after PostgreSQL cut it; doubles up to the cap. */
 const LISTEN_RETRY_MS = 500;
 const LISTEN_RETRY_MAX_MS = 30_000;
@@ -160,6 +162,9 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
    */
   const commitBatch = async (batch: PendingAppend[]): Promise<AppendOutcome[]> => {
     const client = await pool.connect();
+    // A connection cut between two queries is reported as an event on the checked-out client, which would
+    // end the process unheard; the next query fails with it anyway.
+    client.on('error', ignoreError);
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
@@ -224,6 +229,7 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
       if (!isDataException(error)) broken = error as Error;
       throw error;
     } finally {
+      client.off('error', ignoreError);
       client.release(broken);
     }
   };
