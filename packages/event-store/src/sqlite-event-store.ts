@@ -9,7 +9,7 @@ import {
   type ReadAllOptions,
   type RecordedEvent,
 } from './event-store.ts';
-import { EventStoreUnavailable, UnstorableEvents, type SerialisedEvent } from './append-errors.ts';
+import { EventStoreUnavailable, type SerialisedEvent } from './append-errors.ts';
 import { queueAppend, type AppendOutcome, type PendingAppend } from './pending-append.ts';
 import { pollingSubscription } from './polling-subscription.ts';
 
@@ -123,24 +123,17 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
   };
   // Group commit: every append of one turn of the event loop (a batch of alerts handled side by side, each
   // on its own incident) shares one transaction and one fsync. Each keeps its own expected-revision check:
-  // one that conflicts is refused alone, the others commit. Each also has its own savepoint: one whose
-  // events SQLite refuses (text over its size limit) is rolled back and refused alone.
-  const appendSaved = db.transaction(appendOne);
+  // one that conflicts is refused alone, the others commit. Events were serialised before they joined the
+  // batch (one JSON cannot carry is refused alone there): SQLite keeps any text, so what fails in here is
+  // the file itself (locked, full), and the whole batch with it.
   const appendTx = db.transaction((batch: PendingAppend[]) =>
-    batch.map((a): AppendOutcome | UnstorableEvents => {
-      try {
-        return appendSaved(a.streamId, a.events, a.expected);
-      } catch (error) {
-        if (!isDataRefusal(error)) throw error;
-        return new UnstorableEvents(a.streamId, (error as Error).message, { cause: error });
-      }
-    }),
+    batch.map((a) => appendOne(a.streamId, a.events, a.expected)),
   );
   let pending: PendingAppend[] = [];
   const flush = () => {
     const batch = pending;
     pending = [];
-    let outcomes: Array<AppendOutcome | UnstorableEvents>;
+    let outcomes: AppendOutcome[];
     try {
       // IMMEDIATE takes the write lock up front, so two processes never both read the old revision.
       outcomes = appendTx.immediate(batch);
@@ -149,12 +142,8 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
       for (const a of batch) a.reject(refusal);
       return;
     }
-    batch.forEach((a, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome instanceof UnstorableEvents) a.reject(outcome);
-      else a.resolve(outcome);
-    });
-    if (outcomes.some((o) => !(o instanceof UnstorableEvents) && o.ok)) appended.emit('append');
+    batch.forEach((a, i) => a.resolve(outcomes[i]!));
+    if (outcomes.some((o) => o.ok)) appended.emit('append');
   };
 
   const toRecorded = (r: Row): RecordedEvent => new StoredEvent(r);
@@ -199,9 +188,5 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     },
   };
 }
-
-/** What SQLite refuses for the values of one append, not for the state of the file or the lock. */
-const isDataRefusal = (error: unknown) =>
-  /^SQLITE_(TOOBIG|CONSTRAINT|MISMATCH)/.test(String((error as { code?: unknown } | undefined)?.code));
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
