@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@klaxon/event-store';
-import { isDatabaseOutage } from './outage.ts';
+import { isEventRefusal } from './event-refusal.ts';
 import { applyBatch } from './projector.ts';
 import { quarantine } from './quarantine.ts';
 import type { Tables } from './schema.ts';
@@ -12,7 +12,7 @@ export interface QuarantinedEvent {
 
 /** A failure that is the event's, not the database's: the database is answering, so it refused the event. */
 async function refusedByEvent(db: SqlDatabase, error: unknown): Promise<boolean> {
-  if (isDatabaseOutage(error)) return false;
+  if (!isEventRefusal(error)) return false;
   try {
     await db.all('SELECT 1 AS one');
     return true;
