@@ -31,7 +31,7 @@ describe.runIf(available)('PostgreSQL unreachable for 10 s mid-stream, each serv
         TWILIO_AUTH_TOKEN: twilio.authToken,
         TWILIO_FROM: '+15550009999',
         TWILIO_API_URL: twilio.url,
-        PROJECTION_STALL_SECONDS: '5',
+        KLAXON_PROJECTION_STALL_MS: '5000',
       };
       const started: Array<Awaited<ReturnType<typeof startReady>>> = [];
       const exits: string[] = [];

@@ -14,7 +14,7 @@ const service = await createProjectionService({
   store,
   db,
   config,
-  stallAfterMs: env.PROJECTION_STALL_SECONDS * 1000,
+  stallAfterMs: env.KLAXON_PROJECTION_STALL_MS,
 });
 await service.start();
 await service.http.listen(env.PROJECTION_PORT, env.KLAXON_HOST);
