@@ -13,7 +13,8 @@ export class UnstorableEvents extends Error {
     reason: string,
     options?: { cause?: unknown },
   ) {
-    super(`the store cannot keep the events appended to ${streamId}: ${reason}`, options);
+    // The store's own words: callers compare and log them as they would the store's error.
+    super(reason, options);
     this.name = 'UnstorableEvents';
   }
 }
@@ -27,7 +28,7 @@ export class EventStoreUnavailable extends Error {
   readonly code = 'EventStoreUnavailable';
   readonly retryable = true;
   constructor(reason: string, options?: { cause?: unknown }) {
-    super(`the event store is unavailable: ${reason}`, options);
+    super(reason, options);
     this.name = 'EventStoreUnavailable';
   }
 }
