@@ -6,7 +6,7 @@ export interface TwilioRequest {
   accountSid: string;
   params: Record<string, string>;
   at: Date;
-  /** The sid answered, which Klaxon records as the page's providerId. */
+  /** The id answered, which the caller records as the page's provider id. */
   sid: string;
 }
 
