@@ -29,6 +29,8 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long escalation's bus consumer may be stuck on a record, with alerts waiting, before /ready fails. */
   KLAXON_CONSUMER_STALL_MS: z.coerce.number().int().positive().default(60_000),
+  /** How long projection may go without advancing, with events waiting, before /ready fails. */
+  KLAXON_PROJECTION_STALL_MS: z.coerce.number().int().positive().default(60_000),
   INGEST_MAX_BODY_BYTES: z.coerce
     .number()
     .int()

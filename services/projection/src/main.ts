@@ -9,7 +9,13 @@ const config = loadConfigOrExit(env.KLAXON_CONFIG);
 const logger = createLogger('projection', env.LOG_LEVEL);
 const store = await openEventStoreFromEnv(env);
 const db = await openReadModelFromEnv(env);
-const service = await createProjectionService({ logger, store, db, config });
+const service = await createProjectionService({
+  logger,
+  store,
+  db,
+  config,
+  stallAfterMs: env.KLAXON_PROJECTION_STALL_MS,
+});
 await service.start();
 await service.http.listen(env.PROJECTION_PORT, env.KLAXON_HOST);
 runUntilSignal(logger, async () => {
