@@ -5,6 +5,7 @@ import type { Clock, Logger } from '@klaxon/service-kit';
 import { parseSmsReply } from '../acks/sms-reply.ts';
 import type { IncidentIndex } from '../incidents/incident-index.ts';
 import type { Execution, IncidentRepository } from '../incidents/incident-repository.ts';
+import { clip, SMS_TITLE_MAX } from '../paging/page-messages.ts';
 import { describeError } from './incident-errors.ts';
 
 export interface TwilioRouteDeps {
@@ -120,7 +121,7 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
     const done = smsReply.action === 'acknowledge' ? 'Acknowledged' : 'Resolved';
     response.message(
       execution.ok
-        ? `Klaxon: ${done} #${target.number} ${target.title}.`
+        ? `Klaxon: ${done} #${target.number} ${clip(target.title, SMS_TITLE_MAX)}.`
         : `Klaxon: #${target.number}: ${describeError(execution.error)}.`,
     );
     logger.info(
