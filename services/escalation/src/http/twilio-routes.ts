@@ -1,6 +1,6 @@
 import express, { type RequestHandler, type Response, type Router } from 'express';
 import twilio from 'twilio';
-import { toInstant, type ContactSpec, type IncidentCommand } from '@klaxon/domain';
+import { storableText, toInstant, type ContactSpec, type IncidentCommand } from '@klaxon/domain';
 import type { Clock, Logger } from '@klaxon/service-kit';
 import { parseSmsReply } from '../acks/sms-reply.ts';
 import type { IncidentIndex } from '../incidents/incident-index.ts';
@@ -115,7 +115,7 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
     const execution = await run(
       target.id,
       smsReply.action === 'acknowledge'
-        ? { type: 'Acknowledge', by: contactName, via: 'sms', ...(sid ? { ref: `sms:${sid}` } : {}), at }
+        ? { type: 'Acknowledge', by: contactName, via: 'sms', ...(sid ? { ref: `sms:${storableText(sid)}` } : {}), at }
         : { type: 'Resolve', by: contactName, via: 'sms', at },
     );
     const done = smsReply.action === 'acknowledge' ? 'Acknowledged' : 'Resolved';
