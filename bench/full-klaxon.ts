@@ -16,6 +16,7 @@ export async function until(check: () => Promise<boolean>, timeoutMs: number, wh
 export interface FullKlaxon {
   ingest: number;
   escalation: number;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -61,5 +62,5 @@ export async function startFullKlaxon(
     await stop();
     throw error;
   }
-  return { ingest, escalation, stop };
+  return { ingest, escalation, pid: child.pid!, stop };
 }

@@ -44,10 +44,8 @@ export async function ingestBench(): Promise<void> {
     ['--import', 'tsx', new URL('./ingest-server.ts', import.meta.url).pathname, dir.path],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  const [base] = await createInterface({ input: server.stdout! })
-    [Symbol.asyncIterator]()
-    .next()
-    .then((r) => [String(r.value)]);
+  const lines = createInterface({ input: server.stdout! });
+  const base = String((await lines[Symbol.asyncIterator]().next()).value);
   console.log(
     `ingest: ${BATCH}-alert Alertmanager batches, ${CONCURRENCY} concurrent clients, ${SECONDS} s per run, ${RUNS} runs (server in its own process, embedded log)`,
   );

@@ -2,12 +2,14 @@ import { busBench } from './bus.bench.ts';
 import { eventStoreBench } from './event-store.bench.ts';
 import { ingestVsAlertmanagerBench } from './ingest-vs-alertmanager.bench.ts';
 import { ingestBench } from './ingest.bench.ts';
+import { productionPathBench } from './production-path.bench.ts';
 import { projectionBench } from './projection.bench.ts';
 import { restartBench } from './restart.bench.ts';
 import { stormBench } from './storm.bench.ts';
+import { timeToPageBench } from './time-to-page.bench.ts';
 import { timersBench } from './timers.bench.ts';
 
-/** `pnpm bench [name…]`: prints medians of repeated runs. Names: bus, event-store, ingest, ingest-vs-alertmanager, projection, restart, storm, timers. */
+/** `pnpm bench [name…]`: prints medians of repeated runs. Names: bus, event-store, ingest, ingest-vs-alertmanager, projection, restart, storm, timers, time-to-page, production-path. */
 const suites: Record<string, () => Promise<void>> = {
   bus: busBench,
   'event-store': eventStoreBench,
@@ -17,6 +19,8 @@ const suites: Record<string, () => Promise<void>> = {
   restart: restartBench,
   storm: stormBench,
   timers: timersBench,
+  'time-to-page': timeToPageBench,
+  'production-path': productionPathBench,
 };
 const wanted = process.argv.slice(2);
 for (const name of wanted.length ? wanted : Object.keys(suites)) {

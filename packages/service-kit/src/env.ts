@@ -28,6 +28,8 @@ export const envSchema = z.object({
   // Unset: 0.0.0.0, or loopback while a shipped default secret is in use (listen-host.ts).
   KLAXON_HOST: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How long escalation's bus consumer may be stuck on a record, with alerts waiting, before /ready fails. */
+  KLAXON_CONSUMER_STALL_MS: z.coerce.number().int().positive().default(60_000),
   INGEST_MAX_BODY_BYTES: z.coerce
     .number()
     .int()

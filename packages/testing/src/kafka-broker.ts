@@ -51,6 +51,8 @@ export interface LocalKafka {
   /** Stops it and removes its data. */
   stop(): Promise<void>;
   output(): string;
+  /** The broker JVM's process id while it runs (benches read its CPU time from /proc). */
+  pid(): number | undefined;
 }
 
 /**
@@ -116,6 +118,7 @@ export async function startLocalKafka(): Promise<LocalKafka> {
     brokers: [`127.0.0.1:${port}`],
     startMs: 0,
     output: () => out,
+    pid: () => child?.pid,
     async start() {
       const started = Date.now();
       child = spawn('java', [...java, 'kafka.Kafka', properties], { stdio: ['ignore', 'pipe', 'pipe'] });

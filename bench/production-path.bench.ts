@@ -1,0 +1,245 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { freePort, freshDatabase, startAlertmanager, startLocalKafka, tempDir } from '@klaxon/testing';
+import { until } from './full-klaxon.ts';
+import { httpLoad } from './http-load.ts';
+import { fmt, median } from './stats.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP ?? 3);
+const PARTITIONS = 6;
+const GROUPS = 400;
+const BATCH = 50;
+const CONNECTIONS = 8;
+const AM_TOKEN = 'bench-alertmanager-token-01';
+const TICKS_PER_SECOND = 100;
+
+const fixture = JSON.parse(
+  readFileSync(new URL('../services/ingest/test/fixtures/alertmanager-0.25-firing.json', import.meta.url), 'utf8'),
+) as {
+  alerts: Array<{
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    startsAt: string;
+    generatorURL: string;
+  }>;
+};
+
+const alertsOf = (n: number) =>
+  Array.from({ length: BATCH }, (_, i) => ({
+    ...fixture.alerts[0]!,
+    labels: { ...fixture.alerts[0]!.labels, instance: `host-${n}-${i}` },
+    fingerprint: `f${n}-${i}`,
+    status: 'firing',
+    endsAt: '0001-01-01T00:00:00Z',
+  }));
+
+const config = (apiToken: string) =>
+  readFileSync(new URL('../klaxon.yaml', import.meta.url), 'utf8')
+    .replace('${KLAXON_ALERTMANAGER_TOKEN:-change-me-alertmanager-token}', AM_TOKEN)
+    .replace('${KLAXON_API_TOKEN:-change-me-api-token-0001}', apiToken);
+
+/** CPU seconds of a process (utime + stime of all its threads). */
+function processCpu(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** Every PostgreSQL process of the machine's cluster (its backends serve other clients too: an upper bound). */
+function postgresCpu(): number {
+  let seconds = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') seconds += processCpu(Number(entry));
+    } catch {
+      // gone between the listing and the read
+    }
+  }
+  return seconds;
+}
+
+interface Service {
+  child: ChildProcess;
+  port: number;
+  output(): string;
+}
+
+async function startService(name: 'ingest' | 'escalation' | 'projection', env: Record<string, string>) {
+  const port = await freePort();
+  const variable = { ingest: 'INGEST_PORT', escalation: 'ESCALATION_PORT', projection: 'PROJECTION_PORT' }[name];
+  let out = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
+    cwd: root,
+    env: { ...process.env, ...env, [variable]: String(port), KLAXON_HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-10_000)));
+  child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-10_000)));
+  return { child, port, output: () => out } satisfies Service;
+}
+
+const stop = (s: Service) =>
+  new Promise<void>((resolve) => {
+    if (s.child.exitCode !== null || s.child.signalCode !== null) return resolve();
+    s.child.once('exit', () => resolve());
+    s.child.kill('SIGTERM');
+  });
+
+interface KlaxonRun {
+  acceptedPerSecond: number;
+  p99Ms: number;
+  duringLoadPerSecond: number;
+  endToEndPerSecond: number;
+  caughtUpMs: number;
+  cpu: Record<string, number>;
+  alerts: number;
+}
+
+/** Ingest, escalation and projection as three processes on the real broker and PostgreSQL. */
+async function klaxonOnce(): Promise<KlaxonRun> {
+  const kafka = await startLocalKafka();
+  const database = await freshDatabase();
+  const dir = tempDir('klaxon-bench-prod-');
+  const file = dir.file('klaxon.yaml');
+  writeFileSync(file, config('bench-api-token-0000000001'));
+  const env = {
+    DATABASE_URL: database.url,
+    KAFKA_BROKERS: kafka.brokers.join(','),
+    KAFKA_PARTITIONS: String(PARTITIONS),
+    KLAXON_CONFIG: file,
+    KLAXON_LINK_SECRET: 'bench-link-secret-0123456789abcdef',
+  };
+  const services: Partial<Record<'ingest' | 'escalation' | 'projection', Service>> = {};
+  try {
+    for (const name of ['escalation', 'projection', 'ingest'] as const) {
+      services[name] = await startService(name, { ...env, KLAXON_DATA_DIR: dir.path + `/${name}` });
+      const s = services[name];
+      await until(
+        async () => (await fetch(`http://127.0.0.1:${s.port}/ready`)).ok,
+        120_000,
+        `${name} to be ready:\n${s.output()}`,
+      );
+    }
+    const { ingest, escalation } = services as Record<'ingest' | 'escalation', Service>;
+    // httpLoad fails the run on any answer but 202: a run that finishes had no non-2xx.
+    const send = (seconds: number, from: number) =>
+      httpLoad({
+        url: `http://127.0.0.1:${ingest.port}/api/v1/alertmanager`,
+        headers: { authorization: `Bearer ${AM_TOKEN}` },
+        body: (n) =>
+          JSON.stringify({
+            ...fixture,
+            groupKey: `{}:{alertname="bench-${(from + n) % GROUPS}-${from}"}`,
+            alerts: alertsOf(from + n),
+          }),
+        alertsPerRequest: BATCH,
+        connections: CONNECTIONS,
+        seconds,
+        status: 202,
+      });
+    const processed = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${escalation.port}/metrics`)).text();
+      return [...text.matchAll(/^klaxon_alerts_processed_total\{[^}]*\} (\d+)/gm)].reduce(
+        (n, m) => n + Number(m[1]),
+        0,
+      );
+    };
+    const warmed =
+      WARMUP_SECONDS > 0 ? Math.round((await send(WARMUP_SECONDS, 1_000_000)).alertsPerSecond * WARMUP_SECONDS) : 0;
+    await until(async () => (await processed()) >= warmed, 300_000, 'escalation to handle the warm-up');
+    const pids = {
+      ingest: ingest.child.pid,
+      escalation: escalation.child.pid,
+      projection: services.projection!.child.pid,
+      broker: kafka.pid(),
+    };
+    const cpuBefore = { ...Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, processCpu(pid)])) };
+    const pgBefore = postgresCpu();
+    const result = await send(SECONDS, 0);
+    const lastAnswer = performance.now();
+    const accepted = Math.round(result.alertsPerSecond * SECONDS);
+    const duringLoad = (await processed()) - warmed;
+    await until(async () => (await processed()) >= warmed + accepted, 600_000, 'escalation to handle every alert');
+    const caughtUpMs = performance.now() - lastAnswer;
+    const cpu: Record<string, number> = Object.fromEntries(
+      Object.entries(pids).map(([k, pid]) => [k, processCpu(pid) - cpuBefore[k]!]),
+    );
+    cpu.postgres = postgresCpu() - pgBefore;
+    return {
+      acceptedPerSecond: result.alertsPerSecond,
+      p99Ms: result.p99Ms,
+      duringLoadPerSecond: duringLoad / SECONDS,
+      endToEndPerSecond: accepted / (SECONDS + caughtUpMs / 1000),
+      caughtUpMs,
+      cpu,
+      alerts: accepted,
+    };
+  } finally {
+    await Promise.all(Object.values(services).map(stop));
+    await database.drop().catch(() => undefined);
+    await kafka.stop();
+    dir.remove();
+  }
+}
+
+async function alertmanagerOnce(): Promise<{ alertsPerSecond: number; p99Ms: number }> {
+  const am = await startAlertmanager(`http://127.0.0.1:${await freePort()}/`, 'unused-token-0123456789');
+  const send = (seconds: number, from: number) =>
+    httpLoad({
+      url: `${am.url}/api/v2/alerts`,
+      body: (n) =>
+        JSON.stringify(
+          alertsOf(from + n).map(({ labels, annotations, startsAt, generatorURL }) => ({
+            labels,
+            annotations,
+            startsAt,
+            generatorURL,
+          })),
+        ),
+      alertsPerRequest: BATCH,
+      connections: CONNECTIONS,
+      seconds,
+      status: 200,
+    });
+  try {
+    if (WARMUP_SECONDS > 0) await send(WARMUP_SECONDS, 1_000_000);
+    return await send(SECONDS, 0);
+  } finally {
+    await am.stop();
+  }
+}
+
+export async function productionPathBench(): Promise<void> {
+  console.log(
+    `production path: ingest, escalation and projection as three processes on a real Kafka broker (${PARTITIONS} partitions) and PostgreSQL; ${BATCH}-alert notifications over ${GROUPS} groups, ${CONNECTIONS} connections, ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up; Alertmanager's POST /api/v2/alerts with the same load; ${RUNS} runs, alternating`,
+  );
+  const klaxon: KlaxonRun[] = [];
+  const alertmanager: Array<{ alertsPerSecond: number; p99Ms: number }> = [];
+  for (let i = 0; i < RUNS; i++) {
+    const k = await klaxonOnce();
+    const a = await alertmanagerOnce();
+    klaxon.push(k);
+    alertmanager.push(a);
+    const perAlert = Object.entries(k.cpu)
+      .map(([name, s]) => `${name} ${((s / k.alerts) * 1e6).toFixed(1)}`)
+      .join(', ');
+    console.log(
+      `  run ${i + 1}: Klaxon accepted ${fmt(k.acceptedPerSecond)} alerts/s (p99 ${k.p99Ms.toFixed(1)} ms), handled ${fmt(k.duringLoadPerSecond)}/s while the load lasted, ${fmt(k.endToEndPerSecond)}/s end to end, caught up ${(k.caughtUpMs / 1000).toFixed(2)} s after the last 202, every answer 202; Alertmanager ${fmt(a.alertsPerSecond)} alerts/s (p99 ${a.p99Ms.toFixed(1)} ms); CPU µs per alert: ${perAlert}`,
+    );
+  }
+  const m = (f: (r: KlaxonRun) => number) => median(klaxon.map(f));
+  const am = median(alertmanager.map((r) => r.alertsPerSecond));
+  console.log(
+    `${'medians'.padEnd(12)} accepted ${fmt(m((r) => r.acceptedPerSecond))}/s, end to end ${fmt(m((r) => r.endToEndPerSecond))}/s, caught up ${(m((r) => r.caughtUpMs) / 1000).toFixed(2)} s; Alertmanager ${fmt(am)}/s; end-to-end ratio ${(m((r) => r.endToEndPerSecond) / am).toFixed(3)}`,
+  );
+}
