@@ -6,6 +6,8 @@ export interface TwilioRequest {
   accountSid: string;
   params: Record<string, string>;
   at: Date;
+  /** The id answered, which the caller records as the page's provider id. */
+  sid: string;
 }
 
 export interface FakeTwilio {
@@ -68,8 +70,8 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       });
     if ((params.Twiml ?? '').length > 4000)
       return reply(400, { code: 21220, message: 'Twiml exceeds the 4000 character limit', status: 400 });
-    requests.push({ resource, accountSid: match[1]!, params, at: new Date() });
     const sid = `${resource === 'Messages' ? 'SM' : 'CA'}${randomBytes(16).toString('hex')}`;
+    requests.push({ resource, accountSid: match[1]!, params, at: new Date(), sid });
     reply(201, {
       sid,
       account_sid: match[1],

@@ -23,6 +23,7 @@ import { twilioRoutes } from './http/twilio-routes.ts';
 import { IncidentIndex } from './incidents/incident-index.ts';
 import { IncidentRepository, type Execution } from './incidents/incident-repository.ts';
 import { loadIndexSnapshot } from './incidents/index-snapshot.ts';
+import { BUNDLE_NUMBERS_STREAM, INCIDENT_NUMBERS_STREAM, NumberClaims } from './incidents/number-claims.ts';
 import { IndexSnapshotWriter } from './incidents/index-snapshot-writer.ts';
 import { rosters as createRosters } from './incidents/rosters.ts';
 import type { Notifier } from './paging/notifier.ts';
@@ -46,6 +47,7 @@ export interface EscalationDeps {
   /**
    * Whether this instance fires an incident's timers and sends its pages. By default: while it holds the
    * bus partition of the incident's group key (with Kafka, its share of the consumer group; embedded, all).
+   * When given, call `ownershipMoved()` whenever its answers change.
    */
   owns?: (incidentId: string) => boolean;
   topic?: string;
@@ -71,6 +73,11 @@ export interface EscalationService {
   timers: TimerRunner;
   /** Rebuilds state from the store, recovers pages without an outcome, then takes alerts and runs timers. */
   start(): Promise<void>;
+  /**
+   * Ownership moved: pages held for incidents no longer owned are dropped, and pages without an outcome of
+   * incidents owned now are sent. The bus's rebalances call it; so must whoever passes `owns`.
+   */
+  ownershipMoved(): void;
   /** Resolves once every page in hand has its outcome recorded. */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -102,7 +109,14 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       // partitions without hearing it yet: it acts on none until the group confirms them again.
       return consumer === undefined || consumer.current();
     });
-  const repository = new IncidentRepository(store, index);
+  // Numbers people type (`#42`, `42a`, `7aa`): claimed through the store, so no two instances give one twice.
+  const incidentNumbers = new NumberClaims({
+    store,
+    stream: INCIDENT_NUMBERS_STREAM,
+    inUse: () => index.highestNumberInUse(),
+  });
+  const bundleNumbers = new NumberClaims({ store, stream: BUNDLE_NUMBERS_STREAM, inUse: () => index.highestBundle() });
+  const repository = new IncidentRepository(store, index, incidentNumbers);
   const rosters = createRosters(config);
   const router = createRouter(config.routes, config.severityFrom, config.rules);
   const links = ackLinks(deps.linkSecret);
@@ -160,13 +174,16 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       voice: toRule(config.throttle.voice),
       email: toRule(config.throttle.email),
     },
-    incident: (incidentId) => index.get(incidentId)?.state,
-    highestBundle: () => index.highestBundle(),
+    latest: (incidentId) => repository.latest(incidentId),
+    owns,
+    bundleNumbers,
     clock,
     logger,
     publicUrl: deps.publicUrl,
     ackLinks: links,
     pagesSent: metrics.pagesSent,
+    pagesWithheld: metrics.pagesWithheld,
+    pageOutcomesRefused: metrics.pageOutcomesRefused,
   });
 
   const onExecuted = (incidentId: string, execution: Execution) => {
@@ -227,12 +244,24 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);
   consoleRoutes(http.routes);
 
+  let caughtUp = false;
+  // Pages whose outcome was never recorded go out again from whoever owns them now.
+  const recoverOwned = () => {
+    for (const { state } of index.acting()) if (owns(state.incidentId)) dispatcher.dispatch(state.incidentId, state);
+  };
+  // At the moment ownership moves, not when the throttle would have let them go: by then the new owner has
+  // sent them and recorded their outcome.
+  const ownershipMoved = () => {
+    dispatcher.dropUnowned();
+    if (caughtUp) recoverOwned();
+  };
+
   return {
     http,
     index,
     timers,
+    ownershipMoved,
     async start() {
-      let caughtUp = false;
       let after: bigint | undefined;
       if (deps.snapshotPath) {
         const loaded = await loadIndexSnapshot(
@@ -277,11 +306,6 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
         if (caughtUp && current && owns(incidentId)) dispatcher.dispatch(incidentId, current.state);
       });
       logger.info({ incidents: index.size(), open: index.unresolved().length }, 'state rebuilt from the store');
-      // Pages whose outcome was never recorded go out again from whoever owns them now.
-      const recoverOwned = () => {
-        for (const { state } of index.acting())
-          if (owns(state.incidentId)) dispatcher.dispatch(state.incidentId, state);
-      };
       if (deps.owns) recoverOwned();
       ownership.partitionOf = await bus.partitioner(topic);
 
@@ -291,7 +315,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
         onAssignment: (partitions) => {
           ownership.held = new Set(partitions);
           logger.info({ partitions }, 'bus partitions assigned: timers and pages of their incidents are ours');
-          recoverOwned();
+          ownershipMoved();
         },
         handle: async (record) => {
           const alerts = alertsOf(record);
