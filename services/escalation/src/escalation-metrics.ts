@@ -34,7 +34,7 @@ export function escalationMetrics(
     }),
     alertsProcessed: new Counter({
       name: 'klaxon_alerts_processed_total',
-      help: 'Alerts taken from the bus, by result: applied (each alert of a record), or dead-lettered (a whole record moved to the dead-letter topic: not JSON, not alerts, or its handling failed the same way every time).',
+      help: 'Alerts taken from the bus, by result: applied (each alert of a record), or dead-lettered (a whole record moved to the dead-letter topic: not JSON, not alerts, or its handling failed the same way every time; or one alert of a notification that cannot be handled, moved there alone while its siblings are applied).',
       labelNames: ['result'] as const,
       registers: [registry],
     }),

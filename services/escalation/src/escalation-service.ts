@@ -1,8 +1,15 @@
-import { ALERTS_TOPIC, UnprocessableRecordError, type Bus, type BusConsumer, type DeliveredRecord } from '@klaxon/bus';
+import {
+  ALERTS_TOPIC,
+  deadLetterHeaders,
+  deadLetterTopicOf,
+  UnprocessableRecordError,
+  type Bus,
+  type BusConsumer,
+  type DeliveredRecord,
+} from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
 import {
-  alertRecordSchema,
-  alertsIn,
+  alertsOfRecord,
   createRouter,
   INCIDENT_STREAM_PREFIX,
   type Channel,
@@ -220,11 +227,34 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     onExecuted,
   });
 
-  const alertsOf = (record: DeliveredRecord) => {
-    const parsed = alertRecordSchema.safeParse(record.value);
-    if (parsed.success) return alertsIn(parsed.data);
-    const problems = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`);
-    throw new UnprocessableRecordError(`not an AlertReceived or AlertsReceived: ${problems.join('; ')}`);
+  // A record that is no alert record at all goes to the dead-letter topic whole. One bad alert of a
+  // notification goes there alone, as a notification of that one alert, and its siblings are handled.
+  const alertsOf = async (record: DeliveredRecord) => {
+    const parsed = alertsOfRecord(record.value);
+    if (!parsed.ok)
+      throw new UnprocessableRecordError(`not an AlertReceived or AlertsReceived: ${parsed.error.join('; ')}`);
+    const { alerts, refused } = parsed.value;
+    if (refused.length === 0) return alerts;
+    const notification = record.value as { alerts: unknown[] };
+    await bus.publish(
+      deadLetterTopicOf(topic),
+      refused.map(({ index, problems }) => ({
+        key: record.key,
+        value: { ...notification, alerts: [notification.alerts[index]] },
+        headers: {
+          ...deadLetterHeaders(record, `an alert that cannot be handled: ${problems.join('; ')}`, 0),
+          'klaxon-original-alert-index': String(index),
+        },
+      })),
+    );
+    for (const { index, fingerprint, problems } of refused) {
+      metrics.alertsProcessed.inc({ result: 'dead-lettered' });
+      logger.error(
+        { partition: record.partition, offset: record.offset, key: record.key, index, fingerprint, problems },
+        'moved an alert that cannot be handled to the dead-letter topic; the others of its notification are handled',
+      );
+    }
+    return alerts;
   };
 
   incidentRoutes(http.routes, { index, repository, rosters, timings, clock, apiTokens: config.api.tokens, onExecuted });
@@ -318,13 +348,13 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
           ownershipMoved();
         },
         handle: async (record) => {
-          const alerts = alertsOf(record);
+          const alerts = await alertsOf(record);
           await handleAlert.handleRun(alerts);
           metrics.alertsProcessed.inc({ result: 'applied' }, alerts.length);
         },
         // A run of one group's records from one batch: one decision and one append per incident for all of them.
         handleRun: async (records) => {
-          const alerts = records.flatMap(alertsOf);
+          const alerts = (await Promise.all(records.map(alertsOf))).flat();
           await handleAlert.handleRun(alerts);
           metrics.alertsProcessed.inc({ result: 'applied' }, alerts.length);
         },
