@@ -223,6 +223,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     clock,
     logger,
     incidentsOpened: metrics.incidentsOpened,
+    actsRefused: metrics.actsRefused,
     onExecuted,
   });
 
