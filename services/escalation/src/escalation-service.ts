@@ -223,6 +223,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     clock,
     logger,
     incidentsOpened: metrics.incidentsOpened,
+    actsRefused: metrics.actsRefused,
     onExecuted,
   });
 
@@ -358,11 +359,15 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
           metrics.alertsProcessed.inc({ result: 'applied' }, alerts.length);
         },
         // A store that does not answer fails every record: an outage, retried for as long as it lasts.
-        dependencyDown: () =>
-          store.ping().then(
-            () => false,
-            () => true,
-          ),
+        // The store said it could not be reached (EventStoreUnavailable), or does not answer now: an outage,
+        // retried for as long as it lasts, never taken for a poison record.
+        dependencyDown: (error) =>
+          (error as { retryable?: unknown } | undefined)?.retryable === true
+            ? Promise.resolve(true)
+            : store.ping().then(
+                () => false,
+                () => true,
+              ),
         onDeadLetter: (record, reason, attempts) => {
           metrics.alertsProcessed.inc({ result: 'dead-lettered' });
           logger.error(

@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import {
   SEVERITIES,
+  storableText,
   toInstant,
   type IncidentCommand,
   type IncidentState,
@@ -33,8 +34,14 @@ const asOfQuery = z
     at: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 instant like 2026-11-23T10:00:00Z' }).optional(),
   })
   .strict();
-const byBody = z.object({ by: z.string().min(1).max(200), text: z.string().max(10_000).optional() });
-const statusUpdateBody = byBody.extend({ text: z.string().min(1, 'a status update needs its text').max(10_000) });
+// A NUL or a lone surrogate would make every store refuse the event that carries it: replaced here.
+const byBody = z.object({
+  by: z.string().min(1).max(200).transform(storableText),
+  text: z.string().max(10_000).transform(storableText).optional(),
+});
+const statusUpdateBody = byBody.extend({
+  text: z.string().min(1, 'a status update needs its text').max(10_000).transform(storableText),
+});
 const severityBody = byBody.extend({ severity: z.enum(SEVERITIES) });
 
 export function incidentRoutes(routes: Router, deps: IncidentRouteDeps): void {

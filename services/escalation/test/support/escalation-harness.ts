@@ -50,6 +50,8 @@ export interface Harness {
       fingerprint?: string;
       summary?: string;
       startsAt?: string;
+      /** The integration whose token sent it (default `alertmanager`). */
+      integration?: string;
     },
   ): Promise<void>;
   /** Moves virtual time to `to`, firing every timer at its exact due time on the way. */
@@ -135,8 +137,8 @@ export async function startEscalation(
       const alert: AlertReceived = {
         type: 'AlertReceived',
         version: 1,
-        source: 'alertmanager',
-        integration: 'alertmanager',
+        source: o.integration && o.integration !== 'alertmanager' ? 'events-api' : 'alertmanager',
+        integration: o.integration ?? 'alertmanager',
         fingerprint: o.fingerprint ?? `fp-${labels.alertname}`,
         groupKey: o.groupKey ?? `{}:{alertname="${labels.alertname}"}`,
         status: o.status ?? 'firing',
