@@ -9,7 +9,7 @@ import {
   type ReadAllOptions,
   type RecordedEvent,
 } from './event-store.ts';
-import { EventStoreUnavailable, type SerialisedEvent } from './append-errors.ts';
+import { EventStoreUnavailable, UnstorableEvents, type SerialisedEvent } from './append-errors.ts';
 import { queueAppend, type AppendOutcome, type PendingAppend } from './pending-append.ts';
 import { pollingSubscription } from './polling-subscription.ts';
 
@@ -76,6 +76,20 @@ class StoredEvent implements RecordedEvent {
   }
 }
 
+/** SQLite's result codes for the file itself failing (locked, full, unreadable): the store is unavailable. */
+const FILE_FAILURE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|CORRUPT|NOTADB|PROTOCOL|NOMEM|INTERRUPT)/;
+
+/**
+ * Why a group commit's appends were refused: the file failing is an outage, worth retrying as it is; a
+ * constraint or trigger refusing what one of them holds is not, and callers must not wait for it to pass.
+ */
+function batchRefusal(streamId: string, error: unknown): Error {
+  const { code, message } = error as { code?: unknown; message: string };
+  return typeof code === 'string' && !FILE_FAILURE.test(code)
+    ? new UnstorableEvents(streamId, message, { cause: error })
+    : new EventStoreUnavailable(message, { cause: error });
+}
+
 export interface SqliteEventStoreOptions {
   /** Other processes may append to the same file; they are noticed within this interval. */
   pollMs?: number;
@@ -138,8 +152,7 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
       // IMMEDIATE takes the write lock up front, so two processes never both read the old revision.
       outcomes = appendTx.immediate(batch);
     } catch (error) {
-      const refusal = new EventStoreUnavailable((error as Error).message, { cause: error });
-      for (const a of batch) a.reject(refusal);
+      for (const a of batch) a.reject(batchRefusal(a.streamId, error));
       return;
     }
     batch.forEach((a, i) => a.resolve(outcomes[i]!));
