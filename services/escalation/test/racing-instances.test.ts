@@ -57,7 +57,16 @@ it('two instances on one store, taking the same alert and firing the same timer 
     incidentEventSchema.parse({ type: r.type, data: r.data }),
   );
   expect(all.filter((e) => e.type === 'IncidentOpened')).toHaveLength(4);
-  expect(all.filter((e) => e.type === 'AlertAttached')).toHaveLength(20);
+  // Records of one group that the consumer finds side by side are attached as one run (AlertsAttached).
+  const attached = all.flatMap((e) =>
+    e.type === 'AlertAttached'
+      ? [e.data.fingerprint]
+      : e.type === 'AlertsAttached'
+        ? e.data.alerts.map((x) => x.fingerprint)
+        : [],
+  );
+  expect(attached).toHaveLength(20);
+  expect(new Set(attached).size).toBe(20);
   expect(all.filter((e) => e.type === 'Escalated')).toHaveLength(4);
   expect(all.filter((e) => e.type === 'PageRequested' && e.data.level === 2)).toHaveLength(4);
   await close();
