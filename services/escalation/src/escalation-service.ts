@@ -10,6 +10,7 @@ import {
   type Timings,
 } from '@klaxon/domain';
 import type { EventStore, Subscription } from '@klaxon/event-store';
+import { authenticator, PersonalTokens } from '@klaxon/people';
 import { createServiceHttp, systemClock, type Clock, type Logger, type ServiceHttp } from '@klaxon/service-kit';
 import { ackLinks } from './acks/ack-links.ts';
 import { escalationMetrics } from './escalation-metrics.ts';
@@ -18,6 +19,7 @@ import { incidentRoutes } from './http/incident-routes.ts';
 import { consoleRoutes } from './http/console-routes.ts';
 import { kpiProxyRoutes } from './http/kpi-proxy-routes.ts';
 import { onCallRoutes } from './http/oncall-routes.ts';
+import { peopleRoutes } from './http/people-routes.ts';
 import { twilioRoutes } from './http/twilio-routes.ts';
 import { IncidentIndex } from './incidents/incident-index.ts';
 import { IncidentRepository, type Execution } from './incidents/incident-repository.ts';
@@ -191,7 +193,10 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     throw new UnprocessableRecordError(`not an AlertReceived or AlertsReceived: ${problems.join('; ')}`);
   };
 
-  incidentRoutes(http.routes, { index, repository, rosters, timings, clock, apiTokens: config.api.tokens, onExecuted });
+  const personalTokens = new PersonalTokens(store, clock, logger);
+  const auth = authenticator(config, personalTokens);
+  incidentRoutes(http.routes, { index, repository, rosters, timings, clock, auth, onExecuted });
+  peopleRoutes(http.routes, { config, auth, personalTokens });
   twilioRoutes(http.routes, {
     index,
     repository,
@@ -203,8 +208,8 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     onExecuted,
   });
   ackLinkRoutes(http.routes, { repository, ackLinks: links, clock, onExecuted });
-  onCallRoutes(http.routes, { config, rosters, clock, apiTokens: config.api.tokens });
-  if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);
+  onCallRoutes(http.routes, { config, rosters, clock, auth });
+  if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl, auth);
   consoleRoutes(http.routes);
 
   return {
@@ -235,6 +240,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
           );
         }
       }
+      await personalTokens.start();
       subscription = store.subscribe({
         after,
         streamPrefix: INCIDENT_STREAM_PREFIX,
@@ -305,6 +311,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       await timers.stop();
       await dispatcher.stop();
       await subscription?.stop();
+      await personalTokens.stop();
       await snapshots?.stop();
     },
   };

@@ -1,12 +1,14 @@
 import type { Router } from 'express';
+import { requireRole, type Authenticator } from '@klaxon/people';
 
 /**
  * The console is served from escalation's origin (the one every page links to); its KPI page reads
- * projection's API through here, so the browser talks to one origin and no CORS is needed. Projection
- * checks the API token itself: it is passed on as it came.
+ * projection's API through here, so the browser talks to one origin and no CORS is needed. The caller is
+ * checked here, so a refusal costs no trip; the token is passed on as it came and projection checks it
+ * again, as it does for every caller that reaches it directly.
  */
-export function kpiProxyRoutes(routes: Router, projectionUrl: string): void {
-  routes.get(/^\/api\/v1\/kpis(\/.*)?$/, async (req, res) => {
+export function kpiProxyRoutes(routes: Router, projectionUrl: string, auth: Authenticator): void {
+  routes.get(/^\/api\/v1\/kpis(\/.*)?$/, requireRole(auth, 'viewer'), async (req, res) => {
     const target = new URL(req.originalUrl, projectionUrl);
     let upstream: Response;
     try {
