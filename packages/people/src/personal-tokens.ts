@@ -54,6 +54,8 @@ export class PersonalTokens {
   private readonly lastUse = new Map<string, string>();
   private readonly usesWritten = new Map<string, string>();
   private subscription: Subscription | undefined;
+  /** The newest `person-` event indexed, by the subscription or by a read on a miss. */
+  private indexedUpTo: bigint | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -64,16 +66,7 @@ export class PersonalTokens {
   async start(): Promise<void> {
     this.subscription = this.store.subscribe({
       streamPrefix: PERSON_STREAM_PREFIX,
-      onEvents: (batch) => {
-        for (const recorded of batch) {
-          const [event] = eventsOf([recorded]);
-          if (event?.type === 'PersonalTokenCreated')
-            this.owners.set(event.data.hash, {
-              person: recorded.streamId.slice(PERSON_STREAM_PREFIX.length),
-              id: event.data.id,
-            });
-        }
-      },
+      onEvents: (batch) => this.index(batch),
       onError: (error) => this.logger.error({ err: error }, 'stopped following personal tokens in the store'),
     });
     await this.subscription.caughtUp();
@@ -136,8 +129,8 @@ export class PersonalTokens {
     const hash = hashToken(presented);
     let owner = this.owners.get(hash);
     // Created a moment ago, maybe by another instance: the subscription may not have brought it yet.
-    if (!owner && this.subscription) {
-      await this.subscription.caughtUp();
+    if (!owner) {
+      await this.readNewer();
       owner = this.owners.get(hash);
     }
     if (!owner) return undefined;
@@ -146,6 +139,31 @@ export class PersonalTokens {
     if (!token || !sameHash(token.hash, hash) || token.revokedAt || token.expiresAt <= now) return undefined;
     this.noteUse(owner.person, owner.id, now);
     return owner;
+  }
+
+  private index(batch: RecordedEvent[]) {
+    for (const recorded of batch) {
+      const [event] = eventsOf([recorded]);
+      if (event?.type === 'PersonalTokenCreated')
+        this.owners.set(event.data.hash, {
+          person: recorded.streamId.slice(PERSON_STREAM_PREFIX.length),
+          id: event.data.id,
+        });
+      if (this.indexedUpTo === undefined || recorded.position > this.indexedUpTo) this.indexedUpTo = recorded.position;
+    }
+  }
+
+  /** Indexes the person events the subscription has not brought yet, without waiting for its next poll. */
+  private async readNewer() {
+    for (;;) {
+      const batch = await this.store.readAll({
+        after: this.indexedUpTo,
+        limit: 500,
+        streamPrefix: PERSON_STREAM_PREFIX,
+      });
+      if (batch.length === 0) return;
+      this.index(batch);
+    }
   }
 
   private async tokensOf(person: string): Promise<PersonalToken[]> {
