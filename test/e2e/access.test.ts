@@ -70,6 +70,7 @@ const ESCALATION: Record<string, Row> = {
     body: { name: 'handed over' },
   },
   'GET /api/v1/people/:name/tokens': { access: 'admin', ok: 200, url: '/api/v1/people/rita/tokens' },
+  'GET /api/v1/dead-letters': { access: 'admin', ok: 200 },
   'DELETE /api/v1/people/:name/tokens/:id': {
     access: 'admin',
     ok: 404,

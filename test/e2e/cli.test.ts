@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ALERTS_TOPIC, openEmbeddedBus } from '@klaxon/bus';
 import { startFakeTwilio, tempDir } from '@klaxon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, REPO_ROOT, startKlaxon, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
@@ -216,6 +218,36 @@ describe('klaxon CLI against a running Klaxon (pnpm start)', () => {
     expect(after.status).toBe(1);
     expect(after.stderr).toMatch(/Klaxon answered 401/);
   });
+
+  it(
+    'dead-letters lists the records escalation moved aside, with why and where they came from',
+    { timeout: 60_000 },
+    async () => {
+      expect(await klaxon(['dead-letters'], env)).toMatchObject({ status: 0, stdout: 'no dead letters\n' });
+      // A record on the bus that is not alerts, as a foreign producer might write.
+      const bus = openEmbeddedBus(join(data.path, 'bus.db'));
+      await bus.publish(ALERTS_TOPIC, [
+        { key: 'junk', value: { type: 'AlertReceived', version: 1, status: 'sideways' } },
+      ]);
+      await bus.close();
+      let letters: Array<{ reason: string; key: string; value: unknown }> = [];
+      for (const deadline = Date.now() + 15_000; letters.length === 0 && Date.now() < deadline;) {
+        letters = JSON.parse((await klaxon(['dead-letters', '--output', 'json'], env)).stdout);
+      }
+      expect(letters).toMatchObject([
+        {
+          key: 'junk',
+          reason: expect.stringMatching(/^not an AlertReceived or AlertsReceived/),
+          value: { status: 'sideways' },
+        },
+      ]);
+      const shown = await klaxon(['dead-letters', '--limit', '5'], env);
+      expect(shown.status).toBe(0);
+      expect(shown.stdout).toMatch(/^dead-lettered\s+from\s+attempts\s+key\s+reason$/m);
+      expect(shown.stdout).toMatch(/^\S+ \S+Z\s+0@\d+\s+1\s+junk\s+not an AlertReceived or AlertsReceived/m);
+      expect((await klaxon(['dead-letters', '--limit', '0'], env)).status).toBe(2);
+    },
+  );
 
   it(
     'oncall lists the next shifts of a schedule; unknown things exit 1, a missing token exits 2',

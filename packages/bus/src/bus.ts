@@ -36,10 +36,23 @@ export interface ConsumeOptions {
   /** Told about a handler failure before the record is retried. */
   onHandlerError?(error: unknown, record: DeliveredRecord): void;
   /**
-   * Told once a record was moved to the dead-letter topic: its handler threw UnprocessableRecordError, or
-   * (Kafka) its value is not JSON. Consumption goes on past it.
+   * Told once a record was moved to the dead-letter topic: its handler threw UnprocessableRecordError,
+   * (Kafka) its value is not JSON, or its handler failed the same way `deadLetterAfter` times in a row (a
+   * poison record). Consumption goes on past it. `attempts` counts the handler's failures on it.
    */
-  onDeadLetter?(record: DeliveredRecord, reason: string): void;
+  onDeadLetter?(record: DeliveredRecord, reason: string, attempts: number): void;
+  /**
+   * Failures of one kind in a row (the same error name and message, numbers aside) after which a record is
+   * taken for poison and moved to the dead-letter topic, so that it cannot hold up the records behind it.
+   * Default DEAD_LETTER_AFTER.
+   */
+  deadLetterAfter?: number;
+  /**
+   * Asked after a handler failed: true when what failed is a dependency of every record (the event store
+   * unreachable), not this record. Such a failure is an outage: the record is retried for as long as it
+   * lasts and never dead-lettered for it. A check that throws counts as true.
+   */
+  dependencyDown?(error: unknown): Promise<boolean>;
   /** Told when reading records or committing an offset failed; the consumer backs off and goes on. */
   onError?(error: unknown): void;
   /**
@@ -59,6 +72,12 @@ export interface BusConsumer {
    * instance, so nothing of theirs may be acted on until the group confirms the assignment again.
    */
   current(): boolean;
+  /**
+   * Since when (epoch ms) this consumer has had records in hand without getting past any of them: a
+   * handler that does not return, or a record retried through an outage. Undefined while nothing waits on
+   * it (caught up, or moving). The time since is how long the consumer has been stuck with work waiting.
+   */
+  stuckSince(): number | undefined;
 }
 
 export interface Bus {
@@ -69,6 +88,8 @@ export interface Bus {
   consume(options: ConsumeOptions): Promise<BusConsumer>;
   /** The partition a key's records go to, as the producer chooses it. */
   partitioner(topic: string): Promise<(key: string) => number>;
+  /** The newest `limit` records of a topic's dead-letter topic, oldest first, for people to read. */
+  deadLetters(topic: string, limit: number): Promise<DeliveredRecord[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -83,7 +104,8 @@ export class BusUnavailableError extends Error {
 
 /**
  * Thrown by a handler for a record that can never be handled (a value that is not alerts): the bus
- * moves it to the topic's dead-letter topic instead of offering it again forever.
+ * moves it to the topic's dead-letter topic at once instead of offering it again forever. A handler that
+ * cannot tell gets there too, after failing the same way `deadLetterAfter` times.
  */
 export class UnprocessableRecordError extends Error {
   override readonly name = 'UnprocessableRecordError';
@@ -95,9 +117,14 @@ export const ALERTS_TOPIC = 'klaxon.alerts';
 export const deadLetterTopicOf = (topic: string): string => `${topic}.dead-letter`;
 
 /** Headers a dead-lettered record carries beside its own. */
-export const deadLetterHeaders = (record: DeliveredRecord, reason: string): Record<string, string> => ({
+export const deadLetterHeaders = (
+  record: DeliveredRecord,
+  reason: string,
+  attempts: number,
+): Record<string, string> => ({
   ...record.headers,
   'klaxon-dead-letter-reason': reason,
+  'klaxon-dead-letter-attempts': String(attempts),
   'klaxon-original-topic': record.topic,
   'klaxon-original-partition': String(record.partition),
   'klaxon-original-offset': record.offset,

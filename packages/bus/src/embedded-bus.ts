@@ -13,6 +13,7 @@ import {
   type ConsumeOptions,
   type DeliveredRecord,
 } from './bus.ts';
+import { DEAD_LETTER_AFTER, poisonReason, tallyFailure, type FailureTally } from './poison.ts';
 
 interface Row {
   offset: bigint;
@@ -106,6 +107,9 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
   const next = db.prepare<[string, bigint, number], Row>(
     'SELECT * FROM records WHERE topic = ? AND offset > ? ORDER BY offset LIMIT ?',
   );
+  const newest = db.prepare<[string, number], Row>(
+    'SELECT * FROM records WHERE topic = ? ORDER BY offset DESC LIMIT ?',
+  );
   const pollMs = options.pollMs ?? 200;
   const retryDelayMs = options.retryDelayMs ?? 1000;
   const consumers = new Set<BusConsumer>();
@@ -148,10 +152,30 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
       onError,
       onAssignment,
       onDeadLetter,
+      deadLetterAfter = DEAD_LETTER_AFTER,
+      dependencyDown,
     }: ConsumeOptions) {
       const abort = new AbortController();
       onAssignment?.([0]);
       let position = committed.get(group, topic)?.offset ?? 0n;
+      // Failures in a row of a key's run (by its first record) and of single records, across batches.
+      const runFailures = new Map<bigint, FailureTally>();
+      const recordFailures = new Map<bigint, FailureTally>();
+      // Dead-lettered, but not yet passed by the committed offset (a record before it failed): not again.
+      const deadLettered = new Set<bigint>();
+      let stuckSince: number | undefined;
+      // Moved aside in the same file, durably, before the offset passes it.
+      const deadLetter = (row: Row, record: DeliveredRecord, reason: string, attempts: number) => {
+        insert.run(
+          deadLetterTopicOf(topic),
+          record.key,
+          row.value,
+          JSON.stringify(deadLetterHeaders(record, reason, attempts)),
+          new Date().toISOString(),
+        );
+        deadLettered.add(row.offset);
+        onDeadLetter?.(record, reason, attempts);
+      };
       // One offset commit (one fsync) per batch, not per record: a crash mid-batch offers the batch's
       // handled records again (at-least-once). Within a batch, each key's records are handled in order and
       // the keys side by side, so the appends they cause share the store's group commit. The commit covers
@@ -159,7 +183,11 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
       // again, the ones already handled among them a second time.
       const takeBatch = async () => {
         const batch = next.all(topic, position, BATCH_SIZE);
-        if (batch.length === 0) return sleep(pollMs, abort.signal);
+        if (batch.length === 0) {
+          stuckSince = undefined;
+          return sleep(pollMs, abort.signal);
+        }
+        stuckSince ??= Date.now();
         const byKey = new Map<string, Row[]>();
         for (const row of batch) {
           const rows = byKey.get(row.key);
@@ -168,49 +196,70 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
         }
         const handled = new Set<bigint>();
         let failed = false;
+        // A run that failed one way too often, or holds a record already failing alone, goes one by one, so
+        // that only the record at fault is dead-lettered.
         const handleKey = async (rows: Row[]) => {
-          if (handleRun && rows.length > 1 && !abort.signal.aborted) {
+          const first = rows[0]!.offset;
+          const suspect =
+            (runFailures.get(first)?.attempts ?? 0) >= deadLetterAfter ||
+            rows.some((r) => recordFailures.has(r.offset) || deadLettered.has(r.offset));
+          if (handleRun && rows.length > 1 && !suspect && !abort.signal.aborted) {
             const records = rows.map(toDelivered);
             try {
               await handleRun(records);
+              runFailures.delete(first);
               for (const row of rows) handled.add(row.offset);
               return;
             } catch (error) {
               if (!(error instanceof UnprocessableRecordError)) {
                 failed = true;
                 onHandlerError?.(error, records[0]!);
+                const tally = await tallyFailure(runFailures.get(first), error, dependencyDown);
+                if (tally) runFailures.set(first, tally);
+                else runFailures.delete(first);
                 return;
               }
             }
           }
           for (const row of rows) {
             if (abort.signal.aborted || failed) return;
+            if (deadLettered.has(row.offset)) {
+              handled.add(row.offset);
+              continue;
+            }
             const record = toDelivered(row);
             try {
               await handle(record);
             } catch (error) {
               if (error instanceof UnprocessableRecordError) {
-                // Moved aside in the same file, durably, before the offset passes it.
-                insert.run(
-                  deadLetterTopicOf(topic),
-                  record.key,
-                  row.value,
-                  JSON.stringify(deadLetterHeaders(record, error.message)),
-                  new Date().toISOString(),
-                );
-                onDeadLetter?.(record, error.message);
+                deadLetter(row, record, error.message, (recordFailures.get(row.offset)?.attempts ?? 0) + 1);
+                recordFailures.delete(row.offset);
                 handled.add(row.offset);
                 continue;
               }
               failed = true;
               onHandlerError?.(error, record);
+              const tally = await tallyFailure(recordFailures.get(row.offset), error, dependencyDown);
+              if (tally && tally.attempts >= deadLetterAfter) {
+                deadLetter(row, record, poisonReason(error, tally.attempts), tally.attempts);
+                recordFailures.delete(row.offset);
+                handled.add(row.offset);
+                return;
+              }
+              // Kept while it fails, so that the run it belongs to goes one by one from now on.
+              recordFailures.set(row.offset, tally ?? { kind: 'outage', attempts: 0 });
               return;
             }
+            recordFailures.delete(row.offset);
             handled.add(row.offset);
           }
         };
+        // A record one failure short of the dead-letter gets its last try alone, the batch one record at a
+        // time in order: beside others, it may have failed for one of them (a store's group commit refuses
+        // every append of its transaction for one it cannot keep).
+        const lastChance = batch.some((r) => (recordFailures.get(r.offset)?.attempts ?? 0) >= deadLetterAfter - 1);
         try {
-          await Promise.all([...byKey.values()].map(handleKey));
+          await Promise.all((lastChance ? [batch] : [...byKey.values()]).map(handleKey));
         } finally {
           let through: bigint | undefined;
           for (const row of batch) {
@@ -220,6 +269,9 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
           if (through !== undefined) {
             commit.run(group, topic, through);
             position = through;
+            stuckSince = Date.now();
+            for (const passed of [runFailures, recordFailures, deadLettered])
+              for (const offset of passed.keys()) if (offset <= through) passed.delete(offset);
           }
         }
         if (failed) await pause(retryDelayMs, abort.signal);
@@ -243,6 +295,7 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
       const consumer: BusConsumer = {
         // One process holds the one partition: nothing else can take it.
         current: () => !abort.signal.aborted,
+        stuckSince: () => stuckSince,
         async stop() {
           abort.abort();
           await loop;
@@ -255,6 +308,9 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
     },
     async partitioner() {
       return () => 0;
+    },
+    async deadLetters(topic, limit) {
+      return newest.all(deadLetterTopicOf(topic), limit).map(toDelivered).reverse();
     },
     async ping() {
       if (closed) throw new BusUnavailableError('embedded log is closed');

@@ -9,6 +9,7 @@ import {
 } from 'kafkajs';
 import { BusUnavailableError, type Bus, type BusConsumer, type ConsumeOptions } from './bus.ts';
 import { startGroupConsumer } from './kafka-consumer.ts';
+import { readDeadLetters } from './kafka-dead-letters.ts';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -167,6 +168,7 @@ export async function openKafkaBus(options: KafkaBusOptions): Promise<Bus> {
       });
       const handle: BusConsumer = {
         current: () => consumer.current(),
+        stuckSince: () => consumer.stuckSince(),
         async stop() {
           await consumer.stop();
           consumers.delete(handle);
@@ -183,6 +185,7 @@ export async function openKafkaBus(options: KafkaBusOptions): Promise<Bus> {
       const choose = Partitioners.DefaultPartitioner();
       return (key) => choose({ topic, partitionMetadata: placement.get(topic) ?? [], message: { key, value: null } });
     },
+    deadLetters: (topic, limit) => readDeadLetters(kafka, admin, topic, limit),
     async ping() {
       if (closed) throw new BusUnavailableError('the Kafka bus is closed');
       await admin.describeCluster();

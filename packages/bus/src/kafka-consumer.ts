@@ -7,6 +7,7 @@ import {
   type ConsumeOptions,
   type DeliveredRecord,
 } from './bus.ts';
+import { DEAD_LETTER_AFTER, poisonReason, tallyFailure, type FailureTally } from './poison.ts';
 
 export interface GroupConsumerSettings {
   kafka: Kafka;
@@ -24,7 +25,7 @@ export interface GroupConsumerSettings {
   onGroupJoin(): void;
 }
 
-const headersOf = (headers: IHeaders | undefined): Record<string, string> =>
+export const headersOf = (headers: IHeaders | undefined): Record<string, string> =>
   Object.fromEntries(
     Object.entries(headers ?? {}).flatMap(([k, v]) =>
       v === undefined ? [] : [[k, Array.isArray(v) ? v.map(String).join(',') : String(v)]],
@@ -54,6 +55,7 @@ export async function startGroupConsumer(
   settings: GroupConsumerSettings,
 ): Promise<BusConsumer> {
   const { topic, group, handle, handleRun, onHandlerError, onError, onAssignment, onDeadLetter } = options;
+  const { deadLetterAfter = DEAD_LETTER_AFTER, dependencyDown } = options;
   const { kafka, admin, producer, sessionTimeoutMs, heartbeatIntervalMs, retryDelayMs } = settings;
   await settings.ensureTopic(topic);
   await seedNewGroup(admin, group, topic, settings.newGroupLookbackMs);
@@ -66,6 +68,8 @@ export async function startGroupConsumer(
   let inBatch: Promise<void> | undefined;
   let restartTimer: NodeJS.Timeout | undefined;
   let restarts = 0;
+  // Per partition whose batch is in hand: since when it has not got past a record.
+  const stuck = new Map<number, number>();
 
   const leaseMs = sessionTimeoutMs - heartbeatIntervalMs;
   const isCurrent = () => !stopping && !crashed && Date.now() - lastConfirmedAt < leaseMs;
@@ -86,14 +90,14 @@ export async function startGroupConsumer(
     if (held.length > 0) assign([]);
   };
 
-  const deadLetter = async (record: DeliveredRecord, raw: Buffer | null, reason: string) => {
+  const deadLetter = async (record: DeliveredRecord, raw: Buffer | null, reason: string, attempts: number) => {
     await settings.ensureTopic(deadLetterTopicOf(topic));
     await producer.send({
       topic: deadLetterTopicOf(topic),
       acks: -1,
-      messages: [{ key: record.key, value: raw, headers: deadLetterHeaders(record, reason) }],
+      messages: [{ key: record.key, value: raw, headers: deadLetterHeaders(record, reason, attempts) }],
     });
-    onDeadLetter?.(record, reason);
+    onDeadLetter?.(record, reason, attempts);
   };
 
   const decode = (partition: number, message: KafkaMessage): { record: DeliveredRecord; notJson?: string } => {
@@ -115,14 +119,17 @@ export async function startGroupConsumer(
 
   /**
    * Tries `attempt` until it goes through, in place, with backoff and heartbeating meanwhile; an
-   * UnprocessableRecordError goes to `unprocessable`. False once the batch is no longer ours to go on with.
+   * UnprocessableRecordError goes to `unprocessable`, and so does the failure that makes `deadLetterAfter`
+   * of one kind in a row (outages of a dependency not counted). False once the batch is no longer ours to
+   * go on with.
    */
   const retried = async (
     payload: EachBatchPayload,
     first: DeliveredRecord,
     attempt: () => Promise<void>,
-    unprocessable: (error: UnprocessableRecordError) => Promise<boolean>,
+    unprocessable: (reason: string, attempts: number) => Promise<boolean>,
   ): Promise<boolean> => {
+    let tally: FailureTally | undefined;
     for (let failures = 0; ; failures++) {
       if (stopping || !payload.isRunning() || payload.isStale()) return false;
       // A handler slower than the session would cost the membership mid-record: keep heartbeating.
@@ -131,8 +138,12 @@ export async function startGroupConsumer(
         await attempt();
         return true;
       } catch (error) {
-        if (error instanceof UnprocessableRecordError) return await unprocessable(error);
+        if (error instanceof UnprocessableRecordError)
+          return await unprocessable(error.message, (tally?.attempts ?? 0) + 1);
         onHandlerError?.(error, first);
+        tally = await tallyFailure(tally, error, dependencyDown);
+        if (tally && tally.attempts >= deadLetterAfter)
+          return await unprocessable(poisonReason(error, tally.attempts), tally.attempts);
       } finally {
         clearInterval(beat);
       }
@@ -143,23 +154,19 @@ export async function startGroupConsumer(
   /** Handles one record until it is handled or dead-lettered; false if the batch is no longer ours to go on with. */
   const handleOne = async (payload: EachBatchPayload, message: KafkaMessage): Promise<boolean> => {
     const { record, notJson } = decode(payload.batch.partition, message);
-    const toDeadLetter = async (reason: string) => {
-      await deadLetter(record, message.value, reason);
+    const toDeadLetter = async (reason: string, attempts: number) => {
+      await deadLetter(record, message.value, reason, attempts);
       return true;
     };
-    if (notJson) return toDeadLetter(notJson);
-    return retried(
-      payload,
-      record,
-      () => handle(record),
-      (error) => toDeadLetter(error.message),
-    );
+    if (notJson) return toDeadLetter(notJson, 0);
+    return retried(payload, record, () => handle(record), toDeadLetter);
   };
 
   /**
    * Consecutive records of one key (an Alertmanager notification's alerts, published together) handed to
-   * `handleRun` at once, retried whole while it fails. A run with a value that is not JSON, or whose
-   * handler calls one of its records unprocessable, goes one by one, so only that record is dead-lettered.
+   * `handleRun` at once, retried whole while it fails. A run with a value that is not JSON, whose handler
+   * calls one of its records unprocessable, or that failed one way too often, goes one by one, so only the
+   * record at fault is dead-lettered.
    */
   const handleRunOf = async (payload: EachBatchPayload, messages: KafkaMessage[]): Promise<boolean> => {
     const decoded = messages.map((m) => decode(payload.batch.partition, m));
@@ -177,6 +184,7 @@ export async function startGroupConsumer(
   const eachBatch = async (payload: EachBatchPayload) => {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary } = payload;
     let last: string | undefined;
+    stuck.set(batch.partition, Date.now());
     const work = (async () => {
       const messages = batch.messages;
       for (let i = 0; i < messages.length;) {
@@ -191,6 +199,7 @@ export async function startGroupConsumer(
         const message = messages[end - 1]!;
         i = end;
         resolveOffset(message.offset);
+        stuck.set(batch.partition, Date.now());
         last = message.offset;
         const movedOn = await heartbeat().then(
           () => false,
@@ -222,7 +231,11 @@ export async function startGroupConsumer(
       }
     })();
     inBatch = work.catch(() => undefined);
-    await work;
+    try {
+      await work;
+    } finally {
+      stuck.delete(batch.partition);
+    }
   };
 
   const start = async () => {
@@ -279,6 +292,7 @@ export async function startGroupConsumer(
 
   return {
     current: isCurrent,
+    stuckSince: () => (stuck.size === 0 ? undefined : Math.min(...stuck.values())),
     async stop() {
       stopping = true;
       clearTimeout(restartTimer);

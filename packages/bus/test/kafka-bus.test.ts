@@ -18,7 +18,14 @@ describe.runIf(kafka)(`Kafka (${kafka?.via})`, () => {
     'Kafka (kafkajs)',
     async () => {
       const open = () =>
-        openKafkaBus({ brokers, partitions: 3, replicationFactor: 1, publishTimeoutMs: 5000, ...quick });
+        openKafkaBus({
+          brokers,
+          partitions: 3,
+          replicationFactor: 1,
+          publishTimeoutMs: 5000,
+          retryDelayMs: 100,
+          ...quick,
+        });
       let bus = await open();
       return {
         bus,

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { EXIT, RefusedError, UsageError } from './cli-errors.ts';
 import { connection } from './client.ts';
 import { checkConfig, routesTest } from './config-commands.ts';
+import { deadLetters } from './dead-letter-command.ts';
 import { act, incidents, oncall, postmortem, show, statusUpdate } from './incident-commands.ts';
 import { stdout, type Format } from './output.ts';
 import { replay } from './replay-command.ts';
@@ -23,6 +24,7 @@ Against a running Klaxon (--url/--token or KLAXON_URL/KLAXON_API_TOKEN):
   token ls [--for <name>] · token revoke <id> [--for <name>]
   postmortem <number|id>                  a markdown draft from the runbook's template
   oncall [--at <instant>] [--schedule <name>] [--next N]
+  dead-letters [--limit N]                the newest records escalation moved aside (default 50), with why
 
 Offline, on the recorded history (the embedded store under --data-dir or KLAXON_DATA_DIR, or DATABASE_URL):
   replay --config candidate.yaml [--from <instant>] [--to <instant>] [--current klaxon.yaml]
@@ -108,6 +110,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         break;
       case 'token':
         await token(api(), args, flags, out);
+        break;
+      case 'dead-letters':
+        await deadLetters(api(), flags, out);
         break;
       case 'replay':
         await replay(flags, out, env);

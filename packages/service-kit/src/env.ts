@@ -27,6 +27,8 @@ export const envSchema = z.object({
   KLAXON_LINK_SECRET: z.string().min(16).optional(),
   KLAXON_HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How long escalation's bus consumer may be stuck on a record, with alerts waiting, before /ready fails. */
+  KLAXON_CONSUMER_STALL_MS: z.coerce.number().int().positive().default(60_000),
   INGEST_MAX_BODY_BYTES: z.coerce
     .number()
     .int()

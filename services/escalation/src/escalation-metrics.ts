@@ -22,7 +22,7 @@ export function escalationMetrics(
     }),
     alertsProcessed: new Counter({
       name: 'klaxon_alerts_processed_total',
-      help: 'Alerts taken from the bus, by result: applied (each alert of a record), or dead-lettered (a whole record that is not JSON, or not alerts, moved to the dead-letter topic).',
+      help: 'Alerts taken from the bus, by result: applied (each alert of a record), or dead-lettered (a whole record moved to the dead-letter topic: not JSON, not alerts, or its handling failed the same way every time).',
       labelNames: ['result'] as const,
       registers: [registry],
     }),

@@ -17,6 +17,7 @@ import { escalationMetrics } from './escalation-metrics.ts';
 import { ackLinkRoutes } from './http/ack-link-routes.ts';
 import { incidentRoutes } from './http/incident-routes.ts';
 import { consoleRoutes } from './http/console-routes.ts';
+import { deadLetterRoutes } from './http/dead-letter-routes.ts';
 import { kpiProxyRoutes } from './http/kpi-proxy-routes.ts';
 import { onCallRoutes } from './http/oncall-routes.ts';
 import { peopleRoutes } from './http/people-routes.ts';
@@ -59,6 +60,11 @@ export interface EscalationDeps {
    */
   snapshotPath?: string;
   snapshotEveryMs?: number;
+  /**
+   * How long the bus consumer may hold records without getting past one (a handler that does not return,
+   * a record retried through an outage) before /ready says so. Default 60 s.
+   */
+  consumerStallMs?: number;
 }
 
 export interface EscalationService {
@@ -73,6 +79,7 @@ export interface EscalationService {
 }
 
 const FIVE_MINUTES_MS = 5 * 60_000;
+const CONSUMER_STALL_MS = 60_000;
 
 const toRule = (t: { every: number; burst: number }) => ({ everyMs: t.every, burst: t.burst });
 
@@ -109,6 +116,8 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   let consumer: BusConsumer | undefined;
   let subscription: Subscription | undefined;
   let subscriptionLost: unknown;
+  let lastHandlerFailure: { at: number; message: string } | undefined;
+  const consumerStallMs = deps.consumerStallMs ?? CONSUMER_STALL_MS;
   const http = createServiceHttp({
     service: 'escalation',
     logger,
@@ -120,6 +129,15 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
         check: async () => {
           if (consumer && !consumer.current())
             throw new Error('the bus consumer is not running or not confirmed by its group');
+          // Alerts wait behind a record the consumer cannot get past: nothing behind it pages meanwhile.
+          const stuckSince = consumer?.stuckSince();
+          if (stuckSince === undefined || Date.now() - stuckSince <= consumerStallMs) return;
+          const failure = lastHandlerFailure && lastHandlerFailure.at >= stuckSince ? lastHandlerFailure : undefined;
+          throw new Error(
+            `the bus consumer has not got past a record for ${Math.round((Date.now() - stuckSince) / 1000)} s ` +
+              `with records waiting (over ${consumerStallMs / 1000} s): ` +
+              (failure ? `its handling keeps failing: ${failure.message}` : 'its handling has not returned'),
+          );
         },
       },
       {
@@ -209,6 +227,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   });
   ackLinkRoutes(http.routes, { repository, ackLinks: links, clock, onExecuted });
   onCallRoutes(http.routes, { config, rosters, clock, auth });
+  deadLetterRoutes(http.routes, { bus, topic, auth });
   if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl, auth);
   consoleRoutes(http.routes);
 
@@ -290,15 +309,23 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
           await handleAlert.handleRun(alerts);
           metrics.alertsProcessed.inc({ result: 'applied' }, alerts.length);
         },
-        onDeadLetter: (record, reason) => {
+        // A store that does not answer fails every record: an outage, retried for as long as it lasts.
+        dependencyDown: () =>
+          store.ping().then(
+            () => false,
+            () => true,
+          ),
+        onDeadLetter: (record, reason, attempts) => {
           metrics.alertsProcessed.inc({ result: 'dead-lettered' });
-          logger.warn(
-            { partition: record.partition, offset: record.offset, reason },
-            'moved a record that cannot be handled to the dead-letter topic',
+          logger.error(
+            { partition: record.partition, offset: record.offset, key: record.key, reason, attempts },
+            'moved a record that cannot be handled to the dead-letter topic; the records behind it go on',
           );
         },
-        onHandlerError: (error, record) =>
-          logger.error({ err: error, offset: record.offset }, 'alert handling failed; it will be retried'),
+        onHandlerError: (error, record) => {
+          lastHandlerFailure = { at: Date.now(), message: (error as Error).message ?? String(error) };
+          logger.error({ err: error, offset: record.offset }, 'alert handling failed; it will be retried');
+        },
         onError: (error) => logger.error({ err: error }, 'reading the bus failed; retrying'),
       });
       if (deps.runTimerLoop !== false) timers.start();

@@ -21,5 +21,6 @@ export function escalationFromEnv(
     twilioAuthToken: env.TWILIO_AUTH_TOKEN,
     projectionUrl: env.KLAXON_PROJECTION_URL ?? `http://127.0.0.1:${env.PROJECTION_PORT}`,
     snapshotPath: join(env.KLAXON_DATA_DIR, 'escalation-index.snapshot.json'),
+    consumerStallMs: env.KLAXON_CONSUMER_STALL_MS,
   });
 }

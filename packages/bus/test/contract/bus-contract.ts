@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  DEAD_LETTER_AFTER,
   deadLetterTopicOf,
   UnprocessableRecordError,
   type Bus,
@@ -171,6 +172,231 @@ export function busContract(name: string, open: () => Promise<BusHarness>, timeo
         },
       });
       expect(dead[0]!.value).toEqual({ n: 2 });
+    });
+
+    it('dead-letters a record whose handler fails the same way every time, once, with why, and goes on past it, also after a restart', async () => {
+      const bus = await setup();
+      const topic = unique('alerts');
+      const group = unique('g');
+      await bus.publish(
+        topic,
+        [1, 2, 3, 4].map((n) => ({ key: 'k', value: { n }, headers: { source: 'test' } })),
+      );
+      const handled: number[] = [];
+      let poisonTries = 0;
+      const told: Array<{ n: number; reason: string; attempts: number }> = [];
+      const handle = async (r: DeliveredRecord) => {
+        const n = (r.value as { n: number }).n;
+        if (n === 2) {
+          poisonTries++;
+          throw new Error(`unsupported Unicode escape sequence at ${Date.now()}`);
+        }
+        handled.push(n);
+      };
+      const first = await bus.consume({
+        topic,
+        group,
+        handle,
+        onDeadLetter: (r, reason, attempts) => told.push({ n: (r.value as { n: number }).n, reason, attempts }),
+      });
+      consumers.push(first);
+      await until(() => handled.length === 3, 'the records behind the poison one', timeoutMs);
+      expect(handled).toEqual([1, 3, 4]);
+      expect(poisonTries).toBe(DEAD_LETTER_AFTER);
+      expect(told).toEqual([
+        {
+          n: 2,
+          reason: expect.stringMatching(/^handling failed 5 times the same way: unsupported Unicode escape sequence/),
+          attempts: DEAD_LETTER_AFTER,
+        },
+      ]);
+      const [letter, ...more] = await bus.deadLetters(topic, 10);
+      expect(more).toEqual([]);
+      expect(letter).toMatchObject({
+        key: 'k',
+        value: { n: 2 },
+        headers: {
+          source: 'test',
+          'klaxon-dead-letter-reason': told[0]!.reason,
+          'klaxon-dead-letter-attempts': String(DEAD_LETTER_AFTER),
+          'klaxon-original-topic': topic,
+        },
+      });
+      await first.stop();
+      // Restarted, the group goes on after the poison record: it is not handled again.
+      const restarted = await harness.reopen();
+      await restarted.publish(topic, [{ key: 'k', value: { n: 5 } }]);
+      const again = await restarted.consume({ topic, group, handle });
+      consumers.push(again);
+      await until(() => handled.includes(5), 'a record published after the restart', timeoutMs);
+      expect(handled).toEqual([1, 3, 4, 5]);
+      expect(poisonTries).toBe(DEAD_LETTER_AFTER);
+    });
+
+    it("takes a run that keeps failing one by one, so only its poison record is dead-lettered and the run's others are handled", async () => {
+      const bus = await setup();
+      const topic = unique('alerts');
+      await bus.publish(
+        topic,
+        ['a0', 'poison', 'a2'].map((value) => ({ key: 'a', value })),
+      );
+      await bus.publish(topic, [{ key: 'a', value: 'a3' }]);
+      const handled: string[] = [];
+      const dead: string[] = [];
+      const failing = (values: unknown[]) => {
+        if (values.includes('poison')) throw new Error('invalid byte sequence for encoding "UTF8": 0x00');
+      };
+      const consumer = await bus.consume({
+        topic,
+        group: unique('g'),
+        handleRun: async (records) => {
+          failing(records.map((r) => r.value));
+          handled.push(...records.map((r) => r.value as string));
+        },
+        handle: async (r) => {
+          failing([r.value]);
+          handled.push(r.value as string);
+        },
+        onDeadLetter: (r) => dead.push(r.value as string),
+      });
+      consumers.push(consumer);
+      await until(
+        () => handled.includes('a3') && dead.length === 1,
+        'every record handled or dead-lettered',
+        timeoutMs,
+      );
+      expect(dead).toEqual(['poison']);
+      expect([...new Set(handled)].sort()).toEqual(['a0', 'a2', 'a3']);
+      expect((await bus.deadLetters(topic, 10)).map((r) => r.value)).toEqual(['poison']);
+    });
+
+    it('dead-letters only the record at fault when records handled beside it failed with it', async () => {
+      const bus = await setup();
+      const topic = unique('alerts');
+      await bus.publish(topic, [
+        { key: 'a', value: 'poison' },
+        { key: 'b', value: 'b1' },
+        { key: 'c', value: 'c1' },
+      ]);
+      // As a store's group commit does: every append of the moment fails with the one it cannot keep.
+      let poisonInHand = false;
+      const handled = new Set<string>();
+      const dead: string[] = [];
+      const consumer = await bus.consume({
+        topic,
+        group: unique('g'),
+        handle: async (r) => {
+          if (r.value === 'poison') {
+            poisonInHand = true;
+            await new Promise((resolve) => setTimeout(resolve, 40));
+            poisonInHand = false;
+            throw new Error('unsupported Unicode escape sequence');
+          }
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          if (poisonInHand) throw new Error('unsupported Unicode escape sequence');
+          handled.add(r.value as string);
+        },
+        onDeadLetter: (r) => dead.push(r.value as string),
+      });
+      consumers.push(consumer);
+      await until(() => handled.size === 2 && dead.length === 1, 'the others handled', timeoutMs);
+      expect(dead).toEqual(['poison']);
+      expect([...handled].sort()).toEqual(['b1', 'c1']);
+    });
+
+    it('dead-letters a record once, even when a record before it fails and comes again', async () => {
+      const bus = await setup();
+      const topic = unique('alerts');
+      await bus.publish(topic, [
+        { key: 'a', value: 'a1' },
+        { key: 'b', value: 'bad' },
+        { key: 'b', value: 'b2' },
+      ]);
+      let a1Failed = false;
+      const handled: string[] = [];
+      const dead: string[] = [];
+      const consumer = await bus.consume({
+        topic,
+        group: unique('g'),
+        handle: async (r) => {
+          if (r.value === 'a1' && !a1Failed) {
+            a1Failed = true;
+            throw new Error('not yet');
+          }
+          if (r.value === 'bad') throw new UnprocessableRecordError('not a thing');
+          handled.push(r.value as string);
+        },
+        onDeadLetter: (r) => dead.push(r.value as string),
+      });
+      consumers.push(consumer);
+      await until(() => handled.includes('b2'), 'the record behind the bad one', timeoutMs);
+      expect(dead).toEqual(['bad']);
+      expect((await bus.deadLetters(topic, 10)).map((r) => r.value)).toEqual(['bad']);
+    });
+
+    it('retries through an outage of a dependency for as long as it lasts: such failures never dead-letter a record', async () => {
+      const bus = await setup();
+      const topic = unique('alerts');
+      await bus.publish(
+        topic,
+        [1, 2].map((n) => ({ key: 'k', value: { n } })),
+      );
+      let storeDown = true;
+      const attempts: number[] = [];
+      const dead: unknown[] = [];
+      const consumer = await bus.consume({
+        topic,
+        group: unique('g'),
+        handle: async (r) => {
+          const n = (r.value as { n: number }).n;
+          attempts.push(n);
+          if (storeDown) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+        },
+        dependencyDown: async () => storeDown,
+        onDeadLetter: (r) => dead.push(r.value),
+      });
+      consumers.push(consumer);
+      await until(() => attempts.length > DEAD_LETTER_AFTER, 'more failures than make a poison record', timeoutMs);
+      storeDown = false;
+      await until(() => attempts.includes(2), 'the record behind it', timeoutMs);
+      expect(dead).toEqual([]);
+      expect(attempts.filter((n) => n === 1).length).toBeGreaterThan(DEAD_LETTER_AFTER);
+      expect(await bus.deadLetters(topic, 10)).toEqual([]);
+    });
+
+    it('says since when it is stuck with records in hand, and nothing once it moves on and catches up', async () => {
+      const bus = await setup();
+      const topic = unique('alerts');
+      await bus.publish(
+        topic,
+        [1, 2].map((n) => ({ key: 'k', value: { n } })),
+      );
+      let entered!: () => void;
+      const inHand = new Promise<void>((resolve) => (entered = resolve));
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const handled: number[] = [];
+      const consumer = await bus.consume({
+        topic,
+        group: unique('g'),
+        handle: async (r) => {
+          const n = (r.value as { n: number }).n;
+          if (n === 1) {
+            entered();
+            await gate;
+          }
+          handled.push(n);
+        },
+      });
+      consumers.push(consumer);
+      await inHand;
+      const since = consumer.stuckSince();
+      expect(since).toBeLessThanOrEqual(Date.now());
+      await new Promise((r) => setTimeout(r, 100));
+      expect(consumer.stuckSince()).toBe(since);
+      release();
+      await until(() => handled.length === 2, 'both records', timeoutMs);
+      await until(() => consumer.stuckSince() === undefined, 'caught up', timeoutMs);
     });
 
     it('finishes and commits the record in hand when stopped: the group does not get it again', async () => {

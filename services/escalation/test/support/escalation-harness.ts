@@ -74,6 +74,7 @@ export async function startEscalation(
     snapshot?: boolean;
     /** Sees the store as the service uses it. */
     wrapStore?: (store: EventStore) => EventStore;
+    consumerStallMs?: number;
   } = {},
 ): Promise<Harness> {
   const dir = options.dir ?? tempDir('klaxon-escalation-');
@@ -105,6 +106,7 @@ export async function startEscalation(
     runTimerLoop: false,
     consumerGroup: options.consumerGroup,
     owns: options.owns,
+    consumerStallMs: options.consumerStallMs,
     ...(options.snapshot ? { snapshotPath: dir.file('index.snapshot.json') } : {}),
   });
   await service.start();
