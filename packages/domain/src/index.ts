@@ -14,6 +14,7 @@ export * from './incident/timers.ts';
 export * from './incident/paging-policy.ts';
 export * from './incident/timer-commands.ts';
 export * from './alert/alert-received.ts';
+export * from './alert/alert-start.ts';
 export * from './alert/in-place-check.ts';
 export * from './alert/label-set.ts';
 export * from './routing/router.ts';

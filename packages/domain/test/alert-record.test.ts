@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertRecordSchema, alertsIn } from '../src/index.ts';
+import { alertRecordSchema, alertsIn, alertsOfRecord } from '../src/index.ts';
 
 const receipt = {
   source: 'alertmanager',
@@ -36,6 +36,11 @@ describe('an alert read off the bus, alone or in a notification', () => {
     ['a start with no offset', { startsAt: '2026-11-22T18:39:08' }, ['startsAt']],
     ['a start on the 30th of February', { startsAt: '2026-02-30T18:39:08Z' }, ['startsAt']],
     ['an end that is not a date', { endsAt: 'soon' }, ['endsAt']],
+    ['a start past year 9999 in UTC', { startsAt: '+010000-01-01T11:59:59.000Z' }, ['startsAt']],
+    ['a start in year 0000', { startsAt: '0000-12-31T23:59:59.000Z' }, ['startsAt']],
+    ['a start that is year 0000 once in UTC', { startsAt: '0001-01-01T00:00:00+14:00' }, ['startsAt']],
+    ['a start that is year 0001 once in UTC', { startsAt: '0000-12-31T23:00:00-14:00' }, []],
+    ['an end in year 9999, twelve hours behind UTC', { endsAt: '9999-12-31T23:59:59-12:00' }, ['endsAt']],
     ['a link that is not a string', { generatorURL: 42 }, ['generatorURL']],
     [
       'three things wrong',
@@ -67,5 +72,41 @@ describe('an alert read off the bus, alone or in a notification', () => {
   it('refuses a notification with no alerts or alerts that are not objects', () => {
     expect(problems({ type: 'AlertsReceived', version: 1, ...receipt, alerts: [] })).toEqual(['alerts']);
     expect(problems({ type: 'AlertsReceived', version: 1, ...receipt, alerts: [good, 'f2'] })).toEqual(['alerts.1']);
+  });
+});
+
+describe('a record read alert by alert', () => {
+  it('hands over the alerts that can be handled and refuses the others alone, each with its index and problems', () => {
+    const read = alertsOfRecord({
+      type: 'AlertsReceived',
+      version: 1,
+      ...receipt,
+      alerts: [
+        good,
+        { ...good, fingerprint: 'f2', startsAt: '+010000-01-01T11:59:59.000Z' },
+        { ...good, fingerprint: 'f3' },
+      ],
+    });
+    expect(read).toEqual({
+      ok: true,
+      value: {
+        alerts: [
+          { type: 'AlertReceived', version: 1, ...receipt, ...good },
+          { type: 'AlertReceived', version: 1, ...receipt, ...good, fingerprint: 'f3' },
+        ],
+        refused: [{ index: 1, fingerprint: 'f2', problems: [expect.stringMatching(/^alerts\.1\.startsAt: /)] }],
+      },
+    });
+  });
+
+  it('refuses a record that is no alert record whole', () => {
+    expect(alertsOfRecord({ type: 'AlertsReceived', version: 1, ...receipt, alerts: [] })).toMatchObject({ ok: false });
+    expect(alertsOfRecord({ type: 'Something', version: 1 })).toMatchObject({ ok: false });
+    expect(
+      alertsOfRecord({ type: 'AlertReceived', version: 1, ...receipt, ...good, startsAt: '0000-01-01T00:00:00Z' }),
+    ).toMatchObject({
+      ok: false,
+      error: [expect.stringMatching(/^startsAt: /)],
+    });
   });
 });

@@ -63,8 +63,12 @@ export function jsonBody(limitBytes = 1024 * 1024) {
   const parse = express.json({
     limit: limitBytes,
     type: () => true,
-    // The JSON's size (after any content encoding), for a handler that sizes what it writes by it.
-    verify: (_req, res, body) => void ((res as Response).locals.bodyBytes = body.length),
+    // The JSON as it came (after any content encoding) and its character set, for a handler that sizes
+    // what it writes by it or looks for what the parsed values cannot show cheaply.
+    verify: (_req, res, body, encoding) => {
+      (res as Response).locals.bodyBytes = body.length;
+      (res as Response).locals.rawBody = { bytes: body, encoding };
+    },
   });
   return (req: Request, res: Response, next: NextFunction) => {
     if (!typeIs.hasBody(req)) return next();

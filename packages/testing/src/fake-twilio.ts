@@ -6,6 +6,8 @@ export interface TwilioRequest {
   accountSid: string;
   params: Record<string, string>;
   at: Date;
+  /** The id answered, which the caller records as the page's provider id. */
+  sid: string;
 }
 
 export interface FakeTwilio {
@@ -58,8 +60,8 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       );
     const params = Object.fromEntries(new URLSearchParams(body));
     const resource = match[2] as 'Messages' | 'Calls';
-    requests.push({ resource, accountSid: match[1]!, params, at: new Date() });
     const sid = `${resource === 'Messages' ? 'SM' : 'CA'}${randomBytes(16).toString('hex')}`;
+    requests.push({ resource, accountSid: match[1]!, params, at: new Date(), sid });
     reply(201, {
       sid,
       account_sid: match[1],

@@ -15,6 +15,14 @@ export function when(iso, timeZone = zone) {
   }).format(new Date(iso));
 }
 
+/**
+ * A link from an alert as an href: only http(s). Ingest keeps no other, but an incident recorded before it
+ * checked may hold a `javascript:` URL, which in an href would run in the console's origin.
+ */
+export function httpLink(url) {
+  return typeof url === 'string' && /^https?:\/\//i.test(url) ? url : undefined;
+}
+
 /** "in 3 min", "in 1 h 20 min", "now", "2 min ago". */
 export function relative(iso, nowMs = Date.now()) {
   const ms = Date.parse(iso) - nowMs;

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { json } from './api.js';
-import { relative, when } from './format.js';
+import { httpLink, relative, when } from './format.js';
 import { Badge, ErrorNote, html, useNow, usePolling } from './ui.js';
 
 const LEVEL = (n) => `L${n}`;
@@ -130,6 +130,7 @@ export function IncidentPage({ id }) {
   }, [data?.incident.number, data?.incident.title]);
   if (!data) return error ? html`<${ErrorNote} error=${error} />` : html`<p aria-busy="true">Loading…</p>`;
   const { incident: i, timeline } = data;
+  const sourceLink = httpLink(i.sourceUrl);
   return html`<article class="incident-page">
     <h1><span class="number">#${i.number}</span> ${i.title}</h1>
     <p class="badges">
@@ -156,7 +157,7 @@ export function IncidentPage({ id }) {
       }
       <dt>Source</dt>
       <dd>
-        ${i.sourceUrl ? html`<a href=${i.sourceUrl} rel="noopener noreferrer" target="_blank">${i.source}</a>` : i.source}
+        ${sourceLink ? html`<a href=${sourceLink} rel="noopener noreferrer" target="_blank">${i.source}</a>` : i.source}
       </dd>
       <dt>Policy</dt>
       <dd>${i.policy}</dd>

@@ -14,6 +14,18 @@ export function escalationMetrics(
       labelNames: ['channel', 'outcome'] as const,
       registers: [registry],
     }),
+    pagesWithheld: new Counter({
+      name: 'klaxon_pages_withheld_total',
+      help: 'Pages not sent, by reason: not-owned (their incident moved to another instance, which sends them), outcome-recorded (read again just before sending, the page had its outcome already).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    pageOutcomesRefused: new Counter({
+      name: 'klaxon_page_outcomes_refused_total',
+      help: "Page outcomes the incident refused to record, by the refusal's code (PageOutcomeRecorded: the page went out from two instances).",
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
     escalations: new Counter({
       name: 'klaxon_escalations_total',
       help: 'Escalations by reason (timeout, rule, manual).',
@@ -22,7 +34,7 @@ export function escalationMetrics(
     }),
     alertsProcessed: new Counter({
       name: 'klaxon_alerts_processed_total',
-      help: 'Alerts taken from the bus, by result: applied (each alert of a record), or dead-lettered (a whole record moved to the dead-letter topic: not JSON, not alerts, or its handling failed the same way every time).',
+      help: 'Alerts taken from the bus, by result: applied (each alert of a record), or dead-lettered (a whole record moved to the dead-letter topic: not JSON, not alerts, or its handling failed the same way every time; or one alert of a notification that cannot be handled, moved there alone while its siblings are applied).',
       labelNames: ['result'] as const,
       registers: [registry],
     }),

@@ -1,8 +1,15 @@
-import { ALERTS_TOPIC, UnprocessableRecordError, type Bus, type BusConsumer, type DeliveredRecord } from '@klaxon/bus';
+import {
+  ALERTS_TOPIC,
+  deadLetterHeaders,
+  deadLetterTopicOf,
+  UnprocessableRecordError,
+  type Bus,
+  type BusConsumer,
+  type DeliveredRecord,
+} from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
 import {
-  alertRecordSchema,
-  alertsIn,
+  alertsOfRecord,
   createRouter,
   INCIDENT_STREAM_PREFIX,
   type Channel,
@@ -25,6 +32,7 @@ import { twilioRoutes } from './http/twilio-routes.ts';
 import { IncidentIndex } from './incidents/incident-index.ts';
 import { IncidentRepository, type Execution } from './incidents/incident-repository.ts';
 import { loadIndexSnapshot } from './incidents/index-snapshot.ts';
+import { BUNDLE_NUMBERS_STREAM, INCIDENT_NUMBERS_STREAM, NumberClaims } from './incidents/number-claims.ts';
 import { IndexSnapshotWriter } from './incidents/index-snapshot-writer.ts';
 import { rosters as createRosters } from './incidents/rosters.ts';
 import type { Notifier } from './paging/notifier.ts';
@@ -48,6 +56,7 @@ export interface EscalationDeps {
   /**
    * Whether this instance fires an incident's timers and sends its pages. By default: while it holds the
    * bus partition of the incident's group key (with Kafka, its share of the consumer group; embedded, all).
+   * When given, call `ownershipMoved()` whenever its answers change.
    */
   owns?: (incidentId: string) => boolean;
   topic?: string;
@@ -73,6 +82,11 @@ export interface EscalationService {
   timers: TimerRunner;
   /** Rebuilds state from the store, recovers pages without an outcome, then takes alerts and runs timers. */
   start(): Promise<void>;
+  /**
+   * Ownership moved: pages held for incidents no longer owned are dropped, and pages without an outcome of
+   * incidents owned now are sent. The bus's rebalances call it; so must whoever passes `owns`.
+   */
+  ownershipMoved(): void;
   /** Resolves once every page in hand has its outcome recorded. */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -104,7 +118,14 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       // partitions without hearing it yet: it acts on none until the group confirms them again.
       return consumer === undefined || consumer.current();
     });
-  const repository = new IncidentRepository(store, index);
+  // Numbers people type (`#42`, `42a`, `7aa`): claimed through the store, so no two instances give one twice.
+  const incidentNumbers = new NumberClaims({
+    store,
+    stream: INCIDENT_NUMBERS_STREAM,
+    inUse: () => index.highestNumberInUse(),
+  });
+  const bundleNumbers = new NumberClaims({ store, stream: BUNDLE_NUMBERS_STREAM, inUse: () => index.highestBundle() });
+  const repository = new IncidentRepository(store, index, incidentNumbers);
   const rosters = createRosters(config);
   const router = createRouter(config.routes, config.severityFrom, config.rules);
   const links = ackLinks(deps.linkSecret);
@@ -162,13 +183,16 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       voice: toRule(config.throttle.voice),
       email: toRule(config.throttle.email),
     },
-    incident: (incidentId) => index.get(incidentId)?.state,
-    highestBundle: () => index.highestBundle(),
+    latest: (incidentId) => repository.latest(incidentId),
+    owns,
+    bundleNumbers,
     clock,
     logger,
     publicUrl: deps.publicUrl,
     ackLinks: links,
     pagesSent: metrics.pagesSent,
+    pagesWithheld: metrics.pagesWithheld,
+    pageOutcomesRefused: metrics.pageOutcomesRefused,
   });
 
   const onExecuted = (incidentId: string, execution: Execution) => {
@@ -204,11 +228,34 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     onExecuted,
   });
 
-  const alertsOf = (record: DeliveredRecord) => {
-    const parsed = alertRecordSchema.safeParse(record.value);
-    if (parsed.success) return alertsIn(parsed.data);
-    const problems = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`);
-    throw new UnprocessableRecordError(`not an AlertReceived or AlertsReceived: ${problems.join('; ')}`);
+  // A record that is no alert record at all goes to the dead-letter topic whole. One bad alert of a
+  // notification goes there alone, as a notification of that one alert, and its siblings are handled.
+  const alertsOf = async (record: DeliveredRecord) => {
+    const parsed = alertsOfRecord(record.value);
+    if (!parsed.ok)
+      throw new UnprocessableRecordError(`not an AlertReceived or AlertsReceived: ${parsed.error.join('; ')}`);
+    const { alerts, refused } = parsed.value;
+    if (refused.length === 0) return alerts;
+    const notification = record.value as { alerts: unknown[] };
+    await bus.publish(
+      deadLetterTopicOf(topic),
+      refused.map(({ index, problems }) => ({
+        key: record.key,
+        value: { ...notification, alerts: [notification.alerts[index]] },
+        headers: {
+          ...deadLetterHeaders(record, `an alert that cannot be handled: ${problems.join('; ')}`, 0),
+          'klaxon-original-alert-index': String(index),
+        },
+      })),
+    );
+    for (const { index, fingerprint, problems } of refused) {
+      metrics.alertsProcessed.inc({ result: 'dead-lettered' });
+      logger.error(
+        { partition: record.partition, offset: record.offset, key: record.key, index, fingerprint, problems },
+        'moved an alert that cannot be handled to the dead-letter topic; the others of its notification are handled',
+      );
+    }
+    return alerts;
   };
 
   const personalTokens = new PersonalTokens(store, clock, logger);
@@ -231,12 +278,24 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl, auth);
   consoleRoutes(http.routes);
 
+  let caughtUp = false;
+  // Pages whose outcome was never recorded go out again from whoever owns them now.
+  const recoverOwned = () => {
+    for (const { state } of index.acting()) if (owns(state.incidentId)) dispatcher.dispatch(state.incidentId, state);
+  };
+  // At the moment ownership moves, not when the throttle would have let them go: by then the new owner has
+  // sent them and recorded their outcome.
+  const ownershipMoved = () => {
+    dispatcher.dropUnowned();
+    if (caughtUp) recoverOwned();
+  };
+
   return {
     http,
     index,
     timers,
+    ownershipMoved,
     async start() {
-      let caughtUp = false;
       let after: bigint | undefined;
       if (deps.snapshotPath) {
         const loaded = await loadIndexSnapshot(
@@ -282,11 +341,6 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
         if (caughtUp && current && owns(incidentId)) dispatcher.dispatch(incidentId, current.state);
       });
       logger.info({ incidents: index.size(), open: index.unresolved().length }, 'state rebuilt from the store');
-      // Pages whose outcome was never recorded go out again from whoever owns them now.
-      const recoverOwned = () => {
-        for (const { state } of index.acting())
-          if (owns(state.incidentId)) dispatcher.dispatch(state.incidentId, state);
-      };
       if (deps.owns) recoverOwned();
       ownership.partitionOf = await bus.partitioner(topic);
 
@@ -296,16 +350,16 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
         onAssignment: (partitions) => {
           ownership.held = new Set(partitions);
           logger.info({ partitions }, 'bus partitions assigned: timers and pages of their incidents are ours');
-          recoverOwned();
+          ownershipMoved();
         },
         handle: async (record) => {
-          const alerts = alertsOf(record);
+          const alerts = await alertsOf(record);
           await handleAlert.handleRun(alerts);
           metrics.alertsProcessed.inc({ result: 'applied' }, alerts.length);
         },
         // A run of one group's records from one batch: one decision and one append per incident for all of them.
         handleRun: async (records) => {
-          const alerts = records.flatMap(alertsOf);
+          const alerts = (await Promise.all(records.map(alertsOf))).flat();
           await handleAlert.handleRun(alerts);
           metrics.alertsProcessed.inc({ result: 'applied' }, alerts.length);
         },

@@ -16,6 +16,18 @@ export function ingestMetrics(registry: Registry) {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    textReplaced: new Counter({
+      name: 'klaxon_ingest_text_replaced_total',
+      help: 'Strings of accepted alerts (labels, annotations, keys) in which a NUL or a lone surrogate, which no store can keep, was replaced by U+FFFD.',
+      labelNames: ['integration'] as const,
+      registers: [registry],
+    }),
+    alertsRefused: new Counter({
+      name: 'klaxon_ingest_alerts_refused_total',
+      help: 'Alerts refused alone, their siblings in the same request taken, by reason (instant_out_of_range, too_large).',
+      labelNames: ['integration', 'reason'] as const,
+      registers: [registry],
+    }),
     publishSeconds: new Histogram({
       name: 'klaxon_bus_publish_seconds',
       help: 'Time for the bus to durably accept one request worth of alerts.',

@@ -19,6 +19,10 @@ import { splitNotification } from './alertmanager/split-notification.ts';
 import { genericEventSchema } from './events-api/event-payload.ts';
 import { normaliseEvent } from './events-api/normalise-event.ts';
 import { ingestMetrics, type RejectReason } from './ingest-metrics.ts';
+import { MAX_ALERT_BYTES, MAX_DETAILS_DEPTH, MAX_GROUP_KEY_BYTES } from './intake/limits.ts';
+import { pathBeyondDepth } from './intake/nesting.ts';
+import { mayHoldUnstorableText, type RawBody } from './intake/raw-body.ts';
+import type { Refusal } from './intake/refusal.ts';
 
 export interface IngestDeps {
   logger: Logger;
@@ -61,6 +65,22 @@ export function createIngestService(deps: IngestDeps): IngestService {
   };
   const invalid = (res: Response, problems: Problem[]) =>
     reject(res, 400, 'invalid', { error: 'invalid payload', problems });
+  /** No alert of the request can be taken: 413 when each is too large for the bus, else 400. */
+  const refuseAll = (res: Response, refused: Refusal[]) => {
+    const problems = refused.map(({ path, message }) => ({ path, message }));
+    if (refused.every((r) => r.reason === 'too_large'))
+      return reject(res, 413, 'too_large', {
+        error: 'no alert of the request fits on the bus',
+        problems,
+        limitBytes: MAX_ALERT_BYTES,
+      });
+    return invalid(res, problems);
+  };
+  const noteRefused = (req: Request, integration: string, refused: Refusal[]) => {
+    if (refused.length === 0) return;
+    for (const { reason } of refused) metrics.alertsRefused.inc({ integration, reason });
+    req.log.warn({ integration, refused }, 'refused alerts no store or bus can keep');
+  };
 
   const publish = async (req: Request, res: Response, records: AlertRecord[], extra: object = {}) => {
     const stopTimer = metrics.publishSeconds.startTimer();
@@ -108,9 +128,27 @@ export function createIngestService(deps: IngestDeps): IngestService {
     async (req, res) => {
       const parsed = alertmanagerPayloadSchema.safeParse(req.body);
       if (!parsed.success) return invalid(res, problemsOf(parsed.error));
-      const notification = normaliseAlertmanager(parsed.data, res.locals.integration as string, now());
-      await publish(req, res, splitNotification(notification, res.locals.bodyBytes as number), {
-        groupKey: parsed.data.groupKey,
+      const { groupKey } = parsed.data;
+      // The key is in every record of the notification: it cannot be split off.
+      if (groupKey.length * 3 > MAX_GROUP_KEY_BYTES && Buffer.byteLength(groupKey) > MAX_GROUP_KEY_BYTES)
+        return reject(res, 413, 'too_large', {
+          error: 'the group key is too large for the bus',
+          problems: [{ path: 'groupKey', message: `over ${MAX_GROUP_KEY_BYTES} bytes` }],
+          limitBytes: MAX_GROUP_KEY_BYTES,
+        });
+      const integration = res.locals.integration as string;
+      const { notification, sizes, refused, replaced } = normaliseAlertmanager(parsed.data, integration, now(), {
+        bytes: res.locals.bodyBytes as number,
+        mayHoldUnstorableText: mayHoldUnstorableText(res.locals.rawBody as RawBody | undefined),
+      });
+      if (replaced > 0) metrics.textReplaced.inc({ integration }, replaced);
+      noteRefused(req, integration, refused);
+      if (notification.alerts.length === 0) return refuseAll(res, refused);
+      await publish(req, res, splitNotification(notification, sizes), {
+        groupKey,
+        ...(refused.length > 0
+          ? { refused: refused.map(({ index, path, message }) => ({ index, path, message })) }
+          : {}),
       });
     },
   );
@@ -124,11 +162,24 @@ export function createIngestService(deps: IngestDeps): IngestService {
     const integration = integrationFor(presented);
     if (!integration) return reject(res, 401, 'unauthorized', { error: 'unknown routing_key' });
     if (!parsed.success) return invalid(res, problemsOf(parsed.error));
-    const dedupKey = parsed.data.dedup_key ?? randomUUID();
-    await publish(req, res, [normaliseEvent(parsed.data, dedupKey, integration, now())], {
+    const tooDeep = pathBeyondDepth(parsed.data.payload?.custom_details, MAX_DETAILS_DEPTH);
+    if (tooDeep)
+      return invalid(res, [
+        {
+          path: ['payload', 'custom_details', ...tooDeep].join('.'),
+          message: `nested more than ${MAX_DETAILS_DEPTH} levels deep`,
+        },
+      ]);
+    const normalised = normaliseEvent(parsed.data, parsed.data.dedup_key ?? randomUUID(), integration, now());
+    if (!normalised.ok) {
+      noteRefused(req, integration, [normalised.refusal]);
+      return refuseAll(res, [normalised.refusal]);
+    }
+    if (normalised.replaced > 0) metrics.textReplaced.inc({ integration }, normalised.replaced);
+    await publish(req, res, [normalised.alert], {
       status: 'success',
       message: 'Event processed',
-      dedup_key: dedupKey,
+      dedup_key: normalised.alert.groupKey,
     });
   });
 

@@ -87,4 +87,42 @@ describe('no input ever gets a 5xx', () => {
       { numRuns: 150 },
     );
   });
+
+  it('bodies nested up to 20,000 deep at either endpoint get 202 or a 4xx', async () => {
+    // Written as text: JSON.stringify itself cannot write that deep.
+    const deep = (levels: number, array: boolean) =>
+      array ? `${'['.repeat(levels)}"x"${']'.repeat(levels)}` : `${'{"a":'.repeat(levels)}"x"${'}'.repeat(levels)}`;
+    const [alert] = firing.alerts as Array<Record<string, unknown>>;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 20_000 }),
+        fc.boolean(),
+        fc.constantFrom('labels', 'annotations', 'extra', 'custom_details'),
+        async (levels, array, where) => {
+          const response =
+            where === 'custom_details'
+              ? await post(
+                  ingest.base,
+                  '/api/v1/events',
+                  JSON.stringify({
+                    routing_key: EVENTS_TOKEN,
+                    event_action: 'trigger',
+                    payload: { summary: 's', source: 's', severity: 'info', custom_details: { d: 'DEEP' } },
+                  }).replace('"DEEP"', deep(levels, array)),
+                )
+              : await post(
+                  ingest.base,
+                  '/api/v1/alertmanager',
+                  JSON.stringify({ ...firing, alerts: [{ ...alert, [where]: 'DEEP' }] }).replace(
+                    '"DEEP"',
+                    deep(levels, array),
+                  ),
+                  { authorization: `Bearer ${AM_TOKEN}` },
+                );
+          expect([202, 400, 413]).toContain(response.status);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
 });

@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { err, ok, type Result } from '../result.ts';
 import {
-  DATE_TIME_WITH_OFFSET,
   fieldIssue,
+  INSTANT_TEXT_MESSAGE,
+  isInstantText,
   isObject,
   isOptionalString,
   labelSetFieldIssues,
@@ -13,7 +15,7 @@ const receipt = {
   source: z.enum(['alertmanager', 'events-api']),
   integration: z.string(),
   groupKey: z.string().min(1),
-  receivedAt: z.iso.datetime({ offset: true }),
+  receivedAt: z.string().refine(isInstantText, INSTANT_TEXT_MESSAGE),
 };
 
 const alert = {
@@ -22,8 +24,8 @@ const alert = {
   status: z.enum(['firing', 'resolved', 'acknowledged']),
   labels: labelSetSchema,
   annotations: labelSetSchema,
-  startsAt: z.iso.datetime({ offset: true }),
-  endsAt: z.iso.datetime({ offset: true }).optional(),
+  startsAt: z.string().refine(isInstantText, INSTANT_TEXT_MESSAGE),
+  endsAt: z.string().refine(isInstantText, INSTANT_TEXT_MESSAGE).optional(),
   generatorURL: z.string().optional(),
 };
 
@@ -55,10 +57,8 @@ const alertInRecord = z.custom<AlertFields>(isObject, 'expected an alert object'
   if (!STATUSES.has(a.status)) fieldIssue(issues, a, 'status', `expected one of ${alert.status.options.join(', ')}`);
   labelSetFieldIssues(issues, a, 'labels');
   labelSetFieldIssues(issues, a, 'annotations');
-  if (typeof a.startsAt !== 'string' || !DATE_TIME_WITH_OFFSET.test(a.startsAt))
-    fieldIssue(issues, a, 'startsAt', 'expected an ISO-8601 date-time with an offset');
-  if (!isOptionalString(a.endsAt) || (a.endsAt !== undefined && !DATE_TIME_WITH_OFFSET.test(a.endsAt as string)))
-    fieldIssue(issues, a, 'endsAt', 'expected an ISO-8601 date-time with an offset');
+  if (!isInstantText(a.startsAt)) fieldIssue(issues, a, 'startsAt', INSTANT_TEXT_MESSAGE);
+  if (a.endsAt !== undefined && !isInstantText(a.endsAt)) fieldIssue(issues, a, 'endsAt', INSTANT_TEXT_MESSAGE);
   if (!isOptionalString(a.generatorURL)) fieldIssue(issues, a, 'generatorURL', 'expected a string');
 });
 
@@ -79,6 +79,57 @@ export type AlertsReceived = z.infer<typeof alertsReceivedSchema>;
 export const alertRecordSchema = z.discriminatedUnion('type', [alertReceivedSchema, alertsReceivedSchema]);
 
 export type AlertRecord = z.infer<typeof alertRecordSchema>;
+
+/** A notification's record with its alerts not yet checked: each is checked on its own. */
+const alertRecordEnvelopeSchema = z.discriminatedUnion('type', [
+  alertReceivedSchema,
+  alertsReceivedSchema.extend({ alerts: z.array(z.unknown()).min(1) }),
+]);
+
+/** An alert of a record that cannot be handled, with what is wrong with it. */
+export interface RefusedAlert {
+  index: number;
+  fingerprint?: string;
+  problems: string[];
+}
+
+/** The alerts of a record that can be handled, in order, and those that cannot. */
+export interface RecordAlerts {
+  alerts: AlertReceived[];
+  refused: RefusedAlert[];
+}
+
+const problemList = (issues: readonly z.core.$ZodIssue[], prefix: string) =>
+  issues.slice(0, 3).map((i) => `${[prefix, ...i.path].filter((p) => p !== '').join('.') || '(value)'}: ${i.message}`);
+
+/**
+ * A record read off the bus, alert by alert: one alert that cannot be handled (an instant no Instant can
+ * hold, a label that is no string) is refused alone, and its siblings of the same notification, a critical
+ * one among them maybe, are still handled. The error is the problems of a record that is no alert record.
+ */
+export function alertsOfRecord(value: unknown): Result<RecordAlerts, string[]> {
+  // A good record, nearly every one, is checked whole and at once.
+  const whole = alertRecordSchema.safeParse(value);
+  if (whole.success) return ok({ alerts: alertsIn(whole.data), refused: [] });
+  const envelope = alertRecordEnvelopeSchema.safeParse(value);
+  if (!envelope.success) return err(problemList(envelope.error.issues, ''));
+  const record = envelope.data;
+  if (record.type === 'AlertReceived') return ok({ alerts: [record], refused: [] });
+  const good: AlertFields[] = [];
+  const refused: RefusedAlert[] = [];
+  record.alerts.forEach((candidate, index) => {
+    const checked = alertInRecord.safeParse(candidate);
+    if (checked.success) return void good.push(checked.data);
+    const fingerprint =
+      isObject(candidate) && typeof candidate.fingerprint === 'string' ? candidate.fingerprint : undefined;
+    refused.push({
+      index,
+      ...(fingerprint ? { fingerprint } : {}),
+      problems: problemList(checked.error.issues, `alerts.${index}`),
+    });
+  });
+  return ok({ alerts: alertsIn({ ...record, alerts: good }), refused });
+}
 
 /** The alerts a record carries, in order, each as an AlertReceived. */
 export function alertsIn(record: AlertRecord): AlertReceived[] {

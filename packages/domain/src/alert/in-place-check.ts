@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { $ZodRawIssue } from 'zod/v4/core';
+import { isInstantInRange } from '../time/instant.ts';
 
 // Pieces for schemas that check what they are given where it is, instead of building a checked copy: zod's
 // objects and records build a new object and, per field, a result object and an issue list, which for the
@@ -11,6 +12,12 @@ export const isObject = (value: unknown): value is Record<string, unknown> =>
 
 /** zod's own test for `z.iso.datetime({ offset: true })`. */
 export const DATE_TIME_WITH_OFFSET = z.core.regexes.datetime({ offset: true });
+
+/** An ISO-8601 date-time with an offset that is an Instant once in UTC (years 0001–9999). */
+export const isInstantText = (value: unknown): value is string =>
+  typeof value === 'string' && DATE_TIME_WITH_OFFSET.test(value) && isInstantInRange(value);
+
+export const INSTANT_TEXT_MESSAGE = 'expected an ISO-8601 date-time with an offset, within years 0001–9999 in UTC';
 
 /** A field that may be left out, or else holds a string. */
 export const isOptionalString = (value: unknown): boolean => value === undefined || typeof value === 'string';

@@ -45,7 +45,7 @@ const event = <T extends string, D extends z.ZodRawShape>(type: T, data: D) =>
 export const incidentEventSchema = z.discriminatedUnion('type', [
   event('IncidentOpened', {
     incidentId: z.string().min(1),
-    /** A short number people say and type (`#42`, SMS reply `42a`); unique in practice, not by construction. */
+    /** A short number people say and type (`#42`, SMS reply `42a`); unique: claimed through the store by the instance that opens. */
     number: z.number().int().positive(),
     groupKey: z.string().min(1),
     severity: severitySchema,

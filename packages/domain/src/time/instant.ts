@@ -29,3 +29,20 @@ export const instantOfChecked = (dateTime: string): Instant => {
 export const instantMs = (instant: Instant): number => Date.parse(instant);
 
 export const addMs = (instant: Instant, ms: number): Instant => toInstant(instantMs(instant) + ms);
+
+/** The first and last instants every store and every ISO-8601 reader here can hold: years 0001 to 9999 in UTC. */
+export const EARLIEST_INSTANT_MS = Date.parse('0001-01-01T00:00:00.000Z');
+export const LATEST_INSTANT_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * Whether a date-time lies within years 0001–9999 once in UTC. `9999-12-31T23:59:59-12:00` is a valid date-time
+ * whose UTC form is `+010000-01-01T11:59:59.000Z`: no Instant, and a PostgreSQL TIMESTAMPTZ or JSON reader
+ * downstream would refuse it.
+ */
+export const isInstantInRange = (dateTime: string): boolean => {
+  // An offset moves a date by less than a day: only the first and last years need the parse.
+  const year = Number(dateTime.slice(0, 4));
+  if (year > 1 && year < 9999) return true;
+  const ms = Date.parse(dateTime);
+  return ms >= EARLIEST_INSTANT_MS && ms <= LATEST_INSTANT_MS;
+};

@@ -100,10 +100,20 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
       return twiml(res, response.toString());
     }
     const pagedToMe = index.pagedBySms(contactName).sort((a, b) => b.number - a.number);
-    const target =
-      smsReply.number !== undefined
-        ? pagedToMe.find((s) => s.number === smsReply.number)
-        : pagedToMe.find((s) => s.status !== 'resolved');
+    const named = smsReply.number !== undefined ? pagedToMe.filter((s) => s.number === smsReply.number) : [];
+    if (named.length > 1) {
+      // Numbers are claimed through the store now; data from before may still repeat one.
+      // Acting on either could acknowledge the wrong incident.
+      response.message(
+        `Klaxon: #${smsReply.number} names ${named.length} incidents: ${named.map((s) => `${s.title.slice(0, 60)} (${deps.publicUrl}/incidents/${s.id})`).join(' and ')}. Nothing done; act on the one you mean from its link.`,
+      );
+      logger.warn(
+        { incidentIds: named.map((s) => s.id), number: smsReply.number, contact: contactName },
+        'SMS reply refused: its number names several incidents',
+      );
+      return twiml(res, response.toString());
+    }
+    const target = smsReply.number !== undefined ? named[0] : pagedToMe.find((s) => s.status !== 'resolved');
     if (!target) {
       response.message(
         smsReply.number !== undefined

@@ -47,7 +47,6 @@ export class IncidentIndex {
   /** Group key → ids of its incidents that may still act, so an acknowledgement or resolution finds them whatever route opened them. */
   private readonly byGroup = new Map<string, Set<string>>();
   private highestNumber = 0;
-  private highestReserved = 0;
   private highestBundleSeen = 0;
   private readonly listeners = new Set<(incidentId: string) => void>();
   /** The last store event folded from the subscription: where a snapshot of this index stands. */
@@ -197,7 +196,6 @@ export class IncidentIndex {
   clear(): void {
     for (const map of [this.active, this.settled, this.latestGeneration, this.byGroup]) map.clear();
     this.highestNumber = 0;
-    this.highestReserved = 0;
     this.highestBundleSeen = 0;
     this.lastFolded = undefined;
   }
@@ -286,13 +284,16 @@ export class IncidentIndex {
   }
 
   /**
-   * A number for an incident about to open, never handed out twice by this index: alerts of different
-   * groups are decided side by side, before either incident is stored. One whose append is refused leaves
-   * a gap; two instances may still give one number twice (the list orders them by id as well).
+   * The number an opening is decided with; the repository gives it the number it appends, claimed through
+   * the store (NumberClaims), so that no two instances give one number twice.
    */
   reserveNumber(): number {
-    this.highestReserved = Math.max(this.highestReserved, this.highestNumber) + 1;
-    return this.highestReserved;
+    return this.highestNumber + 1;
+  }
+
+  /** The highest incident number folded from the store: claims of numbers start above it. */
+  highestNumberInUse(): number {
+    return this.highestNumber;
   }
 
   onChange(listener: (incidentId: string) => void): () => void {

@@ -14,6 +14,7 @@ import type { Clock, Logger } from '@klaxon/service-kit';
 import type { Counter } from 'prom-client';
 import type { AckLinks } from '../acks/ack-links.ts';
 import type { IncidentRepository } from '../incidents/incident-repository.ts';
+import type { NumberClaims } from '../incidents/number-claims.ts';
 import { NotifierError, type Notifier, type OutgoingPage } from './notifier.ts';
 import { PageThrottle } from './page-throttle.ts';
 
@@ -26,15 +27,22 @@ export interface PageDispatcherDeps {
   notifiers: Record<Channel, Notifier>;
   contacts: Record<string, ContactSpec>;
   throttle: Record<Channel, ThrottleRule>;
-  /** The incident as it stands now: a page that waited for the throttle goes out with what is current. */
-  incident: (incidentId: string) => IncidentState | undefined;
-  /** The highest bundle number recorded in the store, so numbers go on from there after a restart. */
-  highestBundle: () => number;
+  /**
+   * The incident as its stream stands now, read again just before its pages go out: a page that waited
+   * goes out with what is current, and not at all once its outcome is recorded (by another instance too).
+   */
+  latest: (incidentId: string) => Promise<IncidentState | undefined>;
+  /** Whether this instance sends the incident's pages (with Kafka: it holds the incident's partition). */
+  owns: (incidentId: string) => boolean;
+  /** Reply codes of bundles, unique across instances. */
+  bundleNumbers: NumberClaims;
   clock: Clock;
   logger: Logger;
   publicUrl: string;
   ackLinks: AckLinks;
   pagesSent: Counter<'channel' | 'outcome'>;
+  pagesWithheld: Counter<'reason'>;
+  pageOutcomesRefused: Counter<'code'>;
 }
 
 interface Waiting {
@@ -56,7 +64,6 @@ export class PageDispatcher {
   private readonly sending = new Set<Promise<void>>();
   private readonly throttle: PageThrottle<Waiting>;
   private releaseScheduled: Promise<void> | undefined;
-  private lastBundle = 0;
   private readonly stopping = new AbortController();
 
   constructor(private readonly deps: PageDispatcherDeps) {
@@ -95,6 +102,23 @@ export class PageDispatcher {
     }
   }
 
+  /**
+   * Ownership moved (a rebalance): pages held for incidents this instance no longer owns are dropped now,
+   * not released later by this throttle; their new owner sends those without an outcome.
+   */
+  dropUnowned(): number {
+    const dropped = this.throttle.drop((w) => !this.deps.owns(w.incidentId));
+    for (const w of dropped) this.inHand.delete(`${w.incidentId}/${w.pageId}`);
+    if (dropped.length > 0) {
+      this.deps.pagesWithheld.inc({ reason: 'not-owned' }, dropped.length);
+      this.deps.logger.info(
+        { pages: dropped.length, incidents: new Set(dropped.map((w) => w.incidentId)).size },
+        'dropped held pages of incidents this instance no longer owns',
+      );
+    }
+    return dropped.length;
+  }
+
   /** When the throttle next lets a waiting page go. */
   nextReleaseAt(): number | undefined {
     return this.throttle.nextReleaseAt();
@@ -124,9 +148,8 @@ export class PageDispatcher {
     await this.settle();
   }
 
-  private outgoing(w: Waiting): OutgoingPage | undefined {
+  private outgoing(w: Waiting, incident: IncidentState | undefined): OutgoingPage | undefined {
     const { contacts, publicUrl, ackLinks, clock } = this.deps;
-    const incident = this.deps.incident(w.incidentId);
     const page = incident?.exists ? incident.pages[w.pageId] : undefined;
     const contact = contacts[w.contact];
     if (!incident?.exists || !page || !contact) return undefined;
@@ -139,19 +162,64 @@ export class PageDispatcher {
     return { page, incident, contactName: w.contact, contact, links };
   }
 
-  private async sendGroup(group: Waiting[]): Promise<void> {
+  /** Each incident of the group as its stream stands now; what the index holds where the store cannot be read. */
+  private async latestOf(group: Waiting[]): Promise<Map<string, IncidentState | undefined>> {
+    const ids = [...new Set(group.map((w) => w.incidentId))];
+    const states = await Promise.all(
+      ids.map((incidentId) =>
+        this.deps.latest(incidentId).catch((error: unknown) => {
+          this.deps.logger.warn(
+            { err: error, incidentId },
+            'could not read the incident again before paging; paging from what this instance knows',
+          );
+          return this.deps.repository.known(incidentId);
+        }),
+      ),
+    );
+    return new Map(ids.map((id, i) => [id, states[i]]));
+  }
+
+  /**
+   * Whether the page is still this instance's to send: its incident is owned here, and its latest state
+   * still asks for it (no outcome recorded, by anyone). Else it is withheld, and nothing is recorded.
+   */
+  private stillToSend(w: Waiting, incident: IncidentState | undefined, now: string): boolean {
+    const reason = !this.deps.owns(w.incidentId)
+      ? 'not-owned'
+      : incident?.exists && !pagesToSend(incident, now).some((p) => p.pageId === w.pageId)
+        ? 'outcome-recorded'
+        : undefined;
+    if (reason === undefined) return true;
+    this.deps.pagesWithheld.inc({ reason });
+    this.deps.logger.info(
+      { incidentId: w.incidentId, pageId: w.pageId, contact: w.contact, channel: w.channel, reason },
+      reason === 'not-owned'
+        ? 'page withheld: its incident is no longer owned here'
+        : 'page withheld: its outcome is recorded already',
+    );
+    return false;
+  }
+
+  private async sendGroup(all: Waiting[]): Promise<void> {
     const { notifiers, contacts, publicUrl } = this.deps;
-    const first = group[0]!;
+    // Everything that waits for the store first, so that nothing stands between the last look at the
+    // incidents and the provider call. A bundle number not used after all is a gap.
+    const bundleNumber =
+      new Set(all.map((w) => w.incidentId)).size > 1 ? await this.deps.bundleNumbers.take() : undefined;
+    const latest = await this.latestOf(all);
+    const now = toInstant(this.deps.clock.now());
+    const group = all.filter((w) => this.stillToSend(w, latest.get(w.incidentId), now));
+    const first = group[0];
+    if (!first) return;
     const contact = contacts[first.contact];
-    const pages = group.map((w) => ({ w, out: this.outgoing(w) }));
+    const pages = group.map((w) => ({ w, out: this.outgoing(w, latest.get(w.incidentId)) }));
     // Most important first: an escalation page speaks for the others of its incident (a reminder, a notice).
     const ready = pages
       .flatMap((p) => (p.out ? [p.out] : []))
       .sort((a, b) => PURPOSE_RANK[a.page.purpose] - PURPOSE_RANK[b.page.purpose]);
     // Pages of one incident go out as its single page; a bundle is for several incidents, with its own reply code.
     const incidents = new Set(ready.map((p) => p.incident.incidentId)).size;
-    const bundle =
-      incidents > 1 ? (this.lastBundle = Math.max(this.lastBundle, this.deps.highestBundle()) + 1) : undefined;
+    const bundle = incidents > 1 ? bundleNumber : undefined;
     let outcome: { providerId: string } | NotifierError;
     if (!contact) {
       outcome = new NotifierError(`contact ${first.contact} is no longer in the configuration`, false);
@@ -235,7 +303,20 @@ export class PageDispatcher {
   private async record(incidentId: string, command: IncidentCommand, log: Logger): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.deps.repository.execute(incidentId, () => command);
+        const execution = await this.deps.repository.execute(incidentId, () => command);
+        if (!execution.ok) {
+          // Its outcome was recorded first by another instance (the page went out from both), or the page is unknown.
+          this.deps.pageOutcomesRefused.inc({ code: execution.error.code });
+          log.warn(
+            {
+              code: execution.error.code,
+              outcome: command.type === 'RecordPageDelivered' ? 'delivered' : 'failed',
+              ...(command.type === 'RecordPageDelivered' ? { providerId: command.providerId } : {}),
+            },
+            'page outcome refused by the incident',
+          );
+          return;
+        }
         if (attempt > 1) log.info({ attempt }, 'page outcome recorded after retrying');
         return;
       } catch (error) {

@@ -16,6 +16,22 @@ export class PageThrottle<T extends { contact: string; channel: Channel }> {
     this.waiting.set(key, [...(this.waiting.get(key) ?? []), item]);
   }
 
+  /** Takes out every waiting item that `unwanted` picks, and answers them; the contact's throttle stays as it was. */
+  drop(unwanted: (item: T) => boolean): T[] {
+    const dropped: T[] = [];
+    for (const [key, items] of this.waiting) {
+      const kept = items.filter((item) => !unwanted(item));
+      if (kept.length === items.length) continue;
+      dropped.push(...items.filter(unwanted));
+      if (kept.length > 0) this.waiting.set(key, kept);
+      else {
+        this.waiting.delete(key);
+        this.retryAt.delete(key);
+      }
+    }
+    return dropped;
+  }
+
   /** Every group whose contact may be reached now, each to go out as one message; the others keep waiting. */
   release(now: number): T[][] {
     const released: T[][] = [];

@@ -1,5 +1,7 @@
 import {
   alertTitle,
+  believedStart,
+  isAlreadyHandled,
   toInstant,
   type AlertReceived,
   type KlaxonRouter,
@@ -65,7 +67,11 @@ export function alertHandler(deps: AlertHandlerDeps) {
         }
         return {
           type: 'AttachAlerts',
-          alerts: run.map(({ fingerprint, startsAt }) => ({ fingerprint, status: 'resolved', startsAt })),
+          alerts: run.map((alert) => ({
+            fingerprint: alert.fingerprint,
+            status: 'resolved',
+            startsAt: believedStart(alert),
+          })),
           at,
         };
       });
@@ -76,6 +82,7 @@ export function alertHandler(deps: AlertHandlerDeps) {
   /** A firing alert on one of its routes: it opens the group's incident there, or attaches to the open one. */
   async function fireMatch(alert: AlertReceived, match: RouteMatch): Promise<void> {
     const slot = groupSlot(alert.groupKey, match.routeIndex);
+    const startsAt = believedStart(alert);
     for (let generation = index.generationHint(slot); ; generation++) {
       const incidentId = incidentIdFor(slot, generation);
       const at = toInstant(clock.now());
@@ -83,19 +90,21 @@ export function alertHandler(deps: AlertHandlerDeps) {
       let seenBefore = false;
       const execution = await repository.execute(incidentId, (state) => {
         resolvedAlready = state.exists && state.status === 'resolved';
-        // An alert the group's latest incident already had, started no later than it did there: the same
-        // alert delivered again (a crash before its offset was committed) or an older occurrence. It was
-        // handled in its own incident and must not open the next one and page. A firing alert that starts
-        // again after resolving carries a later start.
+        // An alert the group's latest incident already had was handled there and must not open the next
+        // one and page. A firing alert that starts again after resolving carries a later start.
         const seenStart = state.exists ? state.alerts.get(alert.fingerprint)?.startsAt : undefined;
-        seenBefore = resolvedAlready && seenStart !== undefined && Date.parse(alert.startsAt) <= Date.parse(seenStart);
+        seenBefore =
+          state.exists &&
+          state.status === 'resolved' &&
+          seenStart !== undefined &&
+          isAlreadyHandled(startsAt, seenStart, state.resolved?.at ?? seenStart);
         if (resolvedAlready) return undefined;
         if (state.exists)
           return {
             type: 'AttachAlert',
             fingerprint: alert.fingerprint,
             status: 'firing',
-            startsAt: alert.startsAt,
+            startsAt,
             at,
           };
         return {
@@ -109,7 +118,7 @@ export function alertHandler(deps: AlertHandlerDeps) {
           labels: alert.labels,
           source: alert.source,
           fingerprint: alert.fingerprint,
-          alertStartsAt: alert.startsAt,
+          alertStartsAt: startsAt,
           ...(alert.generatorURL ? { sourceUrl: alert.generatorURL } : {}),
           policy: match.policy,
           timings: timings(match.severity),
@@ -175,7 +184,11 @@ export function alertHandler(deps: AlertHandlerDeps) {
           return joined
             ? {
                 type: 'AttachAlerts',
-                alerts: waiting.map(({ fingerprint, startsAt }) => ({ fingerprint, status: 'firing', startsAt })),
+                alerts: waiting.map((alert) => ({
+                  fingerprint: alert.fingerprint,
+                  status: 'firing',
+                  startsAt: believedStart(alert),
+                })),
                 at,
               }
             : undefined;

@@ -74,6 +74,8 @@ export async function startEscalation(
     snapshot?: boolean;
     /** Sees the store as the service uses it. */
     wrapStore?: (store: EventStore) => EventStore;
+    /** Where the service logs; silent unless TEST_LOG_LEVEL says otherwise. */
+    logger?: pino.Logger;
     consumerStallMs?: number;
   } = {},
 ): Promise<Harness> {
@@ -90,7 +92,7 @@ export async function startEscalation(
   });
   const email = emailNotifier(providers.smtp.url, 'Klaxon <klaxon@example.com>');
   const service = await createEscalationService({
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     store: options.wrapStore?.(store) ?? store,
     bus,
     config: options.config ?? testConfig(),

@@ -1,22 +1,28 @@
 import type { AlertsReceived } from '@klaxon/domain';
+import { MAX_RECORD_ALERT_BYTES } from '../intake/limits.ts';
 
 /**
- * Bytes of request body above which a notification goes on the bus as several records. Kafka refuses a
- * record over its `message.max.bytes` (1 MB by default) for good, while a body may be up to
- * INGEST_MAX_BODY_BYTES (5 MB): a notification that large would be answered 503 at every retry.
+ * A notification as bus records: one (for a body that fits one record, measured by nobody), or for a large one consecutive slices of its alerts of at most
+ * MAX_RECORD_ALERT_BYTES each (or one alert alone, when it is larger), in order under the same key. Kafka
+ * refuses a record over its `message.max.bytes` (1 MB by default) for good, while a body may be up to
+ * INGEST_MAX_BODY_BYTES (5 MB): a notification that large would be answered 503 at every retry. Slices
+ * follow the alerts' own sizes: a few large alerts among many small ones do not land in one record.
  */
-export const MAX_RECORD_BODY_BYTES = 256 * 1024;
-
-/**
- * A notification as bus records: one, or for a large body consecutive slices of its alerts, each about
- * MAX_RECORD_BODY_BYTES of the body, in order under the same key.
- */
-export function splitNotification(notification: AlertsReceived, bodyBytes: number): AlertsReceived[] {
-  const parts = Math.min(notification.alerts.length, Math.ceil(bodyBytes / MAX_RECORD_BODY_BYTES));
-  if (parts <= 1) return [notification];
-  const size = Math.ceil(notification.alerts.length / parts);
+export function splitNotification(notification: AlertsReceived, sizes?: readonly number[]): AlertsReceived[] {
+  if (!sizes) return [notification];
   const records: AlertsReceived[] = [];
-  for (let i = 0; i < notification.alerts.length; i += size)
-    records.push({ ...notification, alerts: notification.alerts.slice(i, i + size) });
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < notification.alerts.length; i++) {
+    const size = sizes[i]!;
+    if (i > start && bytes + size > MAX_RECORD_ALERT_BYTES) {
+      records.push({ ...notification, alerts: notification.alerts.slice(start, i) });
+      start = i;
+      bytes = 0;
+    }
+    bytes += size;
+  }
+  if (start === 0) return [notification];
+  records.push({ ...notification, alerts: notification.alerts.slice(start) });
   return records;
 }

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import type { EventStore } from '@klaxon/event-store';
+
+/** Where incident numbers are claimed. Not `incident-…`: incident streams are followed by that prefix. */
+export const INCIDENT_NUMBERS_STREAM = 'klaxon-incident-numbers';
+/** Where the reply codes of bundled pages (`7aa`) are claimed. */
+export const BUNDLE_NUMBERS_STREAM = 'klaxon-bundle-numbers';
+
+export const NUMBERS_CLAIMED = 'NumbersClaimed';
+const claimSchema = z.object({ first: z.number().int().positive(), last: z.number().int().positive() });
+
+/** A claim in a storm doubles the last one, up to this many numbers at once. */
+const MAX_BLOCK = 256;
+/** Claims closer together than this are a storm: the next block is larger. */
+const STORM_GAP_MS = 1000;
+/**
+ * Numbers left over from a block this old are given up (a gap), so that numbers from several instances
+ * keep roughly the order in which incidents opened.
+ */
+const LEFTOVER_MAX_AGE_MS = 5000;
+
+export interface NumberClaimsOptions {
+  store: EventStore;
+  stream: string;
+  /** The highest number already in use, as the store's incidents show it: claims never start below it. */
+  inUse: () => number;
+  /** Milliseconds, for the age of blocks; not the service clock, which tests move by hours. */
+  now?: () => number;
+}
+
+/**
+ * Numbers unique across every instance sharing the store: each instance claims a block of them by appending
+ * `NumbersClaimed {first, last}` to one counter stream at the revision it last saw, so two instances never
+ * claim the same block (the store refuses the second append; it reads the winner's claim and claims the
+ * next). Numbers are handed out from the block without a round trip. One number per claim when alerts are
+ * calm; in a storm a claim covers everyone waiting, each claim doubles the last, and the next block is
+ * claimed while half of the last is still in hand, so openings rarely wait for one. Numbers an instance
+ * claimed but did not use (it stopped, or the block grew old) are never given out: a gap, no repeat.
+ */
+export class NumberClaims {
+  private readonly blocks: Array<{ next: number; last: number; claimedAt: number }> = [];
+  private lastClaimSize = 0;
+  private lastClaimAt = 0;
+  /** The counter stream's revision and highest claimed number, as last seen; undefined before the first claim. */
+  private seen: { revision: number | 'no_stream'; highest: number } | undefined;
+  private claiming: Promise<void> | undefined;
+  private waiting = 0;
+  private readonly returned: number[] = [];
+  private readonly now: () => number;
+
+  constructor(private readonly options: NumberClaimsOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** A number no other instance is given; waits for a claim only when the blocks in hand are used up. */
+  async take(): Promise<number> {
+    const given = this.fromHand();
+    if (given !== undefined) return given;
+    // Counted until served, so that the claim under way and the next one are sized for everyone waiting.
+    this.waiting++;
+    try {
+      for (;;) {
+        await this.startClaim();
+        const number = this.fromHand();
+        if (number !== undefined) return number;
+      }
+    } finally {
+      this.waiting--;
+    }
+  }
+
+  /** A number taken but not used (its append was refused): handed out again before the blocks go on. */
+  giveBack(number: number): void {
+    this.returned.push(number);
+  }
+
+  private startClaim(): Promise<void> {
+    return (this.claiming ??= this.claim().finally(() => (this.claiming = undefined)));
+  }
+
+  private fromHand(): number | undefined {
+    const now = this.now();
+    while (
+      this.blocks[0] &&
+      (this.blocks[0].next > this.blocks[0].last || now - this.blocks[0].claimedAt > LEFTOVER_MAX_AGE_MS)
+    )
+      this.blocks.shift();
+    const back = this.returned.shift();
+    if (back !== undefined) return back;
+    const block = this.blocks[0];
+    if (!block) return undefined;
+    const number = block.next++;
+    // A storm is on: the next block is claimed before this one runs out. A failed claim ahead is no loss:
+    // a take that finds nothing in hand claims again and meets the error itself.
+    const left = this.blocks.reduce((sum, b) => sum + b.last - b.next + 1, 0);
+    if (this.lastClaimSize > 1 && left <= this.lastClaimSize / 2 && !this.claiming)
+      this.startClaim().catch(() => undefined);
+    return number;
+  }
+
+  private async claim(): Promise<void> {
+    const { store, stream, inUse } = this.options;
+    // One turn of the event loop first: the openings of a storm's batch, decided side by side, all come to
+    // wait, and one claim covers them.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const stormy = this.now() - this.lastClaimAt < STORM_GAP_MS;
+    const size = Math.max(stormy ? Math.min(MAX_BLOCK, this.lastClaimSize * 2) : 1, this.waiting);
+    for (;;) {
+      const expected = this.seen?.revision ?? 'no_stream';
+      const first = Math.max(this.seen?.highest ?? 0, inUse()) + 1;
+      const last = first + size - 1;
+      const appended = await store.append(stream, [{ type: NUMBERS_CLAIMED, data: { first, last } }], expected);
+      if (appended.ok) {
+        this.seen = { revision: appended.value.nextExpectedRevision, highest: last };
+        this.lastClaimAt = this.now();
+        this.lastClaimSize = size;
+        this.blocks.push({ next: first, last, claimedAt: this.lastClaimAt });
+        return;
+      }
+      // Another instance claimed since: its claim is the stream's last event.
+      const actual = appended.error.actual;
+      if (actual === 'no_stream') {
+        this.seen = undefined;
+        continue;
+      }
+      const latest = (await store.readStream(stream, actual)).at(-1);
+      const claimed = claimSchema.safeParse(latest?.data);
+      if (!latest || !claimed.success)
+        throw new Error(`${stream} revision ${actual} is not a ${NUMBERS_CLAIMED} event`);
+      this.seen = { revision: latest.revision, highest: claimed.data.last };
+    }
+  }
+}
