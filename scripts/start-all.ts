@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { openBusFromEnv } from '@klaxon/bus';
-import { loadConfigOrExit } from '@klaxon/config';
+import { loadConfigOrExit, shippedSecretsOf } from '@klaxon/config';
+import { escalationShippedSecrets } from '@klaxon/escalation';
 import { createIngestService } from '@klaxon/ingest';
-import { createLogger, readEnv, runUntilSignal } from '@klaxon/service-kit';
+import { createLogger, listenHostOrExit, readEnv, runUntilSignal } from '@klaxon/service-kit';
 
 /**
  * `pnpm start`: the three services in one process, sharing the embedded stores. Ingest has the main
@@ -13,13 +14,19 @@ import { createLogger, readEnv, runUntilSignal } from '@klaxon/service-kit';
 const env = readEnv();
 const config = loadConfigOrExit(env.KLAXON_CONFIG);
 const logger = createLogger('klaxon', env.LOG_LEVEL);
+// One decision for the three services of this process, from every secret any of them uses.
+const host = listenHostOrExit(
+  env.KLAXON_HOST,
+  [...shippedSecretsOf(config, { integrations: true }), ...escalationShippedSecrets(env, config)],
+  logger,
+);
 
 // Node 20 does not carry tsx's loader into a worker's entry file: the worker registers it, then imports it.
 const entry = JSON.stringify(new URL('./start-handlers.ts', import.meta.url).href);
 const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
 const handlers = new Worker(`import(${tsx}).then(({ register }) => (register(), import(${entry})))`, {
   eval: true,
-  workerData: { config },
+  workerData: { config, host },
 });
 // The worker dying is the process dying: a supervisor restarts the whole, and nothing half-runs.
 const died = (reason: object) => {
@@ -39,7 +46,7 @@ const ingest = createIngestService({
   integrations: config.integrations,
   maxBodyBytes: env.INGEST_MAX_BODY_BYTES,
 });
-const urls = { ingest: await ingest.http.listen(env.INGEST_PORT, env.KLAXON_HOST), ...started.urls };
+const urls = { ingest: await ingest.http.listen(env.INGEST_PORT, host), ...started.urls };
 logger.info({ urls, eventStore: started.eventStore, bus: bus.kind, dataDir: env.KLAXON_DATA_DIR }, 'klaxon is running');
 
 runUntilSignal(logger, async () => {

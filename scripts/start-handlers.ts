@@ -15,7 +15,7 @@ if (!parentPort) throw new Error('start-handlers.ts runs as the worker thread of
 const parent = parentPort;
 const env = readEnv();
 // Loaded and checked once, by the main thread.
-const { config } = workerData as { config: KlaxonConfig };
+const { config, host } = workerData as { config: KlaxonConfig; host: string };
 const logger = createLogger('klaxon', env.LOG_LEVEL);
 const store = await openEventStoreFromEnv(env);
 const bus = await openBusFromEnv(env, logger.child({ component: 'bus' }));
@@ -35,8 +35,8 @@ const projection = await createProjectionService({
 });
 await projection.start();
 const urls = {
-  escalation: await escalation.http.listen(env.ESCALATION_PORT, env.KLAXON_HOST),
-  projection: await projection.http.listen(env.PROJECTION_PORT, env.KLAXON_HOST),
+  escalation: await escalation.http.listen(env.ESCALATION_PORT, host),
+  projection: await projection.http.listen(env.PROJECTION_PORT, host),
 };
 parent.once('message', async () => {
   await Promise.all([escalation.stop(), projection.stop()]);

@@ -2,6 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { loadConfig, shippedSecretsOf } from '@klaxon/config';
+import { listenHost } from '@klaxon/service-kit';
 import { alertmanagerAvailable, startAlertmanagerWithConfig, tempDir } from '@klaxon/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT } from './klaxon-process.ts';
@@ -21,6 +23,7 @@ const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'
   services: Record<string, ComposeService>;
   secrets: Record<string, { environment?: string; file?: string }>;
 };
+const composeText = readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
 const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
 /** Variable names in the first column of the README's environment table. */
 const documented = new Set(
@@ -30,6 +33,15 @@ const documented = new Set(
     .filter((line) => line.startsWith('| `'))
     .flatMap((line) => [...line.split('|')[1]!.matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1]!)),
 );
+/** Compose's `${VAR}`, `${VAR:-default}` and `${VAR:?message}`, enough to read this file as the engine would. */
+function interpolate(text: string, env: Record<string, string>): string {
+  return text.replace(/\$\{([A-Z0-9_]+)(?::([-?])([^}]*))?\}/g, (_, name: string, kind?: string, rest?: string) => {
+    const value = env[name];
+    if (value) return value;
+    if (kind === '?') throw new Error(`required variable ${name} is missing a value: ${rest}`);
+    return kind === '-' ? rest! : '';
+  });
+}
 const KLAXON = { ingest: 'INGEST_PORT', escalation: 'ESCALATION_PORT', projection: 'PROJECTION_PORT' } as const;
 
 describe('docker-compose.yml, checked without a Docker engine', () => {
@@ -100,6 +112,47 @@ describe('docker-compose.yml, checked without a Docker engine', () => {
       'escalation:8081',
       'projection:8082',
     ]);
+  });
+
+  it('refuses to start without real secrets: each one required, none with a shipped default', () => {
+    const required = {
+      ingest: ['KLAXON_ALERTMANAGER_TOKEN', 'KLAXON_WEBHOOK_TOKEN', 'KLAXON_API_TOKEN'],
+      escalation: ['KLAXON_LINK_SECRET', 'KLAXON_API_TOKEN'],
+      projection: ['KLAXON_API_TOKEN'],
+    };
+    for (const [name, variables] of Object.entries(required)) {
+      for (const variable of variables)
+        expect(compose.services[name]!.environment![variable], `${name}: ${variable}`).toMatch(
+          new RegExp(`^\\$\\{${variable}:\\?.+\\}$`),
+        );
+    }
+    expect(compose.services.postgres!.environment!.POSTGRES_PASSWORD).toMatch(/^\$\{KLAXON_POSTGRES_PASSWORD:\?/);
+    expect(compose.services.projection!.environment!.DATABASE_URL).toContain('${KLAXON_POSTGRES_PASSWORD:?');
+    // Compose's interpolation stops `docker compose up` at the first `${VAR:?…}` unset.
+    expect(() => interpolate(composeText, {})).toThrow(/KLAXON_/);
+    expect(composeText).not.toMatch(/change-me|:-[^}]*(token|secret|password)/i);
+  });
+
+  it('with real secrets set, each Klaxon service holds no shipped secret and listens on 0.0.0.0', () => {
+    const secrets = Object.fromEntries(
+      [
+        'KLAXON_ALERTMANAGER_TOKEN',
+        'KLAXON_WEBHOOK_TOKEN',
+        'KLAXON_API_TOKEN',
+        'KLAXON_LINK_SECRET',
+        'KLAXON_POSTGRES_PASSWORD',
+      ].map((v) => [v, `real-${v.toLowerCase()}-0123456789`]),
+    );
+    const running = parse(interpolate(composeText, secrets), { merge: true }) as typeof compose;
+    const uses = { ingest: { integrations: true }, escalation: { api: true }, projection: { api: true } };
+    for (const [name, use] of Object.entries(uses)) {
+      const env = running.services[name]!.environment!;
+      expect(env.KLAXON_HOST, `${name} sets no KLAXON_HOST`).toBeUndefined();
+      expect(env.KLAXON_LINK_SECRET ?? '').not.toMatch(/^change-me/);
+      const shipped = shippedSecretsOf(loadConfig(join(REPO_ROOT, 'klaxon.yaml'), env), use);
+      expect(shipped, name).toEqual([]);
+      expect(listenHost(env.KLAXON_HOST, shipped)).toMatchObject({ ok: true, host: '0.0.0.0' });
+    }
   });
 
   it("keeps Kafka's log inside its volume, so accepted alerts outlive the container", () => {

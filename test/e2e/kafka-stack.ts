@@ -106,6 +106,8 @@ export async function faultStack(brokers: string[], extra: Record<string, string
   const env = {
     DATABASE_URL: database.url,
     KAFKA_BROKERS: brokers.join(','),
+    // One for every instance: links signed by one verify on the others.
+    KLAXON_LINK_SECRET: 'kafka-fault-link-secret-0000000001',
     KLAXON_CONFIG: config.file,
     TWILIO_ACCOUNT_SID: twilio.accountSid,
     TWILIO_AUTH_TOKEN: twilio.authToken,

@@ -15,7 +15,12 @@ describe.runIf(available)(
       // No Kafka on this machine: ingest and escalation share the embedded log through the data dir.
       const data = tempDir('klaxon-prod-');
       await alertToPageToKpi(async (env) => {
-        const shared = { ...env, DATABASE_URL: database.url, KLAXON_DATA_DIR: data.path };
+        const shared = {
+          ...env,
+          DATABASE_URL: database.url,
+          KLAXON_DATA_DIR: data.path,
+          KLAXON_LINK_SECRET: 'production-mode-link-secret-01',
+        };
         const services = (['ingest', 'escalation', 'projection'] as const).map((name) => startService(name, shared));
         return {
           async stop() {

@@ -15,23 +15,33 @@ export class ConfigError extends Error {
   }
 }
 
+interface Expansion {
+  missing: string[];
+  /** Setting path → the variable whose default filled it in. */
+  defaulted: Map<string, string>;
+}
+
 /** `${VAR}` and `${VAR:-default}` in string values come from the environment, so secrets stay out of the file. */
-function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path: string, missing: string[]): unknown {
+function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path: string, seen: Expansion): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback: string | undefined) => {
       const found = env[name] ?? fallback;
-      if (found === undefined) missing.push(`${path}: environment variable ${name} is not set`);
+      if (found === undefined) seen.missing.push(`${path}: environment variable ${name} is not set`);
+      else if (env[name] === undefined) seen.defaulted.set(path, name);
       return found ?? '';
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, `${path}.${i}`, missing));
+  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, `${path}.${i}`, seen));
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, path ? `${path}.${k}` : k, missing)]),
+      Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, path ? `${path}.${k}` : k, seen)]),
     );
   }
   return value;
 }
+
+/** For each configuration parsed here, which settings took a variable's default (to name the variable to set). */
+const defaultsOf = new WeakMap<KlaxonConfig, Map<string, string>>();
 
 export function parseConfig(text: string, file = 'klaxon.yaml', env: NodeJS.ProcessEnv = process.env): KlaxonConfig {
   const doc = parseDocument(text, { prettyErrors: true });
@@ -41,8 +51,8 @@ export function parseConfig(text: string, file = 'klaxon.yaml', env: NodeJS.Proc
       doc.errors.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message.split('\n')[0]! })),
     );
   }
-  const missing: string[] = [];
-  const raw = expandEnv(doc.toJS(), env, '', missing);
+  const { missing, defaulted }: Expansion = { missing: [], defaulted: new Map() };
+  const raw = expandEnv(doc.toJS(), env, '', { missing, defaulted });
   if (missing.length > 0)
     throw new ConfigError(
       file,
@@ -55,6 +65,7 @@ export function parseConfig(text: string, file = 'klaxon.yaml', env: NodeJS.Proc
       parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
     );
   }
+  defaultsOf.set(parsed.data, defaulted);
   return parsed.data;
 }
 
@@ -71,14 +82,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
 /** For a service's start-up: a bad file stops it with the path and the reason, not a stack trace. */
 export function loadConfigOrExit(file: string): KlaxonConfig {
   try {
-    const config = loadConfig(file);
-    const insecure = shippedTokensInUse(config);
-    if (insecure.length > 0) {
-      process.stderr.write(
-        `klaxon: warning: ${insecure.join(', ')} still hold the token shipped in klaxon.yaml; set KLAXON_*_TOKEN before exposing Klaxon\n`,
-      );
-    }
-    return config;
+    return loadConfig(file);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`klaxon: ${error.message}\n`);
@@ -86,13 +90,34 @@ export function loadConfigOrExit(file: string): KlaxonConfig {
   }
 }
 
+const shipped = (token: string) => token.startsWith(SHIPPED_SECRET_PREFIX);
+
+/** How every secret shipped in the repository begins (klaxon.yaml's `change-me-…` tokens). */
+export const SHIPPED_SECRET_PREFIX = 'change-me';
+
 /** Where the running configuration still holds a token shipped in klaxon.yaml, which anyone can read. */
 export function shippedTokensInUse(config: KlaxonConfig): string[] {
-  const shipped = (token: string) => token.startsWith('change-me');
   return [
     ...Object.entries(config.integrations)
       .filter(([, { token }]) => shipped(token))
       .map(([name]) => `integrations.${name}.token`),
     ...config.api.tokens.flatMap(({ token }, i) => (shipped(token) ? [`api.tokens.${i}`] : [])),
   ];
+}
+
+/**
+ * The shipped tokens a service actually uses (ingest the integrations', escalation and projection the API's),
+ * each with the variable that replaces it when the file took it from a variable's default.
+ */
+export function shippedSecretsOf(
+  config: KlaxonConfig,
+  uses: { integrations?: boolean; api?: boolean },
+): Array<{ setting: string; variable?: string }> {
+  const defaulted = defaultsOf.get(config);
+  return shippedTokensInUse(config)
+    .filter((setting) => (setting.startsWith('api.') ? uses.api : uses.integrations) === true)
+    .map((setting) => {
+      const variable = defaulted?.get(setting);
+      return variable ? { setting, variable } : { setting };
+    });
 }

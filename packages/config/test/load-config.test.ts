@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig, shippedTokensInUse } from '../src/index.ts';
+import { ConfigError, loadConfig, parseConfig, shippedSecretsOf, shippedTokensInUse } from '../src/index.ts';
 
 const shipped = fileURLToPath(new URL('../../../klaxon.yaml', import.meta.url));
 const problems = (text: string, env: NodeJS.ProcessEnv = {}) => {
@@ -45,6 +45,22 @@ describe('the shipped klaxon.yaml', () => {
     const config = loadConfig(shipped, { KLAXON_ALERTMANAGER_TOKEN: 'from-the-environment-123' });
     expect(config.integrations.alertmanager?.token).toBe('from-the-environment-123');
     expect(shippedTokensInUse(config)).toEqual(['integrations.webhooks.token', 'api.tokens.0']);
+  });
+
+  it('names, per service, the shipped tokens it uses and the variable that replaces each', () => {
+    const config = loadConfig(shipped, { KLAXON_ALERTMANAGER_TOKEN: 'from-the-environment-123' });
+    expect(shippedSecretsOf(config, { integrations: true })).toEqual([
+      { setting: 'integrations.webhooks.token', variable: 'KLAXON_WEBHOOK_TOKEN' },
+    ]);
+    expect(shippedSecretsOf(config, { api: true })).toEqual([
+      { setting: 'api.tokens.0', variable: 'KLAXON_API_TOKEN' },
+    ]);
+    // Written into a file of one's own, the setting is named without a variable.
+    expect(
+      shippedSecretsOf(parseConfig(minimal('api: { tokens: [change-me-literally-0001] }'), 'x.yaml', {}), {
+        api: true,
+      }),
+    ).toEqual([{ setting: 'api.tokens.0' }]);
   });
 });
 

@@ -51,8 +51,9 @@ export interface SubscribeOptions {
   /** Called when the subscription stops on an error it cannot get past (the handler threw). */
   onError?(error: unknown): void;
   /**
-   * Called when the connection to the store broke (a server restart, UNAVAILABLE): the subscription resumes
-   * from its position by itself after `retryInMs`, and reports each failed attempt here.
+   * Called when a read failed because the store could not be reached (a server restart, a connection cut,
+   * UNAVAILABLE): the subscription resumes from its position by itself after `retryInMs`, backing off, and
+   * reports each failed attempt here. It never stops for that.
    */
   onInterrupted?(error: unknown, retryInMs: number): void;
   batchSize?: number;
@@ -68,6 +69,11 @@ export interface Subscription {
 
 export interface EventStore {
   readonly kind: string;
+  /**
+   * Refused, rather than answered, with `UnstorableEvents` for events the store cannot keep (only that
+   * append: the others of its group commit go on) and with `EventStoreUnavailable` when the store could not
+   * be reached; every append settles either way.
+   */
   append(
     streamId: string,
     events: NewEvent[],

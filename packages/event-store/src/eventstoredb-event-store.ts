@@ -1,3 +1,4 @@
+import { serialiseEvents } from './append-errors.ts';
 import {
   ANY,
   BACKWARDS,
@@ -112,6 +113,8 @@ export function eventStoreDbEventStore(client: EsdbClient, options: EventStoreDb
     kind: 'eventstoredb',
     async append(streamId, events, expectedRevision) {
       if (events.length === 0) throw new Error('append needs at least one event');
+      const unstorable = serialiseEvents(streamId, events);
+      if (unstorable instanceof Error) throw unstorable;
       try {
         const result = await client.appendToStream(
           streamId,

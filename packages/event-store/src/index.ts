@@ -1,4 +1,5 @@
 export * from './event-store.ts';
+export * from './append-errors.ts';
 export * from './sqlite-event-store.ts';
 export * from './postgres-event-store.ts';
 export * from './polling-subscription.ts';

@@ -1,4 +1,5 @@
 import type { Result } from '@klaxon/domain';
+import { serialiseEvents, type SerialisedEvent } from './append-errors.ts';
 import type { AppendResult, ExpectedRevision, NewEvent, WrongExpectedRevision } from './event-store.ts';
 
 export type AppendOutcome = Result<AppendResult, WrongExpectedRevision>;
@@ -6,13 +7,17 @@ export type AppendOutcome = Result<AppendResult, WrongExpectedRevision>;
 /** An append waiting for its group commit: the adapters that share one transaction among appends hold these. */
 export interface PendingAppend {
   streamId: string;
-  events: NewEvent[];
+  /** Serialised before it joins a batch: an event JSON cannot carry is refused alone, never inside a commit. */
+  events: SerialisedEvent[];
   expected: ExpectedRevision;
   resolve(outcome: AppendOutcome): void;
   reject(error: Error): void;
 }
 
-/** An append as both group-committing stores take it: refused when it holds no event, else handed to `enqueue` for the next commit. */
+/**
+ * An append as both group-committing stores take it: refused when it holds no event or an event JSON
+ * cannot carry, else handed to `enqueue` for the next commit.
+ */
 export function queueAppend(
   streamId: string,
   events: NewEvent[],
@@ -20,5 +25,9 @@ export function queueAppend(
   enqueue: (append: PendingAppend) => void,
 ): Promise<AppendOutcome> {
   if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
-  return new Promise<AppendOutcome>((resolve, reject) => enqueue({ streamId, events, expected, resolve, reject }));
+  const serialised = serialiseEvents(streamId, events);
+  if (serialised instanceof Error) return Promise.reject(serialised);
+  return new Promise<AppendOutcome>((resolve, reject) =>
+    enqueue({ streamId, events: serialised, expected, resolve, reject }),
+  );
 }

@@ -7,11 +7,28 @@ export interface PollSource {
   waitForAppend(timeoutMs: number): Promise<void>;
 }
 
+export interface ReadRetry {
+  /** First pause after a failed read; doubles up to `maxMs`. */
+  firstMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_READ_RETRY: ReadRetry = { firstMs: 500, maxMs: 30_000 };
+
 /**
  * Catch-up then live for stores that are read by position (SQLite, PostgreSQL). A store notifies on
  * append where it can; polling covers writers in other processes and missed notifications.
+ *
+ * A failed read (the database gone, the file locked) never ends the subscription: it is reported through
+ * `onInterrupted` and tried again from the same position, with backoff, until the store answers. Only the
+ * handler failing ends it, through `onError`: what it refused would be refused again.
  */
-export function pollingSubscription(source: PollSource, options: SubscribeOptions, pollMs: number): Subscription {
+export function pollingSubscription(
+  source: PollSource,
+  options: SubscribeOptions,
+  pollMs: number,
+  retry: ReadRetry = DEFAULT_READ_RETRY,
+): Subscription {
   const batchSize = options.batchSize ?? 500;
   let position = options.after;
   let stopped = false;
@@ -30,11 +47,30 @@ export function pollingSubscription(source: PollSource, options: SubscribeOption
     }
   };
 
+  const pause = (ms: number) => Promise.race([new Promise<void>((resolve) => setTimeout(resolve, ms)), stopping]);
+
+  const read = async () => {
+    // Read the head first: every event up to it is visible to the read that follows.
+    const head = await source.headPosition();
+    const batch = await source.readAll({ after: position, limit: batchSize, streamPrefix: options.streamPrefix });
+    return { head, batch };
+  };
+
   const loop = (async () => {
+    let failures = 0;
     while (!stopped) {
-      // Read the head first: every event up to it is visible to the read that follows.
-      const head = await source.headPosition();
-      const batch = await source.readAll({ after: position, limit: batchSize, streamPrefix: options.streamPrefix });
+      let head: bigint | undefined;
+      let batch: RecordedEvent[];
+      try {
+        ({ head, batch } = await read());
+        failures = 0;
+      } catch (error) {
+        if (stopped) return;
+        const retryInMs = Math.min(retry.maxMs, retry.firstMs * 2 ** failures++);
+        options.onInterrupted?.(error, retryInMs);
+        await pause(retryInMs);
+        continue;
+      }
       if (stopped) return;
       if (batch.length > 0) {
         await options.onEvents(batch);

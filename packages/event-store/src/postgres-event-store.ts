@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { err, ok } from '@klaxon/domain';
 import { checkExpectedRevision, type EventStore, type ReadAllOptions, type RecordedEvent } from './event-store.ts';
+import { EventStoreUnavailable, UnstorableEvents } from './append-errors.ts';
 import { queueAppend, type AppendOutcome, type PendingAppend } from './pending-append.ts';
 import { pollingSubscription } from './polling-subscription.ts';
 
@@ -21,6 +22,7 @@ export interface PostgresEventStoreOptions {
   schema?: string;
   pollMs?: number;
   poolSize?: number;
+  connectTimeoutMs?: number;
 }
 
 /** Appends one transaction takes at most; more wait for the next. */
@@ -28,11 +30,28 @@ const MAX_APPENDS_PER_TRANSACTION = 500;
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
+/** SQLSTATE class 22, data exception: a value PostgreSQL refuses to keep, such as a NUL in jsonb text. */
+const isDataException = (error: unknown) => {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('22');
+};
+
+const ignoreError = () => undefined;
+
+/** First pause before the notification listener connects again after PostgreSQL cut it; doubles up to the cap. */
+const LISTEN_RETRY_MS = 500;
+const LISTEN_RETRY_MAX_MS = 30_000;
+
 export async function openPostgresEventStore(options: PostgresEventStoreOptions): Promise<EventStore> {
   const schema = options.schema ?? 'klaxon';
   const table = `${ident(schema)}.events`;
   const channel = `klaxon_events_${schema}`.slice(0, 63);
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
+  // A server that does not answer refuses an append after this long instead of leaving it waiting for ever.
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+  });
   pool.on('error', () => undefined);
 
   // Services start together against an empty database, and `IF NOT EXISTS` DDL is not safe when run
@@ -65,14 +84,49 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
     ddl.release();
   }
 
-  const listener = new pg.Client({ connectionString: options.connectionString });
-  listener.on('error', () => undefined);
+  // Notifications only shorten a subscription's wait: polling covers the time the listener is down, and it
+  // connects again by itself, with backoff, after PostgreSQL cut it.
   const wakers = new Set<() => void>();
-  listener.on('notification', () => {
+  const wakeAll = () => {
     for (const wake of wakers) wake();
-  });
-  await listener.connect();
-  await listener.query(`LISTEN ${ident(channel)}`);
+  };
+  let closing = false;
+  let listener: pg.Client | undefined;
+  let listenFailures = 0;
+  const listen = async (): Promise<void> => {
+    if (closing) return;
+    const client = new pg.Client({ connectionString: options.connectionString });
+    listener = client;
+    let lost = false;
+    const again = () => {
+      if (closing || lost) return;
+      lost = true;
+      client.end().catch(() => undefined);
+      const delay = Math.min(LISTEN_RETRY_MAX_MS, LISTEN_RETRY_MS * 2 ** listenFailures++);
+      setTimeout(() => listen().catch(() => undefined), delay).unref();
+    };
+    client.on('error', again);
+    client.on('end', again);
+    client.on('notification', wakeAll);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${ident(channel)}`);
+      listenFailures = 0;
+      // Appends made while it was away are not announced: followers look now rather than at their next poll.
+      wakeAll();
+    } catch (error) {
+      again();
+      throw error;
+    }
+  };
+  try {
+    await listen();
+  } catch (error) {
+    closing = true;
+    await listener?.end().catch(() => undefined);
+    await pool.end();
+    throw error;
+  }
 
   const toRecorded = (r: Row): RecordedEvent => ({
     eventId: r.event_id,
@@ -106,8 +160,12 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
    * own expected-revision check, decided in their order under the lock: one that conflicts is refused
    * alone. A lone append goes at once.
    */
-  const writeBatch = async (batch: PendingAppend[]) => {
+  const commitBatch = async (batch: PendingAppend[]): Promise<AppendOutcome[]> => {
     const client = await pool.connect();
+    // A connection cut between two queries is reported as an event on the checked-out client, which would
+    // end the process unheard; the next query fails with it anyway.
+    client.on('error', ignoreError);
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       // Appends are serialised per store so that positions become visible in the order they were
@@ -139,8 +197,8 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
           columns.stream.push(streamId);
           columns.revision.push(first + i);
           columns.type.push(e.type);
-          columns.data.push(JSON.stringify(e.data));
-          columns.metadata.push(e.metadata ? JSON.stringify(e.metadata) : null);
+          columns.data.push(e.data);
+          columns.metadata.push(e.metadata);
         });
         current.set(streamId, first + events.length - 1);
         accepted.push({ at: outcomes.length, streamId, last: first + events.length - 1 });
@@ -164,13 +222,41 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
         await client.query('SELECT pg_notify($1, $2)', [channel, '']);
         await client.query('COMMIT');
       }
-      batch.forEach((a, i) => a.resolve(outcomes[i]!));
+      return outcomes as AppendOutcome[];
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      for (const a of batch) a.reject(error as Error);
+      // A connection that failed leaves the pool; one that refused data is as good as before.
+      if (!isDataException(error)) broken = error as Error;
+      throw error;
     } finally {
-      client.release();
+      client.off('error', ignoreError);
+      client.release(broken);
     }
+  };
+  /**
+   * Every append of a batch settles, whatever happens: with its outcome, or refused with a typed error its
+   * caller can act on. Events PostgreSQL refuses (a NUL in jsonb text) fail the whole transaction: the
+   * batch is then committed again one append at a time, so that only the append that holds them is refused.
+   */
+  const writeBatch = async (batch: PendingAppend[]): Promise<void> => {
+    let outcomes: AppendOutcome[];
+    try {
+      outcomes = await commitBatch(batch);
+    } catch (error) {
+      if (isDataException(error) && batch.length > 1) {
+        for (const append of batch) await writeBatch([append]);
+        return;
+      }
+      const reason = (error as Error).message;
+      for (const a of batch)
+        a.reject(
+          isDataException(error)
+            ? new UnstorableEvents(a.streamId, reason, { cause: error })
+            : new EventStoreUnavailable(reason, { cause: error }),
+        );
+      return;
+    }
+    batch.forEach((a, i) => a.resolve(outcomes[i]!));
   };
   const queue: PendingAppend[] = [];
   let writing: Promise<void> | undefined;
@@ -219,8 +305,9 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
     async close() {
       // Appends already queued get their commit before the pool closes.
       while (writing) await writing;
-      for (const wake of wakers) wake();
-      await listener.end().catch(() => undefined);
+      closing = true;
+      wakeAll();
+      await listener?.end().catch(() => undefined);
       await pool.end();
     },
   };

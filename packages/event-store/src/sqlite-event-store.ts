@@ -6,10 +6,10 @@ import {
   checkExpectedRevision,
   type EventStore,
   type ExpectedRevision,
-  type NewEvent,
   type ReadAllOptions,
   type RecordedEvent,
 } from './event-store.ts';
+import { EventStoreUnavailable, type SerialisedEvent } from './append-errors.ts';
 import { queueAppend, type AppendOutcome, type PendingAppend } from './pending-append.ts';
 import { pollingSubscription } from './polling-subscription.ts';
 
@@ -106,7 +106,7 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
   );
   const head = db.prepare<[], { position: bigint | null }>('SELECT MAX(position) AS position FROM events');
 
-  const appendOne = (streamId: string, events: NewEvent[], expected: ExpectedRevision): AppendOutcome => {
+  const appendOne = (streamId: string, events: SerialisedEvent[], expected: ExpectedRevision): AppendOutcome => {
     const row = currentRevision.get(streamId);
     const current = row?.revision === null || row === undefined ? 'no_stream' : Number(row.revision);
     const conflict = checkExpectedRevision(streamId, expected, current);
@@ -116,22 +116,16 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     const now = new Date().toISOString();
     for (const e of events) {
       revision += 1;
-      const info = insert.run(
-        randomUUID(),
-        streamId,
-        revision,
-        e.type,
-        JSON.stringify(e.data),
-        e.metadata ? JSON.stringify(e.metadata) : null,
-        now,
-      );
+      const info = insert.run(randomUUID(), streamId, revision, e.type, e.data, e.metadata, now);
       position = BigInt(info.lastInsertRowid);
     }
     return ok({ nextExpectedRevision: revision, position });
   };
   // Group commit: every append of one turn of the event loop (a batch of alerts handled side by side, each
   // on its own incident) shares one transaction and one fsync. Each keeps its own expected-revision check:
-  // one that conflicts is refused alone, the others commit.
+  // one that conflicts is refused alone, the others commit. Events were serialised before they joined the
+  // batch (one JSON cannot carry is refused alone there): SQLite keeps any text, so what fails in here is
+  // the file itself (locked, full), and the whole batch with it.
   const appendTx = db.transaction((batch: PendingAppend[]) =>
     batch.map((a) => appendOne(a.streamId, a.events, a.expected)),
   );
@@ -144,7 +138,8 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
       // IMMEDIATE takes the write lock up front, so two processes never both read the old revision.
       outcomes = appendTx.immediate(batch);
     } catch (error) {
-      for (const a of batch) a.reject(error as Error);
+      const refusal = new EventStoreUnavailable((error as Error).message, { cause: error });
+      for (const a of batch) a.reject(refusal);
       return;
     }
     batch.forEach((a, i) => a.resolve(outcomes[i]!));

@@ -25,10 +25,13 @@ export const envSchema = z.object({
   SMTP_URL: z.string().min(1).optional(),
   EMAIL_FROM: z.string().min(1).default('Klaxon <klaxon@localhost>'),
   KLAXON_LINK_SECRET: z.string().min(16).optional(),
-  KLAXON_HOST: z.string().min(1).default('0.0.0.0'),
+  // Unset: 0.0.0.0, or loopback while a shipped default secret is in use (listen-host.ts).
+  KLAXON_HOST: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long escalation's bus consumer may be stuck on a record, with alerts waiting, before /ready fails. */
   KLAXON_CONSUMER_STALL_MS: z.coerce.number().int().positive().default(60_000),
+  /** How long projection may go without advancing, with events waiting, before /ready fails. */
+  KLAXON_PROJECTION_STALL_MS: z.coerce.number().int().positive().default(60_000),
   INGEST_MAX_BODY_BYTES: z.coerce
     .number()
     .int()

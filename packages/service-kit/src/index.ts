@@ -8,3 +8,4 @@ export * from './tokens.ts';
 export * from './problems.ts';
 export * from './http-errors.ts';
 export * from './send-json.ts';
+export * from './listen-host.ts';

@@ -25,9 +25,8 @@ const levelOf = (res: Response) => (res.statusCode >= 500 ? 'error' : res.status
  * matched route, never the raw path: paths carry signed tokens (/ack/:token).
  *
  * Written here rather than with pino-http: it builds two child loggers and three listeners per request
- * whether or not the line is written, which cost 100–170 µs of CPU a request on this machine (about 2 µs
- * per alert of a 50-alert notification, a few per cent of ingest). Here a request costs one listener, and
- * the line is built only when its level is on.
+ * whether or not the line is written, a measurable share of ingest's CPU (docs/benchmarks.md). Here a
+ * request costs one listener, and the line is built only when its level is on.
  */
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {

@@ -31,7 +31,8 @@ const readBody = (req: IncomingMessage) =>
 
 /**
  * A local HTTP server that answers like Twilio's REST API for Messages and Calls: the same paths,
- * form-encoded bodies, basic auth with the account SID and auth token, and JSON answers with a `sid`.
+ * form-encoded bodies, basic auth with the account SID and auth token, JSON answers with a `sid`, and its
+ * limits: an SMS body over 1,600 characters or TwiML over 4,000 is refused with a 400.
  * The real SDK is pointed at it through TWILIO_API_URL.
  */
 export async function startFakeTwilio(): Promise<FakeTwilio> {
@@ -60,6 +61,15 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       );
     const params = Object.fromEntries(new URLSearchParams(body));
     const resource = match[2] as 'Messages' | 'Calls';
+    // Twilio's own limits, refused for good as Twilio refuses them.
+    if ((params.Body ?? '').length > 1600)
+      return reply(400, {
+        code: 21617,
+        message: 'The concatenated message body exceeds the 1600 character limit',
+        status: 400,
+      });
+    if ((params.Twiml ?? '').length > 4000)
+      return reply(400, { code: 21220, message: 'Twiml exceeds the 4000 character limit', status: 400 });
     const sid = `${resource === 'Messages' ? 'SM' : 'CA'}${randomBytes(16).toString('hex')}`;
     requests.push({ resource, accountSid: match[1]!, params, at: new Date(), sid });
     reply(201, {

@@ -8,3 +8,4 @@ export * from './smtp-sink.ts';
 export * from './runbook-config.ts';
 export * from './synthetic-incidents.ts';
 export * from './kafka-broker.ts';
+export * from './postgres-outage.ts';

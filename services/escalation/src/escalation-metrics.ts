@@ -38,6 +38,12 @@ export function escalationMetrics(
       labelNames: ['result'] as const,
       registers: [registry],
     }),
+    actsRefused: new Counter({
+      name: 'klaxon_alert_acts_refused_total',
+      help: "Acknowledgements and resolutions an integration sent for an incident another integration's alert opened, refused, by the integration that sent them and the act.",
+      labelNames: ['integration', 'status'] as const,
+      registers: [registry],
+    }),
     incidentsOpened: new Counter({
       name: 'klaxon_incidents_opened_total',
       help: 'Incidents opened by severity.',

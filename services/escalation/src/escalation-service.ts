@@ -225,6 +225,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     clock,
     logger,
     incidentsOpened: metrics.incidentsOpened,
+    actsRefused: metrics.actsRefused,
     onExecuted,
   });
 
@@ -275,7 +276,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   ackLinkRoutes(http.routes, { repository, ackLinks: links, clock, onExecuted });
   onCallRoutes(http.routes, { config, rosters, clock, auth });
   deadLetterRoutes(http.routes, { bus, topic, auth });
-  if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl, auth);
+  if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);
   consoleRoutes(http.routes);
 
   let caughtUp = false;
@@ -364,11 +365,15 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
           metrics.alertsProcessed.inc({ result: 'applied' }, alerts.length);
         },
         // A store that does not answer fails every record: an outage, retried for as long as it lasts.
-        dependencyDown: () =>
-          store.ping().then(
-            () => false,
-            () => true,
-          ),
+        // The store said it could not be reached (EventStoreUnavailable), or does not answer now: an outage,
+        // retried for as long as it lasts, never taken for a poison record.
+        dependencyDown: (error) =>
+          (error as { retryable?: unknown } | undefined)?.retryable === true
+            ? Promise.resolve(true)
+            : store.ping().then(
+                () => false,
+                () => true,
+              ),
         onDeadLetter: (record, reason, attempts) => {
           metrics.alertsProcessed.inc({ result: 'dead-lettered' });
           logger.error(

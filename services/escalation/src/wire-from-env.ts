@@ -4,7 +4,7 @@ import type { KlaxonConfig } from '@klaxon/config';
 import type { EventStore } from '@klaxon/event-store';
 import type { KlaxonEnv, Logger } from '@klaxon/service-kit';
 import { createEscalationService } from './escalation-service.ts';
-import { linkSecret } from './link-secret.ts';
+import { linkSecretOrExit } from './link-secret.ts';
 import { notifiersFromEnv } from './paging/notifiers-from-env.ts';
 
 /** The escalation service as `pnpm start` and its own process run it: providers and secrets from the environment. */
@@ -17,7 +17,7 @@ export function escalationFromEnv(
     ...deps,
     notifiers: notifiersFromEnv(env, publicUrl),
     publicUrl,
-    linkSecret: linkSecret(env),
+    linkSecret: linkSecretOrExit(env),
     twilioAuthToken: env.TWILIO_AUTH_TOKEN,
     projectionUrl: env.KLAXON_PROJECTION_URL ?? `http://127.0.0.1:${env.PROJECTION_PORT}`,
     snapshotPath: join(env.KLAXON_DATA_DIR, 'escalation-index.snapshot.json'),

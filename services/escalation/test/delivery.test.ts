@@ -63,4 +63,26 @@ describe('page delivery', () => {
       true,
     );
   });
+
+  it('a resolution notice that failed for a while is retried after 30 s and delivered, though the incident is resolved', async () => {
+    h = await startEscalation();
+    await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
+    const incidentId = h.service.index.acting()[0]!.state.incidentId;
+    h.providers.twilio.failNext(503);
+    expect((await h.api('POST', `/api/v1/incidents/${incidentId}/resolve`, { by: 'alice' })).status).toBe(200);
+    const notice = pagesOf(h).find((p) => p.purpose === 'resolution' && p.channel === 'sms')!;
+    expect(notice).toMatchObject({ outcome: 'retrying', attempts: 1, retryAt: '2026-11-23T10:00:30.000Z' });
+    await h.advanceTo('2026-11-23T10:00:30Z');
+    expect(h.providers.twilio.messages().filter((m) => m.Body.includes('RESOLVED'))).toHaveLength(1);
+    const { timeline } = (await h.api('GET', `/api/v1/incidents/${incidentId}`)).json;
+    expect(
+      timeline
+        .filter((e: { pageId?: string }) => e.pageId === notice.pageId)
+        .map((e: { type: string; at: string }) => `${e.type} ${e.at}`),
+    ).toEqual([
+      'PageRequested 2026-11-23T10:00:00.000Z',
+      'PageFailed 2026-11-23T10:00:00.000Z',
+      'PageDelivered 2026-11-23T10:00:30.000Z',
+    ]);
+  });
 });

@@ -1,6 +1,6 @@
 import { ALERTS_TOPIC, DEAD_LETTER_AFTER } from '@klaxon/bus';
 import type { AlertReceived } from '@klaxon/domain';
-import type { EventStore } from '@klaxon/event-store';
+import { EventStoreUnavailable, type EventStore } from '@klaxon/event-store';
 import { openSqliteFile } from '@klaxon/sqlite';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startEscalation, type Harness } from './support/escalation-harness.ts';
@@ -83,6 +83,26 @@ describe('a poison record cannot block the alerts behind it', () => {
     await new Promise((r) => setTimeout(r, 1000));
     down = false;
     await vi.waitFor(() => expect(h.service.index.acting()).toHaveLength(1), { timeout: 10_000 });
+    expect(await counted(h)).toEqual({ applied: 1 });
+    expect((await h.api('GET', '/api/v1/dead-letters')).json.deadLetters).toEqual([]);
+  });
+
+  it('an append the store refused as unavailable is an outage even when the store answers a ping right after: never dead-lettered', async () => {
+    let refused = 0;
+    // A store that flaps: each append is refused as unreachable, yet every ping that follows finds it back.
+    const flapping = (store: EventStore): EventStore => ({
+      ...store,
+      kind: store.kind,
+      append: (...args) =>
+        refused <= DEAD_LETTER_AFTER
+          ? (refused++, Promise.reject(new EventStoreUnavailable('connection terminated unexpectedly')))
+          : store.append(...args),
+    });
+    h = await startEscalation({ wrapStore: flapping });
+    const at = h.clock.now().toISOString();
+    await h.bus.publish(ALERTS_TOPIC, [{ key: firing('OrdersDown', at).groupKey, value: firing('OrdersDown', at) }]);
+    await vi.waitFor(() => expect(h.service.index.acting()).toHaveLength(1), { timeout: 20_000 });
+    expect(refused).toBe(DEAD_LETTER_AFTER + 1);
     expect(await counted(h)).toEqual({ applied: 1 });
     expect((await h.api('GET', '/api/v1/dead-letters')).json.deadLetters).toEqual([]);
   });

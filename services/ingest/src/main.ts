@@ -1,11 +1,12 @@
 import { openBusFromEnv } from '@klaxon/bus';
-import { loadConfigOrExit } from '@klaxon/config';
-import { createLogger, readEnv, runUntilSignal } from '@klaxon/service-kit';
+import { loadConfigOrExit, shippedSecretsOf } from '@klaxon/config';
+import { createLogger, listenHostOrExit, readEnv, runUntilSignal } from '@klaxon/service-kit';
 import { createIngestService } from './ingest-service.ts';
 
 const env = readEnv();
 const config = loadConfigOrExit(env.KLAXON_CONFIG);
 const logger = createLogger('ingest', env.LOG_LEVEL);
+const host = listenHostOrExit(env.KLAXON_HOST, shippedSecretsOf(config, { integrations: true }), logger);
 const bus = await openBusFromEnv(env, logger.child({ component: 'bus' }));
 const service = createIngestService({
   logger,
@@ -13,7 +14,7 @@ const service = createIngestService({
   integrations: config.integrations,
   maxBodyBytes: env.INGEST_MAX_BODY_BYTES,
 });
-await service.http.listen(env.INGEST_PORT, env.KLAXON_HOST);
+await service.http.listen(env.INGEST_PORT, host);
 runUntilSignal(logger, async () => {
   await service.stop();
   await bus.close();

@@ -1,17 +1,24 @@
-import { loadConfigOrExit } from '@klaxon/config';
+import { loadConfigOrExit, shippedSecretsOf } from '@klaxon/config';
 import { openEventStoreFromEnv } from '@klaxon/event-store';
-import { createLogger, readEnv, runUntilSignal } from '@klaxon/service-kit';
+import { createLogger, listenHostOrExit, readEnv, runUntilSignal } from '@klaxon/service-kit';
 import { createProjectionService } from './projection-service.ts';
 import { openReadModelFromEnv } from './read-model/read-model-from-env.ts';
 
 const env = readEnv();
 const config = loadConfigOrExit(env.KLAXON_CONFIG);
 const logger = createLogger('projection', env.LOG_LEVEL);
+const host = listenHostOrExit(env.KLAXON_HOST, shippedSecretsOf(config, { api: true }), logger);
 const store = await openEventStoreFromEnv(env);
 const db = await openReadModelFromEnv(env);
-const service = await createProjectionService({ logger, store, db, config });
+const service = await createProjectionService({
+  logger,
+  store,
+  db,
+  config,
+  stallAfterMs: env.KLAXON_PROJECTION_STALL_MS,
+});
 await service.start();
-await service.http.listen(env.PROJECTION_PORT, env.KLAXON_HOST);
+await service.http.listen(env.PROJECTION_PORT, host);
 runUntilSignal(logger, async () => {
   await service.stop();
   await Promise.all([db.close(), store.close()]);

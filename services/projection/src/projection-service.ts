@@ -11,6 +11,9 @@ import { migrate } from './read-model/migrations.ts';
 import { LIVE, readCheckpoint } from './read-model/schema.ts';
 import type { SqlDatabase } from './read-model/sql-database.ts';
 
+/** Long enough that a busy moment or a short database restart does not turn /ready false on its own. */
+export const DEFAULT_STALL_AFTER_MS = 60_000;
+
 export interface ProjectionDeps {
   logger: Logger;
   store: EventStore;
@@ -18,6 +21,10 @@ export interface ProjectionDeps {
   config: Pick<KlaxonConfig, 'severities' | 'contacts' | 'api'>;
   clock?: Clock;
   pollMs?: number;
+  /** /ready turns false when the projection has not advanced for this long while events wait. */
+  stallAfterMs?: number;
+  /** First pause after a failed step; doubles up to 30 s. */
+  retryMs?: number;
 }
 
 export interface ProjectionService {
@@ -37,6 +44,7 @@ async function lagSeconds(store: EventStore, db: SqlDatabase, now: Date): Promis
 export async function createProjectionService(deps: ProjectionDeps): Promise<ProjectionService> {
   const { logger, store, db, config } = deps;
   const clock = deps.clock ?? systemClock;
+  const stallAfterMs = deps.stallAfterMs ?? DEFAULT_STALL_AFTER_MS;
   const migrated = await migrate(db);
   if (migrated.length > 0) logger.info({ versions: migrated }, 'read-model schema migrated');
   const http = createServiceHttp({
@@ -47,6 +55,14 @@ export async function createProjectionService(deps: ProjectionDeps): Promise<Pro
       {
         name: `read-model (${db.dialect})`,
         check: async () => ({ lagSeconds: await lagSeconds(store, db, new Date()) }),
+      },
+      {
+        name: 'projection progress',
+        async check() {
+          const stalled = await runner.stalled(stallAfterMs);
+          if (stalled) throw new Error(stalled);
+          return { stallAfterSeconds: stallAfterMs / 1000 };
+        },
       },
     ],
   });
@@ -63,9 +79,16 @@ export async function createProjectionService(deps: ProjectionDeps): Promise<Pro
       this.set(await lagSeconds(store, db, new Date()));
     },
   });
+  const quarantined = new Counter({
+    name: 'klaxon_projection_events_quarantined_total',
+    help: 'Events the read models could not take, set aside in projection_quarantine.',
+    registers: [http.metrics],
+  });
   const runner = new ProjectionRunner(store, db, LIVE, logger, {
     pollMs: deps.pollMs,
+    retryMs: deps.retryMs,
     onApplied: (n) => applied.inc(n),
+    onQuarantined: () => quarantined.inc(),
   });
   const targets = Object.fromEntries(
     SEVERITIES.map((s) => [

@@ -1,4 +1,5 @@
 import type { EventStore } from '@klaxon/event-store';
+import { applyOrQuarantine } from './read-model/apply-or-quarantine.ts';
 import { applyBatch } from './read-model/projector.ts';
 import { createAtCurrentVersion, migrate } from './read-model/migrations.ts';
 import { dropTables, LIVE, readCheckpoint, REBUILD, renameIndexes } from './read-model/schema.ts';
@@ -32,7 +33,7 @@ export async function rebuildReadModels(
     const after = await readCheckpoint(db, REBUILD);
     const batch = await store.readAll({ after, limit: batchSize });
     if (batch.length === 0) break;
-    await db.transaction((tx) => applyBatch(tx, REBUILD, batch));
+    await applyOrQuarantine(db, REBUILD, batch, () => new Date());
     events += batch.length;
     const position = batch.at(-1)!.position;
     await options.onProgress?.({ events, position, head: position > head ? position : head });

@@ -49,7 +49,7 @@ const STATUSES: ReadonlySet<unknown> = new Set(alert.status.options);
 /**
  * One alert of a notification's record, held to the rules of `alert` above but checked in place. As
  * `z.object(alert)`, zod built a new object per alert and, for each of its fields, a result object and an
- * issue list: in a storm that was a third of everything escalation's thread allocated.
+ * issue list: in a storm, a large share of what escalation's thread allocated (docs/benchmarks.md).
  */
 const alertInRecord = z.custom<AlertFields>(isObject, 'expected an alert object').check(({ value: a, issues }) => {
   if (typeof a.fingerprint !== 'string' || a.fingerprint.length === 0)

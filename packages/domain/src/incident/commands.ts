@@ -32,6 +32,8 @@ export type IncidentCommand =
       title: string;
       labels: Labels;
       source: string;
+      /** The integration whose alert opens it. */
+      integration?: string;
       fingerprint: string;
       alertStartsAt: Instant;
       sourceUrl?: string;

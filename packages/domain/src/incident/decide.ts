@@ -55,6 +55,7 @@ function open(c: Extract<IncidentCommand, { type: 'OpenIncident' }>, draft: Draf
         title: c.title,
         labels: c.labels,
         source: c.source,
+        ...(c.integration !== undefined ? { integration: c.integration } : {}),
         alertStartsAt: c.alertStartsAt,
         ...(c.sourceUrl ? { sourceUrl: c.sourceUrl } : {}),
         openedAt: c.at,

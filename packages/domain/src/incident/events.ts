@@ -53,6 +53,11 @@ export const incidentEventSchema = z.discriminatedUnion('type', [
     title: z.string(),
     labels: labelSetSchema,
     source: z.string(),
+    /**
+     * The integration whose alert opened it (ingest's name for the token): only that integration's
+     * acknowledgements and resolutions act on it. Absent on incidents opened before it was recorded.
+     */
+    integration: z.string().optional(),
     /** Where the alert came from (Alertmanager's generatorURL, an event's first link), for responders. */
     sourceUrl: z.string().optional(),
     alertStartsAt: instant,

@@ -16,6 +16,7 @@ export function evolve(state: IncidentState, event: IncidentEvent): IncidentStat
       title: d.title,
       labels: d.labels,
       source: d.source,
+      ...(d.integration !== undefined ? { integration: d.integration } : {}),
       policy: d.policy,
       timings: d.timings,
       alertStartsAt: d.alertStartsAt,

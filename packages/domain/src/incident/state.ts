@@ -43,6 +43,8 @@ export interface Incident {
   title: string;
   labels: Labels;
   source: string;
+  /** The integration whose alert opened it; absent on incidents opened before it was recorded. */
+  integration?: string;
   policy: string;
   timings: Timings;
   alertStartsAt: Instant;

@@ -7,11 +7,17 @@ export type PendingTimer =
   | { kind: 'status-update'; dueAt: Instant }
   | { kind: 'page-retry'; pageId: string; dueAt: Instant };
 
-/** Every timer the incident still waits on, earliest first. Rebuilt from the stream alone after a restart. */
+/**
+ * Every timer the incident still waits on, earliest first. Rebuilt from the stream alone after a restart.
+ * A resolved incident waits on nothing but the retries of its resolution notices.
+ */
 export function pendingTimers(state: IncidentState): PendingTimer[] {
-  if (!state.exists || state.status === 'resolved') return [];
-  const timers: PendingTimer[] = Object.values(state.escalationTimers).map((t) => ({ kind: 'escalation', ...t }));
-  if (state.statusUpdateDueAt) timers.push({ kind: 'status-update', dueAt: state.statusUpdateDueAt });
+  if (!state.exists) return [];
+  const open = state.status !== 'resolved';
+  const timers: PendingTimer[] = open
+    ? Object.values(state.escalationTimers).map((t) => ({ kind: 'escalation', ...t }))
+    : [];
+  if (open && state.statusUpdateDueAt) timers.push({ kind: 'status-update', dueAt: state.statusUpdateDueAt });
   for (const page of Object.values(state.pages)) {
     if (page.outcome === 'retrying' && page.retryAt && pageStillWanted(state, page)) {
       timers.push({ kind: 'page-retry', pageId: page.pageId, dueAt: page.retryAt });

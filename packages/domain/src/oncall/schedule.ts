@@ -17,8 +17,8 @@ const WEEKDAY_NUMBER = { monday: 1, tuesday: 2, wednesday: 3, thursday: 4, frida
 
 /**
  * Calendar days from one local date to another, from their year, month and day alone: no zone rules
- * needed. luxon's `diff(…, 'days')` gives the same, through zone-aware date arithmetic that cost over 0.3 ms
- * per call here, paid for every incident opened and every escalation timer.
+ * needed. luxon's `diff(…, 'days')` gives the same, through zone-aware date arithmetic that is slow
+ * (docs/benchmarks.md), paid for every incident opened and every escalation timer.
  */
 const calendarDaysBetween = (from: DateTime, to: DateTime) =>
   Math.round((Date.UTC(to.year, to.month - 1, to.day) - Date.UTC(from.year, from.month - 1, from.day)) / 86_400_000);
@@ -32,8 +32,8 @@ export function onCallAt(schedule: ScheduleSpec, at: Instant): string {
   const override = schedule.overrides.findLast((o) => Date.parse(o.from) <= atMs && atMs < Date.parse(o.to));
   if (override) return override.contact;
   // A handoff is at a local HH:mm, and zones move clocks by whole minutes: the rotation's answer holds for
-  // the whole UTC minute. Each answer costs about 0.3 ms of luxon's zone arithmetic (Intl underneath), and a
-  // storm asks it once per incident opened, nearly always within one minute.
+  // the whole UTC minute. Each answer costs luxon's zone arithmetic (Intl underneath; docs/benchmarks.md), and
+  // a storm asks it once per incident opened, nearly always within one minute.
   const minute = Math.floor(atMs / 60_000);
   const known = lastAnswer.get(schedule);
   if (known?.minute === minute) return known.contact;

@@ -17,8 +17,8 @@ const UTC_DATE_TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/;
 /**
  * An ISO-8601 date-time with an offset, already checked as one (zod's `z.iso.datetime({ offset: true })`
  * checks the calendar too), as an Instant. A UTC one only needs its fraction cut to milliseconds, which is
- * what Date does with it (it truncates): parsing it into a Date and formatting it back cost ingest about a
- * microsecond per alert. Any other offset goes through Date.
+ * what Date does with it (it truncates): parsing it into a Date and formatting it back is paid per alert
+ * in ingest (docs/benchmarks.md). Any other offset goes through Date.
  */
 export const instantOfChecked = (dateTime: string): Instant => {
   const utc = UTC_DATE_TIME.exec(dateTime);

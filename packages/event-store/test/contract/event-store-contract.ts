@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EventStore, NewEvent, RecordedEvent } from '../../src/index.ts';
+import { UnstorableEvents, type EventStore, type NewEvent, type RecordedEvent } from '../../src/index.ts';
 
 export interface EventStoreHarness {
   store: EventStore;
@@ -123,6 +123,51 @@ export function eventStoreContract(name: string, open: () => Promise<EventStoreH
         expect(stream.map((x) => x.data)).toEqual([e(0).data, e(10 + k).data, e(20 + k).data]);
       }
       expect(await store.readStream(n('side-2'))).toHaveLength(1);
+    });
+
+    it('an event no store can keep is refused alone, with a typed error; the appends beside it in the same turn commit', async () => {
+      const store = await setup();
+      const results = await Promise.allSettled([
+        store.append(n('kept-1'), [e(1)], 'no_stream'),
+        store.append(n('unkept'), [{ type: 'Happened', data: { n: 10n } }], 'no_stream'),
+        store.append(n('kept-2'), [e(2)], 'no_stream'),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      const refusal = (results[1] as PromiseRejectedResult).reason as Error;
+      expect(refusal).toBeInstanceOf(UnstorableEvents);
+      expect(refusal).toMatchObject({ code: 'UnstorableEvents', retryable: false, streamId: n('unkept') });
+      expect((await store.readStream(n('kept-1'))).map((x) => x.data)).toEqual([e(1).data]);
+      expect((await store.readStream(n('kept-2'))).map((x) => x.data)).toEqual([e(2).data]);
+      expect(await store.readStream(n('unkept'))).toEqual([]);
+    });
+
+    it('text some stores cannot keep (a NUL, a lone surrogate) is kept exactly or refused alone, never failing the appends beside it', async () => {
+      const store = await setup();
+      const hostile = [
+        { type: 'Happened', data: { title: 'nul \u0000 here', labels: { a: 'x\u0000y' } } },
+        { type: 'Happened', data: { title: 'lone \ud800 surrogate' } },
+      ];
+      const asked = [
+        { stream: n('good-1'), events: [e(1), e(2)] },
+        { stream: n('hostile-nul'), events: [hostile[0]!] },
+        { stream: n('good-2'), events: [e(3)] },
+        { stream: n('hostile-surrogate'), events: [hostile[1]!] },
+        { stream: n('good-3'), events: [e(4)] },
+      ];
+      const results = await Promise.allSettled(asked.map((a) => store.append(a.stream, a.events, 'no_stream')));
+      for (const [k, result] of results.entries()) {
+        const { stream, events } = asked[k]!;
+        if (result.status === 'rejected') {
+          expect(stream).toMatch(/hostile/);
+          expect(result.reason).toBeInstanceOf(UnstorableEvents);
+          expect(await store.readStream(stream)).toEqual([]);
+        } else {
+          expect(result.value.ok).toBe(true);
+          expect((await store.readStream(stream)).map((x) => x.data)).toEqual(events.map((x) => x.data));
+        }
+      }
+      // The store goes on taking appends after a refusal.
+      expect((await store.append(n('good-1'), [e(5)], 1)).ok).toBe(true);
     });
 
     it('keeps one global order across streams, read from any position', async () => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   actingAs,
   SEVERITIES,
+  storableText,
   toInstant,
   type ActingAs,
   type IncidentCommand,
@@ -36,9 +37,15 @@ const asOfQuery = z
     at: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 instant like 2026-11-23T10:00:00Z' }).optional(),
   })
   .strict();
+// A NUL or a lone surrogate would make every store refuse the event that carries it: replaced here.
 /** `by`: whom to credit; someone other than the caller only when an admin acts on their behalf. */
-const byBody = z.object({ by: z.string().min(1).max(200).optional(), text: z.string().max(10_000).optional() });
-const statusUpdateBody = byBody.extend({ text: z.string().min(1, 'a status update needs its text').max(10_000) });
+const byBody = z.object({
+  by: z.string().min(1).max(200).transform(storableText).optional(),
+  text: z.string().max(10_000).transform(storableText).optional(),
+});
+const statusUpdateBody = byBody.extend({
+  text: z.string().min(1, 'a status update needs its text').max(10_000).transform(storableText),
+});
 const severityBody = byBody.extend({ severity: z.enum(SEVERITIES) });
 
 export function incidentRoutes(routes: Router, deps: IncidentRouteDeps): void {

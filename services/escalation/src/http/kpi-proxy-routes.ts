@@ -1,16 +1,21 @@
-import type { Router } from 'express';
-import { requireRole, type Authenticator } from '@klaxon/people';
+import type { Request, Response, Router } from 'express';
+
+/** What projection serves to the console's KPI page, and nothing else of it (its /metrics, say). */
+const KPI_PATHS = ['/api/v1/kpis', '/api/v1/kpis/responders'];
 
 /**
  * The console is served from escalation's origin (the one every page links to); its KPI page reads
- * projection's API through here, so the browser talks to one origin and no CORS is needed. The caller is
- * checked here, so a refusal costs no trip; the token is passed on as it came and projection checks it
- * again, as it does for every caller that reaches it directly.
+ * projection's API through here, so the browser talks to one origin and no CORS is needed. Projection
+ * checks the API token itself: it is passed on as it came. Only the KPI paths are proxied, and the target is
+ * built from the matched path, never from the request's own (whose `..` or `%2e%2e` a URL parser resolves).
  */
-export function kpiProxyRoutes(routes: Router, projectionUrl: string, auth: Authenticator): void {
-  routes.get(/^\/api\/v1\/kpis(\/.*)?$/, requireRole(auth, 'viewer'), async (req, res) => {
-    const target = new URL(req.originalUrl, projectionUrl);
-    let upstream: Response;
+export function kpiProxyRoutes(routes: Router, projectionUrl: string): void {
+  for (const path of KPI_PATHS) routes.get(path, (req, res) => proxy(path, req, res));
+
+  async function proxy(path: string, req: Request, res: Response): Promise<void> {
+    const target = new URL(path, projectionUrl);
+    target.search = new URL(req.originalUrl, 'http://query.invalid').search;
+    let upstream: globalThis.Response;
     try {
       upstream = await fetch(target, {
         headers: {
@@ -29,5 +34,5 @@ export function kpiProxyRoutes(routes: Router, projectionUrl: string, auth: Auth
       if (value) res.set(header, value);
     }
     res.status(upstream.status).send(Buffer.from(await upstream.arrayBuffer()));
-  });
+  }
 }

@@ -1,10 +1,11 @@
 import express, { type RequestHandler, type Response, type Router } from 'express';
 import twilio from 'twilio';
-import { toInstant, type ContactSpec, type IncidentCommand } from '@klaxon/domain';
+import { storableText, toInstant, type ContactSpec, type IncidentCommand } from '@klaxon/domain';
 import type { Clock, Logger } from '@klaxon/service-kit';
 import { parseSmsReply } from '../acks/sms-reply.ts';
 import type { IncidentIndex } from '../incidents/incident-index.ts';
 import type { Execution, IncidentRepository } from '../incidents/incident-repository.ts';
+import { clip, SMS_TITLE_MAX } from '../paging/page-messages.ts';
 import { describeError } from './incident-errors.ts';
 
 export interface TwilioRouteDeps {
@@ -125,13 +126,20 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
     const execution = await run(
       target.id,
       smsReply.action === 'acknowledge'
-        ? { type: 'Acknowledge', by: contactName, via: 'sms', ...(sid ? { ref: `sms:${sid}` } : {}), at, actor: phone }
+        ? {
+            type: 'Acknowledge',
+            by: contactName,
+            via: 'sms',
+            ...(sid ? { ref: `sms:${storableText(sid)}` } : {}),
+            at,
+            actor: phone,
+          }
         : { type: 'Resolve', by: contactName, via: 'sms', at, actor: phone },
     );
     const done = smsReply.action === 'acknowledge' ? 'Acknowledged' : 'Resolved';
     response.message(
       execution.ok
-        ? `Klaxon: ${done} #${target.number} ${target.title}.`
+        ? `Klaxon: ${done} #${target.number} ${clip(target.title, SMS_TITLE_MAX)}.`
         : `Klaxon: #${target.number}: ${describeError(execution.error)}.`,
     );
     logger.info(

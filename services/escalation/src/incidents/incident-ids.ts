@@ -2,26 +2,31 @@ import { createHash } from 'node:crypto';
 
 // A group's alerts come in runs (an Alertmanager notification carries the whole group): its slot is hashed
 // once, not once per alert. Cached by the group key itself, which every alert of a record shares as one
-// string (its hash computed once), then by route. Bounded, and simply emptied when full.
+// string (its hash computed once), then by policy. Bounded, and simply emptied when full.
 const SLOT_CACHE_SIZE = 10_000;
-const slots = new Map<string, string[]>();
+const slots = new Map<string, Map<string, string>>();
 
 /**
- * Incidents of one alert group (and route) get ids `<slot>-<generation>`: the first incident of the group
- * is generation 1, the one after it resolved is 2. Deterministic ids let two instances race to open the
- * same incident and have the store's expected revision pick one winner.
+ * Incidents of one alert group under one escalation policy get ids `<slot>-<generation>`: the first incident
+ * of the group is generation 1, the one after it resolved is 2. Deterministic ids let two instances race to
+ * open the same incident and have the store's expected revision pick one winner. The slot names the route by
+ * its policy, not by its place in the list: reordering routes, or adding one above, must not open every
+ * firing group again. (Ids of incidents opened before were hashed from the route's index; an open one is
+ * still found by its group and policy, see alert-handler.ts.)
  */
-export const groupSlot = (groupKey: string, routeIndex: number): string => {
-  let byRoute = slots.get(groupKey);
-  if (byRoute === undefined) {
+export const groupSlot = (groupKey: string, policy: string): string => {
+  let byPolicy = slots.get(groupKey);
+  if (byPolicy === undefined) {
     if (slots.size >= SLOT_CACHE_SIZE) slots.clear();
-    byRoute = [];
-    slots.set(groupKey, byRoute);
+    byPolicy = new Map();
+    slots.set(groupKey, byPolicy);
   }
-  return (byRoute[routeIndex] ??= createHash('sha256')
-    .update(`${routeIndex}\u0000${groupKey}`)
-    .digest('hex')
-    .slice(0, 12));
+  let slot = byPolicy.get(policy);
+  if (slot === undefined) {
+    slot = createHash('sha256').update(`policy:${policy}\u0000${groupKey}`).digest('hex').slice(0, 12);
+    byPolicy.set(policy, slot);
+  }
+  return slot;
 };
 
 export const incidentIdFor = (slot: string, generation: number): string => `${slot}-${generation}`;

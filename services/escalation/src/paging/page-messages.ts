@@ -15,6 +15,22 @@ const STATUS_WORD: Record<PagePurpose, string> = {
   resolution: 'RESOLVED',
 };
 
+/**
+ * Twilio refuses an SMS body over 1,600 characters and a call's TwiML over 4,000, for good: a page with a
+ * long title would never go out. Titles and services are cut to these lengths (with an ellipsis) in SMS and
+ * calls, so the reply code and the link always fit.
+ */
+export const SMS_TITLE_MAX = 160;
+export const VOICE_TITLE_MAX = 300;
+export const BUNDLE_TITLE_MAX = 80;
+export const SERVICE_MAX = 60;
+
+/** The text cut to `max` characters, an ellipsis last when cut; never inside a character (a surrogate pair). */
+export function clip(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
 const when = (iso: string, zone: string) =>
   `${DateTime.fromISO(iso).setZone(zone).toFormat('yyyy-LL-dd HH:mm ZZ')} (${zone})`;
 
@@ -25,16 +41,17 @@ export function subjectOf({ incident, page }: OutgoingPage): string {
 /** The SMS: short, the reply codes first-class, GoAlert style. */
 export function smsText(p: OutgoingPage): string {
   const { incident, page } = p;
-  if (page.purpose === 'resolution') return `Klaxon RESOLVED #${incident.number} ${incident.title}. No action needed.`;
+  const title = clip(incident.title, SMS_TITLE_MAX);
+  if (page.purpose === 'resolution') return `Klaxon RESOLVED #${incident.number} ${title}. No action needed.`;
   if (page.purpose === 'status-update') {
-    return `Klaxon #${incident.number} [${incident.severity}] status update due: ${incident.title}. Post one: ${p.links.incident}`;
+    return `Klaxon #${incident.number} [${incident.severity}] status update due: ${title}. Post one: ${p.links.incident}`;
   }
-  return `Klaxon #${incident.number} [${incident.severity}] L${page.level}: ${incident.title} (${incident.service}). Reply ${incident.number}a to ack, ${incident.number}c to resolve. ${p.links.incident}`;
+  return `Klaxon #${incident.number} [${incident.severity}] L${page.level}: ${title} (${clip(incident.service, SERVICE_MAX)}). Reply ${incident.number}a to ack, ${incident.number}c to resolve. ${p.links.incident}`;
 }
 
 /** What the phone call says before asking for a keypress. */
 export function voiceScript({ incident, page }: OutgoingPage): string {
-  return `This is Klaxon. Severity ${incident.severity.slice(1)} incident number ${incident.number}, escalation level ${page.level}: ${incident.title}, on ${incident.service || 'an unknown service'}.`;
+  return `This is Klaxon. Severity ${incident.severity.slice(1)} incident number ${incident.number}, escalation level ${page.level}: ${clip(incident.title, VOICE_TITLE_MAX)}, on ${clip(incident.service, SERVICE_MAX) || 'an unknown service'}.`;
 }
 
 /** The email, modelled on the runbook's initial notification, status update and resolution notices. */
@@ -82,7 +99,10 @@ export function bundleSummary(bundle: OutgoingBundle, shown = 3) {
   const highest = open.map((p) => p.incident.severity).sort()[0];
   const first = [...open, ...bundle.pages.filter((p) => !open.includes(p))]
     .slice(0, shown)
-    .map((p) => `#${p.incident.number} ${p.page.purpose === 'resolution' ? 'RESOLVED ' : ''}${p.incident.title}`);
+    .map(
+      (p) =>
+        `#${p.incident.number} ${p.page.purpose === 'resolution' ? 'RESOLVED ' : ''}${clip(p.incident.title, BUNDLE_TITLE_MAX)}`,
+    );
   return {
     incidents: incidents.length,
     open: new Set(open.map((p) => p.incident.incidentId)).size,

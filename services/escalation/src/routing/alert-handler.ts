@@ -25,6 +25,7 @@ export interface AlertHandlerDeps {
   clock: Clock;
   logger: Logger;
   incidentsOpened: Counter<'severity'>;
+  actsRefused: Counter<'integration' | 'status'>;
   onExecuted: (incidentId: string, execution: Execution) => void;
 }
 
@@ -32,7 +33,9 @@ export interface AlertHandlerDeps {
  * One alert from the bus. A firing alert is routed, then opens an incident for its group or attaches to the
  * open one; a resolved incident is never reused for a firing alert: the next generation of the group opens.
  * An acknowledgement or resolution acts on the group's open incidents, whatever route opened them: it
- * often carries no labels to route by (a PagerDuty-style `resolve` has only its dedup_key).
+ * often carries no labels to route by (a PagerDuty-style `resolve` has only its dedup_key). It acts only on
+ * those its own integration's alerts opened: a group key is no secret, and one integration's token must not
+ * silence the incidents of another.
  */
 export function alertHandler(deps: AlertHandlerDeps) {
   const { repository, index, router, rosters, timings, clock, logger } = deps;
@@ -46,7 +49,15 @@ export function alertHandler(deps: AlertHandlerDeps) {
   async function settle(run: Array<AlertReceived & { status: 'acknowledged' | 'resolved' }>): Promise<void> {
     const [first] = run;
     if (!first) return;
-    const open = index.unresolvedOfGroup(first.groupKey);
+    const open = index.unresolvedOfGroup(first.groupKey).filter(({ state }) => {
+      if (state.integration === undefined || state.integration === first.integration) return true;
+      deps.actsRefused.inc({ integration: first.integration, status: first.status }, run.length);
+      logger.warn(
+        { incidentId: state.incidentId, integration: first.integration, openedBy: state.integration },
+        `an integration's ${first.status === 'acknowledged' ? 'acknowledgement' : 'resolution'} of an incident another integration opened: refused`,
+      );
+      return false;
+    });
     if (open.length === 0) {
       logger.info(
         { groupKey: first.groupKey, status: first.status, alerts: run.length },
@@ -81,7 +92,7 @@ export function alertHandler(deps: AlertHandlerDeps) {
 
   /** A firing alert on one of its routes: it opens the group's incident there, or attaches to the open one. */
   async function fireMatch(alert: AlertReceived, match: RouteMatch): Promise<void> {
-    const slot = groupSlot(alert.groupKey, match.routeIndex);
+    const slot = groupSlot(alert.groupKey, match.policy);
     const startsAt = believedStart(alert);
     for (let generation = index.generationHint(slot); ; generation++) {
       const incidentId = incidentIdFor(slot, generation);
@@ -117,6 +128,7 @@ export function alertHandler(deps: AlertHandlerDeps) {
           title: alertTitle(alert),
           labels: alert.labels,
           source: alert.source,
+          integration: alert.integration,
           fingerprint: alert.fingerprint,
           alertStartsAt: startsAt,
           ...(alert.generatorURL ? { sourceUrl: alert.generatorURL } : {}),
@@ -163,7 +175,7 @@ export function alertHandler(deps: AlertHandlerDeps) {
         );
       }
       for (const match of matches) {
-        const slot = groupSlot(alert.groupKey, match.routeIndex);
+        const slot = groupSlot(alert.groupKey, match.policy);
         const entry = bySlot.get(slot);
         if (entry) entry.alerts.push(alert);
         else bySlot.set(slot, { match, alerts: [alert] });
@@ -171,7 +183,11 @@ export function alertHandler(deps: AlertHandlerDeps) {
     }
     for (const [slot, { match, alerts: waiting }] of bySlot) {
       while (waiting.length > 0) {
-        const incidentId = incidentIdFor(slot, index.generationHint(slot));
+        // The group's open incident under this policy, whatever its id: one opened before ids were named by
+        // policy (they were named by the route's index) is joined, not opened a second time.
+        const incidentId =
+          index.unresolvedOfGroup(waiting[0]!.groupKey).find(({ state }) => state.policy === match.policy)?.state
+            .incidentId ?? incidentIdFor(slot, index.generationHint(slot));
         const open = index.get(incidentId);
         if (!open || open.state.status === 'resolved') {
           await fireMatch(waiting.shift()!, match);

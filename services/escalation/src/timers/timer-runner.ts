@@ -35,7 +35,7 @@ export class TimerRunner {
   constructor(private readonly deps: TimerRunnerDeps) {}
 
   /**
-   * When each unresolved incident's earliest timer may run (its due time, or later while the incident backs
+   * When each acting incident's earliest timer may run (its due time, or later while the incident backs
    * off), kept up to date from the index's changes: a tick looks at numbers, not at every incident's state,
    * so ten thousand open incidents cost a tick microseconds, not a scan of their timers.
    */
@@ -51,7 +51,8 @@ export class TimerRunner {
 
   private refresh(incidentId: string): void {
     const state = this.deps.index.get(incidentId)?.state;
-    const first = state && state.status !== 'resolved' ? pendingTimers(state)[0] : undefined;
+    // A resolved incident still has the retries of its resolution notices.
+    const first = state ? pendingTimers(state)[0] : undefined;
     if (!first) return void this.nextRun.delete(incidentId);
     this.nextRun.set(incidentId, Math.max(instantMs(first.dueAt), this.backoff.get(incidentId)?.until ?? 0));
   }
@@ -60,7 +61,7 @@ export class TimerRunner {
   private candidatesOf(incidentId: string): Array<{ incidentId: string; timer: PendingTimer; runAt: number }> {
     const { index, owns, dispatcher } = this.deps;
     const state = index.get(incidentId)?.state;
-    if (!state || state.status === 'resolved' || !owns(incidentId)) return [];
+    if (!state || !owns(incidentId)) return [];
     const notBefore = this.backoff.get(incidentId)?.until ?? 0;
     // A retry whose page is being sent right now is not due again: its outcome is on its way.
     return pendingTimers(state)
@@ -128,10 +129,10 @@ export class TimerRunner {
     const { clock, dispatcher } = this.deps;
     // Pages the throttle held whose contact may be reached again go out first.
     dispatcher.release();
-    // An incident resolved while it backed off has no timers left to hold back.
+    // An incident that settled while it backed off has no timers left to hold back.
     for (const incidentId of this.backoff.keys()) {
-      const status = this.deps.index.get(incidentId)?.state.status;
-      if (status === undefined || status === 'resolved') this.backoff.delete(incidentId);
+      const state = this.deps.index.get(incidentId)?.state;
+      if (state === undefined || pendingTimers(state).length === 0) this.backoff.delete(incidentId);
     }
     for (const { incidentId, timer } of this.due(clock.now())) {
       if (this.stopRequested) return;

@@ -50,6 +50,8 @@ export interface Harness {
       fingerprint?: string;
       summary?: string;
       startsAt?: string;
+      /** The integration whose token sent it (default `alertmanager`). */
+      integration?: string;
     },
   ): Promise<void>;
   /** Moves virtual time to `to`, firing every timer at its exact due time on the way. */
@@ -77,6 +79,8 @@ export async function startEscalation(
     /** Where the service logs; silent unless TEST_LOG_LEVEL says otherwise. */
     logger?: pino.Logger;
     consumerStallMs?: number;
+    /** Where projection answers: mounts the KPI pass-through, as a deployment always does. */
+    projectionUrl?: string;
   } = {},
 ): Promise<Harness> {
   const dir = options.dir ?? tempDir('klaxon-escalation-');
@@ -109,6 +113,7 @@ export async function startEscalation(
     consumerGroup: options.consumerGroup,
     owns: options.owns,
     consumerStallMs: options.consumerStallMs,
+    projectionUrl: options.projectionUrl,
     ...(options.snapshot ? { snapshotPath: dir.file('index.snapshot.json') } : {}),
   });
   await service.start();
@@ -132,8 +137,8 @@ export async function startEscalation(
       const alert: AlertReceived = {
         type: 'AlertReceived',
         version: 1,
-        source: 'alertmanager',
-        integration: 'alertmanager',
+        source: o.integration && o.integration !== 'alertmanager' ? 'events-api' : 'alertmanager',
+        integration: o.integration ?? 'alertmanager',
         fingerprint: o.fingerprint ?? `fp-${labels.alertname}`,
         groupKey: o.groupKey ?? `{}:{alertname="${labels.alertname}"}`,
         status: o.status ?? 'firing',

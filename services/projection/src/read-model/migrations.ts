@@ -1,4 +1,5 @@
 import { createTables, indexes, LIVE, secondaryIndexes, type Dialect, type Tables } from './schema.ts';
+import { createQuarantine } from './quarantine.ts';
 import type { SqlDatabase, SqlTx } from './sql-database.ts';
 
 export interface Migration {
@@ -30,6 +31,11 @@ export const MIGRATIONS: Migration[] = [
       for (const index of wanted)
         await db.run(`CREATE INDEX IF NOT EXISTS ${index.name} ON ${index.table} (${index.columns})`);
     },
+  },
+  {
+    version: 3,
+    name: 'the quarantine: events the projection could not apply, with why',
+    up: (db) => createQuarantine(db),
   },
 ];
 

@@ -9,6 +9,8 @@ const numbered = (sql: string) => {
 const normalise = (row: Record<string, unknown>): Row =>
   Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : (v as SqlValue)]));
 
+const ignoreError = () => undefined;
+
 export async function openPostgresDatabase(connectionString: string, schema = 'klaxon_kpi'): Promise<SqlDatabase> {
   const quoted = `"${schema.replace(/"/g, '""')}"`;
   // Analysts and Klaxon alike see the read models by their plain names inside this schema.
@@ -41,6 +43,9 @@ export async function openPostgresDatabase(connectionString: string, schema = 'k
     ...on(pool),
     async transaction(work) {
       const client = await pool.connect();
+      // A connection cut between two queries is reported as an event on the checked-out client, which would
+      // end the process unheard; the next query fails with it anyway.
+      client.on('error', ignoreError);
       try {
         await client.query('BEGIN');
         const result = await work(on(client));
@@ -50,6 +55,7 @@ export async function openPostgresDatabase(connectionString: string, schema = 'k
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       } finally {
+        client.off('error', ignoreError);
         client.release();
       }
     },

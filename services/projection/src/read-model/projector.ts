@@ -9,7 +9,7 @@ import {
   type PageRecord,
   type Rows,
 } from './row-reducer.ts';
-import { readCheckpoint, type Tables } from './schema.ts';
+import { readCheckpoint, writeCheckpoint, type Tables } from './schema.ts';
 import type { SqlTx, SqlValue } from './sql-database.ts';
 
 // Rows per statement: 18 columns × 500 stays far below both databases' limits on bound parameters.
@@ -101,10 +101,7 @@ export async function applyBatch(
   }
   const position = fresh.at(-1)?.position ?? checkpoint;
   if (position !== undefined && position !== checkpoint) {
-    await tx.run(
-      `INSERT INTO ${t.checkpoint} (id, position) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET position = excluded.position`,
-      [position.toString()],
-    );
+    await writeCheckpoint(tx, t, position);
   }
   return { applied, position };
 }

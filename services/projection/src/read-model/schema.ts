@@ -115,3 +115,10 @@ export async function readCheckpoint(db: SqlTx, t: Tables): Promise<bigint | und
   const [row] = await db.all(`SELECT position FROM ${t.checkpoint} WHERE id = 1`);
   return row ? BigInt(row.position as string) : undefined;
 }
+
+export async function writeCheckpoint(db: SqlTx, t: Tables, position: bigint): Promise<void> {
+  await db.run(
+    `INSERT INTO ${t.checkpoint} (id, position) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET position = excluded.position`,
+    [position.toString()],
+  );
+}

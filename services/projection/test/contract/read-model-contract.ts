@@ -172,6 +172,54 @@ export function readModelContract(name: string, openDb: () => Promise<SqlDatabas
       expect(await kpisOf(h)).toMatchObject(EXPECTED);
     });
 
+    it('an event the read models cannot take is quarantined with its position, type and reason, counted, and the projection goes on', async () => {
+      h = await startProjection(openDb);
+      await appendScenario(h.store);
+      const [template] = await h.store.readStream('incident-a');
+      const opening = (id: string, number: number, changes: object) => ({
+        type: 'IncidentOpened',
+        data: { ...(template!.data as object), incidentId: id, number, groupKey: `g-${id}`, ...changes },
+      });
+      // A shape no read model takes, then text and an instant some databases refuse, then a good incident.
+      await h.store.append('incident-shapeless', [{ type: 'IncidentOpened', data: { incidentId: 'x' } }], 'no_stream');
+      await h.store.append('incident-nul', [opening('nul', 6, { title: 'disk \u0000 full' })], 'no_stream');
+      await h.store.append(
+        'incident-year0',
+        [opening('year0', 7, { alertStartsAt: '0000-01-01T00:00:00.000Z' })],
+        'no_stream',
+      );
+      await h.store.append('incident-e', [opening('e', 5, {})], 'no_stream');
+      const head = await h.store.headPosition();
+
+      await h.service.runner.catchUp();
+      await h.service.runner.catchUp();
+
+      expect(await h.service.runner.checkpoint()).toBe(head);
+      const rows = await h.db.all(
+        'SELECT position, stream_id, event_type, reason FROM projection_quarantine ORDER BY position',
+      );
+      const streams = rows.map((r) => r.stream_id);
+      expect(streams[0]).toBe('incident-shapeless');
+      // PostgreSQL's text refuses a NUL and its TIMESTAMPTZ has no year 0; SQLite keeps both as text.
+      if (h.db.dialect === 'postgres')
+        expect(streams).toEqual(['incident-shapeless', 'incident-nul', 'incident-year0']);
+      const positions = new Map(
+        (await h.store.readAll({ limit: 100 })).map((x) => [x.streamId, x.position.toString()]),
+      );
+      for (const row of rows) {
+        expect(String(row.position)).toBe(positions.get(String(row.stream_id)));
+        expect(row.event_type).toBe('IncidentOpened');
+        expect(String(row.reason)).not.toBe('');
+      }
+      // What was not quarantined was applied: every incident is either counted or set aside, none twice.
+      const ids = (await h.db.all('SELECT incident_id FROM incidents ORDER BY incident_id')).map((r) => r.incident_id);
+      for (const id of ['nul', 'year0']) expect(ids.includes(id)).toBe(!streams.includes(`incident-${id}`));
+      expect(ids).toEqual(expect.arrayContaining(['a', 'b', 'c', 'd', 'e']));
+      expect((await kpisOf(h)).incidents.total).toBe(ids.length);
+      const metrics = await (await fetch(`${h.base}/metrics`)).text();
+      expect(metrics).toContain(`klaxon_projection_events_quarantined_total{service="projection"} ${rows.length}\n`);
+    });
+
     it('a full rebuild gives the same figures as the incremental projection, which serves until the swap', async () => {
       h = await startProjection(openDb);
       await appendScenario(h.store);
