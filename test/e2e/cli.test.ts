@@ -200,6 +200,25 @@ describe('klaxon CLI against a running Klaxon (pnpm start)', () => {
     },
   );
 
+  it('token create --for hands bob a token; bob lists it, acts as himself only, revokes it, and is refused after', async () => {
+    const created = await klaxon(['token', 'create', '--for', 'bob', '--name', 'laptop', '--expires', '30d'], env);
+    expect(created.status).toBe(0);
+    const [secret] = created.stdout.split('\n');
+    expect(secret).toMatch(/^kx_/);
+    const bob = { ...env, KLAXON_API_TOKEN: secret! };
+
+    const listed = JSON.parse((await klaxon(['token', 'ls', '--output', 'json'], bob)).stdout);
+    expect(listed.tokens).toMatchObject([{ name: 'laptop', state: 'active' }]);
+    const forged = await klaxon(['ack', '1', '--by', 'alice'], bob);
+    expect(forged.status).toBe(1);
+    expect(forged.stderr).toMatch(/Klaxon answered 403: only an admin may act in another's name/);
+
+    expect(await klaxon(['token', 'revoke', listed.tokens[0].id], bob)).toMatchObject({ status: 0 });
+    const after = await klaxon(['incidents'], bob);
+    expect(after.status).toBe(1);
+    expect(after.stderr).toMatch(/Klaxon answered 401/);
+  });
+
   it(
     'dead-letters lists the records escalation moved aside, with why and where they came from',
     { timeout: 60_000 },

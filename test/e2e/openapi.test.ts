@@ -240,6 +240,22 @@ describe('docs/openapi.yaml describes the HTTP API the services serve', () => {
       ).toBe(200);
       expect((await api('GET', '/api/v1/kpis')).status).toBe(401);
 
+      // People: a token handed to alice; she reads who she is, makes and revokes one of her own; hers is revoked.
+      const handed = await api('POST', '/api/v1/people/alice/tokens', { name: 'laptop', expiresIn: '30d' });
+      expect(handed.status).toBe(201);
+      const first = (await handed.clone().json()) as { id: string; token: string };
+      const alice = { authorization: `Bearer ${first.token}` };
+      expect((await api('GET', '/api/v1/me', undefined, alice)).status).toBe(200);
+      const own = await api('POST', '/api/v1/me/tokens', { name: 'phone' }, alice);
+      expect(own.status).toBe(201);
+      expect((await api('GET', '/api/v1/me/tokens', undefined, alice)).status).toBe(200);
+      const ownId = ((await own.clone().json()) as { id: string }).id;
+      expect((await api('DELETE', `/api/v1/me/tokens/${ownId}`, undefined, alice)).status).toBe(204);
+      expect((await api('GET', '/api/v1/people/alice/tokens')).status).toBe(200);
+      expect((await api('DELETE', `/api/v1/people/alice/tokens/${first.id}`)).status).toBe(204);
+      expect((await api('GET', '/api/v1/me', undefined, alice)).status).toBe(401);
+      expect((await api('GET', '/api/v1/people/alice/tokens', undefined, alice)).status).toBe(401);
+
       // Escalation: two incidents, one paged by SMS and email at L1, one by a call at L3.
       await escalation.alert(
         { alertname: 'OrdersDown', service: 'orders', severity: 'critical' },

@@ -109,23 +109,27 @@ export async function show(c: Connection, args: string[], flags: { at?: string }
   );
 }
 
-/** `klaxon ack|resolve|escalate <number|id> [--by <name>]`. */
+/** Whom Klaxon credits: the token's owner, unless an admin names someone with `--by`. */
+const creditedTo = async (c: Connection, by: string | undefined) =>
+  by ?? (await getJson<{ name: string }>(c, '/api/v1/me')).name;
+
+/** `klaxon ack|resolve|escalate <number|id> [--by <name>]` (`--by`: an admin acting for someone). */
 export async function act(
   c: Connection,
   action: 'acknowledge' | 'resolve' | 'escalate',
   args: string[],
   flags: { by?: string },
   out: Out,
-  env: NodeJS.ProcessEnv,
 ): Promise<void> {
   if (!args[0])
     throw new UsageError(`${action} needs an incident: klaxon ${action === 'acknowledge' ? 'ack' : action} 42`);
-  const by = flags.by ?? env.KLAXON_USER ?? env.USER ?? 'cli';
   const id = await resolveIncident(c, args[0]);
+  const body = flags.by === undefined ? {} : { by: flags.by };
   const result = (await (
-    await request(c, 'POST', `/api/v1/incidents/${encodeURIComponent(id)}/${action}`, { by })
+    await request(c, 'POST', `/api/v1/incidents/${encodeURIComponent(id)}/${action}`, body)
   ).json()) as { incident: IncidentSummary };
   if (out.format === 'json') return out.json(result);
+  const by = await creditedTo(c, flags.by);
   out.print(`#${result.incident.number} ${result.incident.status} at ${result.incident.level} (${action} by ${by})`);
 }
 
@@ -135,16 +139,16 @@ export async function statusUpdate(
   args: string[],
   flags: { text?: string; by?: string },
   out: Out,
-  env: NodeJS.ProcessEnv,
 ): Promise<void> {
   if (!args[0] || !flags.text)
     throw new UsageError('status-update needs an incident and --text: klaxon status-update 42 --text "Rolled back"');
-  const by = flags.by ?? env.KLAXON_USER ?? env.USER ?? 'cli';
   const id = await resolveIncident(c, args[0]);
+  const body = { ...(flags.by === undefined ? {} : { by: flags.by }), text: flags.text };
   const result = (await (
-    await request(c, 'POST', `/api/v1/incidents/${encodeURIComponent(id)}/status-updates`, { by, text: flags.text })
+    await request(c, 'POST', `/api/v1/incidents/${encodeURIComponent(id)}/status-updates`, body)
   ).json()) as { incident: IncidentSummary };
   if (out.format === 'json') return out.json(result);
+  const by = await creditedTo(c, flags.by);
   out.print(`#${result.incident.number}: status update posted by ${by}`);
 }
 

@@ -6,6 +6,7 @@ import { deadLetters } from './dead-letter-command.ts';
 import { act, incidents, oncall, postmortem, show, statusUpdate } from './incident-commands.ts';
 import { stdout, type Format } from './output.ts';
 import { replay } from './replay-command.ts';
+import { token } from './token-commands.ts';
 
 const USAGE = `klaxon <command> [options]
 
@@ -16,8 +17,11 @@ Offline:
 Against a running Klaxon (--url/--token or KLAXON_URL/KLAXON_API_TOKEN):
   incidents [--status open|acknowledged|resolved|unresolved]
   show <number|id> [--at <instant>]       the incident now, or as it stood at an ISO-8601 instant
-  ack|resolve|escalate <number|id> [--by <name>]
-  status-update <number|id> --text "…" [--by <name>]
+  ack|resolve|escalate <number|id>       done as the token's owner (an admin may add --by <name> to act for someone)
+  status-update <number|id> --text "…"
+  token create [--for <name>] [--name N] [--expires 30d]
+                                          a personal token (shown once); --for: an admin hands one to a person
+  token ls [--for <name>] · token revoke <id> [--for <name>]
   postmortem <number|id>                  a markdown draft from the runbook's template
   oncall [--at <instant>] [--schedule <name>] [--next N]
   dead-letters [--limit N]                the newest records escalation moved aside (default 50), with why
@@ -50,6 +54,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         from: { type: 'string' },
         to: { type: 'string' },
         current: { type: 'string' },
+        for: { type: 'string' },
+        name: { type: 'string' },
+        expires: { type: 'string' },
         'data-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -86,20 +93,23 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         break;
       case 'ack':
       case 'acknowledge':
-        await act(api(), 'acknowledge', args, flags, out, env);
+        await act(api(), 'acknowledge', args, flags, out);
         break;
       case 'resolve':
       case 'escalate':
-        await act(api(), command, args, flags, out, env);
+        await act(api(), command, args, flags, out);
         break;
       case 'status-update':
-        await statusUpdate(api(), args, flags, out, env);
+        await statusUpdate(api(), args, flags, out);
         break;
       case 'postmortem':
         await postmortem(api(), args, out);
         break;
       case 'oncall':
         await oncall(api(), flags, out);
+        break;
+      case 'token':
+        await token(api(), args, flags, out);
         break;
       case 'dead-letters':
         await deadLetters(api(), flags, out);

@@ -101,7 +101,7 @@ export function shippedTokensInUse(config: KlaxonConfig): string[] {
     ...Object.entries(config.integrations)
       .filter(([, { token }]) => shipped(token))
       .map(([name]) => `integrations.${name}.token`),
-    ...config.api.tokens.flatMap((token, i) => (shipped(token) ? [`api.tokens.${i}`] : [])),
+    ...config.api.tokens.flatMap(({ token }, i) => (shipped(token) ? [`api.tokens.${i}`] : [])),
   ];
 }
 

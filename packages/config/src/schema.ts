@@ -1,6 +1,6 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { CHANNELS, compileMatcher, LEVEL_NAMES, parseDuration, SEVERITIES } from '@klaxon/domain';
+import { CHANNELS, compileMatcher, LEVEL_NAMES, parseDuration, ROLES, SEVERITIES } from '@klaxon/domain';
 
 /** A Prometheus-style duration (`30s`, `5m`, `2h`, `1h30m`), read as milliseconds. */
 const duration = z.string().transform((text, ctx) => {
@@ -48,6 +48,7 @@ const contact = z
       .optional(),
     email: z.email().optional(),
     timezone: timezone.default('UTC'),
+    role: z.enum(ROLES).default('responder'),
   })
   .strict()
   .refine((c) => c.phone || c.email, 'needs a phone or an email');
@@ -108,6 +109,11 @@ const throttle = z
   .strict()
   .prefault({});
 const token = z.string().min(16, 'tokens must be at least 16 characters');
+/** A bare string is the shared token of old: named `api`, with every right, so existing files keep working. */
+const serviceToken = z.union([
+  token.transform((t) => ({ name: 'api', token: t, role: 'admin' as const })),
+  z.object({ name: z.string().min(1).max(100), token, role: z.enum(ROLES) }).strict(),
+]);
 
 export const configSchema = z
   .object({
@@ -124,7 +130,7 @@ export const configSchema = z
     throttle,
     integrations: z.record(z.string(), z.object({ token }).strict()).default({}),
     api: z
-      .object({ tokens: z.array(token).default([]) })
+      .object({ tokens: z.array(serviceToken).default([]) })
       .strict()
       .default({ tokens: [] }),
   })
@@ -160,6 +166,14 @@ export const configSchema = z
         });
       }
     }
+    config.api.tokens.forEach((t, i) => {
+      if (t.token.startsWith('kx_'))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['api', 'tokens', i, 'token'],
+          message: 'the prefix kx_ is kept for personal tokens',
+        });
+    });
     config.routes.forEach((r, i) => {
       if (!config.policies[r.policy])
         ctx.addIssue({ code: 'custom', path: ['routes', i, 'policy'], message: `unknown policy "${r.policy}"` });

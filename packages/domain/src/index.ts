@@ -23,3 +23,7 @@ export * from './oncall/roster.ts';
 export * from './paging/throttle.ts';
 export * from './replay/what-if.ts';
 export * from './text/storable-text.ts';
+export * from './people/roles.ts';
+export * from './people/actor.ts';
+export * from './people/personal-token-events.ts';
+export * from './people/acting-as.ts';

@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -21,16 +20,4 @@ export function tokenMatcher(named: Record<string, string>): (presented: string 
 
 export function bearerToken(header: string | undefined): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
-}
-
-/** Middleware that admits requests carrying one of the API tokens (`api.tokens`) as a Bearer token. */
-export function bearerAuth(tokens: string[]): RequestHandler {
-  const match = tokenMatcher(Object.fromEntries(tokens.map((token, i) => [String(i), token])));
-  return (req, res, next) => {
-    if (match(bearerToken(req.headers.authorization)) === undefined) {
-      res.status(401).json({ error: 'missing or unknown API token (Authorization: Bearer <token>)' });
-      return;
-    }
-    next();
-  };
 }

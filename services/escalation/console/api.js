@@ -35,6 +35,6 @@ export async function json(path, init) {
 
 /** Whether a token is accepted, without keeping it. */
 export async function tokenAccepted(token) {
-  const res = await fetch('/api/v1/incidents?limit=1', { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch('/api/v1/me', { headers: { authorization: `Bearer ${token}` } });
   return res.ok;
 }

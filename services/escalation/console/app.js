@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { hasToken, signIn, signOut, tokenAccepted } from './api.js';
+import { hasToken, json, signIn, signOut, tokenAccepted } from './api.js';
 import { IncidentList } from './incident-list.js';
 import { IncidentPage } from './incident-page.js';
 import { KpiPage } from './kpi-page.js';
@@ -60,6 +60,18 @@ function SignIn({ onSignedIn }) {
   </main>`;
 }
 
+/** Who the token belongs to, as Klaxon sees it: every action is recorded in this name. */
+function WhoAmI() {
+  const [me, setMe] = useState(undefined);
+  useEffect(() => {
+    json('/api/v1/me')
+      .then(setMe)
+      .catch(() => setMe(undefined));
+  }, []);
+  if (!me) return null;
+  return html`<span class="who">Signed in as <strong>${me.name}</strong> (${me.role})</span>`;
+}
+
 function App() {
   const [signedIn, setSignedIn] = useState(hasToken());
   useEffect(() => {
@@ -74,6 +86,7 @@ function App() {
       <nav aria-label="Console">
         ${NAV.map(([href, label]) => html`<a href=${href} aria-current=${path === href ? 'page' : undefined}>${label}</a>`)}
       </nav>
+      <${WhoAmI} />
       <button class="link" onClick=${signOut}>Sign out</button>
     </header>
     <main>${page(path)}</main>`;

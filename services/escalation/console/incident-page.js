@@ -71,20 +71,18 @@ function template(incident) {
 }
 
 function Actions({ incident, onDone }) {
-  const [name, setName] = useState(localStorage.getItem('klaxon-name') ?? '');
   const [severity, setSeverity] = useState(incident.severity);
   const [text, setText] = useState(() => template(incident));
   const [message, setMessage] = useState(undefined);
   const [busy, setBusy] = useState(false);
   useEffect(() => setSeverity(incident.severity), [incident.severity]);
   const act = async (path, extra = {}) => {
-    if (!name.trim()) return setMessage(new Error('Say who you are first: your name goes into the timeline.'));
-    localStorage.setItem('klaxon-name', name.trim());
     setBusy(true);
     try {
       await json(`/api/v1/incidents/${encodeURIComponent(incident.id)}/${path}`, {
         method: 'POST',
-        body: { by: name.trim(), ...extra },
+        // No name: Klaxon credits whoever the token belongs to.
+        body: extra,
       });
       setMessage(undefined);
       await onDone();
@@ -97,9 +95,6 @@ function Actions({ incident, onDone }) {
   const resolved = incident.status === 'resolved';
   return html`<section class="actions" aria-labelledby="h-actions">
     <h2 id="h-actions">Act</h2>
-    <label class="name"
-      >Your name <input value=${name} autocomplete="name" onInput=${(e) => setName(e.target.value)}
-    /></label>
     <div class="buttons">
       ${incident.status === 'open' && html`<button class="primary" disabled=${busy} onClick=${() => act('acknowledge')}>Acknowledge</button>`}
       ${!resolved && html`<button disabled=${busy} onClick=${() => act('resolve')}>Resolve</button>`}

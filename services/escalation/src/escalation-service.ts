@@ -17,6 +17,7 @@ import {
   type Timings,
 } from '@klaxon/domain';
 import type { EventStore, Subscription } from '@klaxon/event-store';
+import { authenticator, PersonalTokens } from '@klaxon/people';
 import { createServiceHttp, systemClock, type Clock, type Logger, type ServiceHttp } from '@klaxon/service-kit';
 import { ackLinks } from './acks/ack-links.ts';
 import { escalationMetrics } from './escalation-metrics.ts';
@@ -26,6 +27,7 @@ import { consoleRoutes } from './http/console-routes.ts';
 import { deadLetterRoutes } from './http/dead-letter-routes.ts';
 import { kpiProxyRoutes } from './http/kpi-proxy-routes.ts';
 import { onCallRoutes } from './http/oncall-routes.ts';
+import { peopleRoutes } from './http/people-routes.ts';
 import { twilioRoutes } from './http/twilio-routes.ts';
 import { IncidentIndex } from './incidents/incident-index.ts';
 import { IncidentRepository, type Execution } from './incidents/incident-repository.ts';
@@ -257,7 +259,10 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     return alerts;
   };
 
-  incidentRoutes(http.routes, { index, repository, rosters, timings, clock, apiTokens: config.api.tokens, onExecuted });
+  const personalTokens = new PersonalTokens(store, clock, logger);
+  const auth = authenticator(config, personalTokens);
+  incidentRoutes(http.routes, { index, repository, rosters, timings, clock, auth, onExecuted });
+  peopleRoutes(http.routes, { config, auth, personalTokens });
   twilioRoutes(http.routes, {
     index,
     repository,
@@ -269,8 +274,8 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     onExecuted,
   });
   ackLinkRoutes(http.routes, { repository, ackLinks: links, clock, onExecuted });
-  onCallRoutes(http.routes, { config, rosters, clock, apiTokens: config.api.tokens });
-  deadLetterRoutes(http.routes, { bus, topic, apiTokens: config.api.tokens });
+  onCallRoutes(http.routes, { config, rosters, clock, auth });
+  deadLetterRoutes(http.routes, { bus, topic, auth });
   if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);
   consoleRoutes(http.routes);
 
@@ -314,6 +319,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
           );
         }
       }
+      await personalTokens.start();
       subscription = store.subscribe({
         after,
         streamPrefix: INCIDENT_STREAM_PREFIX,
@@ -391,6 +397,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       await timers.stop();
       await dispatcher.stop();
       await subscription?.stop();
+      await personalTokens.stop();
       await snapshots?.stop();
     },
   };

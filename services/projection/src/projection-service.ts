@@ -2,6 +2,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { KlaxonConfig } from '@klaxon/config';
 import { SEVERITIES, type Severity } from '@klaxon/domain';
 import type { EventStore } from '@klaxon/event-store';
+import { authenticator, PersonalTokens } from '@klaxon/people';
 import { createServiceHttp, systemClock, type Clock, type Logger, type ServiceHttp } from '@klaxon/service-kit';
 import { kpiRoutes } from './http/kpi-routes.ts';
 import type { SlaTargets } from './kpis/kpi-calculator.ts';
@@ -99,17 +100,21 @@ export async function createProjectionService(deps: ProjectionDeps): Promise<Pro
     ]),
   ) as Record<Severity, SlaTargets>;
   const timezones = Object.fromEntries(Object.entries(config.contacts).map(([name, c]) => [name, c.timezone]));
-  kpiRoutes(http.routes, { db, targets, timezones, apiTokens: config.api.tokens, clock });
+  // Personal tokens are read from the same store escalation writes them to: one check, no copy.
+  const personalTokens = new PersonalTokens(store, clock, logger);
+  kpiRoutes(http.routes, { db, targets, timezones, auth: authenticator(config, personalTokens), clock });
 
   return {
     http,
     runner,
     async start() {
+      await personalTokens.start();
       runner.start();
     },
     async stop() {
       await http.close();
       await runner.stop();
+      await personalTokens.stop();
     },
   };
 }

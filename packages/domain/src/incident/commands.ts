@@ -1,3 +1,4 @@
+import type { Acting } from '../people/actor.ts';
 import type { Labels } from '../routing/label-matcher.ts';
 import type { Level, LevelName, Severity } from '../severity.ts';
 import type { Instant } from '../time/instant.ts';
@@ -46,14 +47,14 @@ export type IncidentCommand =
   | { type: 'AttachAlert'; fingerprint: string; status: 'firing' | 'resolved'; startsAt: Instant; at: Instant }
   /** Alerts of one group that came together (one notification), attached in one decision. */
   | { type: 'AttachAlerts'; alerts: AttachedAlert[]; at: Instant }
-  | { type: 'Acknowledge'; by: string; via: AckVia; ref?: string; at: Instant }
-  | { type: 'Resolve'; by: string; via: ResolveVia; at: Instant }
-  | { type: 'Reopen'; by: string; roster: Roster; at: Instant }
-  | { type: 'Escalate'; by: string; roster: Roster; at: Instant }
+  | ({ type: 'Acknowledge'; by: string; via: AckVia; ref?: string; at: Instant } & Acting)
+  | ({ type: 'Resolve'; by: string; via: ResolveVia; at: Instant } & Acting)
+  | ({ type: 'Reopen'; by: string; roster: Roster; at: Instant } & Acting)
+  | ({ type: 'Escalate'; by: string; roster: Roster; at: Instant } & Acting)
   | { type: 'FireEscalationTimer'; timerId: string; roster: Roster; at: Instant }
   | { type: 'FireStatusUpdateTimer'; dueAt: Instant; roster: Roster; at: Instant }
-  | { type: 'PostStatusUpdate'; by: string; text: string; at: Instant }
-  | { type: 'ChangeSeverity'; severity: Severity; timings: Timings; by: string; at: Instant }
+  | ({ type: 'PostStatusUpdate'; by: string; text: string; at: Instant } & Acting)
+  | ({ type: 'ChangeSeverity'; severity: Severity; timings: Timings; by: string; at: Instant } & Acting)
   | { type: 'RecordPageDelivered'; pageId: string; providerId: string; bundle?: number; at: Instant }
   /** `retryAfterMs`: the provider said when to try again (a 429's Retry-After); otherwise the policy's backoff. */
   | { type: 'RecordPageFailed'; pageId: string; error: string; retryable: boolean; retryAfterMs?: number; at: Instant };

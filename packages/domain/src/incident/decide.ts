@@ -1,3 +1,4 @@
+import { actingOf, type Acting } from '../people/actor.ts';
 import { nextLevel } from '../severity.ts';
 import { addMs } from '../time/instant.ts';
 import { err, ok, type Result } from '../result.ts';
@@ -88,17 +89,20 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
       if (s.acknowledged) return err({ code: 'AlreadyAcknowledged', incidentId: s.incidentId, by: s.acknowledged.by });
       const { by, via, ref, at } = command;
       return ok(
-        draft.emit({ type: 'Acknowledged', data: { by, via, ...(ref !== undefined ? { ref } : {}), at } }).events,
+        draft.emit({
+          type: 'Acknowledged',
+          data: { by, via, ...(ref !== undefined ? { ref } : {}), at, ...actingOf(command) },
+        }).events,
       );
     }
     case 'Resolve':
       if (s.status === 'resolved') return resolved();
-      return ok(resolve(draft, command.by, command.via, command.at).events);
+      return ok(resolve(draft, command.by, command.via, command.at, actingOf(command)).events);
     case 'Reopen':
       if (s.status !== 'resolved') return err({ code: 'NotResolved', incidentId: s.incidentId });
       return ok(
         draft
-          .emit({ type: 'Reopened', data: { by: command.by, at: command.at } })
+          .emit({ type: 'Reopened', data: { by: command.by, at: command.at, ...actingOf(command) } })
           .pageLevel(command.roster, s.level, command.at)
           .scheduleAckTimeout(command.at)
           .scheduleResolutionTimeouts(command.at)
@@ -108,7 +112,9 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
       if (s.status === 'resolved') return resolved();
       const to = nextLevel(s.level);
       if (to === undefined) return err({ code: 'AtHighestLevel', incidentId: s.incidentId });
-      return ok(draft.escalate(to, 'manual', command.roster, command.at, { by: command.by }).events);
+      return ok(
+        draft.escalate(to, 'manual', command.roster, command.at, { by: command.by, ...actingOf(command) }).events,
+      );
     }
     case 'FireEscalationTimer': {
       const timer = s.escalationTimers[command.timerId];
@@ -129,7 +135,10 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
       if (s.status === 'resolved') return resolved();
       return ok(
         draft
-          .emit({ type: 'StatusUpdatePosted', data: { by: command.by, text: command.text, at: command.at } })
+          .emit({
+            type: 'StatusUpdatePosted',
+            data: { by: command.by, text: command.text, at: command.at, ...actingOf(command) },
+          })
           .scheduleStatusUpdate(command.at).events,
       );
     case 'ChangeSeverity':
@@ -137,7 +146,14 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
       if (s.severity === command.severity) return err({ code: 'SeverityUnchanged', incidentId: s.incidentId });
       draft.emit({
         type: 'SeverityChanged',
-        data: { from: s.severity, to: command.severity, timings: command.timings, by: command.by, at: command.at },
+        data: {
+          from: s.severity,
+          to: command.severity,
+          timings: command.timings,
+          by: command.by,
+          at: command.at,
+          ...actingOf(command),
+        },
       });
       // Overdue escalations under the new severity come due at once: a P3 raised to P1 after an hour is at L3.
       return ok(
@@ -227,9 +243,10 @@ function resolve(
   by: string,
   via: Extract<IncidentCommand, { type: 'Resolve' }>['via'],
   at: string,
+  acting: Acting = {},
 ): Draft {
   const before = draft.incident;
-  draft.emit({ type: 'Resolved', data: { by, via, at } });
+  draft.emit({ type: 'Resolved', data: { by, via, at, ...acting } });
   const seen = new Set<string>();
   for (const page of Object.values(before.pages)) {
     const key = `${page.contact}\u0000${page.channel}`;

@@ -1,3 +1,4 @@
+import type { Acting } from '../people/actor.ts';
 import { levelName, nextLevel, type Level } from '../severity.ts';
 import { addMs, type Instant } from '../time/instant.ts';
 import type { PageTarget, Roster } from './commands.ts';
@@ -72,7 +73,7 @@ export class Draft {
     reason: 'timeout' | 'rule' | 'manual',
     roster: Roster,
     at: Instant,
-    extra: { timerId?: string; by?: string } = {},
+    extra: { timerId?: string; by?: string } & Acting = {},
   ): this {
     const fromLevel = this.incident.level;
     this.emit({ type: 'Escalated', data: { fromLevel, toLevel, reason, ...extra, at } });

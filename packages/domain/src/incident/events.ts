@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { labelSetSchema } from '../alert/label-set.ts';
+import { actingShape } from '../people/actor.ts';
 import { levelSchema, severitySchema } from '../severity.ts';
 
 const instant = z.string().datetime({ offset: true });
@@ -113,21 +114,23 @@ export const incidentEventSchema = z.discriminatedUnion('type', [
     timerId: z.string().optional(),
     by: z.string().optional(),
     at: instant,
+    ...actingShape,
   }),
   /** `ref` names the single-use link or message that carried the acknowledgement. */
-  event('Acknowledged', { by: z.string(), via: ackViaSchema, ref: z.string().optional(), at: instant }),
+  event('Acknowledged', { by: z.string(), via: ackViaSchema, ref: z.string().optional(), at: instant, ...actingShape }),
   event('StatusUpdateScheduled', { dueAt: instant }),
   event('StatusUpdateDue', { level: levelSchema, at: instant }),
-  event('StatusUpdatePosted', { by: z.string(), text: z.string(), at: instant }),
+  event('StatusUpdatePosted', { by: z.string(), text: z.string(), at: instant, ...actingShape }),
   event('SeverityChanged', {
     from: severitySchema,
     to: severitySchema,
     timings: timingsSchema,
     by: z.string(),
     at: instant,
+    ...actingShape,
   }),
-  event('Resolved', { by: z.string(), via: resolveViaSchema, at: instant }),
-  event('Reopened', { by: z.string(), at: instant }),
+  event('Resolved', { by: z.string(), via: resolveViaSchema, at: instant, ...actingShape }),
+  event('Reopened', { by: z.string(), at: instant, ...actingShape }),
 ]);
 
 export type IncidentEvent = z.infer<typeof incidentEventSchema>;

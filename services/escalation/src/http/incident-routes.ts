@@ -1,15 +1,18 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import {
+  actingAs,
   SEVERITIES,
   storableText,
   toInstant,
+  type ActingAs,
   type IncidentCommand,
   type IncidentState,
   type Severity,
   type Timings,
 } from '@klaxon/domain';
-import { bearerAuth, jsonBody, problemsOf, type Clock } from '@klaxon/service-kit';
+import { principalOf, requireRole, type Authenticator } from '@klaxon/people';
+import { jsonBody, problemsOf, type Clock } from '@klaxon/service-kit';
 import type { IncidentIndex } from '../incidents/incident-index.ts';
 import { listIncidents, listQuerySchema } from '../incidents/incident-list.ts';
 import type { Execution, IncidentRepository } from '../incidents/incident-repository.ts';
@@ -25,7 +28,7 @@ export interface IncidentRouteDeps {
   rosters: Rosters;
   timings: (severity: Severity) => Timings;
   clock: Clock;
-  apiTokens: string[];
+  auth: Authenticator;
   onExecuted: (incidentId: string, execution: Execution) => void;
 }
 
@@ -35,8 +38,9 @@ const asOfQuery = z
   })
   .strict();
 // A NUL or a lone surrogate would make every store refuse the event that carries it: replaced here.
+/** `by`: whom to credit; someone other than the caller only when an admin acts on their behalf. */
 const byBody = z.object({
-  by: z.string().min(1).max(200).transform(storableText),
+  by: z.string().min(1).max(200).transform(storableText).optional(),
   text: z.string().max(10_000).transform(storableText).optional(),
 });
 const statusUpdateBody = byBody.extend({
@@ -46,17 +50,18 @@ const severityBody = byBody.extend({ severity: z.enum(SEVERITIES) });
 
 export function incidentRoutes(routes: Router, deps: IncidentRouteDeps): void {
   const { index, repository, rosters, clock } = deps;
-  const auth = bearerAuth(deps.apiTokens);
+  const viewer = requireRole(deps.auth, 'viewer');
+  const responder = requireRole(deps.auth, 'responder');
   const json = jsonBody();
 
-  routes.get('/api/v1/incidents', auth, (req, res) => {
+  routes.get('/api/v1/incidents', viewer, (req, res) => {
     const query = listQuerySchema.safeParse(req.query);
     if (!query.success) return void res.status(400).json({ error: 'invalid query', problems: problemsOf(query.error) });
     const page = listIncidents(index, query.data);
     res.json({ incidents: page.incidents, nextCursor: page.nextCursor });
   });
 
-  routes.get('/api/v1/incidents/:id', auth, async (req, res) => {
+  routes.get('/api/v1/incidents/:id', viewer, async (req, res) => {
     const query = asOfQuery.safeParse(req.query);
     if (!query.success) return void res.status(400).json({ error: 'invalid query', problems: problemsOf(query.error) });
     const { state, history } = await repository.load(String(req.params.id));
@@ -71,25 +76,32 @@ export function incidentRoutes(routes: Router, deps: IncidentRouteDeps): void {
     res.json({ asOf: query.data.at, incident: incidentView(then.state), timeline: timelineView(then.history) });
   });
 
-  routes.get('/api/v1/incidents/:id/postmortem', auth, async (req, res) => {
+  routes.get('/api/v1/incidents/:id/postmortem', viewer, async (req, res) => {
     const { state, history } = await repository.load(String(req.params.id));
     if (!state.exists) return void res.status(404).json({ error: 'no such incident' });
     res.type('text/markdown; charset=utf-8').send(postmortemMarkdown(state, history));
   });
 
-  const command = <B extends { by: string }>(
+  const command = <B extends { by?: string }>(
     path: string,
     schema: z.ZodType<B>,
-    build: (body: B, state: IncidentState & { exists: true }, at: string) => IncidentCommand,
+    build: (body: B, who: ActingAs, state: IncidentState & { exists: true }, at: string) => IncidentCommand,
   ) =>
-    routes.post(`/api/v1/incidents/:id/${path}`, auth, json, async (req, res) => {
+    routes.post(`/api/v1/incidents/:id/${path}`, responder, json, async (req, res) => {
       const body = schema.safeParse(req.body ?? {});
       if (!body.success) return void res.status(400).json({ error: 'invalid body', problems: problemsOf(body.error) });
+      const acting = actingAs(principalOf(res), body.data.by);
+      if (!acting.ok)
+        return void res.status(403).json({
+          error: `only an admin may act in another's name (by: ${body.data.by})`,
+          required: 'admin',
+        });
+      const who = acting.value;
       const id = String(req.params.id);
       const at = toInstant(clock.now());
       // On an incident that does not exist any command will do: the decider answers IncidentNotFound.
       const execution = await repository.execute(id, (state) =>
-        state.exists ? build(body.data, state, at) : { type: 'Resolve', by: body.data.by, via: 'api', at },
+        state.exists ? build(body.data, who, state, at) : { type: 'Resolve', ...who, via: 'api', at },
       );
       if (!execution.ok)
         return void res
@@ -100,26 +112,31 @@ export function incidentRoutes(routes: Router, deps: IncidentRouteDeps): void {
       res.json({ incident: incidentView(execution.state), events: execution.events.map((e) => e.type) });
     });
 
-  command('acknowledge', byBody, (b, _s, at) => ({ type: 'Acknowledge', by: b.by, via: 'api', at }));
-  command('resolve', byBody, (b, _s, at) => ({ type: 'Resolve', by: b.by, via: 'api', at }));
-  command('escalate', byBody, (b, s, at) => ({
+  command('acknowledge', byBody, (_b, who, _s, at) => ({ type: 'Acknowledge', ...who, via: 'api', at }));
+  command('resolve', byBody, (_b, who, _s, at) => ({ type: 'Resolve', ...who, via: 'api', at }));
+  command('escalate', byBody, (_b, who, s, at) => ({
     type: 'Escalate',
-    by: b.by,
+    ...who,
     roster: rosters.forPolicy(s.policy, at),
     at,
   }));
-  command('reopen', byBody, (b, s, at) => ({ type: 'Reopen', by: b.by, roster: rosters.forPolicy(s.policy, at), at }));
-  command('status-updates', statusUpdateBody, (b, _s, at) => ({
+  command('reopen', byBody, (_b, who, s, at) => ({
+    type: 'Reopen',
+    ...who,
+    roster: rosters.forPolicy(s.policy, at),
+    at,
+  }));
+  command('status-updates', statusUpdateBody, (b, who, _s, at) => ({
     type: 'PostStatusUpdate',
-    by: b.by,
+    ...who,
     text: b.text,
     at,
   }));
-  command('severity', severityBody, (b, _s, at) => ({
+  command('severity', severityBody, (b, who, _s, at) => ({
     type: 'ChangeSeverity',
     severity: b.severity,
     timings: deps.timings(b.severity),
-    by: b.by,
+    ...who,
     at,
   }));
 }

@@ -2,7 +2,8 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import type { KlaxonConfig } from '@klaxon/config';
 import { LEVEL_NAMES, shiftsBetween, toInstant } from '@klaxon/domain';
-import { bearerAuth, problemsOf, type Clock } from '@klaxon/service-kit';
+import { requireRole, type Authenticator } from '@klaxon/people';
+import { problemsOf, type Clock } from '@klaxon/service-kit';
 import type { Rosters } from '../incidents/rosters.ts';
 
 const query = z
@@ -16,7 +17,7 @@ export interface OnCallRouteDeps {
   config: Pick<KlaxonConfig, 'policies' | 'contacts' | 'schedules'>;
   rosters: Rosters;
   clock: Clock;
-  apiTokens: string[];
+  auth: Authenticator;
 }
 
 /**
@@ -24,7 +25,7 @@ export interface OnCallRouteDeps {
  * schedule's shifts for `days` from then, with its zone and overrides: what the console's on-call page shows.
  */
 export function onCallRoutes(routes: Router, deps: OnCallRouteDeps): void {
-  routes.get('/api/v1/oncall', bearerAuth(deps.apiTokens), (req, res) => {
+  routes.get('/api/v1/oncall', requireRole(deps.auth, 'viewer'), (req, res) => {
     const q = query.safeParse(req.query);
     if (!q.success) return void res.status(400).json({ error: 'invalid query', problems: problemsOf(q.error) });
     const at = q.data.at ? toInstant(new Date(q.data.at)) : toInstant(deps.clock.now());

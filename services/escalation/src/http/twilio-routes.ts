@@ -64,8 +64,8 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
       if (action === 'acknowledge' && state.acknowledged) continue;
       const command: IncidentCommand =
         action === 'acknowledge'
-          ? { type: 'Acknowledge', by: contact, via, at }
-          : { type: 'Resolve', by: contact, via, at };
+          ? { type: 'Acknowledge', by: contact, via, at, actor: { kind: 'phone', name: contact } }
+          : { type: 'Resolve', by: contact, via, at, actor: { kind: 'phone', name: contact } };
       if ((await run(state.incidentId, command)).ok) done++;
     }
     return { done, of: unresolved.length };
@@ -85,6 +85,7 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
       return twiml(res, response.toString());
     }
     const at = toInstant(clock.now());
+    const phone = { kind: 'phone' as const, name: contactName };
     if (smsReply.bundle !== undefined) {
       const { done, of } = await actOnBundle(smsReply.bundle, contactName, smsReply.action, 'sms');
       const verb = smsReply.action === 'acknowledge' ? 'Acknowledged' : 'Resolved';
@@ -125,8 +126,15 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
     const execution = await run(
       target.id,
       smsReply.action === 'acknowledge'
-        ? { type: 'Acknowledge', by: contactName, via: 'sms', ...(sid ? { ref: `sms:${storableText(sid)}` } : {}), at }
-        : { type: 'Resolve', by: contactName, via: 'sms', at },
+        ? {
+            type: 'Acknowledge',
+            by: contactName,
+            via: 'sms',
+            ...(sid ? { ref: `sms:${storableText(sid)}` } : {}),
+            at,
+            actor: phone,
+          }
+        : { type: 'Resolve', by: contactName, via: 'sms', at, actor: phone },
     );
     const done = smsReply.action === 'acknowledge' ? 'Acknowledged' : 'Resolved';
     response.message(
@@ -166,6 +174,7 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
       type: 'Acknowledge',
       by: contact,
       via: 'voice',
+      actor: { kind: 'phone', name: contact },
       at: toInstant(clock.now()),
     });
     response.say(

@@ -2,7 +2,8 @@ import type { Router } from 'express';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { SEVERITIES, toInstant, type Severity } from '@klaxon/domain';
-import { bearerAuth, problemsOf, type Clock } from '@klaxon/service-kit';
+import { requireRole, type Authenticator } from '@klaxon/people';
+import { problemsOf, type Clock } from '@klaxon/service-kit';
 import { kpiCsv } from '../kpis/kpi-csv.ts';
 import { kpiReport, type SlaTargets } from '../kpis/kpi-calculator.ts';
 import { responderLoad } from '../kpis/responder-load.ts';
@@ -38,12 +39,12 @@ export interface KpiRouteDeps {
   db: SqlDatabase;
   targets: Record<Severity, SlaTargets>;
   timezones: Record<string, string>;
-  apiTokens: string[];
+  auth: Authenticator;
   clock: Clock;
 }
 
 export function kpiRoutes(routes: Router, deps: KpiRouteDeps): void {
-  const auth = bearerAuth(deps.apiTokens);
+  const auth = requireRole(deps.auth, 'viewer');
 
   routes.get('/api/v1/kpis', auth, async (req, res) => {
     const query = kpiQuery.safeParse(req.query);

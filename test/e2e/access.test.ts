@@ -1,0 +1,173 @@
+import type { Role } from '@klaxon/domain';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mountedRoutes } from './mounted-routes.ts';
+import { ADMIN_SERVICE_TOKEN, startPeopleStack, type PeopleStack } from './people-stack.ts';
+
+type Caller = 'nobody' | 'viewer' | 'responder' | 'admin' | 'revoked' | 'expired';
+const CALLERS: Caller[] = ['nobody', 'viewer', 'responder', 'admin', 'revoked', 'expired'];
+
+interface Row {
+  /** The role a caller needs, or `public` for what answers without an API token (its own checks aside). */
+  access: Role | 'public';
+  /** The answer to a caller who may: a read of an existing incident, a write to one that does not exist. */
+  ok: number;
+  url?: string;
+  body?: unknown;
+}
+
+const INCIDENT = '{incident}';
+/** A write to an incident that does not exist: the decider answers 404, which shows the request got in. */
+const GHOST = '/api/v1/incidents/ghost-1';
+
+const ESCALATION: Record<string, Row> = {
+  'GET /health': { access: 'public', ok: 200 },
+  'GET /ready': { access: 'public', ok: 200 },
+  'GET /metrics': { access: 'public', ok: 200 },
+  'GET /': { access: 'public', ok: 200 },
+  'GET /incidents/:id': { access: 'public', ok: 200, url: `/incidents/${INCIDENT}` },
+  'GET /oncall': { access: 'public', ok: 200 },
+  'GET /kpis': { access: 'public', ok: 200 },
+  'GET /console/vendor/:file': { access: 'public', ok: 200, url: '/console/vendor/htm.mjs' },
+  // Static files under a prefix: one of them stands for all.
+  '* /console': { access: 'public', ok: 200, url: '/console/app.js' },
+  // Signed by Twilio, not by a token: without the signature, refused for everyone alike.
+  'POST /webhooks/twilio/sms': { access: 'public', ok: 403 },
+  'POST /webhooks/twilio/voice': { access: 'public', ok: 403 },
+  // A signed link is its own credential.
+  'GET /ack/:token': { access: 'public', ok: 400, url: '/ack/not-a-link' },
+  'POST /ack/:token': { access: 'public', ok: 400, url: '/ack/not-a-link' },
+  'GET /api/v1/incidents': { access: 'viewer', ok: 200 },
+  'GET /api/v1/incidents/:id': { access: 'viewer', ok: 200, url: `/api/v1/incidents/${INCIDENT}` },
+  'GET /api/v1/incidents/:id/postmortem': {
+    access: 'viewer',
+    ok: 200,
+    url: `/api/v1/incidents/${INCIDENT}/postmortem`,
+  },
+  'GET /api/v1/oncall': { access: 'viewer', ok: 200 },
+  'GET /api/v1/kpis': { access: 'viewer', ok: 200 },
+  'GET /api/v1/kpis/responders': { access: 'viewer', ok: 200 },
+  'GET /api/v1/me': { access: 'viewer', ok: 200 },
+  'POST /api/v1/incidents/:id/acknowledge': { access: 'responder', ok: 404, url: `${GHOST}/acknowledge` },
+  'POST /api/v1/incidents/:id/resolve': { access: 'responder', ok: 404, url: `${GHOST}/resolve` },
+  'POST /api/v1/incidents/:id/escalate': { access: 'responder', ok: 404, url: `${GHOST}/escalate` },
+  'POST /api/v1/incidents/:id/reopen': { access: 'responder', ok: 404, url: `${GHOST}/reopen` },
+  'POST /api/v1/incidents/:id/status-updates': {
+    access: 'responder',
+    ok: 404,
+    url: `${GHOST}/status-updates`,
+    body: { text: 'looking' },
+  },
+  'POST /api/v1/incidents/:id/severity': {
+    access: 'responder',
+    ok: 404,
+    url: `${GHOST}/severity`,
+    body: { severity: 'P2' },
+  },
+  'POST /api/v1/me/tokens': { access: 'responder', ok: 201, body: { name: 'laptop' } },
+  'GET /api/v1/me/tokens': { access: 'responder', ok: 200 },
+  'DELETE /api/v1/me/tokens/:id': { access: 'responder', ok: 404, url: '/api/v1/me/tokens/no-such-token' },
+  'POST /api/v1/people/:name/tokens': {
+    access: 'admin',
+    ok: 201,
+    url: '/api/v1/people/rita/tokens',
+    body: { name: 'handed over' },
+  },
+  'GET /api/v1/people/:name/tokens': { access: 'admin', ok: 200, url: '/api/v1/people/rita/tokens' },
+  'GET /api/v1/dead-letters': { access: 'admin', ok: 200 },
+  'DELETE /api/v1/people/:name/tokens/:id': {
+    access: 'admin',
+    ok: 404,
+    url: '/api/v1/people/rita/tokens/no-such-token',
+  },
+};
+
+const PROJECTION: Record<string, Row> = {
+  'GET /health': { access: 'public', ok: 200 },
+  'GET /ready': { access: 'public', ok: 200 },
+  'GET /metrics': { access: 'public', ok: 200 },
+  'GET /api/v1/kpis': { access: 'viewer', ok: 200 },
+  'GET /api/v1/kpis/responders': { access: 'viewer', ok: 200 },
+};
+
+const expected = (row: Row, caller: Caller): number => {
+  if (row.access === 'public') return row.ok;
+  if (caller === 'nobody' || caller === 'revoked' || caller === 'expired') return 401;
+  const rank = ['viewer', 'responder', 'admin'];
+  return rank.indexOf(caller) >= rank.indexOf(row.access) ? row.ok : 403;
+};
+
+describe('who may call which route', () => {
+  let stack: PeopleStack;
+  let incidentId: string;
+  const tokens = {} as Record<Exclude<Caller, 'nobody'>, string>;
+
+  const call = (base: string, method: string, url: string, token: string | undefined, body?: unknown) =>
+    fetch(`${base}${url}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' }),
+      },
+      body: method === 'GET' || method === 'DELETE' ? undefined : JSON.stringify(body ?? {}),
+    });
+  const handOut = async (person: string, body: unknown) => {
+    const answer = await call(
+      stack.escalationUrl,
+      'POST',
+      `/api/v1/people/${person}/tokens`,
+      ADMIN_SERVICE_TOKEN,
+      body,
+    );
+    expect(answer.status).toBe(201);
+    return (await answer.json()) as { id: string; token: string };
+  };
+
+  beforeAll(async () => {
+    stack = await startPeopleStack();
+    incidentId = await stack.openIncident();
+    tokens.viewer = (await handOut('vic', { name: 'reader' })).token;
+    tokens.responder = (await handOut('rita', { name: 'phone' })).token;
+    tokens.admin = (await handOut('ada', { name: 'desk' })).token;
+    // Revoked and expired tokens are a responder's: were either check missing, they would get in.
+    const revoked = await handOut('rita', { name: 'lost laptop' });
+    expect(
+      (await call(stack.escalationUrl, 'DELETE', `/api/v1/me/tokens/${revoked.id}`, tokens.responder)).status,
+    ).toBe(204);
+    tokens.revoked = revoked.token;
+    tokens.expired = (await handOut('rita', { name: 'short-lived', expiresIn: '1h' })).token;
+    stack.clock.set(Date.parse('2026-12-01T12:00:00Z'));
+  }, 60_000);
+  afterAll(async () => stack?.close());
+
+  for (const [service, table] of [
+    ['escalation', ESCALATION],
+    ['projection', PROJECTION],
+  ] as const) {
+    it(`${service}: every route it mounts has a row, and every row a route`, () => {
+      const app = service === 'escalation' ? stack.escalation.http.app : stack.projection.http.app;
+      const mounted = mountedRoutes(app).map((r) => `${r.prefix ? '*' : r.method.toUpperCase()} ${String(r.path)}`);
+      expect(mounted.filter((route) => !(route in table))).toEqual([]);
+      expect(Object.keys(table).filter((route) => !mounted.includes(route))).toEqual([]);
+    });
+
+    it(`${service}: answers each caller as its role allows`, async () => {
+      const base = service === 'escalation' ? stack.escalationUrl : stack.projectionUrl;
+      const seen: string[] = [];
+      const wanted: string[] = [];
+      for (const [route, row] of Object.entries(table)) {
+        const [mounted, path] = route.split(' ') as [string, string];
+        const method = mounted === '*' ? 'GET' : mounted;
+        const url = (row.url ?? path).replace(INCIDENT, incidentId);
+        for (const caller of CALLERS) {
+          const answer = await call(base, method, url, caller === 'nobody' ? undefined : tokens[caller], row.body);
+          const status = answer.status;
+          seen.push(`${route} as ${caller}: ${status}`);
+          wanted.push(`${route} as ${caller}: ${expected(row, caller)}`);
+          if (status === 403 && row.access !== 'public')
+            expect(await answer.json()).toMatchObject({ required: row.access });
+        }
+      }
+      expect(seen).toEqual(wanted);
+    }, 120_000);
+  }
+});

@@ -1,0 +1,114 @@
+import pino from 'pino';
+import { ALERTS_TOPIC, openEmbeddedBus, type Bus } from '@klaxon/bus';
+import { parseConfig } from '@klaxon/config';
+import { openSqliteEventStore, type EventStore } from '@klaxon/event-store';
+import { createEscalationService, notifiersFromEnv, type EscalationService } from '@klaxon/escalation';
+import { createProjectionService, openSqliteDatabase, type ProjectionService } from '@klaxon/projection';
+import { readEnv } from '@klaxon/service-kit';
+import { RUNBOOK_SEVERITIES_YAML, tempDir, VirtualClock, type TempDir } from '@klaxon/testing';
+
+export const ADMIN_SERVICE_TOKEN = 'admin-service-token-0123456789';
+
+/** One person per role, and a service token named `api` with every right (a bare string, as of old). */
+const config = () =>
+  parseConfig(
+    `${RUNBOOK_SEVERITIES_YAML}contacts:
+  vic: { email: vic@example.com, role: viewer }
+  rita: { email: rita@example.com }
+  ada: { email: ada@example.com, role: admin }
+policies:
+  default: { levels: { L1: { targets: [contact:rita], channels: [email] } } }
+routes: [{ match: {}, policy: default }]
+api: { tokens: ["${ADMIN_SERVICE_TOKEN}"] }
+`,
+    'people-test.yaml',
+    {},
+  );
+
+/** Escalation (with its KPI proxy) and projection in one process on one SQLite store, on a virtual clock. */
+export interface PeopleStack {
+  clock: VirtualClock;
+  store: EventStore;
+  escalation: EscalationService;
+  projection: ProjectionService;
+  escalationUrl: string;
+  projectionUrl: string;
+  /** Opens an incident as ingest would, and waits until escalation holds it. */
+  openIncident(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startPeopleStack(): Promise<PeopleStack> {
+  const dir: TempDir = tempDir('klaxon-people-');
+  const clock = new VirtualClock('2026-12-01T10:00:00Z');
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const store = openSqliteEventStore(dir.file('events.db'), { pollMs: 10 });
+  const bus: Bus = openEmbeddedBus(dir.file('bus.db'), { pollMs: 10, retryDelayMs: 10 });
+  const projection = await createProjectionService({
+    logger,
+    store,
+    db: openSqliteDatabase(dir.file('kpis.db')),
+    config: config(),
+    clock,
+    pollMs: 10,
+  });
+  await projection.start();
+  const projectionUrl = await projection.http.listen(0, '127.0.0.1');
+  const escalation = await createEscalationService({
+    logger,
+    store,
+    bus,
+    config: config(),
+    // No provider is configured: the pages of the one incident fail, which nothing here looks at.
+    notifiers: notifiersFromEnv(readEnv({ KLAXON_DATA_DIR: dir.path }), 'http://localhost'),
+    publicUrl: 'http://localhost',
+    linkSecret: 'people-test-link-secret-0123456789',
+    clock,
+    runTimerLoop: false,
+    projectionUrl,
+  });
+  await escalation.start();
+  const escalationUrl = await escalation.http.listen(0, '127.0.0.1');
+  return {
+    clock,
+    store,
+    escalation,
+    projection,
+    escalationUrl,
+    projectionUrl,
+    async openIncident() {
+      const at = clock.now().toISOString();
+      await bus.publish(ALERTS_TOPIC, [
+        {
+          key: 'g1',
+          value: {
+            type: 'AlertReceived',
+            version: 1,
+            source: 'alertmanager',
+            integration: 'alertmanager',
+            fingerprint: 'fp-1',
+            groupKey: 'g1',
+            status: 'firing',
+            labels: { alertname: 'OrdersDown', severity: 'critical' },
+            annotations: { summary: 'OrdersDown is firing' },
+            startsAt: at,
+            receivedAt: at,
+          },
+        },
+      ]);
+      const deadline = Date.now() + 10_000;
+      while (escalation.index.size() === 0) {
+        if (Date.now() > deadline) throw new Error('escalation did not open the incident');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      return escalation.index.acting()[0]!.state.incidentId;
+    },
+    async close() {
+      await escalation.stop();
+      await projection.stop();
+      await bus.close();
+      await store.close();
+      dir.remove();
+    },
+  };
+}
