@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { freePort, startAlertmanager, tempDir } from '@klaxon/testing';
+import { tempDir } from '@klaxon/testing';
+import { alertmanagerRate, BATCH, CONNECTIONS, firingAlertsOf, fixture, WARM } from './alert-load.ts';
 import { startFullKlaxon, until } from './full-klaxon.ts';
 import { httpLoad } from './http-load.ts';
 import { fmt, median } from './stats.ts';
@@ -9,27 +9,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 // Both take the same load unmeasured first: a JIT runtime (Klaxon) is measured as it runs for days, not
 // while it still compiles; Go (Alertmanager) gains little. BENCH_WARMUP=0 measures from a cold start.
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP ?? 3);
-const CONNECTIONS = 8;
-const BATCH = 50;
-const fixture = JSON.parse(
-  readFileSync(new URL('../services/ingest/test/fixtures/alertmanager-0.25-firing.json', import.meta.url), 'utf8'),
-) as {
-  alerts: Array<{
-    labels: Record<string, string>;
-    annotations: Record<string, string>;
-    startsAt: string;
-    generatorURL: string;
-  }>;
-};
-
-/** The same 50 alerts for both: distinct label sets, as one Alertmanager group notification would carry them. */
-const alertsOf = (n: number) =>
-  Array.from({ length: BATCH }, (_, i) => ({
-    ...fixture.alerts[0]!,
-    labels: { ...fixture.alerts[0]!.labels, instance: `host-${n}-${i}` },
-    fingerprint: `f${n}-${i}`,
-  }));
-
 const load = (
   url: string,
   headers: Record<string, string>,
@@ -37,9 +16,6 @@ const load = (
   status: number,
   seconds = SECONDS,
 ) => httpLoad({ url, headers, body, alertsPerRequest: BATCH, connections: CONNECTIONS, seconds, status });
-
-/** Warm-up requests carry alerts and groups of their own, so the measured ones are new to the receiver. */
-const WARM = 1_000_000;
 
 /** The full `pnpm start` (ingest, escalation and projection in one process, embedded stores). */
 async function klaxonOnce(): Promise<{ alertsPerSecond: number; p99Ms: number; caughtUpMs: number }> {
@@ -53,7 +29,7 @@ async function klaxonOnce(): Promise<{ alertsPerSecond: number; p99Ms: number; c
         JSON.stringify({
           ...fixture,
           groupKey: `{}:{alertname="bench-${(from + n) % 100}-${from}"}`,
-          alerts: alertsOf(from + n).map((a) => ({ ...a, status: 'firing', endsAt: '0001-01-01T00:00:00Z' })),
+          alerts: firingAlertsOf(from + n),
         }),
       202,
       seconds,
@@ -83,34 +59,6 @@ async function klaxonOnce(): Promise<{ alertsPerSecond: number; p99Ms: number; c
   }
 }
 
-/** A real Alertmanager (Debian's) taking the same alerts on its own API, POST /api/v2/alerts. */
-async function alertmanagerOnce(): Promise<{ alertsPerSecond: number; p99Ms: number }> {
-  // Its notifications go to a port nobody listens on: what is measured is how fast it takes alerts in.
-  const am = await startAlertmanager(`http://127.0.0.1:${await freePort()}/`, 'unused-token-0123456789');
-  const send = (seconds: number, from: number) =>
-    load(
-      `${am.url}/api/v2/alerts`,
-      {},
-      (n) =>
-        JSON.stringify(
-          alertsOf(from + n).map(({ labels, annotations, startsAt, generatorURL }) => ({
-            labels,
-            annotations,
-            startsAt,
-            generatorURL,
-          })),
-        ),
-      200,
-      seconds,
-    );
-  try {
-    if (WARMUP_SECONDS > 0) await send(WARMUP_SECONDS, WARM);
-    return await send(SECONDS, 0);
-  } finally {
-    await am.stop();
-  }
-}
-
 export async function ingestVsAlertmanagerBench(): Promise<void> {
   console.log(
     `ingest vs Alertmanager: ${BATCH}-alert batches, ${CONNECTIONS} connections, ${SECONDS} s per run after ${WARMUP_SECONDS} s of warm-up, ${RUNS} runs each, alternating`,
@@ -119,7 +67,7 @@ export async function ingestVsAlertmanagerBench(): Promise<void> {
   const alertmanager = [];
   for (let i = 0; i < RUNS; i++) {
     klaxon.push(await klaxonOnce());
-    alertmanager.push(await alertmanagerOnce());
+    alertmanager.push(await alertmanagerRate(SECONDS, WARMUP_SECONDS));
   }
   const line = (name: string, rs: Array<{ alertsPerSecond: number; p99Ms: number }>) =>
     console.log(

@@ -2,6 +2,22 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100;
 
+/** utime + stime of a `/proc/.../stat` line, in seconds. */
+const statCpuSeconds = (stat: string) => {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+};
+
+/** CPU seconds a whole process (all its threads) has used so far; 0 once it is gone. */
+export function processCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    return statCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * CPU seconds each thread of a process has used so far, summed by thread name (`/proc/<pid>/task/<tid>/stat`):
  * the main thread is `main thread`; the others keep their own names (a worker thread and V8's and libuv's helpers). Differences of two readings give where the time went between them.
@@ -16,9 +32,7 @@ export function threadCpuSeconds(pid: number): Map<string, number> {
       continue; // the thread ended between the listing and the read
     }
     const name = tid === String(pid) ? 'main thread' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const seconds = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime + stime
-    byName.set(name, (byName.get(name) ?? 0) + seconds);
+    byName.set(name, (byName.get(name) ?? 0) + statCpuSeconds(stat));
   }
   return byName;
 }

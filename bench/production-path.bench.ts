@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort, freshDatabase, startAlertmanager, startLocalKafka, tempDir } from '@klaxon/testing';
+import { freePort, freshDatabase, startLocalKafka, tempDir } from '@klaxon/testing';
+import { alertmanagerRate, BATCH, CONNECTIONS, firingAlertsOf, fixture, WARM } from './alert-load.ts';
 import { until } from './full-klaxon.ts';
 import { httpLoad } from './http-load.ts';
+import { processCpuSeconds } from './proc-cpu.ts';
 import { fmt, median } from './stats.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -12,47 +14,12 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP ?? 3);
 const PARTITIONS = 6;
 const GROUPS = 400;
-const BATCH = 50;
-const CONNECTIONS = 8;
 const AM_TOKEN = 'bench-alertmanager-token-01';
-const TICKS_PER_SECOND = 100;
-
-const fixture = JSON.parse(
-  readFileSync(new URL('../services/ingest/test/fixtures/alertmanager-0.25-firing.json', import.meta.url), 'utf8'),
-) as {
-  alerts: Array<{
-    labels: Record<string, string>;
-    annotations: Record<string, string>;
-    startsAt: string;
-    generatorURL: string;
-  }>;
-};
-
-const alertsOf = (n: number) =>
-  Array.from({ length: BATCH }, (_, i) => ({
-    ...fixture.alerts[0]!,
-    labels: { ...fixture.alerts[0]!.labels, instance: `host-${n}-${i}` },
-    fingerprint: `f${n}-${i}`,
-    status: 'firing',
-    endsAt: '0001-01-01T00:00:00Z',
-  }));
 
 const config = (apiToken: string) =>
   readFileSync(new URL('../klaxon.yaml', import.meta.url), 'utf8')
     .replace('${KLAXON_ALERTMANAGER_TOKEN:-change-me-alertmanager-token}', AM_TOKEN)
     .replace('${KLAXON_API_TOKEN:-change-me-api-token-0001}', apiToken);
-
-/** CPU seconds of a process (utime + stime of all its threads). */
-function processCpu(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-  } catch {
-    return 0;
-  }
-}
 
 /** Every PostgreSQL process of the machine's cluster (its backends serve other clients too: an upper bound). */
 function postgresCpu(): number {
@@ -60,7 +27,8 @@ function postgresCpu(): number {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') seconds += processCpu(Number(entry));
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres')
+        seconds += processCpuSeconds(Number(entry));
     } catch {
       // gone between the listing and the read
     }
@@ -140,7 +108,7 @@ async function klaxonOnce(): Promise<KlaxonRun> {
           JSON.stringify({
             ...fixture,
             groupKey: `{}:{alertname="bench-${(from + n) % GROUPS}-${from}"}`,
-            alerts: alertsOf(from + n),
+            alerts: firingAlertsOf(from + n),
           }),
         alertsPerRequest: BATCH,
         connections: CONNECTIONS,
@@ -155,7 +123,7 @@ async function klaxonOnce(): Promise<KlaxonRun> {
       );
     };
     const warmed =
-      WARMUP_SECONDS > 0 ? Math.round((await send(WARMUP_SECONDS, 1_000_000)).alertsPerSecond * WARMUP_SECONDS) : 0;
+      WARMUP_SECONDS > 0 ? Math.round((await send(WARMUP_SECONDS, WARM)).alertsPerSecond * WARMUP_SECONDS) : 0;
     await until(async () => (await processed()) >= warmed, 300_000, 'escalation to handle the warm-up');
     const pids = {
       ingest: ingest.child.pid,
@@ -163,7 +131,7 @@ async function klaxonOnce(): Promise<KlaxonRun> {
       projection: services.projection!.child.pid,
       broker: kafka.pid(),
     };
-    const cpuBefore = { ...Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, processCpu(pid)])) };
+    const cpuBefore = { ...Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, processCpuSeconds(pid)])) };
     const pgBefore = postgresCpu();
     const result = await send(SECONDS, 0);
     const lastAnswer = performance.now();
@@ -172,7 +140,7 @@ async function klaxonOnce(): Promise<KlaxonRun> {
     await until(async () => (await processed()) >= warmed + accepted, 600_000, 'escalation to handle every alert');
     const caughtUpMs = performance.now() - lastAnswer;
     const cpu: Record<string, number> = Object.fromEntries(
-      Object.entries(pids).map(([k, pid]) => [k, processCpu(pid) - cpuBefore[k]!]),
+      Object.entries(pids).map(([k, pid]) => [k, processCpuSeconds(pid) - cpuBefore[k]!]),
     );
     cpu.postgres = postgresCpu() - pgBefore;
     return {
@@ -192,33 +160,6 @@ async function klaxonOnce(): Promise<KlaxonRun> {
   }
 }
 
-async function alertmanagerOnce(): Promise<{ alertsPerSecond: number; p99Ms: number }> {
-  const am = await startAlertmanager(`http://127.0.0.1:${await freePort()}/`, 'unused-token-0123456789');
-  const send = (seconds: number, from: number) =>
-    httpLoad({
-      url: `${am.url}/api/v2/alerts`,
-      body: (n) =>
-        JSON.stringify(
-          alertsOf(from + n).map(({ labels, annotations, startsAt, generatorURL }) => ({
-            labels,
-            annotations,
-            startsAt,
-            generatorURL,
-          })),
-        ),
-      alertsPerRequest: BATCH,
-      connections: CONNECTIONS,
-      seconds,
-      status: 200,
-    });
-  try {
-    if (WARMUP_SECONDS > 0) await send(WARMUP_SECONDS, 1_000_000);
-    return await send(SECONDS, 0);
-  } finally {
-    await am.stop();
-  }
-}
-
 export async function productionPathBench(): Promise<void> {
   console.log(
     `production path: ingest, escalation and projection as three processes on a real Kafka broker (${PARTITIONS} partitions) and PostgreSQL; ${BATCH}-alert notifications over ${GROUPS} groups, ${CONNECTIONS} connections, ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up; Alertmanager's POST /api/v2/alerts with the same load; ${RUNS} runs, alternating`,
@@ -227,7 +168,7 @@ export async function productionPathBench(): Promise<void> {
   const alertmanager: Array<{ alertsPerSecond: number; p99Ms: number }> = [];
   for (let i = 0; i < RUNS; i++) {
     const k = await klaxonOnce();
-    const a = await alertmanagerOnce();
+    const a = await alertmanagerRate(SECONDS, WARMUP_SECONDS);
     klaxon.push(k);
     alertmanager.push(a);
     const perAlert = Object.entries(k.cpu)

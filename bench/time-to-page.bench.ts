@@ -1,5 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { startFakeTwilio, tempDir, type FakeTwilio } from '@klaxon/testing';
+import { BATCH, CONNECTIONS, firingAlertsOf, fixture } from './alert-load.ts';
 import { startFullKlaxon, until, type FullKlaxon } from './full-klaxon.ts';
 import { httpLoad } from './http-load.ts';
 import { cpuBetween, threadCpuSeconds } from './proc-cpu.ts';
@@ -8,15 +9,9 @@ import { fmt, median, percentile } from './stats.ts';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PROBES = Number(process.env.BENCH_PROBES ?? 40);
 const PROBE_EVERY_MS = 500;
-const BATCH = 50;
-const CONNECTIONS = 8;
 const STORM_SHARE = 0.5;
 const WEBHOOK_TOKEN = 'bench-webhook-token-000001';
 const AM_TOKEN = 'bench-alertmanager-token-01';
-
-const fixture = JSON.parse(
-  readFileSync(new URL('../services/ingest/test/fixtures/alertmanager-0.25-firing.json', import.meta.url), 'utf8'),
-) as { alerts: Array<Record<string, unknown> & { labels: Record<string, string> }> };
 
 const probePhone = (n: number) => `+1555020${String(n).padStart(4, '0')}`;
 
@@ -55,13 +50,7 @@ const notification = (n: number) =>
   JSON.stringify({
     ...fixture,
     groupKey: `{}:{alertname="storm-${n % 100}"}`,
-    alerts: Array.from({ length: BATCH }, (_, i) => ({
-      ...fixture.alerts[0]!,
-      labels: { ...fixture.alerts[0]!.labels, instance: `host-${n}-${i}` },
-      fingerprint: `f${n}-${i}`,
-      status: 'firing',
-      endsAt: '0001-01-01T00:00:00Z',
-    })),
+    alerts: firingAlertsOf(n),
   });
 
 /** Background load paced at `alertsPerSecond` (an open loop over a few connections), until `stop()`. */
