@@ -31,6 +31,8 @@ describe.runIf(kafka)(
             ...env,
             DATABASE_URL: database.url,
             KAFKA_BROKERS: brokers(),
+            // Required outside the embedded default, so that every instance signs and checks the same links.
+            KLAXON_LINK_SECRET: 'kafka-e2e-link-secret-0000000001',
             KAFKA_PARTITIONS: '3',
             KLAXON_DATA_DIR: dirs[i]!.path,
           }),

@@ -25,6 +25,8 @@ describe.runIf(available)('PostgreSQL unreachable for 10 s mid-stream, each serv
       const twilio = await startFakeTwilio();
       const env = {
         DATABASE_URL: database.url,
+        // Required outside the embedded default, so that every instance signs and checks the same links.
+        KLAXON_LINK_SECRET: 'postgres-outage-link-secret-000001',
         KLAXON_DATA_DIR: data.path,
         KLAXON_CONFIG: data.file('klaxon.yaml'),
         TWILIO_ACCOUNT_SID: twilio.accountSid,
