@@ -1,4 +1,4 @@
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
 import { resolve as absolutePath } from 'node:path';
 import { BroadcastChannel } from 'node:worker_threads';
 import { openSqliteFile } from '@klaxon/sqlite';
@@ -124,8 +124,22 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
     headers: r.headers ? (JSON.parse(r.headers) as Record<string, string>) : {},
     publishedAt: r.published_at,
   });
+  // Until a publish of this instance, `ms` passing, or the consumer stopping. A plain timer, not
+  // AbortSignal.any([…, AbortSignal.timeout(ms)]): on Node 20 the timeout signal inside `any` can be garbage
+  // collected before it fires, and a consumer fed only by other processes or threads (pnpm start's ingest
+  // publishes from the main thread) then slept for good.
   const sleep = (ms: number, signal: AbortSignal) =>
-    once(published, 'published', { signal: AbortSignal.any([signal, AbortSignal.timeout(ms)]) }).catch(() => undefined);
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        published.off('published', wake);
+        signal.removeEventListener('abort', wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      published.on('published', wake);
+      signal.addEventListener('abort', wake, { once: true });
+    });
   const pause = (ms: number, signal: AbortSignal) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);

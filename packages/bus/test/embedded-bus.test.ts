@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { openSqliteFile } from '@klaxon/sqlite';
 import { tempDir } from '@klaxon/testing';
@@ -21,6 +24,41 @@ busContract('embedded durable log', async () => {
       dir.remove();
     },
   };
+});
+
+describe('the embedded log fed by another process', () => {
+  it('a consumer asleep between polls wakes by its own timer, even after a garbage collection, and takes what another process published', async () => {
+    const dir = tempDir('klaxon-bus-');
+    const bus = openEmbeddedBus(dir.file('bus.db'), { pollMs: 50, retryDelayMs: 20 });
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    try {
+      const seen: unknown[] = [];
+      const consumer = await bus.consume({ topic: 't', group: 'g', handle: async (r) => void seen.push(r.value) });
+      // The consumer is asleep now, waiting for a publish of its own instance or its poll timer.
+      await new Promise((r) => setTimeout(r, 20));
+      gc();
+      const published = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '-e',
+          `import { openEmbeddedBus } from ${JSON.stringify(new URL('../src/index.ts', import.meta.url).pathname)};
+           const bus = openEmbeddedBus(${JSON.stringify(dir.file('bus.db'))});
+           await bus.publish('t', [{ key: 'a', value: 'from another process' }]);
+           await bus.close();`,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(published.status, published.stderr).toBe(0);
+      await expect.poll(() => seen, { timeout: 3000 }).toEqual(['from another process']);
+      await consumer.stop();
+    } finally {
+      await bus.close();
+      dir.remove();
+    }
+  });
 });
 
 describe('the embedded log when its file refuses writes', () => {
