@@ -1,6 +1,5 @@
-import twilio from 'twilio';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PUBLIC_URL, startEscalation, TWILIO_FROM, type Harness } from './support/escalation-harness.ts';
+import { signedSmsReply, startEscalation, type Harness } from './support/escalation-harness.ts';
 
 // Twilio refuses an SMS body over 1,600 characters and TwiML over 4,000 for good (the Twilio-shaped server
 // here too): a page carrying a whole long title would never reach anyone.
@@ -44,18 +43,8 @@ describe('a page with a very long title', () => {
     h = await startEscalation();
     await h.alert({ alertname: 'DiskFull', severity: 'critical' }, { summary: longTitle });
     const { number } = h.service.index.acting()[0]!.state;
-    const params = { From: '+15550100001', To: TWILIO_FROM, Body: `${number}a`, MessageSid: 'SM0123456789' };
-    const signature = twilio.getExpectedTwilioSignature(
-      h.providers.twilio.authToken,
-      `${PUBLIC_URL}/webhooks/twilio/sms`,
-      params,
-    );
-    const response = await fetch(`${h.base}/webhooks/twilio/sms`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
-      body: new URLSearchParams(params).toString(),
-    });
-    const message = /<Message>([^<]*)<\/Message>/.exec(await response.text())?.[1] ?? '';
+    const message =
+      /<Message>([^<]*)<\/Message>/.exec(await signedSmsReply(h, '+15550100001', `${number}a`))?.[1] ?? '';
     expect(message).toMatch(new RegExp(`^Klaxon: Acknowledged #${number} Disk full .*…\\.$`));
     expect(message.length).toBeLessThanOrEqual(1600);
   });

@@ -2,14 +2,13 @@ import type { EventStore, SubscribeOptions } from '@klaxon/event-store';
 import { openSqliteEventStore } from '@klaxon/event-store';
 import { tempDir, VirtualClock } from '@klaxon/testing';
 import pino from 'pino';
-import twilio from 'twilio';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { INCIDENT_NUMBERS_STREAM, NumberClaims } from '../src/incidents/number-claims.ts';
 import {
   PUBLIC_URL,
   startEscalation,
+  signedSmsReply,
   startProviders,
-  TWILIO_FROM,
   type Harness,
 } from './support/escalation-harness.ts';
 
@@ -49,19 +48,9 @@ const held = async (h: Harness) => {
 const smsTo = (h: Harness, to: string) => h.providers.twilio.messages().filter((m) => m.To === to);
 
 async function smsReply(h: Harness, body: string) {
-  const params = { From: ALICE, To: TWILIO_FROM, Body: body, MessageSid: `SM${Math.random().toString(16).slice(2)}` };
-  const signature = twilio.getExpectedTwilioSignature(
-    h.providers.twilio.authToken,
-    `${PUBLIC_URL}/webhooks/twilio/sms`,
-    params,
-  );
-  const response = await fetch(`${h.base}/webhooks/twilio/sms`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
-    body: new URLSearchParams(params).toString(),
-  });
+  const answer = await signedSmsReply(h, ALICE, body);
   await h.service.settle();
-  return response.text();
+  return answer;
 }
 
 describe('several escalation instances page once and number once', () => {

@@ -2,7 +2,7 @@ import { ALERTS_TOPIC } from '@klaxon/bus';
 import type { AlertReceived } from '@klaxon/domain';
 import twilio from 'twilio';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PUBLIC_URL, startEscalation, TWILIO_FROM, type Harness } from './support/escalation-harness.ts';
+import { PUBLIC_URL, signedSmsReply, startEscalation, type Harness } from './support/escalation-harness.ts';
 
 const ALICE = '+15550100001';
 const TOM = '+15550100003';
@@ -23,20 +23,7 @@ const alertFor = (n: number, at: string): AlertReceived => ({
   receivedAt: at,
 });
 
-async function smsReply(h: Harness, body: string) {
-  const params = { From: ALICE, To: TWILIO_FROM, Body: body, MessageSid: `SM${Math.random().toString(16).slice(2)}` };
-  const signature = twilio.getExpectedTwilioSignature(
-    h.providers.twilio.authToken,
-    `${PUBLIC_URL}/webhooks/twilio/sms`,
-    params,
-  );
-  const response = await fetch(`${h.base}/webhooks/twilio/sms`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
-    body: new URLSearchParams(params),
-  });
-  return response.text();
-}
+const smsReply = (h: Harness, body: string) => signedSmsReply(h, ALICE, body);
 
 describe('an alert storm: every group its own incident, but the person on call is not flooded', () => {
   let h: Harness;

@@ -1,3 +1,4 @@
+import twilio from 'twilio';
 import pino from 'pino';
 import { ALERTS_TOPIC, openEmbeddedBus, type Bus } from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
@@ -190,4 +191,20 @@ export async function startEscalation(
     },
   };
   return harness;
+}
+
+/** An SMS reply from `from`, signed as Twilio signs it, posted to the inbound webhook; the TwiML answer's text. */
+export async function signedSmsReply(h: Harness, from: string, body: string): Promise<string> {
+  const params = { From: from, To: TWILIO_FROM, Body: body, MessageSid: `SM${Math.random().toString(16).slice(2)}` };
+  const signature = twilio.getExpectedTwilioSignature(
+    h.providers.twilio.authToken,
+    `${PUBLIC_URL}/webhooks/twilio/sms`,
+    params,
+  );
+  const response = await fetch(`${h.base}/webhooks/twilio/sms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+    body: new URLSearchParams(params).toString(),
+  });
+  return response.text();
 }
