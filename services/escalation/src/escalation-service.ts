@@ -36,6 +36,7 @@ import { BUNDLE_NUMBERS_STREAM, INCIDENT_NUMBERS_STREAM, NumberClaims } from './
 import { IndexSnapshotWriter } from './incidents/index-snapshot-writer.ts';
 import { rosters as createRosters } from './incidents/rosters.ts';
 import type { Notifier } from './paging/notifier.ts';
+import { noticeSender, type NoticeSender } from './paging/notices.ts';
 import { PageDispatcher } from './paging/page-dispatcher.ts';
 import { alertHandler } from './routing/alert-handler.ts';
 import { TimerRunner } from './timers/timer-runner.ts';
@@ -80,6 +81,8 @@ export interface EscalationService {
   http: ServiceHttp;
   index: IncidentIndex;
   timers: TimerRunner;
+  /** Messages to a person outside an incident (codes, notices). */
+  notices: NoticeSender;
   /** Rebuilds state from the store, recovers pages without an outcome, then takes alerts and runs timers. */
   start(): Promise<void>;
   /**
@@ -259,6 +262,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     return alerts;
   };
 
+  const notices = noticeSender({ notifiers: deps.notifiers, contacts: config.contacts, logger });
   const personalTokens = new PersonalTokens(store, clock, logger);
   const auth = authenticator(config, personalTokens);
   incidentRoutes(http.routes, { index, repository, rosters, timings, clock, auth, onExecuted });
@@ -295,6 +299,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     http,
     index,
     timers,
+    notices,
     ownershipMoved,
     async start() {
       let after: bigint | undefined;

@@ -25,6 +25,7 @@ export function emailNotifier(smtpUrl: string, from: string): Notifier & { close
       const { subject, text } = bundleEmail(bundle);
       return deliver(bundle.contact.email, bundle.contactName, subject, text);
     },
+    sendNotice: (notice) => deliver(notice.contact.email, notice.contactName, notice.subject, notice.text),
     close: () => transport.close(),
   };
 }

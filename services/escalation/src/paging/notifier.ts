@@ -22,11 +22,24 @@ export interface OutgoingBundle {
   links: { incidents: string };
 }
 
+/**
+ * A message to a person that is no page of an incident: a verification code, a test page, a notice that
+ * their shift moved. It asks for no acknowledgement and carries no reply code.
+ */
+export interface OutgoingNotice {
+  contactName: string;
+  contact: ContactSpec;
+  /** The email subject; SMS and voice say `text` alone. */
+  subject: string;
+  text: string;
+}
+
 /** One channel's provider (Twilio SMS, Twilio voice, SMTP), behind one small interface. */
 export interface Notifier {
   readonly channel: Channel;
   send(page: OutgoingPage): Promise<{ providerId: string }>;
   sendBundle(bundle: OutgoingBundle): Promise<{ providerId: string }>;
+  sendNotice(notice: OutgoingNotice): Promise<{ providerId: string }>;
 }
 
 /** A provider refused or failed; `retryable` says whether the same page may succeed later. */
@@ -49,6 +62,9 @@ export const unconfiguredNotifier = (channel: Channel, hint: string): Notifier =
     throw new NotifierError(`${channel} is not configured: ${hint}`, false);
   },
   async sendBundle() {
+    throw new NotifierError(`${channel} is not configured: ${hint}`, false);
+  },
+  async sendNotice() {
     throw new NotifierError(`${channel} is not configured: ${hint}`, false);
   },
 });

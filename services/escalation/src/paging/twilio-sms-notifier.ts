@@ -13,5 +13,6 @@ export function twilioSmsNotifier(client: Twilio, from: string): Notifier {
     channel: 'sms',
     send: (page) => deliver(page.contact.phone, page.contactName, smsText(page)),
     sendBundle: (bundle) => deliver(bundle.contact.phone, bundle.contactName, bundleSmsText(bundle)),
+    sendNotice: (notice) => deliver(notice.contact.phone, notice.contactName, notice.text),
   };
 }

@@ -23,6 +23,13 @@ export function bundleCallTwiml(bundle: OutgoingBundle, publicUrl: string): stri
   return response.toString();
 }
 
+/** A notice read out once; nothing to press. */
+export function noticeTwiml(text: string): string {
+  const response = new twilio.twiml.VoiceResponse();
+  response.say(text);
+  return response.toString();
+}
+
 export function twilioVoiceNotifier(client: Twilio, from: string, publicUrl: string): Notifier {
   const call = async (to: string | undefined, who: string, twiml: () => string) => {
     if (!to) throw new NotifierError(`${who} has no phone number`, false);
@@ -33,5 +40,6 @@ export function twilioVoiceNotifier(client: Twilio, from: string, publicUrl: str
     channel: 'voice',
     send: (page) => call(page.contact.phone, page.contactName, () => callTwiml(page, publicUrl)),
     sendBundle: (bundle) => call(bundle.contact.phone, bundle.contactName, () => bundleCallTwiml(bundle, publicUrl)),
+    sendNotice: (notice) => call(notice.contact.phone, notice.contactName, () => noticeTwiml(notice.text)),
   };
 }
