@@ -215,7 +215,7 @@ describe('docs/openapi.yaml describes the HTTP API the services serve', () => {
           },
           body: new URLSearchParams(params).toString(),
         });
-        await escalation.service.settle();
+        await escalation.service.drained();
         return response;
       };
 
@@ -285,7 +285,7 @@ describe('docs/openapi.yaml describes the HTTP API the services serve', () => {
       expect((await fetch(`${escalation.base}${linkPath.slice(0, -2)}xx`)).status).toBe(403);
       expect((await fetch(`${escalation.base}${linkPath}`, { method: 'POST' })).status).toBe(200);
       expect((await fetch(`${escalation.base}${linkPath}`, { method: 'POST' })).status).toBe(409);
-      await escalation.service.settle();
+      await escalation.service.drained();
 
       // The SMS reply and the call's keypress, signed as Twilio signs them.
       const sms = { From: '+15550100001', To: '+15559990000', Body: '1c', MessageSid: 'SM1' };

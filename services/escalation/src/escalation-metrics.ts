@@ -1,10 +1,11 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Channel } from '@klaxon/domain';
-import type { IncidentIndex } from './incidents/incident-index.ts';
+import type { IncidentIndex } from './state/incident-index.ts';
 
 export function escalationMetrics(
   registry: Registry,
-  index: IncidentIndex,
+  /** The index, once it exists: the metrics are made before the engine that counts into them. */
+  index: () => IncidentIndex,
   pagesHeld: () => Partial<Record<Channel, number>>,
 ) {
   return {
@@ -57,7 +58,7 @@ export function escalationMetrics(
       registers: [registry],
       collect() {
         this.reset();
-        for (const { state } of index.unresolved()) this.inc({ status: state.status });
+        for (const { state } of index().unresolved()) this.inc({ status: state.status });
       },
     }),
     pagesHeld: new Gauge({

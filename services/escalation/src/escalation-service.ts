@@ -1,45 +1,26 @@
-import {
-  ALERTS_TOPIC,
-  deadLetterHeaders,
-  deadLetterTopicOf,
-  UnprocessableRecordError,
-  type Bus,
-  type BusConsumer,
-  type DeliveredRecord,
-} from '@klaxon/bus';
+import { ALERTS_TOPIC, type Bus } from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
-import {
-  alertsOfRecord,
-  createRouter,
-  INCIDENT_STREAM_PREFIX,
-  type Channel,
-  type Severity,
-  type Timings,
-} from '@klaxon/domain';
+import { INCIDENT_STREAM_PREFIX, type Channel } from '@klaxon/domain';
 import type { EventStore, Subscription } from '@klaxon/event-store';
 import { authenticator, PersonalTokens } from '@klaxon/people';
 import { createServiceHttp, systemClock, type Clock, type Logger, type ServiceHttp } from '@klaxon/service-kit';
 import { ackLinks } from './acks/ack-links.ts';
+import { createEngine } from './engine.ts';
 import { escalationMetrics } from './escalation-metrics.ts';
 import { ackLinkRoutes } from './http/ack-link-routes.ts';
-import { incidentRoutes } from './http/incident-routes.ts';
 import { consoleRoutes } from './http/console-routes.ts';
 import { deadLetterRoutes } from './http/dead-letter-routes.ts';
+import { incidentRoutes } from './http/incident-routes.ts';
 import { kpiProxyRoutes } from './http/kpi-proxy-routes.ts';
 import { onCallRoutes } from './http/oncall-routes.ts';
 import { peopleRoutes } from './http/people-routes.ts';
 import { twilioRoutes } from './http/twilio-routes.ts';
-import { IncidentIndex } from './incidents/incident-index.ts';
-import { IncidentRepository, type Execution } from './incidents/incident-repository.ts';
-import { loadIndexSnapshot } from './incidents/index-snapshot.ts';
-import { BUNDLE_NUMBERS_STREAM, INCIDENT_NUMBERS_STREAM, NumberClaims } from './incidents/number-claims.ts';
-import { IndexSnapshotWriter } from './incidents/index-snapshot-writer.ts';
-import { rosters as createRosters } from './incidents/rosters.ts';
 import type { Notifier } from './paging/notifier.ts';
 import { noticeSender, type NoticeSender } from './paging/notices.ts';
-import { PageDispatcher } from './paging/page-dispatcher.ts';
-import { alertHandler } from './routing/alert-handler.ts';
-import { TimerRunner } from './timers/timer-runner.ts';
+import { IndexSnapshotWriter } from './state/index-snapshot-writer.ts';
+import { loadIndexSnapshot } from './state/index-snapshot.ts';
+import type { IncidentIndex } from './state/incident-index.ts';
+import type { TimerRunner } from './timers/timer-runner.ts';
 
 export interface EscalationDeps {
   logger: Logger;
@@ -90,80 +71,30 @@ export interface EscalationService {
    * incidents owned now are sent. The bus's rebalances call it; so must whoever passes `owns`.
    */
   ownershipMoved(): void;
-  /** Resolves once every page in hand has its outcome recorded. */
-  settle(): Promise<void>;
+  /** Resolves once every page in the outbound pipeline has its outcome recorded. */
+  drained(): Promise<void>;
   stop(): Promise<void>;
 }
 
 const FIVE_MINUTES_MS = 5 * 60_000;
 const CONSUMER_STALL_MS = 60_000;
 
-const toRule = (t: { every: number; burst: number }) => ({ everyMs: t.every, burst: t.burst });
-
+/** Escalation as a service: the engine, its HTTP routes and readiness, and the order of starting and stopping. */
 export async function createEscalationService(deps: EscalationDeps): Promise<EscalationService> {
   const { logger, store, bus, config } = deps;
   const clock = deps.clock ?? systemClock;
   const topic = deps.topic ?? ALERTS_TOPIC;
-  // A settled incident that another instance wrote to is read again from its stream.
-  const index = new IncidentIndex(
-    (incidentId) =>
-      void repository
-        .load(incidentId)
-        .catch((error: unknown) => logger.error({ err: error, incidentId }, 'reading a settled incident again failed')),
-  );
-  const ownership = { held: new Set<number>(), partitionOf: (_key: string): number => 0 };
-  const owns =
-    deps.owns ??
-    ((incidentId: string) => {
-      const incident = index.get(incidentId);
-      if (incident === undefined || !ownership.held.has(ownership.partitionOf(incident.state.groupKey))) return false;
-      // Frozen past the group's session (SIGSTOP, a long GC, a VM pause), this instance may have lost its
-      // partitions without hearing it yet: it acts on none until the group confirms them again.
-      return consumer === undefined || consumer.current();
-    });
-  // Numbers people type (`#42`, `42a`, `7aa`): claimed through the store, so no two instances give one twice.
-  const incidentNumbers = new NumberClaims({
-    store,
-    stream: INCIDENT_NUMBERS_STREAM,
-    inUse: () => index.highestNumberInUse(),
-  });
-  const bundleNumbers = new NumberClaims({ store, stream: BUNDLE_NUMBERS_STREAM, inUse: () => index.highestBundle() });
-  const repository = new IncidentRepository(store, index, incidentNumbers);
-  const rosters = createRosters(config);
-  const router = createRouter(config.routes, config.severityFrom, config.rules);
   const links = ackLinks(deps.linkSecret);
-  const timings = (severity: Severity): Timings => {
-    const s = config.severities[severity];
-    return { ackTimeoutMs: s.ackTimeout, escalateAfterMs: s.escalateAfter, statusUpdateEveryMs: s.statusUpdateEvery };
-  };
 
-  let consumer: BusConsumer | undefined;
   let subscription: Subscription | undefined;
   let subscriptionLost: unknown;
-  let lastHandlerFailure: { at: number; message: string } | undefined;
-  const consumerStallMs = deps.consumerStallMs ?? CONSUMER_STALL_MS;
   const http = createServiceHttp({
     service: 'escalation',
     logger,
     readiness: [
       { name: `event-store (${store.kind})`, check: () => store.ping() },
       { name: `bus (${bus.kind})`, check: () => bus.ping() },
-      {
-        name: 'taking alerts from the bus',
-        check: async () => {
-          if (consumer && !consumer.current())
-            throw new Error('the bus consumer is not running or not confirmed by its group');
-          // Alerts wait behind a record the consumer cannot get past: nothing behind it pages meanwhile.
-          const stuckSince = consumer?.stuckSince();
-          if (stuckSince === undefined || Date.now() - stuckSince <= consumerStallMs) return;
-          const failure = lastHandlerFailure && lastHandlerFailure.at >= stuckSince ? lastHandlerFailure : undefined;
-          throw new Error(
-            `the bus consumer has not got past a record for ${Math.round((Date.now() - stuckSince) / 1000)} s ` +
-              `with records waiting (over ${consumerStallMs / 1000} s): ` +
-              (failure ? `its handling keeps failing: ${failure.message}` : 'its handling has not returned'),
-          );
-        },
-      },
+      { name: 'taking alerts from the bus', check: () => engine.consumer.check() },
       {
         name: 'state rebuilt from the store',
         check: async () => {
@@ -171,45 +102,32 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
           // A stale picture fires wrong timers: not ready, so the orchestrator restarts the service.
           if (subscriptionLost)
             throw new Error(`stopped following the store: ${(subscriptionLost as Error).message ?? subscriptionLost}`);
-          return { incidents: index.size(), open: index.unresolved().length };
+          return { incidents: engine.index.size(), open: engine.index.unresolved().length };
         },
       },
     ],
   });
-  const metrics = escalationMetrics(http.metrics, index, () => dispatcher.held());
-  const dispatcher = new PageDispatcher({
-    repository,
-    notifiers: deps.notifiers,
-    contacts: config.contacts,
-    throttle: {
-      sms: toRule(config.throttle.sms),
-      voice: toRule(config.throttle.voice),
-      email: toRule(config.throttle.email),
-    },
-    latest: (incidentId) => repository.latest(incidentId),
-    owns,
-    bundleNumbers,
-    clock,
+  const metrics = escalationMetrics(
+    http.metrics,
+    () => engine.index,
+    () => engine.outbound.held(),
+  );
+  const engine = createEngine({
     logger,
+    store,
+    bus,
+    config,
+    notifiers: deps.notifiers,
+    clock,
     publicUrl: deps.publicUrl,
     ackLinks: links,
-    pagesSent: metrics.pagesSent,
-    pagesWithheld: metrics.pagesWithheld,
-    pageOutcomesRefused: metrics.pageOutcomesRefused,
+    metrics,
+    topic,
+    consumerGroup: deps.consumerGroup ?? 'klaxon-escalation',
+    consumerStallMs: deps.consumerStallMs ?? CONSUMER_STALL_MS,
+    ...(deps.owns ? { owns: deps.owns } : {}),
   });
-
-  const onExecuted = (incidentId: string, execution: Execution) => {
-    if (!execution.ok) return;
-    for (const event of execution.events) {
-      if (event.type === 'Escalated') {
-        metrics.escalations.inc({ reason: event.data.reason });
-        logger.info(
-          { incidentId, from: `L${event.data.fromLevel}`, to: `L${event.data.toLevel}`, reason: event.data.reason },
-          'escalated',
-        );
-      }
-    }
-  };
+  const { index, commands, rosters, timings, timers } = engine;
   const snapshots = deps.snapshotPath
     ? new IndexSnapshotWriter({
         index,
@@ -218,81 +136,45 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
         logger,
       })
     : undefined;
-  const timers = new TimerRunner({ index, repository, rosters, dispatcher, clock, logger, owns, onExecuted });
-  const handleAlert = alertHandler({
-    repository,
-    index,
-    router,
-    rosters,
-    timings,
-    clock,
-    logger,
-    incidentsOpened: metrics.incidentsOpened,
-    actsRefused: metrics.actsRefused,
-    onExecuted,
-  });
-
-  // A record that is no alert record at all goes to the dead-letter topic whole. One bad alert of a
-  // notification goes there alone, as a notification of that one alert, and its siblings are handled.
-  const alertsOf = async (record: DeliveredRecord) => {
-    const parsed = alertsOfRecord(record.value);
-    if (!parsed.ok)
-      throw new UnprocessableRecordError(`not an AlertReceived or AlertsReceived: ${parsed.error.join('; ')}`);
-    const { alerts, refused } = parsed.value;
-    if (refused.length === 0) return alerts;
-    const notification = record.value as { alerts: unknown[] };
-    await bus.publish(
-      deadLetterTopicOf(topic),
-      refused.map(({ index, problems }) => ({
-        key: record.key,
-        value: { ...notification, alerts: [notification.alerts[index]] },
-        headers: {
-          ...deadLetterHeaders(record, `an alert that cannot be handled: ${problems.join('; ')}`, 0),
-          'klaxon-original-alert-index': String(index),
-        },
-      })),
-    );
-    for (const { index, fingerprint, problems } of refused) {
-      metrics.alertsProcessed.inc({ result: 'dead-lettered' });
-      logger.error(
-        { partition: record.partition, offset: record.offset, key: record.key, index, fingerprint, problems },
-        'moved an alert that cannot be handled to the dead-letter topic; the others of its notification are handled',
-      );
-    }
-    return alerts;
-  };
 
   const notices = noticeSender({ notifiers: deps.notifiers, contacts: config.contacts, logger });
   const personalTokens = new PersonalTokens(store, clock, logger);
   const auth = authenticator(config, personalTokens);
-  incidentRoutes(http.routes, { index, repository, rosters, timings, clock, auth, onExecuted });
+  incidentRoutes(http.routes, { index, commands, rosters, timings, clock, auth });
   peopleRoutes(http.routes, { config, auth, personalTokens });
   twilioRoutes(http.routes, {
     index,
-    repository,
+    commands,
     contacts: config.contacts,
     clock,
     logger,
     authToken: deps.twilioAuthToken,
     publicUrl: deps.publicUrl,
-    onExecuted,
   });
-  ackLinkRoutes(http.routes, { repository, ackLinks: links, clock, onExecuted });
+  ackLinkRoutes(http.routes, { commands, ackLinks: links, clock });
   onCallRoutes(http.routes, { config, rosters, clock, auth });
   deadLetterRoutes(http.routes, { bus, topic, auth });
   if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);
   consoleRoutes(http.routes);
 
-  let caughtUp = false;
-  // Pages whose outcome was never recorded go out again from whoever owns them now.
-  const recoverOwned = () => {
-    for (const { state } of index.acting()) if (owns(state.incidentId)) dispatcher.dispatch(state.incidentId, state);
-  };
-  // At the moment ownership moves, not when the throttle would have let them go: by then the new owner has
-  // sent them and recorded their outcome.
-  const ownershipMoved = () => {
-    dispatcher.dropUnowned();
-    if (caughtUp) recoverOwned();
+  /** Where the incident index starts: its snapshot, or nothing (the whole store is replayed). */
+  const restoreSnapshot = async (path: string): Promise<bigint | undefined> => {
+    const loaded = await loadIndexSnapshot(
+      path,
+      store,
+      (h) => index.restoreHeader(h),
+      (e) => index.restoreEntry(e),
+    );
+    if (!loaded.header) {
+      index.clear();
+      logger.info({ path, reason: loaded.reason }, 'no usable incident index snapshot; replaying the whole store');
+      return undefined;
+    }
+    logger.info(
+      { path, position: loaded.header.last.position, incidents: index.size() },
+      'incident index restored from its snapshot; following the store from there',
+    );
+    return BigInt(loaded.header.last.position);
   };
 
   return {
@@ -300,35 +182,14 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     index,
     timers,
     notices,
-    ownershipMoved,
+    ownershipMoved: engine.ownershipMoved,
     async start() {
-      let after: bigint | undefined;
-      if (deps.snapshotPath) {
-        const loaded = await loadIndexSnapshot(
-          deps.snapshotPath,
-          store,
-          (h) => index.restoreHeader(h),
-          (e) => index.restoreEntry(e),
-        );
-        if (loaded.header) {
-          after = BigInt(loaded.header.last.position);
-          logger.info(
-            { path: deps.snapshotPath, position: loaded.header.last.position, incidents: index.size() },
-            'incident index restored from its snapshot; following the store from there',
-          );
-        } else {
-          index.clear();
-          logger.info(
-            { path: deps.snapshotPath, reason: loaded.reason },
-            'no usable incident index snapshot; replaying the whole store',
-          );
-        }
-      }
+      const after = deps.snapshotPath ? await restoreSnapshot(deps.snapshotPath) : undefined;
       await personalTokens.start();
       subscription = store.subscribe({
         after,
         streamPrefix: INCIDENT_STREAM_PREFIX,
-        onEvents: (batch) => index.applyRecorded(batch),
+        onEvents: (batch) => engine.afterCommit.observedRecords(batch),
         onError: (error) => {
           subscriptionLost = error;
           logger.fatal({ err: error }, 'lost the event store subscription');
@@ -340,67 +201,18 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
           ),
       });
       await subscription.caughtUp();
-      caughtUp = true;
-      // Pages are handed out only from a complete picture: mid-replay, a page's outcome may still be ahead.
-      index.onChange((incidentId) => {
-        const current = index.get(incidentId);
-        if (caughtUp && current && owns(incidentId)) dispatcher.dispatch(incidentId, current.state);
-      });
+      await engine.goLive();
       logger.info({ incidents: index.size(), open: index.unresolved().length }, 'state rebuilt from the store');
-      if (deps.owns) recoverOwned();
-      ownership.partitionOf = await bus.partitioner(topic);
-
-      consumer = await bus.consume({
-        topic,
-        group: deps.consumerGroup ?? 'klaxon-escalation',
-        onAssignment: (partitions) => {
-          ownership.held = new Set(partitions);
-          logger.info({ partitions }, 'bus partitions assigned: timers and pages of their incidents are ours');
-          ownershipMoved();
-        },
-        handle: async (record) => {
-          const alerts = await alertsOf(record);
-          await handleAlert.handleRun(alerts);
-          metrics.alertsProcessed.inc({ result: 'applied' }, alerts.length);
-        },
-        // A run of one group's records from one batch: one decision and one append per incident for all of them.
-        handleRun: async (records) => {
-          const alerts = (await Promise.all(records.map(alertsOf))).flat();
-          await handleAlert.handleRun(alerts);
-          metrics.alertsProcessed.inc({ result: 'applied' }, alerts.length);
-        },
-        // A store that does not answer fails every record: an outage, retried for as long as it lasts.
-        // The store said it could not be reached (EventStoreUnavailable), or does not answer now: an outage,
-        // retried for as long as it lasts, never taken for a poison record.
-        dependencyDown: (error) =>
-          (error as { retryable?: unknown } | undefined)?.retryable === true
-            ? Promise.resolve(true)
-            : store.ping().then(
-                () => false,
-                () => true,
-              ),
-        onDeadLetter: (record, reason, attempts) => {
-          metrics.alertsProcessed.inc({ result: 'dead-lettered' });
-          logger.error(
-            { partition: record.partition, offset: record.offset, key: record.key, reason, attempts },
-            'moved a record that cannot be handled to the dead-letter topic; the records behind it go on',
-          );
-        },
-        onHandlerError: (error, record) => {
-          lastHandlerFailure = { at: Date.now(), message: (error as Error).message ?? String(error) };
-          logger.error({ err: error, offset: record.offset }, 'alert handling failed; it will be retried');
-        },
-        onError: (error) => logger.error({ err: error }, 'reading the bus failed; retrying'),
-      });
+      await engine.consumer.start();
       if (deps.runTimerLoop !== false) timers.start();
       snapshots?.start();
     },
-    settle: () => dispatcher.settle(),
+    drained: () => engine.outbound.drained(),
     async stop() {
       await http.close();
-      await consumer?.stop();
+      await engine.consumer.stop();
       await timers.stop();
-      await dispatcher.stop();
+      await engine.outbound.stop();
       await subscription?.stop();
       await personalTokens.stop();
       await snapshots?.stop();

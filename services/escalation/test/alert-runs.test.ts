@@ -68,7 +68,7 @@ it.each([
 
     await h.bus.publish(ALERTS_TOPIC, recordsOf(alerts));
     await vi.waitFor(async () => expect(await processed()).toBe(50), { timeout: 10_000, interval: 10 });
-    await h.service.settle();
+    await h.service.drained();
     const [incident, ...others] = h.service.index.acting();
     expect(others).toEqual([]);
     expect(incident!.state.alerts.size).toBe(50);
@@ -85,7 +85,7 @@ it.each([
     const before = appends.length;
     await h.bus.publish(ALERTS_TOPIC, recordsOf(alerts));
     await vi.waitFor(async () => expect(await processed()).toBe(100), { timeout: 10_000, interval: 10 });
-    await h.service.settle();
+    await h.service.drained();
     expect(
       appends.slice(before).filter((types) => types.some((t) => t.startsWith('Alert') || t === 'IncidentOpened')),
     ).toEqual([]);
@@ -99,13 +99,13 @@ it('one resolved notification of fifty alerts resolves their incident in one app
   const at = h.clock.now().toISOString();
   await h.bus.publish(ALERTS_TOPIC, oneRecord(diskFull(at, 'firing')));
   await vi.waitFor(async () => expect(await processed()).toBe(50), { timeout: 10_000, interval: 10 });
-  await h.service.settle();
+  await h.service.drained();
   const toAlice = h.providers.twilio.messages().filter((m) => m.To === ALICE).length;
   const before = appends.length;
 
   await h.bus.publish(ALERTS_TOPIC, oneRecord(diskFull(at, 'resolved')));
   await vi.waitFor(async () => expect(await processed()).toBe(100), { timeout: 10_000, interval: 10 });
-  await h.service.settle();
+  await h.service.drained();
   expect(appends.slice(before).filter((types) => types.includes('Resolved'))).toEqual([
     ['AlertsAttached', 'Resolved', 'PageRequested', 'PageRequested'],
   ]);

@@ -74,7 +74,11 @@ describe('background work owns its failures', () => {
     // SQLite answers synchronously, so a run never yields to a timer: stop is asked from inside the run,
     // the moment its first escalation lands.
     let stopped: Promise<void> | undefined;
-    h.service.index.onChange(() => void (escalated() > 0 && (stopped ??= h.service.timers.stop())));
+    const changed = h.service.timers.changed.bind(h.service.timers);
+    vi.spyOn(h.service.timers, 'changed').mockImplementation((incidentId) => {
+      changed(incidentId);
+      if (escalated() > 0) stopped ??= h.service.timers.stop();
+    });
     h.service.timers.start();
     await vi.waitFor(() => expect(stopped).toBeDefined(), { timeout: 5000 });
     await stopped;

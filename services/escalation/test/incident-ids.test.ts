@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupSlot, incidentIdFor, parseIncidentId } from '../src/incidents/incident-ids.ts';
+import { groupSlot, incidentIdFor, parseIncidentId } from '../src/state/incident-ids.ts';
 
 // Ids are stored in every incident's stream name: the same group and policy must give the same id in every
 // version, or a restarted escalation would open a second incident for a group it already has. (Until

@@ -22,7 +22,7 @@ it('after a rebalance the new owner fires the pending timer, the old one stays q
   expect(a.service.timers.due(clock.now())).toEqual([]);
   expect(b.service.timers.due(clock.now()).map((d) => d.timer.kind)).toContain('escalation');
   await Promise.all([a.service.timers.runDue(), b.service.timers.runDue()]);
-  await Promise.all([a.service.settle(), b.service.settle()]);
+  await Promise.all([a.service.drained(), b.service.drained()]);
   expect(
     providers.twilio
       .messages()
@@ -34,7 +34,7 @@ it('after a rebalance the new owner fires the pending timer, the old one stays q
   owners = new Set(['a', 'b']);
   clock.set('2026-11-23T10:10:00Z');
   await Promise.all([a.service.timers.runDue(), b.service.timers.runDue()]);
-  await Promise.all([a.service.settle(), b.service.settle()]);
+  await Promise.all([a.service.drained(), b.service.drained()]);
   const events = await a.store.readAll({ limit: 1000 });
   expect(events.filter((e) => e.type === 'Escalated').map((e) => (e.data as { toLevel: number }).toLevel)).toEqual([
     2, 3,

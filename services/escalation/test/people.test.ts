@@ -20,7 +20,7 @@ const call = async (h: Harness, token: string, method: string, path: string, bod
     headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
-  await h.service.settle();
+  await h.service.drained();
   return { status: response.status, json: response.status === 204 ? null : await response.json() };
 };
 const handOut = async (h: Harness, person: string, body: object = { name: 'first' }) => {

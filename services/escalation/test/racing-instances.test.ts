@@ -51,7 +51,7 @@ it('two instances on one store, taking the same alert and firing the same timer 
   }
   clock.set('2026-11-23T10:05:00Z');
   await Promise.all([a.service.timers.runDue(), b.service.timers.runDue()]);
-  await Promise.all([a.service.settle(), b.service.settle()]);
+  await Promise.all([a.service.drained(), b.service.drained()]);
 
   const all = (await a.store.readAll({ limit: 10_000, streamPrefix: 'incident-' })).map((r) =>
     incidentEventSchema.parse({ type: r.type, data: r.data }),
@@ -103,7 +103,7 @@ it('two instances taking the same notifications (one record of 25 alerts per gro
       ).toBe(true),
     { timeout: 15_000, interval: 20 },
   );
-  await Promise.all([a.service.settle(), b.service.settle()]);
+  await Promise.all([a.service.drained(), b.service.drained()]);
 
   const all = (await a.store.readAll({ limit: 10_000, streamPrefix: 'incident-' })).map((r) =>
     incidentEventSchema.parse({ type: r.type, data: r.data }),

@@ -15,7 +15,7 @@ async function smsReply(h: Harness, from: string, body: string, sign = true) {
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
     body: new URLSearchParams(params).toString(),
   });
-  await h.service.settle();
+  await h.service.drained();
   return { status: response.status, text: await response.text() };
 }
 

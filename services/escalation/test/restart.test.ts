@@ -76,7 +76,7 @@ it('a page whose outcome was not recorded before the crash is sent again on rest
   const before = providers.twilio.messages().length;
 
   const second = await startEscalation({ dir, providers, clock });
-  await second.service.settle();
+  await second.service.drained();
   expect(providers.twilio.messages().length).toBe(before + 1);
   const { incident } = (await second.api('GET', `/api/v1/incidents/${id}`)).json;
   expect(incident.pages.find((p: { pageId: string }) => p.pageId === 'p99')).toMatchObject({ outcome: 'delivered' });

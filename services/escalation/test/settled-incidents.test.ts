@@ -14,7 +14,7 @@ it('a resolved incident with every page out is kept as its summary: listed and s
   await h.alert({ alertname: 'OrdersDown', service: 'orders', severity: 'critical' });
   const id = (await h.api('GET', '/api/v1/incidents')).json.incidents[0].id;
   expect((await h.api('POST', `/api/v1/incidents/${id}/resolve`, { by: 'alice' })).status).toBe(200);
-  await h.service.settle();
+  await h.service.drained();
 
   expect(h.service.index.get(id)).toBeUndefined();
   expect(h.service.index.acting()).toEqual([]);
@@ -42,7 +42,7 @@ it('a resolved incident with every page out is kept as its summary: listed and s
   const smsBefore = h.providers.twilio.messages().length;
   await h.advanceTo('2026-11-23T10:20:00Z');
   expect((await h.api('POST', `/api/v1/incidents/${id}/reopen`, { by: 'bob' })).status).toBe(200);
-  await h.service.settle();
+  await h.service.drained();
   expect(h.service.index.get(id)?.state).toMatchObject({ status: 'open', level: 1 });
   expect(
     h.providers.twilio
@@ -62,7 +62,7 @@ it('a settled incident that another instance reopens is read again from its stre
   await a.alert({ alertname: 'OrdersDown', service: 'orders', severity: 'critical' });
   const id = (await a.api('GET', '/api/v1/incidents')).json.incidents[0].id;
   await a.api('POST', `/api/v1/incidents/${id}/resolve`, { by: 'alice' });
-  await a.service.settle();
+  await a.service.drained();
   // b starts on the history, where the incident is settled: it holds only its summary.
   const b = await startEscalation({ dir, providers, clock: a.clock, consumerGroup: 'b' });
   harnesses.push(b);

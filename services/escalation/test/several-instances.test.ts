@@ -3,7 +3,7 @@ import { openSqliteEventStore } from '@klaxon/event-store';
 import { tempDir, VirtualClock } from '@klaxon/testing';
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { INCIDENT_NUMBERS_STREAM, NumberClaims } from '../src/incidents/number-claims.ts';
+import { INCIDENT_NUMBERS_STREAM, NumberClaims } from '../src/commands/number-claims.ts';
 import {
   PUBLIC_URL,
   startEscalation,
@@ -49,7 +49,7 @@ const smsTo = (h: Harness, to: string) => h.providers.twilio.messages().filter((
 
 async function smsReply(h: Harness, body: string) {
   const answer = await signedSmsReply(h, ALICE, body);
-  await h.service.settle();
+  await h.service.drained();
   return answer;
 }
 
@@ -114,13 +114,13 @@ describe('several escalation instances page once and number once', () => {
     // Dropped at the moment ownership moved, not held for the throttle to let go later.
     expect(await held(a)).toBe(0);
     b.service.ownershipMoved();
-    await b.service.settle();
+    await b.service.drained();
     expect(smsTo(b, ALICE)).toHaveLength(4);
 
     // A's throttle would have let the page go a minute later: nothing goes out from A.
     clock.set('2026-11-23T10:02:00Z');
     await a.service.timers.runDue();
-    await a.service.settle();
+    await a.service.drained();
     expect(smsTo(a, ALICE)).toHaveLength(4);
     expect(new Set(smsTo(a, ALICE).map((m) => m.Body)).size).toBe(4);
   });
@@ -135,7 +135,7 @@ describe('several escalation instances page once and number once', () => {
     stale!.close();
     owners.add('b');
     b.service.ownershipMoved();
-    await b.service.settle();
+    await b.service.drained();
     expect(smsTo(b, ALICE)).toHaveLength(4);
     const fourth = b.service.index.acting().find((i) => i.state.title.startsWith('Down4'))!.state;
     expect(Object.values(fourth.pages).every((p) => p.outcome === 'delivered')).toBe(true);
@@ -145,7 +145,7 @@ describe('several escalation instances page once and number once', () => {
     // A's throttle lets the page go: read again just before sending, its outcome is there, so it stays.
     clock.set('2026-11-23T10:02:00Z');
     await a.service.timers.runDue();
-    await a.service.settle();
+    await a.service.drained();
     stale!.open();
     expect(smsTo(a, ALICE)).toHaveLength(4);
   });
@@ -177,10 +177,10 @@ describe('several escalation instances page once and number once', () => {
     const fromB = a.providers.twilio.requests.at(-1)!;
     clock.set('2026-11-23T10:02:00Z');
     await a.service.timers.runDue();
-    await a.service.settle();
+    await a.service.drained();
     expect(smsTo(a, ALICE)).toHaveLength(5);
     letBRecord();
-    await b.service.settle();
+    await b.service.drained();
 
     const fourth = a.service.index.acting().find((i) => i.state.title.startsWith('Down4'))!.state;
     const sms = Object.values(fourth.pages).find((p) => p.channel === 'sms')!;

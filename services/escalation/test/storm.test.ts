@@ -37,7 +37,7 @@ describe('an alert storm: every group its own incident, but the person on call i
       Array.from({ length: GROUPS }, (_, n) => ({ key: `g${n}`, value: alertFor(n, at) })),
     );
     await vi.waitFor(() => expect(h.service.index.acting()).toHaveLength(GROUPS), { timeout: 30_000, interval: 50 });
-    await h.service.settle();
+    await h.service.drained();
 
     const incidents = h.service.index.acting().map((i) => i.state);
     const l1Pages = incidents.flatMap((s) => Object.values(s.pages));
@@ -61,7 +61,7 @@ describe('an alert storm: every group its own incident, but the person on call i
       const reply = /Reply (\d+a)a?/.exec(m.Body)![0].replace('Reply ', '');
       expect(await smsReply(h, reply)).toMatch(/Acknowledged/);
     }
-    await h.service.settle();
+    await h.service.drained();
     expect(h.service.index.acting().filter((i) => i.state.status === 'acknowledged')).toHaveLength(GROUPS);
     expect(
       h.service.index.acting().every((i) => i.state.acknowledged?.by === 'alice' && i.state.acknowledged.via === 'sms'),

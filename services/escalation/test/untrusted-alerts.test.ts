@@ -43,7 +43,7 @@ describe('a notification with one alert escalation cannot handle', () => {
     await vi.waitFor(async () => expect(await counted()).toEqual({ 'dead-lettered': 1, applied: 1 }), {
       timeout: 10_000,
     });
-    await h.service.settle();
+    await h.service.drained();
     const [incident, ...others] = h.service.index.acting();
     expect(others).toEqual([]);
     expect([...incident!.state.alerts.keys()]).toEqual(['good']);

@@ -2,7 +2,7 @@ import express, { type Response, type Router } from 'express';
 import { toInstant } from '@klaxon/domain';
 import type { Clock } from '@klaxon/service-kit';
 import type { AckLinkCheck, AckLinks } from '../acks/ack-links.ts';
-import type { Execution, IncidentRepository } from '../incidents/incident-repository.ts';
+import type { IncidentCommands } from '../commands/incident-commands.ts';
 import { describeError, httpStatusOf } from './incident-errors.ts';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -18,10 +18,9 @@ const page = (title: string, body: string) =>
 export function ackLinkRoutes(
   routes: Router,
   deps: {
-    repository: IncidentRepository;
+    commands: IncidentCommands;
     ackLinks: AckLinks;
     clock: Clock;
-    onExecuted: (incidentId: string, execution: Execution) => void;
   },
 ): void {
   const refuse = (res: Response, check: Extract<AckLinkCheck, { ok: false }>) => {
@@ -40,7 +39,7 @@ export function ackLinkRoutes(
     res.type('html');
     const check = deps.ackLinks.verify(req.params.token, deps.clock.now());
     if (!check.ok) return refuse(res, check);
-    const { state } = await deps.repository.load(check.incidentId);
+    const { state } = await deps.commands.load(check.incidentId);
     if (!state.exists) return void res.status(404).send(page('Not acknowledged', '<p>No such incident.</p>'));
     const summary = `<p>[${state.severity}] #${state.number} ${escape(state.title)} (${escape(state.service || 'unknown service')}): ${state.status}, level L${state.level}.</p>`;
     if (state.usedRefs.includes(check.ref))
@@ -58,7 +57,7 @@ export function ackLinkRoutes(
     const now = deps.clock.now();
     const check = deps.ackLinks.verify(req.params.token, now);
     if (!check.ok) return refuse(res, check);
-    const execution = await deps.repository.execute(check.incidentId, () => ({
+    const execution = await deps.commands.execute(check.incidentId, () => ({
       type: 'Acknowledge',
       by: check.contact,
       via: 'email',
@@ -69,7 +68,6 @@ export function ackLinkRoutes(
       return void res
         .status(httpStatusOf(execution.error))
         .send(page('Not acknowledged', `<p>${escape(describeError(execution.error))}</p>`));
-    deps.onExecuted(check.incidentId, execution);
     const state = execution.state;
     res.send(
       page(

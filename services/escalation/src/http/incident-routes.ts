@@ -13,23 +13,22 @@ import {
 } from '@klaxon/domain';
 import { principalOf, requireRole, type Authenticator } from '@klaxon/people';
 import { jsonBody, problemsOf, type Clock } from '@klaxon/service-kit';
-import type { IncidentIndex } from '../incidents/incident-index.ts';
-import { listIncidents, listQuerySchema } from '../incidents/incident-list.ts';
-import type { Execution, IncidentRepository } from '../incidents/incident-repository.ts';
-import { incidentView, timelineView } from '../incidents/incident-view.ts';
-import { postmortemMarkdown } from '../incidents/postmortem.ts';
-import { asOf } from '../incidents/time-travel.ts';
-import type { Rosters } from '../incidents/rosters.ts';
+import type { IncidentIndex } from '../state/incident-index.ts';
+import { listIncidents, listQuerySchema } from '../views/incident-list.ts';
+import type { IncidentCommands } from '../commands/incident-commands.ts';
+import { incidentView, timelineView } from '../views/incident-view.ts';
+import { postmortemMarkdown } from '../views/postmortem.ts';
+import { asOf } from '../views/time-travel.ts';
+import type { Rosters } from '../oncall/rosters.ts';
 import { describeError, httpStatusOf } from './incident-errors.ts';
 
 export interface IncidentRouteDeps {
   index: IncidentIndex;
-  repository: IncidentRepository;
+  commands: IncidentCommands;
   rosters: Rosters;
   timings: (severity: Severity) => Timings;
   clock: Clock;
   auth: Authenticator;
-  onExecuted: (incidentId: string, execution: Execution) => void;
 }
 
 const asOfQuery = z
@@ -49,7 +48,7 @@ const statusUpdateBody = byBody.extend({
 const severityBody = byBody.extend({ severity: z.enum(SEVERITIES) });
 
 export function incidentRoutes(routes: Router, deps: IncidentRouteDeps): void {
-  const { index, repository, rosters, clock } = deps;
+  const { index, commands, rosters, clock } = deps;
   const viewer = requireRole(deps.auth, 'viewer');
   const responder = requireRole(deps.auth, 'responder');
   const json = jsonBody();
@@ -64,7 +63,7 @@ export function incidentRoutes(routes: Router, deps: IncidentRouteDeps): void {
   routes.get('/api/v1/incidents/:id', viewer, async (req, res) => {
     const query = asOfQuery.safeParse(req.query);
     if (!query.success) return void res.status(400).json({ error: 'invalid query', problems: problemsOf(query.error) });
-    const { state, history } = await repository.load(String(req.params.id));
+    const { state, history } = await commands.load(String(req.params.id));
     if (!state.exists) return void res.status(404).json({ error: 'no such incident' });
     if (!query.data.at) return void res.json({ incident: incidentView(state), timeline: timelineView(history) });
     // Time travel: the incident as it stood then, from its own facts up to that instant.
@@ -77,7 +76,7 @@ export function incidentRoutes(routes: Router, deps: IncidentRouteDeps): void {
   });
 
   routes.get('/api/v1/incidents/:id/postmortem', viewer, async (req, res) => {
-    const { state, history } = await repository.load(String(req.params.id));
+    const { state, history } = await commands.load(String(req.params.id));
     if (!state.exists) return void res.status(404).json({ error: 'no such incident' });
     res.type('text/markdown; charset=utf-8').send(postmortemMarkdown(state, history));
   });
@@ -100,14 +99,13 @@ export function incidentRoutes(routes: Router, deps: IncidentRouteDeps): void {
       const id = String(req.params.id);
       const at = toInstant(clock.now());
       // On an incident that does not exist any command will do: the decider answers IncidentNotFound.
-      const execution = await repository.execute(id, (state) =>
+      const execution = await commands.execute(id, (state) =>
         state.exists ? build(body.data, who, state, at) : { type: 'Resolve', ...who, via: 'api', at },
       );
       if (!execution.ok)
         return void res
           .status(httpStatusOf(execution.error))
           .json({ error: describeError(execution.error), code: execution.error.code });
-      deps.onExecuted(id, execution);
       if (!execution.state.exists) return void res.status(404).json({ error: 'no such incident' });
       res.json({ incident: incidentView(execution.state), events: execution.events.map((e) => e.type) });
     });

@@ -4,7 +4,7 @@ import type { KlaxonConfig } from '@klaxon/config';
 import { LEVEL_NAMES, shiftsBetween, toInstant } from '@klaxon/domain';
 import { requireRole, type Authenticator } from '@klaxon/people';
 import { problemsOf, type Clock } from '@klaxon/service-kit';
-import type { Rosters } from '../incidents/rosters.ts';
+import type { Rosters } from '../oncall/rosters.ts';
 
 const query = z
   .object({

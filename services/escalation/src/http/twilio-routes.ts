@@ -3,27 +3,26 @@ import twilio from 'twilio';
 import { storableText, toInstant, type ContactSpec, type IncidentCommand } from '@klaxon/domain';
 import type { Clock, Logger } from '@klaxon/service-kit';
 import { parseSmsReply } from '../acks/sms-reply.ts';
-import type { IncidentIndex } from '../incidents/incident-index.ts';
-import type { Execution, IncidentRepository } from '../incidents/incident-repository.ts';
+import type { IncidentIndex } from '../state/incident-index.ts';
+import type { IncidentCommands } from '../commands/incident-commands.ts';
 import { clip, SMS_TITLE_MAX } from '../paging/page-messages.ts';
 import { describeError } from './incident-errors.ts';
 
 export interface TwilioRouteDeps {
   index: IncidentIndex;
-  repository: IncidentRepository;
+  commands: IncidentCommands;
   contacts: Record<string, ContactSpec>;
   clock: Clock;
   logger: Logger;
   /** Twilio signs with the auth token over the public URL it called; without a token every webhook is refused. */
   authToken?: string;
   publicUrl: string;
-  onExecuted: (incidentId: string, execution: Execution) => void;
 }
 
 const twiml = (res: Response, body: string) => void res.type('text/xml').send(body);
 
 export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
-  const { index, repository, contacts, clock, logger } = deps;
+  const { index, commands, contacts, clock, logger } = deps;
   const form = express.urlencoded({ extended: false, limit: '64kb' });
 
   const verified: RequestHandler = (req, res, next) => {
@@ -41,11 +40,7 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
     next();
   };
 
-  const run = async (incidentId: string, command: IncidentCommand) => {
-    const execution = await repository.execute(incidentId, () => command);
-    if (execution.ok) deps.onExecuted(incidentId, execution);
-    return execution;
-  };
+  const run = (incidentId: string, command: IncidentCommand) => commands.execute(incidentId, () => command);
 
   /** A bundle's reply code: acknowledge (or resolve) every unresolved incident of the bundle; `of` counts them. */
   const actOnBundle = async (

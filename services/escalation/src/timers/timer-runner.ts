@@ -1,20 +1,19 @@
 import { commandForTimer, instantMs, pendingTimers, toInstant, type PendingTimer } from '@klaxon/domain';
 import type { Clock, Logger } from '@klaxon/service-kit';
-import type { IncidentIndex } from '../incidents/incident-index.ts';
-import type { Execution, IncidentRepository } from '../incidents/incident-repository.ts';
-import type { Rosters } from '../incidents/rosters.ts';
-import type { PageDispatcher } from '../paging/page-dispatcher.ts';
+import type { IncidentCommands } from '../commands/incident-commands.ts';
+import type { Rosters } from '../oncall/rosters.ts';
+import type { OutboundPipeline } from '../outbound/outbound-pipeline.ts';
+import type { IncidentIndex } from '../state/incident-index.ts';
 
 export interface TimerRunnerDeps {
   index: IncidentIndex;
-  repository: IncidentRepository;
+  commands: IncidentCommands;
   rosters: Rosters;
-  dispatcher: PageDispatcher;
+  outbound: OutboundPipeline;
   clock: Clock;
   logger: Logger;
   /** Whether this instance fires the incident's timers (with Kafka: the owner of its group's partition). */
   owns: (incidentId: string) => boolean;
-  onExecuted: (incidentId: string, execution: Execution) => void;
 }
 
 const FIRST_BACKOFF_MS = 1000;
@@ -36,7 +35,7 @@ export class TimerRunner {
 
   /**
    * When each acting incident's earliest timer may run (its due time, or later while the incident backs
-   * off), kept up to date from the index's changes: a tick looks at numbers, not at every incident's state,
+   * off), kept up to date by the after-commit step: a tick looks at numbers, not at every incident's state,
    * so ten thousand open incidents cost a tick microseconds, not a scan of their timers.
    */
   private readonly nextRun = new Map<string, number>();
@@ -46,7 +45,11 @@ export class TimerRunner {
     if (this.tracking) return;
     this.tracking = true;
     for (const { state } of this.deps.index.acting()) this.refresh(state.incidentId);
-    this.deps.index.onChange((incidentId) => this.refresh(incidentId));
+  }
+
+  /** The incident changed (the after-commit step says so): its next due time is looked at again. */
+  changed(incidentId: string): void {
+    if (this.tracking) this.refresh(incidentId);
   }
 
   private refresh(incidentId: string): void {
@@ -59,13 +62,13 @@ export class TimerRunner {
 
   /** One incident's owned pending timers with the time each may run. */
   private candidatesOf(incidentId: string): Array<{ incidentId: string; timer: PendingTimer; runAt: number }> {
-    const { index, owns, dispatcher } = this.deps;
+    const { index, owns, outbound } = this.deps;
     const state = index.get(incidentId)?.state;
     if (!state || !owns(incidentId)) return [];
     const notBefore = this.backoff.get(incidentId)?.until ?? 0;
     // A retry whose page is being sent right now is not due again: its outcome is on its way.
     return pendingTimers(state)
-      .filter((timer) => timer.kind !== 'page-retry' || !dispatcher.isInFlight(incidentId, timer.pageId))
+      .filter((timer) => timer.kind !== 'page-retry' || !outbound.isInFlight(incidentId, timer.pageId))
       .map((timer) => ({ incidentId, timer, runAt: Math.max(instantMs(timer.dueAt), notBefore) }));
   }
 
@@ -83,7 +86,7 @@ export class TimerRunner {
   nextDueAt(): number | undefined {
     this.track();
     const nowMs = this.deps.clock.now().getTime();
-    let next = this.deps.dispatcher.nextReleaseAt();
+    let next = this.deps.outbound.nextReleaseAt();
     for (const [incidentId, runAt] of this.nextRun) {
       // Not yet due: the cached time is exact. Due already: look closer (another instance's incident, a
       // retry in flight), so the loop does not spin on what it will not fire.
@@ -126,9 +129,9 @@ export class TimerRunner {
   }
 
   private async fire(): Promise<void> {
-    const { clock, dispatcher } = this.deps;
+    const { clock, outbound } = this.deps;
     // Pages the throttle held whose contact may be reached again go out first.
-    dispatcher.release();
+    outbound.release();
     // An incident that settled while it backed off has no timers left to hold back.
     for (const incidentId of this.backoff.keys()) {
       const state = this.deps.index.get(incidentId)?.state;
@@ -149,27 +152,25 @@ export class TimerRunner {
   }
 
   private async fireOne(incidentId: string, timer: PendingTimer): Promise<void> {
-    const { repository, rosters, dispatcher, clock, logger } = this.deps;
+    const { commands, rosters, outbound, clock, logger } = this.deps;
     const at = toInstant(clock.now());
     if (timer.kind === 'page-retry') {
       const current = this.deps.index.get(incidentId);
-      if (current) dispatcher.dispatch(incidentId, current.state);
+      if (current) outbound.offer(incidentId, current.state);
       return;
     }
-    const execution = await repository.execute(incidentId, (state) =>
+    const execution = await commands.execute(incidentId, (state) =>
       state.exists ? commandForTimer(timer, rosters.forPolicy(state.policy, at), at) : undefined,
     );
     if (!execution.ok) {
       logger.warn({ incidentId, code: execution.error.code, timer: timer.kind }, 'timer refused');
       return;
     }
-    if (execution.events.length > 0) {
+    if (execution.events.length > 0)
       logger.info(
         { incidentId, timer: timer.kind, dueAt: timer.dueAt, lateMs: instantMs(at) - instantMs(timer.dueAt) },
         'timer fired',
       );
-      this.deps.onExecuted(incidentId, execution);
-    }
   }
 
   private stillDue(incidentId: string, fired: PendingTimer): boolean {

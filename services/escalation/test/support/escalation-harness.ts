@@ -154,19 +154,19 @@ export async function startEscalation(
         if (Date.now() > deadline) throw new Error('escalation did not process the alert');
         await new Promise((r) => setTimeout(r, 5));
       }
-      await service.settle();
+      await service.drained();
     },
     async advanceTo(to) {
       const target = new Date(to).getTime();
       for (;;) {
-        await service.settle();
+        await service.drained();
         const next = service.timers.nextDueAt();
         if (next === undefined || next > target) break;
         if (next > clock.now().getTime()) clock.set(next);
         await service.timers.runDue();
       }
       clock.set(target);
-      await service.settle();
+      await service.drained();
     },
     async api(method, path, body) {
       const response = await fetch(`${base}${path}`, {
@@ -175,7 +175,7 @@ export async function startEscalation(
         body: body ? JSON.stringify(body) : undefined,
       });
       const json = await response.json();
-      await service.settle();
+      await service.drained();
       return { status: response.status, json };
     },
     async stop() {

@@ -1,5 +1,5 @@
 import { levelName, type Incident } from '@klaxon/domain';
-import type { HistoryEntry } from './incident-repository.ts';
+import type { HistoryEntry } from '../commands/incident-commands.ts';
 import { factTimes } from './time-travel.ts';
 
 /** `2026-11-23 10:05:00 UTC`: post-mortems are read across zones, so one zone, said. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { instantMs, SEVERITIES } from '@klaxon/domain';
-import type { IncidentIndex } from './incident-index.ts';
-import type { IncidentSummary } from './incident-summary.ts';
+import type { IncidentIndex } from '../state/incident-index.ts';
+import type { IncidentSummary } from '../state/incident-summary.ts';
 
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 instant like 2026-11-23T10:00:00Z' });
 

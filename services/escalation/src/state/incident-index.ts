@@ -48,37 +48,30 @@ export class IncidentIndex {
   private readonly byGroup = new Map<string, Set<string>>();
   private highestNumber = 0;
   private highestBundleSeen = 0;
-  private readonly listeners = new Set<(incidentId: string) => void>();
   /** The last store event folded from the subscription: where a snapshot of this index stands. */
   private lastFolded: SnapshotHeader['last'] | undefined;
   private readonly pool = new StringPool();
 
   /**
-   * @param reload reads a settled incident's stream again when events arrive that cannot be folded onto a
-   * summary (another instance reopened it); the reread applies the whole stream here.
-   */
-  constructor(private readonly reload: (incidentId: string) => void = () => {}) {}
-
-  /**
    * Applies events of one stream; events at or below the known revision were seen already and are skipped.
    * `base` is the state the events follow, when the caller holds it (a command decided on a stream it read),
-   * and `after` the state they lead to, when the caller has folded them already.
+   * and `after` the state they lead to, when the caller has folded them already. Says whether the incident
+   * changed here, or is `stale`: a settled incident, held as its summary, that events cannot be folded onto
+   * (another instance reopened it) and whose stream must be read again whole.
    */
   apply(
     incidentId: string,
     events: Array<{ revision: number; event: IncidentEvent }>,
     base?: { state: IncidentState; revision: number; after?: IncidentState },
-  ): void {
+  ): 'changed' | 'unchanged' | 'stale' {
     const known = this.active.get(incidentId);
     const summarised = known ? undefined : this.settled.get(incidentId);
     let state: IncidentState = known?.state ?? initialState();
     let revision = known?.revision ?? -1;
     if (summarised) {
       if (base && base.revision >= summarised.revision) ({ state, revision } = base);
-      else if (events[0]?.revision !== 0) {
-        if (events.some((e) => e.revision > summarised.revision)) this.reload(incidentId);
-        return;
-      }
+      else if (events[0]?.revision !== 0)
+        return events.some((e) => e.revision > summarised.revision) ? 'stale' : 'unchanged';
     }
     // Folded by the caller onto the revision the index is at: the same state, not worth folding twice.
     const folded = base?.after !== undefined && revision === base.revision ? base.after : undefined;
@@ -92,7 +85,7 @@ export class IncidentIndex {
         this.highestBundleSeen = Math.max(this.highestBundleSeen, event.data.bundle);
     }
     const before = known?.revision ?? summarised?.revision;
-    if (!state.exists || revision === before) return;
+    if (!state.exists || revision === before) return 'unchanged';
     if (isSettled(state)) {
       this.active.delete(incidentId);
       this.byGroup.get(state.groupKey)?.delete(incidentId);
@@ -104,7 +97,7 @@ export class IncidentIndex {
             .map((p) => p.contact),
         ),
       ];
-      this.settle(incidentId, incidentSummary(state), revision, smsContacts);
+      this.keepSummary(incidentId, incidentSummary(state), revision, smsContacts);
     } else {
       this.settled.delete(incidentId);
       this.byGroup.set(state.groupKey, (this.byGroup.get(state.groupKey) ?? new Set()).add(incidentId));
@@ -114,10 +107,11 @@ export class IncidentIndex {
     const id = parseIncidentId(incidentId);
     if (id && id.generation > (this.latestGeneration.get(id.slot) ?? 0))
       this.latestGeneration.set(id.slot, id.generation);
-    for (const listener of this.listeners) listener(incidentId);
+    return 'changed';
   }
 
-  applyRecorded(records: RecordedEvent[]): void {
+  /** Events the store subscription brings: the ids of incidents that changed, and of those to read again whole. */
+  applyRecorded(records: RecordedEvent[]): { changed: string[]; stale: string[] } {
     const byStream = new Map<string, Array<{ revision: number; event: IncidentEvent }>>();
     for (const record of records) {
       if (!record.streamId.startsWith(INCIDENT_STREAM_PREFIX)) continue;
@@ -130,7 +124,13 @@ export class IncidentIndex {
       if (events) events.push({ revision: record.revision, event });
       else byStream.set(id, [{ revision: record.revision, event }]);
     }
-    for (const [id, events] of byStream) this.apply(id, events);
+    const changed: string[] = [];
+    const stale: string[] = [];
+    for (const [id, events] of byStream) {
+      const outcome = this.apply(id, events);
+      if (outcome === 'changed') changed.push(id);
+      else if (outcome === 'stale') stale.push(id);
+    }
     const last = records.findLast((r) => r.streamId.startsWith(INCIDENT_STREAM_PREFIX));
     if (last)
       this.lastFolded = {
@@ -139,6 +139,7 @@ export class IncidentIndex {
         revision: last.revision,
         eventId: last.eventId,
       };
+    return { changed, stale };
   }
 
   /**
@@ -181,7 +182,7 @@ export class IncidentIndex {
         this.latestGeneration.set(entry[1], entry[2]);
         return;
       case 'settled':
-        this.settle(entry[1], entry[3], entry[2], entry[4]);
+        this.keepSummary(entry[1], entry[3], entry[2], entry[4]);
         return;
       case 'acting': {
         const [, id, revision, json] = entry;
@@ -200,7 +201,7 @@ export class IncidentIndex {
     this.lastFolded = undefined;
   }
 
-  private settle(incidentId: string, summary: IncidentSummary, revision: number, smsContacts: string[]): void {
+  private keepSummary(incidentId: string, summary: IncidentSummary, revision: number, smsContacts: string[]): void {
     const p = this.pool;
     const by = (who: { by: string; via: string; at: string } | null) =>
       who && { ...who, by: p.get(who.by), via: p.get(who.via) };
@@ -294,10 +295,5 @@ export class IncidentIndex {
   /** The highest incident number folded from the store: claims of numbers start above it. */
   highestNumberInUse(): number {
     return this.highestNumber;
-  }
-
-  onChange(listener: (incidentId: string) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 }

@@ -11,7 +11,8 @@ import {
   type IncidentState,
 } from '@klaxon/domain';
 import type { EventStore } from '@klaxon/event-store';
-import type { IncidentIndex } from './incident-index.ts';
+import type { AfterCommit } from '../after-commit/after-commit.ts';
+import type { IncidentIndex } from '../state/incident-index.ts';
 import type { NumberClaims } from './number-claims.ts';
 
 export type Execution =
@@ -29,14 +30,17 @@ export interface HistoryEntry {
 /**
  * Runs commands against incident streams: read, decide, append at the expected revision. When another
  * instance appended first, the command is decided again on the new state, so a racing timer or page
- * outcome lands once or finds itself moot, never twice.
+ * outcome lands once or finds itself moot, never twice. What it appends, and what it reads that it did
+ * not know, goes to the after-commit step; it touches nothing else.
  */
-export class IncidentRepository {
+export class IncidentCommands {
   constructor(
     private readonly store: EventStore,
+    /** Where a command decides from: the state folded by the after-commit step. */
     private readonly index: IncidentIndex,
     /** Where an opening incident's number comes from: unique across every instance on the store. */
     private readonly numbers: NumberClaims,
+    private readonly afterCommit: () => AfterCommit,
   ) {}
 
   /** The incident's state from its stream, with the stream itself (the timeline) as read. */
@@ -49,7 +53,7 @@ export class IncidentRepository {
       recordedAt: r.recordedAt,
       event: incidentEventSchema.parse({ type: r.type, data: r.data }),
     }));
-    if (history.length > 0) this.index.apply(incidentId, history);
+    if (history.length > 0) this.afterCommit().observed(incidentId, history);
     return {
       state: evolveAll(
         history.map((h) => h.event),
@@ -82,7 +86,7 @@ export class IncidentRepository {
       events.map((e) => e.event),
       known.state,
     );
-    this.index.apply(incidentId, events, { state: known.state, revision: known.revision, after });
+    this.afterCommit().observed(incidentId, events, { state: known.state, revision: known.revision, after });
     return after;
   }
 
@@ -121,7 +125,7 @@ export class IncidentRepository {
         }
         const first = (revision ?? -1) + 1;
         const after = decision.value.state;
-        this.index.apply(
+        this.afterCommit().committed(
           incidentId,
           events.map((event, i) => ({ revision: first + i, event })),
           { state, revision: revision ?? -1, after },

@@ -1,6 +1,6 @@
 import { pendingTimers, type Incident } from '@klaxon/domain';
-import type { HistoryEntry } from './incident-repository.ts';
-import { incidentSummary } from './incident-summary.ts';
+import type { HistoryEntry } from '../commands/incident-commands.ts';
+import { incidentSummary } from '../state/incident-summary.ts';
 
 /** What the incident API shows of one incident: its summary, with its alerts, pages and what it waits on. */
 export function incidentView(s: Incident) {

@@ -11,22 +11,20 @@ import {
 } from '@klaxon/domain';
 import type { Clock, Logger } from '@klaxon/service-kit';
 import type { Counter } from 'prom-client';
-import { groupSlot, incidentIdFor } from '../incidents/incident-ids.ts';
-import type { IncidentIndex } from '../incidents/incident-index.ts';
-import type { Execution, IncidentRepository } from '../incidents/incident-repository.ts';
-import type { Rosters } from '../incidents/rosters.ts';
+import { groupSlot, incidentIdFor } from '../state/incident-ids.ts';
+import type { Execution, IncidentCommands } from '../commands/incident-commands.ts';
+import type { Rosters } from '../oncall/rosters.ts';
+import type { IncidentIndex } from '../state/incident-index.ts';
 
-export interface AlertHandlerDeps {
-  repository: IncidentRepository;
+export interface AlertIntakeDeps {
+  commands: IncidentCommands;
   index: IncidentIndex;
   router: KlaxonRouter;
   rosters: Rosters;
   timings: (severity: Severity) => Timings;
   clock: Clock;
   logger: Logger;
-  incidentsOpened: Counter<'severity'>;
   actsRefused: Counter<'integration' | 'status'>;
-  onExecuted: (incidentId: string, execution: Execution) => void;
 }
 
 /**
@@ -37,16 +35,17 @@ export interface AlertHandlerDeps {
  * those its own integration's alerts opened: a group key is no secret, and one integration's token must not
  * silence the incidents of another.
  */
-export function alertHandler(deps: AlertHandlerDeps) {
-  const { repository, index, router, rosters, timings, clock, logger } = deps;
+export function alertIntake(deps: AlertIntakeDeps) {
+  const { commands, index, router, rosters, timings, clock, logger } = deps;
 
   const applied = (incidentId: string, execution: Execution) => {
     if (!execution.ok) logger.warn({ incidentId, code: execution.error.code }, 'alert not applied');
-    else if (execution.events.length > 0) deps.onExecuted(incidentId, execution);
   };
 
   /** A run of one group's acknowledgements or resolutions: each open incident of the group takes it in one decision. */
-  async function settle(run: Array<AlertReceived & { status: 'acknowledged' | 'resolved' }>): Promise<void> {
+  async function acknowledgeOrResolve(
+    run: Array<AlertReceived & { status: 'acknowledged' | 'resolved' }>,
+  ): Promise<void> {
     const [first] = run;
     if (!first) return;
     const open = index.unresolvedOfGroup(first.groupKey).filter(({ state }) => {
@@ -69,7 +68,7 @@ export function alertHandler(deps: AlertHandlerDeps) {
       state: { incidentId },
     } of open) {
       const at = toInstant(clock.now());
-      const execution = await repository.execute(incidentId, (state) => {
+      const execution = await commands.execute(incidentId, (state) => {
         if (!state.exists || state.status === 'resolved') return undefined;
         if (first.status === 'acknowledged') {
           return state.acknowledged
@@ -99,7 +98,7 @@ export function alertHandler(deps: AlertHandlerDeps) {
       const at = toInstant(clock.now());
       let resolvedAlready = false;
       let seenBefore = false;
-      const execution = await repository.execute(incidentId, (state) => {
+      const execution = await commands.execute(incidentId, (state) => {
         resolvedAlready = state.exists && state.status === 'resolved';
         // An alert the group's latest incident already had was handled there and must not open the next
         // one and page. A firing alert that starts again after resolving carries a later start.
@@ -147,13 +146,6 @@ export function alertHandler(deps: AlertHandlerDeps) {
         break;
       }
       if (resolvedAlready) continue;
-      if (execution.ok && execution.events[0]?.type === 'IncidentOpened') {
-        deps.incidentsOpened.inc({ severity: match.severity });
-        logger.info(
-          { incidentId, severity: match.severity, policy: match.policy, groupKey: alert.groupKey },
-          'incident opened',
-        );
-      }
       applied(incidentId, execution);
       break;
     }
@@ -195,7 +187,7 @@ export function alertHandler(deps: AlertHandlerDeps) {
         }
         const at = toInstant(clock.now());
         let joined = false;
-        const execution = await repository.execute(incidentId, (state) => {
+        const execution = await commands.execute(incidentId, (state) => {
           joined = state.exists && state.status !== 'resolved';
           return joined
             ? {
@@ -226,7 +218,7 @@ export function alertHandler(deps: AlertHandlerDeps) {
         while (end < alerts.length && alerts[end]!.status === status) end++;
         const run = alerts.slice(i, end);
         if (status === 'firing') await fireRun(run);
-        else await settle(run.map((alert) => ({ ...alert, status })));
+        else await acknowledgeOrResolve(run.map((alert) => ({ ...alert, status })));
         i = end;
       }
     },

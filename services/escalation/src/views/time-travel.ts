@@ -1,5 +1,5 @@
 import { evolveAll, incidentDecider, type IncidentState } from '@klaxon/domain';
-import type { HistoryEntry } from './incident-repository.ts';
+import type { HistoryEntry } from '../commands/incident-commands.ts';
 
 /**
  * When a fact happened, in the incident's own time: the instant its command carried (`at`, or `openedAt`

@@ -1,0 +1,90 @@
+import type { Channel, ContactSpec, PagePurpose, PageState } from '@klaxon/domain';
+import type { Clock } from '@klaxon/service-kit';
+import type { AckLinks } from '../../acks/ack-links.ts';
+import { NotifierError, type OutgoingBundle, type OutgoingPage } from '../../paging/notifier.ts';
+import type { FreshPage, WaitingPage } from '../waiting-page.ts';
+
+const PURPOSE_RANK: Record<PagePurpose, number> = { escalation: 0, 'status-update': 1, resolution: 2 };
+
+export interface RenderDeps {
+  contacts: Record<string, ContactSpec>;
+  publicUrl: string;
+  ackLinks: AckLinks;
+  clock: Clock;
+}
+
+/** What goes to the provider: one incident's page, a bundle of several incidents' pages, or nothing and why. */
+export type Message =
+  | { kind: 'page'; channel: Channel; page: OutgoingPage }
+  | { kind: 'bundle'; channel: Channel; bundle: OutgoingBundle }
+  | { kind: 'none'; channel: Channel; reason: NotifierError };
+
+export interface Rendered {
+  message: Message;
+  /** Every page of the group with the page state it went out as (undefined when its incident is gone): each gets the outcome. */
+  pages: Array<{ waiting: WaitingPage; page: PageState | undefined }>;
+  /** The bundle's reply code, when the message is a bundle. */
+  bundle: number | undefined;
+}
+
+/**
+ * Stage 4, render: the group's pages become one message. Pages of one incident go out as its single page,
+ * most important first (an escalation page speaks for the reminder or notice of its incident); pages of
+ * several incidents go out as a bundle with its own reply code.
+ */
+export function render(pages: FreshPage[], bundleNumber: number | undefined, deps: RenderDeps): Rendered {
+  const first = pages[0]!.waiting;
+  const contact = deps.contacts[first.contact];
+  const outgoing = pages.map((p) => ({ waiting: p.waiting, out: contact && outgoingPage(p, contact, deps) }));
+  const ready = outgoing
+    .flatMap((p) => (p.out ? [p.out] : []))
+    .sort((a, b) => PURPOSE_RANK[a.page.purpose] - PURPOSE_RANK[b.page.purpose]);
+  const incidents = new Set(ready.map((p) => p.incident.incidentId)).size;
+  const bundle = incidents > 1 ? bundleNumber : undefined;
+  const all = outgoing.map(({ waiting, out }) => ({ waiting, page: out?.page }));
+  const channel = first.channel;
+  if (!contact) {
+    const reason = new NotifierError(`contact ${first.contact} is no longer in the configuration`, false);
+    return { message: { kind: 'none', channel, reason }, pages: all, bundle };
+  }
+  if (ready.length === 0)
+    return {
+      message: { kind: 'none', channel, reason: new NotifierError('the incident is no longer known', false) },
+      pages: all,
+      bundle,
+    };
+  if (bundle === undefined) return { message: { kind: 'page', channel, page: ready[0]! }, pages: all, bundle };
+  return {
+    message: {
+      kind: 'bundle',
+      channel,
+      bundle: {
+        number: bundle,
+        contactName: first.contact,
+        contact,
+        pages: ready,
+        links: { incidents: `${deps.publicUrl}/` },
+      },
+    },
+    pages: all,
+    bundle,
+  };
+}
+
+function outgoingPage(
+  { waiting, incident }: FreshPage,
+  contact: ContactSpec,
+  deps: RenderDeps,
+): OutgoingPage | undefined {
+  const page = incident?.exists ? incident.pages[waiting.pageId] : undefined;
+  if (!incident?.exists || !page) return undefined;
+  const links = {
+    incident: `${deps.publicUrl}/incidents/${waiting.incidentId}`,
+    ...(page.purpose === 'escalation'
+      ? {
+          acknowledge: `${deps.publicUrl}/ack/${deps.ackLinks.issue(waiting.incidentId, waiting.contact, deps.clock.now())}`,
+        }
+      : {}),
+  };
+  return { page, incident, contactName: waiting.contact, contact, links };
+}
