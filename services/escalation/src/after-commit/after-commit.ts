@@ -2,9 +2,7 @@ import type { IncidentEvent, IncidentState } from '@klaxon/domain';
 import type { RecordedEvent } from '@klaxon/event-store';
 import type { Logger } from '@klaxon/service-kit';
 import type { Counter } from 'prom-client';
-import type { OutboundPipeline } from '../outbound/outbound-pipeline.ts';
 import type { IncidentIndex } from '../state/incident-index.ts';
-import type { TimerRunner } from '../timers/timer-runner.ts';
 
 export type NumberedEvents = Array<{ revision: number; event: IncidentEvent }>;
 
@@ -15,10 +13,14 @@ export interface Base {
   after?: IncidentState;
 }
 
+/**
+ * What the step hands on to, as it sees them: the timer runner and the outbound pipeline, which themselves run
+ * commands (so this file names neither, and commands → after-commit → pipeline → commands is no import loop).
+ */
 export interface AfterCommitDeps {
   index: IncidentIndex;
-  timers: TimerRunner;
-  outbound: OutboundPipeline;
+  timers: { changed(incidentId: string): void };
+  outbound: { offer(incidentId: string, state: IncidentState): void };
   /** Whether this instance fires the incident's timers and sends its pages. */
   owns: (incidentId: string) => boolean;
   /** Reads a stale incident's stream again whole; what it reads comes back through `observed`. */
