@@ -1,8 +1,7 @@
 import type { Acting } from '../people/actor.ts';
-import type { Labels } from '../routing/label-matcher.ts';
 import type { Level, LevelName, Severity } from '../severity.ts';
 import type { Instant } from '../time/instant.ts';
-import type { AckVia, Channel, ResolveVia, Timings } from './events.ts';
+import type { AckVia, Channel, IncidentOpening, ResolveVia, Timings } from './events.ts';
 
 export interface PageTarget {
   contact: string;
@@ -22,28 +21,15 @@ export interface AttachedAlert {
 }
 
 export type IncidentCommand =
-  | {
+  | ({
       type: 'OpenIncident';
-      incidentId: string;
-      number: number;
-      groupKey: string;
-      severity: Severity;
-      service: string;
-      title: string;
-      labels: Labels;
-      source: string;
-      /** The integration whose alert opens it. */
-      integration?: string;
+      /** The alert that opens it, attached at once. */
       fingerprint: string;
-      alertStartsAt: Instant;
-      sourceUrl?: string;
-      policy: string;
-      timings: Timings;
       roster: Roster;
       /** Set when an immediate-escalation rule matched (security breach, data loss). */
       escalateTo?: Level;
       at: Instant;
-    }
+    } & IncidentOpening)
   | { type: 'AttachAlert'; fingerprint: string; status: 'firing' | 'resolved'; startsAt: Instant; at: Instant }
   /** Alerts of one group that came together (one notification), attached in one decision. */
   | { type: 'AttachAlerts'; alerts: AttachedAlert[]; at: Instant }

@@ -43,26 +43,9 @@ function decideOn(command: IncidentCommand, state: IncidentState, draft: Draft):
 }
 
 function open(c: Extract<IncidentCommand, { type: 'OpenIncident' }>, draft: Draft): IncidentEvent[] {
+  const { type: _type, fingerprint: _fingerprint, roster: _roster, escalateTo: _escalateTo, at, ...opening } = c;
   draft
-    .emit({
-      type: 'IncidentOpened',
-      data: {
-        incidentId: c.incidentId,
-        number: c.number,
-        groupKey: c.groupKey,
-        severity: c.severity,
-        service: c.service,
-        title: c.title,
-        labels: c.labels,
-        source: c.source,
-        ...(c.integration !== undefined ? { integration: c.integration } : {}),
-        alertStartsAt: c.alertStartsAt,
-        ...(c.sourceUrl ? { sourceUrl: c.sourceUrl } : {}),
-        openedAt: c.at,
-        policy: c.policy,
-        timings: c.timings,
-      },
-    })
+    .emit({ type: 'IncidentOpened', data: { ...definedOnly(opening), openedAt: at } })
     .emit({
       type: 'AlertAttached',
       data: { fingerprint: c.fingerprint, status: 'firing', startsAt: c.alertStartsAt, receivedAt: c.at },
@@ -256,3 +239,7 @@ function resolve(
   }
   return draft;
 }
+
+/** An optional fact left out is absent from the event, not present as undefined. */
+const definedOnly = <T extends object>(facts: T): T =>
+  Object.fromEntries(Object.entries(facts).filter(([, value]) => value !== undefined)) as T;

@@ -39,32 +39,39 @@ const attachedAlert = z.object({
   startsAt: instant,
 });
 
+/**
+ * The facts an incident opens with, as the intake states them: the command to open carries them, the
+ * `IncidentOpened` event records them (with `openedAt`), the incident's state starts from them. Written
+ * once, here.
+ */
+const incidentOpeningShape = {
+  incidentId: z.string().min(1),
+  /** A short number people say and type (`#42`, SMS reply `42a`); unique: claimed through the store by the instance that opens. */
+  number: z.number().int().positive(),
+  groupKey: z.string().min(1),
+  severity: severitySchema,
+  service: z.string(),
+  title: z.string(),
+  labels: labelSetSchema,
+  source: z.string(),
+  /**
+   * The integration whose alert opened it (ingest's name for the token): only that integration's
+   * acknowledgements and resolutions act on it. Absent on incidents opened before it was recorded.
+   */
+  integration: z.string().optional(),
+  /** Where the alert came from (Alertmanager's generatorURL, an event's first link), for responders. */
+  sourceUrl: z.string().optional(),
+  alertStartsAt: instant,
+  policy: z.string(),
+  timings: timingsSchema,
+};
+export type IncidentOpening = z.infer<z.ZodObject<typeof incidentOpeningShape>>;
+
 const event = <T extends string, D extends z.ZodRawShape>(type: T, data: D) =>
   z.object({ type: z.literal(type), data: z.object(data) });
 
 export const incidentEventSchema = z.discriminatedUnion('type', [
-  event('IncidentOpened', {
-    incidentId: z.string().min(1),
-    /** A short number people say and type (`#42`, SMS reply `42a`); unique: claimed through the store by the instance that opens. */
-    number: z.number().int().positive(),
-    groupKey: z.string().min(1),
-    severity: severitySchema,
-    service: z.string(),
-    title: z.string(),
-    labels: labelSetSchema,
-    source: z.string(),
-    /**
-     * The integration whose alert opened it (ingest's name for the token): only that integration's
-     * acknowledgements and resolutions act on it. Absent on incidents opened before it was recorded.
-     */
-    integration: z.string().optional(),
-    /** Where the alert came from (Alertmanager's generatorURL, an event's first link), for responders. */
-    sourceUrl: z.string().optional(),
-    alertStartsAt: instant,
-    openedAt: instant,
-    policy: z.string(),
-    timings: timingsSchema,
-  }),
+  event('IncidentOpened', { ...incidentOpeningShape, openedAt: instant }),
   event('AlertAttached', {
     fingerprint: z.string().min(1),
     status: z.enum(['firing', 'resolved']),

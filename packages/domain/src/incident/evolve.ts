@@ -5,23 +5,9 @@ import type { EscalationTimer, Incident, IncidentState, PageState } from './stat
 
 export function evolve(state: IncidentState, event: IncidentEvent): IncidentState {
   if (event.type === 'IncidentOpened') {
-    const d = event.data;
     return {
       exists: true,
-      incidentId: d.incidentId,
-      number: d.number,
-      groupKey: d.groupKey,
-      severity: d.severity,
-      service: d.service,
-      title: d.title,
-      labels: d.labels,
-      source: d.source,
-      ...(d.integration !== undefined ? { integration: d.integration } : {}),
-      policy: d.policy,
-      timings: d.timings,
-      alertStartsAt: d.alertStartsAt,
-      ...(d.sourceUrl ? { sourceUrl: d.sourceUrl } : {}),
-      openedAt: d.openedAt,
+      ...event.data,
       status: 'open',
       level: 1,
       alerts: ImmutableMap(),

@@ -1,8 +1,7 @@
 import { Map as ImmutableMap } from 'immutable';
-import type { Labels } from '../routing/label-matcher.ts';
-import type { Level, Severity } from '../severity.ts';
+import type { Level } from '../severity.ts';
 import type { Instant } from '../time/instant.ts';
-import type { AckVia, Channel, EventData, PagePurpose, ResolveVia, Timings } from './events.ts';
+import type { AckVia, Channel, EventData, IncidentOpening, PagePurpose, ResolveVia } from './events.ts';
 
 export type IncidentStatus = 'open' | 'acknowledged' | 'resolved';
 
@@ -34,21 +33,8 @@ export interface AlertSeen {
   startsAt: Instant;
 }
 
-export interface Incident {
-  incidentId: string;
-  number: number;
-  groupKey: string;
-  severity: Severity;
-  service: string;
-  title: string;
-  labels: Labels;
-  source: string;
-  /** The integration whose alert opened it; absent on incidents opened before it was recorded. */
-  integration?: string;
-  policy: string;
-  timings: Timings;
-  alertStartsAt: Instant;
-  sourceUrl?: string;
+/** An incident: the facts it opened with, and what happened since. */
+export interface Incident extends IncidentOpening {
   openedAt: Instant;
   status: IncidentStatus;
   level: Level;
