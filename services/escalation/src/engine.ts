@@ -156,5 +156,3 @@ export function createEngine(deps: EngineDeps) {
     },
   };
 }
-
-export type Engine = ReturnType<typeof createEngine>;

@@ -3,7 +3,7 @@ import { groupSlot, incidentIdFor, parseIncidentId } from '../src/state/incident
 
 // Ids are stored in every incident's stream name: the same group and policy must give the same id in every
 // version, or a restarted escalation would open a second incident for a group it already has. (Until
-// 2026-12 the slot was hashed from the route's index instead of its policy: see alert-handler.ts for how an
+// 2026-12 the slot was hashed from the route's index instead of its policy: see intake/alert-intake.ts for how an
 // incident opened then is still found.)
 describe('incident ids', () => {
   const group = '{}:{alertname="BarDiskFull", service="bar-db"}';

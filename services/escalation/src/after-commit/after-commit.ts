@@ -46,10 +46,13 @@ export interface AfterCommit {
  *
  * 1. **fold**: into the incident index, the state the next command decides on and every read shows;
  * 2. **note**: metrics and logs of what this instance decided (its own commits only, so that two instances
- *    never count one escalation twice);
+ *    never count one escalation twice; counted even when the store's subscription folded them first);
  * 3. **timers**: the incident's next due time, re-armed;
  * 4. **outbound**: the pages the incident now asks for, handed to the outbound pipeline, by the instance
  *    that owns it, once the picture is complete (mid-replay a page's outcome may still be ahead).
+ *
+ * A settled incident that new events cannot be folded onto (another instance reopened it) is read again
+ * whole, and what is read comes back here.
  *
  * Commands, the store subscription and the stream reads all end here, so the order cannot depend on who
  * registered what first.
@@ -72,26 +75,32 @@ export function afterCommitStep(deps: AfterCommitDeps): AfterCommit {
     }
   };
 
-  const follow = (incidentId: string) => {
-    if (!live) return;
-    timers.changed(incidentId);
-    const current = index.get(incidentId);
-    if (current && owns(incidentId)) outbound.offer(incidentId, current.state);
-  };
-
   const reread = (incidentId: string) =>
     void deps
       .reread(incidentId)
       .catch((error: unknown) => logger.error({ err: error, incidentId }, 'reading a settled incident again failed'));
 
+  const fold = (incidentId: string, events: NumberedEvents, base?: Base) => {
+    const outcome = index.apply(incidentId, events, base);
+    if (outcome === 'stale') reread(incidentId);
+    else if (outcome === 'changed') follow(incidentId);
+  };
+
+  const follow = (incidentId: string) => {
+    // The timer runner takes changes once it tracks (from its first look, after going live); pages wait for live.
+    timers.changed(incidentId);
+    const current = live ? index.get(incidentId) : undefined;
+    if (current && owns(incidentId)) outbound.offer(incidentId, current.state);
+  };
+
   return {
     committed(incidentId, events, base) {
-      if (index.apply(incidentId, events, base) !== 'changed') return;
+      // Noted whatever the fold says: the subscription or a read may have brought these very events first.
       note(incidentId, events);
-      follow(incidentId);
+      fold(incidentId, events, base);
     },
     observed(incidentId, events, base) {
-      if (index.apply(incidentId, events, base) === 'changed') follow(incidentId);
+      fold(incidentId, events, base);
     },
     observedRecords(records) {
       const { changed, stale } = index.applyRecorded(records);

@@ -129,5 +129,3 @@ export function alertConsumer(deps: AlertConsumerDeps) {
     stop: async (): Promise<void> => consumer?.stop(),
   };
 }
-
-export type AlertConsumer = ReturnType<typeof alertConsumer>;

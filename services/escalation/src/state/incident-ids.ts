@@ -12,7 +12,7 @@ const slots = new Map<string, Map<string, string>>();
  * open the same incident and have the store's expected revision pick one winner. The slot names the route by
  * its policy, not by its place in the list: reordering routes, or adding one above, must not open every
  * firing group again. (Ids of incidents opened before were hashed from the route's index; an open one is
- * still found by its group and policy, see alert-handler.ts.)
+ * still found by its group and policy, see intake/alert-intake.ts.)
  */
 export const groupSlot = (groupKey: string, policy: string): string => {
   let byPolicy = slots.get(groupKey);

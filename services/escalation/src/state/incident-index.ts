@@ -285,7 +285,7 @@ export class IncidentIndex {
   }
 
   /**
-   * The number an opening is decided with; the repository gives it the number it appends, claimed through
+   * The number an opening is decided with; incident commands give it the number it appends, claimed through
    * the store (NumberClaims), so that no two instances give one number twice.
    */
   reserveNumber(): number {

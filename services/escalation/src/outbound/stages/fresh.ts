@@ -23,8 +23,6 @@ export interface FreshDeps {
 export interface FreshGroup {
   /** The pages still this instance's to send, each with its incident as it stands now. */
   pages: FreshPage[];
-  /** Pages withheld: not owned here any more, or their outcome recorded meanwhile. Nothing is recorded for them. */
-  withheld: WaitingPage[];
   /** The bundle's reply code, claimed when the group spans several incidents. */
   bundleNumber: number | undefined;
 }
@@ -39,7 +37,6 @@ export async function freshen(group: WaitingPage[], deps: FreshDeps): Promise<Fr
   const latest = await latestOf(group, deps);
   const now = toInstant(deps.clock.now());
   const pages: FreshPage[] = [];
-  const withheld: WaitingPage[] = [];
   for (const waiting of group) {
     const incident = latest.get(waiting.incidentId);
     const reason = !deps.owns(waiting.incidentId)
@@ -51,7 +48,7 @@ export async function freshen(group: WaitingPage[], deps: FreshDeps): Promise<Fr
       pages.push({ waiting, incident });
       continue;
     }
-    withheld.push(waiting);
+    // Withheld: nothing is recorded for it.
     deps.pagesWithheld.inc({ reason });
     deps.logger.info(
       { ...waiting, reason },
@@ -60,7 +57,7 @@ export async function freshen(group: WaitingPage[], deps: FreshDeps): Promise<Fr
         : 'page withheld: its outcome is recorded already',
     );
   }
-  return { pages, withheld, bundleNumber };
+  return { pages, bundleNumber };
 }
 
 async function latestOf(group: WaitingPage[], deps: FreshDeps): Promise<Map<string, IncidentState | undefined>> {
