@@ -40,6 +40,9 @@ const GROUP_MOVED_ON = new Set([
   'NOT_COORDINATOR_FOR_GROUP',
   'FENCED_INSTANCE_ID',
 ]);
+/** Partitions of the topic this member handles at once, at most (more than any deployment gives one member). */
+const PARTITIONS_SIDE_BY_SIDE = 32;
+
 const groupMovedOn = (error: unknown) => GROUP_MOVED_ON.has((error as { type?: string }).type ?? '');
 
 /**
@@ -65,7 +68,7 @@ export async function startGroupConsumer(
   let crashed = false;
   let lastConfirmedAt = 0;
   let held: number[] = [];
-  let inBatch: Promise<void> | undefined;
+  const inBatch = new Set<Promise<void>>();
   let restartTimer: NodeJS.Timeout | undefined;
   let restarts = 0;
   // Per partition whose batch is in hand: since when it has not got past a record.
@@ -230,10 +233,12 @@ export async function startGroupConsumer(
         release();
       }
     })();
-    inBatch = work.catch(() => undefined);
+    const settled = work.catch(() => undefined);
+    inBatch.add(settled);
     try {
       await work;
     } finally {
+      inBatch.delete(settled);
       stuck.delete(batch.partition);
     }
   };
@@ -266,7 +271,14 @@ export async function startGroupConsumer(
     });
     await c.connect();
     await c.subscribe({ topics: [topic], fromBeginning: true });
-    await c.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+    // Partitions side by side: each keeps its order, and their appends meet in the store's group commit.
+    // One at a time (kafkajs's default), every record waited for the one append before it, of any group.
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: PARTITIONS_SIDE_BY_SIDE,
+      eachBatch,
+    });
     crashed = false;
     restarts = 0;
   };
@@ -296,8 +308,8 @@ export async function startGroupConsumer(
     async stop() {
       stopping = true;
       clearTimeout(restartTimer);
-      // The batch in hand finishes its record and commits before the member leaves the group.
-      await inBatch;
+      // The batches in hand finish their record and commit before the member leaves the group.
+      await Promise.all(inBatch);
       await consumer?.disconnect();
       release();
     },
