@@ -90,6 +90,8 @@ export function consumeEmbedded(
   let wake: (() => void) | undefined;
   const nudge = () => wake?.();
 
+  // Not handled yet: a row handled and already committed past is no longer in `handled`.
+  const waiting = (row: LogRow) => row.offset > position && !handled.has(row.offset);
   const lastChance = (rows: LogRow[]) =>
     rows.some((r) => (recordFailures.get(r.offset)?.attempts ?? 0) >= deadLetterAfter - 1);
 
@@ -165,7 +167,7 @@ export function consumeEmbedded(
    */
   const start = (key: string): void => {
     if (abort.signal.aborted || running.has(key) || pausedUntil.has(key)) return;
-    const rows = queued.get(key)?.filter((r) => !handled.has(r.offset));
+    const rows = queued.get(key)?.filter(waiting);
     if (!rows || rows.length === 0) {
       queued.delete(key);
       // Its rows went (read again after a failed commit): the others need not wait for it.
@@ -183,7 +185,7 @@ export function consumeEmbedded(
       .then((done) => {
         if (done) return;
         // Not handled: first in line again, before whatever of the key came meanwhile, after a pause.
-        queued.set(key, [...rows.filter((r) => !handled.has(r.offset)), ...(queued.get(key) ?? [])]);
+        queued.set(key, [...rows.filter(waiting), ...(queued.get(key) ?? [])]);
         const resumed = pause(options.retryDelayMs, abort.signal).then(() => {
           pausedUntil.delete(key);
           startWaiting();
@@ -256,8 +258,14 @@ export function consumeEmbedded(
       await new Promise((resolve) => setImmediate(resolve));
       return;
     }
-    // Asleep until a publish, a run ending (its key may go on, the offset may move) or the poll interval.
-    await Promise.race([log.published(options.pollMs, abort.signal), new Promise<void>((r) => (wake = r))]);
+    // Asleep until a publish, a run ending (its key may go on, the offset may move), the poll interval or a
+    // stop; whichever comes first, the others' listeners go with the sleep.
+    const woken = new AbortController();
+    const stop = () => woken.abort();
+    wake = stop;
+    abort.signal.addEventListener('abort', stop, { once: true });
+    await log.published(options.pollMs, woken.signal);
+    abort.signal.removeEventListener('abort', stop);
     wake = undefined;
   };
 
