@@ -213,14 +213,13 @@ export function consumeEmbedded(
     let passed = 0;
     while (passed < window.length && handled.has(window[passed]!.offset)) through = window[passed++]!.offset;
     if (through === undefined) return;
-    // Got past a record since last asked: not stuck.
+    // Got past a record since last asked: not stuck; past every record in hand: caught up.
     if (through > progress) stuckSince = Date.now();
+    if (passed === window.length) stuckSince = undefined;
     progress = through;
-    const due =
-      force ||
-      running.size === 0 ||
-      passed >= options.commitEvery ||
-      Date.now() - lastCommitAt >= options.commitEveryMs;
+    // Not at every record: under a storm that was a commit per run. The poll wakes the consumer in time
+    // for the last one when it is caught up.
+    const due = force || passed >= options.commitEvery || Date.now() - lastCommitAt >= options.commitEveryMs;
     if (!due) return;
     log.commit(group, topic, through);
     lastCommitAt = Date.now();
