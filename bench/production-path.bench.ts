@@ -46,7 +46,9 @@ async function startService(name: 'ingest' | 'escalation' | 'projection', env: R
   const port = await freePort();
   const variable = { ingest: 'INGEST_PORT', escalation: 'ESCALATION_PORT', projection: 'PROJECTION_PORT' }[name];
   let out = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
+  // BENCH_PROF=<dir>: a CPU profile of each service, written there when it stops.
+  const profile = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}/${name}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', `services/${name}/src/main.ts`], {
     cwd: root,
     env: { ...process.env, ...env, [variable]: String(port), KLAXON_HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

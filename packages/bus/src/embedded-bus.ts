@@ -6,23 +6,15 @@ import {
   BusUnavailableError,
   deadLetterHeaders,
   deadLetterTopicOf,
-  UnprocessableRecordError,
   type Bus,
   type BusConsumer,
   type BusRecord,
   type ConsumeOptions,
   type DeliveredRecord,
 } from './bus.ts';
-import { DEAD_LETTER_AFTER, poisonReason, tallyFailure, type FailureTally } from './poison.ts';
+import { consumeEmbedded, type LogRow } from './embedded-consumer.ts';
 
-interface Row {
-  offset: bigint;
-  topic: string;
-  key: string;
-  value: string;
-  headers: string | null;
-  published_at: string;
-}
+type Row = LogRow;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS records (
@@ -41,8 +33,10 @@ CREATE TABLE IF NOT EXISTS consumer_offsets (
   PRIMARY KEY (grp, topic)
 );`;
 
-/** Records handled between two offset commits. */
-const BATCH_SIZE = 100;
+/** Records a consumer holds read but not committed, at most. */
+const IN_HAND = 200;
+/** How long an offset commit may wait for more records handled, while others are in hand. */
+const COMMIT_EVERY_MS = 50;
 
 interface PendingPublish {
   topic: string;
@@ -98,10 +92,14 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
     published.emit('published');
     otherThreads.postMessage(null);
   };
-  const committed = db.prepare<[string, string], { offset: bigint }>(
+  // Offsets are committed without an fsync of their own: the next publish's fsync takes them along, and one
+  // lost to a power cut only offers handled records again (at-least-once). With one, every commit held the
+  // file's write lock through an fsync, and ingest's publishes (another thread) waited for it.
+  const offsets = openSqliteFile(file, { synchronous: 'NORMAL', safeIntegers: true });
+  const committed = offsets.prepare<[string, string], { offset: bigint }>(
     'SELECT offset FROM consumer_offsets WHERE grp = ? AND topic = ?',
   );
-  const commit = db.prepare(
+  const commit = offsets.prepare(
     'INSERT INTO consumer_offsets (grp, topic, offset) VALUES (?, ?, ?) ON CONFLICT (grp, topic) DO UPDATE SET offset = excluded.offset',
   );
   const next = db.prepare<[string, bigint, number], Row>(
@@ -140,12 +138,6 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
       published.on('published', wake);
       signal.addEventListener('abort', wake, { once: true });
     });
-  const pause = (ms: number, signal: AbortSignal) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-    });
-
   return {
     kind: 'embedded',
     publish(topic, records) {
@@ -157,166 +149,27 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
         if (pending.length === 1) setImmediate(flush);
       });
     },
-    async consume({
-      topic,
-      group,
-      handle,
-      handleRun,
-      onHandlerError,
-      onError,
-      onAssignment,
-      onDeadLetter,
-      deadLetterAfter = DEAD_LETTER_AFTER,
-      dependencyDown,
-    }: ConsumeOptions) {
-      const abort = new AbortController();
-      onAssignment?.([0]);
-      let position = committed.get(group, topic)?.offset ?? 0n;
-      // Failures in a row of a key's run (by its first record) and of single records, across batches.
-      const runFailures = new Map<bigint, FailureTally>();
-      const recordFailures = new Map<bigint, FailureTally>();
-      // Dead-lettered, but not yet passed by the committed offset (a record before it failed): not again.
-      const deadLettered = new Set<bigint>();
-      let stuckSince: number | undefined;
-      // Moved aside in the same file, durably, before the offset passes it.
-      const deadLetter = (row: Row, record: DeliveredRecord, reason: string, attempts: number) => {
-        insert.run(
-          deadLetterTopicOf(topic),
-          record.key,
-          row.value,
-          JSON.stringify(deadLetterHeaders(record, reason, attempts)),
-          new Date().toISOString(),
-        );
-        deadLettered.add(row.offset);
-        onDeadLetter?.(record, reason, attempts);
-      };
-      // One offset commit (one fsync) per batch, not per record: a crash mid-batch offers the batch's
-      // handled records again (at-least-once). Within a batch, each key's records are handled in order and
-      // the keys side by side, so the appends they cause share the store's group commit. The commit covers
-      // the records up to the first one not handled (its handler threw): that one and those after it come
-      // again, the ones already handled among them a second time.
-      const takeBatch = async () => {
-        const batch = next.all(topic, position, BATCH_SIZE);
-        if (batch.length === 0) {
-          stuckSince = undefined;
-          return sleep(pollMs, abort.signal);
-        }
-        stuckSince ??= Date.now();
-        const byKey = new Map<string, Row[]>();
-        for (const row of batch) {
-          const rows = byKey.get(row.key);
-          if (rows) rows.push(row);
-          else byKey.set(row.key, [row]);
-        }
-        const handled = new Set<bigint>();
-        let failed = false;
-        // A run that failed one way too often, or holds a record already failing alone, goes one by one, so
-        // that only the record at fault is dead-lettered.
-        const handleKey = async (rows: Row[]) => {
-          const first = rows[0]!.offset;
-          const suspect =
-            (runFailures.get(first)?.attempts ?? 0) >= deadLetterAfter ||
-            rows.some((r) => recordFailures.has(r.offset) || deadLettered.has(r.offset));
-          if (handleRun && rows.length > 1 && !suspect && !abort.signal.aborted) {
-            const records = rows.map(toDelivered);
-            try {
-              await handleRun(records);
-              runFailures.delete(first);
-              for (const row of rows) handled.add(row.offset);
-              return;
-            } catch (error) {
-              if (!(error instanceof UnprocessableRecordError)) {
-                failed = true;
-                onHandlerError?.(error, records[0]!);
-                const tally = await tallyFailure(runFailures.get(first), error, dependencyDown);
-                if (tally) runFailures.set(first, tally);
-                else runFailures.delete(first);
-                return;
-              }
-            }
-          }
-          for (const row of rows) {
-            if (abort.signal.aborted || failed) return;
-            if (deadLettered.has(row.offset)) {
-              handled.add(row.offset);
-              continue;
-            }
-            const record = toDelivered(row);
-            try {
-              await handle(record);
-            } catch (error) {
-              if (error instanceof UnprocessableRecordError) {
-                deadLetter(row, record, error.message, (recordFailures.get(row.offset)?.attempts ?? 0) + 1);
-                recordFailures.delete(row.offset);
-                handled.add(row.offset);
-                continue;
-              }
-              failed = true;
-              onHandlerError?.(error, record);
-              const tally = await tallyFailure(recordFailures.get(row.offset), error, dependencyDown);
-              if (tally && tally.attempts >= deadLetterAfter) {
-                deadLetter(row, record, poisonReason(error, tally.attempts), tally.attempts);
-                recordFailures.delete(row.offset);
-                handled.add(row.offset);
-                return;
-              }
-              // Kept while it fails, so that the run it belongs to goes one by one from now on.
-              recordFailures.set(row.offset, tally ?? { kind: 'outage', attempts: 0 });
-              return;
-            }
-            recordFailures.delete(row.offset);
-            handled.add(row.offset);
-          }
-        };
-        // A record one failure short of the dead-letter gets its last try alone, the batch one record at a
-        // time in order: beside others, it may have failed for one of them (a store's group commit refuses
-        // every append of its transaction for one it cannot keep).
-        const lastChance = batch.some((r) => (recordFailures.get(r.offset)?.attempts ?? 0) >= deadLetterAfter - 1);
-        try {
-          await Promise.all((lastChance ? [batch] : [...byKey.values()]).map(handleKey));
-        } finally {
-          let through: bigint | undefined;
-          for (const row of batch) {
-            if (!handled.has(row.offset)) break;
-            through = row.offset;
-          }
-          if (through !== undefined) {
-            commit.run(group, topic, through);
-            position = through;
-            stuckSince = Date.now();
-            for (const passed of [runFailures, recordFailures, deadLettered])
-              for (const offset of passed.keys()) if (offset <= through) passed.delete(offset);
-          }
-        }
-        if (failed) await pause(retryDelayMs, abort.signal);
-        // Let the rest of the process (ingest's requests, timers) have the event loop between batches.
-        await new Promise((resolve) => setImmediate(resolve));
-      };
-      // The loop owns its failures: a read or commit that fails (a locked or full disk) is reported and
-      // tried again after a growing pause; what was not committed is read again.
-      const loop = (async () => {
-        for (let failures = 0; !abort.signal.aborted;) {
-          try {
-            await takeBatch();
-            failures = 0;
-          } catch (error) {
-            failures++;
-            onError?.(error);
-            await pause(Math.min(30_000, retryDelayMs * 2 ** (failures - 1)), abort.signal);
-          }
-        }
-      })();
-      const consumer: BusConsumer = {
-        // One process holds the one partition: nothing else can take it.
-        current: () => !abort.signal.aborted,
-        stuckSince: () => stuckSince,
-        async stop() {
-          abort.abort();
-          await loop;
-          consumers.delete(consumer);
-          onAssignment?.([]);
+    async consume(options: ConsumeOptions) {
+      const consumer = consumeEmbedded(
+        {
+          committed: (group, topic) => committed.get(group, topic)?.offset,
+          read: (topic, after, limit) => next.all(topic, after, limit),
+          commit: (group, topic, offset) => void commit.run(group, topic, offset),
+          deadLetter: (row, record, reason, attempts) =>
+            void insert.run(
+              deadLetterTopicOf(record.topic),
+              record.key,
+              row.value,
+              JSON.stringify(deadLetterHeaders(record, reason, attempts)),
+              new Date().toISOString(),
+            ),
+          toDelivered,
+          published: sleep,
         },
-      };
+        options,
+        { pollMs, retryDelayMs, maxInHand: IN_HAND, commitEvery: IN_HAND / 2, commitEveryMs: COMMIT_EVERY_MS },
+        (stopped) => consumers.delete(stopped),
+      );
       consumers.add(consumer);
       return consumer;
     },
@@ -336,6 +189,7 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
       // Publishes already promised a commit get it before the file closes.
       if (pending.length > 0) flush();
       otherThreads.close();
+      offsets.close();
       db.close();
     },
   };

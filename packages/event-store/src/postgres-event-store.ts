@@ -84,6 +84,10 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
     ddl.release();
   }
 
+  // The key of the lock appends take, as a literal: BEGIN and the lock then go in one round trip.
+  const { rows: lockRows } = await pool.query<{ key: number }>('SELECT hashtext($1) AS key', [table]);
+  const appendLock = Number(lockRows[0]!.key);
+
   // Notifications only shorten a subscription's wait: polling covers the time the listener is down, and it
   // connects again by itself, with backoff, after PostgreSQL cut it.
   const wakers = new Set<() => void>();
@@ -167,10 +171,10 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
     client.on('error', ignoreError);
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
       // Appends are serialised per store so that positions become visible in the order they were
       // handed out; otherwise a catch-up reader could pass a position whose transaction commits later.
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [table]);
+      // One round trip for both statements (the simple protocol takes several without parameters).
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${appendLock})`);
       const { rows } = await client.query<{ stream_id: string; revision: string }>(
         `SELECT stream_id, MAX(revision) AS revision FROM ${table} WHERE stream_id = ANY($1) GROUP BY stream_id`,
         [[...new Set(batch.map((a) => a.streamId))]],
@@ -219,8 +223,7 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
         // An append's position is its last event's.
         for (const { at, streamId, last } of accepted)
           outcomes[at] = ok({ nextExpectedRevision: last, position: positions.get(`${last} ${streamId}`)! });
-        await client.query('SELECT pg_notify($1, $2)', [channel, '']);
-        await client.query('COMMIT');
+        await client.query(`NOTIFY ${ident(channel)}; COMMIT`);
       }
       return outcomes as AppendOutcome[];
     } catch (error) {
