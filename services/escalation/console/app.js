@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { hasToken, json, signIn, signOut, tokenAccepted } from './api.js';
+import { hasSession, hasToken, json, signIn, signInMode, signOut, tokenAccepted } from './api.js';
 import { IncidentList } from './incident-list.js';
 import { IncidentPage } from './incident-page.js';
 import { KpiPage } from './kpi-page.js';
@@ -40,8 +40,15 @@ function SignIn({ onSignedIn }) {
       setBusy(false);
     }
   };
+  const sso = signInMode() === 'oidc';
+  const back = encodeURIComponent(location.pathname);
   return html`<main class="signin">
     <h1>Sign in to Klaxon</h1>
+    ${
+      sso &&
+      html`<p><a class="button" href=${`/auth/login?return=${back}`}>Sign in with single sign-on</a></p>
+        <p class="hint">Or with a personal or service token:</p>`
+    }
     <form onSubmit=${submit}>
       <label for="token">API token</label>
       <input
@@ -73,7 +80,7 @@ function WhoAmI() {
 }
 
 function App() {
-  const [signedIn, setSignedIn] = useState(hasToken());
+  const [signedIn, setSignedIn] = useState(hasToken() || hasSession());
   useEffect(() => {
     const out = () => setSignedIn(false);
     addEventListener('klaxon:signed-out', out);

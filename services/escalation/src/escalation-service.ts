@@ -17,11 +17,12 @@ import {
   type Timings,
 } from '@klaxon/domain';
 import type { EventStore, Subscription } from '@klaxon/event-store';
-import { authenticator, PersonalTokens } from '@klaxon/people';
+import { authenticator, oidcSignIn, PersonalTokens, Sessions } from '@klaxon/people';
 import { createServiceHttp, systemClock, type Clock, type Logger, type ServiceHttp } from '@klaxon/service-kit';
 import { ackLinks } from './acks/ack-links.ts';
 import { escalationMetrics } from './escalation-metrics.ts';
 import { ackLinkRoutes } from './http/ack-link-routes.ts';
+import { authRoutes } from './http/auth-routes.ts';
 import { incidentRoutes } from './http/incident-routes.ts';
 import { consoleRoutes } from './http/console-routes.ts';
 import { deadLetterRoutes } from './http/dead-letter-routes.ts';
@@ -264,7 +265,19 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
 
   const notices = noticeSender({ notifiers: deps.notifiers, contacts: config.contacts, logger });
   const personalTokens = new PersonalTokens(store, clock, logger);
-  const auth = authenticator(config, personalTokens);
+  const sessions = new Sessions(store, clock);
+  const auth = authenticator(config, personalTokens, { sessions, publicUrl: deps.publicUrl });
+  const oidc = config.auth.oidc;
+  const signIn =
+    oidc &&
+    oidcSignIn({
+      settings: oidc,
+      redirectUri: `${deps.publicUrl}/auth/callback`,
+      contacts: config.contacts,
+      secret: deps.linkSecret,
+      now: () => clock.now(),
+    });
+  authRoutes(http.routes, { auth: config.auth, signIn, sessions, publicUrl: deps.publicUrl, clock, logger });
   incidentRoutes(http.routes, { index, repository, rosters, timings, clock, auth, onExecuted });
   peopleRoutes(http.routes, { config, auth, personalTokens });
   twilioRoutes(http.routes, {
@@ -281,7 +294,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   onCallRoutes(http.routes, { config, rosters, clock, auth });
   deadLetterRoutes(http.routes, { bus, topic, auth });
   if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);
-  consoleRoutes(http.routes);
+  consoleRoutes(http.routes, { singleSignOn: signIn !== undefined });
 
   let caughtUp = false;
   // Pages whose outcome was never recorded go out again from whoever owns them now.
