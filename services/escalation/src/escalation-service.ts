@@ -20,6 +20,7 @@ import type { EventStore, Subscription } from '@klaxon/event-store';
 import { authenticator, oidcSignIn, PersonalTokens, Sessions } from '@klaxon/people';
 import { createServiceHttp, systemClock, type Clock, type Logger, type ServiceHttp } from '@klaxon/service-kit';
 import { ackLinks } from './acks/ack-links.ts';
+import { oneTapLinks } from './acks/one-tap-links.ts';
 import { escalationMetrics } from './escalation-metrics.ts';
 import { ackLinkRoutes } from './http/ack-link-routes.ts';
 import { authRoutes } from './http/auth-routes.ts';
@@ -28,6 +29,7 @@ import { consoleRoutes } from './http/console-routes.ts';
 import { deadLetterRoutes } from './http/dead-letter-routes.ts';
 import { kpiProxyRoutes } from './http/kpi-proxy-routes.ts';
 import { onCallRoutes } from './http/oncall-routes.ts';
+import { oneTapRoutes } from './http/one-tap-routes.ts';
 import { peopleRoutes } from './http/people-routes.ts';
 import { twilioRoutes } from './http/twilio-routes.ts';
 import { IncidentIndex } from './incidents/incident-index.ts';
@@ -133,6 +135,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   const rosters = createRosters(config);
   const router = createRouter(config.routes, config.severityFrom, config.rules);
   const links = ackLinks(deps.linkSecret);
+  const oneTap = oneTapLinks(deps.linkSecret, deps.publicUrl);
   const timings = (severity: Severity): Timings => {
     const s = config.severities[severity];
     return { ackTimeoutMs: s.ackTimeout, escalateAfterMs: s.escalateAfter, statusUpdateEveryMs: s.statusUpdateEvery };
@@ -193,7 +196,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     clock,
     logger,
     publicUrl: deps.publicUrl,
-    ackLinks: links,
+    oneTapLinks: oneTap,
     pagesSent: metrics.pagesSent,
     pagesWithheld: metrics.pagesWithheld,
     pageOutcomesRefused: metrics.pageOutcomesRefused,
@@ -291,6 +294,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     onExecuted,
   });
   ackLinkRoutes(http.routes, { repository, ackLinks: links, clock, onExecuted });
+  oneTapRoutes(http.routes, { links: oneTap, repository, rosters, contacts: config.contacts, clock, onExecuted });
   onCallRoutes(http.routes, { config, rosters, clock, auth });
   deadLetterRoutes(http.routes, { bus, topic, auth });
   if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);

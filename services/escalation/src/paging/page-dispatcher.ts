@@ -12,7 +12,7 @@ import {
 } from '@klaxon/domain';
 import type { Clock, Logger } from '@klaxon/service-kit';
 import type { Counter } from 'prom-client';
-import type { AckLinks } from '../acks/ack-links.ts';
+import type { OneTapLinks } from '../acks/one-tap-links.ts';
 import type { IncidentRepository } from '../incidents/incident-repository.ts';
 import type { NumberClaims } from '../incidents/number-claims.ts';
 import { NotifierError, type Notifier, type OutgoingPage } from './notifier.ts';
@@ -39,7 +39,7 @@ export interface PageDispatcherDeps {
   clock: Clock;
   logger: Logger;
   publicUrl: string;
-  ackLinks: AckLinks;
+  oneTapLinks: OneTapLinks;
   pagesSent: Counter<'channel' | 'outcome'>;
   pagesWithheld: Counter<'reason'>;
   pageOutcomesRefused: Counter<'code'>;
@@ -149,15 +149,13 @@ export class PageDispatcher {
   }
 
   private outgoing(w: Waiting, incident: IncidentState | undefined): OutgoingPage | undefined {
-    const { contacts, publicUrl, ackLinks, clock } = this.deps;
+    const { contacts, publicUrl, oneTapLinks } = this.deps;
     const page = incident?.exists ? incident.pages[w.pageId] : undefined;
     const contact = contacts[w.contact];
     if (!incident?.exists || !page || !contact) return undefined;
     const links = {
-      incident: `${publicUrl}/incidents/${w.incidentId}`,
-      ...(page.purpose === 'escalation'
-        ? { acknowledge: `${publicUrl}/ack/${ackLinks.issue(w.incidentId, w.contact, clock.now())}` }
-        : {}),
+      incident: oneTapLinks.url(w.incidentId, w.contact),
+      api: `${publicUrl}/api/v1/incidents/${w.incidentId}`,
     };
     return { page, incident, contactName: w.contact, contact, links };
   }
