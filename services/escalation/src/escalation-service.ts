@@ -23,6 +23,7 @@ import { ackLinks } from './acks/ack-links.ts';
 import { oneTapLinks } from './acks/one-tap-links.ts';
 import { escalationMetrics } from './escalation-metrics.ts';
 import { ackLinkRoutes } from './http/ack-link-routes.ts';
+import { auditRoutes } from './http/audit-routes.ts';
 import { authRoutes } from './http/auth-routes.ts';
 import { incidentRoutes } from './http/incident-routes.ts';
 import { consoleRoutes } from './http/console-routes.ts';
@@ -297,6 +298,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   oneTapRoutes(http.routes, { links: oneTap, repository, rosters, contacts: config.contacts, clock, onExecuted });
   onCallRoutes(http.routes, { config, rosters, clock, auth });
   deadLetterRoutes(http.routes, { bus, topic, auth });
+  auditRoutes(http.routes, { store, auth });
   if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);
   consoleRoutes(http.routes, { singleSignOn: signIn !== undefined });
 
