@@ -43,11 +43,13 @@ export interface PeopleStackOptions {
   escalationYaml?: string;
   /** The port escalation listens on, and so its public URL; any free one by default. */
   port?: number;
+  /** Where the virtual clock starts (default 2026-12-01T10:00:00Z). */
+  start?: string;
 }
 
 export async function startPeopleStack(options: PeopleStackOptions = {}): Promise<PeopleStack> {
   const dir: TempDir = tempDir('klaxon-people-');
-  const clock = new VirtualClock('2026-12-01T10:00:00Z');
+  const clock = new VirtualClock(options.start ?? '2026-12-01T10:00:00Z');
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const store = openSqliteEventStore(dir.file('events.db'), { pollMs: 10 });
   const bus: Bus = openEmbeddedBus(dir.file('bus.db'), { pollMs: 10, retryDelayMs: 10 });

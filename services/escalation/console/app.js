@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { hasSession, hasToken, json, signIn, signInMode, signOut, tokenAccepted } from './api.js';
+import { AuditPage } from './audit-page.js';
 import { IncidentList } from './incident-list.js';
 import { IncidentPage } from './incident-page.js';
 import { KpiPage } from './kpi-page.js';
@@ -11,6 +12,7 @@ const NAV = [
   ['/', 'Incidents'],
   ['/oncall', 'On call'],
   ['/kpis', 'KPIs'],
+  ['/audit', 'Audit'],
 ];
 
 function page(path) {
@@ -18,6 +20,7 @@ function page(path) {
   if (incident) return html`<${IncidentPage} id=${decodeURIComponent(incident[1])} />`;
   if (path === '/oncall') return html`<${OnCallPage} />`;
   if (path === '/kpis') return html`<${KpiPage} />`;
+  if (path === '/audit') return html`<${AuditPage} />`;
   return html`<${IncidentList} />`;
 }
 

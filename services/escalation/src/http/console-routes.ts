@@ -60,7 +60,7 @@ export function consoleRoutes(routes: Router, options: { singleSignOn: boolean }
       .set('X-Content-Type-Options', 'nosniff')
       .type('html')
       .send(html);
-  routes.get(['/', '/incidents/:id', '/oncall', '/kpis'], page);
+  routes.get(['/', '/incidents/:id', '/oncall', '/kpis', '/audit'], page);
   routes.get('/console/vendor/:file', (req, res) => {
     const file = VENDOR[String(req.params.file)];
     if (!file) return void res.status(404).end();
