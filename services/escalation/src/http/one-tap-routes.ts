@@ -117,6 +117,6 @@ export function oneTapRoutes(routes: Router, deps: OneTapRouteDeps): void {
         );
       deps.onExecuted(incidentId, execution);
       // Post/redirect/get: reloading the page that follows shows the incident and does nothing again.
-      res.redirect(303, `/i/${raw}`);
+      res.status(303).location(`/i/${raw}`).end();
     });
 }
