@@ -28,3 +28,4 @@ export * from './people/actor.ts';
 export * from './people/personal-token-events.ts';
 export * from './people/session-events.ts';
 export * from './people/acting-as.ts';
+export * from './people/participant.ts';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PUBLIC_URL, startEscalation, type Harness } from './support/escalation-harness.ts';
+import { API_TOKEN } from './support/test-config.ts';
 
 /** The one-tap link in the first SMS to alice, as a path on the harness's server. */
 const linkInSms = (h: Harness, n = 0): string => {
@@ -102,5 +103,20 @@ describe('one-tap links in pages', () => {
     expect((await tap(h, link, 'reopen')).status).toBe(404);
     expect((await tap(h, link, 'status-updates')).status).toBe(404);
     expect(h.service.index.acting()[0]!.state.status).toBe('open');
+  });
+
+  it("counts the link's person in the post-mortem's participants, and not a script that acted as itself", async () => {
+    h = await startEscalation();
+    await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
+    const id = h.service.index.acting()[0]!.state.incidentId;
+    expect((await tap(h, linkInSms(h), 'acknowledge')).status).toBe(303);
+    // The service token posts in its own name: a script, no participant.
+    expect((await h.api('POST', `/api/v1/incidents/${id}/status-updates`, { text: 'failover running' })).status).toBe(
+      200,
+    );
+    const draft = await (
+      await fetch(`${h.base}/api/v1/incidents/${id}/postmortem`, { headers: { authorization: `Bearer ${API_TOKEN}` } })
+    ).text();
+    expect(draft).toMatch(/\| Participants \| alice \|/);
   });
 });
