@@ -36,6 +36,8 @@ export async function call(path, { method = 'GET', body, accept } = {}) {
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (res.status === 401) {
     sessionStorage.removeItem(KEY);
+    // A session that ended elsewhere (signed out in another tab, expired): forget its CSRF twin too.
+    document.cookie = 'klaxon_csrf=; Max-Age=0; Path=/; SameSite=Lax';
     dispatchEvent(new Event('klaxon:signed-out'));
     throw new SignedOut('the token or session was refused');
   }
