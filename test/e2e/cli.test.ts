@@ -220,6 +220,35 @@ describe('klaxon CLI against a running Klaxon (pnpm start)', () => {
   });
 
   it(
+    'audit shows who handed out and revoked tokens, as a table and as JSON, and filters by kind and actor',
+    { timeout: 60_000 },
+    async () => {
+      const created = await klaxon(['token', 'create', '--for', 'erin', '--name', 'audit-me'], env);
+      expect(created.status).toBe(0);
+      const erin = { ...env, KLAXON_API_TOKEN: created.stdout.split('\n')[0]! };
+      const id = JSON.parse((await klaxon(['token', 'ls', '--output', 'json'], erin)).stdout).tokens[0].id as string;
+      expect(await klaxon(['token', 'revoke', id], erin)).toMatchObject({ status: 0 });
+
+      const listed = await klaxon(['audit', '--kind', 'token', '--actor', 'erin'], env);
+      expect(listed.status).toBe(0);
+      expect(listed.stdout).toMatch(new RegExp(`token\\.revoked\\s+person:erin\\s+tokenId=${id}`));
+      const json = JSON.parse((await klaxon(['audit', '--kind', 'token.created', '--output', 'json'], env)).stdout);
+      expect(json.entries).toContainEqual(
+        expect.objectContaining({
+          kind: 'token.created',
+          actor: { kind: 'service', name: 'api' },
+          subject: 'person:erin',
+        }),
+      );
+      // A person's own token is no admin's: the audit log is refused to it.
+      const refused = await klaxon(['token', 'create', '--for', 'erin', '--name', 'second'], env);
+      const asErin = await klaxon(['audit'], { ...env, KLAXON_API_TOKEN: refused.stdout.split('\n')[0]! });
+      expect(asErin.status).toBe(1);
+      expect(asErin.stderr).toMatch(/Klaxon answered 403/);
+    },
+  );
+
+  it(
     'dead-letters lists the records escalation moved aside, with why and where they came from',
     { timeout: 60_000 },
     async () => {

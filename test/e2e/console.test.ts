@@ -117,11 +117,17 @@ describe.runIf(available)('the web console in a real Chromium, on pnpm start', (
       await shot(laptop.page, 'incidents-laptop');
 
       await expect.poll(() => twilio.messages().length, { timeout: 15_000 }).toBeGreaterThan(0);
-      const link = /https?:\/\/\S+\/incidents\/\S+/.exec(twilio.messages()[0]!.Body)?.[0];
-      expect(link, twilio.messages()[0]!.Body).toBeDefined();
+      // The SMS carries the paged responder's one-tap link; its page links to the incident in the console.
+      const oneTap = /https?:\/\/\S+\/i\/\S+/.exec(twilio.messages()[0]!.Body)?.[0];
+      expect(oneTap, twilio.messages()[0]!.Body).toBeDefined();
 
       const phone = await open(PHONE, 'Europe/Berlin');
-      await phone.page.goto(link!);
+      await phone.page.goto(oneTap!);
+      expect(await phone.page.getByRole('button', { name: /^Acknowledge as \w+$/ }).isVisible()).toBe(true);
+      await shot(phone.page, 'one-tap-phone');
+      await phone.page.getByRole('link', { name: 'Open it in the console' }).click();
+      const link = phone.page.url();
+      expect(new URL(link).pathname).toMatch(/^\/incidents\/\S+/);
       await shot(phone.page, 'signin-phone');
       // alice signs in with her own token, handed to her by an admin: what she does is done as her.
       const handed = await fetch(`${base}/api/v1/people/alice/tokens`, {
@@ -135,7 +141,7 @@ describe.runIf(available)('the web console in a real Chromium, on pnpm start', (
       await expect
         .poll(() => phone.page.getByRole('heading', { level: 1 }).textContent(), { timeout: 15_000 })
         .toMatch(/#1\s+Checkout returns 500/);
-      expect(new URL(phone.page.url()).pathname).toBe(new URL(link!).pathname);
+      expect(new URL(phone.page.url()).pathname).toBe(new URL(link).pathname);
       await expect.poll(() => phone.page.getByText(/L2 in \d+ min unless acknowledged/).count()).toBe(1);
       await shot(phone.page, 'incident-phone');
 
@@ -147,7 +153,7 @@ describe.runIf(available)('the web console in a real Chromium, on pnpm start', (
         .poll(() => phone.page.getByText('Acknowledged by alice via api').count(), { timeout: 10_000 })
         .toBe(1);
       expect(await phone.page.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
-      const api = await fetch(`${base}/api/v1/incidents/${link!.split('/').pop()}`, {
+      const api = await fetch(`${base}/api/v1/incidents/${link.split('/').pop()}`, {
         headers: { authorization: `Bearer ${API_TOKEN}` },
       });
       expect(
@@ -161,7 +167,7 @@ describe.runIf(available)('the web console in a real Chromium, on pnpm start', (
         .poll(() => laptop.page.getByText(/acknowledged · L1 · checkout/).count(), { timeout: 10_000 })
         .toBe(1);
 
-      await laptop.page.goto(link!);
+      await laptop.page.goto(link);
       await expect
         .poll(() => laptop.page.getByText('Acknowledged by alice via api').count(), { timeout: 15_000 })
         .toBe(1);

@@ -2,7 +2,9 @@ import { createHmac } from 'node:crypto';
 import { ALERTS_TOPIC } from '@klaxon/bus';
 import { tempDir } from '@klaxon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ackLinks } from '../../services/escalation/src/acks/ack-links.ts';
 import {
+  LINK_SECRET,
   PUBLIC_URL,
   startEscalation,
   type Harness as EscalationHarness,
@@ -278,14 +280,31 @@ describe('docs/openapi.yaml describes the HTTP API the services serve', () => {
       expect((await api('GET', `/api/v1/incidents/${orders.id}/postmortem`)).status).toBe(200);
       expect((await api('GET', '/api/v1/incidents/no-such-incident/postmortem')).status).toBe(404);
 
-      // The email link, opened and pressed, before anything else acknowledges the incident.
-      const link = /open (https:\S+\/ack\/\S+)/.exec(escalation.providers.smtp.mails[0]!.text ?? '')![1]!;
+      // An email link sent before one-tap links, opened and pressed, before anything else acknowledges the incident.
+      const link = `${PUBLIC_URL}/ack/${ackLinks(LINK_SECRET).issue(orders.id, 'alice', escalation.clock.now())}`;
       const linkPath = link.slice(PUBLIC_URL.length);
       expect((await fetch(`${escalation.base}${linkPath}`)).status).toBe(200);
       expect((await fetch(`${escalation.base}${linkPath.slice(0, -2)}xx`)).status).toBe(403);
       expect((await fetch(`${escalation.base}${linkPath}`, { method: 'POST' })).status).toBe(200);
       expect((await fetch(`${escalation.base}${linkPath}`, { method: 'POST' })).status).toBe(409);
       await escalation.service.drained();
+
+      // The one-tap link of the SMS: the page, an acknowledgement refused (already done), an escalation,
+      // and a tampered link.
+      const oneTap = /https:\S+(\/i\/\S+)/.exec(escalation.providers.twilio.messages()[0]!.Body)![1]!;
+      expect((await fetch(`${escalation.base}${oneTap}`)).status).toBe(200);
+      const tap = (path: string) => fetch(`${escalation.base}${path}`, { method: 'POST', redirect: 'manual' });
+      expect((await tap(`${oneTap}/acknowledge`)).status).toBe(409);
+      expect((await tap(`${oneTap}/escalate`)).status).toBe(303);
+      expect((await tap(`${oneTap.slice(0, -2)}xx/resolve`)).status).toBe(403);
+      await escalation.service.settle();
+
+      // Sign-in without auth.oidc, and the audit log.
+      expect((await fetch(`${escalation.base}/auth/login`)).status).toBe(404);
+      expect((await fetch(`${escalation.base}/auth/callback?code=x&state=y`)).status).toBe(404);
+      expect((await fetch(`${escalation.base}/auth/logout`, { method: 'POST' })).status).toBe(204);
+      expect((await api('GET', '/api/v1/audit?limit=5')).status).toBe(200);
+      expect((await api('GET', '/api/v1/audit?since=yesterday')).status).toBe(400);
 
       // The SMS reply and the call's keypress, signed as Twilio signs them.
       const sms = { From: '+15550100001', To: '+15559990000', Body: '1c', MessageSid: 'SM1' };
@@ -338,6 +357,7 @@ describe('docs/openapi.yaml describes the HTTP API the services serve', () => {
         `/incidents/${orders.id}`,
         '/oncall',
         '/kpis',
+        '/audit',
         '/console/app.js',
         '/console/console.css',
         '/console/vendor/preact.mjs',

@@ -10,7 +10,7 @@ import { RUNBOOK_SEVERITIES_YAML, tempDir, VirtualClock, type TempDir } from '@k
 export const ADMIN_SERVICE_TOKEN = 'admin-service-token-0123456789';
 
 /** One person per role, and a service token named `api` with every right (a bare string, as of old). */
-const config = () =>
+const config = (extra = '') =>
   parseConfig(
     `${RUNBOOK_SEVERITIES_YAML}contacts:
   vic: { email: vic@example.com, role: viewer }
@@ -20,7 +20,7 @@ policies:
   default: { levels: { L1: { targets: [contact:rita], channels: [email] } } }
 routes: [{ match: {}, policy: default }]
 api: { tokens: ["${ADMIN_SERVICE_TOKEN}"] }
-`,
+${extra}`,
     'people-test.yaml',
     {},
   );
@@ -38,9 +38,18 @@ export interface PeopleStack {
   close(): Promise<void>;
 }
 
-export async function startPeopleStack(): Promise<PeopleStack> {
+export interface PeopleStackOptions {
+  /** More top-level YAML for escalation's configuration (an `auth:` block). */
+  escalationYaml?: string;
+  /** The port escalation listens on, and so its public URL; any free one by default. */
+  port?: number;
+  /** Where the virtual clock starts (default 2026-12-01T10:00:00Z). */
+  start?: string;
+}
+
+export async function startPeopleStack(options: PeopleStackOptions = {}): Promise<PeopleStack> {
   const dir: TempDir = tempDir('klaxon-people-');
-  const clock = new VirtualClock('2026-12-01T10:00:00Z');
+  const clock = new VirtualClock(options.start ?? '2026-12-01T10:00:00Z');
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const store = openSqliteEventStore(dir.file('events.db'), { pollMs: 10 });
   const bus: Bus = openEmbeddedBus(dir.file('bus.db'), { pollMs: 10, retryDelayMs: 10 });
@@ -53,22 +62,23 @@ export async function startPeopleStack(): Promise<PeopleStack> {
     pollMs: 10,
   });
   await projection.start();
+  const publicUrl = options.port ? `http://127.0.0.1:${options.port}` : 'http://localhost';
   const projectionUrl = await projection.http.listen(0, '127.0.0.1');
   const escalation = await createEscalationService({
     logger,
     store,
     bus,
-    config: config(),
+    config: config(options.escalationYaml),
     // No provider is configured: the pages of the one incident fail, which nothing here looks at.
-    notifiers: notifiersFromEnv(readEnv({ KLAXON_DATA_DIR: dir.path }), 'http://localhost'),
-    publicUrl: 'http://localhost',
+    notifiers: notifiersFromEnv(readEnv({ KLAXON_DATA_DIR: dir.path }), publicUrl),
+    publicUrl,
     linkSecret: 'people-test-link-secret-0123456789',
     clock,
     runTimerLoop: false,
     projectionUrl,
   });
   await escalation.start();
-  const escalationUrl = await escalation.http.listen(0, '127.0.0.1');
+  const escalationUrl = await escalation.http.listen(options.port ?? 0, '127.0.0.1');
   return {
     clock,
     store,

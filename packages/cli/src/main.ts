@@ -7,6 +7,7 @@ import { act, incidents, oncall, postmortem, show, statusUpdate } from './incide
 import { stdout, type Format } from './output.ts';
 import { replay } from './replay-command.ts';
 import { token } from './token-commands.ts';
+import { audit } from './audit-command.ts';
 
 const USAGE = `klaxon <command> [options]
 
@@ -25,6 +26,8 @@ Against a running Klaxon (--url/--token or KLAXON_URL/KLAXON_API_TOKEN):
   postmortem <number|id>                  a markdown draft from the runbook's template
   oncall [--at <instant>] [--schedule <name>] [--next N]
   dead-letters [--limit N]                the newest records escalation moved aside (default 50), with why
+  audit [--since T] [--actor A] [--kind K] [--limit N] [--cursor C]
+                                          who did what (admin): commands, tokens, sign-ins, oldest first
 
 Offline, on the recorded history (the embedded store under --data-dir or KLAXON_DATA_DIR, or DATABASE_URL):
   replay --config candidate.yaml [--from <instant>] [--to <instant>] [--current klaxon.yaml]
@@ -58,6 +61,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         name: { type: 'string' },
         expires: { type: 'string' },
         'data-dir': { type: 'string' },
+        since: { type: 'string' },
+        actor: { type: 'string' },
+        kind: { type: 'string' },
+        cursor: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -110,6 +117,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         break;
       case 'token':
         await token(api(), args, flags, out);
+        break;
+      case 'audit':
+        await audit(api(), flags, out);
         break;
       case 'dead-letters':
         await deadLetters(api(), flags, out);

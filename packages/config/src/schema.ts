@@ -110,6 +110,24 @@ const throttle = z
   .prefault({});
 const token = z.string().min(16, 'tokens must be at least 16 characters');
 /** A bare string is the shared token of old: named `api`, with every right, so existing files keep working. */
+/** Console sign-in through an OpenID Provider; `claim` of the ID token is matched to a contact's email. */
+const auth = z
+  .object({
+    oidc: z
+      .object({
+        issuer: z.url(),
+        clientId: z.string().min(1),
+        clientSecret: z.string().min(1),
+        claim: z.string().min(1).default('email'),
+        scopes: z.array(z.string().min(1)).default(['openid', 'email']),
+      })
+      .strict()
+      .optional(),
+    /** How long a console session lasts from sign-in; sign-out ends it before. */
+    sessionTtl: positiveDuration.default(12 * 3_600_000),
+  })
+  .strict()
+  .prefault({});
 const serviceToken = z.union([
   token.transform((t) => ({ name: 'api', token: t, role: 'admin' as const })),
   z.object({ name: z.string().min(1).max(100), token, role: z.enum(ROLES) }).strict(),
@@ -133,6 +151,7 @@ export const configSchema = z
       .object({ tokens: z.array(serviceToken).default([]) })
       .strict()
       .default({ tokens: [] }),
+    auth,
   })
   .strict()
   .superRefine((config, ctx) => {

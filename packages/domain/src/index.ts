@@ -26,4 +26,6 @@ export * from './text/storable-text.ts';
 export * from './people/roles.ts';
 export * from './people/actor.ts';
 export * from './people/personal-token-events.ts';
+export * from './people/session-events.ts';
 export * from './people/acting-as.ts';
+export * from './people/participant.ts';

@@ -4,3 +4,6 @@ export * from './token-secret.ts';
 export * from './personal-tokens.ts';
 export * from './authenticator.ts';
 export * from './require-role.ts';
+export * from './sessions.ts';
+export * from './csrf.ts';
+export * from './oidc-sign-in.ts';

@@ -5,4 +5,6 @@ export interface Principal extends Actor {
   role: Role;
   /** The personal token that authenticated a person, to tell it apart in their list. */
   tokenId?: string;
+  /** The console session that authenticated a person: its writes are checked against cross-site requests. */
+  session?: { id: string; cookie: string };
 }

@@ -1,11 +1,26 @@
-// The console's one way to Klaxon's API: the API token lives in this browser session only (sessionStorage),
-// is sent as a Bearer header, and is never put in a URL.
+// The console's one way to Klaxon's API. Signed in with a token, the token lives in this browser session
+// only (sessionStorage), is sent as a Bearer header, and is never put in a URL. Signed in through single
+// sign-on, the browser holds an HttpOnly session cookie instead, and every write echoes the klaxon_csrf
+// cookie in X-CSRF-Token, which Klaxon compares (with the Origin) before it accepts the write.
 const KEY = 'klaxon-token';
 
+/** `oidc` when this Klaxon signs in through an OpenID Provider, else `token`. */
+export const signInMode = () => document.querySelector('meta[name="klaxon-sign-in"]')?.content ?? 'token';
+
+const csrfCookie = () =>
+  document.cookie
+    .split('; ')
+    .find((c) => c.startsWith('klaxon_csrf='))
+    ?.slice('klaxon_csrf='.length);
+
 export const hasToken = () => Boolean(sessionStorage.getItem(KEY));
+/** Whether a single sign-on session may be open (its HttpOnly cookie is invisible; its CSRF twin is not). */
+export const hasSession = () => Boolean(csrfCookie());
 export const signIn = (token) => sessionStorage.setItem(KEY, token);
-export const signOut = () => {
+export const signOut = async () => {
   sessionStorage.removeItem(KEY);
+  if (hasSession())
+    await fetch('/auth/logout', { method: 'POST', headers: { 'x-csrf-token': csrfCookie() } }).catch(() => {});
   dispatchEvent(new Event('klaxon:signed-out'));
 };
 
@@ -13,14 +28,18 @@ export class SignedOut extends Error {}
 
 export async function call(path, { method = 'GET', body, accept } = {}) {
   const token = sessionStorage.getItem(KEY);
-  if (!token) throw new SignedOut('not signed in');
-  const headers = { authorization: `Bearer ${token}` };
+  if (!token && !hasSession()) throw new SignedOut('not signed in');
+  const headers = token ? { authorization: `Bearer ${token}` } : {};
+  if (!token && method !== 'GET') headers['x-csrf-token'] = csrfCookie();
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (accept) headers.accept = accept;
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (res.status === 401) {
-    signOut();
-    throw new SignedOut('the token was refused');
+    sessionStorage.removeItem(KEY);
+    // A session that ended elsewhere (signed out in another tab, expired): forget its CSRF twin too.
+    document.cookie = 'klaxon_csrf=; Max-Age=0; Path=/; SameSite=Lax';
+    dispatchEvent(new Event('klaxon:signed-out'));
+    throw new SignedOut('the token or session was refused');
   }
   return res;
 }

@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { hasToken, json, signIn, signOut, tokenAccepted } from './api.js';
+import { hasSession, hasToken, json, signIn, signInMode, signOut, tokenAccepted } from './api.js';
+import { AuditPage } from './audit-page.js';
 import { IncidentList } from './incident-list.js';
 import { IncidentPage } from './incident-page.js';
 import { KpiPage } from './kpi-page.js';
@@ -11,6 +12,7 @@ const NAV = [
   ['/', 'Incidents'],
   ['/oncall', 'On call'],
   ['/kpis', 'KPIs'],
+  ['/audit', 'Audit'],
 ];
 
 function page(path) {
@@ -18,6 +20,7 @@ function page(path) {
   if (incident) return html`<${IncidentPage} id=${decodeURIComponent(incident[1])} />`;
   if (path === '/oncall') return html`<${OnCallPage} />`;
   if (path === '/kpis') return html`<${KpiPage} />`;
+  if (path === '/audit') return html`<${AuditPage} />`;
   return html`<${IncidentList} />`;
 }
 
@@ -40,8 +43,15 @@ function SignIn({ onSignedIn }) {
       setBusy(false);
     }
   };
+  const sso = signInMode() === 'oidc';
+  const back = encodeURIComponent(location.pathname);
   return html`<main class="signin">
     <h1>Sign in to Klaxon</h1>
+    ${
+      sso &&
+      html`<p><a class="button" href=${`/auth/login?return=${back}`}>Sign in with single sign-on</a></p>
+        <p class="hint">Or with a personal or service token:</p>`
+    }
     <form onSubmit=${submit}>
       <label for="token">API token</label>
       <input
@@ -73,7 +83,7 @@ function WhoAmI() {
 }
 
 function App() {
-  const [signedIn, setSignedIn] = useState(hasToken());
+  const [signedIn, setSignedIn] = useState(hasToken() || hasSession());
   useEffect(() => {
     const out = () => setSignedIn(false);
     addEventListener('klaxon:signed-out', out);

@@ -3,7 +3,7 @@ import type { KlaxonConfig } from '@klaxon/config';
 import { createRouter, type Channel, type Severity, type Timings } from '@klaxon/domain';
 import type { EventStore } from '@klaxon/event-store';
 import type { Clock, Logger } from '@klaxon/service-kit';
-import type { AckLinks } from './acks/ack-links.ts';
+import type { OneTapLinks } from './acks/one-tap-links.ts';
 import { afterCommitStep, type AfterCommit } from './after-commit/after-commit.ts';
 import { IncidentCommands } from './commands/incident-commands.ts';
 import { BUNDLE_NUMBERS_STREAM, INCIDENT_NUMBERS_STREAM, NumberClaims } from './commands/number-claims.ts';
@@ -24,7 +24,7 @@ export interface EngineDeps {
   notifiers: Record<Channel, Notifier>;
   clock: Clock;
   publicUrl: string;
-  ackLinks: AckLinks;
+  oneTapLinks: OneTapLinks;
   metrics: ReturnType<typeof escalationMetrics>;
   topic: string;
   consumerGroup: string;
@@ -84,7 +84,7 @@ export function createEngine(deps: EngineDeps) {
     clock,
     logger,
     publicUrl: deps.publicUrl,
-    ackLinks: deps.ackLinks,
+    oneTapLinks: deps.oneTapLinks,
     pagesSent: metrics.pagesSent,
     pagesWithheld: metrics.pagesWithheld,
     pageOutcomesRefused: metrics.pageOutcomesRefused,

@@ -2,17 +2,21 @@ import { ALERTS_TOPIC, type Bus } from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
 import { INCIDENT_STREAM_PREFIX, type Channel } from '@klaxon/domain';
 import type { EventStore, Subscription } from '@klaxon/event-store';
-import { authenticator, PersonalTokens } from '@klaxon/people';
+import { authenticator, oidcSignIn, PersonalTokens, Sessions } from '@klaxon/people';
 import { createServiceHttp, systemClock, type Clock, type Logger, type ServiceHttp } from '@klaxon/service-kit';
 import { ackLinks } from './acks/ack-links.ts';
+import { oneTapLinks } from './acks/one-tap-links.ts';
 import { createEngine } from './engine.ts';
 import { escalationMetrics } from './escalation-metrics.ts';
 import { ackLinkRoutes } from './http/ack-link-routes.ts';
+import { auditRoutes } from './http/audit-routes.ts';
+import { authRoutes } from './http/auth-routes.ts';
 import { consoleRoutes } from './http/console-routes.ts';
 import { deadLetterRoutes } from './http/dead-letter-routes.ts';
 import { incidentRoutes } from './http/incident-routes.ts';
 import { kpiProxyRoutes } from './http/kpi-proxy-routes.ts';
 import { onCallRoutes } from './http/oncall-routes.ts';
+import { oneTapRoutes } from './http/one-tap-routes.ts';
 import { peopleRoutes } from './http/people-routes.ts';
 import { twilioRoutes } from './http/twilio-routes.ts';
 import type { Notifier } from './paging/notifier.ts';
@@ -85,6 +89,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   const clock = deps.clock ?? systemClock;
   const topic = deps.topic ?? ALERTS_TOPIC;
   const links = ackLinks(deps.linkSecret);
+  const oneTap = oneTapLinks(deps.linkSecret, deps.publicUrl);
 
   let subscription: Subscription | undefined;
   let subscriptionLost: unknown;
@@ -120,7 +125,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     notifiers: deps.notifiers,
     clock,
     publicUrl: deps.publicUrl,
-    ackLinks: links,
+    oneTapLinks: oneTap,
     metrics,
     topic,
     consumerGroup: deps.consumerGroup ?? 'klaxon-escalation',
@@ -139,7 +144,19 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
 
   const notices = noticeSender({ notifiers: deps.notifiers, contacts: config.contacts, logger });
   const personalTokens = new PersonalTokens(store, clock, logger);
-  const auth = authenticator(config, personalTokens);
+  const sessions = new Sessions(store, clock);
+  const auth = authenticator(config, personalTokens, { sessions, publicUrl: deps.publicUrl });
+  const oidc = config.auth.oidc;
+  const signIn =
+    oidc &&
+    oidcSignIn({
+      settings: oidc,
+      redirectUri: `${deps.publicUrl}/auth/callback`,
+      contacts: config.contacts,
+      secret: deps.linkSecret,
+      now: () => clock.now(),
+    });
+  authRoutes(http.routes, { auth: config.auth, signIn, sessions, publicUrl: deps.publicUrl, clock, logger });
   incidentRoutes(http.routes, { index, commands, rosters, timings, clock, auth });
   peopleRoutes(http.routes, { config, auth, personalTokens });
   twilioRoutes(http.routes, {
@@ -152,10 +169,12 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     publicUrl: deps.publicUrl,
   });
   ackLinkRoutes(http.routes, { commands, ackLinks: links, clock });
+  oneTapRoutes(http.routes, { links: oneTap, commands, rosters, contacts: config.contacts, clock });
   onCallRoutes(http.routes, { config, rosters, clock, auth });
   deadLetterRoutes(http.routes, { bus, topic, auth });
+  auditRoutes(http.routes, { store, auth });
   if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);
-  consoleRoutes(http.routes);
+  consoleRoutes(http.routes, { singleSignOn: signIn !== undefined });
 
   /** Where the incident index starts: its snapshot, or nothing (the whole store is replayed). */
   const restoreSnapshot = async (path: string): Promise<bigint | undefined> => {

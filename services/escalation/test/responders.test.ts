@@ -1,6 +1,7 @@
 import twilio from 'twilio';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PUBLIC_URL, startEscalation, TWILIO_FROM, type Harness } from './support/escalation-harness.ts';
+import { ackLinks } from '../src/acks/ack-links.ts';
+import { LINK_SECRET, PUBLIC_URL, startEscalation, TWILIO_FROM, type Harness } from './support/escalation-harness.ts';
 import { testConfig } from './support/test-config.ts';
 
 const ALICE = '+15550100001';
@@ -39,8 +40,8 @@ describe('what responders receive', () => {
     expect(mail!.text).toMatch(/Severity: +P1 \(Critical/);
     expect(mail!.text).toMatch(/Started: +2026-11-23 11:00 \+01:00 \(Europe\/Berlin\)/);
     expect(mail!.text).toMatch(/Current status: +open, escalation level L1/);
-    expect(mail!.text).toContain(`${PUBLIC_URL}/incidents/`);
-    expect(mail!.text).toMatch(new RegExp(`open ${PUBLIC_URL}/ack/[\\w-]+\\.[\\w-]+`));
+    expect(mail!.text).toMatch(new RegExp(`Incident: +${PUBLIC_URL}/i/[\\w-]+\\.[\\w-]+`));
+    expect(mail!.text).toMatch(new RegExp(`open ${PUBLIC_URL}/i/[\\w-]+\\.[\\w-]+ and tap Acknowledge`));
 
     await h.advanceTo('2026-11-23T10:10:00Z');
     const [call] = h.providers.twilio.calls();
@@ -104,10 +105,12 @@ describe('acknowledging from wherever the responder is', () => {
     });
   });
 
-  it('the signed email link asks before it acknowledges, acknowledges once, and a tampered or expired one never works', async () => {
+  it('a signed email link sent before one-tap links asks before it acknowledges, acknowledges once, and a tampered or expired one never works', async () => {
     h = await startEscalation();
     await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
-    const link = /open (https:\S+\/ack\/\S+)/.exec(h.providers.smtp.mails[0]!.text ?? '')![1]!;
+    // Pages carry one-tap links now; an /ack/ link already in someone's mailbox keeps working until it expires.
+    const sent = ackLinks(LINK_SECRET).issue(h.service.index.acting()[0]!.state.incidentId, 'alice', h.clock.now());
+    const link = `${PUBLIC_URL}/ack/${sent}`;
     const path = link.slice(PUBLIC_URL.length);
     expect((await fetch(`${h.base}${path.slice(0, -2)}xx`)).status).toBe(403);
     expect((await fetch(`${h.base}${path.slice(0, -2)}xx`, { method: 'POST' })).status).toBe(403);
@@ -237,11 +240,12 @@ describe('the incident API', () => {
     ).toMatchObject({ problems: [{ path: 'severity' }] });
   });
 
-  it('the link every SMS and email carries opens a page for the incident, not a 404', async () => {
+  it('the console page the one-tap page links to opens for the incident, not a 404', async () => {
     h = await startEscalation();
     await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
-    const link = /https:\/\/klaxon\.example\.com(\/incidents\/\S+)/.exec(h.providers.twilio.messages()[0]!.Body)?.[1];
-    expect(link).toBe(`/incidents/${h.service.index.acting()[0]!.state.incidentId}`);
+    const link = `/incidents/${h.service.index.acting()[0]!.state.incidentId}`;
+    const oneTap = /https:\/\/klaxon\.example\.com(\/i\/\S+)/.exec(h.providers.twilio.messages()[0]!.Body)?.[1];
+    expect(await (await fetch(`${h.base}${oneTap}`)).text()).toContain(`href="${link}"`);
     const page = await fetch(`${h.base}${link}`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { actorSchema } from './actor.ts';
+import { sessionEventSchemas } from './session-events.ts';
 
 const instant = z.string().datetime({ offset: true });
 
@@ -25,6 +26,7 @@ export const personEventSchema = z.discriminatedUnion('type', [
     data: z.object({ id: z.string(), at: instant, actor: actorSchema }),
   }),
   z.object({ type: z.literal('PersonalTokenUsed'), data: z.object({ id: z.string(), at: instant }) }),
+  ...sessionEventSchemas,
 ]);
 export type PersonEvent = z.infer<typeof personEventSchema>;
 
@@ -51,6 +53,7 @@ export function personalTokensOf(events: PersonEvent[]): PersonalToken[] {
       tokens.set(id, { id, name, hash, createdAt, expiresAt, createdBy: actor });
       continue;
     }
+    if (event.type !== 'PersonalTokenRevoked' && event.type !== 'PersonalTokenUsed') continue;
     const token = tokens.get(event.data.id);
     if (!token) continue;
     if (event.type === 'PersonalTokenRevoked') token.revokedAt ??= event.data.at;

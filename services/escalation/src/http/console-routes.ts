@@ -36,8 +36,9 @@ const POLICY = [
   "form-action 'self'",
 ].join('; ');
 
-const shell = `<!doctype html>
+const shell = (signIn: 'oidc' | 'token') => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="klaxon-sign-in" content="${signIn}">
 <title>Klaxon</title><link rel="stylesheet" href="/console/console.css">
 <script type="importmap">${importMap}</script>
 <script type="module" src="/console/app.js"></script>
@@ -47,17 +48,19 @@ const shell = `<!doctype html>
 /**
  * The web console at KLAXON_PUBLIC_URL, the origin every page links to: `/` incidents, `/incidents/:id`,
  * `/oncall`, `/kpis`. Each page is the same shell; the data comes from the API with the token the browser
- * session holds. The email acknowledgement link (`/ack/:token`) is its own page and needs no sign-in.
+ * session holds (a token, or the session cookie of a single sign-on, which the shell's meta tag announces).
+ * The email acknowledgement link (`/ack/:token`) is its own page and needs no sign-in.
  */
-export function consoleRoutes(routes: Router): void {
+export function consoleRoutes(routes: Router, options: { singleSignOn: boolean }): void {
+  const html = shell(options.singleSignOn ? 'oidc' : 'token');
   const page = (_req: express.Request, res: express.Response) =>
     void res
       .set('Cache-Control', 'no-store')
       .set('Content-Security-Policy', POLICY)
       .set('X-Content-Type-Options', 'nosniff')
       .type('html')
-      .send(shell);
-  routes.get(['/', '/incidents/:id', '/oncall', '/kpis'], page);
+      .send(html);
+  routes.get(['/', '/incidents/:id', '/oncall', '/kpis', '/audit'], page);
   routes.get('/console/vendor/:file', (req, res) => {
     const file = VENDOR[String(req.params.file)];
     if (!file) return void res.status(404).end();

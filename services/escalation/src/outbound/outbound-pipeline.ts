@@ -1,7 +1,7 @@
 import { toInstant, type Channel, type ContactSpec, type IncidentState, type ThrottleRule } from '@klaxon/domain';
 import type { Clock, Logger } from '@klaxon/service-kit';
 import type { Counter } from 'prom-client';
-import type { AckLinks } from '../acks/ack-links.ts';
+import type { OneTapLinks } from '../acks/one-tap-links.ts';
 import type { IncidentCommands } from '../commands/incident-commands.ts';
 import type { NumberClaims } from '../commands/number-claims.ts';
 import type { Notifier } from '../paging/notifier.ts';
@@ -25,7 +25,7 @@ export interface OutboundDeps {
   clock: Clock;
   logger: Logger;
   publicUrl: string;
-  ackLinks: AckLinks;
+  oneTapLinks: OneTapLinks;
   pagesSent: Counter<'channel' | 'outcome'>;
   pagesWithheld: Counter<'reason'>;
   pageOutcomesRefused: Counter<'code'>;

@@ -5,8 +5,11 @@ export interface OutgoingPage {
   incident: Incident;
   contactName: string;
   contact: ContactSpec;
-  /** Where a responder sees the incident and acknowledges it. */
-  links: { incident: string; acknowledge?: string };
+  /**
+   * `incident`: the one-tap link, where this responder sees the incident and acknowledges, resolves or
+   * escalates it without a sign-in; `api`: the incident in the HTTP API.
+   */
+  links: { incident: string; api: string };
 }
 
 /**

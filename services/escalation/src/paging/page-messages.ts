@@ -74,9 +74,9 @@ export function emailText(p: OutgoingPage): string {
     lines.push(
       '',
       'How to acknowledge:',
-      ...(p.links.acknowledge ? [`  - open ${p.links.acknowledge}`] : []),
+      `  - open ${p.links.incident} and tap Acknowledge (no sign-in: the link is yours alone)`,
       `  - reply ${incident.number}a to the SMS, or press 1 on the call`,
-      `  - POST ${p.links.incident.replace('/incidents/', '/api/v1/incidents/')}/acknowledge`,
+      `  - POST ${p.links.api}/acknowledge`,
     );
   } else if (page.purpose === 'status-update') {
     lines.push(

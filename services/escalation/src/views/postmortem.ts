@@ -1,4 +1,4 @@
-import { levelName, type Incident } from '@klaxon/domain';
+import { levelName, participantOf, type Acting, type Incident } from '@klaxon/domain';
 import type { HistoryEntry } from '../commands/incident-commands.ts';
 import { factTimes } from './time-travel.ts';
 
@@ -57,14 +57,15 @@ export function postmortemMarkdown(incident: Incident, history: HistoryEntry[]):
   const participants = new Set<string>();
   let highest = 1;
   for (const { event } of history) {
-    const d = event.data as { by?: string; toLevel?: number };
+    const d = event.data as Acting & { by?: string; toLevel?: number };
+    const participant = participantOf(d);
     if (
       ['Acknowledged', 'Escalated', 'Resolved', 'StatusUpdatePosted', 'SeverityChanged', 'Reopened'].includes(
         event.type,
       ) &&
-      d.by
+      participant
     )
-      participants.add(d.by);
+      participants.add(participant);
     if (event.type === 'Escalated' && d.toLevel && d.toLevel > highest) highest = d.toLevel;
   }
   const severities = history

@@ -22,6 +22,7 @@ import { API_TOKEN, testConfig } from './test-config.ts';
 
 export const TWILIO_FROM = '+15559990000';
 export const PUBLIC_URL = 'https://klaxon.example.com';
+export const LINK_SECRET = 'test-link-secret-0123456789';
 
 export interface Providers {
   twilio: FakeTwilio;
@@ -107,7 +108,7 @@ export async function startEscalation(
       email,
     },
     publicUrl: PUBLIC_URL,
-    linkSecret: 'test-link-secret-0123456789',
+    linkSecret: LINK_SECRET,
     twilioAuthToken: providers.twilio.authToken,
     clock,
     runTimerLoop: false,

@@ -1,6 +1,5 @@
 import type { Channel, ContactSpec, PagePurpose, PageState } from '@klaxon/domain';
-import type { Clock } from '@klaxon/service-kit';
-import type { AckLinks } from '../../acks/ack-links.ts';
+import type { OneTapLinks } from '../../acks/one-tap-links.ts';
 import { NotifierError, type OutgoingBundle, type OutgoingPage } from '../../paging/notifier.ts';
 import type { FreshPage, WaitingPage } from '../waiting-page.ts';
 
@@ -9,8 +8,7 @@ const PURPOSE_RANK: Record<PagePurpose, number> = { escalation: 0, 'status-updat
 export interface RenderDeps {
   contacts: Record<string, ContactSpec>;
   publicUrl: string;
-  ackLinks: AckLinks;
-  clock: Clock;
+  oneTapLinks: OneTapLinks;
 }
 
 /** What goes to the provider: one incident's page, a bundle of several incidents' pages, or nothing and why. */
@@ -78,13 +76,10 @@ function outgoingPage(
 ): OutgoingPage | undefined {
   const page = incident?.exists ? incident.pages[waiting.pageId] : undefined;
   if (!incident?.exists || !page) return undefined;
+  // The page's link is the person's one-tap link to the incident; `api` is for tools that read the page.
   const links = {
-    incident: `${deps.publicUrl}/incidents/${waiting.incidentId}`,
-    ...(page.purpose === 'escalation'
-      ? {
-          acknowledge: `${deps.publicUrl}/ack/${deps.ackLinks.issue(waiting.incidentId, waiting.contact, deps.clock.now())}`,
-        }
-      : {}),
+    incident: deps.oneTapLinks.url(waiting.incidentId, waiting.contact),
+    api: `${deps.publicUrl}/api/v1/incidents/${waiting.incidentId}`,
   };
   return { page, incident, contactName: waiting.contact, contact, links };
 }

@@ -1,0 +1,92 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromiumAvailable, CHROMIUM_BIN, freePort } from '@klaxon/testing';
+import { startOpenIdProvider, type OpenIdProvider } from '@klaxon/testing/openid-provider';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './klaxon-process.ts';
+import { startPeopleStack, type PeopleStack } from './people-stack.ts';
+
+const available = chromiumAvailable('console sign-in through an OpenID Provider in a real Chromium');
+const SHOTS = join(REPO_ROOT, 'docs', 'screenshots');
+
+describe.runIf(available)('console sign-in through an OpenID Provider, in a real Chromium', () => {
+  let provider: OpenIdProvider;
+  let stack: PeopleStack;
+  let browser: Browser;
+  let base: string;
+  let incidentId: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    provider = await startOpenIdProvider({ redirectUri: `${base}/auth/callback` });
+    stack = await startPeopleStack({
+      port,
+      // The browser reads the wall clock: the incident's times then read as they would in use.
+      start: new Date().toISOString(),
+      escalationYaml: `auth:\n  oidc: { issuer: "${provider.issuer}", clientId: ${provider.clientId}, clientSecret: ${provider.clientSecret} }\n`,
+    });
+    incidentId = await stack.openIncident();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_BIN,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-sync'],
+    });
+    mkdirSync(SHOTS, { recursive: true });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+    await provider?.close();
+  });
+
+  it(
+    "rita signs in at the provider's login and consent pages, sees the incident, acknowledges it as herself and signs out",
+    { timeout: 120_000 },
+    async () => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-GB' });
+      const page = await context.newPage();
+      await page.goto(`${base}/`);
+      await expect
+        .poll(() => page.getByRole('link', { name: 'Sign in with single sign-on' }).isVisible(), { timeout: 15_000 })
+        .toBe(true);
+      await page.screenshot({ path: join(SHOTS, 'signin-oidc-laptop.png') });
+      await page.getByRole('link', { name: 'Sign in with single sign-on' }).click();
+
+      // The provider's own pages, on its own origin.
+      await page.waitForURL((url) => url.origin === provider.issuer, { timeout: 15_000 });
+      await page.getByPlaceholder('Enter any login').fill('rita@example.com');
+      await page.getByPlaceholder('and password').fill('correct horse');
+      await page.getByRole('button', { name: 'Sign-in' }).click();
+      await page.getByRole('button', { name: 'Continue' }).click();
+
+      // Back at Klaxon, signed in as rita by her email, the incident in the list.
+      await page.waitForURL(`${base}/`, { timeout: 15_000 });
+      await expect.poll(() => page.getByText('Signed in as rita (responder)').count(), { timeout: 15_000 }).toBe(1);
+      await expect.poll(() => page.getByText('OrdersDown is firing').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+      const cookies = await context.cookies(base);
+      expect(cookies.find((c) => c.name === 'klaxon_session')).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+
+      await page
+        .getByRole('link', { name: /OrdersDown is firing/ })
+        .first()
+        .click();
+      await page.getByRole('button', { name: 'Acknowledge' }).click();
+      await expect.poll(() => page.getByText('Acknowledged by rita via api').count(), { timeout: 15_000 }).toBe(1);
+      await page.screenshot({ path: join(SHOTS, 'signed-in-oidc-laptop.png'), fullPage: true });
+      const incident = stack.escalation.index.get(incidentId)?.state;
+      expect(incident?.acknowledged).toMatchObject({ by: 'rita' });
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await expect
+        .poll(() => page.getByRole('heading', { name: 'Sign in to Klaxon' }).isVisible(), { timeout: 15_000 })
+        .toBe(true);
+      // The session ended on the server: its cookie, replayed, is refused.
+      const session = cookies.find((c) => c.name === 'klaxon_session')!;
+      const replayed = await fetch(`${base}/api/v1/me`, { headers: { cookie: `klaxon_session=${session.value}` } });
+      expect(replayed.status).toBe(401);
+      await context.close();
+    },
+  );
+});
