@@ -297,7 +297,7 @@ describe('docs/openapi.yaml describes the HTTP API the services serve', () => {
       expect((await tap(`${oneTap}/acknowledge`)).status).toBe(409);
       expect((await tap(`${oneTap}/escalate`)).status).toBe(303);
       expect((await tap(`${oneTap.slice(0, -2)}xx/resolve`)).status).toBe(403);
-      await escalation.service.settle();
+      await escalation.service.drained();
 
       // Sign-in without auth.oidc, and the audit log.
       expect((await fetch(`${escalation.base}/auth/login`)).status).toBe(404);
