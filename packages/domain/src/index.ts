@@ -27,3 +27,6 @@ export * from './people/roles.ts';
 export * from './people/actor.ts';
 export * from './people/personal-token-events.ts';
 export * from './people/acting-as.ts';
+export * from './oncall/schedule-events.ts';
+export * from './oncall/override-decider.ts';
+export * from './oncall/on-call-changes.ts';
