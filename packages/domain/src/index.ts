@@ -30,3 +30,4 @@ export * from './people/acting-as.ts';
 export * from './oncall/schedule-events.ts';
 export * from './oncall/override-decider.ts';
 export * from './oncall/on-call-changes.ts';
+export * from './oncall/take-until.ts';

@@ -42,7 +42,7 @@ function run(...commands: OverrideCommand[]) {
 
 const add = (
   overrideId: string,
-  by: ReturnType<typeof person>,
+  by: Extract<OverrideCommand, { type: 'AddOverride' }>['actor'],
   fields: { start: string; end: string; person: string; replaces?: string; reason?: string },
   at = '2027-03-26T12:00:00.000Z',
 ): OverrideCommand => ({ type: 'AddOverride', overrideId, actor: by, at, ...fields });
@@ -166,6 +166,8 @@ describe('overrides people make to a schedule', () => {
 
     it('a viewer is refused like a responder who names someone else; an admin may put anyone on', () => {
       expect(refusal(add('o1', person('dan', 'viewer'), { ...window, person: 'cat' }))).toBe('NotAllowed');
+      expect(refusal(add('o1', person('dan', 'viewer'), { ...window, person: 'dan' }))).toBe('NotAllowed');
+      expect(refusal(add('o1', person('dan'), { ...window, person: 'dan' }))).toBeUndefined();
       expect(refusal(add('o1', person('root', 'admin'), { ...window, person: 'cat' }))).toBeUndefined();
     });
 

@@ -28,6 +28,7 @@ import { deadLetterRoutes } from './http/dead-letter-routes.ts';
 import { kpiProxyRoutes } from './http/kpi-proxy-routes.ts';
 import { onCallRoutes } from './http/oncall-routes.ts';
 import { peopleRoutes } from './http/people-routes.ts';
+import { scheduleRoutes } from './http/schedule-routes.ts';
 import { twilioRoutes } from './http/twilio-routes.ts';
 import { IncidentIndex } from './incidents/incident-index.ts';
 import { IncidentRepository, type Execution } from './incidents/incident-repository.ts';
@@ -35,6 +36,9 @@ import { loadIndexSnapshot } from './incidents/index-snapshot.ts';
 import { BUNDLE_NUMBERS_STREAM, INCIDENT_NUMBERS_STREAM, NumberClaims } from './incidents/number-claims.ts';
 import { IndexSnapshotWriter } from './incidents/index-snapshot-writer.ts';
 import { rosters as createRosters } from './incidents/rosters.ts';
+import { overrideActions } from './oncall/override-actions.ts';
+import { ScheduleOverrides } from './oncall/schedule-overrides.ts';
+import { smsTakeReply } from './oncall/sms-take-reply.ts';
 import type { Notifier } from './paging/notifier.ts';
 import { noticeSender, type NoticeSender } from './paging/notices.ts';
 import { PageDispatcher } from './paging/page-dispatcher.ts';
@@ -129,7 +133,14 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   });
   const bundleNumbers = new NumberClaims({ store, stream: BUNDLE_NUMBERS_STREAM, inUse: () => index.highestBundle() });
   const repository = new IncidentRepository(store, index, incidentNumbers);
-  const rosters = createRosters(config);
+  const scheduleOverrides = new ScheduleOverrides({
+    store,
+    schedules: config.schedules,
+    people: () => new Set(Object.keys(config.contacts)),
+    clock,
+    logger,
+  });
+  const rosters = createRosters(config, () => scheduleOverrides.schedules());
   const router = createRouter(config.routes, config.severityFrom, config.rules);
   const links = ackLinks(deps.linkSecret);
   const timings = (severity: Severity): Timings => {
@@ -267,7 +278,15 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   const auth = authenticator(config, personalTokens);
   incidentRoutes(http.routes, { index, repository, rosters, timings, clock, auth, onExecuted });
   peopleRoutes(http.routes, { config, auth, personalTokens });
+  const overrides = overrideActions({
+    overrides: scheduleOverrides,
+    notices,
+    contacts: config.contacts,
+    clock,
+    logger,
+  });
   twilioRoutes(http.routes, {
+    take: smsTakeReply(overrides, config.contacts),
     index,
     repository,
     contacts: config.contacts,
@@ -278,7 +297,8 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     onExecuted,
   });
   ackLinkRoutes(http.routes, { repository, ackLinks: links, clock, onExecuted });
-  onCallRoutes(http.routes, { config, rosters, clock, auth });
+  onCallRoutes(http.routes, { config, rosters, clock, auth, schedules: () => scheduleOverrides.schedules() });
+  scheduleRoutes(http.routes, { schedules: () => scheduleOverrides.schedules(), actions: overrides, clock, auth });
   deadLetterRoutes(http.routes, { bus, topic, auth });
   if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);
   consoleRoutes(http.routes);
@@ -325,6 +345,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
         }
       }
       await personalTokens.start();
+      await scheduleOverrides.start();
       subscription = store.subscribe({
         after,
         streamPrefix: INCIDENT_STREAM_PREFIX,
@@ -403,6 +424,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       await dispatcher.stop();
       await subscription?.stop();
       await personalTokens.stop();
+      await scheduleOverrides.stop();
       await snapshots?.stop();
     },
   };

@@ -41,7 +41,9 @@ export interface OverrideContext {
 
 export const initialOverridesState = (): OverridesState => ({ overrides: new Map() });
 
+/** Idempotent: an event folded again (an instance's own, then from its subscription) changes nothing. */
 export function evolveOverrides(state: OverridesState, event: ScheduleEvent): OverridesState {
+  if (event.type === 'OverrideAdded' && state.overrides.has(event.data.overrideId)) return state;
   const overrides = new Map(state.overrides);
   if (event.type === 'OverrideAdded') {
     const d = event.data;
@@ -91,14 +93,22 @@ export function decideOverride(
 ): Result<ScheduleEvent[], OverrideError> {
   const { actor } = command;
   const admin = roleAtLeast(actor.role, 'admin');
-  const self = actor.kind === 'person' ? actor.name : undefined;
+  // A person signed in, or a phone whose number Twilio's signature vouches for: both are that person.
+  const personal = actor.kind === 'person' || actor.kind === 'phone';
+  const self = personal ? actor.name : undefined;
   const who = { kind: actor.kind, name: actor.name };
+  if (!roleAtLeast(actor.role, 'responder'))
+    return err({
+      code: 'NotAllowed',
+      reason: `${actor.name} is a ${actor.role}; changing on-call time needs the responder role`,
+    });
 
   if (command.type === 'RemoveOverride') {
     const known = state.overrides.get(command.overrideId);
     if (!known || known.removedAt !== undefined)
       return err({ code: 'UnknownOverride', overrideId: command.overrideId });
-    if (!admin && !(self !== undefined && known.actor?.name === self && known.actor.kind === 'person'))
+    const madeBySelf = known.actor?.name === self && (known.actor?.kind === 'person' || known.actor?.kind === 'phone');
+    if (!admin && !(self !== undefined && madeBySelf))
       return err({ code: 'NotAllowed', reason: 'a responder may remove only the overrides they made' });
     return ok([{ type: 'OverrideRemoved', data: { overrideId: command.overrideId, actor: who, at: command.at } }]);
   }

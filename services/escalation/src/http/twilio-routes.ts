@@ -18,6 +18,8 @@ export interface TwilioRouteDeps {
   authToken?: string;
   publicUrl: string;
   onExecuted: (incidentId: string, execution: Execution) => void;
+  /** The answer to a text asking to take the pager (`take 2h`), or `undefined` for any other text. */
+  take?: (contactName: string, body: string) => Promise<string | undefined>;
 }
 
 const twiml = (res: Response, body: string) => void res.type('text/xml').send(body);
@@ -77,6 +79,11 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
     const contactName = Object.entries(contacts).find(([, c]) => c.phone === from)?.[0];
     if (!contactName) {
       response.message('Klaxon does not know this number.');
+      return twiml(res, response.toString());
+    }
+    const took = await deps.take?.(contactName, body);
+    if (took !== undefined) {
+      response.message(took);
       return twiml(res, response.toString());
     }
     const smsReply = parseSmsReply(body);
