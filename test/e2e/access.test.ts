@@ -79,6 +79,26 @@ const ESCALATION: Record<string, Row> = {
     ok: 404,
     url: '/api/v1/people/rita/tokens/no-such-token',
   },
+  // On-call changes (issue 24): a schedule that does not exist answers 404, which shows the request got in.
+  'GET /api/v1/schedules': { access: 'viewer', ok: 200 },
+  'GET /api/v1/schedules/:name': { access: 'viewer', ok: 404, url: '/api/v1/schedules/ghost' },
+  'POST /api/v1/schedules/:name/overrides': {
+    access: 'responder',
+    ok: 404,
+    url: '/api/v1/schedules/ghost/overrides',
+    body: { start: '2026-12-02T10:00:00Z', end: '2026-12-02T12:00:00Z', person: 'rita' },
+  },
+  'DELETE /api/v1/schedules/:name/overrides/:id': {
+    access: 'responder',
+    ok: 404,
+    url: '/api/v1/schedules/ghost/overrides/ovr_none',
+  },
+  'POST /api/v1/schedules/:name/take': {
+    access: 'responder',
+    ok: 404,
+    url: '/api/v1/schedules/ghost/take',
+    body: { until: '2h' },
+  },
 };
 
 const PROJECTION: Record<string, Row> = {

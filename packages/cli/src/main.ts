@@ -5,6 +5,7 @@ import { checkConfig, routesTest } from './config-commands.ts';
 import { deadLetters } from './dead-letter-command.ts';
 import { act, incidents, oncall, postmortem, show, statusUpdate } from './incident-commands.ts';
 import { stdout, type Format } from './output.ts';
+import { override, take } from './override-commands.ts';
 import { replay } from './replay-command.ts';
 import { token } from './token-commands.ts';
 
@@ -25,6 +26,11 @@ Against a running Klaxon (--url/--token or KLAXON_URL/KLAXON_API_TOKEN):
   postmortem <number|id>                  a markdown draft from the runbook's template
   oncall [--at <instant>] [--schedule <name>] [--next N]
   dead-letters [--limit N]                the newest records escalation moved aside (default 50), with why
+  override add --schedule S --start T --end T --person P [--replaces Q] [--reason R]
+                                          put P on call from T to T (in place of Q: a swap)
+  override ls [--schedule S] · override rm <id> [--schedule S]
+  take [--schedule S] --for 2h|08:00|<instant> [--reason R]
+                                          the token's owner takes the pager (default: their first schedule)
 
 Offline, on the recorded history (the embedded store under --data-dir or KLAXON_DATA_DIR, or DATABASE_URL):
   replay --config candidate.yaml [--from <instant>] [--to <instant>] [--current klaxon.yaml]
@@ -58,6 +64,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         name: { type: 'string' },
         expires: { type: 'string' },
         'data-dir': { type: 'string' },
+        start: { type: 'string' },
+        end: { type: 'string' },
+        person: { type: 'string' },
+        replaces: { type: 'string' },
+        reason: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -116,6 +127,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         break;
       case 'replay':
         await replay(flags, out, env);
+        break;
+      case 'override':
+        await override(api(), args, flags, out);
+        break;
+      case 'take':
+        await take(api(), flags, out);
         break;
       default:
         throw new UsageError(`unknown command "${command}"`);

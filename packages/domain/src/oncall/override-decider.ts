@@ -164,3 +164,19 @@ export const overrideDecider = {
   decide: decideOverride,
   evolve: evolveOverrides,
 } as const;
+
+/**
+ * Schedules with the overrides their streams recorded, as a replay of the past needs them: each override
+ * holds only while it stood (from when it was added until it was removed), so who was paged comes out as
+ * it was. Streams of schedules the configuration does not have are left out.
+ */
+export const withRecordedOverrides = (
+  schedules: Record<string, ScheduleSpec>,
+  recorded: ReadonlyMap<string, ScheduleEvent[]>,
+): Record<string, ScheduleSpec> =>
+  Object.fromEntries(
+    Object.entries(schedules).map(([name, schedule]) => [
+      name,
+      withStreamOverrides(schedule, evolveAllOverrides(recorded.get(name) ?? [])),
+    ]),
+  );
