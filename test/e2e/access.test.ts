@@ -99,6 +99,8 @@ const ESCALATION: Record<string, Row> = {
     url: '/api/v1/schedules/ghost/take',
     body: { until: '2h' },
   },
+  // Started without a configuration file, the stack refuses a reload with 409, which shows the request got in.
+  'POST /-/reload': { access: 'admin', ok: 409 },
 };
 
 const PROJECTION: Record<string, Row> = {

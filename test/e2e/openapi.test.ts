@@ -362,6 +362,9 @@ describe('docs/openapi.yaml describes the HTTP API the services serve', () => {
       expect((await api('POST', '/api/v1/schedules/primary/take', { until: 'later' }, bob)).status).toBe(400);
       expect((await api('POST', '/api/v1/schedules/primary/take', { until: '1h' })).status).toBe(403);
       expect((await api('POST', '/api/v1/schedules/ghost/take', { until: '1h' }, bob)).status).toBe(404);
+      // The harness's escalation runs on a configuration object, not a file: a reload is refused.
+      expect((await api('POST', '/-/reload')).status).toBe(409);
+      expect((await api('POST', '/-/reload', undefined, bob)).status).toBe(403);
 
       // The console: its pages and the files they load.
       for (const path of [

@@ -5,7 +5,7 @@ import { checkConfig, routesTest } from './config-commands.ts';
 import { deadLetters } from './dead-letter-command.ts';
 import { act, incidents, oncall, postmortem, show, statusUpdate } from './incident-commands.ts';
 import { stdout, type Format } from './output.ts';
-import { override, take } from './override-commands.ts';
+import { override, reload, take } from './override-commands.ts';
 import { replay } from './replay-command.ts';
 import { token } from './token-commands.ts';
 
@@ -31,6 +31,7 @@ Against a running Klaxon (--url/--token or KLAXON_URL/KLAXON_API_TOKEN):
   override ls [--schedule S] · override rm <id> [--schedule S]
   take [--schedule S] --for 2h|08:00|<instant> [--reason R]
                                           the token's owner takes the pager (default: their first schedule)
+  reload                                  escalation reads its configuration file again (admin); refused if invalid
 
 Offline, on the recorded history (the embedded store under --data-dir or KLAXON_DATA_DIR, or DATABASE_URL):
   replay --config candidate.yaml [--from <instant>] [--to <instant>] [--current klaxon.yaml]
@@ -133,6 +134,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         break;
       case 'take':
         await take(api(), flags, out);
+        break;
+      case 'reload':
+        await reload(api(), out);
         break;
       default:
         throw new UsageError(`unknown command "${command}"`);

@@ -134,3 +134,15 @@ export async function take(c: Connection, flags: { schedule?: string; for?: stri
     ]),
   );
 }
+
+/** `klaxon reload`: escalation reads its configuration file again (an admin's token); refused with the problems. */
+export async function reload(c: Connection, out: Out): Promise<void> {
+  const applied = (await (await request(c, 'POST', '/-/reload')).json()) as { sha256: string; changed: string[] };
+  if (out.format === 'json') return out.json(applied);
+  out.print(
+    pairs([
+      ['applied', applied.sha256],
+      ['changed', applied.changed.join(', ') || 'nothing'],
+    ]),
+  );
+}

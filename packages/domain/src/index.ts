@@ -31,3 +31,4 @@ export * from './oncall/schedule-events.ts';
 export * from './oncall/override-decider.ts';
 export * from './oncall/on-call-changes.ts';
 export * from './oncall/take-until.ts';
+export * from './config/config-events.ts';

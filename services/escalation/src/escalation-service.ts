@@ -8,18 +8,12 @@ import {
   type DeliveredRecord,
 } from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
-import {
-  alertsOfRecord,
-  createRouter,
-  INCIDENT_STREAM_PREFIX,
-  type Channel,
-  type Severity,
-  type Timings,
-} from '@klaxon/domain';
+import { alertsOfRecord, INCIDENT_STREAM_PREFIX, type Channel, type Severity, type Timings } from '@klaxon/domain';
 import type { EventStore, Subscription } from '@klaxon/event-store';
 import { authenticator, PersonalTokens } from '@klaxon/people';
 import { createServiceHttp, systemClock, type Clock, type Logger, type ServiceHttp } from '@klaxon/service-kit';
 import { ackLinks } from './acks/ack-links.ts';
+import { LiveConfig } from './config/live-config.ts';
 import { escalationMetrics } from './escalation-metrics.ts';
 import { ackLinkRoutes } from './http/ack-link-routes.ts';
 import { incidentRoutes } from './http/incident-routes.ts';
@@ -28,6 +22,7 @@ import { deadLetterRoutes } from './http/dead-letter-routes.ts';
 import { kpiProxyRoutes } from './http/kpi-proxy-routes.ts';
 import { onCallRoutes } from './http/oncall-routes.ts';
 import { peopleRoutes } from './http/people-routes.ts';
+import { reloadRoutes } from './http/reload-routes.ts';
 import { scheduleRoutes } from './http/schedule-routes.ts';
 import { twilioRoutes } from './http/twilio-routes.ts';
 import { IncidentIndex } from './incidents/incident-index.ts';
@@ -79,6 +74,8 @@ export interface EscalationDeps {
    * a record retried through an outage) before /ready says so. Default 60 s.
    */
   consumerStallMs?: number;
+  /** The file `config` came from, read again on `POST /-/reload` and SIGHUP; without it, reloads are refused. */
+  configFile?: string;
 }
 
 export interface EscalationService {
@@ -94,6 +91,8 @@ export interface EscalationService {
    * incidents owned now are sent. The bus's rebalances call it; so must whoever passes `owns`.
    */
   ownershipMoved(): void;
+  /** Reads the configuration file again and applies it, or refuses it keeping the running one. */
+  reload: LiveConfig['reload'];
   /** Resolves once every page in hand has its outcome recorded. */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -141,7 +140,15 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     logger,
   });
   const rosters = createRosters(config, () => scheduleOverrides.schedules());
-  const router = createRouter(config.routes, config.severityFrom, config.rules);
+  const live = new LiveConfig({
+    config,
+    file: deps.configFile,
+    store,
+    clock,
+    logger,
+    onApplied: () => scheduleOverrides.refresh(),
+  });
+  const router = live.router;
   const links = ackLinks(deps.linkSecret);
   const timings = (severity: Severity): Timings => {
     const s = config.severities[severity];
@@ -299,6 +306,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   ackLinkRoutes(http.routes, { repository, ackLinks: links, clock, onExecuted });
   onCallRoutes(http.routes, { config, rosters, clock, auth, schedules: () => scheduleOverrides.schedules() });
   scheduleRoutes(http.routes, { schedules: () => scheduleOverrides.schedules(), actions: overrides, clock, auth });
+  reloadRoutes(http.routes, { live, auth });
   deadLetterRoutes(http.routes, { bus, topic, auth });
   if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);
   consoleRoutes(http.routes);
@@ -321,6 +329,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     timers,
     notices,
     ownershipMoved,
+    reload: (actor) => live.reload(actor),
     async start() {
       let after: bigint | undefined;
       if (deps.snapshotPath) {

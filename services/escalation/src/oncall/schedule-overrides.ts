@@ -57,7 +57,18 @@ export class ScheduleOverrides {
   private subscription: Subscription | undefined;
 
   constructor(private readonly deps: ScheduleOverridesDeps) {
-    this.running = { ...deps.schedules };
+    this.running = {};
+    this.refresh();
+  }
+
+  /** Merges again from the configuration's schedules as they are now (after a reload changed them in place). */
+  refresh(): void {
+    this.running = Object.fromEntries(
+      Object.entries(this.deps.schedules).map(([name, spec]) => [
+        name,
+        withStreamOverrides(spec, this.states.get(name) ?? initialOverridesState()),
+      ]),
+    );
   }
 
   async start(): Promise<void> {
