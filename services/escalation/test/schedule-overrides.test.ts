@@ -77,7 +77,8 @@ describe('on-call that people change themselves', () => {
     expect(await signedSmsReply(h, BOB, 'take 1h')).toContain(
       'you are on call for primary until Mon 23 Nov 06:01 (America/New_York)',
     );
-    // Alice loses an hour through bob's change: she is told who changed what.
+    // Alice loses an hour through bob's change: she is told who changed what; bob, who made it, is not.
+    expect(notices(h, BOB)).toEqual([]);
     expect(notices(h, ALICE).map((m) => m.Body)).toEqual([
       'Klaxon: bob changed primary: you are no longer on call Mon 23 Nov 11:01–12:01 (Europe/Berlin).',
     ]);

@@ -58,7 +58,8 @@ export function overrideActions(deps: OverrideActionsDeps) {
     );
     const notified: string[] = [];
     for (const { person, gained, lost } of moved) {
-      if (actor.kind === 'person' && person === actor.name) continue;
+      // Whoever made the change knows of it: a person signed in, or one texting from their phone.
+      if ((actor.kind === 'person' || actor.kind === 'phone') && person === actor.name) continue;
       const message = changeNotice({ schedule, actor, gained, lost, timezone: contacts[person]?.timezone ?? 'UTC' });
       const sent = await notices.send(person, message);
       if (sent.ok) notified.push(person);
@@ -70,24 +71,26 @@ export function overrideActions(deps: OverrideActionsDeps) {
   const logged = (schedule: string, change: AppliedChange, actor: Caller) =>
     logger.info({ schedule, events: change.events, actor: { kind: actor.kind, name: actor.name } }, 'on-call changed');
 
+  const add = async (
+    schedule: string,
+    fields: OverrideFields,
+    actor: Caller,
+  ): Promise<Result<{ overrideId: string; notified: string[] }, OverrideChangeError>> => {
+    const overrideId = newOverrideId();
+    const change = await overrides.change(schedule, (at) => ({
+      type: 'AddOverride',
+      overrideId,
+      actor,
+      at,
+      ...fields,
+    }));
+    if (!change.ok) return change;
+    logged(schedule, change.value, actor);
+    return { ok: true, value: { overrideId, notified: await notify(schedule, change.value, actor) } };
+  };
+
   return {
-    async add(
-      schedule: string,
-      fields: OverrideFields,
-      actor: Caller,
-    ): Promise<Result<{ overrideId: string; notified: string[] }, OverrideChangeError>> {
-      const overrideId = newOverrideId();
-      const change = await overrides.change(schedule, (at) => ({
-        type: 'AddOverride',
-        overrideId,
-        actor,
-        at,
-        ...fields,
-      }));
-      if (!change.ok) return change;
-      logged(schedule, change.value, actor);
-      return { ok: true, value: { overrideId, notified: await notify(schedule, change.value, actor) } };
-    },
+    add,
 
     async remove(
       schedule: string,
@@ -117,7 +120,7 @@ export function overrideActions(deps: OverrideActionsDeps) {
       if (!end.ok) return { ok: false, error: { code: 'BadUntil', reason: end.error } };
       if (Date.parse(end.value) - Date.parse(start) > MAX_TAKE_MS)
         return { ok: false, error: { code: 'BadUntil', reason: 'a take lasts at most 90 days' } };
-      const added = await this.add(
+      const added = await add(
         name,
         { start, end: end.value, person: actor.name, ...(reason !== undefined ? { reason } : {}) },
         actor,
