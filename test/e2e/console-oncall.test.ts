@@ -108,7 +108,7 @@ describe.runIf(available)('the on-call page: people change who is on call from a
         .poll(() => twilio.messages().filter((m) => m.Body.includes(`${taker} changed primary-oncall`)).length)
         .toBe(1);
       // At phone width nothing runs off the side.
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
       await page.screenshot({ path: join(SHOTS, 'oncall-take-phone.png'), fullPage: true });
 
       await first.getByRole('button', { name: 'Remove' }).click();
