@@ -92,6 +92,28 @@ const ESCALATION: Record<string, Row> = {
   'POST /i/:capability/resolve': { access: 'public', ok: 403, url: '/i/not.a-link/resolve' },
   'POST /i/:capability/escalate': { access: 'public', ok: 403, url: '/i/not.a-link/escalate' },
   'GET /api/v1/audit': { access: 'admin', ok: 200 },
+  // On-call changes (issue 24): a schedule that does not exist answers 404, which shows the request got in.
+  'GET /api/v1/schedules': { access: 'viewer', ok: 200 },
+  'GET /api/v1/schedules/:name': { access: 'viewer', ok: 404, url: '/api/v1/schedules/ghost' },
+  'POST /api/v1/schedules/:name/overrides': {
+    access: 'responder',
+    ok: 404,
+    url: '/api/v1/schedules/ghost/overrides',
+    body: { start: '2026-12-02T10:00:00Z', end: '2026-12-02T12:00:00Z', person: 'rita' },
+  },
+  'DELETE /api/v1/schedules/:name/overrides/:id': {
+    access: 'responder',
+    ok: 404,
+    url: '/api/v1/schedules/ghost/overrides/ovr_none',
+  },
+  'POST /api/v1/schedules/:name/take': {
+    access: 'responder',
+    ok: 404,
+    url: '/api/v1/schedules/ghost/take',
+    body: { until: '2h' },
+  },
+  // Started without a configuration file, the stack refuses a reload with 409, which shows the request got in.
+  'POST /-/reload': { access: 'admin', ok: 409 },
 };
 
 const PROJECTION: Record<string, Row> = {

@@ -316,6 +316,52 @@ describe('klaxon CLI against a running Klaxon (pnpm start)', () => {
       expect(refused.stderr).toMatch(/Klaxon answered 401/);
     },
   );
+
+  it(
+    "take --for 1h puts the token's owner on call; override ls shows who made it; a responder may not put another on; override rm gives the time back",
+    { timeout: 180_000 },
+    async () => {
+      const schedules = JSON.parse(
+        (await fetch(`${env.KLAXON_URL}/api/v1/schedules`, { headers: { authorization: `Bearer ${API_TOKEN}` } }).then(
+          (r) => r.text(),
+        )) || '{}',
+      ) as { schedules: Array<{ name: string; members: string[]; onCall: string }> };
+      const primary = schedules.schedules.find((s) => s.name === 'primary-oncall')!;
+      // Whoever of the two is not on call this week takes the pager.
+      const taker = primary.members.find((m) => m !== primary.onCall)!;
+      const created = await klaxon(['token', 'create', '--for', taker, '--name', 'oncall-test'], env);
+      const mine = { ...env, KLAXON_API_TOKEN: created.stdout.split('\n')[0]! };
+
+      const taken = await klaxon(['take', '--for', '1h', '--reason', 'covering'], mine);
+      expect(taken.status).toBe(0);
+      expect(taken.stdout).toMatch(/^on call\s+primary-oncall until \S+ \S+Z$/m);
+      const id = /^override\s+(ovr_\w+)$/m.exec(taken.stdout)![1]!;
+      const now = JSON.parse(
+        (await klaxon(['oncall', '--schedule', 'primary-oncall', '--output', 'json'], env)).stdout,
+      );
+      expect(now.schedules[0].shifts[0]).toMatchObject({ contact: taker, override: true, overrideId: id });
+
+      const listed = await klaxon(['override', 'ls'], env);
+      expect(listed.stdout).toMatch(
+        new RegExp(`^${id}\\s+primary-oncall\\s+${taker}\\s+—\\s+.*\\s+${taker}\\s+covering$`, 'm'),
+      );
+      const start = new Date(Date.now() + 3_600_000 * 3).toISOString();
+      const end = new Date(Date.now() + 3_600_000 * 4).toISOString();
+      const refused = await klaxon(
+        ['override', 'add', '--schedule', 'primary-oncall', '--start', start, '--end', end, '--person', 'tom'],
+        mine,
+      );
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toMatch(/Klaxon answered 403: a responder may put only themselves on call/);
+      expect((await klaxon(['override', 'add', '--schedule', 'primary-oncall'], env)).status).toBe(2);
+
+      expect(await klaxon(['override', 'rm', id], env)).toMatchObject({ status: 0 });
+      expect((await klaxon(['override', 'ls', '--schedule', 'primary-oncall'], env)).stdout).toBe(
+        'no overrides in force\n',
+      );
+      expect((await klaxon(['override', 'rm', id], env)).status).toBe(1);
+    },
+  );
 });
 
 const quickRunbook = (ackTimeout: string) =>

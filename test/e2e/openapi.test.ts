@@ -351,6 +351,40 @@ describe('docs/openapi.yaml describes the HTTP API the services serve', () => {
       expect((await api('GET', '/api/v1/oncall?days=3')).status).toBe(200);
       expect((await api('GET', '/api/v1/oncall?days=0')).status).toBe(400);
 
+      // On-call changes: schedules read, an override added and removed, the pager taken, each refused too.
+      expect((await api('GET', '/api/v1/schedules')).status).toBe(200);
+      expect(
+        (await api('GET', '/api/v1/schedules/primary?from=2026-11-23T00:00:00Z&to=2026-11-30T00:00:00Z')).status,
+      ).toBe(200);
+      expect((await api('GET', '/api/v1/schedules/primary?from=yesterday')).status).toBe(400);
+      expect((await api('GET', '/api/v1/schedules/ghost')).status).toBe(404);
+      const bob = {
+        authorization: `Bearer ${((await (await api('POST', '/api/v1/people/bob/tokens', { name: 'phone' })).json()) as { token: string }).token}`,
+      };
+      const cover = { start: '2026-11-23T12:00:00Z', end: '2026-11-23T14:00:00Z', person: 'bob', reason: 'cover' };
+      const added = await api('POST', '/api/v1/schedules/primary/overrides', cover);
+      expect(added.status).toBe(201);
+      const { overrideId } = (await added.clone().json()) as { overrideId: string };
+      expect((await api('POST', '/api/v1/schedules/primary/overrides', cover)).status).toBe(409);
+      expect((await api('POST', '/api/v1/schedules/primary/overrides', { ...cover, start: 'noon' })).status).toBe(400);
+      expect((await api('POST', '/api/v1/schedules/primary/overrides', { ...cover, person: 'zed' })).status).toBe(404);
+      expect((await api('POST', '/api/v1/schedules/primary/overrides', { ...cover, person: 'tom' }, bob)).status).toBe(
+        403,
+      );
+      expect((await api('DELETE', `/api/v1/schedules/primary/overrides/${overrideId}`, undefined, bob)).status).toBe(
+        403,
+      );
+      expect((await api('DELETE', `/api/v1/schedules/primary/overrides/${overrideId}`)).status).toBe(200);
+      expect((await api('DELETE', `/api/v1/schedules/primary/overrides/${overrideId}`)).status).toBe(404);
+      expect((await api('POST', '/api/v1/schedules/primary/take', { until: '1h' }, bob)).status).toBe(201);
+      expect((await api('POST', '/api/v1/schedules/primary/take', { until: '2h' }, bob)).status).toBe(409);
+      expect((await api('POST', '/api/v1/schedules/primary/take', { until: 'later' }, bob)).status).toBe(400);
+      expect((await api('POST', '/api/v1/schedules/primary/take', { until: '1h' })).status).toBe(403);
+      expect((await api('POST', '/api/v1/schedules/ghost/take', { until: '1h' }, bob)).status).toBe(404);
+      // The harness's escalation runs on a configuration object, not a file: a reload is refused.
+      expect((await api('POST', '/-/reload')).status).toBe(409);
+      expect((await api('POST', '/-/reload', undefined, bob)).status).toBe(403);
+
       // The console: its pages and the files they load.
       for (const path of [
         '/',

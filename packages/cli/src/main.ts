@@ -5,6 +5,7 @@ import { checkConfig, routesTest } from './config-commands.ts';
 import { deadLetters } from './dead-letter-command.ts';
 import { act, incidents, oncall, postmortem, show, statusUpdate } from './incident-commands.ts';
 import { stdout, type Format } from './output.ts';
+import { override, reload, take } from './override-commands.ts';
 import { replay } from './replay-command.ts';
 import { token } from './token-commands.ts';
 import { audit } from './audit-command.ts';
@@ -28,6 +29,12 @@ Against a running Klaxon (--url/--token or KLAXON_URL/KLAXON_API_TOKEN):
   dead-letters [--limit N]                the newest records escalation moved aside (default 50), with why
   audit [--since T] [--actor A] [--kind K] [--limit N] [--cursor C]
                                           who did what (admin): commands, tokens, sign-ins, oldest first
+  override add --schedule S --start T --end T --person P [--replaces Q] [--reason R]
+                                          put P on call from T to T (in place of Q: a swap)
+  override ls [--schedule S] · override rm <id> [--schedule S]
+  take [--schedule S] --for 2h|08:00|<instant> [--reason R]
+                                          the token's owner takes the pager (default: their first schedule)
+  reload                                  escalation reads its configuration file again (admin); refused if invalid
 
 Offline, on the recorded history (the embedded store under --data-dir or KLAXON_DATA_DIR, or DATABASE_URL):
   replay --config candidate.yaml [--from <instant>] [--to <instant>] [--current klaxon.yaml]
@@ -65,6 +72,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         actor: { type: 'string' },
         kind: { type: 'string' },
         cursor: { type: 'string' },
+        start: { type: 'string' },
+        end: { type: 'string' },
+        person: { type: 'string' },
+        replaces: { type: 'string' },
+        reason: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -126,6 +138,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         break;
       case 'replay':
         await replay(flags, out, env);
+        break;
+      case 'override':
+        await override(api(), args, flags, out);
+        break;
+      case 'take':
+        await take(api(), flags, out);
+        break;
+      case 'reload':
+        await reload(api(), out);
         break;
       default:
         throw new UsageError(`unknown command "${command}"`);

@@ -7,6 +7,10 @@ import {
   outcomeOf,
   replayIncident,
   replayUntil,
+  SCHEDULE_STREAM_PREFIX,
+  scheduleEventSchema,
+  withRecordedOverrides,
+  type ScheduleEvent,
   type IncidentEvent,
   type Outcome,
   type RecordedIncident,
@@ -65,8 +69,8 @@ export async function replay(
   if (!flags.config) throw new UsageError('replay needs a candidate: klaxon replay --config candidate.yaml');
   const from = instant(flags.from, '--from');
   const to = instant(flags.to, '--to');
-  const candidate: ReplayConfig = load(flags.config, env);
-  const current: ReplayConfig = load(flags.current ?? env.KLAXON_CONFIG ?? 'klaxon.yaml', env);
+  const candidateFile: ReplayConfig = load(flags.config, env);
+  const currentFile: ReplayConfig = load(flags.current ?? env.KLAXON_CONFIG ?? 'klaxon.yaml', env);
   const dataDir = resolve(env.INIT_CWD ?? process.cwd(), flags['data-dir'] ?? env.KLAXON_DATA_DIR ?? 'data');
   const store = await openEventStoreFromEnv({
     KLAXON_DATA_DIR: dataDir,
@@ -75,6 +79,7 @@ export async function replay(
   });
 
   const streams = new Map<string, IncidentEvent[]>();
+  const overrides = new Map<string, ScheduleEvent[]>();
   let read = 0;
   try {
     for (let after: bigint | undefined; ;) {
@@ -88,9 +93,22 @@ export async function replay(
       after = page.at(-1)!.position;
       if (read % 50_000 < page.length) process.stderr.write(`read ${read.toLocaleString('en-US')} events…\n`);
     }
+    // The overrides people made, each as it stood over time: the roster of the past, for both sides.
+    for (let after: bigint | undefined; ;) {
+      const page = await store.readAll({ after, limit: 5000, streamPrefix: SCHEDULE_STREAM_PREFIX });
+      if (page.length === 0) break;
+      for (const record of page) {
+        const event = scheduleEventSchema.safeParse({ type: record.type, data: record.data });
+        const schedule = record.streamId.slice(SCHEDULE_STREAM_PREFIX.length);
+        if (event.success) overrides.set(schedule, [...(overrides.get(schedule) ?? []), event.data]);
+      }
+      after = page.at(-1)!.position;
+    }
   } finally {
     await store.close();
   }
+  const candidate = { ...candidateFile, schedules: withRecordedOverrides(candidateFile.schedules, overrides) };
+  const current = { ...currentFile, schedules: withRecordedOverrides(currentFile.schedules, overrides) };
   const incidents = [...streams.values()]
     .map(recordedIncident)
     .filter((i): i is RecordedIncident => i !== undefined && (!from || i.openedAt >= from) && (!to || i.openedAt < to))

@@ -29,3 +29,8 @@ export * from './people/personal-token-events.ts';
 export * from './people/session-events.ts';
 export * from './people/acting-as.ts';
 export * from './people/participant.ts';
+export * from './oncall/schedule-events.ts';
+export * from './oncall/override-decider.ts';
+export * from './oncall/on-call-changes.ts';
+export * from './oncall/take-until.ts';
+export * from './config/config-events.ts';

@@ -4,8 +4,10 @@ import {
   courseSummary,
   outcomeOf,
   replayIncident,
+  withRecordedOverrides,
   type RecordedIncident,
   type ReplayConfig,
+  type ScheduleEvent,
 } from '../src/index.ts';
 
 const MIN = 60_000;
@@ -149,5 +151,78 @@ describe('what-if replay of recorded incidents through a candidate configuration
       candidate,
     );
     expect(outcome).toMatchObject({ incidents: 0, notRouted: 3 });
+  });
+});
+
+describe('what-if replay over a history with overrides', () => {
+  // alice and tom rotate daily at 09:00 UTC from 2026-11-23: alice's day. Tom took the pager from 10:00 to
+  // 11:00 (the override made at 09:58) and removed it at 10:30; an incident at 10:10 paged tom, one at 10:40 alice.
+  const rota = {
+    timezone: 'UTC',
+    rotation: 'daily' as const,
+    handoff: '09:00',
+    handoffDay: 'monday' as const,
+    start: '2026-11-23',
+    members: ['alice', 'tom'],
+    overrides: [],
+  };
+  const withRota = (): ReplayConfig => ({
+    ...config(5),
+    schedules: { primary: rota },
+    policies: { default: { levels: { L1: { targets: ['schedule:primary'], channels: ['sms'] } } } },
+  });
+  const tom = { kind: 'person' as const, name: 'tom' };
+  const recordedOverrides = new Map<string, ScheduleEvent[]>([
+    [
+      'primary',
+      [
+        {
+          type: 'OverrideAdded',
+          data: {
+            overrideId: 'o1',
+            start: '2026-11-23T10:00:00.000Z',
+            end: '2026-11-23T11:00:00.000Z',
+            person: 'tom',
+            actor: tom,
+            at: '2026-11-23T09:58:00.000Z',
+          },
+        },
+        { type: 'OverrideRemoved', data: { overrideId: 'o1', actor: tom, at: '2026-11-23T10:30:00.000Z' } },
+      ],
+    ],
+  ]);
+  const incidentAt = (n: number, openedAt: string): RecordedIncident => ({
+    incidentId: `incident-${n}`,
+    number: n,
+    title: `Alert ${n}`,
+    groupKey: `group-${n}`,
+    labels: { alertname: `Alert${n}`, severity: 'critical' },
+    source: 'alertmanager',
+    service: 'checkout',
+    fingerprint: `fp-${n}`,
+    alertStartsAt: openedAt,
+    openedAt,
+    acknowledged: { by: 'someone', at: new Date(Date.parse(openedAt) + MIN).toISOString() },
+    resolved: { by: 'someone', via: 'api', at: new Date(Date.parse(openedAt) + 2 * MIN).toISOString() },
+    events: [],
+  });
+  const firstPaged = (replayConfig: ReplayConfig, incident: RecordedIncident) => {
+    const [course] = replayIncident(incident, replayConfig, '2026-11-24T00:00:00.000Z');
+    const page = course!.events.find((e) => e.type === 'PageRequested');
+    return page?.type === 'PageRequested' ? page.data.contact : undefined;
+  };
+
+  it('reproduces who was paged: tom while his override stood, alice before it was made and after it was removed', () => {
+    const replayConfig = {
+      ...withRota(),
+      schedules: withRecordedOverrides(withRota().schedules, recordedOverrides),
+    };
+    expect(
+      ['2026-11-23T09:59:00.000Z', '2026-11-23T10:10:00.000Z', '2026-11-23T10:40:00.000Z'].map((at, i) =>
+        firstPaged(replayConfig, incidentAt(i + 1, at)),
+      ),
+    ).toEqual(['alice', 'tom', 'alice']);
+    // Without the schedule's stream, the replay would have said alice for the 10:10 incident.
+    expect(firstPaged(withRota(), incidentAt(2, '2026-11-23T10:10:00.000Z'))).toBe('alice');
   });
 });

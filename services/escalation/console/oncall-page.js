@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { json } from './api.js';
 import { viewerZone, when } from './format.js';
+import { ScheduleChanges } from './oncall-changes.js';
 import { ErrorNote, html, usePolling } from './ui.js';
 
 /** `?at=` shows another day (a DST change, next month's rota); absent, now. */
@@ -17,7 +18,7 @@ function localInput(iso) {
 export function OnCallPage() {
   const [at, setAt] = useState(startAt());
   const [days, setDays] = useState(14);
-  const { data, error } = usePolling(
+  const { data, error, refresh } = usePolling(
     () => json(`/api/v1/oncall?days=${days}${at ? `&at=${encodeURIComponent(new Date(at).toISOString())}` : ''}`),
     60_000,
     [at, days],
@@ -96,6 +97,12 @@ export function OnCallPage() {
                   )}
                 </tbody>
               </table>
+              <${ScheduleChanges}
+                schedule=${s.name}
+                zone=${s.timezone}
+                people=${Object.keys(data.contacts)}
+                onChanged=${refresh}
+              />
             </section>`,
         )}`
     }`;

@@ -1,6 +1,6 @@
 import type { Bus } from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
-import { createRouter, type Channel, type Severity, type Timings } from '@klaxon/domain';
+import type { Channel, KlaxonRouter, Severity, Timings } from '@klaxon/domain';
 import type { EventStore } from '@klaxon/event-store';
 import type { Clock, Logger } from '@klaxon/service-kit';
 import type { OneTapLinks } from './acks/one-tap-links.ts';
@@ -10,7 +10,7 @@ import { BUNDLE_NUMBERS_STREAM, INCIDENT_NUMBERS_STREAM, NumberClaims } from './
 import type { escalationMetrics } from './escalation-metrics.ts';
 import { alertConsumer } from './intake/alert-consumer.ts';
 import { alertIntake } from './intake/alert-intake.ts';
-import { rosters as createRosters } from './oncall/rosters.ts';
+import type { Rosters } from './oncall/rosters.ts';
 import { OutboundPipeline } from './outbound/outbound-pipeline.ts';
 import type { Notifier } from './paging/notifier.ts';
 import { IncidentIndex } from './state/incident-index.ts';
@@ -29,6 +29,10 @@ export interface EngineDeps {
   topic: string;
   consumerGroup: string;
   consumerStallMs: number;
+  /** Who each policy pages at an instant (schedules with their overrides). */
+  rosters: Rosters;
+  /** Where an alert goes (rebuilt when the configuration is reloaded). */
+  router: KlaxonRouter;
   /** When given, replaces ownership by bus partition (see EscalationDeps.owns). */
   owns?: (incidentId: string) => boolean;
 }
@@ -64,8 +68,7 @@ export function createEngine(deps: EngineDeps) {
   });
   const bundleNumbers = new NumberClaims({ store, stream: BUNDLE_NUMBERS_STREAM, inUse: () => index.highestBundle() });
   const commands = new IncidentCommands(store, index, incidentNumbers, () => afterCommit);
-  const rosters = createRosters(config);
-  const router = createRouter(config.routes, config.severityFrom, config.rules);
+  const { rosters, router } = deps;
   const timings = (severity: Severity): Timings => {
     const s = config.severities[severity];
     return { ackTimeoutMs: s.ackTimeout, escalateAfterMs: s.escalateAfter, statusUpdateEveryMs: s.statusUpdateEvery };

@@ -7,6 +7,7 @@ import { createServiceHttp, systemClock, type Clock, type Logger, type ServiceHt
 import { ackLinks } from './acks/ack-links.ts';
 import { oneTapLinks } from './acks/one-tap-links.ts';
 import { createEngine } from './engine.ts';
+import { LiveConfig } from './config/live-config.ts';
 import { escalationMetrics } from './escalation-metrics.ts';
 import { ackLinkRoutes } from './http/ack-link-routes.ts';
 import { auditRoutes } from './http/audit-routes.ts';
@@ -18,7 +19,13 @@ import { kpiProxyRoutes } from './http/kpi-proxy-routes.ts';
 import { onCallRoutes } from './http/oncall-routes.ts';
 import { oneTapRoutes } from './http/one-tap-routes.ts';
 import { peopleRoutes } from './http/people-routes.ts';
+import { reloadRoutes } from './http/reload-routes.ts';
+import { scheduleRoutes } from './http/schedule-routes.ts';
 import { twilioRoutes } from './http/twilio-routes.ts';
+import { overrideActions } from './oncall/override-actions.ts';
+import { rosters as createRosters } from './oncall/rosters.ts';
+import { ScheduleOverrides } from './oncall/schedule-overrides.ts';
+import { smsTakeReply } from './oncall/sms-take-reply.ts';
 import type { Notifier } from './paging/notifier.ts';
 import { noticeSender, type NoticeSender } from './paging/notices.ts';
 import { IndexSnapshotWriter } from './state/index-snapshot-writer.ts';
@@ -60,6 +67,8 @@ export interface EscalationDeps {
    * a record retried through an outage) before /ready says so. Default 60 s.
    */
   consumerStallMs?: number;
+  /** The file `config` came from, read again on `POST /-/reload` and SIGHUP; without it, reloads are refused. */
+  configFile?: string;
 }
 
 export interface EscalationService {
@@ -75,6 +84,8 @@ export interface EscalationService {
    * incidents owned now are sent. The bus's rebalances call it; so must whoever passes `owns`.
    */
   ownershipMoved(): void;
+  /** Reads the configuration file again and applies it, or refuses it keeping the running one. */
+  reload: LiveConfig['reload'];
   /** Resolves once every page in the outbound pipeline has its outcome recorded. */
   drained(): Promise<void>;
   stop(): Promise<void>;
@@ -88,6 +99,22 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   const { logger, store, bus, config } = deps;
   const clock = deps.clock ?? systemClock;
   const topic = deps.topic ?? ALERTS_TOPIC;
+  const scheduleOverrides = new ScheduleOverrides({
+    store,
+    schedules: config.schedules,
+    people: () => new Set(Object.keys(config.contacts)),
+    clock,
+    logger,
+  });
+  const live = new LiveConfig({
+    config,
+    file: deps.configFile,
+    store,
+    clock,
+    logger,
+    onApplied: () => scheduleOverrides.refresh(),
+  });
+  const rosters = createRosters(config, () => scheduleOverrides.schedules());
   const links = ackLinks(deps.linkSecret);
   const oneTap = oneTapLinks(deps.linkSecret, deps.publicUrl);
 
@@ -130,9 +157,12 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     topic,
     consumerGroup: deps.consumerGroup ?? 'klaxon-escalation',
     consumerStallMs: deps.consumerStallMs ?? CONSUMER_STALL_MS,
+    // Who is paged and where an alert goes follow overrides and reloads.
+    rosters,
+    router: live.router,
     ...(deps.owns ? { owns: deps.owns } : {}),
   });
-  const { index, commands, rosters, timings, timers } = engine;
+  const { index, commands, timings, timers } = engine;
   const snapshots = deps.snapshotPath
     ? new IndexSnapshotWriter({
         index,
@@ -159,7 +189,15 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   authRoutes(http.routes, { auth: config.auth, signIn, sessions, publicUrl: deps.publicUrl, clock, logger });
   incidentRoutes(http.routes, { index, commands, rosters, timings, clock, auth });
   peopleRoutes(http.routes, { config, auth, personalTokens });
+  const overrides = overrideActions({
+    overrides: scheduleOverrides,
+    notices,
+    contacts: config.contacts,
+    clock,
+    logger,
+  });
   twilioRoutes(http.routes, {
+    take: smsTakeReply(overrides, config.contacts),
     index,
     commands,
     contacts: config.contacts,
@@ -170,7 +208,9 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   });
   ackLinkRoutes(http.routes, { commands, ackLinks: links, clock });
   oneTapRoutes(http.routes, { links: oneTap, commands, rosters, contacts: config.contacts, clock });
-  onCallRoutes(http.routes, { config, rosters, clock, auth });
+  onCallRoutes(http.routes, { config, rosters, clock, auth, schedules: () => scheduleOverrides.schedules() });
+  scheduleRoutes(http.routes, { schedules: () => scheduleOverrides.schedules(), actions: overrides, clock, auth });
+  reloadRoutes(http.routes, { live, auth });
   deadLetterRoutes(http.routes, { bus, topic, auth });
   auditRoutes(http.routes, { store, auth });
   if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);
@@ -202,9 +242,11 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     timers,
     notices,
     ownershipMoved: engine.ownershipMoved,
+    reload: (actor) => live.reload(actor),
     async start() {
       const after = deps.snapshotPath ? await restoreSnapshot(deps.snapshotPath) : undefined;
       await personalTokens.start();
+      await scheduleOverrides.start();
       subscription = store.subscribe({
         after,
         streamPrefix: INCIDENT_STREAM_PREFIX,
@@ -234,6 +276,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       await engine.outbound.stop();
       await subscription?.stop();
       await personalTokens.stop();
+      await scheduleOverrides.stop();
       await snapshots?.stop();
     },
   };

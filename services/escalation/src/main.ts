@@ -15,6 +15,15 @@ const bus = await openBusFromEnv(env, logger.child({ component: 'bus' }));
 const service = await escalationFromEnv(env, { logger, store, bus, config });
 await service.start();
 await service.http.listen(env.ESCALATION_PORT, host);
+// As Alertmanager: SIGHUP reads the configuration file again; a bad one is logged and the running one stays.
+process.on('SIGHUP', () => {
+  service.reload({ kind: 'service', name: 'SIGHUP' }).then(
+    (reloaded) => {
+      if (!reloaded.ok) logger.error({ refused: reloaded.error }, 'configuration not reloaded; the running one stays');
+    },
+    (error: unknown) => logger.error({ err: error }, 'configuration reload failed'),
+  );
+});
 runUntilSignal(logger, async () => {
   await service.stop();
   await Promise.all([bus.close(), store.close()]);

@@ -22,5 +22,6 @@ export function escalationFromEnv(
     projectionUrl: env.KLAXON_PROJECTION_URL ?? `http://127.0.0.1:${env.PROJECTION_PORT}`,
     snapshotPath: join(env.KLAXON_DATA_DIR, 'escalation-index.snapshot.json'),
     consumerStallMs: env.KLAXON_CONSUMER_STALL_MS,
+    configFile: env.KLAXON_CONFIG,
   });
 }

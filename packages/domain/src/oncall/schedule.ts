@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { Instant } from '../time/instant.ts';
+import { toInstant, type Instant } from '../time/instant.ts';
 
 export interface ScheduleSpec {
   timezone: string;
@@ -10,7 +10,43 @@ export interface ScheduleSpec {
   /** Local date of the first shift; the first member takes it. */
   start: string;
   members: string[];
-  overrides: Array<{ contact: string; from: Instant; to: Instant }>;
+  /** Applied in order: where two overlap, the later one wins (YAML ones first, then the stream's as added). */
+  overrides: ScheduleOverride[];
+}
+
+/**
+ * A person put on call for a window. One from the schedule's stream also says who made it and when it was
+ * known: it holds only at instants from `addedAt` until `removedAt`, so a replay of the past sees the
+ * roster as it was then. With `replaces`, it holds only where that person would be on call otherwise.
+ */
+export interface ScheduleOverride {
+  contact: string;
+  from: Instant;
+  to: Instant;
+  replaces?: string;
+  id?: string;
+  actor?: { kind: string; name: string };
+  reason?: string;
+  addedAt?: Instant;
+  removedAt?: Instant;
+}
+
+/** Whether an override puts its person on call at an instant, before looking at `replaces`. */
+const holdsAt = (o: ScheduleOverride, atMs: number): boolean =>
+  Date.parse(o.from) <= atMs &&
+  atMs < Date.parse(o.to) &&
+  (o.addedAt === undefined || Date.parse(o.addedAt) <= atMs) &&
+  (o.removedAt === undefined || atMs < Date.parse(o.removedAt));
+
+/** The override that decides who is on call at an instant, if any, over the rotation's answer. */
+function overrideAt(schedule: ScheduleSpec, atMs: number, rotation: () => string): ScheduleOverride | undefined {
+  let decided: ScheduleOverride | undefined;
+  for (const o of schedule.overrides) {
+    if (!holdsAt(o, atMs)) continue;
+    if (o.replaces !== undefined && o.replaces !== (decided ? decided.contact : rotation())) continue;
+    decided = o;
+  }
+  return decided;
 }
 
 const WEEKDAY_NUMBER = { monday: 1, tuesday: 2, wednesday: 3, thursday: 4, friday: 5, saturday: 6, sunday: 7 } as const;
@@ -29,8 +65,11 @@ const calendarDaysBetween = (from: DateTime, to: DateTime) =>
  */
 export function onCallAt(schedule: ScheduleSpec, at: Instant): string {
   const atMs = Date.parse(at);
-  const override = schedule.overrides.findLast((o) => Date.parse(o.from) <= atMs && atMs < Date.parse(o.to));
-  if (override) return override.contact;
+  const override = overrideAt(schedule, atMs, () => cachedRotationAt(schedule, atMs));
+  return override ? override.contact : cachedRotationAt(schedule, atMs);
+}
+
+function cachedRotationAt(schedule: ScheduleSpec, atMs: number): string {
   // A handoff is at a local HH:mm, and zones move clocks by whole minutes: the rotation's answer holds for
   // the whole UTC minute. Each answer costs luxon's zone arithmetic (Intl underneath; docs/benchmarks.md), and
   // a storm asks it once per incident opened, nearly always within one minute.
@@ -72,6 +111,11 @@ export interface Shift {
   to: Instant;
   /** Whether an override, not the rotation, puts this contact on call. */
   override: boolean;
+  /** The stream override that does, with who made it and why. */
+  overrideId?: string;
+  actor?: { kind: string; name: string };
+  reason?: string;
+  replaces?: string;
 }
 
 /**
@@ -99,24 +143,33 @@ export function shiftsBetween(schedule: ScheduleSpec, from: Instant, to: Instant
     if (handoff > fromMs && handoff < toMs) boundaries.add(handoff);
   }
   for (const o of schedule.overrides) {
-    for (const edge of [DateTime.fromISO(o.from).toMillis(), DateTime.fromISO(o.to).toMillis()])
-      if (edge > fromMs && edge < toMs) boundaries.add(edge);
+    for (const edge of [o.from, o.to, o.addedAt, o.removedAt]) {
+      const edgeMs = edge === undefined ? undefined : Date.parse(edge);
+      if (edgeMs !== undefined && edgeMs > fromMs && edgeMs < toMs) boundaries.add(edgeMs);
+    }
   }
   const points = [...boundaries].sort((a, b) => a - b);
   const shifts: Shift[] = [];
   for (let i = 0; i + 1 < points.length; i++) {
-    const at = DateTime.fromMillis(points[i]!).toUTC().toISO() as Instant;
-    const contact = onCallAt(schedule, at);
     const atMs = points[i]!;
-    const override = schedule.overrides.some(
-      (o) => DateTime.fromISO(o.from).toMillis() <= atMs && atMs < DateTime.fromISO(o.to).toMillis(),
-    );
+    const at = toInstant(atMs);
+    const decided = overrideAt(schedule, atMs, () => cachedRotationAt(schedule, atMs));
+    const contact = decided ? decided.contact : cachedRotationAt(schedule, atMs);
+    const end = toInstant(points[i + 1]!);
     const last = shifts.at(-1);
-    const end = DateTime.fromMillis(points[i + 1]!)
-      .toUTC()
-      .toISO() as Instant;
-    if (last && last.contact === contact && last.override === override) last.to = end;
-    else shifts.push({ contact, from: at, to: end, override });
+    if (last && last.contact === contact && last.override === Boolean(decided) && last.overrideId === decided?.id)
+      last.to = end;
+    else
+      shifts.push({
+        contact,
+        from: at,
+        to: end,
+        override: Boolean(decided),
+        ...(decided?.id !== undefined ? { overrideId: decided.id } : {}),
+        ...(decided?.actor ? { actor: decided.actor } : {}),
+        ...(decided?.reason !== undefined ? { reason: decided.reason } : {}),
+        ...(decided?.replaces !== undefined ? { replaces: decided.replaces } : {}),
+      });
   }
   return shifts;
 }

@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import type { KlaxonConfig } from '@klaxon/config';
-import { LEVEL_NAMES, shiftsBetween, toInstant } from '@klaxon/domain';
+import { LEVEL_NAMES, shiftsBetween, toInstant, type ScheduleSpec } from '@klaxon/domain';
 import { requireRole, type Authenticator } from '@klaxon/people';
 import { problemsOf, type Clock } from '@klaxon/service-kit';
 import type { Rosters } from '../oncall/rosters.ts';
@@ -16,6 +16,8 @@ const query = z
 export interface OnCallRouteDeps {
   config: Pick<KlaxonConfig, 'policies' | 'contacts' | 'schedules'>;
   rosters: Rosters;
+  /** The schedules as they run, with the overrides people made. */
+  schedules: () => Record<string, ScheduleSpec>;
   clock: Clock;
   auth: Authenticator;
 }
@@ -46,13 +48,13 @@ export function onCallRoutes(routes: Router, deps: OnCallRouteDeps): void {
         }),
       };
     });
-    const schedules = Object.entries(deps.config.schedules).map(([name, s]) => ({
+    const schedules = Object.entries(deps.schedules()).map(([name, s]) => ({
       name,
       timezone: s.timezone,
       rotation: s.rotation,
       handoff: s.handoff,
       shifts: shiftsBetween(s, at, until),
-      overrides: s.overrides,
+      overrides: s.overrides.filter((o) => o.removedAt === undefined),
     }));
     const contacts = Object.fromEntries(
       Object.entries(deps.config.contacts).map(([name, c]) => [name, { timezone: c.timezone }]),

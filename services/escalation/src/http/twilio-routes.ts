@@ -17,6 +17,8 @@ export interface TwilioRouteDeps {
   /** Twilio signs with the auth token over the public URL it called; without a token every webhook is refused. */
   authToken?: string;
   publicUrl: string;
+  /** The answer to a text asking to take the pager (`take 2h`), or `undefined` for any other text. */
+  take?: (contactName: string, body: string) => Promise<string | undefined>;
 }
 
 const twiml = (res: Response, body: string) => void res.type('text/xml').send(body);
@@ -72,6 +74,11 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
     const contactName = Object.entries(contacts).find(([, c]) => c.phone === from)?.[0];
     if (!contactName) {
       response.message('Klaxon does not know this number.');
+      return twiml(res, response.toString());
+    }
+    const took = await deps.take?.(contactName, body);
+    if (took !== undefined) {
+      response.message(took);
       return twiml(res, response.toString());
     }
     const smsReply = parseSmsReply(body);

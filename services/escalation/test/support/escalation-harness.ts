@@ -83,6 +83,8 @@ export async function startEscalation(
     consumerStallMs?: number;
     /** Where projection answers: mounts the KPI pass-through, as a deployment always does. */
     projectionUrl?: string;
+    /** The file `config` came from, read again on a reload. */
+    configFile?: string;
   } = {},
 ): Promise<Harness> {
   const dir = options.dir ?? tempDir('klaxon-escalation-');
@@ -116,6 +118,7 @@ export async function startEscalation(
     owns: options.owns,
     consumerStallMs: options.consumerStallMs,
     projectionUrl: options.projectionUrl,
+    configFile: options.configFile,
     ...(options.snapshot ? { snapshotPath: dir.file('index.snapshot.json') } : {}),
   });
   await service.start();

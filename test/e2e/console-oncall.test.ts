@@ -1,0 +1,133 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromiumAvailable, CHROMIUM_BIN, startFakeTwilio, tempDir } from '@klaxon/testing';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, REPO_ROOT, startKlaxon, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
+
+const available = chromiumAvailable('the on-call page in a real Chromium');
+const SHOTS = join(REPO_ROOT, 'docs', 'screenshots');
+const API_TOKEN = 'console-oncall-api-token-01';
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
+describe.runIf(available)('the on-call page: people change who is on call from a phone', () => {
+  let klaxon: RunningKlaxon;
+  let browser: Browser;
+  let base: string;
+  let twilio: Awaited<ReturnType<typeof startFakeTwilio>>;
+  const data = tempDir('klaxon-console-oncall-');
+
+  const api = async (method: string, path: string, token = API_TOKEN, body?: unknown) => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
+    return { status: response.status, json: (await response.json()) as any };
+  };
+  const tokenOf = async (person: string): Promise<string> =>
+    (await api('POST', `/api/v1/people/${person}/tokens`, API_TOKEN, { name: 'phone' })).json.token;
+  const onCallNow = async (): Promise<{ onCall: string; members: string[] }> =>
+    (await api('GET', '/api/v1/schedules')).json.schedules.find((s: { name: string }) => s.name === 'primary-oncall');
+
+  beforeAll(async () => {
+    twilio = await startFakeTwilio();
+    // The shipped configuration, with carl (the CTO at L4) only watching.
+    const config = readFileSync(join(REPO_ROOT, 'klaxon.yaml'), 'utf8').replace(
+      /^(\s*carl:\s*\{[^}]*?)\s*\}/m,
+      '$1, role: viewer }',
+    );
+    expect(config).toMatch(/carl:.*role: viewer/);
+    writeFileSync(data.file('klaxon.yaml'), config);
+    const ports = {
+      INGEST_PORT: await freePort(),
+      ESCALATION_PORT: await freePort(),
+      PROJECTION_PORT: await freePort(),
+    };
+    base = `http://127.0.0.1:${ports.ESCALATION_PORT}`;
+    klaxon = startKlaxon({
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+      KLAXON_CONFIG: data.file('klaxon.yaml'),
+      KLAXON_HOST: '127.0.0.1',
+      KLAXON_DATA_DIR: data.path,
+      KLAXON_API_TOKEN: API_TOKEN,
+      KLAXON_PUBLIC_URL: base,
+      TWILIO_ACCOUNT_SID: twilio.accountSid,
+      TWILIO_AUTH_TOKEN: twilio.authToken,
+      TWILIO_FROM: '+15550009999',
+      TWILIO_API_URL: twilio.url,
+    });
+    for (const port of Object.values(ports)) await waitForHttp(`http://127.0.0.1:${port}/ready`, 90_000);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_BIN,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
+    });
+    mkdirSync(SHOTS, { recursive: true });
+  }, 150_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await klaxon?.stop();
+    await twilio?.close();
+    data.remove();
+  });
+
+  const onPhoneAs = async (token: string): Promise<Page> => {
+    const context = await browser.newContext({ ...PHONE, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
+    const page = await context.newPage();
+    await page.goto(`${base}/oncall`);
+    await expect
+      .poll(() => page.getByRole('heading', { name: 'Sign in to Klaxon' }).isVisible(), { timeout: 20_000 })
+      .toBe(true);
+    await page.getByLabel('API token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect
+      .poll(() => page.getByRole('list', { name: 'Shifts of primary-oncall' }).isVisible(), { timeout: 20_000 })
+      .toBe(true);
+    return page;
+  };
+
+  it(
+    'a responder takes the pager until two hours from now, sees who changed it on the timeline, and removes it',
+    { timeout: 120_000 },
+    async () => {
+      const before = await onCallNow();
+      // Whoever of the two is not on call this week takes the pager.
+      const taker = before.members.find((m) => m !== before.onCall)!;
+      const page = await onPhoneAs(await tokenOf(taker));
+      await page.getByLabel('Take the pager until…').fill('2h');
+      await page.getByRole('button', { name: 'Take the pager' }).click();
+      await expect.poll(() => page.getByText('Take the pager: done.').count(), { timeout: 15_000 }).toBe(1);
+      expect((await onCallNow()).onCall).toBe(taker);
+      const first = page.getByRole('list', { name: 'Shifts of primary-oncall' }).getByRole('listitem').first();
+      await expect.poll(() => first.textContent(), { timeout: 15_000 }).toContain(`changed by ${taker}`);
+      // The on-call engineer who lost the two hours was told, by SMS, who took them.
+      await expect
+        .poll(() => twilio.messages().filter((m) => m.Body.includes(`${taker} changed primary-oncall`)).length)
+        .toBe(1);
+      // At phone width nothing runs off the side.
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+      await page.screenshot({ path: join(SHOTS, 'oncall-take-phone.png'), fullPage: true });
+
+      await first.getByRole('button', { name: 'Remove' }).click();
+      await expect.poll(() => page.getByText('Remove the override: done.').count(), { timeout: 15_000 }).toBe(1);
+      expect((await onCallNow()).onCall).toBe(before.onCall);
+      await page.context().close();
+    },
+  );
+
+  it('a viewer sees no buttons that change on-call time, and the API refuses them', { timeout: 120_000 }, async () => {
+    const carl = await tokenOf('carl');
+    const page = await onPhoneAs(carl);
+    for (const name of ['Take the pager', 'Cover this shift', 'Give', 'Remove'])
+      expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(0);
+    expect(await page.getByLabel('Take the pager until…').count()).toBe(0);
+    expect(await api('POST', '/api/v1/schedules/primary-oncall/take', carl, { until: '2h' })).toMatchObject({
+      status: 403,
+      json: { required: 'responder' },
+    });
+    await page.context().close();
+  });
+});
