@@ -29,6 +29,7 @@ import { kpiProxyRoutes } from './http/kpi-proxy-routes.ts';
 import { onCallRoutes } from './http/oncall-routes.ts';
 import { peopleRoutes } from './http/people-routes.ts';
 import { twilioRoutes } from './http/twilio-routes.ts';
+import { webhookRoutes } from './http/webhook-routes.ts';
 import { IncidentIndex } from './incidents/incident-index.ts';
 import { IncidentRepository, type Execution } from './incidents/incident-repository.ts';
 import { loadIndexSnapshot } from './incidents/index-snapshot.ts';
@@ -40,6 +41,7 @@ import { noticeSender, type NoticeSender } from './paging/notices.ts';
 import { PageDispatcher } from './paging/page-dispatcher.ts';
 import { alertHandler } from './routing/alert-handler.ts';
 import { TimerRunner } from './timers/timer-runner.ts';
+import { webhooks as createWebhooks, type Webhooks } from './webhooks/webhooks.ts';
 
 export interface EscalationDeps {
   logger: Logger;
@@ -83,6 +85,8 @@ export interface EscalationService {
   timers: TimerRunner;
   /** Messages to a person outside an incident (codes, notices). */
   notices: NoticeSender;
+  /** Outgoing webhooks, each following the store. */
+  webhooks: Webhooks;
   /** Rebuilds state from the store, recovers pages without an outcome, then takes alerts and runs timers. */
   start(): Promise<void>;
   /**
@@ -282,6 +286,15 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   deadLetterRoutes(http.routes, { bus, topic, auth });
   if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);
   consoleRoutes(http.routes);
+  const webhooks = createWebhooks({
+    webhooks: config.webhooks,
+    store,
+    clock,
+    logger,
+    publicUrl: deps.publicUrl,
+    registry: http.metrics,
+  });
+  webhookRoutes(http.routes, { webhooks, auth });
 
   let caughtUp = false;
   // Pages whose outcome was never recorded go out again from whoever owns them now.
@@ -300,6 +313,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     index,
     timers,
     notices,
+    webhooks,
     ownershipMoved,
     async start() {
       let after: bigint | undefined;
@@ -393,6 +407,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
         onError: (error) => logger.error({ err: error }, 'reading the bus failed; retrying'),
       });
       if (deps.runTimerLoop !== false) timers.start();
+      if (deps.runTimerLoop !== false) webhooks.start();
       snapshots?.start();
     },
     settle: () => dispatcher.settle(),
@@ -400,6 +415,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       await http.close();
       await consumer?.stop();
       await timers.stop();
+      await webhooks.stop();
       await dispatcher.stop();
       await subscription?.stop();
       await personalTokens.stop();

@@ -9,11 +9,11 @@ export const CHANNELS = ['sms', 'voice', 'email'] as const;
 export const channelSchema = z.enum(CHANNELS);
 export type Channel = z.infer<typeof channelSchema>;
 
-export const ACK_VIAS = ['sms', 'voice', 'email', 'api'] as const;
+export const ACK_VIAS = ['sms', 'voice', 'email', 'api', 'slack'] as const;
 export const ackViaSchema = z.enum(ACK_VIAS);
 export type AckVia = z.infer<typeof ackViaSchema>;
 
-export const RESOLVE_VIAS = ['source', 'api', 'sms', 'email', 'voice'] as const;
+export const RESOLVE_VIAS = ['source', 'api', 'sms', 'email', 'voice', 'slack'] as const;
 export const resolveViaSchema = z.enum(RESOLVE_VIAS);
 export type ResolveVia = z.infer<typeof resolveViaSchema>;
 
