@@ -7,6 +7,7 @@ import { act, incidents, oncall, postmortem, show, statusUpdate } from './incide
 import { stdout, type Format } from './output.ts';
 import { replay } from './replay-command.ts';
 import { token } from './token-commands.ts';
+import { webhooks } from './webhook-commands.ts';
 
 const USAGE = `klaxon <command> [options]
 
@@ -25,6 +26,8 @@ Against a running Klaxon (--url/--token or KLAXON_URL/KLAXON_API_TOKEN):
   postmortem <number|id>                  a markdown draft from the runbook's template
   oncall [--at <instant>] [--schedule <name>] [--next N]
   dead-letters [--limit N]                the newest records escalation moved aside (default 50), with why
+  webhooks ls                             each outgoing webhook: position, failing since, dead-lettered (admin)
+  webhooks replay <name> --from <instant> deliver again every message from that instant on (admin)
 
 Offline, on the recorded history (the embedded store under --data-dir or KLAXON_DATA_DIR, or DATABASE_URL):
   replay --config candidate.yaml [--from <instant>] [--to <instant>] [--current klaxon.yaml]
@@ -116,6 +119,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         break;
       case 'replay':
         await replay(flags, out, env);
+        break;
+      case 'webhooks':
+        await webhooks(api(), args, flags, out);
         break;
       default:
         throw new UsageError(`unknown command "${command}"`);

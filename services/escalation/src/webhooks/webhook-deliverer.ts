@@ -22,6 +22,8 @@ const HOUR = 3_600_000;
 const BACKOFF_MS = [5 * SECOND, 30 * SECOND, 2 * 60 * SECOND, 10 * 60 * SECOND, 30 * 60 * SECOND, HOUR];
 /** A receiver that has taken nothing for this long gets its messages dead-lettered, one attempt each. */
 export const GIVE_UP_AFTER_MS = 24 * HOUR;
+/** Deliveries between two checkpoints within a batch. */
+const KEEP_EVERY = 20;
 
 export interface WebhookDelivererDeps {
   name: string;
@@ -68,6 +70,7 @@ export class WebhookDeliverer {
   private pending: { position: bigint; message: WebhookMessage | undefined } | undefined;
   /** How far this instance has read, past the events it follows too; absent: from the kept position. */
   private scanned: bigint | undefined;
+  private sinceKept = 0;
   private stopped = true;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -116,6 +119,8 @@ export class WebhookDeliverer {
       if (outcome.ok) {
         this.deps.deliveries.inc({ webhook: this.deps.name, outcome: 'delivered' });
         this.delivered(record.position);
+        // A crash delivers again what came after the last checkpoint: keep that short.
+        if (++this.sinceKept >= KEEP_EVERY) await this.keep();
         continue;
       }
       this.deps.deliveries.inc({ webhook: this.deps.name, outcome: 'failed' });
@@ -222,7 +227,10 @@ export class WebhookDeliverer {
       if (!(await this.write({ type: 'WebhookDeadLettered', data }))) return this.deps.clock.now();
       this.deps.deadLetters.inc({ webhook: this.deps.name });
       this.deadLettered++;
-      this.deps.logger.error({ ...log, failingSince }, 'webhook message dead-lettered: the receiver took nothing for a day');
+      this.deps.logger.error(
+        { ...log, failingSince },
+        'webhook message dead-lettered: the receiver took nothing for a day',
+      );
       this.state = { position: record.position, failingSince };
       this.attempts = 0;
       return undefined;
@@ -240,6 +248,7 @@ export class WebhookDeliverer {
   private async keep(): Promise<void> {
     const { position, failingSince } = this.state;
     if (position === this.keptState.position && failingSince === this.keptState.failingSince) return;
+    this.sinceKept = 0;
     await this.write({ type: 'WebhookCheckpointed', data: keptData(this.state) });
   }
 

@@ -24,8 +24,14 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-/** A receiver as a team would write one: it verifies each delivery with the convention's own library. */
-export async function startWebhookReceiver(secret: string): Promise<WebhookReceiver> {
+/**
+ * A receiver as a team would write one: it verifies each delivery with the Standard Webhooks library.
+ * `delayMs`: how long it takes over each answer.
+ */
+export async function startWebhookReceiver(
+  secret: string,
+  options: { delayMs?: number } = {},
+): Promise<WebhookReceiver> {
   const verifier = new Webhook(secret);
   const receiver: WebhookReceiver = {
     url: '',
@@ -39,7 +45,8 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', () => void setTimeout(answer, options.delayMs ?? 0));
+    const answer = () => {
       if (receiver.down) {
         receiver.idsWhileDown.push(String(req.headers['webhook-id']));
         return void res.writeHead(503).end();
@@ -59,7 +66,7 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
         receiver.refused.push((error as Error).message);
         res.writeHead(400).end();
       }
-    });
+    };
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/klaxon`;
