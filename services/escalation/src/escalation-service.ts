@@ -20,6 +20,7 @@ import type { EventStore, Subscription } from '@klaxon/event-store';
 import { authenticator, PersonalTokens } from '@klaxon/people';
 import { createServiceHttp, systemClock, type Clock, type Logger, type ServiceHttp } from '@klaxon/service-kit';
 import { ackLinks } from './acks/ack-links.ts';
+import { slackChat, type SlackChat } from './chat/slack.ts';
 import { escalationMetrics } from './escalation-metrics.ts';
 import { ackLinkRoutes } from './http/ack-link-routes.ts';
 import { incidentRoutes } from './http/incident-routes.ts';
@@ -87,6 +88,8 @@ export interface EscalationService {
   notices: NoticeSender;
   /** Outgoing webhooks, each following the store. */
   webhooks: Webhooks;
+  /** Slack's message per incident (following the store) and its buttons and slash command. */
+  slack: SlackChat;
   /** Rebuilds state from the store, recovers pages without an outcome, then takes alerts and runs timers. */
   start(): Promise<void>;
   /**
@@ -295,6 +298,8 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     registry: http.metrics,
   });
   webhookRoutes(http.routes, { webhooks, auth });
+  const slack = slackChat({ ...deps, index, repository, rosters, clock, registry: http.metrics, onExecuted });
+  slack.mount(http.routes);
 
   let caughtUp = false;
   // Pages whose outcome was never recorded go out again from whoever owns them now.
@@ -314,6 +319,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     timers,
     notices,
     webhooks,
+    slack,
     ownershipMoved,
     async start() {
       let after: bigint | undefined;
@@ -408,6 +414,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       });
       if (deps.runTimerLoop !== false) timers.start();
       if (deps.runTimerLoop !== false) webhooks.start();
+      if (deps.runTimerLoop !== false) slack.follower?.start();
       snapshots?.start();
     },
     settle: () => dispatcher.settle(),
@@ -416,6 +423,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       await consumer?.stop();
       await timers.stop();
       await webhooks.stop();
+      await slack.follower?.stop();
       await dispatcher.stop();
       await subscription?.stop();
       await personalTokens.stop();

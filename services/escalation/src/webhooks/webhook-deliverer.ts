@@ -3,6 +3,7 @@ import { INCIDENT_STREAM_PREFIX, type Actor } from '@klaxon/domain';
 import type { EventStore, RecordedEvent } from '@klaxon/event-store';
 import type { Clock, Logger } from '@klaxon/service-kit';
 import type { Counter } from 'prom-client';
+import { followLoop, type FollowLoop, type StepResult } from '../followers/follow-loop.ts';
 import { IncidentFolds } from '../followers/incident-folds.ts';
 import { KeptStream } from '../followers/kept-stream.ts';
 import { incidentMessage, SCHEDULE_STREAM_PREFIX, scheduleMessage, type WebhookMessage } from './webhook-messages.ts';
@@ -39,8 +40,6 @@ export interface WebhookDelivererDeps {
   pollMs?: number;
 }
 
-export type StepResult = 'idle' | 'progress' | { retryAt: Date };
-
 export interface WebhookStatus {
   name: string;
   position: string | null;
@@ -71,14 +70,18 @@ export class WebhookDeliverer {
   /** How far this instance has read, past the events it follows too; absent: from the kept position. */
   private scanned: bigint | undefined;
   private sinceKept = 0;
-  private stopped = true;
-  private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
+  private readonly loop: FollowLoop;
 
   constructor(private readonly deps: WebhookDelivererDeps) {
     this.kept = new KeptStream(deps.store, webhookStream(deps.name), webhookKeptEventSchema);
     this.folds = new IncidentFolds(deps.store);
     this.wanted = new Set(deps.events);
+    this.loop = followLoop(() => this.step(), {
+      pollMs: deps.pollMs ?? 500,
+      clock: deps.clock,
+      logger: deps.logger.child({ webhook: deps.name }),
+      what: 'a webhook step',
+    });
   }
 
   get name(): string {
@@ -98,6 +101,16 @@ export class WebhookDeliverer {
 
   /** Delivers what is due now: a batch of the store, or the message waiting for its next attempt. */
   async step(): Promise<StepResult> {
+    try {
+      return await this.follow();
+    } catch (error) {
+      // What was read past but not done is read again, from the kept position.
+      this.scanned = undefined;
+      throw error;
+    }
+  }
+
+  private async follow(): Promise<StepResult> {
     await this.refresh();
     const now = this.deps.clock.now();
     if (this.retryAt && now < this.retryAt) return { retryAt: this.retryAt };
@@ -152,38 +165,16 @@ export class WebhookDeliverer {
     const data = { ...keptData({ position }), from, actor, at };
     await this.deps.store.append(this.kept.streamId, [{ type: 'WebhookRewound', data }], 'any');
     this.deps.logger.info({ webhook: this.deps.name, from, position: data.position, actor }, 'webhook replay asked');
-    this.wakeUp?.();
+    this.loop.wake();
     return { position: data.position ?? null };
   }
 
   start(): void {
-    this.stopped = false;
-    const pollMs = this.deps.pollMs ?? 500;
-    this.loop = (async () => {
-      let failures = 0;
-      while (!this.stopped) {
-        let pauseMs = pollMs;
-        try {
-          const result = await this.step();
-          failures = 0;
-          if (result === 'progress') continue;
-          if (result !== 'idle') pauseMs = Math.min(pollMs, result.retryAt.getTime() - this.deps.clock.now().getTime());
-        } catch (error) {
-          pauseMs = Math.min(30_000, pollMs * 2 ** failures++);
-          this.deps.logger.warn({ err: error, webhook: this.deps.name, retryInMs: pauseMs }, 'webhook step failed');
-        }
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.max(0, pauseMs));
-          this.wakeUp = () => (clearTimeout(timer), resolve());
-        });
-      }
-    })();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.wakeUp?.();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private async messageOf(record: RecordedEvent): Promise<WebhookMessage | undefined> {
