@@ -79,6 +79,16 @@ const ESCALATION: Record<string, Row> = {
     ok: 404,
     url: '/api/v1/people/rita/tokens/no-such-token',
   },
+  // Chat and outgoing webhooks: Slack signs its requests (unsigned, refused for everyone alike).
+  'POST /webhooks/slack/interactions': { access: 'public', ok: 403 },
+  'POST /webhooks/slack/commands': { access: 'public', ok: 403 },
+  'GET /api/v1/webhooks': { access: 'admin', ok: 200 },
+  'POST /api/v1/webhooks/:name/replay': {
+    access: 'admin',
+    ok: 404,
+    url: '/api/v1/webhooks/no-such-webhook/replay',
+    body: { from: '2026-12-01T00:00:00Z' },
+  },
 };
 
 const PROJECTION: Record<string, Row> = {
