@@ -360,6 +360,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
           ),
       });
       await subscription.caughtUp();
+      await Promise.all([webhooks.prepare(), slack.follower?.prepare()]);
       caughtUp = true;
       // Pages are handed out only from a complete picture: mid-replay, a page's outcome may still be ahead.
       index.onChange((incidentId) => {

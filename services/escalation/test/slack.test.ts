@@ -1,4 +1,4 @@
-import { startFakeSlack, slackSignature, tempDir, VirtualClock, type FakeSlack } from '@klaxon/testing';
+import { startFakeSlack, slackSignature, tempDir, VirtualClock, type FakeSlack, type SlackCall } from '@klaxon/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEscalation, startProviders, type Harness } from './support/escalation-harness.ts';
 import { testConfig } from './support/test-config.ts';
@@ -51,8 +51,10 @@ const click = (user: string, value: string) => ({
   }),
 });
 
-const buttonsOf = (call: { args: { blocks: Array<{ type: string; elements?: Array<{ value?: string }> }> } }) =>
-  call.args.blocks.find((b) => b.type === 'actions')?.elements?.map((e) => e.value) ?? [];
+const buttonsOf = (call: SlackCall): string[] =>
+  (call.args.blocks as Array<{ type: string; elements?: Array<{ value: string }> }>)
+    .find((b) => b.type === 'actions')
+    ?.elements?.map((e) => e.value) ?? [];
 
 describe('Slack, both ways', () => {
   const open: Array<{ close(): Promise<void> }> = [];

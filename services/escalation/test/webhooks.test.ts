@@ -198,6 +198,24 @@ describe('outgoing webhooks', () => {
     expect(new Set(receiver.deliveries.map((d) => d.id)).size).toBe(4);
   });
 
+  it('a webhook added to a Klaxon with an incident already open starts at the present: the acknowledgement, not the history', async () => {
+    const receiver = await startWebhookReceiver(webhookSecret());
+    open.push(receiver);
+    const dir = tempDir('klaxon-webhooks-');
+    const providers = await startProviders();
+    const clock = new VirtualClock('2026-11-23T10:00:00Z');
+    const before = await startEscalation({ dir, providers, clock });
+    await before.alert({ alertname: 'OrdersDown', service: 'orders', severity: 'critical' });
+    const id = (await before.api('GET', '/api/v1/incidents')).json.incidents[0].id;
+    await before.stop();
+
+    const after = await startEscalation({ dir, providers, clock, config: configFor(receiver) });
+    open.push(after, providers, { close: async () => dir.remove() });
+    await after.api('POST', `/api/v1/incidents/${id}/acknowledge`, { by: 'alice' });
+    await after.service.webhooks.drain();
+    expect(types(receiver)).toEqual(['incident.acknowledged']);
+  });
+
   it('a webhook gets only the events it names, and on-call changes from a schedule stream', async () => {
     const receiver = await startWebhookReceiver(webhookSecret());
     open.push(receiver);

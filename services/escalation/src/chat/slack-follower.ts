@@ -21,6 +21,9 @@ export interface SlackFollowerDeps {
   pollMs?: number;
 }
 
+const positionData = (position: bigint | undefined) =>
+  position === undefined ? {} : { position: position.toString() };
+
 /** Events after which the message reads differently. */
 const CHANGES = new Set(['Acknowledged', 'Escalated', 'Resolved', 'Reopened', 'SeverityChanged', 'PageRequested']);
 
@@ -57,6 +60,14 @@ export class SlackFollower {
     return this.messages.get(incidentId);
   }
 
+  /** Reads where it got to. Set up on a Klaxon with history, it posts the incidents opened from now on only. */
+  async prepare(): Promise<void> {
+    await this.refresh();
+    if (this.kept.exists) return;
+    this.position = await this.deps.store.headPosition();
+    await this.record({ type: 'SlackCheckpointed', data: positionData(this.position) });
+  }
+
   async step(): Promise<StepResult> {
     try {
       return await this.follow();
@@ -68,7 +79,7 @@ export class SlackFollower {
   }
 
   private async follow(): Promise<StepResult> {
-    await this.refresh();
+    await this.prepare();
     const limit = 200;
     const batch = await this.deps.store.readAll({ after: this.scanned ?? this.position, limit });
     const toPost = new Map<string, { channel: string; state: Incident; position: bigint }>();
@@ -115,7 +126,7 @@ export class SlackFollower {
     }
     if (last !== undefined) {
       this.position = last;
-      await this.record({ type: 'SlackCheckpointed', data: { position: last.toString() } });
+      await this.record({ type: 'SlackCheckpointed', data: positionData(last) });
     }
     return last !== undefined || batch.length === limit ? 'progress' : 'idle';
   }
@@ -178,6 +189,7 @@ export class SlackFollower {
     for (const event of news) {
       if (event.type === 'SlackMessagePosted')
         this.messages.set(event.data.incidentId, { channel: event.data.channel, ts: event.data.ts });
+      if (event.data.position === undefined) continue;
       const position = BigInt(event.data.position);
       if (this.position === undefined || position > this.position) {
         this.position = position;

@@ -9,6 +9,7 @@ export const slackKeptEventSchema = z.discriminatedUnion('type', [
     type: z.literal('SlackMessagePosted'),
     data: z.object({ incidentId: z.string(), channel: z.string(), ts: z.string(), position: z.string() }),
   }),
-  z.object({ type: z.literal('SlackCheckpointed'), data: z.object({ position: z.string() }) }),
+  /** Absent position: from the start of history (nothing was in the store when Slack was set up). */
+  z.object({ type: z.literal('SlackCheckpointed'), data: z.object({ position: z.string().optional() }) }),
 ]);
 export type SlackKeptEvent = z.infer<typeof slackKeptEventSchema>;

@@ -15,6 +15,11 @@ export class KeptStream<E extends { type: string; data: unknown }> {
     private readonly schema: ZodType<E>,
   ) {}
 
+  /** Whether anything was ever written (as of the last read): a follower new to this store has nothing. */
+  get exists(): boolean {
+    return this.revision !== 'no_stream';
+  }
+
   /** The events written since the last read, in order; those this version cannot read are passed over. */
   async readNew(): Promise<E[]> {
     const from = this.revision === 'no_stream' ? 0 : this.revision + 1;

@@ -99,6 +99,17 @@ export class WebhookDeliverer {
     };
   }
 
+  /**
+   * Reads where it got to. A webhook new to this store starts at the present (its receiver does not want the
+   * whole history at once); a replay reaches further back.
+   */
+  async prepare(): Promise<void> {
+    await this.refresh();
+    if (this.kept.exists) return;
+    this.state = { position: await this.deps.store.headPosition() };
+    await this.write({ type: 'WebhookCheckpointed', data: keptData(this.state) });
+  }
+
   /** Delivers what is due now: a batch of the store, or the message waiting for its next attempt. */
   async step(): Promise<StepResult> {
     try {
@@ -111,7 +122,7 @@ export class WebhookDeliverer {
   }
 
   private async follow(): Promise<StepResult> {
-    await this.refresh();
+    await this.prepare();
     const now = this.deps.clock.now();
     if (this.retryAt && now < this.retryAt) return { retryAt: this.retryAt };
     const limit = this.deps.batchSize ?? 200;

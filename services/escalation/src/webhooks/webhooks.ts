@@ -19,6 +19,8 @@ export interface WebhooksDeps {
 
 export interface Webhooks {
   get(name: string): WebhookDeliverer | undefined;
+  /** Reads where each got to; a webhook new to the store starts from the present. */
+  prepare(): Promise<void>;
   all(): WebhookDeliverer[];
   start(): void;
   stop(): Promise<void>;
@@ -61,6 +63,7 @@ export function webhooks(deps: WebhooksDeps): Webhooks {
   return {
     get: (name) => deliverers.get(name),
     all: () => [...deliverers.values()],
+    prepare: async () => void (await Promise.all([...deliverers.values()].map((d) => d.prepare()))),
     start: () => deliverers.forEach((d) => d.start()),
     stop: async () => void (await Promise.all([...deliverers.values()].map((d) => d.stop()))),
     drain: async () => void (await Promise.all([...deliverers.values()].map((d) => d.drain()))),
