@@ -164,6 +164,22 @@ describe('Slack, both ways', () => {
     expect((await incidentOf(h)).incident.status).toBe('open');
   });
 
+  it('alice made a viewer: her click is refused privately for want of the responder role, and nothing is done', async () => {
+    const slack = await startFakeSlack();
+    open.push(slack);
+    const config = configFor(slack);
+    config.contacts.alice!.role = 'viewer';
+    const h = await startEscalation({ config });
+    open.push(h);
+    await h.alert({ alertname: 'OrdersDown', service: 'orders', severity: 'critical' });
+    const { incident } = await incidentOf(h);
+    await fromSlack(h, slack, 'interactions', click('UALICE001', `ack:${incident.id}`));
+    expect((await incidentOf(h)).incident.status).toBe('open');
+    expect(slack.callsOf('chat.postEphemeral').map((c) => c.args.text)).toEqual([
+      'alice is a viewer in Klaxon; acting on incidents needs the responder role.',
+    ]);
+  });
+
   it('a click signed with another secret, one signed six minutes ago, and the same signed click sent twice are refused', async () => {
     const { slack, h, follow } = await start();
     await h.alert({ alertname: 'OrdersDown', service: 'orders', severity: 'critical' });
