@@ -65,8 +65,12 @@ it(
     const start = async () => {
       const klaxon = startKlaxon(env);
       running.push(klaxon);
-      await waitForHttp(`http://127.0.0.1:${ports.ingest}/ready`);
-      await waitForHttp(`${escalation}/ready`);
+      try {
+        await waitForHttp(`http://127.0.0.1:${ports.ingest}/ready`, 90_000);
+        await waitForHttp(`${escalation}/ready`, 90_000);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}; Klaxon said:\n${klaxon.output().slice(-3000)}`);
+      }
       return klaxon;
     };
     const api = async (method: 'GET' | 'POST', path: string) => {
