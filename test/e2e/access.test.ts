@@ -114,6 +114,16 @@ const ESCALATION: Record<string, Row> = {
   },
   // Started without a configuration file, the stack refuses a reload with 409, which shows the request got in.
   'POST /-/reload': { access: 'admin', ok: 409 },
+  // Chat and outgoing webhooks: Slack signs its requests (unsigned, refused for everyone alike).
+  'POST /webhooks/slack/interactions': { access: 'public', ok: 403 },
+  'POST /webhooks/slack/commands': { access: 'public', ok: 403 },
+  'GET /api/v1/webhooks': { access: 'admin', ok: 200 },
+  'POST /api/v1/webhooks/:name/replay': {
+    access: 'admin',
+    ok: 404,
+    url: '/api/v1/webhooks/no-such-webhook/replay',
+    body: { from: '2026-12-01T00:00:00Z' },
+  },
 };
 
 const PROJECTION: Record<string, Row> = {

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { ALERTS_TOPIC } from '@klaxon/bus';
-import { tempDir } from '@klaxon/testing';
+import { slackSignature, startFakeSlack, tempDir, type FakeSlack } from '@klaxon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ackLinks } from '../../services/escalation/src/acks/ack-links.ts';
 import {
@@ -9,7 +9,7 @@ import {
   startEscalation,
   type Harness as EscalationHarness,
 } from '../../services/escalation/test/support/escalation-harness.ts';
-import { API_TOKEN } from '../../services/escalation/test/support/test-config.ts';
+import { API_TOKEN, testConfig } from '../../services/escalation/test/support/test-config.ts';
 import {
   AM_TOKEN,
   EVENTS_TOKEN,
@@ -121,13 +121,25 @@ describe('docs/openapi.yaml describes the HTTP API the services serve', () => {
   let projection: ProjectionHarness;
   let escalation: EscalationHarness;
   let ingest: IngestHarness;
+  let slack: FakeSlack;
   const exchanges: Exchange[] = [];
   const realFetch = globalThis.fetch;
 
   beforeAll(async () => {
     const kpiDir = tempDir('klaxon-openapi-kpis-');
     projection = await startProjection(async () => openSqliteDatabase(kpiDir.file('kpis.db')));
-    escalation = await startEscalation({ projectionUrl: projection.base });
+    slack = await startFakeSlack();
+    escalation = await startEscalation({
+      projectionUrl: projection.base,
+      // A webhook and Slack, so that their routes answer as they do when set up.
+      config: testConfig({
+        extra: `webhooks:
+  - { name: tickets, url: "http://127.0.0.1:9/hooks", events: [incident.opened], secret: "whsec_${'A'.repeat(43)}=" }
+chat:
+  slack: { botToken: ${slack.botToken}, signingSecret: ${slack.signingSecret}, apiUrl: "${slack.url}" }
+`,
+      }),
+    });
     ingest = await startIngest({ maxBodyBytes: 64 * 1024 });
     const serviceOf = new Map<string, Service>([
       [new URL(ingest.base).origin, 'ingest'],
@@ -158,7 +170,7 @@ describe('docs/openapi.yaml describes the HTTP API the services serve', () => {
 
   afterAll(async () => {
     globalThis.fetch = realFetch;
-    await Promise.all([ingest?.close(), escalation?.close(), projection?.close()]);
+    await Promise.all([ingest?.close(), escalation?.close(), projection?.close(), slack?.close()]);
   });
 
   it('declares every path parameter it uses, and names each operation once', () => {
@@ -440,6 +452,38 @@ describe('docs/openapi.yaml describes the HTTP API the services serve', () => {
       await ingest.bus.close();
       expect((await postIngest('/api/v1/events', trigger)).status).toBe(503);
       expect((await fetch(`${ingest.base}/ready`)).status).toBe(503);
+
+      // Chat and outgoing webhooks: Slack's signed requests and refused ones, a webhook's state and its replay.
+      const fromSlack = async (path: string, fields: Record<string, string>, signed = true) => {
+        const body = new URLSearchParams(fields).toString();
+        const at = Math.floor(escalation.clock.now().getTime() / 1000);
+        const response = await fetch(`${escalation.base}/webhooks/slack/${path}`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            ...slackSignature(signed ? slack.signingSecret : 'not-the-secret', at, body),
+          },
+          body,
+        });
+        await escalation.service.drained();
+        return response.status;
+      };
+      const click = {
+        payload: JSON.stringify({
+          type: 'block_actions',
+          user: { id: 'UALICE001' },
+          channel: { id: 'C0INCIDENTS' },
+          actions: [{ value: `escalate:${orders.id}` }],
+        }),
+      };
+      expect(await fromSlack('interactions', click)).toBe(200);
+      expect(await fromSlack('interactions', click, false)).toBe(403);
+      expect(await fromSlack('commands', { command: '/klaxon', text: 'oncall', user_id: 'UALICE001' })).toBe(200);
+      expect(await fromSlack('commands', { command: '/klaxon', text: 'help', user_id: 'UALICE001' }, false)).toBe(403);
+      expect((await api('GET', '/api/v1/webhooks')).status).toBe(200);
+      expect((await api('POST', '/api/v1/webhooks/tickets/replay', { from: '2026-11-23T00:00:00Z' })).status).toBe(202);
+      expect((await api('POST', '/api/v1/webhooks/tickets/replay', { from: 'yesterday' })).status).toBe(400);
+      expect((await api('POST', '/api/v1/webhooks/nobody/replay', { from: '2026-11-23T00:00:00Z' })).status).toBe(404);
 
       // Escalation's KPI pass-through with projection gone.
       await projection.service.stop();

@@ -9,6 +9,7 @@ import { override, reload, take } from './override-commands.ts';
 import { replay } from './replay-command.ts';
 import { token } from './token-commands.ts';
 import { audit } from './audit-command.ts';
+import { webhooks } from './webhook-commands.ts';
 
 const USAGE = `klaxon <command> [options]
 
@@ -35,6 +36,8 @@ Against a running Klaxon (--url/--token or KLAXON_URL/KLAXON_API_TOKEN):
   take [--schedule S] --for 2h|08:00|<instant> [--reason R]
                                           the token's owner takes the pager (default: their first schedule)
   reload                                  escalation reads its configuration file again (admin); refused if invalid
+  webhooks ls                             each outgoing webhook: position, failing since, dead-lettered (admin)
+  webhooks replay <name> --from <instant> deliver again every message from that instant on (admin)
 
 Offline, on the recorded history (the embedded store under --data-dir or KLAXON_DATA_DIR, or DATABASE_URL):
   replay --config candidate.yaml [--from <instant>] [--to <instant>] [--current klaxon.yaml]
@@ -147,6 +150,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         break;
       case 'reload':
         await reload(api(), out);
+        break;
+      case 'webhooks':
+        await webhooks(api(), args, flags, out);
         break;
       default:
         throw new UsageError(`unknown command "${command}"`);

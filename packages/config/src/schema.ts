@@ -40,6 +40,10 @@ const severityConfig = z
     }
   });
 
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id like U024BE7LH');
+/** A Slack channel id (`C…`, `G…`) or name (`#incidents`) where an incident's message goes. */
+const slackChannel = z.string().regex(/^(#[a-z0-9._-]{1,80}|[CG][A-Z0-9]{2,})$/, 'must be a channel id or #name');
+
 const contact = z
   .object({
     phone: z
@@ -49,6 +53,8 @@ const contact = z
     email: z.email().optional(),
     timezone: timezone.default('UTC'),
     role: z.enum(ROLES).default('responder'),
+    /** The person's Slack user id (`U…`), so a button or slash command from Slack acts as them. */
+    slack: slackUserId.optional(),
   })
   .strict()
   .refine((c) => c.phone || c.email, 'needs a phone or an email');
@@ -82,6 +88,7 @@ const level = z.object({ targets: z.array(target).min(1), channels: z.array(z.en
 const policy = z
   .object({
     levels: z.object({ L1: level, L2: level.optional(), L3: level.optional(), L4: level.optional() }).strict(),
+    slackChannel: slackChannel.optional(),
   })
   .strict();
 
@@ -91,6 +98,8 @@ const route = z
     severity: z.enum(SEVERITIES).optional(),
     policy: z.string(),
     continue: z.boolean().default(false),
+    /** Where its incidents are posted in Slack; before the policy's `slackChannel`. */
+    slackChannel: slackChannel.optional(),
   })
   .strict();
 
@@ -133,6 +142,46 @@ const serviceToken = z.union([
   z.object({ name: z.string().min(1).max(100), token, role: z.enum(ROLES) }).strict(),
 ]);
 
+export const WEBHOOK_EVENT_TYPES = [
+  'incident.opened',
+  'incident.acknowledged',
+  'incident.escalated',
+  'incident.resolved',
+  'incident.reopened',
+  'incident.severity_changed',
+  'incident.status_update',
+  'page.sent',
+  'page.failed',
+  'oncall.changed',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** An outgoing webhook: signed by the Standard Webhooks convention with a `whsec_<base64>` secret. */
+const webhook = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes'),
+    url: z.url({ protocol: /^https?$/ }),
+    events: z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1, 'needs at least one event'),
+    secret: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'must be whsec_ followed by at least 24 bytes in base64'),
+  })
+  .strict();
+
+const chat = z
+  .object({
+    slack: z
+      .object({
+        botToken: z.string().min(1),
+        signingSecret: z.string().min(16, 'a Slack signing secret is longer'),
+        /** Slack's Web API base, `https://slack.com/api/` unless a test points it elsewhere. */
+        apiUrl: z.url().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     severities: z.object({ P1: severityConfig, P2: severityConfig, P3: severityConfig, P4: severityConfig }).strict(),
@@ -152,6 +201,8 @@ export const configSchema = z
       .strict()
       .default({ tokens: [] }),
     auth,
+    webhooks: z.array(webhook).default([]),
+    chat: chat.default({}),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -192,6 +243,12 @@ export const configSchema = z
           path: ['api', 'tokens', i, 'token'],
           message: 'the prefix kx_ is kept for personal tokens',
         });
+    });
+    const webhookNames = new Set<string>();
+    config.webhooks.forEach((w, i) => {
+      if (webhookNames.has(w.name))
+        ctx.addIssue({ code: 'custom', path: ['webhooks', i, 'name'], message: `"${w.name}" is named twice` });
+      webhookNames.add(w.name);
     });
     config.routes.forEach((r, i) => {
       if (!config.policies[r.policy])

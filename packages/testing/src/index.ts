@@ -9,3 +9,5 @@ export * from './runbook-config.ts';
 export * from './synthetic-incidents.ts';
 export * from './kafka-broker.ts';
 export * from './postgres-outage.ts';
+export * from './webhook-receiver.ts';
+export * from './fake-slack.ts';

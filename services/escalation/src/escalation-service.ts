@@ -7,6 +7,7 @@ import { createServiceHttp, systemClock, type Clock, type Logger, type ServiceHt
 import { ackLinks } from './acks/ack-links.ts';
 import { oneTapLinks } from './acks/one-tap-links.ts';
 import { createEngine } from './engine.ts';
+import { slackChat, type SlackChat } from './chat/slack.ts';
 import { LiveConfig } from './config/live-config.ts';
 import { escalationMetrics } from './escalation-metrics.ts';
 import { ackLinkRoutes } from './http/ack-link-routes.ts';
@@ -22,6 +23,7 @@ import { peopleRoutes } from './http/people-routes.ts';
 import { reloadRoutes } from './http/reload-routes.ts';
 import { scheduleRoutes } from './http/schedule-routes.ts';
 import { twilioRoutes } from './http/twilio-routes.ts';
+import { webhookRoutes } from './http/webhook-routes.ts';
 import { overrideActions } from './oncall/override-actions.ts';
 import { rosters as createRosters } from './oncall/rosters.ts';
 import { ScheduleOverrides } from './oncall/schedule-overrides.ts';
@@ -32,6 +34,7 @@ import { IndexSnapshotWriter } from './state/index-snapshot-writer.ts';
 import { loadIndexSnapshot } from './state/index-snapshot.ts';
 import type { IncidentIndex } from './state/incident-index.ts';
 import type { TimerRunner } from './timers/timer-runner.ts';
+import { webhooks as createWebhooks, type Webhooks } from './webhooks/webhooks.ts';
 
 export interface EscalationDeps {
   logger: Logger;
@@ -77,6 +80,10 @@ export interface EscalationService {
   timers: TimerRunner;
   /** Messages to a person outside an incident (codes, notices). */
   notices: NoticeSender;
+  /** Outgoing webhooks, each following the store. */
+  webhooks: Webhooks;
+  /** Slack's message per incident (following the store) and its buttons and slash command. */
+  slack: SlackChat;
   /** Rebuilds state from the store, recovers pages without an outcome, then takes alerts and runs timers. */
   start(): Promise<void>;
   /**
@@ -215,6 +222,17 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   auditRoutes(http.routes, { store, auth });
   if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);
   consoleRoutes(http.routes, { singleSignOn: signIn !== undefined });
+  const webhooks = createWebhooks({
+    webhooks: config.webhooks,
+    store,
+    clock,
+    logger,
+    publicUrl: deps.publicUrl,
+    registry: http.metrics,
+  });
+  webhookRoutes(http.routes, { webhooks, auth });
+  const slack = slackChat({ ...deps, index, commands, rosters, clock, registry: http.metrics });
+  slack.mount(http.routes);
 
   /** Where the incident index starts: its snapshot, or nothing (the whole store is replayed). */
   const restoreSnapshot = async (path: string): Promise<bigint | undefined> => {
@@ -243,6 +261,8 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     notices,
     ownershipMoved: engine.ownershipMoved,
     reload: (actor) => live.reload(actor),
+    webhooks,
+    slack,
     async start() {
       const after = deps.snapshotPath ? await restoreSnapshot(deps.snapshotPath) : undefined;
       await personalTokens.start();
@@ -262,10 +282,13 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
           ),
       });
       await subscription.caughtUp();
+      await Promise.all([webhooks.prepare(), slack.follower?.prepare()]);
       await engine.goLive();
       logger.info({ incidents: index.size(), open: index.unresolved().length }, 'state rebuilt from the store');
       await engine.consumer.start();
       if (deps.runTimerLoop !== false) timers.start();
+      if (deps.runTimerLoop !== false) webhooks.start();
+      if (deps.runTimerLoop !== false) slack.follower?.start();
       snapshots?.start();
     },
     drained: () => engine.outbound.drained(),
@@ -273,6 +296,8 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       await http.close();
       await engine.consumer.stop();
       await timers.stop();
+      await webhooks.stop();
+      await slack.follower?.stop();
       await engine.outbound.stop();
       await subscription?.stop();
       await personalTokens.stop();

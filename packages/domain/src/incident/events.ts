@@ -9,12 +9,12 @@ export const CHANNELS = ['sms', 'voice', 'email'] as const;
 export const channelSchema = z.enum(CHANNELS);
 export type Channel = z.infer<typeof channelSchema>;
 
-/** `link`: a one-tap link of a page, signed for one person and one incident. */
-export const ACK_VIAS = ['sms', 'voice', 'email', 'api', 'link'] as const;
+/** `link`: a one-tap link of a page, signed for one person and one incident; `slack`: a button or command in Slack. */
+export const ACK_VIAS = ['sms', 'voice', 'email', 'api', 'link', 'slack'] as const;
 export const ackViaSchema = z.enum(ACK_VIAS);
 export type AckVia = z.infer<typeof ackViaSchema>;
 
-export const RESOLVE_VIAS = ['source', 'api', 'sms', 'email', 'voice', 'link'] as const;
+export const RESOLVE_VIAS = ['source', 'api', 'sms', 'email', 'voice', 'link', 'slack'] as const;
 export const resolveViaSchema = z.enum(RESOLVE_VIAS);
 export type ResolveVia = z.infer<typeof resolveViaSchema>;
 

@@ -4,10 +4,11 @@ import { RUNBOOK_SEVERITIES_YAML } from '@klaxon/testing';
 export const API_TOKEN = 'api-token-0123456789abcdef';
 
 /** The runbook's model with short names: alice on call at L1, tom team lead, erin manager, carl CTO. */
-export const testConfig = (options: { routes?: string; severities?: string } = {}) =>
+/** `extra`: more top-level YAML (webhooks, chat) after the rest. */
+export const testConfig = (options: { routes?: string; severities?: string; extra?: string } = {}) =>
   parseConfig(
     `${options.severities ?? RUNBOOK_SEVERITIES_YAML}contacts:
-  alice: { phone: "+15550100001", email: alice@example.com, timezone: Europe/Berlin }
+  alice: { phone: "+15550100001", email: alice@example.com, timezone: Europe/Berlin, slack: UALICE001 }
   bob:   { phone: "+15550100002", email: bob@example.com, timezone: America/New_York }
   tom:   { phone: "+15550100003", email: tom@example.com }
   erin:  { phone: "+15550100004", email: erin@example.com }
@@ -37,7 +38,7 @@ integrations:
   alertmanager: { token: "am-token-0123456789abcdef" }
 api:
   tokens: ["${API_TOKEN}"]
-`,
+${options.extra ?? ''}`,
     'test-config.yaml',
     {},
   );
