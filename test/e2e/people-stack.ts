@@ -60,7 +60,7 @@ export async function startPeopleStack(): Promise<PeopleStack> {
     bus,
     config: config(),
     // No provider is configured: the pages of the one incident fail, which nothing here looks at.
-    notifiers: notifiersFromEnv(readEnv({ KLAXON_DATA_DIR: dir.path }), 'http://localhost'),
+    notifiers: notifiersFromEnv(readEnv({ KLAXON_DATA_DIR: dir.path }), 'http://localhost', config().providers, logger),
     publicUrl: 'http://localhost',
     linkSecret: 'people-test-link-secret-0123456789',
     clock,

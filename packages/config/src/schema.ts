@@ -108,6 +108,21 @@ const throttle = z
   .object({ sms: channelThrottle(3), voice: channelThrottle(2), email: channelThrottle(3) })
   .strict()
   .prefault({});
+/** Per channel, its providers in the order they are tried; their credentials come from the environment. */
+const providerList = <T extends string>(names: readonly [T, ...T[]], first: T) =>
+  z
+    .array(z.enum(names))
+    .min(1)
+    .default([first])
+    .refine((list) => new Set(list).size === list.length, 'each provider once');
+const providers = z
+  .object({
+    sms: providerList(['twilio', 'vonage'], 'twilio'),
+    voice: providerList(['twilio'], 'twilio'),
+    email: providerList(['smtp', 'smtp2'], 'smtp'),
+  })
+  .strict()
+  .prefault({});
 const token = z.string().min(16, 'tokens must be at least 16 characters');
 /** A bare string is the shared token of old: named `api`, with every right, so existing files keep working. */
 const serviceToken = z.union([
@@ -128,6 +143,7 @@ export const configSchema = z
       .default({ severity: { critical: 'P1', error: 'P2', warning: 'P3', info: 'P4' } }),
     rules: z.array(rule).default([]),
     throttle,
+    providers,
     integrations: z.record(z.string(), z.object({ token }).strict()).default({}),
     api: z
       .object({ tokens: z.array(serviceToken).default([]) })

@@ -9,3 +9,4 @@ export * from './runbook-config.ts';
 export * from './synthetic-incidents.ts';
 export * from './kafka-broker.ts';
 export * from './postgres-outage.ts';
+export * from './fake-vonage.ts';

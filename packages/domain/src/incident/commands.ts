@@ -55,6 +55,27 @@ export type IncidentCommand =
   | { type: 'FireStatusUpdateTimer'; dueAt: Instant; roster: Roster; at: Instant }
   | ({ type: 'PostStatusUpdate'; by: string; text: string; at: Instant } & Acting)
   | ({ type: 'ChangeSeverity'; severity: Severity; timings: Timings; by: string; at: Instant } & Acting)
-  | { type: 'RecordPageDelivered'; pageId: string; providerId: string; bundle?: number; at: Instant }
+  | { type: 'RecordPageDelivered'; pageId: string; providerId: string; bundle?: number; provider?: string; at: Instant }
+  /**
+   * A provider's receipt for a page it took (`providerId` names the message or call). `otherProviders`: the
+   * channel has another provider to try at once when this one could not deliver.
+   */
+  | {
+      type: 'RecordPageReceipt';
+      pageId: string;
+      providerId: string;
+      status: 'delivered' | 'undelivered' | 'failed';
+      error?: string;
+      otherProviders: boolean;
+      at: Instant;
+    }
   /** `retryAfterMs`: the provider said when to try again (a 429's Retry-After); otherwise the policy's backoff. */
-  | { type: 'RecordPageFailed'; pageId: string; error: string; retryable: boolean; retryAfterMs?: number; at: Instant };
+  | {
+      type: 'RecordPageFailed';
+      pageId: string;
+      error: string;
+      retryable: boolean;
+      retryAfterMs?: number;
+      provider?: string;
+      at: Instant;
+    };

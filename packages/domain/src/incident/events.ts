@@ -84,11 +84,22 @@ export const incidentEventSchema = z.discriminatedUnion('type', [
     purpose: pagePurposeSchema,
     at: instant,
   }),
-  /** `bundle`: the page went out inside bundle N with other incidents' pages (reply `Naa` acknowledges them all). */
+  /**
+   * Handed to a provider. `bundle`: the page went out inside bundle N with other incidents' pages (reply `Naa`
+   * acknowledges them all). `provider`: which of the channel's providers carried it (`twilio`, `vonage`…).
+   */
   event('PageDelivered', {
     pageId: z.string(),
     providerId: z.string(),
     bundle: z.number().int().positive().optional(),
+    provider: z.string().optional(),
+    at: instant,
+  }),
+  /** The provider's receipt: the page reached the phone (an SMS delivered, a call answered). */
+  event('PageConfirmed', {
+    pageId: z.string(),
+    status: z.literal('delivered'),
+    provider: z.string().optional(),
     at: instant,
   }),
   event('PageFailed', {
@@ -98,6 +109,10 @@ export const incidentEventSchema = z.discriminatedUnion('type', [
     attempt: z.number().int().positive(),
     /** When the next attempt is due; absent when the page is given up. */
     retryAt: instant.optional(),
+    /** The provider that failed it, which the next attempt goes around when another can carry it. */
+    provider: z.string().optional(),
+    /** Set when the provider's receipt failed a page it had taken: `undelivered` or `failed`. */
+    receipt: z.enum(['undelivered', 'failed']).optional(),
     at: instant,
   }),
   event('ContactUnreachable', { contact: z.string(), level: levelSchema, at: instant }),

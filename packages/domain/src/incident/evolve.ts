@@ -66,8 +66,11 @@ function evolveIncident(s: Incident, event: IncidentEvent): Incident {
         attempts: p.attempts + 1,
         providerId: event.data.providerId,
         ...(event.data.bundle === undefined ? {} : { bundle: event.data.bundle }),
+        ...(event.data.provider === undefined ? {} : { provider: event.data.provider }),
         retryAt: undefined,
       }));
+    case 'PageConfirmed':
+      return updatePage(s, event.data.pageId, (p) => ({ ...p, confirmedAt: event.data.at }));
     case 'PageFailed':
       return updatePage(s, event.data.pageId, (p) => ({
         ...p,
@@ -75,6 +78,9 @@ function evolveIncident(s: Incident, event: IncidentEvent): Incident {
         attempts: event.data.attempt,
         retryAt: event.data.retryAt,
         lastError: event.data.error,
+        ...(event.data.receipt && event.data.provider
+          ? { failedProviders: [...(p.failedProviders ?? []), event.data.provider] }
+          : {}),
       }));
     case 'ContactUnreachable':
       return s;

@@ -17,6 +17,12 @@ export interface PageState {
   attempts: number;
   retryAt?: Instant;
   providerId?: string;
+  /** Which of the channel's providers carried it. */
+  provider?: string;
+  /** When the provider's receipt said it reached the phone. */
+  confirmedAt?: Instant;
+  /** Providers whose receipt said they could not deliver it: the next attempt goes around them. */
+  failedProviders?: string[];
   /** The bundle it went out in, when the contact's throttle gathered it with other pages. */
   bundle?: number;
   lastError?: string;

@@ -15,7 +15,7 @@ import type { Counter } from 'prom-client';
 import type { AckLinks } from '../acks/ack-links.ts';
 import type { IncidentRepository } from '../incidents/incident-repository.ts';
 import type { NumberClaims } from '../incidents/number-claims.ts';
-import { NotifierError, type Notifier, type OutgoingPage } from './notifier.ts';
+import { NotifierError, type Notifier, type OutgoingPage, type Sent } from './notifier.ts';
 import { PageThrottle } from './page-throttle.ts';
 
 const PURPOSE_RANK: Record<PagePurpose, number> = { escalation: 0, 'status-update': 1, resolution: 2 };
@@ -220,7 +220,7 @@ export class PageDispatcher {
     // Pages of one incident go out as its single page; a bundle is for several incidents, with its own reply code.
     const incidents = new Set(ready.map((p) => p.incident.incidentId)).size;
     const bundle = incidents > 1 ? bundleNumber : undefined;
-    let outcome: { providerId: string } | NotifierError;
+    let outcome: Sent | NotifierError;
     if (!contact) {
       outcome = new NotifierError(`contact ${first.contact} is no longer in the configuration`, false);
     } else if (ready.length === 0) {
@@ -248,7 +248,7 @@ export class PageDispatcher {
   private async recordOutcome(
     w: Waiting,
     page: PageState | undefined,
-    outcome: { providerId: string } | NotifierError,
+    outcome: Sent | NotifierError,
     bundle: number | undefined,
     at: string,
   ): Promise<void> {
@@ -280,7 +280,10 @@ export class PageDispatcher {
         log,
       );
     } else {
-      log.info({ providerId: outcome.providerId }, bundle ? 'page delivered in a bundle' : 'page delivered');
+      log.info(
+        { providerId: outcome.providerId, provider: outcome.provider },
+        bundle ? 'page delivered in a bundle' : 'page delivered',
+      );
       this.deps.pagesSent.inc({ channel: w.channel, outcome: 'delivered' });
       await this.record(
         w.incidentId,
@@ -289,6 +292,7 @@ export class PageDispatcher {
           pageId: w.pageId,
           providerId: outcome.providerId,
           ...(bundle ? { bundle } : {}),
+          ...(outcome.provider ? { provider: outcome.provider } : {}),
           at,
         },
         log,

@@ -2,7 +2,7 @@ import twilio from 'twilio';
 import pino from 'pino';
 import { ALERTS_TOPIC, openEmbeddedBus, type Bus } from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
-import type { AlertReceived } from '@klaxon/domain';
+import type { AlertReceived, Channel } from '@klaxon/domain';
 import { openSqliteEventStore, type EventStore } from '@klaxon/event-store';
 import {
   startFakeTwilio,
@@ -15,6 +15,7 @@ import {
 } from '@klaxon/testing';
 import { createEscalationService, type EscalationService } from '../../src/index.ts';
 import { emailNotifier } from '../../src/paging/email-notifier.ts';
+import type { Notifier } from '../../src/paging/notifier.ts';
 import { twilioClient } from '../../src/paging/twilio-client.ts';
 import { twilioSmsNotifier } from '../../src/paging/twilio-sms-notifier.ts';
 import { twilioVoiceNotifier } from '../../src/paging/twilio-voice-notifier.ts';
@@ -82,6 +83,8 @@ export async function startEscalation(
     consumerStallMs?: number;
     /** Where projection answers: mounts the KPI pass-through, as a deployment always does. */
     projectionUrl?: string;
+    /** Other notifiers than Twilio and SMTP each alone (several providers in failover, push). */
+    notifiers?: (providers: Providers) => Record<Channel, Notifier>;
   } = {},
 ): Promise<Harness> {
   const dir = options.dir ?? tempDir('klaxon-escalation-');
@@ -101,7 +104,7 @@ export async function startEscalation(
     store: options.wrapStore?.(store) ?? store,
     bus,
     config: options.config ?? testConfig(),
-    notifiers: {
+    notifiers: options.notifiers?.(providers) ?? {
       sms: twilioSmsNotifier(client, TWILIO_FROM),
       voice: twilioVoiceNotifier(client, TWILIO_FROM, PUBLIC_URL),
       email,

@@ -4,7 +4,7 @@ import { RUNBOOK_SEVERITIES_YAML } from '@klaxon/testing';
 export const API_TOKEN = 'api-token-0123456789abcdef';
 
 /** The runbook's model with short names: alice on call at L1, tom team lead, erin manager, carl CTO. */
-export const testConfig = (options: { routes?: string; severities?: string } = {}) =>
+export const testConfig = (options: { routes?: string; severities?: string; extra?: string } = {}) =>
   parseConfig(
     `${options.severities ?? RUNBOOK_SEVERITIES_YAML}contacts:
   alice: { phone: "+15550100001", email: alice@example.com, timezone: Europe/Berlin }
@@ -37,7 +37,7 @@ integrations:
   alertmanager: { token: "am-token-0123456789abcdef" }
 api:
   tokens: ["${API_TOKEN}"]
-`,
+${options.extra ?? ''}`,
     'test-config.yaml',
     {},
   );
