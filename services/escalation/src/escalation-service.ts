@@ -25,6 +25,7 @@ import { ackLinkRoutes } from './http/ack-link-routes.ts';
 import { incidentRoutes } from './http/incident-routes.ts';
 import { consoleRoutes } from './http/console-routes.ts';
 import { deadLetterRoutes } from './http/dead-letter-routes.ts';
+import { deliveryReceiptRoutes } from './http/delivery-receipt-routes.ts';
 import { kpiProxyRoutes } from './http/kpi-proxy-routes.ts';
 import { onCallRoutes } from './http/oncall-routes.ts';
 import { peopleRoutes } from './http/people-routes.ts';
@@ -275,6 +276,15 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     logger,
     authToken: deps.twilioAuthToken,
     publicUrl: deps.publicUrl,
+    onExecuted,
+  });
+  deliveryReceiptRoutes(http.routes, {
+    repository,
+    clock,
+    logger,
+    authToken: deps.twilioAuthToken,
+    publicUrl: deps.publicUrl,
+    otherProviders: (channel) => config.providers[channel].length > 1,
     onExecuted,
   });
   ackLinkRoutes(http.routes, { repository, ackLinks: links, clock, onExecuted });

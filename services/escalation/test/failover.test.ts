@@ -1,40 +1,9 @@
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readEnv } from '@klaxon/service-kit';
-import { startFakeVonage, type FakeVonage } from '@klaxon/testing';
-import { notifiersFromEnv } from '../src/paging/notifiers-from-env.ts';
-import { PUBLIC_URL, startEscalation, TWILIO_FROM, type Harness } from './support/escalation-harness.ts';
-import { testConfig } from './support/test-config.ts';
+import type { FakeVonage } from '@klaxon/testing';
+import { TWILIO_FROM, type Harness } from './support/escalation-harness.ts';
+import { PROVIDER_TIMEOUT_MS, startWithProviders } from './support/provider-env.ts';
 
-const PROVIDER_TIMEOUT_MS = 300;
-
-/** Escalation with `providers.sms` as given, each provider reached by its SDK through the same environment as in production. */
-async function withProviders(sms: string) {
-  const vonage = await startFakeVonage();
-  const config = testConfig({ extra: `providers:\n  sms: ${sms}\n` });
-  const h = await startEscalation({
-    config,
-    notifiers: (providers) =>
-      notifiersFromEnv(
-        readEnv({
-          KLAXON_DATA_DIR: '/nonexistent',
-          TWILIO_ACCOUNT_SID: providers.twilio.accountSid,
-          TWILIO_AUTH_TOKEN: providers.twilio.authToken,
-          TWILIO_FROM,
-          TWILIO_API_URL: providers.twilio.url,
-          VONAGE_API_KEY: vonage.apiKey,
-          VONAGE_API_SECRET: vonage.apiSecret,
-          VONAGE_API_URL: vonage.url,
-          SMTP_URL: providers.smtp.url,
-          KLAXON_PROVIDER_TIMEOUT_MS: String(PROVIDER_TIMEOUT_MS),
-        }),
-        PUBLIC_URL,
-        config.providers,
-        pino({ level: 'silent' }),
-      ),
-  });
-  return { h, vonage };
-}
+const withProviders = (sms: string) => startWithProviders(`providers:\n  sms: ${sms}\n`);
 
 const smsPage = (h: Harness) =>
   Object.values(h.service.index.acting()[0]!.state.pages).find((p) => p.channel === 'sms' && p.contact === 'alice')!;

@@ -218,7 +218,8 @@ function receipt(draft: Draft, s: Incident, c: Extract<IncidentCommand, { type: 
       draft.emit({ type: 'PageConfirmed', data: { pageId: page.pageId, status: 'delivered', ...provider, at: c.at } })
         .events,
     );
-  const attempt = page.attempts + 1;
+  // The receipt is the outcome of the attempt that handed the page over, not another attempt.
+  const attempt = page.attempts;
   const retry = c.otherProviders && attempt < MAX_PAGE_ATTEMPTS;
   draft.emit({
     type: 'PageFailed',
