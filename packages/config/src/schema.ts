@@ -1,6 +1,6 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { CHANNELS, compileMatcher, LEVEL_NAMES, parseDuration, ROLES, SEVERITIES } from '@klaxon/domain';
+import { CHANNELS, compileMatcher, LEVEL_NAMES, METHOD_TYPES, parseDuration, ROLES, SEVERITIES } from '@klaxon/domain';
 
 /** A Prometheus-style duration (`30s`, `5m`, `2h`, `1h30m`), read as milliseconds. */
 const duration = z.string().transform((text, ctx) => {
@@ -40,6 +40,27 @@ const severityConfig = z
     }
   });
 
+const e164 = /^\+[1-9]\d{6,14}$/;
+/** A method's address, as its type reads it: a phone number, an email address, an ntfy topic URL. */
+export const methodAddressProblem = (type: (typeof METHOD_TYPES)[number], to: string): string | undefined => {
+  if (type === 'sms' || type === 'voice') return e164.test(to) ? undefined : 'must be an E.164 number like +4930123456';
+  if (type === 'email') return z.email().safeParse(to).success ? undefined : 'must be an email address';
+  return /^https?:\/\/[^/\s]+\/[^/\s]+/.test(to)
+    ? undefined
+    : 'must be an ntfy topic URL like https://ntfy.sh/alice-pager';
+};
+const contactMethod = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'lower-case letters, digits, - and _'),
+    type: z.enum(METHOD_TYPES),
+    to: z.string(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    const problem = methodAddressProblem(m.type, m.to);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['to'], message: problem });
+  });
+
 const contact = z
   .object({
     phone: z
@@ -49,9 +70,23 @@ const contact = z
     email: z.email().optional(),
     timezone: timezone.default('UTC'),
     role: z.enum(ROLES).default('responder'),
+    /** Ways to reach the person besides `phone` and `email` (which imply sms, voice and email); verified as written. */
+    methods: z.array(contactMethod).default([]),
   })
   .strict()
-  .refine((c) => c.phone || c.email, 'needs a phone or an email');
+  .refine((c) => c.phone || c.email || c.methods.length > 0, 'needs a phone, an email or a method')
+  .superRefine((c, ctx) => {
+    const ids = new Set(['sms', 'voice', 'email']);
+    c.methods.forEach((m, i) => {
+      if (ids.has(m.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['methods', i, 'id'],
+          message: `"${m.id}" is taken (sms, voice and email name what phone and email imply)`,
+        });
+      ids.add(m.id);
+    });
+  });
 
 const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time like 09:00');
 const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
@@ -105,7 +140,7 @@ const channelThrottle = (burst: number) =>
     .prefault({});
 // prefault: an absent block is parsed as `{}`, so the per-channel defaults above are the only ones.
 const throttle = z
-  .object({ sms: channelThrottle(3), voice: channelThrottle(2), email: channelThrottle(3) })
+  .object({ sms: channelThrottle(3), voice: channelThrottle(2), email: channelThrottle(3), push: channelThrottle(3) })
   .strict()
   .prefault({});
 /** Per channel, its providers in the order they are tried; their credentials come from the environment. */
@@ -120,6 +155,7 @@ const providers = z
     sms: providerList(['twilio', 'vonage'], 'twilio'),
     voice: providerList(['twilio'], 'twilio'),
     email: providerList(['smtp', 'smtp2'], 'smtp'),
+    push: providerList(['ntfy'], 'ntfy'),
   })
   .strict()
   .prefault({});

@@ -27,3 +27,4 @@ export * from './people/roles.ts';
 export * from './people/actor.ts';
 export * from './people/personal-token-events.ts';
 export * from './people/acting-as.ts';
+export * from './people/contact-methods.ts';

@@ -30,6 +30,8 @@ export const envSchema = z.object({
   /** Vonage's sender; unset means TWILIO_FROM. */
   VONAGE_FROM: z.string().min(1).optional(),
   VONAGE_API_URL: z.string().url().optional(),
+  /** An ntfy access token, for push topics on a server that needs one. */
+  NTFY_TOKEN: z.string().min(1).optional(),
   /** How long a provider may take to answer before it counts as down and the next provider is tried. */
   KLAXON_PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   EMAIL_FROM: z.string().min(1).default('Klaxon <klaxon@localhost>'),

@@ -10,3 +10,4 @@ export * from './synthetic-incidents.ts';
 export * from './kafka-broker.ts';
 export * from './postgres-outage.ts';
 export * from './fake-vonage.ts';
+export * from './fake-ntfy.ts';

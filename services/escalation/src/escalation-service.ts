@@ -24,6 +24,7 @@ import { escalationMetrics } from './escalation-metrics.ts';
 import { ackLinkRoutes } from './http/ack-link-routes.ts';
 import { incidentRoutes } from './http/incident-routes.ts';
 import { consoleRoutes } from './http/console-routes.ts';
+import { contactMethodRoutes } from './http/contact-method-routes.ts';
 import { deadLetterRoutes } from './http/dead-letter-routes.ts';
 import { deliveryReceiptRoutes } from './http/delivery-receipt-routes.ts';
 import { kpiProxyRoutes } from './http/kpi-proxy-routes.ts';
@@ -39,6 +40,7 @@ import { rosters as createRosters } from './incidents/rosters.ts';
 import type { Notifier } from './paging/notifier.ts';
 import { noticeSender, type NoticeSender } from './paging/notices.ts';
 import { PageDispatcher } from './paging/page-dispatcher.ts';
+import { ContactMethods } from './people/contact-methods.ts';
 import { alertHandler } from './routing/alert-handler.ts';
 import { TimerRunner } from './timers/timer-runner.ts';
 
@@ -130,7 +132,16 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   });
   const bundleNumbers = new NumberClaims({ store, stream: BUNDLE_NUMBERS_STREAM, inUse: () => index.highestBundle() });
   const repository = new IncidentRepository(store, index, incidentNumbers);
-  const rosters = createRosters(config);
+  const notices = noticeSender({ notifiers: deps.notifiers, contacts: config.contacts, logger });
+  const contactMethods = new ContactMethods({
+    store,
+    contacts: config.contacts,
+    notices,
+    secret: deps.linkSecret,
+    clock,
+    logger,
+  });
+  const rosters = createRosters(config, (person) => contactMethods.verified(person));
   const router = createRouter(config.routes, config.severityFrom, config.rules);
   const links = ackLinks(deps.linkSecret);
   const timings = (severity: Severity): Timings => {
@@ -186,6 +197,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       sms: toRule(config.throttle.sms),
       voice: toRule(config.throttle.voice),
       email: toRule(config.throttle.email),
+      push: toRule(config.throttle.push),
     },
     latest: (incidentId) => repository.latest(incidentId),
     owns,
@@ -263,11 +275,11 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     return alerts;
   };
 
-  const notices = noticeSender({ notifiers: deps.notifiers, contacts: config.contacts, logger });
   const personalTokens = new PersonalTokens(store, clock, logger);
   const auth = authenticator(config, personalTokens);
   incidentRoutes(http.routes, { index, repository, rosters, timings, clock, auth, onExecuted });
   peopleRoutes(http.routes, { config, auth, personalTokens });
+  contactMethodRoutes(http.routes, { auth, contactMethods });
   twilioRoutes(http.routes, {
     index,
     repository,
@@ -335,6 +347,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
         }
       }
       await personalTokens.start();
+      await contactMethods.start();
       subscription = store.subscribe({
         after,
         streamPrefix: INCIDENT_STREAM_PREFIX,
@@ -413,6 +426,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       await dispatcher.stop();
       await subscription?.stop();
       await personalTokens.stop();
+      await contactMethods.stop();
       await snapshots?.stop();
     },
   };

@@ -7,6 +7,9 @@ import type { AckVia, Channel, ResolveVia, Timings } from './events.ts';
 export interface PageTarget {
   contact: string;
   channel: Channel;
+  /** A contact method other than the phone or email of klaxon.yaml, and its address. */
+  method?: string;
+  to?: string;
 }
 
 /**

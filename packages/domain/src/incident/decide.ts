@@ -285,10 +285,11 @@ function resolve(
   draft.emit({ type: 'Resolved', data: { by, via, at, ...acting } });
   const seen = new Set<string>();
   for (const page of Object.values(before.pages)) {
-    const key = `${page.contact}\u0000${page.channel}`;
+    const key = `${page.contact}\u0000${page.channel}\u0000${page.to ?? ''}`;
     if (page.purpose !== 'escalation' || page.channel === 'voice' || seen.has(key)) continue;
     seen.add(key);
-    draft.page([{ contact: page.contact, channel: page.channel }], before.level, 'resolution', at);
+    const address = page.method !== undefined && page.to !== undefined ? { method: page.method, to: page.to } : {};
+    draft.page([{ contact: page.contact, channel: page.channel, ...address }], before.level, 'resolution', at);
   }
   return draft;
 }

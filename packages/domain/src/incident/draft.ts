@@ -31,9 +31,10 @@ export class Draft {
   }
 
   page(targets: PageTarget[], level: Level, purpose: PagePurpose, at: Instant): this {
-    for (const { contact, channel } of targets) {
+    for (const { contact, channel, method, to } of targets) {
       const pageId = `p${this.incident.pageSeq + 1}`;
-      this.emit({ type: 'PageRequested', data: { pageId, level, contact, channel, purpose, at } });
+      const address = method !== undefined && to !== undefined ? { method, to } : {};
+      this.emit({ type: 'PageRequested', data: { pageId, level, contact, channel, purpose, ...address, at } });
     }
     return this;
   }

@@ -5,7 +5,7 @@ import { levelSchema, severitySchema } from '../severity.ts';
 
 const instant = z.string().datetime({ offset: true });
 
-export const CHANNELS = ['sms', 'voice', 'email'] as const;
+export const CHANNELS = ['sms', 'voice', 'email', 'push'] as const;
 export const channelSchema = z.enum(CHANNELS);
 export type Channel = z.infer<typeof channelSchema>;
 
@@ -82,6 +82,9 @@ export const incidentEventSchema = z.discriminatedUnion('type', [
     contact: z.string(),
     channel: channelSchema,
     purpose: pagePurposeSchema,
+    /** A contact method other than the phone or email of klaxon.yaml, and the address it had then. */
+    method: z.string().optional(),
+    to: z.string().optional(),
     at: instant,
   }),
   /**

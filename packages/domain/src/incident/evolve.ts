@@ -53,6 +53,8 @@ function evolveIncident(s: Incident, event: IncidentEvent): Incident {
         contact: d.contact,
         channel: d.channel,
         purpose: d.purpose,
+        ...(d.method !== undefined ? { method: d.method } : {}),
+        ...(d.to !== undefined ? { to: d.to } : {}),
         requestedAt: d.at,
         outcome: 'pending',
         attempts: 0,

@@ -12,6 +12,9 @@ export interface PageState {
   contact: string;
   channel: Channel;
   purpose: PagePurpose;
+  /** A contact method other than the phone or email of klaxon.yaml, and its address. */
+  method?: string;
+  to?: string;
   requestedAt: Instant;
   outcome: 'pending' | 'delivered' | 'retrying' | 'failed';
   attempts: number;

@@ -1,31 +1,66 @@
 import type { PageTarget, Roster } from '../incident/commands.ts';
 import type { Channel } from '../incident/events.ts';
 import { LEVEL_NAMES } from '../severity.ts';
+import type { MethodType } from '../people/contact-methods.ts';
 import type { Instant } from '../time/instant.ts';
 import { onCallAt, type ScheduleSpec } from './schedule.ts';
+
+/** A verified way to reach a person: written in klaxon.yaml, or added and confirmed by its code. */
+export interface PageableMethod {
+  id: string;
+  type: MethodType;
+  to: string;
+}
 
 export interface ContactSpec {
   phone?: string;
   email?: string;
+  /** An ntfy topic URL; only a push method gives one. */
+  push?: string;
   timezone: string;
+  /** Methods written in klaxon.yaml besides those `phone` and `email` imply; they count as verified. */
+  methods?: PageableMethod[];
 }
 
 export interface PolicySpec {
   levels: Partial<Record<(typeof LEVEL_NAMES)[number], { targets: string[]; channels: Channel[] }>>;
 }
 
-const reachable = (contact: ContactSpec, channel: Channel): boolean =>
-  channel === 'email' ? Boolean(contact.email) : Boolean(contact.phone);
+const impliedAddress = (contact: ContactSpec, channel: Channel): string | undefined =>
+  channel === 'email' ? contact.email : channel === 'push' ? contact.push : contact.phone;
+
+/**
+ * Every target of one contact on one channel: the address its phone or email implies (a target without a
+ * method, as before methods existed), then each other verified method of that type, each address once.
+ */
+function targetsOf(
+  name: string,
+  contact: ContactSpec,
+  channel: Channel,
+  added: (person: string) => PageableMethod[],
+): PageTarget[] {
+  const implied = impliedAddress(contact, channel);
+  const targets: PageTarget[] = implied ? [{ contact: name, channel }] : [];
+  const seen = new Set(implied ? [implied] : []);
+  for (const method of [...(contact.methods ?? []), ...added(name)]) {
+    if (method.type !== channel || seen.has(method.to)) continue;
+    seen.add(method.to);
+    targets.push({ contact: name, channel, method: method.id, to: method.to });
+  }
+  return targets;
+}
 
 /**
  * Who each level of a policy pages at an instant, on which channels: schedules resolved to the member on
- * call, channels a contact has no address for left out, each contact and channel once.
+ * call, each of the contact's verified methods of each channel (none: the channel is left out), each
+ * contact and address once. `added` gives the methods people added and verified themselves.
  */
 export function rosterFor(
   policy: PolicySpec,
   contacts: Record<string, ContactSpec>,
   schedules: Record<string, ScheduleSpec>,
   at: Instant,
+  added: (person: string) => PageableMethod[] = () => [],
 ): Roster {
   const roster = { L1: [], L2: [], L3: [], L4: [] } as Roster;
   for (const levelName of LEVEL_NAMES) {
@@ -41,9 +76,9 @@ export function rosterFor(
       if (!contact) continue;
       for (const channel of level.channels) {
         const key = `${contactName}\u0000${channel}`;
-        if (seen.has(key) || !reachable(contact, channel)) continue;
+        if (seen.has(key)) continue;
         seen.add(key);
-        targets.push({ contact: contactName, channel });
+        targets.push(...targetsOf(contactName, contact, channel, added));
       }
     }
     roster[levelName] = targets;

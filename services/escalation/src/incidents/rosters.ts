@@ -1,14 +1,20 @@
-import { rosterFor, type Instant, type Roster } from '@klaxon/domain';
+import { rosterFor, type Instant, type PageableMethod, type Roster } from '@klaxon/domain';
 import type { KlaxonConfig } from '@klaxon/config';
 
 const EMPTY: Roster = { L1: [], L2: [], L3: [], L4: [] };
 
-/** Who each policy pages right now, from the configuration's contacts, schedules and policies. */
-export function rosters(config: Pick<KlaxonConfig, 'policies' | 'contacts' | 'schedules'>) {
+/**
+ * Who each policy pages right now, from the configuration's contacts, schedules and policies, and the
+ * contact methods people added and verified (`added`).
+ */
+export function rosters(
+  config: Pick<KlaxonConfig, 'policies' | 'contacts' | 'schedules'>,
+  added?: (person: string) => PageableMethod[],
+) {
   return {
     forPolicy(policy: string, at: Instant): Roster {
       const spec = config.policies[policy];
-      return spec ? rosterFor(spec, config.contacts, config.schedules, at) : EMPTY;
+      return spec ? rosterFor(spec, config.contacts, config.schedules, at, added) : EMPTY;
     },
   };
 }

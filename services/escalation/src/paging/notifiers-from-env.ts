@@ -4,6 +4,7 @@ import type { KlaxonEnv, Logger } from '@klaxon/service-kit';
 import { emailNotifier } from './email-notifier.ts';
 import { failoverNotifier, type NamedNotifier } from './failover-notifier.ts';
 import { unconfiguredNotifier, type Notifier } from './notifier.ts';
+import { ntfyNotifier } from './ntfy-notifier.ts';
 import { twilioClient } from './twilio-client.ts';
 import { twilioSmsNotifier } from './twilio-sms-notifier.ts';
 import { twilioVoiceNotifier } from './twilio-voice-notifier.ts';
@@ -58,6 +59,8 @@ export function notifiersFromEnv(
       smtp: () => (env.SMTP_URL ? emailNotifier(env.SMTP_URL, env.EMAIL_FROM) : undefined),
       smtp2: () => (env.SMTP2_URL ? emailNotifier(env.SMTP2_URL, env.EMAIL_FROM) : undefined),
     },
+    // A push method's address is the whole topic URL, of whichever ntfy server the person uses.
+    push: { ntfy: () => ntfyNotifier({ token: env.NTFY_TOKEN, timeoutMs }) },
   };
   const channel = (name: Channel, listed: readonly string[]): Notifier => {
     const configured = listed.flatMap((provider): NamedNotifier[] => {
@@ -72,5 +75,6 @@ export function notifiersFromEnv(
     sms: channel('sms', providers.sms),
     voice: channel('voice', providers.voice),
     email: channel('email', providers.email),
+    push: channel('push', providers.push),
   };
 }

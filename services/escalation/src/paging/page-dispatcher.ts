@@ -15,6 +15,7 @@ import type { Counter } from 'prom-client';
 import type { AckLinks } from '../acks/ack-links.ts';
 import type { IncidentRepository } from '../incidents/incident-repository.ts';
 import type { NumberClaims } from '../incidents/number-claims.ts';
+import { addressed } from './method-address.ts';
 import { NotifierError, type Notifier, type OutgoingPage, type Sent } from './notifier.ts';
 import { PageThrottle } from './page-throttle.ts';
 
@@ -50,6 +51,8 @@ interface Waiting {
   pageId: string;
   contact: string;
   channel: Channel;
+  /** A contact method's address: throttled and bundled apart from the contact's other addresses. */
+  to?: string;
 }
 
 /**
@@ -77,7 +80,8 @@ export class PageDispatcher {
       const key = `${incidentId}/${page.pageId}`;
       if (this.inHand.has(key)) continue;
       this.inHand.add(key);
-      this.throttle.offer({ incidentId, pageId: page.pageId, contact: page.contact, channel: page.channel });
+      const to = page.to === undefined ? {} : { to: page.to };
+      this.throttle.offer({ incidentId, pageId: page.pageId, contact: page.contact, channel: page.channel, ...to });
       offered = true;
     }
     // Pages offered in one turn of the event loop (a storm's alerts, one batch) are released together.
@@ -151,7 +155,7 @@ export class PageDispatcher {
   private outgoing(w: Waiting, incident: IncidentState | undefined): OutgoingPage | undefined {
     const { contacts, publicUrl, ackLinks, clock } = this.deps;
     const page = incident?.exists ? incident.pages[w.pageId] : undefined;
-    const contact = contacts[w.contact];
+    const contact = contacts[w.contact] && page ? addressed(contacts[w.contact]!, page) : undefined;
     if (!incident?.exists || !page || !contact) return undefined;
     const links = {
       incident: `${publicUrl}/incidents/${w.incidentId}`,
@@ -211,7 +215,7 @@ export class PageDispatcher {
     const group = all.filter((w) => this.stillToSend(w, latest.get(w.incidentId), now));
     const first = group[0];
     if (!first) return;
-    const contact = contacts[first.contact];
+    const contact = contacts[first.contact] && addressed(contacts[first.contact]!, first);
     const pages = group.map((w) => ({ w, out: this.outgoing(w, latest.get(w.incidentId)) }));
     // Most important first: an escalation page speaks for the others of its incident (a reminder, a notice).
     const ready = pages

@@ -5,10 +5,12 @@ import type { KlaxonConfig } from '@klaxon/config';
 import type { AlertReceived, Channel } from '@klaxon/domain';
 import { openSqliteEventStore, type EventStore } from '@klaxon/event-store';
 import {
+  startFakeNtfy,
   startFakeTwilio,
   startSmtpSink,
   tempDir,
   VirtualClock,
+  type FakeNtfy,
   type FakeTwilio,
   type SmtpSink,
   type TempDir,
@@ -16,6 +18,7 @@ import {
 import { createEscalationService, type EscalationService } from '../../src/index.ts';
 import { emailNotifier } from '../../src/paging/email-notifier.ts';
 import type { Notifier } from '../../src/paging/notifier.ts';
+import { ntfyNotifier } from '../../src/paging/ntfy-notifier.ts';
 import { twilioClient } from '../../src/paging/twilio-client.ts';
 import { twilioSmsNotifier } from '../../src/paging/twilio-sms-notifier.ts';
 import { twilioVoiceNotifier } from '../../src/paging/twilio-voice-notifier.ts';
@@ -27,12 +30,18 @@ export const PUBLIC_URL = 'https://klaxon.example.com';
 export interface Providers {
   twilio: FakeTwilio;
   smtp: SmtpSink;
+  ntfy: FakeNtfy;
   close(): Promise<void>;
 }
 
 export async function startProviders(): Promise<Providers> {
-  const [twilio, smtp] = await Promise.all([startFakeTwilio(), startSmtpSink()]);
-  return { twilio, smtp, close: async () => void (await Promise.all([twilio.close(), smtp.close()])) };
+  const [twilio, smtp, ntfy] = await Promise.all([startFakeTwilio(), startSmtpSink(), startFakeNtfy()]);
+  return {
+    twilio,
+    smtp,
+    ntfy,
+    close: async () => void (await Promise.all([twilio.close(), smtp.close(), ntfy.close()])),
+  };
 }
 
 export interface Harness {
@@ -108,6 +117,7 @@ export async function startEscalation(
       sms: twilioSmsNotifier(client, TWILIO_FROM),
       voice: twilioVoiceNotifier(client, TWILIO_FROM, PUBLIC_URL),
       email,
+      push: ntfyNotifier(),
     },
     publicUrl: PUBLIC_URL,
     linkSecret: 'test-link-secret-0123456789',
