@@ -79,6 +79,19 @@ const ESCALATION: Record<string, Row> = {
     ok: 404,
     url: '/api/v1/people/rita/tokens/no-such-token',
   },
+  // Reaching people (issue 25): Twilio's delivery receipts are signed by Twilio; methods are the caller's own.
+  'POST /webhooks/twilio/status': { access: 'public', ok: 403 },
+  'GET /api/v1/me/methods': { access: 'responder', ok: 200 },
+  'POST /api/v1/me/methods': { access: 'responder', ok: 201, body: { type: 'email', to: 'pager@example.com' } },
+  'POST /api/v1/me/methods/:id/verify': { access: 'responder', ok: 404, url: '/api/v1/me/methods/m_none/verify' },
+  'POST /api/v1/me/methods/:id/confirm': {
+    access: 'responder',
+    ok: 404,
+    url: '/api/v1/me/methods/m_none/confirm',
+    body: { code: '123456' },
+  },
+  'POST /api/v1/me/methods/:id/test': { access: 'responder', ok: 404, url: '/api/v1/me/methods/m_none/test' },
+  'DELETE /api/v1/me/methods/:id': { access: 'responder', ok: 404, url: '/api/v1/me/methods/m_none' },
 };
 
 const PROJECTION: Record<string, Row> = {
