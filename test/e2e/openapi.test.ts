@@ -295,6 +295,30 @@ describe('docs/openapi.yaml describes the HTTP API the services serve', () => {
       const action = /action="([^"]+)"/.exec(call!.Twiml)![1]!.replace(/&amp;/g, '&');
       expect((await twilioForm(action, { Digits: '1', CallSid: 'CA1' })).status).toBe(200);
 
+      // Reaching people: a delivery receipt (signed, and forged); bob's own contact method, verified by its code.
+      const receiptUrl = `${PUBLIC_URL}/webhooks/twilio/status?incident=${orders.id}&page=p1`;
+      const receipt = { MessageSid: 'SM-other', MessageStatus: 'delivered' };
+      expect((await twilioForm(receiptUrl, receipt, false)).status).toBe(403);
+      expect((await twilioForm(receiptUrl, receipt)).status).toBe(204);
+      const bobsToken = (await (await api('POST', '/api/v1/people/bob/tokens', { name: 'phone' })).json()) as {
+        token: string;
+      };
+      const bob = { authorization: `Bearer ${bobsToken.token}` };
+      const added = await api('POST', '/api/v1/me/methods', { type: 'sms', to: '+15550107777' }, bob);
+      expect(added.status).toBe(201);
+      const methodId = ((await added.clone().json()) as { id: string }).id;
+      expect((await api('POST', '/api/v1/me/methods', { type: 'sms', to: 'soon' }, bob)).status).toBe(400);
+      expect((await api('POST', `/api/v1/me/methods/${methodId}/verify`, undefined, bob)).status).toBe(202);
+      const code = /code is (\d{6})/.exec(escalation.providers.twilio.messages().at(-1)!.Body)![1]!;
+      const wrong = code === '000000' ? '111111' : '000000';
+      expect((await api('POST', `/api/v1/me/methods/${methodId}/confirm`, { code: wrong }, bob)).status).toBe(422);
+      expect((await api('POST', `/api/v1/me/methods/${methodId}/confirm`, { code }, bob)).status).toBe(200);
+      expect((await api('GET', '/api/v1/me/methods', undefined, bob)).status).toBe(200);
+      expect((await api('POST', `/api/v1/me/methods/${methodId}/test`, undefined, bob)).status).toBe(202);
+      expect((await api('DELETE', `/api/v1/me/methods/${methodId}`, undefined, bob)).status).toBe(204);
+      expect((await api('DELETE', '/api/v1/me/methods/sms', undefined, bob)).status).toBe(409);
+      expect((await api('POST', '/api/v1/me/methods/m_none/verify', undefined, bob)).status).toBe(404);
+
       // The incident API's commands, accepted and refused.
       expect((await api('POST', `/api/v1/incidents/${orders.id}/reopen`, { by: 'alice' })).status).toBe(200);
       expect((await api('POST', `/api/v1/incidents/${orders.id}/acknowledge`, { by: 'alice' })).status).toBe(200);
