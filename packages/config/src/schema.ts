@@ -32,6 +32,8 @@ const severityConfig = z
     statusUpdateEvery: positiveDuration,
     responseTarget: positiveDuration,
     resolutionTarget: positiveDuration,
+    /** Which of people's notification rules apply; default high for P1 and P2, low for P3 and P4. */
+    urgency: z.enum(['high', 'low']).optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -61,6 +63,19 @@ const contactMethod = z
     if (problem) ctx.addIssue({ code: 'custom', path: ['to'], message: problem });
   });
 
+const ruleStep = z
+  .object({ after: duration.refine((ms) => ms >= 0, 'must be 0s or more'), method: z.string().min(1) })
+  .strict()
+  .transform((step) => ({ afterMs: step.after, method: step.method }));
+const steps = z
+  .array(ruleStep)
+  .min(1)
+  .refine(
+    (list) => list.every((step, i) => i === 0 || step.afterMs >= list[i - 1]!.afterMs),
+    'steps must not go back in time',
+  );
+const quietTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time like 22:00');
+
 const contact = z
   .object({
     phone: z
@@ -72,6 +87,10 @@ const contact = z
     role: z.enum(ROLES).default('responder'),
     /** Ways to reach the person besides `phone` and `email` (which imply sms, voice and email); verified as written. */
     methods: z.array(contactMethod).default([]),
+    /** Steps `{after, method}` per urgency (a method's id or a type), in place of the policy level's channels. */
+    rules: z.object({ high: steps.optional(), low: steps.optional() }).strict().optional(),
+    /** Local times in the person's zone: low-urgency pages wait until `to`; high urgency never waits. */
+    quietHours: z.object({ from: quietTime, to: quietTime }).strict().optional(),
   })
   .strict()
   .refine((c) => c.phone || c.email || c.methods.length > 0, 'needs a phone, an email or a method')

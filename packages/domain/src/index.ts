@@ -28,3 +28,4 @@ export * from './people/actor.ts';
 export * from './people/personal-token-events.ts';
 export * from './people/acting-as.ts';
 export * from './people/contact-methods.ts';
+export * from './paging/notification-rules.ts';

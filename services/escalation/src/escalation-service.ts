@@ -11,6 +11,7 @@ import type { KlaxonConfig } from '@klaxon/config';
 import {
   alertsOfRecord,
   createRouter,
+  defaultUrgency,
   INCIDENT_STREAM_PREFIX,
   type Channel,
   type Severity,
@@ -25,6 +26,7 @@ import { ackLinkRoutes } from './http/ack-link-routes.ts';
 import { incidentRoutes } from './http/incident-routes.ts';
 import { consoleRoutes } from './http/console-routes.ts';
 import { contactMethodRoutes } from './http/contact-method-routes.ts';
+import { ruleRoutes } from './http/rule-routes.ts';
 import { deadLetterRoutes } from './http/dead-letter-routes.ts';
 import { deliveryReceiptRoutes } from './http/delivery-receipt-routes.ts';
 import { kpiProxyRoutes } from './http/kpi-proxy-routes.ts';
@@ -41,6 +43,7 @@ import type { Notifier } from './paging/notifier.ts';
 import { noticeSender, type NoticeSender } from './paging/notices.ts';
 import { PageDispatcher } from './paging/page-dispatcher.ts';
 import { ContactMethods } from './people/contact-methods.ts';
+import { PersonalRules } from './people/personal-rules.ts';
 import { alertHandler } from './routing/alert-handler.ts';
 import { TimerRunner } from './timers/timer-runner.ts';
 
@@ -141,12 +144,22 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     clock,
     logger,
   });
-  const rosters = createRosters(config, (person) => contactMethods.verified(person));
+  const personalRules = new PersonalRules({ store, contacts: config.contacts, clock, logger });
+  const rosters = createRosters(
+    config,
+    (person) => contactMethods.verified(person),
+    () => personalRules.contacts(),
+  );
   const router = createRouter(config.routes, config.severityFrom, config.rules);
   const links = ackLinks(deps.linkSecret);
   const timings = (severity: Severity): Timings => {
     const s = config.severities[severity];
-    return { ackTimeoutMs: s.ackTimeout, escalateAfterMs: s.escalateAfter, statusUpdateEveryMs: s.statusUpdateEvery };
+    return {
+      ackTimeoutMs: s.ackTimeout,
+      escalateAfterMs: s.escalateAfter,
+      statusUpdateEveryMs: s.statusUpdateEvery,
+      urgency: s.urgency ?? defaultUrgency(severity),
+    };
   };
 
   let consumer: BusConsumer | undefined;
@@ -280,6 +293,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   incidentRoutes(http.routes, { index, repository, rosters, timings, clock, auth, onExecuted });
   peopleRoutes(http.routes, { config, auth, personalTokens });
   contactMethodRoutes(http.routes, { auth, contactMethods });
+  ruleRoutes(http.routes, { auth, personalRules });
   twilioRoutes(http.routes, {
     index,
     repository,
@@ -348,6 +362,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       }
       await personalTokens.start();
       await contactMethods.start();
+      await personalRules.start();
       subscription = store.subscribe({
         after,
         streamPrefix: INCIDENT_STREAM_PREFIX,
@@ -427,6 +442,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       await subscription?.stop();
       await personalTokens.stop();
       await contactMethods.stop();
+      await personalRules.stop();
       await snapshots?.stop();
     },
   };

@@ -1,3 +1,4 @@
+import type { PersonalPlan } from '../paging/notification-rules.ts';
 import type { Acting } from '../people/actor.ts';
 import type { Labels } from '../routing/label-matcher.ts';
 import type { Level, LevelName, Severity } from '../severity.ts';
@@ -14,9 +15,10 @@ export interface PageTarget {
 
 /**
  * Who is on call at each level at the moment of the command. The caller resolves schedules and policies
- * (pure functions of config and time); the decider only chooses which level to page.
+ * (pure functions of config and time); the decider only chooses which level to page. `plans`: the
+ * notification rules of the people who have them, which replace the level's channels for them.
  */
-export type Roster = Record<LevelName, PageTarget[]>;
+export type Roster = Record<LevelName, PageTarget[]> & { plans?: Record<string, PersonalPlan> };
 
 export interface AttachedAlert {
   fingerprint: string;
@@ -56,6 +58,8 @@ export type IncidentCommand =
   | ({ type: 'Escalate'; by: string; roster: Roster; at: Instant } & Acting)
   | { type: 'FireEscalationTimer'; timerId: string; roster: Roster; at: Instant }
   | { type: 'FireStatusUpdateTimer'; dueAt: Instant; roster: Roster; at: Instant }
+  /** Every step of people's notification rules due by `at`. */
+  | { type: 'FirePageSteps'; at: Instant }
   | ({ type: 'PostStatusUpdate'; by: string; text: string; at: Instant } & Acting)
   | ({ type: 'ChangeSeverity'; severity: Severity; timings: Timings; by: string; at: Instant } & Acting)
   | { type: 'RecordPageDelivered'; pageId: string; providerId: string; bundle?: number; provider?: string; at: Instant }

@@ -1,6 +1,6 @@
 import { actingOf, type Acting } from '../people/actor.ts';
 import { nextLevel } from '../severity.ts';
-import { addMs } from '../time/instant.ts';
+import { addMs, instantMs } from '../time/instant.ts';
 import { err, ok, type Result } from '../result.ts';
 import type { AttachedAlert, IncidentCommand } from './commands.ts';
 import { Draft } from './draft.ts';
@@ -127,7 +127,7 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
       return ok(
         draft
           .emit({ type: 'StatusUpdateDue', data: { level: s.level, at: command.at } })
-          .page(command.roster[`L${s.level}`], s.level, 'status-update', command.at)
+          .remind(command.roster, s.level, command.at)
           .scheduleStatusUpdate(command.at).events,
       );
     }
@@ -199,6 +199,8 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
     }
     case 'RecordPageReceipt':
       return receipt(draft, s, command);
+    case 'FirePageSteps':
+      return ok(draft.firePageSteps(command.at).events);
   }
 }
 
@@ -234,6 +236,12 @@ function receipt(draft: Draft, s: Incident, c: Extract<IncidentCommand, { type: 
       at: c.at,
     },
   });
+  // The person's next step of their rules need not wait for its time: this one did not reach them.
+  const next = Object.values(draft.incident.pageSteps ?? {})
+    .filter((step) => step.contact === page.contact && step.level === page.level && step.purpose === page.purpose)
+    .sort((a, b) => instantMs(a.dueAt) - instantMs(b.dueAt))[0];
+  if (next && instantMs(next.dueAt) > instantMs(c.at))
+    draft.emit({ type: 'PageStepScheduled', data: { ...next, dueAt: c.at } });
   return ok(noteUnreachable(draft, page, c.at).events);
 }
 

@@ -27,6 +27,8 @@ export const timingsSchema = z.object({
    */
   escalateAfterMs: z.array(z.number().int().positive()).max(3),
   statusUpdateEveryMs: z.number().int().positive(),
+  /** High: each person's high-urgency rules, no quiet hours. Low: their low-urgency rules, deferred by quiet hours. */
+  urgency: z.enum(['high', 'low']).optional(),
 });
 export type Timings = z.infer<typeof timingsSchema>;
 
@@ -85,7 +87,20 @@ export const incidentEventSchema = z.discriminatedUnion('type', [
     /** A contact method other than the phone or email of klaxon.yaml, and the address it had then. */
     method: z.string().optional(),
     to: z.string().optional(),
+    /** The step of the person's notification rules that came due. */
+    stepId: z.string().optional(),
     at: instant,
+  }),
+  /** A later step of a person's notification rules: a page due at `dueAt` unless acknowledged first. */
+  event('PageStepScheduled', {
+    stepId: z.string(),
+    level: levelSchema,
+    contact: z.string(),
+    channel: channelSchema,
+    method: z.string().optional(),
+    to: z.string().optional(),
+    purpose: pagePurposeSchema,
+    dueAt: instant,
   }),
   /**
    * Handed to a provider. `bundle`: the page went out inside bundle N with other incidents' pages (reply `Naa`

@@ -32,6 +32,7 @@ export interface PageState {
 }
 
 export type EscalationTimer = EventData<'EscalationScheduled'>;
+export type PageStep = EventData<'PageStepScheduled'>;
 
 /** An alert of the incident, as it last said. */
 export interface AlertSeen {
@@ -76,9 +77,12 @@ export interface Incident {
   escalationTimers: Record<string, EscalationTimer>;
   statusUpdateDueAt?: Instant;
   pages: Record<string, PageState>;
-  /** Counters for the deterministic ids the decider hands out (p1, p2… and t1, t2…). */
+  /** Later steps of people's notification rules, not yet due (absent on incidents from before rules). */
+  pageSteps?: Record<string, PageStep>;
+  /** Counters for the deterministic ids the decider hands out (p1, p2…, t1, t2… and s1, s2…). */
   pageSeq: number;
   timerSeq: number;
+  stepSeq?: number;
 }
 
 export type IncidentState = { exists: false } | ({ exists: true } & Incident);

@@ -1,6 +1,7 @@
 import type { PageTarget, Roster } from '../incident/commands.ts';
 import type { Channel } from '../incident/events.ts';
 import { LEVEL_NAMES } from '../severity.ts';
+import type { NotificationRules, PersonalPlan, PlanStep, QuietHours, RuleStep } from '../paging/notification-rules.ts';
 import type { MethodType } from '../people/contact-methods.ts';
 import type { Instant } from '../time/instant.ts';
 import { onCallAt, type ScheduleSpec } from './schedule.ts';
@@ -20,6 +21,9 @@ export interface ContactSpec {
   timezone: string;
   /** Methods written in klaxon.yaml besides those `phone` and `email` imply; they count as verified. */
   methods?: PageableMethod[];
+  /** Steps per urgency that replace the policy level's channels for this person. */
+  rules?: NotificationRules;
+  quietHours?: QuietHours;
 }
 
 export interface PolicySpec {
@@ -83,5 +87,40 @@ export function rosterFor(
     }
     roster[levelName] = targets;
   }
-  return roster;
+  const plans: Record<string, PersonalPlan> = {};
+  for (const target of LEVEL_NAMES.flatMap((l) => roster[l])) {
+    const contact = contacts[target.contact];
+    if (contact?.rules && !plans[target.contact]) plans[target.contact] = planOf(target.contact, contact, added);
+  }
+  return Object.keys(plans).length > 0 ? { ...roster, plans } : roster;
+}
+
+/** Every address the person may be paged at, each with the id and type a rule step names it by. */
+function pageable(name: string, contact: ContactSpec, added: (person: string) => PageableMethod[]) {
+  const implied = (['sms', 'voice', 'email', 'push'] as const).flatMap((channel) =>
+    impliedAddress(contact, channel) ? [{ id: channel, type: channel, target: { contact: name, channel } }] : [],
+  );
+  const others = [...(contact.methods ?? []), ...added(name)].map((m) => ({
+    id: m.id,
+    type: m.type,
+    target: { contact: name, channel: m.type, method: m.id, to: m.to } as PageTarget,
+  }));
+  return [...implied, ...others];
+}
+
+/** A person's rules with each step's method resolved: an id names one method, a type all of that type. */
+function planOf(name: string, contact: ContactSpec, added: (person: string) => PageableMethod[]): PersonalPlan {
+  const all = pageable(name, contact, added);
+  const resolve = (steps: RuleStep[] = []): PlanStep[] =>
+    steps.flatMap((step) => {
+      const byId = all.filter((m) => m.id === step.method);
+      const targets = (byId.length > 0 ? byId : all.filter((m) => m.type === step.method)).map((m) => m.target);
+      return targets.length > 0 ? [{ afterMs: step.afterMs, targets }] : [];
+    });
+  return {
+    high: resolve(contact.rules?.high),
+    low: resolve(contact.rules?.low),
+    ...(contact.quietHours ? { quietHours: contact.quietHours } : {}),
+    timezone: contact.timezone,
+  };
 }

@@ -1,4 +1,4 @@
-import { rosterFor, type Instant, type PageableMethod, type Roster } from '@klaxon/domain';
+import { rosterFor, type ContactSpec, type Instant, type PageableMethod, type Roster } from '@klaxon/domain';
 import type { KlaxonConfig } from '@klaxon/config';
 
 const EMPTY: Roster = { L1: [], L2: [], L3: [], L4: [] };
@@ -10,11 +10,13 @@ const EMPTY: Roster = { L1: [], L2: [], L3: [], L4: [] };
 export function rosters(
   config: Pick<KlaxonConfig, 'policies' | 'contacts' | 'schedules'>,
   added?: (person: string) => PageableMethod[],
+  /** The contacts with the rules people set themselves in place of klaxon.yaml's. */
+  contacts: () => Record<string, ContactSpec> = () => config.contacts,
 ) {
   return {
     forPolicy(policy: string, at: Instant): Roster {
       const spec = config.policies[policy];
-      return spec ? rosterFor(spec, config.contacts, config.schedules, at, added) : EMPTY;
+      return spec ? rosterFor(spec, contacts(), config.schedules, at, added) : EMPTY;
     },
   };
 }
