@@ -92,6 +92,12 @@ const ESCALATION: Record<string, Row> = {
   },
   'POST /api/v1/me/methods/:id/test': { access: 'responder', ok: 404, url: '/api/v1/me/methods/m_none/test' },
   'DELETE /api/v1/me/methods/:id': { access: 'responder', ok: 404, url: '/api/v1/me/methods/m_none' },
+  'GET /api/v1/me/rules': { access: 'responder', ok: 200 },
+  'PUT /api/v1/me/rules': {
+    access: 'responder',
+    ok: 200,
+    body: { high: [{ after: '0m', method: 'sms' }], quietHours: { from: '22:00', to: '07:00' } },
+  },
 };
 
 const PROJECTION: Record<string, Row> = {

@@ -318,6 +318,20 @@ describe('docs/openapi.yaml describes the HTTP API the services serve', () => {
       expect((await api('DELETE', `/api/v1/me/methods/${methodId}`, undefined, bob)).status).toBe(204);
       expect((await api('DELETE', '/api/v1/me/methods/sms', undefined, bob)).status).toBe(409);
       expect((await api('POST', '/api/v1/me/methods/m_none/verify', undefined, bob)).status).toBe(404);
+      expect((await api('GET', '/api/v1/me/rules', undefined, bob)).status).toBe(200);
+      const rules = {
+        high: [
+          { after: '0m', method: 'sms' },
+          { after: '2m', method: 'voice' },
+        ],
+        low: [{ after: '0m', method: 'email' }],
+      };
+      expect(
+        (await api('PUT', '/api/v1/me/rules', { ...rules, quietHours: { from: '22:00', to: '07:00' } }, bob)).status,
+      ).toBe(200);
+      expect((await api('PUT', '/api/v1/me/rules', { high: [{ after: 'soon', method: 'sms' }] }, bob)).status).toBe(
+        400,
+      );
 
       // The incident API's commands, accepted and refused.
       expect((await api('POST', `/api/v1/incidents/${orders.id}/reopen`, { by: 'alice' })).status).toBe(200);
