@@ -57,12 +57,10 @@ export function contactMethodRoutes(routes: Router, deps: ContactMethodRouteDeps
   const own = (res: Response): string | undefined => {
     const principal = principalOf(res);
     if (principal.kind === 'person') return principal.name;
-    res
-      .status(403)
-      .json({
-        error: `${principal.name} is a ${principal.kind} token, which has no contact methods`,
-        required: 'person',
-      });
+    res.status(403).json({
+      error: `${principal.name} is a ${principal.kind} token, which has no contact methods`,
+      required: 'person',
+    });
     return undefined;
   };
   const done = (res: Response, outcome: MethodOutcome, status: number, body?: object) =>
