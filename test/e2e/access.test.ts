@@ -124,6 +124,25 @@ const ESCALATION: Record<string, Row> = {
     url: '/api/v1/webhooks/no-such-webhook/replay',
     body: { from: '2026-12-01T00:00:00Z' },
   },
+  // Reaching people (issue 25): Twilio's delivery receipts are signed by Twilio; methods are the caller's own.
+  'POST /webhooks/twilio/status': { access: 'public', ok: 403 },
+  'GET /api/v1/me/methods': { access: 'responder', ok: 200 },
+  'POST /api/v1/me/methods': { access: 'responder', ok: 201, body: { type: 'email', to: 'pager@example.com' } },
+  'POST /api/v1/me/methods/:id/verify': { access: 'responder', ok: 404, url: '/api/v1/me/methods/m_none/verify' },
+  'POST /api/v1/me/methods/:id/confirm': {
+    access: 'responder',
+    ok: 404,
+    url: '/api/v1/me/methods/m_none/confirm',
+    body: { code: '123456' },
+  },
+  'POST /api/v1/me/methods/:id/test': { access: 'responder', ok: 404, url: '/api/v1/me/methods/m_none/test' },
+  'DELETE /api/v1/me/methods/:id': { access: 'responder', ok: 404, url: '/api/v1/me/methods/m_none' },
+  'GET /api/v1/me/rules': { access: 'responder', ok: 200 },
+  'PUT /api/v1/me/rules': {
+    access: 'responder',
+    ok: 200,
+    body: { high: [{ after: '0m', method: 'sms' }], quietHours: { from: '22:00', to: '07:00' } },
+  },
 };
 
 const PROJECTION: Record<string, Row> = {

@@ -326,6 +326,44 @@ chat:
       const action = /action="([^"]+)"/.exec(call!.Twiml)![1]!.replace(/&amp;/g, '&');
       expect((await twilioForm(action, { Digits: '1', CallSid: 'CA1' })).status).toBe(200);
 
+      // Reaching people: a delivery receipt (signed, and forged); bob's own contact method, verified by its code.
+      const receiptUrl = `${PUBLIC_URL}/webhooks/twilio/status?incident=${orders.id}&page=p1`;
+      const receipt = { MessageSid: 'SM-other', MessageStatus: 'delivered' };
+      expect((await twilioForm(receiptUrl, receipt, false)).status).toBe(403);
+      expect((await twilioForm(receiptUrl, receipt)).status).toBe(204);
+      const bobsToken = (await (await api('POST', '/api/v1/people/bob/tokens', { name: 'phone' })).json()) as {
+        token: string;
+      };
+      const bob = { authorization: `Bearer ${bobsToken.token}` };
+      const added = await api('POST', '/api/v1/me/methods', { type: 'sms', to: '+15550107777' }, bob);
+      expect(added.status).toBe(201);
+      const methodId = ((await added.clone().json()) as { id: string }).id;
+      expect((await api('POST', '/api/v1/me/methods', { type: 'sms', to: 'soon' }, bob)).status).toBe(400);
+      expect((await api('POST', `/api/v1/me/methods/${methodId}/verify`, undefined, bob)).status).toBe(202);
+      const code = /code is (\d{6})/.exec(escalation.providers.twilio.messages().at(-1)!.Body)![1]!;
+      const wrong = code === '000000' ? '111111' : '000000';
+      expect((await api('POST', `/api/v1/me/methods/${methodId}/confirm`, { code: wrong }, bob)).status).toBe(422);
+      expect((await api('POST', `/api/v1/me/methods/${methodId}/confirm`, { code }, bob)).status).toBe(200);
+      expect((await api('GET', '/api/v1/me/methods', undefined, bob)).status).toBe(200);
+      expect((await api('POST', `/api/v1/me/methods/${methodId}/test`, undefined, bob)).status).toBe(202);
+      expect((await api('DELETE', `/api/v1/me/methods/${methodId}`, undefined, bob)).status).toBe(204);
+      expect((await api('DELETE', '/api/v1/me/methods/sms', undefined, bob)).status).toBe(409);
+      expect((await api('POST', '/api/v1/me/methods/m_none/verify', undefined, bob)).status).toBe(404);
+      expect((await api('GET', '/api/v1/me/rules', undefined, bob)).status).toBe(200);
+      const rules = {
+        high: [
+          { after: '0m', method: 'sms' },
+          { after: '2m', method: 'voice' },
+        ],
+        low: [{ after: '0m', method: 'email' }],
+      };
+      expect(
+        (await api('PUT', '/api/v1/me/rules', { ...rules, quietHours: { from: '22:00', to: '07:00' } }, bob)).status,
+      ).toBe(200);
+      expect((await api('PUT', '/api/v1/me/rules', { high: [{ after: 'soon', method: 'sms' }] }, bob)).status).toBe(
+        400,
+      );
+
       // The incident API's commands, accepted and refused.
       expect((await api('POST', `/api/v1/incidents/${orders.id}/reopen`, { by: 'alice' })).status).toBe(200);
       expect((await api('POST', `/api/v1/incidents/${orders.id}/acknowledge`, { by: 'alice' })).status).toBe(200);
@@ -364,38 +402,45 @@ chat:
       expect((await api('GET', '/api/v1/oncall?days=0')).status).toBe(400);
 
       // On-call changes: schedules read, an override added and removed, the pager taken, each refused too.
-      expect((await api('GET', '/api/v1/schedules')).status).toBe(200);
-      expect(
-        (await api('GET', '/api/v1/schedules/primary?from=2026-11-23T00:00:00Z&to=2026-11-30T00:00:00Z')).status,
-      ).toBe(200);
-      expect((await api('GET', '/api/v1/schedules/primary?from=yesterday')).status).toBe(400);
-      expect((await api('GET', '/api/v1/schedules/ghost')).status).toBe(404);
-      const bob = {
-        authorization: `Bearer ${((await (await api('POST', '/api/v1/people/bob/tokens', { name: 'phone' })).json()) as { token: string }).token}`,
-      };
-      const cover = { start: '2026-11-23T12:00:00Z', end: '2026-11-23T14:00:00Z', person: 'bob', reason: 'cover' };
-      const added = await api('POST', '/api/v1/schedules/primary/overrides', cover);
-      expect(added.status).toBe(201);
-      const { overrideId } = (await added.clone().json()) as { overrideId: string };
-      expect((await api('POST', '/api/v1/schedules/primary/overrides', cover)).status).toBe(409);
-      expect((await api('POST', '/api/v1/schedules/primary/overrides', { ...cover, start: 'noon' })).status).toBe(400);
-      expect((await api('POST', '/api/v1/schedules/primary/overrides', { ...cover, person: 'zed' })).status).toBe(404);
-      expect((await api('POST', '/api/v1/schedules/primary/overrides', { ...cover, person: 'tom' }, bob)).status).toBe(
-        403,
-      );
-      expect((await api('DELETE', `/api/v1/schedules/primary/overrides/${overrideId}`, undefined, bob)).status).toBe(
-        403,
-      );
-      expect((await api('DELETE', `/api/v1/schedules/primary/overrides/${overrideId}`)).status).toBe(200);
-      expect((await api('DELETE', `/api/v1/schedules/primary/overrides/${overrideId}`)).status).toBe(404);
-      expect((await api('POST', '/api/v1/schedules/primary/take', { until: '1h' }, bob)).status).toBe(201);
-      expect((await api('POST', '/api/v1/schedules/primary/take', { until: '2h' }, bob)).status).toBe(409);
-      expect((await api('POST', '/api/v1/schedules/primary/take', { until: 'later' }, bob)).status).toBe(400);
-      expect((await api('POST', '/api/v1/schedules/primary/take', { until: '1h' })).status).toBe(403);
-      expect((await api('POST', '/api/v1/schedules/ghost/take', { until: '1h' }, bob)).status).toBe(404);
-      // The harness's escalation runs on a configuration object, not a file: a reload is refused.
-      expect((await api('POST', '/-/reload')).status).toBe(409);
-      expect((await api('POST', '/-/reload', undefined, bob)).status).toBe(403);
+      {
+        // On-call changes: bob's own token again, in a scope of its own.
+        expect((await api('GET', '/api/v1/schedules')).status).toBe(200);
+        expect(
+          (await api('GET', '/api/v1/schedules/primary?from=2026-11-23T00:00:00Z&to=2026-11-30T00:00:00Z')).status,
+        ).toBe(200);
+        expect((await api('GET', '/api/v1/schedules/primary?from=yesterday')).status).toBe(400);
+        expect((await api('GET', '/api/v1/schedules/ghost')).status).toBe(404);
+        const bob = {
+          authorization: `Bearer ${((await (await api('POST', '/api/v1/people/bob/tokens', { name: 'phone' })).json()) as { token: string }).token}`,
+        };
+        const cover = { start: '2026-11-23T12:00:00Z', end: '2026-11-23T14:00:00Z', person: 'bob', reason: 'cover' };
+        const added = await api('POST', '/api/v1/schedules/primary/overrides', cover);
+        expect(added.status).toBe(201);
+        const { overrideId } = (await added.clone().json()) as { overrideId: string };
+        expect((await api('POST', '/api/v1/schedules/primary/overrides', cover)).status).toBe(409);
+        expect((await api('POST', '/api/v1/schedules/primary/overrides', { ...cover, start: 'noon' })).status).toBe(
+          400,
+        );
+        expect((await api('POST', '/api/v1/schedules/primary/overrides', { ...cover, person: 'zed' })).status).toBe(
+          404,
+        );
+        expect(
+          (await api('POST', '/api/v1/schedules/primary/overrides', { ...cover, person: 'tom' }, bob)).status,
+        ).toBe(403);
+        expect((await api('DELETE', `/api/v1/schedules/primary/overrides/${overrideId}`, undefined, bob)).status).toBe(
+          403,
+        );
+        expect((await api('DELETE', `/api/v1/schedules/primary/overrides/${overrideId}`)).status).toBe(200);
+        expect((await api('DELETE', `/api/v1/schedules/primary/overrides/${overrideId}`)).status).toBe(404);
+        expect((await api('POST', '/api/v1/schedules/primary/take', { until: '1h' }, bob)).status).toBe(201);
+        expect((await api('POST', '/api/v1/schedules/primary/take', { until: '2h' }, bob)).status).toBe(409);
+        expect((await api('POST', '/api/v1/schedules/primary/take', { until: 'later' }, bob)).status).toBe(400);
+        expect((await api('POST', '/api/v1/schedules/primary/take', { until: '1h' })).status).toBe(403);
+        expect((await api('POST', '/api/v1/schedules/ghost/take', { until: '1h' }, bob)).status).toBe(404);
+        // The harness's escalation runs on a configuration object, not a file: a reload is refused.
+        expect((await api('POST', '/-/reload')).status).toBe(409);
+        expect((await api('POST', '/-/reload', undefined, bob)).status).toBe(403);
+      }
 
       // The console: its pages and the files they load.
       for (const path of [

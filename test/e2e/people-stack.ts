@@ -70,7 +70,7 @@ export async function startPeopleStack(options: PeopleStackOptions = {}): Promis
     bus,
     config: config(options.escalationYaml),
     // No provider is configured: the pages of the one incident fail, which nothing here looks at.
-    notifiers: notifiersFromEnv(readEnv({ KLAXON_DATA_DIR: dir.path }), publicUrl),
+    notifiers: notifiersFromEnv(readEnv({ KLAXON_DATA_DIR: dir.path }), publicUrl, config().providers, logger),
     publicUrl,
     linkSecret: 'people-test-link-secret-0123456789',
     clock,

@@ -1,6 +1,6 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { CHANNELS, compileMatcher, LEVEL_NAMES, parseDuration, ROLES, SEVERITIES } from '@klaxon/domain';
+import { CHANNELS, compileMatcher, LEVEL_NAMES, METHOD_TYPES, parseDuration, ROLES, SEVERITIES } from '@klaxon/domain';
 
 /** A Prometheus-style duration (`30s`, `5m`, `2h`, `1h30m`), read as milliseconds. */
 const duration = z.string().transform((text, ctx) => {
@@ -32,6 +32,8 @@ const severityConfig = z
     statusUpdateEvery: positiveDuration,
     responseTarget: positiveDuration,
     resolutionTarget: positiveDuration,
+    /** Which of people's notification rules apply; default high for P1 and P2, low for P3 and P4. */
+    urgency: z.enum(['high', 'low']).optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -43,6 +45,39 @@ const severityConfig = z
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id like U024BE7LH');
 /** A Slack channel id (`C…`, `G…`) or name (`#incidents`) where an incident's message goes. */
 const slackChannel = z.string().regex(/^(#[a-z0-9._-]{1,80}|[CG][A-Z0-9]{2,})$/, 'must be a channel id or #name');
+const e164 = /^\+[1-9]\d{6,14}$/;
+/** A method's address, as its type reads it: a phone number, an email address, an ntfy topic URL. */
+export const methodAddressProblem = (type: (typeof METHOD_TYPES)[number], to: string): string | undefined => {
+  if (type === 'sms' || type === 'voice') return e164.test(to) ? undefined : 'must be an E.164 number like +4930123456';
+  if (type === 'email') return z.email().safeParse(to).success ? undefined : 'must be an email address';
+  return /^https?:\/\/[^/\s]+\/[^/\s]+/.test(to)
+    ? undefined
+    : 'must be an ntfy topic URL like https://ntfy.sh/alice-pager';
+};
+const contactMethod = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'lower-case letters, digits, - and _'),
+    type: z.enum(METHOD_TYPES),
+    to: z.string(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    const problem = methodAddressProblem(m.type, m.to);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['to'], message: problem });
+  });
+
+const ruleStep = z
+  .object({ after: duration.refine((ms) => ms >= 0, 'must be 0s or more'), method: z.string().min(1) })
+  .strict()
+  .transform((step) => ({ afterMs: step.after, method: step.method }));
+const steps = z
+  .array(ruleStep)
+  .min(1)
+  .refine(
+    (list) => list.every((step, i) => i === 0 || step.afterMs >= list[i - 1]!.afterMs),
+    'steps must not go back in time',
+  );
+const quietTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time like 22:00');
 
 const contact = z
   .object({
@@ -55,9 +90,27 @@ const contact = z
     role: z.enum(ROLES).default('responder'),
     /** The person's Slack user id (`U…`), so a button or slash command from Slack acts as them. */
     slack: slackUserId.optional(),
+    /** Ways to reach the person besides `phone` and `email` (which imply sms, voice and email); verified as written. */
+    methods: z.array(contactMethod).default([]),
+    /** Steps `{after, method}` per urgency (a method's id or a type), in place of the policy level's channels. */
+    rules: z.object({ high: steps.optional(), low: steps.optional() }).strict().optional(),
+    /** Local times in the person's zone: low-urgency pages wait until `to`; high urgency never waits. */
+    quietHours: z.object({ from: quietTime, to: quietTime }).strict().optional(),
   })
   .strict()
-  .refine((c) => c.phone || c.email, 'needs a phone or an email');
+  .refine((c) => c.phone || c.email || c.methods.length > 0, 'needs a phone, an email or a method')
+  .superRefine((c, ctx) => {
+    const ids = new Set(['sms', 'voice', 'email']);
+    c.methods.forEach((m, i) => {
+      if (ids.has(m.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['methods', i, 'id'],
+          message: `"${m.id}" is taken (sms, voice and email name what phone and email imply)`,
+        });
+      ids.add(m.id);
+    });
+  });
 
 const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time like 09:00');
 const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
@@ -114,7 +167,23 @@ const channelThrottle = (burst: number) =>
     .prefault({});
 // prefault: an absent block is parsed as `{}`, so the per-channel defaults above are the only ones.
 const throttle = z
-  .object({ sms: channelThrottle(3), voice: channelThrottle(2), email: channelThrottle(3) })
+  .object({ sms: channelThrottle(3), voice: channelThrottle(2), email: channelThrottle(3), push: channelThrottle(3) })
+  .strict()
+  .prefault({});
+/** Per channel, its providers in the order they are tried; their credentials come from the environment. */
+const providerList = <T extends string>(names: readonly [T, ...T[]], first: T) =>
+  z
+    .array(z.enum(names))
+    .min(1)
+    .default([first])
+    .refine((list) => new Set(list).size === list.length, 'each provider once');
+const providers = z
+  .object({
+    sms: providerList(['twilio', 'vonage'], 'twilio'),
+    voice: providerList(['twilio'], 'twilio'),
+    email: providerList(['smtp', 'smtp2'], 'smtp'),
+    push: providerList(['ntfy'], 'ntfy'),
+  })
   .strict()
   .prefault({});
 const token = z.string().min(16, 'tokens must be at least 16 characters');
@@ -195,6 +264,7 @@ export const configSchema = z
       .default({ severity: { critical: 'P1', error: 'P2', warning: 'P3', info: 'P4' } }),
     rules: z.array(rule).default([]),
     throttle,
+    providers,
     integrations: z.record(z.string(), z.object({ token }).strict()).default({}),
     api: z
       .object({ tokens: z.array(serviceToken).default([]) })

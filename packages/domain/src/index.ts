@@ -34,3 +34,5 @@ export * from './oncall/override-decider.ts';
 export * from './oncall/on-call-changes.ts';
 export * from './oncall/take-until.ts';
 export * from './config/config-events.ts';
+export * from './people/contact-methods.ts';
+export * from './paging/notification-rules.ts';

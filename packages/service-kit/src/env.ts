@@ -23,6 +23,17 @@ export const envSchema = z.object({
   TWILIO_FROM: z.string().min(1).optional(),
   TWILIO_API_URL: z.string().url().optional(),
   SMTP_URL: z.string().min(1).optional(),
+  /** The second SMTP relay (`providers.email: [smtp, smtp2]`). */
+  SMTP2_URL: z.string().min(1).optional(),
+  VONAGE_API_KEY: z.string().min(1).optional(),
+  VONAGE_API_SECRET: z.string().min(1).optional(),
+  /** Vonage's sender; unset means TWILIO_FROM. */
+  VONAGE_FROM: z.string().min(1).optional(),
+  VONAGE_API_URL: z.string().url().optional(),
+  /** An ntfy access token, for push topics on a server that needs one. */
+  NTFY_TOKEN: z.string().min(1).optional(),
+  /** How long a provider may take to answer before it counts as down and the next provider is tried. */
+  KLAXON_PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   EMAIL_FROM: z.string().min(1).default('Klaxon <klaxon@localhost>'),
   KLAXON_LINK_SECRET: z.string().min(16).optional(),
   // Unset: 0.0.0.0, or loopback while a shipped default secret is in use (listen-host.ts).

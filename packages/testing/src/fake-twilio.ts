@@ -19,6 +19,8 @@ export interface FakeTwilio {
   calls(): Array<{ To: string; From: string; Twiml: string }>;
   /** The next `count` requests are answered with this HTTP status and a Twilio error body (and these headers). */
   failNext(status: number, count?: number, headers?: Record<string, string>): void;
+  /** The next `count` requests get no answer at all (an outage that hangs rather than refuses). */
+  hangNext(count?: number): void;
   close(): Promise<void>;
 }
 
@@ -40,8 +42,13 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
   const authToken = randomBytes(16).toString('hex');
   const requests: TwilioRequest[] = [];
   const failures: Array<{ status: number; headers: Record<string, string> }> = [];
+  let hanging = 0;
   const server = createServer(async (req, res) => {
     const body = await readBody(req);
+    if (hanging > 0) {
+      hanging--;
+      return;
+    }
     const reply = (status: number, json: object, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(json));
@@ -100,6 +107,12 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
         .map((r) => r.params as { To: string; From: string; Twiml: string }),
     failNext: (status, count = 1, headers = {}) =>
       failures.push(...Array.from({ length: count }, () => ({ status, headers }))),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    hangNext: (count = 1) => void (hanging += count),
+    close: () =>
+      new Promise((resolve) => {
+        // A hung request would hold the server open for good.
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

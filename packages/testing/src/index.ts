@@ -11,3 +11,5 @@ export * from './kafka-broker.ts';
 export * from './postgres-outage.ts';
 export * from './webhook-receiver.ts';
 export * from './fake-slack.ts';
+export * from './fake-vonage.ts';
+export * from './fake-ntfy.ts';

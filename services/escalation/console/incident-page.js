@@ -14,8 +14,21 @@ function timerText(t, now) {
   return `page ${t.pageId} retried ${due}`;
 }
 
-/** One line of the timeline, in words. */
-function describe(e) {
+const pageCache = new WeakMap();
+/** The timeline's page requests by page id, worked out once per timeline. */
+function pagesById(timeline) {
+  let pages = pageCache.get(timeline);
+  if (!pages) {
+    pages = new Map(timeline.filter((e) => e.type === 'PageRequested').map((e) => [e.pageId, e]));
+    pageCache.set(timeline, pages);
+  }
+  return pages;
+}
+
+const ADDRESS = { sms: 'phone', voice: 'phone', email: 'mailbox', push: 'push topic' };
+
+/** One line of the timeline, in words; `pages` are the timeline's page requests by id, to name whose phone. */
+function describe(e, pages) {
   switch (e.type) {
     case 'IncidentOpened':
       return `Opened at ${e.severity} from ${e.source} (policy ${e.policy})`;
@@ -31,9 +44,14 @@ function describe(e) {
     case 'PageRequested':
       return `Page to ${e.contact} by ${e.channel} (${LEVEL(e.level)}, ${e.purpose})`;
     case 'PageDelivered':
-      return `Page ${e.pageId} handed to the provider${e.bundle ? ` in bundle ${e.bundle}` : ''}`;
+      return `Page ${e.pageId} handed to ${e.provider ?? 'the provider'}${e.bundle ? ` in bundle ${e.bundle}` : ''}`;
+    case 'PageConfirmed': {
+      const page = pages.get(e.pageId);
+      const to = page ? `${page.contact}'s ${ADDRESS[page.channel] ?? page.channel}` : `page ${e.pageId}'s address`;
+      return `Page ${e.pageId} delivered to ${to}${e.provider ? ` (${e.provider})` : ''}`;
+    }
     case 'PageFailed':
-      return `Page ${e.pageId} failed: ${e.error}${e.retryAt ? ' (will retry)' : ''}`;
+      return `Page ${e.pageId} failed${e.provider ? ` at ${e.provider}` : ''}: ${e.error}${e.retryAt ? ' (will retry)' : ''}`;
     case 'ContactUnreachable':
       return `${e.contact} unreachable at ${LEVEL(e.level)}`;
     case 'EscalationScheduled':
@@ -190,14 +208,14 @@ export function IncidentPage({ id }) {
         </thead>
         <tbody>
           ${timeline.map(
-            (e) =>
+            (e, _, all) =>
               html`<tr>
                 <td>
                   <time datetime=${e.at ?? e.openedAt ?? e.recordedAt}
                     >${when(e.at ?? e.openedAt ?? e.recordedAt)}</time
                   >
                 </td>
-                <td>${describe(e)}</td>
+                <td>${describe(e, pagesById(all))}</td>
               </tr>`,
           )}
         </tbody>

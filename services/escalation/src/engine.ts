@@ -1,6 +1,6 @@
 import type { Bus } from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
-import type { Channel, KlaxonRouter, Severity, Timings } from '@klaxon/domain';
+import { defaultUrgency, type Channel, type KlaxonRouter, type Severity, type Timings } from '@klaxon/domain';
 import type { EventStore } from '@klaxon/event-store';
 import type { Clock, Logger } from '@klaxon/service-kit';
 import type { OneTapLinks } from './acks/one-tap-links.ts';
@@ -71,7 +71,12 @@ export function createEngine(deps: EngineDeps) {
   const { rosters, router } = deps;
   const timings = (severity: Severity): Timings => {
     const s = config.severities[severity];
-    return { ackTimeoutMs: s.ackTimeout, escalateAfterMs: s.escalateAfter, statusUpdateEveryMs: s.statusUpdateEvery };
+    return {
+      ackTimeoutMs: s.ackTimeout,
+      escalateAfterMs: s.escalateAfter,
+      statusUpdateEveryMs: s.statusUpdateEvery,
+      urgency: s.urgency ?? defaultUrgency(severity),
+    };
   };
   const outbound = new OutboundPipeline({
     commands,
@@ -81,6 +86,7 @@ export function createEngine(deps: EngineDeps) {
       sms: toRule(config.throttle.sms),
       voice: toRule(config.throttle.voice),
       email: toRule(config.throttle.email),
+      push: toRule(config.throttle.push),
     },
     owns,
     bundleNumbers,

@@ -14,7 +14,10 @@ import { ackLinkRoutes } from './http/ack-link-routes.ts';
 import { auditRoutes } from './http/audit-routes.ts';
 import { authRoutes } from './http/auth-routes.ts';
 import { consoleRoutes } from './http/console-routes.ts';
+import { contactMethodRoutes } from './http/contact-method-routes.ts';
+import { ruleRoutes } from './http/rule-routes.ts';
 import { deadLetterRoutes } from './http/dead-letter-routes.ts';
+import { deliveryReceiptRoutes } from './http/delivery-receipt-routes.ts';
 import { incidentRoutes } from './http/incident-routes.ts';
 import { kpiProxyRoutes } from './http/kpi-proxy-routes.ts';
 import { onCallRoutes } from './http/oncall-routes.ts';
@@ -30,6 +33,8 @@ import { ScheduleOverrides } from './oncall/schedule-overrides.ts';
 import { smsTakeReply } from './oncall/sms-take-reply.ts';
 import type { Notifier } from './paging/notifier.ts';
 import { noticeSender, type NoticeSender } from './paging/notices.ts';
+import { ContactMethods } from './people/contact-methods.ts';
+import { PersonalRules } from './people/personal-rules.ts';
 import { IndexSnapshotWriter } from './state/index-snapshot-writer.ts';
 import { loadIndexSnapshot } from './state/index-snapshot.ts';
 import type { IncidentIndex } from './state/incident-index.ts';
@@ -121,7 +126,21 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     logger,
     onApplied: () => scheduleOverrides.refresh(),
   });
-  const rosters = createRosters(config, () => scheduleOverrides.schedules());
+  const notices = noticeSender({ notifiers: deps.notifiers, contacts: config.contacts, logger });
+  const contactMethods = new ContactMethods({
+    store,
+    contacts: config.contacts,
+    notices,
+    secret: deps.linkSecret,
+    clock,
+    logger,
+  });
+  const personalRules = new PersonalRules({ store, contacts: config.contacts, clock, logger });
+  const rosters = createRosters(config, {
+    schedules: () => scheduleOverrides.schedules(),
+    added: (person) => contactMethods.verified(person),
+    contacts: () => personalRules.contacts(),
+  });
   const links = ackLinks(deps.linkSecret);
   const oneTap = oneTapLinks(deps.linkSecret, deps.publicUrl);
 
@@ -179,7 +198,6 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       })
     : undefined;
 
-  const notices = noticeSender({ notifiers: deps.notifiers, contacts: config.contacts, logger });
   const personalTokens = new PersonalTokens(store, clock, logger);
   const sessions = new Sessions(store, clock);
   const auth = authenticator(config, personalTokens, { sessions, publicUrl: deps.publicUrl });
@@ -203,6 +221,8 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     clock,
     logger,
   });
+  contactMethodRoutes(http.routes, { auth, contactMethods });
+  ruleRoutes(http.routes, { auth, personalRules });
   twilioRoutes(http.routes, {
     take: smsTakeReply(overrides, config.contacts),
     index,
@@ -212,6 +232,14 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     logger,
     authToken: deps.twilioAuthToken,
     publicUrl: deps.publicUrl,
+  });
+  deliveryReceiptRoutes(http.routes, {
+    commands,
+    clock,
+    logger,
+    authToken: deps.twilioAuthToken,
+    publicUrl: deps.publicUrl,
+    otherProviders: (channel) => config.providers[channel].length > 1,
   });
   ackLinkRoutes(http.routes, { commands, ackLinks: links, clock });
   oneTapRoutes(http.routes, { links: oneTap, commands, rosters, contacts: config.contacts, clock });
@@ -267,6 +295,8 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       const after = deps.snapshotPath ? await restoreSnapshot(deps.snapshotPath) : undefined;
       await personalTokens.start();
       await scheduleOverrides.start();
+      await contactMethods.start();
+      await personalRules.start();
       subscription = store.subscribe({
         after,
         streamPrefix: INCIDENT_STREAM_PREFIX,
@@ -302,6 +332,8 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       await subscription?.stop();
       await personalTokens.stop();
       await scheduleOverrides.stop();
+      await contactMethods.stop();
+      await personalRules.stop();
       await snapshots?.stop();
     },
   };

@@ -15,7 +15,7 @@ export function escalationFromEnv(
   const publicUrl = (env.KLAXON_PUBLIC_URL ?? `http://localhost:${env.ESCALATION_PORT}`).replace(/\/$/, '');
   return createEscalationService({
     ...deps,
-    notifiers: notifiersFromEnv(env, publicUrl),
+    notifiers: notifiersFromEnv(env, publicUrl, deps.config.providers, deps.logger),
     publicUrl,
     linkSecret: linkSecretOrExit(env),
     twilioAuthToken: env.TWILIO_AUTH_TOKEN,

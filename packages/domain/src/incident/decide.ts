@@ -1,6 +1,6 @@
 import { actingOf, type Acting } from '../people/actor.ts';
 import { nextLevel } from '../severity.ts';
-import { addMs } from '../time/instant.ts';
+import { addMs, instantMs } from '../time/instant.ts';
 import { err, ok, type Result } from '../result.ts';
 import type { AttachedAlert, IncidentCommand } from './commands.ts';
 import { Draft } from './draft.ts';
@@ -8,7 +8,7 @@ import type { IncidentError } from './errors.ts';
 import type { IncidentEvent } from './events.ts';
 import { evolveAll } from './evolve.ts';
 import { MAX_PAGE_ATTEMPTS, MIN_RETRY_AFTER_MS, retryDelayMs } from './paging-policy.ts';
-import type { Incident, IncidentState } from './state.ts';
+import type { Incident, IncidentState, PageState } from './state.ts';
 
 export type Decision = Result<IncidentEvent[], IncidentError>;
 
@@ -110,7 +110,7 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
       return ok(
         draft
           .emit({ type: 'StatusUpdateDue', data: { level: s.level, at: command.at } })
-          .page(command.roster[`L${s.level}`], s.level, 'status-update', command.at)
+          .remind(command.roster, s.level, command.at)
           .scheduleStatusUpdate(command.at).events,
       );
     }
@@ -149,10 +149,11 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
       if (page.outcome === 'delivered' || page.outcome === 'failed')
         return err({ code: 'PageOutcomeRecorded', pageId: page.pageId });
       const bundle = command.bundle === undefined ? {} : { bundle: command.bundle };
+      const provider = command.provider === undefined ? {} : { provider: command.provider };
       return ok([
         {
           type: 'PageDelivered',
-          data: { pageId: page.pageId, providerId: command.providerId, ...bundle, at: command.at },
+          data: { pageId: page.pageId, providerId: command.providerId, ...bundle, ...provider, at: command.at },
         },
       ]);
     }
@@ -163,6 +164,8 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
         return err({ code: 'PageOutcomeRecorded', pageId: page.pageId });
       const attempt = page.attempts + 1;
       const retry = command.retryable && attempt < MAX_PAGE_ATTEMPTS;
+      const delayMs =
+        command.retryAfterMs === undefined ? retryDelayMs(attempt) : Math.max(MIN_RETRY_AFTER_MS, command.retryAfterMs);
       draft.emit({
         type: 'PageFailed',
         data: {
@@ -170,28 +173,69 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
           error: command.error,
           retryable: command.retryable,
           attempt,
-          ...(retry
-            ? {
-                retryAt: addMs(
-                  command.at,
-                  command.retryAfterMs === undefined
-                    ? retryDelayMs(attempt)
-                    : Math.max(MIN_RETRY_AFTER_MS, command.retryAfterMs),
-                ),
-              }
-            : {}),
+          ...(retry ? { retryAt: addMs(command.at, delayMs) } : {}),
+          ...(command.provider === undefined ? {} : { provider: command.provider }),
           at: command.at,
         },
       });
-      const sameContact = Object.values(draft.incident.pages).filter(
-        (p) => p.contact === page.contact && p.level === page.level && p.purpose === 'escalation',
-      );
-      if (page.purpose === 'escalation' && sameContact.every((p) => p.outcome === 'failed')) {
-        draft.emit({ type: 'ContactUnreachable', data: { contact: page.contact, level: page.level, at: command.at } });
-      }
-      return ok(draft.events);
+      return ok(noteUnreachable(draft, page, command.at).events);
     }
+    case 'RecordPageReceipt':
+      return receipt(draft, s, command);
+    case 'FirePageSteps':
+      return ok(draft.firePageSteps(command.at).events);
   }
+}
+
+/**
+ * A provider's receipt for a page it took. Delivered confirms it; undelivered or failed fails it, and when
+ * the channel has another provider the page goes out again at once through that one, not after a backoff.
+ */
+function receipt(draft: Draft, s: Incident, c: Extract<IncidentCommand, { type: 'RecordPageReceipt' }>): Decision {
+  const page = s.pages[c.pageId];
+  if (!page) return err({ code: 'UnknownPage', pageId: c.pageId });
+  if (page.outcome !== 'delivered' || page.providerId !== c.providerId)
+    return err({ code: 'ReceiptUnmatched', pageId: page.pageId });
+  if (page.confirmedAt !== undefined) return err({ code: 'PageOutcomeRecorded', pageId: page.pageId });
+  const provider = page.provider === undefined ? {} : { provider: page.provider };
+  if (c.status === 'delivered')
+    return ok(
+      draft.emit({ type: 'PageConfirmed', data: { pageId: page.pageId, status: 'delivered', ...provider, at: c.at } })
+        .events,
+    );
+  // The receipt is the outcome of the attempt that handed the page over, not another attempt.
+  const attempt = page.attempts;
+  const retry = c.otherProviders && attempt < MAX_PAGE_ATTEMPTS;
+  draft.emit({
+    type: 'PageFailed',
+    data: {
+      pageId: page.pageId,
+      error: c.error ?? c.status,
+      retryable: c.otherProviders,
+      attempt,
+      ...(retry ? { retryAt: c.at } : {}),
+      ...provider,
+      receipt: c.status,
+      at: c.at,
+    },
+  });
+  // The person's next step of their rules need not wait for its time: this one did not reach them.
+  const next = Object.values(draft.incident.pageSteps ?? {})
+    .filter((step) => step.contact === page.contact && step.level === page.level && step.purpose === page.purpose)
+    .sort((a, b) => instantMs(a.dueAt) - instantMs(b.dueAt))[0];
+  if (next && instantMs(next.dueAt) > instantMs(c.at))
+    draft.emit({ type: 'PageStepScheduled', data: { ...next, dueAt: c.at } });
+  return ok(noteUnreachable(draft, page, c.at).events);
+}
+
+/** A contact whose every escalation page of the level has failed for good is recorded unreachable. */
+function noteUnreachable(draft: Draft, page: PageState, at: string): Draft {
+  const sameContact = Object.values(draft.incident.pages).filter(
+    (p) => p.contact === page.contact && p.level === page.level && p.purpose === 'escalation',
+  );
+  if (page.purpose === 'escalation' && sameContact.every((p) => p.outcome === 'failed'))
+    draft.emit({ type: 'ContactUnreachable', data: { contact: page.contact, level: page.level, at } });
+  return draft;
 }
 
 /** Everyone who was paged about the incident hears that it is over, except by a phone call. */
@@ -232,10 +276,11 @@ function resolve(
   draft.emit({ type: 'Resolved', data: { by, via, at, ...acting } });
   const seen = new Set<string>();
   for (const page of Object.values(before.pages)) {
-    const key = `${page.contact}\u0000${page.channel}`;
+    const key = `${page.contact}\u0000${page.channel}\u0000${page.to ?? ''}`;
     if (page.purpose !== 'escalation' || page.channel === 'voice' || seen.has(key)) continue;
     seen.add(key);
-    draft.page([{ contact: page.contact, channel: page.channel }], before.level, 'resolution', at);
+    const address = page.method !== undefined && page.to !== undefined ? { method: page.method, to: page.to } : {};
+    draft.page([{ contact: page.contact, channel: page.channel, ...address }], before.level, 'resolution', at);
   }
   return draft;
 }

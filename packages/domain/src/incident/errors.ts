@@ -9,6 +9,8 @@ export type IncidentError =
   | { code: 'AtHighestLevel'; incidentId: string }
   | { code: 'SeverityUnchanged'; incidentId: string }
   | { code: 'UnknownPage'; pageId: string }
-  | { code: 'PageOutcomeRecorded'; pageId: string };
+  | { code: 'PageOutcomeRecorded'; pageId: string }
+  /** A receipt for a message or call the page is not recorded as handed over in. */
+  | { code: 'ReceiptUnmatched'; pageId: string };
 
 export type IncidentErrorCode = IncidentError['code'];

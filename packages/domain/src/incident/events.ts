@@ -5,7 +5,7 @@ import { levelSchema, severitySchema } from '../severity.ts';
 
 const instant = z.string().datetime({ offset: true });
 
-export const CHANNELS = ['sms', 'voice', 'email'] as const;
+export const CHANNELS = ['sms', 'voice', 'email', 'push'] as const;
 export const channelSchema = z.enum(CHANNELS);
 export type Channel = z.infer<typeof channelSchema>;
 
@@ -28,6 +28,8 @@ export const timingsSchema = z.object({
    */
   escalateAfterMs: z.array(z.number().int().positive()).max(3),
   statusUpdateEveryMs: z.number().int().positive(),
+  /** High: each person's high-urgency rules, no quiet hours. Low: their low-urgency rules, deferred by quiet hours. */
+  urgency: z.enum(['high', 'low']).optional(),
 });
 export type Timings = z.infer<typeof timingsSchema>;
 
@@ -90,13 +92,40 @@ export const incidentEventSchema = z.discriminatedUnion('type', [
     contact: z.string(),
     channel: channelSchema,
     purpose: pagePurposeSchema,
+    /** A contact method other than the phone or email of klaxon.yaml, and the address it had then. */
+    method: z.string().optional(),
+    to: z.string().optional(),
+    /** The step of the person's notification rules that came due. */
+    stepId: z.string().optional(),
     at: instant,
   }),
-  /** `bundle`: the page went out inside bundle N with other incidents' pages (reply `Naa` acknowledges them all). */
+  /** A later step of a person's notification rules: a page due at `dueAt` unless acknowledged first. */
+  event('PageStepScheduled', {
+    stepId: z.string(),
+    level: levelSchema,
+    contact: z.string(),
+    channel: channelSchema,
+    method: z.string().optional(),
+    to: z.string().optional(),
+    purpose: pagePurposeSchema,
+    dueAt: instant,
+  }),
+  /**
+   * Handed to a provider. `bundle`: the page went out inside bundle N with other incidents' pages (reply `Naa`
+   * acknowledges them all). `provider`: which of the channel's providers carried it (`twilio`, `vonage`…).
+   */
   event('PageDelivered', {
     pageId: z.string(),
     providerId: z.string(),
     bundle: z.number().int().positive().optional(),
+    provider: z.string().optional(),
+    at: instant,
+  }),
+  /** The provider's receipt: the page reached the phone (an SMS delivered, a call answered). */
+  event('PageConfirmed', {
+    pageId: z.string(),
+    status: z.literal('delivered'),
+    provider: z.string().optional(),
     at: instant,
   }),
   event('PageFailed', {
@@ -106,6 +135,10 @@ export const incidentEventSchema = z.discriminatedUnion('type', [
     attempt: z.number().int().positive(),
     /** When the next attempt is due; absent when the page is given up. */
     retryAt: instant.optional(),
+    /** The provider that failed it, which the next attempt goes around when another can carry it. */
+    provider: z.string().optional(),
+    /** Set when the provider's receipt failed a page it had taken: `undelivered` or `failed`. */
+    receipt: z.enum(['undelivered', 'failed']).optional(),
     at: instant,
   }),
   event('ContactUnreachable', { contact: z.string(), level: levelSchema, at: instant }),

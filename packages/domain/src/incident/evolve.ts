@@ -1,7 +1,7 @@
 import { Map as ImmutableMap } from 'immutable';
 import type { Instant } from '../time/instant.ts';
 import type { IncidentEvent } from './events.ts';
-import type { EscalationTimer, Incident, IncidentState, PageState } from './state.ts';
+import type { EscalationTimer, Incident, IncidentState, PageState, PageStep } from './state.ts';
 
 export function evolve(state: IncidentState, event: IncidentEvent): IncidentState {
   if (event.type === 'IncidentOpened') {
@@ -39,12 +39,21 @@ function evolveIncident(s: Incident, event: IncidentEvent): Incident {
         contact: d.contact,
         channel: d.channel,
         purpose: d.purpose,
+        ...(d.method !== undefined ? { method: d.method } : {}),
+        ...(d.to !== undefined ? { to: d.to } : {}),
         requestedAt: d.at,
         outcome: 'pending',
         attempts: 0,
       };
-      return { ...s, pageSeq: s.pageSeq + 1, pages: { ...s.pages, [d.pageId]: page } };
+      const pageSteps = d.stepId === undefined ? s.pageSteps : withoutSteps(s, (step) => step.stepId === d.stepId);
+      return { ...s, pageSeq: s.pageSeq + 1, pages: { ...s.pages, [d.pageId]: page }, pageSteps };
     }
+    case 'PageStepScheduled':
+      return {
+        ...s,
+        stepSeq: (s.stepSeq ?? 0) + 1,
+        pageSteps: { ...s.pageSteps, [event.data.stepId]: event.data },
+      };
     case 'PageDelivered':
       return updatePage(s, event.data.pageId, (p) => ({
         ...p,
@@ -52,8 +61,11 @@ function evolveIncident(s: Incident, event: IncidentEvent): Incident {
         attempts: p.attempts + 1,
         providerId: event.data.providerId,
         ...(event.data.bundle === undefined ? {} : { bundle: event.data.bundle }),
+        ...(event.data.provider === undefined ? {} : { provider: event.data.provider }),
         retryAt: undefined,
       }));
+    case 'PageConfirmed':
+      return updatePage(s, event.data.pageId, (p) => ({ ...p, confirmedAt: event.data.at }));
     case 'PageFailed':
       return updatePage(s, event.data.pageId, (p) => ({
         ...p,
@@ -61,6 +73,9 @@ function evolveIncident(s: Incident, event: IncidentEvent): Incident {
         attempts: event.data.attempt,
         retryAt: event.data.retryAt,
         lastError: event.data.error,
+        ...(event.data.receipt && event.data.provider
+          ? { failedProviders: [...(p.failedProviders ?? []), event.data.provider] }
+          : {}),
       }));
     case 'ContactUnreachable':
       return s;
@@ -83,6 +98,8 @@ function evolveIncident(s: Incident, event: IncidentEvent): Incident {
         acknowledged: event.data,
         usedRefs: event.data.ref ? [...s.usedRefs, event.data.ref] : s.usedRefs,
         escalationTimers: keepTimers(s, (t) => t.reason !== 'ack-timeout'),
+        // Rule chains stop at acknowledgement; reminders go on.
+        pageSteps: withoutSteps(s, (step) => step.purpose === 'escalation'),
       };
     case 'StatusUpdateScheduled':
       return { ...s, statusUpdateDueAt: event.data.dueAt };
@@ -93,10 +110,22 @@ function evolveIncident(s: Incident, event: IncidentEvent): Incident {
       // The decider reschedules every escalation from the new timings in the same decision.
       return { ...s, severity: event.data.to, timings: event.data.timings, escalationTimers: {} };
     case 'Resolved':
-      return { ...s, status: 'resolved', resolved: event.data, statusUpdateDueAt: undefined, escalationTimers: {} };
+      return {
+        ...s,
+        status: 'resolved',
+        resolved: event.data,
+        statusUpdateDueAt: undefined,
+        escalationTimers: {},
+        pageSteps: {},
+      };
     case 'Reopened':
       return { ...s, status: 'open', acknowledged: undefined, resolved: undefined };
   }
+}
+
+function withoutSteps(s: Incident, drop: (step: PageStep) => boolean): Record<string, PageStep> | undefined {
+  if (!s.pageSteps) return undefined;
+  return Object.fromEntries(Object.entries(s.pageSteps).filter(([, step]) => !drop(step)));
 }
 
 function keepTimers(s: Incident, keep: (timer: EscalationTimer) => boolean): Record<string, EscalationTimer> {

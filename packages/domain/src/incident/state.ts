@@ -11,17 +11,27 @@ export interface PageState {
   contact: string;
   channel: Channel;
   purpose: PagePurpose;
+  /** A contact method other than the phone or email of klaxon.yaml, and its address. */
+  method?: string;
+  to?: string;
   requestedAt: Instant;
   outcome: 'pending' | 'delivered' | 'retrying' | 'failed';
   attempts: number;
   retryAt?: Instant;
   providerId?: string;
+  /** Which of the channel's providers carried it. */
+  provider?: string;
+  /** When the provider's receipt said it reached the phone. */
+  confirmedAt?: Instant;
+  /** Providers whose receipt said they could not deliver it: the next attempt goes around them. */
+  failedProviders?: string[];
   /** The bundle it went out in, when the contact's throttle gathered it with other pages. */
   bundle?: number;
   lastError?: string;
 }
 
 export type EscalationTimer = EventData<'EscalationScheduled'>;
+export type PageStep = EventData<'PageStepScheduled'>;
 
 /** An alert of the incident, as it last said. */
 export interface AlertSeen {
@@ -53,9 +63,12 @@ export interface Incident extends IncidentOpening {
   escalationTimers: Record<string, EscalationTimer>;
   statusUpdateDueAt?: Instant;
   pages: Record<string, PageState>;
-  /** Counters for the deterministic ids the decider hands out (p1, p2… and t1, t2…). */
+  /** Later steps of people's notification rules, not yet due (absent on incidents from before rules). */
+  pageSteps?: Record<string, PageStep>;
+  /** Counters for the deterministic ids the decider hands out (p1, p2…, t1, t2… and s1, s2…). */
   pageSeq: number;
   timerSeq: number;
+  stepSeq?: number;
 }
 
 export type IncidentState = { exists: false } | ({ exists: true } & Incident);

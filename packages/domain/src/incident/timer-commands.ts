@@ -9,6 +9,8 @@ export function commandForTimer(timer: PendingTimer, roster: Roster, at: Instant
       return { type: 'FireEscalationTimer', timerId: timer.timerId, roster, at };
     case 'status-update':
       return { type: 'FireStatusUpdateTimer', dueAt: timer.dueAt, roster, at };
+    case 'page-step':
+      return { type: 'FirePageSteps', at };
     case 'page-retry':
       return undefined;
   }

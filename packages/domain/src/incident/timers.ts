@@ -1,11 +1,13 @@
 import type { Level } from '../severity.ts';
 import { instantMs, type Instant } from '../time/instant.ts';
-import type { IncidentState, PageState } from './state.ts';
+import type { Incident, IncidentState, PageState } from './state.ts';
 
 export type PendingTimer =
   | { kind: 'escalation'; timerId: string; level: Level; dueAt: Instant; reason: 'ack-timeout' | 'resolution-timeout' }
   | { kind: 'status-update'; dueAt: Instant }
-  | { kind: 'page-retry'; pageId: string; dueAt: Instant };
+  | { kind: 'page-retry'; pageId: string; dueAt: Instant }
+  /** Steps of people's notification rules: one timer per instant, however many steps fall due then. */
+  | { kind: 'page-step'; dueAt: Instant };
 
 /**
  * Every timer the incident still waits on, earliest first. Rebuilt from the stream alone after a restart.
@@ -18,6 +20,12 @@ export function pendingTimers(state: IncidentState): PendingTimer[] {
     ? Object.values(state.escalationTimers).map((t) => ({ kind: 'escalation', ...t }))
     : [];
   if (open && state.statusUpdateDueAt) timers.push({ kind: 'status-update', dueAt: state.statusUpdateDueAt });
+  const stepInstants = new Set(
+    Object.values(state.pageSteps ?? {})
+      .filter((step) => stepStillWanted(state, step))
+      .map((step) => step.dueAt),
+  );
+  for (const dueAt of stepInstants) timers.push({ kind: 'page-step', dueAt });
   for (const page of Object.values(state.pages)) {
     if (page.outcome === 'retrying' && page.retryAt && pageStillWanted(state, page)) {
       timers.push({ kind: 'page-retry', pageId: page.pageId, dueAt: page.retryAt });
@@ -54,8 +62,13 @@ export function isSettled(state: IncidentState): boolean {
   );
 }
 
+/** A step of someone's rules stops at acknowledgement (a reminder's at resolution). */
+export function stepStillWanted(state: Incident, step: Pick<PageState, 'purpose'>): boolean {
+  return pageStillWanted(state, step);
+}
+
 /** A retry is pointless once someone has answered what the page asked for. */
-function pageStillWanted(state: IncidentState & { exists: true }, page: PageState): boolean {
+function pageStillWanted(state: Incident, page: Pick<PageState, 'purpose'>): boolean {
   switch (page.purpose) {
     case 'escalation':
       return state.status === 'open';

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { decide } from '../incident/decide.ts';
 import type { IncidentEvent, ResolveVia, Timings } from '../incident/events.ts';
+import { defaultUrgency } from '../paging/notification-rules.ts';
 import { evolveAll } from '../incident/evolve.ts';
 import { initialState, type IncidentState } from '../incident/state.ts';
 import { commandForTimer } from '../incident/timer-commands.ts';
@@ -22,6 +23,7 @@ export interface ReplayConfig {
       statusUpdateEvery: number;
       responseTarget: number;
       resolutionTarget: number;
+      urgency?: 'high' | 'low';
     }
   >;
   contacts: Record<string, ContactSpec>;
@@ -68,6 +70,7 @@ const timingsOf = (config: ReplayConfig, severity: Severity): Timings => {
     ackTimeoutMs: s.ackTimeout,
     escalateAfterMs: s.escalateAfter,
     statusUpdateEveryMs: s.statusUpdateEvery,
+    urgency: s.urgency ?? defaultUrgency(severity),
   } as Timings;
 };
 

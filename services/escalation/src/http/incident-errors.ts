@@ -27,5 +27,7 @@ export function describeError(error: IncidentError): string {
       return `no page ${error.pageId}`;
     case 'PageOutcomeRecorded':
       return `page ${error.pageId} already has an outcome`;
+    case 'ReceiptUnmatched':
+      return `page ${error.pageId} was not handed over in that message or call`;
   }
 }

@@ -1,4 +1,4 @@
-import express, { type RequestHandler, type Response, type Router } from 'express';
+import express, { type Response, type Router } from 'express';
 import twilio from 'twilio';
 import { storableText, toInstant, type ContactSpec, type IncidentCommand } from '@klaxon/domain';
 import type { Clock, Logger } from '@klaxon/service-kit';
@@ -7,6 +7,7 @@ import type { IncidentIndex } from '../state/incident-index.ts';
 import type { IncidentCommands } from '../commands/incident-commands.ts';
 import { clip, SMS_TITLE_MAX } from '../paging/page-messages.ts';
 import { describeError } from './incident-errors.ts';
+import { twilioSignatureCheck } from './twilio-signature.ts';
 
 export interface TwilioRouteDeps {
   index: IncidentIndex;
@@ -27,20 +28,7 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
   const { index, commands, contacts, clock, logger } = deps;
   const form = express.urlencoded({ extended: false, limit: '64kb' });
 
-  const verified: RequestHandler = (req, res, next) => {
-    const signature = req.headers['x-twilio-signature'];
-    const params = (req.body ?? {}) as Record<string, string>;
-    const url = `${deps.publicUrl}${req.originalUrl}`;
-    if (
-      !deps.authToken ||
-      typeof signature !== 'string' ||
-      !twilio.validateRequest(deps.authToken, signature, url, params)
-    ) {
-      req.log.warn({ url }, 'Twilio webhook with a missing or invalid signature');
-      return void res.status(403).json({ error: 'invalid X-Twilio-Signature' });
-    }
-    next();
-  };
+  const verified = twilioSignatureCheck(deps.authToken, deps.publicUrl);
 
   const run = (incidentId: string, command: IncidentCommand) => commands.execute(incidentId, () => command);
 

@@ -6,6 +6,8 @@ export interface WaitingPage {
   pageId: string;
   contact: string;
   channel: Channel;
+  /** A contact method's address: throttled and bundled apart from the contact's other addresses. */
+  to?: string;
 }
 
 /** A page with its incident as the stream stood at the last look before the provider call. */

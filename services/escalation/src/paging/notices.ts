@@ -1,5 +1,6 @@
 import type { Channel, ContactSpec } from '@klaxon/domain';
 import type { Logger } from '@klaxon/service-kit';
+import { addressed } from './method-address.ts';
 import { NotifierError, type Notifier } from './notifier.ts';
 
 export interface NoticeSenderDeps {
@@ -19,8 +20,15 @@ export function noticeSender(deps: NoticeSenderDeps) {
   const firstChannel = (contact: ContactSpec): Channel | undefined =>
     contact.phone ? 'sms' : contact.email ? 'email' : undefined;
   return {
-    async send(person: string, message: { subject: string; text: string }, channel?: Channel): Promise<NoticeOutcome> {
-      const contact = deps.contacts[person];
+    /** `address`: a contact method's own (a number or topic being verified), instead of the configured one. */
+    async send(
+      person: string,
+      message: { subject: string; text: string },
+      channel?: Channel,
+      address?: string,
+    ): Promise<NoticeOutcome> {
+      const configured = deps.contacts[person];
+      const contact = configured && channel && address ? addressed(configured, { channel, to: address }) : configured;
       if (!contact) return { ok: false, error: `${person} is not a contact` };
       const via = channel ?? firstChannel(contact);
       if (!via) return { ok: false, error: `${person} has no phone or email` };

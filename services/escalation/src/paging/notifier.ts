@@ -37,15 +37,25 @@ export interface OutgoingNotice {
   text: string;
 }
 
-/** One channel's provider (Twilio SMS, Twilio voice, SMTP), behind one small interface. */
-export interface Notifier {
-  readonly channel: Channel;
-  send(page: OutgoingPage): Promise<{ providerId: string }>;
-  sendBundle(bundle: OutgoingBundle): Promise<{ providerId: string }>;
-  sendNotice(notice: OutgoingNotice): Promise<{ providerId: string }>;
+/** What a provider answered: its id for the message or call, and which provider it was (`twilio`, `vonage`…). */
+export interface Sent {
+  providerId: string;
+  provider?: string;
 }
 
-/** A provider refused or failed; `retryable` says whether the same page may succeed later. */
+/** One channel's provider (Twilio SMS, Twilio voice, SMTP), or several in failover, behind one small interface. */
+export interface Notifier {
+  readonly channel: Channel;
+  send(page: OutgoingPage): Promise<Sent>;
+  sendBundle(bundle: OutgoingBundle): Promise<Sent>;
+  sendNotice(notice: OutgoingNotice): Promise<Sent>;
+}
+
+/**
+ * A provider refused or failed; `retryable` says whether the same page may succeed later. `providerSide`:
+ * the fault is the provider's (an outage, a timeout, its account or capacity), so another provider may carry
+ * the page at once; a refusal of the page itself (a bad number) is no reason to try elsewhere.
+ */
 export class NotifierError extends Error {
   override readonly name = 'NotifierError';
   constructor(
@@ -53,6 +63,7 @@ export class NotifierError extends Error {
     readonly retryable: boolean,
     /** How long the provider asked to be left alone (HTTP 429 with Retry-After). */
     readonly retryAfterMs?: number,
+    readonly providerSide: boolean = retryable,
   ) {
     super(message);
   }

@@ -8,6 +8,8 @@ export interface TwilioSettings {
   from: string;
   /** Another base URL for the REST API (tests point it at a local server); unset means Twilio's own. */
   apiUrl?: string;
+  /** How long a call may take before it counts as a fault of Twilio's (and the next provider is tried). */
+  timeoutMs?: number;
 }
 
 /** The Retry-After of the answer to the SDK call running in this async context. */
@@ -31,7 +33,7 @@ class RetryAfterNotingClient extends twilio.RequestClient {
 export function twilioClient(settings: TwilioSettings): Twilio {
   const client = twilio(settings.accountSid, settings.authToken, {
     autoRetry: false,
-    httpClient: new RetryAfterNotingClient({ autoRetry: false }),
+    httpClient: new RetryAfterNotingClient({ autoRetry: false, timeout: settings.timeoutMs }),
   });
   if (settings.apiUrl) client.api.baseUrl = settings.apiUrl.replace(/\/$/, '');
   return client;
@@ -46,8 +48,9 @@ function retryAfterMs(value: string | undefined, now: number): number | undefine
 }
 
 /**
- * One SDK call; its failure becomes a NotifierError. Throttling, server errors and lost connections may
- * pass; a refused request (bad number, bad auth) will not. A 429's Retry-After goes with it.
+ * One SDK call; its failure becomes a NotifierError. Throttling, server errors, timeouts and lost
+ * connections may pass; a refused request (bad number, bad auth) will not. A 429's Retry-After goes with it.
+ * Bad auth or a suspended account (401, 403) is Twilio's side all the same: another provider may carry it.
  */
 export async function twilioCall<T>(call: () => Promise<T>): Promise<T> {
   const noted: { retryAfter?: string } = {};
@@ -58,6 +61,12 @@ export async function twilioCall<T>(call: () => Promise<T>): Promise<T> {
     const message = (error as Error).message ?? String(error);
     const retryable = status === undefined || status === 429 || status >= 500;
     const wait = retryable ? retryAfterMs(noted.retryAfter, Date.now()) : undefined;
-    throw new NotifierError(`Twilio${status ? ` ${status}` : ''}: ${message}`, retryable, wait);
+    const accountFault = status === 401 || status === 403;
+    throw new NotifierError(
+      `Twilio${status ? ` ${status}` : ''}: ${message}`,
+      retryable,
+      wait,
+      retryable || accountFault,
+    );
   }
 }

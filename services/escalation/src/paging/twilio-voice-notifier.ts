@@ -1,6 +1,7 @@
 import twilio, { type Twilio } from 'twilio';
 import { NotifierError, type Notifier, type OutgoingBundle, type OutgoingPage } from './notifier.ts';
 import { bundleVoiceScript, voiceScript } from './page-messages.ts';
+import { receiptCallbackUrl } from './receipt-callback.ts';
 import { twilioCall } from './twilio-client.ts';
 
 /** The call's TwiML: read the incident, press 1 to acknowledge (the keypress comes back to /webhooks/twilio/voice). */
@@ -31,14 +32,23 @@ export function noticeTwiml(text: string): string {
 }
 
 export function twilioVoiceNotifier(client: Twilio, from: string, publicUrl: string): Notifier {
-  const call = async (to: string | undefined, who: string, twiml: () => string) => {
+  const call = async (to: string | undefined, who: string, twiml: () => string, statusCallback?: string) => {
     if (!to) throw new NotifierError(`${who} has no phone number`, false);
-    const placed = await twilioCall(() => client.calls.create({ to, from, twiml: twiml() }));
+    const placed = await twilioCall(() =>
+      client.calls.create({ to, from, twiml: twiml(), ...(statusCallback ? { statusCallback } : {}) }),
+    );
     return { providerId: placed.sid };
   };
   return {
     channel: 'voice',
-    send: (page) => call(page.contact.phone, page.contactName, () => callTwiml(page, publicUrl)),
+    // Twilio reports the call once it ends: answered (completed), or busy, unanswered, failed.
+    send: (page) =>
+      call(
+        page.contact.phone,
+        page.contactName,
+        () => callTwiml(page, publicUrl),
+        receiptCallbackUrl(publicUrl, page.incident.incidentId, page.page.pageId),
+      ),
     sendBundle: (bundle) => call(bundle.contact.phone, bundle.contactName, () => bundleCallTwiml(bundle, publicUrl)),
     sendNotice: (notice) => call(notice.contact.phone, notice.contactName, () => noticeTwiml(notice.text)),
   };

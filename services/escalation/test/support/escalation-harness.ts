@@ -2,19 +2,23 @@ import twilio from 'twilio';
 import pino from 'pino';
 import { ALERTS_TOPIC, openEmbeddedBus, type Bus } from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
-import type { AlertReceived } from '@klaxon/domain';
+import type { AlertReceived, Channel } from '@klaxon/domain';
 import { openSqliteEventStore, type EventStore } from '@klaxon/event-store';
 import {
+  startFakeNtfy,
   startFakeTwilio,
   startSmtpSink,
   tempDir,
   VirtualClock,
+  type FakeNtfy,
   type FakeTwilio,
   type SmtpSink,
   type TempDir,
 } from '@klaxon/testing';
 import { createEscalationService, type EscalationService } from '../../src/index.ts';
 import { emailNotifier } from '../../src/paging/email-notifier.ts';
+import type { Notifier } from '../../src/paging/notifier.ts';
+import { ntfyNotifier } from '../../src/paging/ntfy-notifier.ts';
 import { twilioClient } from '../../src/paging/twilio-client.ts';
 import { twilioSmsNotifier } from '../../src/paging/twilio-sms-notifier.ts';
 import { twilioVoiceNotifier } from '../../src/paging/twilio-voice-notifier.ts';
@@ -27,12 +31,18 @@ export const LINK_SECRET = 'test-link-secret-0123456789';
 export interface Providers {
   twilio: FakeTwilio;
   smtp: SmtpSink;
+  ntfy: FakeNtfy;
   close(): Promise<void>;
 }
 
 export async function startProviders(): Promise<Providers> {
-  const [twilio, smtp] = await Promise.all([startFakeTwilio(), startSmtpSink()]);
-  return { twilio, smtp, close: async () => void (await Promise.all([twilio.close(), smtp.close()])) };
+  const [twilio, smtp, ntfy] = await Promise.all([startFakeTwilio(), startSmtpSink(), startFakeNtfy()]);
+  return {
+    twilio,
+    smtp,
+    ntfy,
+    close: async () => void (await Promise.all([twilio.close(), smtp.close(), ntfy.close()])),
+  };
 }
 
 export interface Harness {
@@ -85,6 +95,8 @@ export async function startEscalation(
     projectionUrl?: string;
     /** The file `config` came from, read again on a reload. */
     configFile?: string;
+    /** Other notifiers than Twilio and SMTP each alone (several providers in failover, push). */
+    notifiers?: (providers: Providers) => Record<Channel, Notifier>;
   } = {},
 ): Promise<Harness> {
   const dir = options.dir ?? tempDir('klaxon-escalation-');
@@ -104,10 +116,11 @@ export async function startEscalation(
     store: options.wrapStore?.(store) ?? store,
     bus,
     config: options.config ?? testConfig(),
-    notifiers: {
+    notifiers: options.notifiers?.(providers) ?? {
       sms: twilioSmsNotifier(client, TWILIO_FROM),
       voice: twilioVoiceNotifier(client, TWILIO_FROM, PUBLIC_URL),
       email,
+      push: ntfyNotifier(),
     },
     publicUrl: PUBLIC_URL,
     linkSecret: LINK_SECRET,

@@ -8,6 +8,12 @@ import { pageKey, type WaitingPage } from '../waiting-page.ts';
 export function duePages(incidentId: string, state: IncidentState, now: string, inHand: Set<string>): WaitingPage[] {
   if (!state.exists) return [];
   return pagesToSend(state, now)
-    .map((page) => ({ incidentId, pageId: page.pageId, contact: page.contact, channel: page.channel }))
+    .map((page) => ({
+      incidentId,
+      pageId: page.pageId,
+      contact: page.contact,
+      channel: page.channel,
+      ...(page.to === undefined ? {} : { to: page.to }),
+    }))
     .filter((w) => !inHand.has(pageKey(w)));
 }

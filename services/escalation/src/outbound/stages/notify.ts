@@ -1,8 +1,8 @@
 import type { Channel } from '@klaxon/domain';
-import { NotifierError, type Notifier } from '../../paging/notifier.ts';
+import { NotifierError, type Notifier, type Sent } from '../../paging/notifier.ts';
 import type { Message } from './render.ts';
 
-export type Outcome = { providerId: string } | NotifierError;
+export type Outcome = Sent | NotifierError;
 
 /** Stage 5, notify: the message to its channel's provider. Whatever the provider does becomes an outcome, never a throw. */
 export async function notify(message: Message, notifiers: Record<Channel, Notifier>): Promise<Outcome> {

@@ -47,13 +47,17 @@ export async function recordOutcome(
     };
     return record(waiting.incidentId, command, log, deps);
   }
-  log.info({ providerId: outcome.providerId }, bundle ? 'page delivered in a bundle' : 'page delivered');
+  log.info(
+    { providerId: outcome.providerId, provider: outcome.provider },
+    bundle ? 'page delivered in a bundle' : 'page delivered',
+  );
   deps.pagesSent.inc({ channel: waiting.channel, outcome: 'delivered' });
   const command: IncidentCommand = {
     type: 'RecordPageDelivered',
     pageId: waiting.pageId,
     providerId: outcome.providerId,
     ...(bundle ? { bundle } : {}),
+    ...(outcome.provider ? { provider: outcome.provider } : {}),
     at,
   };
   return record(waiting.incidentId, command, log, deps);

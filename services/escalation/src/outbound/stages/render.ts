@@ -1,5 +1,6 @@
 import type { Channel, ContactSpec, PagePurpose, PageState } from '@klaxon/domain';
 import type { OneTapLinks } from '../../acks/one-tap-links.ts';
+import { addressed } from '../../paging/method-address.ts';
 import { NotifierError, type OutgoingBundle, type OutgoingPage } from '../../paging/notifier.ts';
 import type { FreshPage, WaitingPage } from '../waiting-page.ts';
 
@@ -32,8 +33,10 @@ export interface Rendered {
  */
 export function render(pages: FreshPage[], bundleNumber: number | undefined, deps: RenderDeps): Rendered {
   const first = pages[0]!.waiting;
-  const contact = deps.contacts[first.contact];
-  const outgoing = pages.map((p) => ({ waiting: p.waiting, out: contact && outgoingPage(p, contact, deps) }));
+  // A page to a contact method goes to that method's address, in place of klaxon.yaml's phone or email.
+  const known = deps.contacts[first.contact];
+  const contact = known && addressed(known, first);
+  const outgoing = pages.map((p) => ({ waiting: p.waiting, out: known && outgoingPage(p, known, deps) }));
   const ready = outgoing
     .flatMap((p) => (p.out ? [p.out] : []))
     .sort((a, b) => PURPOSE_RANK[a.page.purpose] - PURPOSE_RANK[b.page.purpose]);
@@ -71,11 +74,12 @@ export function render(pages: FreshPage[], bundleNumber: number | undefined, dep
 
 function outgoingPage(
   { waiting, incident }: FreshPage,
-  contact: ContactSpec,
+  known: ContactSpec,
   deps: RenderDeps,
 ): OutgoingPage | undefined {
   const page = incident?.exists ? incident.pages[waiting.pageId] : undefined;
   if (!incident?.exists || !page) return undefined;
+  const contact = addressed(known, page);
   // The page's link is the person's one-tap link to the incident; `api` is for tools that read the page.
   const links = {
     incident: deps.oneTapLinks.url(waiting.incidentId, waiting.contact),

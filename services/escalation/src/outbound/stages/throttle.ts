@@ -1,10 +1,11 @@
 import { throttle, type Channel, type ThrottleRule } from '@klaxon/domain';
 
 /**
- * The throttle-and-bundle stage of paging: pages wait per contact and channel until the contact's throttle
+ * The throttle-and-bundle stage of paging: pages wait per contact, channel and contact method's address
+ * (`to`, absent for the phone and email of klaxon.yaml) until that address's throttle
  * allows a message, then everything that waited goes out together. Pure bookkeeping: time comes in.
  */
-export class PageThrottle<T extends { contact: string; channel: Channel }> {
+export class PageThrottle<T extends { contact: string; channel: Channel; to?: string }> {
   private readonly waiting = new Map<string, T[]>();
   private readonly tat = new Map<string, number>();
   private readonly retryAt = new Map<string, number>();
@@ -12,7 +13,7 @@ export class PageThrottle<T extends { contact: string; channel: Channel }> {
   constructor(private readonly rules: Record<Channel, ThrottleRule>) {}
 
   offer(item: T): void {
-    const key = `${item.channel}/${item.contact}`;
+    const key = `${item.channel}/${item.contact}${item.to === undefined ? '' : `/${item.to}`}`;
     this.waiting.set(key, [...(this.waiting.get(key) ?? []), item]);
   }
 
