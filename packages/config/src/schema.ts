@@ -115,6 +115,22 @@ const serviceToken = z.union([
   z.object({ name: z.string().min(1).max(100), token, role: z.enum(ROLES) }).strict(),
 ]);
 
+// quiet (issue 27): heartbeats.
+const heartbeat = z
+  .object({
+    /** How often the source beats. */
+    interval: positiveDuration,
+    /** How late a beat may be before the monitor counts it missed. */
+    grace: duration.default(0),
+    /** Labels of the HeartbeatMissed alert, beside `alertname` and `heartbeat`: they route it. */
+    labels: z.record(z.string(), z.string()).default({}),
+    /** An alert matching these labels is a beat, not an alert (Alertmanager's always-firing Watchdog). */
+    match: matchBlock.optional(),
+    /** Every alert from this integration is a beat: the integration going silent is the miss. */
+    integration: z.string().optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     severities: z.object({ P1: severityConfig, P2: severityConfig, P3: severityConfig, P4: severityConfig }).strict(),
@@ -133,6 +149,7 @@ export const configSchema = z
       .object({ tokens: z.array(serviceToken).default([]) })
       .strict()
       .default({ tokens: [] }),
+    heartbeats: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, . _ -'), heartbeat).default({}),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -174,6 +191,14 @@ export const configSchema = z
           message: 'the prefix kx_ is kept for personal tokens',
         });
     });
+    for (const [name, h] of Object.entries(config.heartbeats)) {
+      if (h.integration !== undefined && !config.integrations[h.integration])
+        ctx.addIssue({
+          code: 'custom',
+          path: ['heartbeats', name, 'integration'],
+          message: `unknown integration "${h.integration}"`,
+        });
+    }
     config.routes.forEach((r, i) => {
       if (!config.policies[r.policy])
         ctx.addIssue({ code: 'custom', path: ['routes', i, 'policy'], message: `unknown policy "${r.policy}"` });

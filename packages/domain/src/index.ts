@@ -27,3 +27,5 @@ export * from './people/roles.ts';
 export * from './people/actor.ts';
 export * from './people/personal-token-events.ts';
 export * from './people/acting-as.ts';
+export * from './heartbeat/heartbeat.ts';
+export * from './heartbeat/heartbeat-alert.ts';

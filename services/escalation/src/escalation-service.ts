@@ -11,6 +11,8 @@ import type { KlaxonConfig } from '@klaxon/config';
 import {
   alertsOfRecord,
   createRouter,
+  heartbeatKey,
+  heartbeatReceivedSchema,
   INCIDENT_STREAM_PREFIX,
   type Channel,
   type Severity,
@@ -25,6 +27,8 @@ import { ackLinkRoutes } from './http/ack-link-routes.ts';
 import { incidentRoutes } from './http/incident-routes.ts';
 import { consoleRoutes } from './http/console-routes.ts';
 import { deadLetterRoutes } from './http/dead-letter-routes.ts';
+import { heartbeatRoutes } from './http/heartbeat-routes.ts';
+import { HeartbeatMonitors } from './heartbeats/heartbeat-monitors.ts';
 import { kpiProxyRoutes } from './http/kpi-proxy-routes.ts';
 import { onCallRoutes } from './http/oncall-routes.ts';
 import { peopleRoutes } from './http/people-routes.ts';
@@ -81,6 +85,8 @@ export interface EscalationService {
   http: ServiceHttp;
   index: IncidentIndex;
   timers: TimerRunner;
+  /** Heartbeat monitors (issue 27): tests drive them with `runDue()` in virtual time. */
+  heartbeats: HeartbeatMonitors;
   /** Messages to a person outside an incident (codes, notices). */
   notices: NoticeSender;
   /** Rebuilds state from the store, recovers pages without an outcome, then takes alerts and runs timers. */
@@ -235,6 +241,15 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   // A record that is no alert record at all goes to the dead-letter topic whole. One bad alert of a
   // notification goes there alone, as a notification of that one alert, and its siblings are handled.
   const alertsOf = async (record: DeliveredRecord) => {
+    // quiet (issue 27): a heartbeat's beat is no alert; alerts a monitor takes as beats are not routed.
+    const beat = heartbeatReceivedSchema.safeParse(record.value);
+    if (beat.success) {
+      await heartbeats.beat(beat.data.heartbeat, beat.data.receivedAt);
+      return [];
+    }
+    return heartbeats.takeBeats(await alertsOfAll(record));
+  };
+  const alertsOfAll = async (record: DeliveredRecord) => {
     const parsed = alertsOfRecord(record.value);
     if (!parsed.ok)
       throw new UnprocessableRecordError(`not an AlertReceived or AlertsReceived: ${parsed.error.join('; ')}`);
@@ -262,6 +277,17 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     return alerts;
   };
 
+  // quiet (issue 27): heartbeat monitors; a miss is raised as an alert and handled like one from the bus.
+  const heartbeats = new HeartbeatMonitors({
+    store,
+    specs: config.heartbeats,
+    clock,
+    logger,
+    raise: (alerts) => handleAlert.handleRun(alerts),
+    owns: (name) => ownsKey(heartbeatKey(name)),
+  });
+  const ownsKey = (key: string) =>
+    ownership.held.has(ownership.partitionOf(key)) && (consumer === undefined || consumer.current());
   const notices = noticeSender({ notifiers: deps.notifiers, contacts: config.contacts, logger });
   const personalTokens = new PersonalTokens(store, clock, logger);
   const auth = authenticator(config, personalTokens);
@@ -280,6 +306,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   ackLinkRoutes(http.routes, { repository, ackLinks: links, clock, onExecuted });
   onCallRoutes(http.routes, { config, rosters, clock, auth });
   deadLetterRoutes(http.routes, { bus, topic, auth });
+  heartbeatRoutes(http.routes, { heartbeats, auth });
   if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);
   consoleRoutes(http.routes);
 
@@ -299,6 +326,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     http,
     index,
     timers,
+    heartbeats,
     notices,
     ownershipMoved,
     async start() {
@@ -392,7 +420,9 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
         },
         onError: (error) => logger.error({ err: error }, 'reading the bus failed; retrying'),
       });
+      await heartbeats.start();
       if (deps.runTimerLoop !== false) timers.start();
+      if (deps.runTimerLoop !== false) heartbeats.startLoop();
       snapshots?.start();
     },
     settle: () => dispatcher.settle(),
@@ -400,6 +430,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       await http.close();
       await consumer?.stop();
       await timers.stop();
+      await heartbeats.stop();
       await dispatcher.stop();
       await subscription?.stop();
       await personalTokens.stop();
