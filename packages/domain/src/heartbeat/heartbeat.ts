@@ -34,7 +34,8 @@ export interface HeartbeatState {
 
 export const initialHeartbeatState = (): HeartbeatState => ({});
 
-export type HeartbeatCommand = { type: 'Arm'; at: Instant } | { type: 'Beat'; at: Instant } | { type: 'Check'; at: Instant };
+export type HeartbeatCommand =
+  { type: 'Arm'; at: Instant } | { type: 'Beat'; at: Instant } | { type: 'Check'; at: Instant };
 
 export function evolveHeartbeat(state: HeartbeatState, event: HeartbeatEvent): HeartbeatState {
   switch (event.type) {
@@ -81,7 +82,8 @@ export function decideHeartbeat(
     }
     case 'Check': {
       const dueAt = heartbeatDueAt(state, t);
-      if (dueAt === undefined || state.missedAt !== undefined || instantMs(command.at) < instantMs(dueAt)) return ok([]);
+      if (dueAt === undefined || state.missedAt !== undefined || instantMs(command.at) < instantMs(dueAt))
+        return ok([]);
       return ok([{ type: 'HeartbeatMissed', data: { dueAt, at: command.at } }]);
     }
   }
