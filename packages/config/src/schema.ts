@@ -1,6 +1,14 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { CHANNELS, compileMatcher, LEVEL_NAMES, parseDuration, ROLES, SEVERITIES } from '@klaxon/domain';
+import {
+  CHANNELS,
+  compileMatcher,
+  LEVEL_NAMES,
+  parseDuration,
+  ROLES,
+  SEVERITIES,
+  WEEKDAYS as DAYS,
+} from '@klaxon/domain';
 
 /** A Prometheus-style duration (`30s`, `5m`, `2h`, `1h30m`), read as milliseconds. */
 const duration = z.string().transform((text, ctx) => {
@@ -131,6 +139,21 @@ const heartbeat = z
   })
   .strict();
 
+// quiet (issue 27): weekly maintenance windows, by name (the name is the window's id).
+const maintenanceWindow = z
+  .object({
+    /** Label matchers as in routes; at least one, so a window never silences everything by accident. */
+    matchers: matchBlock.refine((m) => Object.keys(m).length > 0, 'needs at least one matcher'),
+    every: z.literal('weekly').default('weekly'),
+    days: z.array(z.enum(DAYS)).min(1),
+    from: localTime,
+    to: localTime,
+    timezone,
+    comment: z.string().default(''),
+  })
+  .strict()
+  .refine((w) => w.from !== w.to, 'from and to must differ');
+
 export const configSchema = z
   .object({
     severities: z.object({ P1: severityConfig, P2: severityConfig, P3: severityConfig, P4: severityConfig }).strict(),
@@ -149,6 +172,9 @@ export const configSchema = z
       .object({ tokens: z.array(serviceToken).default([]) })
       .strict()
       .default({ tokens: [] }),
+    maintenance: z
+      .record(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, . _ -'), maintenanceWindow)
+      .default({}),
     heartbeats: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, . _ -'), heartbeat).default({}),
   })
   .strict()

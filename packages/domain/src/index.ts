@@ -29,3 +29,4 @@ export * from './people/personal-token-events.ts';
 export * from './people/acting-as.ts';
 export * from './heartbeat/heartbeat.ts';
 export * from './heartbeat/heartbeat-alert.ts';
+export * from './silence/windows.ts';

@@ -29,6 +29,9 @@ import { consoleRoutes } from './http/console-routes.ts';
 import { deadLetterRoutes } from './http/dead-letter-routes.ts';
 import { heartbeatRoutes } from './http/heartbeat-routes.ts';
 import { HeartbeatMonitors } from './heartbeats/heartbeat-monitors.ts';
+import { silenceRoutes } from './http/silence-routes.ts';
+import { QuietWindows } from './silences/quiet-windows.ts';
+import { suppressionEnds } from './silences/suppression-ends.ts';
 import { kpiProxyRoutes } from './http/kpi-proxy-routes.ts';
 import { onCallRoutes } from './http/oncall-routes.ts';
 import { peopleRoutes } from './http/people-routes.ts';
@@ -87,6 +90,8 @@ export interface EscalationService {
   timers: TimerRunner;
   /** Heartbeat monitors (issue 27): tests drive them with `runDue()` in virtual time. */
   heartbeats: HeartbeatMonitors;
+  /** Silences and maintenance windows (issue 27). */
+  windows: QuietWindows;
   /** Messages to a person outside an incident (codes, notices). */
   notices: NoticeSender;
   /** Rebuilds state from the store, recovers pages without an outcome, then takes alerts and runs timers. */
@@ -224,7 +229,26 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
         logger,
       })
     : undefined;
-  const timers = new TimerRunner({ index, repository, rosters, dispatcher, clock, logger, owns, onExecuted });
+  // quiet (issue 27): silences and maintenance windows; the decider is told which holds (`suppression`).
+  const windows: QuietWindows = new QuietWindows({
+    store,
+    configured: Object.entries(config.maintenance).map(([id, w]) => ({ id, kind: 'maintenance', ...w })),
+    clock,
+    logger,
+    onExpired: suppressionEnds({ index, repository, rosters, windows: () => windows, owns, clock, logger }),
+  });
+  const suppression = (labels: Record<string, string>, at: string) => windows.suppression(labels, at);
+  const timers = new TimerRunner({
+    index,
+    repository,
+    rosters,
+    dispatcher,
+    clock,
+    logger,
+    owns,
+    onExecuted,
+    suppression, // quiet (issue 27)
+  });
   const handleAlert = alertHandler({
     repository,
     index,
@@ -236,6 +260,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     incidentsOpened: metrics.incidentsOpened,
     actsRefused: metrics.actsRefused,
     onExecuted,
+    suppression, // quiet (issue 27)
   });
 
   // A record that is no alert record at all goes to the dead-letter topic whole. One bad alert of a
@@ -307,6 +332,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   onCallRoutes(http.routes, { config, rosters, clock, auth });
   deadLetterRoutes(http.routes, { bus, topic, auth });
   heartbeatRoutes(http.routes, { heartbeats, auth });
+  silenceRoutes(http.routes, { windows, auth, clock });
   if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);
   consoleRoutes(http.routes);
 
@@ -327,6 +353,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     index,
     timers,
     heartbeats,
+    windows,
     notices,
     ownershipMoved,
     async start() {
@@ -353,6 +380,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
         }
       }
       await personalTokens.start();
+      await windows.start(); // quiet (issue 27): before any alert is handled or timer fired
       subscription = store.subscribe({
         after,
         streamPrefix: INCIDENT_STREAM_PREFIX,
@@ -431,6 +459,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       await consumer?.stop();
       await timers.stop();
       await heartbeats.stop();
+      await windows.stop();
       await dispatcher.stop();
       await subscription?.stop();
       await personalTokens.stop();

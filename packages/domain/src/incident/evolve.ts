@@ -107,9 +107,21 @@ function evolveIncident(s: Incident, event: IncidentEvent): Incident {
       // The decider reschedules every escalation from the new timings in the same decision.
       return { ...s, severity: event.data.to, timings: event.data.timings, escalationTimers: {} };
     case 'Resolved':
-      return { ...s, status: 'resolved', resolved: event.data, statusUpdateDueAt: undefined, escalationTimers: {} };
+      return {
+        ...s,
+        status: 'resolved',
+        resolved: event.data,
+        statusUpdateDueAt: undefined,
+        escalationTimers: {},
+        suppressed: undefined,
+      };
     case 'Reopened':
       return { ...s, status: 'open', acknowledged: undefined, resolved: undefined };
+    case 'IncidentSuppressed':
+      return { ...s, suppressed: { windowId: event.data.windowId, until: event.data.until } };
+    case 'SuppressionEnded':
+      // What waited is scheduled afresh from the window's end, in the same decision.
+      return { ...s, suppressed: undefined, escalationTimers: {}, statusUpdateDueAt: undefined };
   }
 }
 

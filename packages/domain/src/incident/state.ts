@@ -67,6 +67,8 @@ export interface Incident {
   escalationTimers: Record<string, EscalationTimer>;
   statusUpdateDueAt?: Instant;
   pages: Record<string, PageState>;
+  /** The window that keeps it quiet (no page, no timer) until it ends. */
+  suppressed?: { windowId: string; until: Instant };
   /** Counters for the deterministic ids the decider hands out (p1, p2… and t1, t2…). */
   pageSeq: number;
   timerSeq: number;

@@ -7,6 +7,7 @@ import {
   type KlaxonRouter,
   type RouteMatch,
   type Severity,
+  type Suppression,
   type Timings,
 } from '@klaxon/domain';
 import type { Clock, Logger } from '@klaxon/service-kit';
@@ -27,6 +28,8 @@ export interface AlertHandlerDeps {
   incidentsOpened: Counter<'severity'>;
   actsRefused: Counter<'integration' | 'status'>;
   onExecuted: (incidentId: string, execution: Execution) => void;
+  /** quiet (issue 27): the silence or maintenance window that holds for these labels now, if any. */
+  suppression?: (labels: Record<string, string>, at: string) => Suppression | undefined;
 }
 
 /**
@@ -136,6 +139,7 @@ export function alertHandler(deps: AlertHandlerDeps) {
           timings: timings(match.severity),
           roster: rosters.forPolicy(match.policy, at),
           escalateTo: router.immediateLevel(alert.labels),
+          suppression: deps.suppression?.(alert.labels, at), // quiet (issue 27)
           at,
         };
       });
