@@ -79,6 +79,30 @@ const ESCALATION: Record<string, Row> = {
     ok: 404,
     url: '/api/v1/people/rita/tokens/no-such-token',
   },
+  // quiet (issue 27): heartbeats, silences, maintenance windows.
+  'GET /api/v1/heartbeats': { access: 'viewer', ok: 200 },
+  'GET /api/v1/silences': { access: 'viewer', ok: 200 },
+  'POST /api/v1/silences': {
+    access: 'responder',
+    ok: 201,
+    body: { matchers: { alertname: 'AccessCheck' }, duration: '1h', comment: 'who may' },
+  },
+  'DELETE /api/v1/silences/:id': { access: 'responder', ok: 404, url: '/api/v1/silences/no-such-silence' },
+  'GET /api/v1/maintenance': { access: 'viewer', ok: 200 },
+  'POST /api/v1/maintenance': {
+    access: 'admin',
+    ok: 201,
+    body: {
+      matchers: { alertname: 'AccessCheck' },
+      every: 'weekly',
+      days: ['sat'],
+      from: '02:00',
+      to: '04:00',
+      timezone: 'UTC',
+      comment: 'who may',
+    },
+  },
+  'DELETE /api/v1/maintenance/:id': { access: 'admin', ok: 404, url: '/api/v1/maintenance/no-such-window' },
 };
 
 const PROJECTION: Record<string, Row> = {

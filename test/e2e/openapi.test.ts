@@ -126,7 +126,7 @@ describe('docs/openapi.yaml describes the HTTP API the services serve', () => {
     const kpiDir = tempDir('klaxon-openapi-kpis-');
     projection = await startProjection(async () => openSqliteDatabase(kpiDir.file('kpis.db')));
     escalation = await startEscalation({ projectionUrl: projection.base });
-    ingest = await startIngest({ maxBodyBytes: 64 * 1024 });
+    ingest = await startIngest({ maxBodyBytes: 64 * 1024, heartbeats: ['nightly-backup'] });
     const serviceOf = new Map<string, Service>([
       [new URL(ingest.base).origin, 'ingest'],
       [new URL(escalation.base).origin, 'escalation'],
@@ -332,6 +332,36 @@ describe('docs/openapi.yaml describes the HTTP API the services serve', () => {
       expect((await api('GET', '/api/v1/oncall?days=3')).status).toBe(200);
       expect((await api('GET', '/api/v1/oncall?days=0')).status).toBe(400);
 
+      // quiet (issue 27): heartbeats, silences and maintenance windows.
+      expect((await api('GET', '/api/v1/heartbeats')).status).toBe(200);
+      const silence = await api('POST', '/api/v1/silences', {
+        matchers: { service: 'search' },
+        duration: '2h',
+        comment: 'reindex',
+      });
+      expect(silence.status).toBe(201);
+      expect((await api('POST', '/api/v1/silences', { matchers: {}, duration: '2h', comment: 'all' })).status).toBe(
+        400,
+      );
+      expect((await api('GET', '/api/v1/silences')).status).toBe(200);
+      const silenceId = ((await silence.clone().json()) as { id: string }).id;
+      expect((await api('DELETE', `/api/v1/silences/${silenceId}`)).status).toBe(200);
+      expect((await api('DELETE', '/api/v1/silences/no-such-silence')).status).toBe(404);
+      const weekly = { matchers: { service: 'search' }, every: 'weekly', days: ['sat'], from: '02:00', to: '04:00' };
+      const window = await api('POST', '/api/v1/maintenance', {
+        ...weekly,
+        timezone: 'Europe/Berlin',
+        comment: 'vacuum',
+      });
+      expect(window.status).toBe(201);
+      expect(
+        (await api('POST', '/api/v1/maintenance', { ...weekly, timezone: 'Mars/Olympus', comment: 'x' })).status,
+      ).toBe(400);
+      expect((await api('GET', '/api/v1/maintenance')).status).toBe(200);
+      const windowId = ((await window.clone().json()) as { id: string }).id;
+      expect((await api('DELETE', `/api/v1/maintenance/${windowId}`)).status).toBe(200);
+      expect((await api('DELETE', '/api/v1/maintenance/no-such-window')).status).toBe(404);
+
       // The console: its pages and the files they load.
       for (const path of [
         '/',
@@ -379,6 +409,9 @@ describe('docs/openapi.yaml describes the HTTP API the services serve', () => {
         payload: { summary: 'Disk full on db1', source: 'db1', severity: 'critical' },
       };
       expect((await postIngest('/api/v1/events', trigger)).status).toBe(202);
+      expect((await postIngest('/api/v1/heartbeats/nightly-backup', '', am)).status).toBe(202);
+      expect((await postIngest('/api/v1/heartbeats/weekly-backup', '', am)).status).toBe(404);
+      expect((await postIngest('/api/v1/heartbeats/nightly-backup', '')).status).toBe(401);
       expect((await postIngest('/api/v1/events', { ...trigger, event_action: 'explode' })).status).toBe(400);
       expect((await postIngest('/api/v1/events', { ...trigger, routing_key: 'not-a-known-key-0000' })).status).toBe(
         401,
