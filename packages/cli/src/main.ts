@@ -6,6 +6,7 @@ import { deadLetters } from './dead-letter-command.ts';
 import { act, incidents, oncall, postmortem, show, statusUpdate } from './incident-commands.ts';
 import { stdout, type Format } from './output.ts';
 import { replay } from './replay-command.ts';
+import { silence } from './silence-commands.ts';
 import { token } from './token-commands.ts';
 
 const USAGE = `klaxon <command> [options]
@@ -25,6 +26,8 @@ Against a running Klaxon (--url/--token or KLAXON_URL/KLAXON_API_TOKEN):
   postmortem <number|id>                  a markdown draft from the runbook's template
   oncall [--at <instant>] [--schedule <name>] [--next N]
   dead-letters [--limit N]                the newest records escalation moved aside (default 50), with why
+  silence add label=value|label=~regex … (--for 2h | --until <instant>) [--from <instant>] --comment "…"
+  silence ls · silence expire <id>        silences: matching incidents open but page nobody until they end
 
 Offline, on the recorded history (the embedded store under --data-dir or KLAXON_DATA_DIR, or DATABASE_URL):
   replay --config candidate.yaml [--from <instant>] [--to <instant>] [--current klaxon.yaml]
@@ -58,6 +61,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         name: { type: 'string' },
         expires: { type: 'string' },
         'data-dir': { type: 'string' },
+        until: { type: 'string' },
+        comment: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -116,6 +121,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         break;
       case 'replay':
         await replay(flags, out, env);
+        break;
+      case 'silence':
+        await silence(api(), args, flags, out);
         break;
       default:
         throw new UsageError(`unknown command "${command}"`);
