@@ -30,3 +30,4 @@ export * from './people/acting-as.ts';
 export * from './heartbeat/heartbeat.ts';
 export * from './heartbeat/heartbeat-alert.ts';
 export * from './silence/windows.ts';
+export * from './calendar/feed-token-events.ts';

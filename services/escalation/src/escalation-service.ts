@@ -30,6 +30,8 @@ import { deadLetterRoutes } from './http/dead-letter-routes.ts';
 import { heartbeatRoutes } from './http/heartbeat-routes.ts';
 import { HeartbeatMonitors } from './heartbeats/heartbeat-monitors.ts';
 import { silenceRoutes } from './http/silence-routes.ts';
+import { calendarRoutes } from './http/calendar-routes.ts';
+import { FeedTokens } from './calendar/feed-tokens.ts';
 import { QuietWindows } from './silences/quiet-windows.ts';
 import { suppressionEnds } from './silences/suppression-ends.ts';
 import { kpiProxyRoutes } from './http/kpi-proxy-routes.ts';
@@ -333,6 +335,8 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   deadLetterRoutes(http.routes, { bus, topic, auth });
   heartbeatRoutes(http.routes, { heartbeats, auth });
   silenceRoutes(http.routes, { windows, auth, clock });
+  const feedTokens = new FeedTokens({ store, clock });
+  calendarRoutes(http.routes, { config, feedTokens, auth, clock, publicUrl: deps.publicUrl });
   if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);
   consoleRoutes(http.routes);
 
