@@ -103,6 +103,16 @@ const ESCALATION: Record<string, Row> = {
     },
   },
   'DELETE /api/v1/maintenance/:id': { access: 'admin', ok: 404, url: '/api/v1/maintenance/no-such-window' },
+  // A feed carries its own credential (?token=, a feed token): without one, refused for everyone alike.
+  'GET /api/v1/schedules/:name/calendar.ics': {
+    access: 'public',
+    ok: 401,
+    url: '/api/v1/schedules/primary/calendar.ics',
+  },
+  'GET /api/v1/people/:name/calendar.ics': { access: 'public', ok: 401, url: '/api/v1/people/rita/calendar.ics' },
+  // Only a person has a feed token; the people a caller may be here all are (vic, rita, ada).
+  'POST /api/v1/me/calendar-token': { access: 'viewer', ok: 201 },
+  'DELETE /api/v1/me/calendar-token': { access: 'viewer', ok: 204 },
 };
 
 const PROJECTION: Record<string, Row> = {

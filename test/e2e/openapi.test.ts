@@ -255,6 +255,10 @@ describe('docs/openapi.yaml describes the HTTP API the services serve', () => {
       expect((await api('DELETE', `/api/v1/people/alice/tokens/${first.id}`)).status).toBe(204);
       expect((await api('GET', '/api/v1/me', undefined, alice)).status).toBe(401);
       expect((await api('GET', '/api/v1/people/alice/tokens', undefined, alice)).status).toBe(401);
+      const second = (await (await api('POST', '/api/v1/people/alice/tokens', { name: 'desk' })).json()) as {
+        token: string;
+      };
+      const alice2 = () => ({ authorization: `Bearer ${second.token}` });
 
       // Escalation: two incidents, one paged by SMS and email at L1, one by a call at L3.
       await escalation.alert(
@@ -361,6 +365,19 @@ describe('docs/openapi.yaml describes the HTTP API the services serve', () => {
       const windowId = ((await window.clone().json()) as { id: string }).id;
       expect((await api('DELETE', `/api/v1/maintenance/${windowId}`)).status).toBe(200);
       expect((await api('DELETE', '/api/v1/maintenance/no-such-window')).status).toBe(404);
+
+      // Calendar feeds, with a feed token alice makes with her own token.
+      const calendar = await api('POST', '/api/v1/me/calendar-token', undefined, alice2());
+      expect(calendar.status).toBe(201);
+      const feedToken = ((await calendar.clone().json()) as { token: string }).token;
+      expect((await api('GET', `/api/v1/schedules/primary/calendar.ics?token=${feedToken}`)).status).toBe(200);
+      expect((await api('GET', `/api/v1/schedules/nightly/calendar.ics?token=${feedToken}`)).status).toBe(404);
+      expect((await api('GET', `/api/v1/people/alice/calendar.ics?token=${feedToken}`)).status).toBe(200);
+      expect((await api('GET', `/api/v1/people/nobody/calendar.ics?token=${feedToken}`)).status).toBe(404);
+      expect((await api('DELETE', '/api/v1/me/calendar-token', undefined, alice2())).status).toBe(204);
+      expect((await api('GET', `/api/v1/people/alice/calendar.ics?token=${feedToken}`)).status).toBe(401);
+      expect((await api('DELETE', '/api/v1/me/calendar-token', undefined, alice2())).status).toBe(404);
+      expect((await api('POST', '/api/v1/me/calendar-token')).status).toBe(403);
 
       // The console: its pages and the files they load.
       for (const path of [
