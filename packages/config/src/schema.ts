@@ -57,6 +57,8 @@ const contact = z
     email: z.email().optional(),
     timezone: timezone.default('UTC'),
     role: z.enum(ROLES).default('responder'),
+    /** quiet (issue 27): a notice this long before each of their shifts. */
+    shiftNotice: positiveDuration.optional(),
   })
   .strict()
   .refine((c) => c.phone || c.email, 'needs a phone or an email');

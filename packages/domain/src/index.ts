@@ -31,3 +31,4 @@ export * from './heartbeat/heartbeat.ts';
 export * from './heartbeat/heartbeat-alert.ts';
 export * from './silence/windows.ts';
 export * from './calendar/feed-token-events.ts';
+export * from './oncall/shift-notices.ts';

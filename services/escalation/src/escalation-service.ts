@@ -32,6 +32,7 @@ import { HeartbeatMonitors } from './heartbeats/heartbeat-monitors.ts';
 import { silenceRoutes } from './http/silence-routes.ts';
 import { calendarRoutes } from './http/calendar-routes.ts';
 import { FeedTokens } from './calendar/feed-tokens.ts';
+import { ShiftNotices } from './shift-notices/shift-notices.ts';
 import { QuietWindows } from './silences/quiet-windows.ts';
 import { suppressionEnds } from './silences/suppression-ends.ts';
 import { kpiProxyRoutes } from './http/kpi-proxy-routes.ts';
@@ -94,6 +95,8 @@ export interface EscalationService {
   heartbeats: HeartbeatMonitors;
   /** Silences and maintenance windows (issue 27). */
   windows: QuietWindows;
+  /** Notices before each shift (issue 27): tests drive them with `runDue()` in virtual time. */
+  shiftNotices: ShiftNotices;
   /** Messages to a person outside an incident (codes, notices). */
   notices: NoticeSender;
   /** Rebuilds state from the store, recovers pages without an outcome, then takes alerts and runs timers. */
@@ -317,6 +320,16 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     ownership.held.has(ownership.partitionOf(key)) && (consumer === undefined || consumer.current());
   const notices = noticeSender({ notifiers: deps.notifiers, contacts: config.contacts, logger });
   const personalTokens = new PersonalTokens(store, clock, logger);
+  const shiftNotices = new ShiftNotices({
+    store,
+    schedules: config.schedules,
+    noticeBefore: Object.fromEntries(
+      Object.entries(config.contacts).flatMap(([name, c]) => (c.shiftNotice ? [[name, c.shiftNotice]] : [])),
+    ),
+    notices,
+    clock,
+    logger,
+  });
   const auth = authenticator(config, personalTokens);
   incidentRoutes(http.routes, { index, repository, rosters, timings, clock, auth, onExecuted });
   peopleRoutes(http.routes, { config, auth, personalTokens });
@@ -358,6 +371,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     timers,
     heartbeats,
     windows,
+    shiftNotices,
     notices,
     ownershipMoved,
     async start() {
@@ -455,6 +469,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       await heartbeats.start();
       if (deps.runTimerLoop !== false) timers.start();
       if (deps.runTimerLoop !== false) heartbeats.startLoop();
+      if (deps.runTimerLoop !== false) shiftNotices.startLoop();
       snapshots?.start();
     },
     settle: () => dispatcher.settle(),
@@ -464,6 +479,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       await timers.stop();
       await heartbeats.stop();
       await windows.stop();
+      await shiftNotices.stop();
       await dispatcher.stop();
       await subscription?.stop();
       await personalTokens.stop();
