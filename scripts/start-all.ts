@@ -44,6 +44,7 @@ const ingest = createIngestService({
   logger: logger.child({ service: 'ingest' }),
   bus,
   integrations: config.integrations,
+  heartbeats: Object.keys(config.heartbeats),
   maxBodyBytes: env.INGEST_MAX_BODY_BYTES,
 });
 const urls = { ingest: await ingest.http.listen(env.INGEST_PORT, host), ...started.urls };

@@ -143,6 +143,40 @@ const ESCALATION: Record<string, Row> = {
     ok: 200,
     body: { high: [{ after: '0m', method: 'sms' }], quietHours: { from: '22:00', to: '07:00' } },
   },
+  // quiet (issue 27): heartbeats, silences, maintenance windows.
+  'GET /api/v1/heartbeats': { access: 'viewer', ok: 200 },
+  'GET /api/v1/silences': { access: 'viewer', ok: 200 },
+  'POST /api/v1/silences': {
+    access: 'responder',
+    ok: 201,
+    body: { matchers: { alertname: 'AccessCheck' }, duration: '1h', comment: 'who may' },
+  },
+  'DELETE /api/v1/silences/:id': { access: 'responder', ok: 404, url: '/api/v1/silences/no-such-silence' },
+  'GET /api/v1/maintenance': { access: 'viewer', ok: 200 },
+  'POST /api/v1/maintenance': {
+    access: 'admin',
+    ok: 201,
+    body: {
+      matchers: { alertname: 'AccessCheck' },
+      every: 'weekly',
+      days: ['sat'],
+      from: '02:00',
+      to: '04:00',
+      timezone: 'UTC',
+      comment: 'who may',
+    },
+  },
+  'DELETE /api/v1/maintenance/:id': { access: 'admin', ok: 404, url: '/api/v1/maintenance/no-such-window' },
+  // A feed carries its own credential (?token=, a feed token): without one, refused for everyone alike.
+  'GET /api/v1/schedules/:name/calendar.ics': {
+    access: 'public',
+    ok: 401,
+    url: '/api/v1/schedules/primary/calendar.ics',
+  },
+  'GET /api/v1/people/:name/calendar.ics': { access: 'public', ok: 401, url: '/api/v1/people/rita/calendar.ics' },
+  // Only a person has a feed token; the people a caller may be here all are (vic, rita, ada).
+  'POST /api/v1/me/calendar-token': { access: 'viewer', ok: 201 },
+  'DELETE /api/v1/me/calendar-token': { access: 'viewer', ok: 204 },
 };
 
 const PROJECTION: Record<string, Row> = {

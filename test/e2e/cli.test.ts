@@ -362,6 +362,25 @@ describe('klaxon CLI against a running Klaxon (pnpm start)', () => {
       expect((await klaxon(['override', 'rm', id], env)).status).toBe(1);
     },
   );
+  // quiet (issue 27): silences, as amtool's.
+  it('silence add, ls and expire: a silence with its author, listed, then gone; usage mistakes exit 2', async () => {
+    const added = await klaxon(
+      ['silence', 'add', 'alertname=~Disk.*', 'service=db', '--for', '2h', '--comment', 'disk swap'],
+      env,
+    );
+    expect(added.status).toBe(0);
+    const id = /^(\S+) silences alertname=~Disk\.\* service=db from \S+ \S+Z to \S+ \S+Z$/m.exec(added.stdout)?.[1];
+    expect(id).toBeDefined();
+    const listed = JSON.parse((await klaxon(['silence', 'ls', '--output', 'json'], env)).stdout);
+    expect(listed).toMatchObject([
+      { id, matchers: { alertname: '~Disk.*', service: 'db' }, comment: 'disk swap', createdBy: { name: 'api' } },
+    ]);
+    expect(await klaxon(['silence', 'expire', id!], env)).toMatchObject({ status: 0, stdout: `${id} expired\n` });
+    expect((await klaxon(['silence', 'ls'], env)).stdout).toBe('no silences\n');
+    expect((await klaxon(['silence', 'expire', 'no-such-silence'], env)).status).toBe(1);
+    expect((await klaxon(['silence', 'add', 'alertname=Foo', '--comment', 'no end'], env)).status).toBe(2);
+    expect((await klaxon(['silence', 'add', 'Foo', '--for', '1h', '--comment', 'x'], env)).status).toBe(2);
+  }, 120_000);
 });
 
 const quickRunbook = (ackTimeout: string) =>

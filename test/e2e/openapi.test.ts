@@ -141,6 +141,8 @@ chat:
       }),
     });
     ingest = await startIngest({ maxBodyBytes: 64 * 1024 });
+    escalation = await startEscalation({ projectionUrl: projection.base });
+    ingest = await startIngest({ maxBodyBytes: 64 * 1024, heartbeats: ['nightly-backup'] });
     const serviceOf = new Map<string, Service>([
       [new URL(ingest.base).origin, 'ingest'],
       [new URL(escalation.base).origin, 'escalation'],
@@ -269,6 +271,10 @@ chat:
       expect((await api('DELETE', `/api/v1/people/alice/tokens/${first.id}`)).status).toBe(204);
       expect((await api('GET', '/api/v1/me', undefined, alice)).status).toBe(401);
       expect((await api('GET', '/api/v1/people/alice/tokens', undefined, alice)).status).toBe(401);
+      const second = (await (await api('POST', '/api/v1/people/alice/tokens', { name: 'desk' })).json()) as {
+        token: string;
+      };
+      const alice2 = () => ({ authorization: `Bearer ${second.token}` });
 
       // Escalation: two incidents, one paged by SMS and email at L1, one by a call at L3.
       await escalation.alert(
@@ -441,6 +447,48 @@ chat:
         expect((await api('POST', '/-/reload')).status).toBe(409);
         expect((await api('POST', '/-/reload', undefined, bob)).status).toBe(403);
       }
+      // quiet (issue 27): heartbeats, silences and maintenance windows.
+      expect((await api('GET', '/api/v1/heartbeats')).status).toBe(200);
+      const silence = await api('POST', '/api/v1/silences', {
+        matchers: { service: 'search' },
+        duration: '2h',
+        comment: 'reindex',
+      });
+      expect(silence.status).toBe(201);
+      expect((await api('POST', '/api/v1/silences', { matchers: {}, duration: '2h', comment: 'all' })).status).toBe(
+        400,
+      );
+      expect((await api('GET', '/api/v1/silences')).status).toBe(200);
+      const silenceId = ((await silence.clone().json()) as { id: string }).id;
+      expect((await api('DELETE', `/api/v1/silences/${silenceId}`)).status).toBe(200);
+      expect((await api('DELETE', '/api/v1/silences/no-such-silence')).status).toBe(404);
+      const weekly = { matchers: { service: 'search' }, every: 'weekly', days: ['sat'], from: '02:00', to: '04:00' };
+      const window = await api('POST', '/api/v1/maintenance', {
+        ...weekly,
+        timezone: 'Europe/Berlin',
+        comment: 'vacuum',
+      });
+      expect(window.status).toBe(201);
+      expect(
+        (await api('POST', '/api/v1/maintenance', { ...weekly, timezone: 'Mars/Olympus', comment: 'x' })).status,
+      ).toBe(400);
+      expect((await api('GET', '/api/v1/maintenance')).status).toBe(200);
+      const windowId = ((await window.clone().json()) as { id: string }).id;
+      expect((await api('DELETE', `/api/v1/maintenance/${windowId}`)).status).toBe(200);
+      expect((await api('DELETE', '/api/v1/maintenance/no-such-window')).status).toBe(404);
+
+      // Calendar feeds, with a feed token alice makes with her own token.
+      const calendar = await api('POST', '/api/v1/me/calendar-token', undefined, alice2());
+      expect(calendar.status).toBe(201);
+      const feedToken = ((await calendar.clone().json()) as { token: string }).token;
+      expect((await api('GET', `/api/v1/schedules/primary/calendar.ics?token=${feedToken}`)).status).toBe(200);
+      expect((await api('GET', `/api/v1/schedules/nightly/calendar.ics?token=${feedToken}`)).status).toBe(404);
+      expect((await api('GET', `/api/v1/people/alice/calendar.ics?token=${feedToken}`)).status).toBe(200);
+      expect((await api('GET', `/api/v1/people/nobody/calendar.ics?token=${feedToken}`)).status).toBe(404);
+      expect((await api('DELETE', '/api/v1/me/calendar-token', undefined, alice2())).status).toBe(204);
+      expect((await api('GET', `/api/v1/people/alice/calendar.ics?token=${feedToken}`)).status).toBe(401);
+      expect((await api('DELETE', '/api/v1/me/calendar-token', undefined, alice2())).status).toBe(404);
+      expect((await api('POST', '/api/v1/me/calendar-token')).status).toBe(403);
 
       // The console: its pages and the files they load.
       for (const path of [
@@ -490,6 +538,9 @@ chat:
         payload: { summary: 'Disk full on db1', source: 'db1', severity: 'critical' },
       };
       expect((await postIngest('/api/v1/events', trigger)).status).toBe(202);
+      expect((await postIngest('/api/v1/heartbeats/nightly-backup', '', am)).status).toBe(202);
+      expect((await postIngest('/api/v1/heartbeats/weekly-backup', '', am)).status).toBe(404);
+      expect((await postIngest('/api/v1/heartbeats/nightly-backup', '')).status).toBe(401);
       expect((await postIngest('/api/v1/events', { ...trigger, event_action: 'explode' })).status).toBe(400);
       expect((await postIngest('/api/v1/events', { ...trigger, routing_key: 'not-a-known-key-0000' })).status).toBe(
         401,

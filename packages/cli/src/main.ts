@@ -7,6 +7,7 @@ import { act, incidents, oncall, postmortem, show, statusUpdate } from './incide
 import { stdout, type Format } from './output.ts';
 import { override, reload, take } from './override-commands.ts';
 import { replay } from './replay-command.ts';
+import { silence } from './silence-commands.ts';
 import { token } from './token-commands.ts';
 import { audit } from './audit-command.ts';
 import { webhooks } from './webhook-commands.ts';
@@ -38,6 +39,8 @@ Against a running Klaxon (--url/--token or KLAXON_URL/KLAXON_API_TOKEN):
   reload                                  escalation reads its configuration file again (admin); refused if invalid
   webhooks ls                             each outgoing webhook: position, failing since, dead-lettered (admin)
   webhooks replay <name> --from <instant> deliver again every message from that instant on (admin)
+  silence add label=value|label=~regex … (--for 2h | --until <instant>) [--from <instant>] --comment "…"
+  silence ls · silence expire <id>        silences: matching incidents open but page nobody until they end
 
 Offline, on the recorded history (the embedded store under --data-dir or KLAXON_DATA_DIR, or DATABASE_URL):
   replay --config candidate.yaml [--from <instant>] [--to <instant>] [--current klaxon.yaml]
@@ -80,6 +83,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         person: { type: 'string' },
         replaces: { type: 'string' },
         reason: { type: 'string' },
+        until: { type: 'string' },
+        comment: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -153,6 +158,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         break;
       case 'webhooks':
         await webhooks(api(), args, flags, out);
+        break;
+      case 'silence':
+        await silence(api(), args, flags, out);
         break;
       default:
         throw new UsageError(`unknown command "${command}"`);

@@ -1,6 +1,15 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { CHANNELS, compileMatcher, LEVEL_NAMES, METHOD_TYPES, parseDuration, ROLES, SEVERITIES } from '@klaxon/domain';
+import {
+  CHANNELS,
+  compileMatcher,
+  LEVEL_NAMES,
+  METHOD_TYPES,
+  parseDuration,
+  ROLES,
+  SEVERITIES,
+  WEEKDAYS as DAYS,
+} from '@klaxon/domain';
 
 /** A Prometheus-style duration (`30s`, `5m`, `2h`, `1h30m`), read as milliseconds. */
 const duration = z.string().transform((text, ctx) => {
@@ -96,6 +105,8 @@ const contact = z
     rules: z.object({ high: steps.optional(), low: steps.optional() }).strict().optional(),
     /** Local times in the person's zone: low-urgency pages wait until `to`; high urgency never waits. */
     quietHours: z.object({ from: quietTime, to: quietTime }).strict().optional(),
+    /** quiet (issue 27): a notice this long before each of their shifts. */
+    shiftNotice: positiveDuration.optional(),
   })
   .strict()
   .refine((c) => c.phone || c.email || c.methods.length > 0, 'needs a phone, an email or a method')
@@ -250,6 +261,36 @@ const chat = z
       .optional(),
   })
   .strict();
+// quiet (issue 27): heartbeats.
+const heartbeat = z
+  .object({
+    /** How often the source beats. */
+    interval: positiveDuration,
+    /** How late a beat may be before the monitor counts it missed. */
+    grace: duration.default(0),
+    /** Labels of the HeartbeatMissed alert, beside `alertname` and `heartbeat`: they route it. */
+    labels: z.record(z.string(), z.string()).default({}),
+    /** An alert matching these labels is a beat, not an alert (Alertmanager's always-firing Watchdog). */
+    match: matchBlock.optional(),
+    /** Every alert from this integration is a beat: the integration going silent is the miss. */
+    integration: z.string().optional(),
+  })
+  .strict();
+
+// quiet (issue 27): weekly maintenance windows, by name (the name is the window's id).
+const maintenanceWindow = z
+  .object({
+    /** Label matchers as in routes; at least one, so a window never silences everything by accident. */
+    matchers: matchBlock.refine((m) => Object.keys(m).length > 0, 'needs at least one matcher'),
+    every: z.literal('weekly').default('weekly'),
+    days: z.array(z.enum(DAYS)).min(1),
+    from: localTime,
+    to: localTime,
+    timezone,
+    comment: z.string().default(''),
+  })
+  .strict()
+  .refine((w) => w.from !== w.to, 'from and to must differ');
 
 export const configSchema = z
   .object({
@@ -273,6 +314,10 @@ export const configSchema = z
     auth,
     webhooks: z.array(webhook).default([]),
     chat: chat.default({}),
+    maintenance: z
+      .record(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, . _ -'), maintenanceWindow)
+      .default({}),
+    heartbeats: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, . _ -'), heartbeat).default({}),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -320,6 +365,14 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['webhooks', i, 'name'], message: `"${w.name}" is named twice` });
       webhookNames.add(w.name);
     });
+    for (const [name, h] of Object.entries(config.heartbeats)) {
+      if (h.integration !== undefined && !config.integrations[h.integration])
+        ctx.addIssue({
+          code: 'custom',
+          path: ['heartbeats', name, 'integration'],
+          message: `unknown integration "${h.integration}"`,
+        });
+    }
     config.routes.forEach((r, i) => {
       if (!config.policies[r.policy])
         ctx.addIssue({ code: 'custom', path: ['routes', i, 'policy'], message: `unknown policy "${r.policy}"` });

@@ -36,3 +36,8 @@ export * from './oncall/take-until.ts';
 export * from './config/config-events.ts';
 export * from './people/contact-methods.ts';
 export * from './paging/notification-rules.ts';
+export * from './heartbeat/heartbeat.ts';
+export * from './heartbeat/heartbeat-alert.ts';
+export * from './silence/windows.ts';
+export * from './calendar/feed-token-events.ts';
+export * from './oncall/shift-notices.ts';

@@ -1,6 +1,13 @@
 import type { Bus } from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
-import { defaultUrgency, type Channel, type KlaxonRouter, type Severity, type Timings } from '@klaxon/domain';
+import {
+  defaultUrgency,
+  type Channel,
+  type KlaxonRouter,
+  type Severity,
+  type Suppression,
+  type Timings,
+} from '@klaxon/domain';
 import type { EventStore } from '@klaxon/event-store';
 import type { Clock, Logger } from '@klaxon/service-kit';
 import type { OneTapLinks } from './acks/one-tap-links.ts';
@@ -8,7 +15,7 @@ import { afterCommitStep, type AfterCommit } from './after-commit/after-commit.t
 import { IncidentCommands } from './commands/incident-commands.ts';
 import { BUNDLE_NUMBERS_STREAM, INCIDENT_NUMBERS_STREAM, NumberClaims } from './commands/number-claims.ts';
 import type { escalationMetrics } from './escalation-metrics.ts';
-import { alertConsumer } from './intake/alert-consumer.ts';
+import { alertConsumer, type AlertConsumerDeps } from './intake/alert-consumer.ts';
 import { alertIntake } from './intake/alert-intake.ts';
 import type { Rosters } from './oncall/rosters.ts';
 import { OutboundPipeline } from './outbound/outbound-pipeline.ts';
@@ -33,6 +40,10 @@ export interface EngineDeps {
   rosters: Rosters;
   /** Where an alert goes (rebuilt when the configuration is reloaded). */
   router: KlaxonRouter;
+  /** The silence or maintenance window that holds for these labels now, if any: no page while it does. */
+  suppression?: (labels: Record<string, string>, at: string) => Suppression | undefined;
+  /** Heartbeat monitors, which take beat records and Watchdog-like alerts from the bus. */
+  beats?: AlertConsumerDeps['beats'];
   /** When given, replaces ownership by bus partition (see EscalationDeps.owns). */
   owns?: (incidentId: string) => boolean;
 }
@@ -98,7 +109,8 @@ export function createEngine(deps: EngineDeps) {
     pagesWithheld: metrics.pagesWithheld,
     pageOutcomesRefused: metrics.pageOutcomesRefused,
   });
-  const timers = new TimerRunner({ index, commands, rosters, outbound, clock, logger, owns });
+  const suppression = deps.suppression ? { suppression: deps.suppression } : {};
+  const timers = new TimerRunner({ index, commands, rosters, outbound, clock, logger, owns, ...suppression });
   const afterCommit: AfterCommit = afterCommitStep({
     index,
     timers,
@@ -118,6 +130,7 @@ export function createEngine(deps: EngineDeps) {
     clock,
     logger,
     actsRefused: metrics.actsRefused,
+    ...suppression,
   });
   const consumer = alertConsumer({
     bus: deps.bus,
@@ -132,8 +145,11 @@ export function createEngine(deps: EngineDeps) {
       ownershipMoved();
     },
     stallMs: deps.consumerStallMs,
+    ...(deps.beats ? { beats: deps.beats } : {}),
   });
 
+  // Work keyed like a bus record (a heartbeat's name) is this instance's while it holds that key's partition.
+  const ownsKey = (key: string) => ownership.held.has(ownership.partitionOf(key)) && consumer.current();
   let live = false;
   // Pages whose outcome was never recorded go out again from whoever owns them now.
   const recoverOwned = () => {
@@ -153,8 +169,11 @@ export function createEngine(deps: EngineDeps) {
     outbound,
     timers,
     consumer,
+    intake,
     rosters,
     timings,
+    ownsKey,
+    owns,
     ownershipMoved,
     /** The store was read to its end: timers and pages may act on the picture. */
     async goLive(): Promise<void> {

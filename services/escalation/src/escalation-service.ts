@@ -1,6 +1,6 @@
 import { ALERTS_TOPIC, type Bus } from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
-import { INCIDENT_STREAM_PREFIX, type Channel } from '@klaxon/domain';
+import { heartbeatKey, INCIDENT_STREAM_PREFIX, type Channel } from '@klaxon/domain';
 import type { EventStore, Subscription } from '@klaxon/event-store';
 import { authenticator, oidcSignIn, PersonalTokens, Sessions } from '@klaxon/people';
 import { createServiceHttp, systemClock, type Clock, type Logger, type ServiceHttp } from '@klaxon/service-kit';
@@ -17,8 +17,16 @@ import { consoleRoutes } from './http/console-routes.ts';
 import { contactMethodRoutes } from './http/contact-method-routes.ts';
 import { ruleRoutes } from './http/rule-routes.ts';
 import { deadLetterRoutes } from './http/dead-letter-routes.ts';
+import { FeedTokens } from './calendar/feed-tokens.ts';
 import { deliveryReceiptRoutes } from './http/delivery-receipt-routes.ts';
 import { incidentRoutes } from './http/incident-routes.ts';
+import { calendarRoutes } from './http/calendar-routes.ts';
+import { heartbeatRoutes } from './http/heartbeat-routes.ts';
+import { silenceRoutes } from './http/silence-routes.ts';
+import { HeartbeatMonitors } from './heartbeats/heartbeat-monitors.ts';
+import { ShiftNotices } from './shift-notices/shift-notices.ts';
+import { QuietWindows } from './silences/quiet-windows.ts';
+import { suppressionEnds } from './silences/suppression-ends.ts';
 import { kpiProxyRoutes } from './http/kpi-proxy-routes.ts';
 import { onCallRoutes } from './http/oncall-routes.ts';
 import { oneTapRoutes } from './http/one-tap-routes.ts';
@@ -83,6 +91,12 @@ export interface EscalationService {
   http: ServiceHttp;
   index: IncidentIndex;
   timers: TimerRunner;
+  /** Heartbeat monitors (issue 27): tests drive them with `runDue()` in virtual time. */
+  heartbeats: HeartbeatMonitors;
+  /** Silences and maintenance windows (issue 27). */
+  windows: QuietWindows;
+  /** Notices before each shift (issue 27): tests drive them with `runDue()` in virtual time. */
+  shiftNotices: ShiftNotices;
   /** Messages to a person outside an incident (codes, notices). */
   notices: NoticeSender;
   /** Outgoing webhooks, each following the store. */
@@ -165,6 +179,24 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       },
     ],
   });
+  // Silences and maintenance windows: the decider is told which holds (`suppression`); one expired early
+  // pages the incidents it kept quiet.
+  const windows: QuietWindows = new QuietWindows({
+    store,
+    configured: Object.entries(config.maintenance).map(([id, w]) => ({ id, kind: 'maintenance', ...w })),
+    clock,
+    logger,
+    onExpired: (windowId) =>
+      suppressionEnds({
+        index: engine.index,
+        commands: engine.commands,
+        rosters,
+        windows: () => windows,
+        owns: engine.owns,
+        clock,
+        logger,
+      })(windowId),
+  });
   const metrics = escalationMetrics(
     http.metrics,
     () => engine.index,
@@ -186,9 +218,20 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     // Who is paged and where an alert goes follow overrides and reloads.
     rosters,
     router: live.router,
+    suppression: (labels, at) => windows.suppression(labels, at),
+    beats: () => heartbeats,
     ...(deps.owns ? { owns: deps.owns } : {}),
   });
   const { index, commands, timings, timers } = engine;
+  // Heartbeat monitors: a miss is raised as an alert and handled like one from the bus.
+  const heartbeats = new HeartbeatMonitors({
+    store,
+    specs: config.heartbeats,
+    clock,
+    logger,
+    raise: (alerts) => engine.intake.handleRun(alerts),
+    owns: (name) => engine.ownsKey(heartbeatKey(name)),
+  });
   const snapshots = deps.snapshotPath
     ? new IndexSnapshotWriter({
         index,
@@ -223,6 +266,16 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   });
   contactMethodRoutes(http.routes, { auth, contactMethods });
   ruleRoutes(http.routes, { auth, personalRules });
+  const shiftNotices = new ShiftNotices({
+    store,
+    schedules: config.schedules,
+    noticeBefore: Object.fromEntries(
+      Object.entries(config.contacts).flatMap(([name, c]) => (c.shiftNotice ? [[name, c.shiftNotice]] : [])),
+    ),
+    notices,
+    clock,
+    logger,
+  });
   twilioRoutes(http.routes, {
     take: smsTakeReply(overrides, config.contacts),
     index,
@@ -248,6 +301,10 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   reloadRoutes(http.routes, { live, auth });
   deadLetterRoutes(http.routes, { bus, topic, auth });
   auditRoutes(http.routes, { store, auth });
+  heartbeatRoutes(http.routes, { heartbeats, auth });
+  silenceRoutes(http.routes, { windows, auth, clock });
+  const feedTokens = new FeedTokens({ store, clock });
+  calendarRoutes(http.routes, { config, feedTokens, auth, clock, publicUrl: deps.publicUrl });
   if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);
   consoleRoutes(http.routes, { singleSignOn: signIn !== undefined });
   const webhooks = createWebhooks({
@@ -286,6 +343,9 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     http,
     index,
     timers,
+    heartbeats,
+    windows,
+    shiftNotices,
     notices,
     ownershipMoved: engine.ownershipMoved,
     reload: (actor) => live.reload(actor),
@@ -294,6 +354,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     async start() {
       const after = deps.snapshotPath ? await restoreSnapshot(deps.snapshotPath) : undefined;
       await personalTokens.start();
+      await windows.start(); // before any alert is handled or timer fired
       await scheduleOverrides.start();
       await contactMethods.start();
       await personalRules.start();
@@ -316,9 +377,12 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       await engine.goLive();
       logger.info({ incidents: index.size(), open: index.unresolved().length }, 'state rebuilt from the store');
       await engine.consumer.start();
+      await heartbeats.start();
       if (deps.runTimerLoop !== false) timers.start();
       if (deps.runTimerLoop !== false) webhooks.start();
       if (deps.runTimerLoop !== false) slack.follower?.start();
+      if (deps.runTimerLoop !== false) heartbeats.startLoop();
+      if (deps.runTimerLoop !== false) shiftNotices.startLoop();
       snapshots?.start();
     },
     drained: () => engine.outbound.drained(),
@@ -326,6 +390,9 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       await http.close();
       await engine.consumer.stop();
       await timers.stop();
+      await heartbeats.stop();
+      await windows.stop();
+      await shiftNotices.stop();
       await webhooks.stop();
       await slack.follower?.stop();
       await engine.outbound.stop();

@@ -18,6 +18,7 @@ import { normaliseAlertmanager } from './alertmanager/normalise-alertmanager.ts'
 import { splitNotification } from './alertmanager/split-notification.ts';
 import { genericEventSchema } from './events-api/event-payload.ts';
 import { normaliseEvent } from './events-api/normalise-event.ts';
+import { heartbeatRoute } from './heartbeats/heartbeat-route.ts';
 import { ingestMetrics, type RejectReason } from './ingest-metrics.ts';
 import { MAX_ALERT_BYTES, MAX_DETAILS_DEPTH, MAX_GROUP_KEY_BYTES } from './intake/limits.ts';
 import { pathBeyondDepth } from './intake/nesting.ts';
@@ -28,6 +29,8 @@ export interface IngestDeps {
   logger: Logger;
   bus: Bus;
   integrations: Record<string, { token: string }>;
+  /** Names of the configured heartbeat monitors (issue 27). */
+  heartbeats?: string[];
   maxBodyBytes?: number;
   topic?: string;
   now?: () => Date;
@@ -181,6 +184,17 @@ export function createIngestService(deps: IngestDeps): IngestService {
       message: 'Event processed',
       dedup_key: normalised.alert.groupKey,
     });
+  });
+
+  // quiet (issue 27): beats of heartbeat monitors.
+  heartbeatRoute(http.routes, {
+    bus,
+    topic,
+    logger,
+    now,
+    integrationFor,
+    heartbeats: new Set(deps.heartbeats ?? []),
+    retryAfterSeconds: deps.retryAfterSeconds ?? 5,
   });
 
   return { http, stop: () => http.close() };

@@ -12,6 +12,7 @@ const service = createIngestService({
   logger,
   bus,
   integrations: config.integrations,
+  heartbeats: Object.keys(config.heartbeats),
   maxBodyBytes: env.INGEST_MAX_BODY_BYTES,
 });
 await service.http.listen(env.INGEST_PORT, host);

@@ -12,7 +12,7 @@ import { labelSetSchema } from './label-set.ts';
 
 /** What every alert on the bus carries of where and when it was taken in. */
 const receipt = {
-  source: z.enum(['alertmanager', 'events-api']),
+  source: z.enum(['alertmanager', 'events-api', 'heartbeat']),
   integration: z.string(),
   groupKey: z.string().min(1),
   receivedAt: z.string().refine(isInstantText, INSTANT_TEXT_MESSAGE),

@@ -1,6 +1,7 @@
 import type { PersonalPlan } from '../paging/notification-rules.ts';
 import type { Acting } from '../people/actor.ts';
 import type { Level, LevelName, Severity } from '../severity.ts';
+import type { Suppression } from '../silence/windows.ts';
 import type { Instant } from '../time/instant.ts';
 import type { AckVia, Channel, IncidentOpening, ResolveVia, Timings } from './events.ts';
 
@@ -33,6 +34,8 @@ export type IncidentCommand =
       roster: Roster;
       /** Set when an immediate-escalation rule matched (security breach, data loss). */
       escalateTo?: Level;
+      /** The window that holds for its labels at `at`: it opens, and pages nobody until the window ends. */
+      suppression?: Suppression;
       at: Instant;
     } & IncidentOpening)
   | { type: 'AttachAlert'; fingerprint: string; status: 'firing' | 'resolved'; startsAt: Instant; at: Instant }
@@ -42,10 +45,12 @@ export type IncidentCommand =
   | ({ type: 'Resolve'; by: string; via: ResolveVia; at: Instant } & Acting)
   | ({ type: 'Reopen'; by: string; roster: Roster; at: Instant } & Acting)
   | ({ type: 'Escalate'; by: string; roster: Roster; at: Instant } & Acting)
-  | { type: 'FireEscalationTimer'; timerId: string; roster: Roster; at: Instant }
-  | { type: 'FireStatusUpdateTimer'; dueAt: Instant; roster: Roster; at: Instant }
   /** Every step of people's notification rules due by `at`. */
   | { type: 'FirePageSteps'; at: Instant }
+  | { type: 'FireEscalationTimer'; timerId: string; roster: Roster; suppression?: Suppression; at: Instant }
+  | { type: 'FireStatusUpdateTimer'; dueAt: Instant; roster: Roster; suppression?: Suppression; at: Instant }
+  /** The window that suppressed it ended (or was expired); `suppression` is another that holds now, if any. */
+  | { type: 'EndSuppression'; roster: Roster; suppression?: Suppression; at: Instant }
   | ({ type: 'PostStatusUpdate'; by: string; text: string; at: Instant } & Acting)
   | ({ type: 'ChangeSeverity'; severity: Severity; timings: Timings; by: string; at: Instant } & Acting)
   | { type: 'RecordPageDelivered'; pageId: string; providerId: string; bundle?: number; provider?: string; at: Instant }

@@ -43,14 +43,22 @@ function decideOn(command: IncidentCommand, state: IncidentState, draft: Draft):
 }
 
 function open(c: Extract<IncidentCommand, { type: 'OpenIncident' }>, draft: Draft): IncidentEvent[] {
-  const { type: _type, fingerprint: _fingerprint, roster: _roster, escalateTo: _escalateTo, at, ...opening } = c;
-  draft
-    .emit({ type: 'IncidentOpened', data: { ...definedOnly(opening), openedAt: at } })
-    .emit({
-      type: 'AlertAttached',
-      data: { fingerprint: c.fingerprint, status: 'firing', startsAt: c.alertStartsAt, receivedAt: c.at },
-    })
-    .pageLevel(c.roster, 1, c.at);
+  const {
+    type: _type,
+    fingerprint: _fingerprint,
+    roster: _roster,
+    escalateTo: _escalateTo,
+    suppression: _suppression,
+    at,
+    ...opening
+  } = c;
+  draft.emit({ type: 'IncidentOpened', data: { ...definedOnly(opening), openedAt: at } }).emit({
+    type: 'AlertAttached',
+    data: { fingerprint: c.fingerprint, status: 'firing', startsAt: c.alertStartsAt, receivedAt: c.at },
+  });
+  // Opened and recorded, but quiet: its paging starts when the window ends (EndSuppression).
+  if (c.suppression) return suppress(draft, c.suppression, c.at).events;
+  draft.pageLevel(c.roster, 1, c.at);
   if (c.escalateTo !== undefined && c.escalateTo > 1) draft.escalate(c.escalateTo, 'rule', c.roster, c.at);
   else draft.scheduleAckTimeout(c.at);
   return draft.scheduleResolutionTimeouts(c.at).scheduleStatusUpdate(c.at).events;
@@ -103,16 +111,26 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
       const timer = s.escalationTimers[command.timerId];
       // A timer made moot (ack, resolution, a higher level reached) or already fired by a racing instance.
       if (!timer || s.status === 'resolved' || timer.level <= s.level) return ok([]);
+      if (command.suppression) return ok(suppress(draft, command.suppression, command.at).events);
       return ok(draft.escalate(timer.level, 'timeout', command.roster, command.at, { timerId: timer.timerId }).events);
     }
     case 'FireStatusUpdateTimer': {
       if (s.status === 'resolved' || s.statusUpdateDueAt !== command.dueAt) return ok([]);
+      if (command.suppression) return ok(suppress(draft, command.suppression, command.at).events);
       return ok(
         draft
           .emit({ type: 'StatusUpdateDue', data: { level: s.level, at: command.at } })
           .remind(command.roster, s.level, command.at)
           .scheduleStatusUpdate(command.at).events,
       );
+    }
+    case 'EndSuppression': {
+      if (s.status === 'resolved' || !s.suppressed) return ok([]);
+      if (command.suppression) return ok(suppress(draft, command.suppression, command.at).events);
+      draft.emit({ type: 'SuppressionEnded', data: { windowId: s.suppressed.windowId, at: command.at } });
+      // It pages now, as if it opened now: the level it is at, unless someone has it in hand already.
+      if (s.status === 'open') draft.pageLevel(command.roster, s.level, command.at).scheduleAckTimeout(command.at);
+      return ok(draft.scheduleResolutionTimeouts(command.at).scheduleStatusUpdate(command.at).events);
     }
     case 'PostStatusUpdate':
       if (s.status === 'resolved') return resolved();
@@ -239,6 +257,13 @@ function noteUnreachable(draft: Draft, page: PageState, at: string): Draft {
 }
 
 /** Everyone who was paged about the incident hears that it is over, except by a phone call. */
+/** Quiet until the window ends; a window already recorded with the same end is no news. */
+function suppress(draft: Draft, suppression: { windowId: string; until: string }, at: string): Draft {
+  const current = draft.incident.suppressed;
+  if (current?.windowId === suppression.windowId && current.until === suppression.until) return draft;
+  return draft.emit({ type: 'IncidentSuppressed', data: { ...suppression, at } });
+}
+
 /**
  * Alerts of the incident's group, in order: one fact for those that change something (one alert, or a run
  * of them), and the incident resolved by its source once none fires.

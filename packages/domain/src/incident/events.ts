@@ -172,6 +172,10 @@ export const incidentEventSchema = z.discriminatedUnion('type', [
   }),
   event('Resolved', { by: z.string(), via: resolveViaSchema, at: instant, ...actingShape }),
   event('Reopened', { by: z.string(), at: instant, ...actingShape }),
+  /** A silence or maintenance window matched: nobody is paged about it until `until` (issue 27). */
+  event('IncidentSuppressed', { windowId: z.string(), until: instant, at: instant }),
+  /** No window holds any more: it pages from here, as if it opened now. */
+  event('SuppressionEnded', { windowId: z.string(), at: instant }),
 ]);
 
 export type IncidentEvent = z.infer<typeof incidentEventSchema>;

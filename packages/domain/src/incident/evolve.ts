@@ -117,9 +117,15 @@ function evolveIncident(s: Incident, event: IncidentEvent): Incident {
         statusUpdateDueAt: undefined,
         escalationTimers: {},
         pageSteps: {},
+        suppressed: undefined,
       };
     case 'Reopened':
       return { ...s, status: 'open', acknowledged: undefined, resolved: undefined };
+    case 'IncidentSuppressed':
+      return { ...s, suppressed: { windowId: event.data.windowId, until: event.data.until } };
+    case 'SuppressionEnded':
+      // What waited is scheduled afresh from the window's end, in the same decision.
+      return { ...s, suppressed: undefined, escalationTimers: {}, statusUpdateDueAt: undefined };
   }
 }
 

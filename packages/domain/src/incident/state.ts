@@ -66,6 +66,8 @@ export interface Incident extends IncidentOpening {
   /** Later steps of people's notification rules, not yet due (absent on incidents from before rules). */
   pageSteps?: Record<string, PageStep>;
   /** Counters for the deterministic ids the decider hands out (p1, p2…, t1, t2… and s1, s2…). */
+  /** The window that keeps it quiet (no page, no timer) until it ends. */
+  suppressed?: { windowId: string; until: Instant };
   pageSeq: number;
   timerSeq: number;
   stepSeq?: number;

@@ -7,7 +7,8 @@ export type PendingTimer =
   | { kind: 'status-update'; dueAt: Instant }
   | { kind: 'page-retry'; pageId: string; dueAt: Instant }
   /** Steps of people's notification rules: one timer per instant, however many steps fall due then. */
-  | { kind: 'page-step'; dueAt: Instant };
+  | { kind: 'page-step'; dueAt: Instant }
+  | { kind: 'suppression-end'; windowId: string; dueAt: Instant };
 
 /**
  * Every timer the incident still waits on, earliest first. Rebuilt from the stream alone after a restart.
@@ -16,6 +17,9 @@ export type PendingTimer =
 export function pendingTimers(state: IncidentState): PendingTimer[] {
   if (!state.exists) return [];
   const open = state.status !== 'resolved';
+  // Suppressed, it waits on its window's end alone: the escalations it would fire are scheduled afresh then.
+  if (open && state.suppressed)
+    return [{ kind: 'suppression-end', windowId: state.suppressed.windowId, dueAt: state.suppressed.until }];
   const timers: PendingTimer[] = open
     ? Object.values(state.escalationTimers).map((t) => ({ kind: 'escalation', ...t }))
     : [];

@@ -6,7 +6,7 @@ import {
   type BusConsumer,
   type DeliveredRecord,
 } from '@klaxon/bus';
-import { alertsOfRecord, type AlertReceived } from '@klaxon/domain';
+import { alertsOfRecord, heartbeatReceivedSchema, type AlertReceived } from '@klaxon/domain';
 import type { EventStore } from '@klaxon/event-store';
 import type { Logger } from '@klaxon/service-kit';
 import type { Counter } from 'prom-client';
@@ -24,6 +24,14 @@ export interface AlertConsumerDeps {
   assigned: (partitions: number[]) => void;
   /** How long the consumer may hold records without getting past one before readiness says so. */
   stallMs: number;
+  /**
+   * Heartbeat monitors: a beat record is theirs, not an alert; alerts a monitor takes as beats (the
+   * Watchdog) are not routed.
+   */
+  beats?: () => {
+    beat(name: string, receivedAt: string): Promise<void>;
+    takeBeats(alerts: AlertReceived[]): AlertReceived[] | Promise<AlertReceived[]>;
+  };
 }
 
 /**
@@ -37,7 +45,18 @@ export function alertConsumer(deps: AlertConsumerDeps) {
   let consumer: BusConsumer | undefined;
   let lastFailure: { at: number; message: string } | undefined;
 
-  const alertsOf = async (record: DeliveredRecord) => {
+  const alertsOf = async (record: DeliveredRecord): Promise<AlertReceived[]> => {
+    const beats = deps.beats?.();
+    if (!beats) return alertsOfAll(record);
+    const beat = heartbeatReceivedSchema.safeParse(record.value);
+    if (beat.success) {
+      await beats.beat(beat.data.heartbeat, beat.data.receivedAt);
+      return [];
+    }
+    return beats.takeBeats(await alertsOfAll(record));
+  };
+
+  const alertsOfAll = async (record: DeliveredRecord) => {
     const parsed = alertsOfRecord(record.value);
     if (!parsed.ok)
       throw new UnprocessableRecordError(`not an AlertReceived or AlertsReceived: ${parsed.error.join('; ')}`);

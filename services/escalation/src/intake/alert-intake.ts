@@ -7,6 +7,7 @@ import {
   type KlaxonRouter,
   type RouteMatch,
   type Severity,
+  type Suppression,
   type Timings,
 } from '@klaxon/domain';
 import type { Clock, Logger } from '@klaxon/service-kit';
@@ -25,6 +26,8 @@ export interface AlertIntakeDeps {
   clock: Clock;
   logger: Logger;
   actsRefused: Counter<'integration' | 'status'>;
+  /** quiet (issue 27): the silence or maintenance window that holds for these labels now, if any. */
+  suppression?: (labels: Record<string, string>, at: string) => Suppression | undefined;
 }
 
 /**
@@ -135,6 +138,7 @@ export function alertIntake(deps: AlertIntakeDeps) {
           timings: timings(match.severity),
           roster: rosters.forPolicy(match.policy, at),
           escalateTo: router.immediateLevel(alert.labels),
+          suppression: deps.suppression?.(alert.labels, at), // quiet (issue 27)
           at,
         };
       });

@@ -29,6 +29,8 @@ export function incidentSummary(s: Incident) {
     openedAt: s.openedAt,
     acknowledged: s.acknowledged ?? null,
     resolved: s.resolved ?? null,
+    /** The silence or maintenance window keeping it quiet now (issue 27). */
+    suppressedBy: s.suppressed?.windowId ?? null,
   };
 }
 export type IncidentSummary = ReturnType<typeof incidentSummary>;

@@ -1,4 +1,11 @@
-import { commandForTimer, instantMs, pendingTimers, toInstant, type PendingTimer } from '@klaxon/domain';
+import {
+  commandForTimer,
+  instantMs,
+  pendingTimers,
+  toInstant,
+  type PendingTimer,
+  type Suppression,
+} from '@klaxon/domain';
 import type { Clock, Logger } from '@klaxon/service-kit';
 import type { IncidentCommands } from '../commands/incident-commands.ts';
 import type { Rosters } from '../oncall/rosters.ts';
@@ -14,6 +21,8 @@ export interface TimerRunnerDeps {
   logger: Logger;
   /** Whether this instance fires the incident's timers (with Kafka: the owner of its group's partition). */
   owns: (incidentId: string) => boolean;
+  /** quiet (issue 27): the silence or maintenance window that holds for these labels now, if any. */
+  suppression?: (labels: Record<string, string>, at: string) => Suppression | undefined;
 }
 
 const FIRST_BACKOFF_MS = 1000;
@@ -160,7 +169,9 @@ export class TimerRunner {
       return;
     }
     const execution = await commands.execute(incidentId, (state) =>
-      state.exists ? commandForTimer(timer, rosters.forPolicy(state.policy, at), at) : undefined,
+      state.exists
+        ? commandForTimer(timer, rosters.forPolicy(state.policy, at), at, this.deps.suppression?.(state.labels, at))
+        : undefined,
     );
     if (!execution.ok) {
       logger.warn({ incidentId, code: execution.error.code, timer: timer.kind }, 'timer refused');
