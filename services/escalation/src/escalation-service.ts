@@ -43,6 +43,7 @@ import type { Notifier } from './paging/notifier.ts';
 import { noticeSender, type NoticeSender } from './paging/notices.ts';
 import { ContactMethods } from './people/contact-methods.ts';
 import { PersonalRules } from './people/personal-rules.ts';
+import { Lifecycle } from './service/lifecycle.ts';
 import { IndexSnapshotWriter } from './state/index-snapshot-writer.ts';
 import { loadIndexSnapshot } from './state/index-snapshot.ts';
 import type { IncidentIndex } from './state/incident-index.ts';
@@ -339,6 +340,61 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     return BigInt(loaded.header.last.position);
   };
 
+  // Loops run on the wall clock unless a test drives virtual time; whatever ran is stopped either way.
+  const loops = deps.runTimerLoop !== false;
+  // The order of starting, written once; stopping is its reverse.
+  const lifecycle = new Lifecycle([
+    ...(snapshots ? [{ name: 'index snapshots', start: () => snapshots.start(), stop: () => snapshots.stop() }] : []),
+    { name: 'personal tokens', start: () => personalTokens.start(), stop: () => personalTokens.stop() },
+    // Before any alert is handled or timer fired: they ask which window holds.
+    { name: 'silences and maintenance windows', start: () => windows.start(), stop: () => windows.stop() },
+    { name: 'schedule overrides', start: () => scheduleOverrides.start(), stop: () => scheduleOverrides.stop() },
+    { name: 'contact methods', start: () => contactMethods.start(), stop: () => contactMethods.stop() },
+    { name: 'notification rules', start: () => personalRules.start(), stop: () => personalRules.stop() },
+    {
+      name: 'incident state from the store',
+      start: async () => {
+        const after = deps.snapshotPath ? await restoreSnapshot(deps.snapshotPath) : undefined;
+        subscription = store.subscribe({
+          after,
+          streamPrefix: INCIDENT_STREAM_PREFIX,
+          onEvents: (batch) => engine.afterCommit.observedRecords(batch),
+          onError: (error) => {
+            subscriptionLost = error;
+            logger.fatal({ err: error }, 'lost the event store subscription');
+          },
+          onInterrupted: (error, retryInMs) =>
+            logger.warn(
+              { err: error, retryInMs },
+              'the event store connection broke; following it again from the last position',
+            ),
+        });
+        await subscription.caughtUp();
+      },
+      stop: () => subscription?.stop(),
+    },
+    {
+      name: 'store followers (webhooks, Slack)',
+      start: () => Promise.all([webhooks.prepare(), slack.follower?.prepare()]),
+    },
+    {
+      // Pages go out from here on; stopping lets those in hand finish and record their outcome.
+      name: 'live: timers and pages',
+      start: async () => {
+        await engine.goLive();
+        logger.info({ incidents: index.size(), open: index.unresolved().length }, 'state rebuilt from the store');
+      },
+      stop: () => engine.outbound.stop(),
+    },
+    { name: 'alerts from the bus', start: () => engine.consumer.start(), stop: () => engine.consumer.stop() },
+    { name: 'heartbeat monitors', start: () => heartbeats.start(), stop: () => heartbeats.stop() },
+    { name: 'timer loop', start: () => loops && timers.start(), stop: () => timers.stop() },
+    { name: 'webhook deliveries', start: () => loops && webhooks.start(), stop: () => webhooks.stop() },
+    { name: 'Slack messages', start: () => loops && slack.follower?.start(), stop: () => slack.follower?.stop() },
+    { name: 'heartbeat loop', start: () => loops && heartbeats.startLoop() },
+    { name: 'shift notices', start: () => loops && shiftNotices.startLoop(), stop: () => shiftNotices.stop() },
+  ]);
+
   return {
     http,
     index,
@@ -351,57 +407,11 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     reload: (actor) => live.reload(actor),
     webhooks,
     slack,
-    async start() {
-      const after = deps.snapshotPath ? await restoreSnapshot(deps.snapshotPath) : undefined;
-      await personalTokens.start();
-      await windows.start(); // before any alert is handled or timer fired
-      await scheduleOverrides.start();
-      await contactMethods.start();
-      await personalRules.start();
-      subscription = store.subscribe({
-        after,
-        streamPrefix: INCIDENT_STREAM_PREFIX,
-        onEvents: (batch) => engine.afterCommit.observedRecords(batch),
-        onError: (error) => {
-          subscriptionLost = error;
-          logger.fatal({ err: error }, 'lost the event store subscription');
-        },
-        onInterrupted: (error, retryInMs) =>
-          logger.warn(
-            { err: error, retryInMs },
-            'the event store connection broke; following it again from the last position',
-          ),
-      });
-      await subscription.caughtUp();
-      await Promise.all([webhooks.prepare(), slack.follower?.prepare()]);
-      await engine.goLive();
-      logger.info({ incidents: index.size(), open: index.unresolved().length }, 'state rebuilt from the store');
-      await engine.consumer.start();
-      await heartbeats.start();
-      if (deps.runTimerLoop !== false) timers.start();
-      if (deps.runTimerLoop !== false) webhooks.start();
-      if (deps.runTimerLoop !== false) slack.follower?.start();
-      if (deps.runTimerLoop !== false) heartbeats.startLoop();
-      if (deps.runTimerLoop !== false) shiftNotices.startLoop();
-      snapshots?.start();
-    },
+    start: () => lifecycle.start(),
     drained: () => engine.outbound.drained(),
     async stop() {
       await http.close();
-      await engine.consumer.stop();
-      await timers.stop();
-      await heartbeats.stop();
-      await windows.stop();
-      await shiftNotices.stop();
-      await webhooks.stop();
-      await slack.follower?.stop();
-      await engine.outbound.stop();
-      await subscription?.stop();
-      await personalTokens.stop();
-      await scheduleOverrides.stop();
-      await contactMethods.stop();
-      await personalRules.stop();
-      await snapshots?.stop();
+      await lifecycle.stop();
     },
   };
 }
