@@ -89,6 +89,7 @@ describe('the throttle per contact and channel', () => {
       sms: { every: 60_000, burst: 3 },
       voice: { every: 60_000, burst: 2 },
       email: { every: 60_000, burst: 3 },
+      push: { every: 60_000, burst: 3 },
     });
     const custom = parseConfig(
       minimal('throttle: { sms: { every: 5m, burst: 1 }, email: { burst: 10 } }'),
@@ -99,6 +100,7 @@ describe('the throttle per contact and channel', () => {
       sms: { every: 300_000, burst: 1 },
       voice: { every: 60_000, burst: 2 },
       email: { every: 60_000, burst: 10 },
+      push: { every: 60_000, burst: 3 },
     });
     expect(problems(minimal('throttle: { sms: { burst: 0 } }'))).toContainEqual({
       path: 'throttle.sms.burst',
