@@ -19,6 +19,7 @@ import {
   type Labels,
 } from '@klaxon/domain';
 import type { EventStore, RecordedEvent, Subscription } from '@klaxon/event-store';
+import { startDueLoop } from '../timers/due-loop.ts';
 import type { Clock, Logger } from '@klaxon/service-kit';
 
 export interface HeartbeatSpec {
@@ -68,7 +69,7 @@ const MAX_ATTEMPTS = 8;
 export class HeartbeatMonitors {
   private readonly monitors = new Map<string, Monitor>();
   private subscription: Subscription | undefined;
-  private loop: NodeJS.Timeout | undefined;
+  private loop: { stop(): void } | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
 
@@ -107,23 +108,17 @@ export class HeartbeatMonitors {
 
   /** Wall-clock operation: wakes at the next due time, at least every `maxSleepMs`. */
   startLoop(maxSleepMs = 1000): void {
-    const tick = async () => {
-      try {
-        await this.runDue();
-      } catch (error) {
-        this.deps.logger.error({ err: error }, 'heartbeat check failed; retrying');
-      }
-      if (this.stopped) return;
-      const next = this.nextDueAt();
-      const now = this.deps.clock.now().getTime();
-      this.loop = setTimeout(tick, next === undefined ? maxSleepMs : Math.max(0, Math.min(maxSleepMs, next - now)));
-    };
-    this.loop = setTimeout(tick, 0);
+    this.loop = startDueLoop(
+      this,
+      this.deps.clock,
+      (error) => this.deps.logger.error({ err: error }, 'heartbeat check failed; retrying'),
+      maxSleepMs,
+    );
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.loop);
+    this.loop?.stop();
     await this.running;
     await this.subscription?.stop();
   }

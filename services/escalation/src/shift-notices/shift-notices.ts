@@ -10,6 +10,7 @@ import {
 import type { EventStore } from '@klaxon/event-store';
 import type { Clock, Logger } from '@klaxon/service-kit';
 import type { NoticeSender } from '../paging/notices.ts';
+import { startDueLoop } from '../timers/due-loop.ts';
 
 const WEEK_MS = 7 * 86_400_000;
 
@@ -20,7 +21,7 @@ const WEEK_MS = 7 * 86_400_000;
  * a reminder, unlike a page, is better missed than doubled).
  */
 export class ShiftNotices {
-  private loop: NodeJS.Timeout | undefined;
+  private loop: { stop(): void } | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
 
@@ -52,23 +53,17 @@ export class ShiftNotices {
   }
 
   startLoop(maxSleepMs = 60_000): void {
-    const tick = async () => {
-      try {
-        await this.runDue();
-      } catch (error) {
-        this.deps.logger.error({ err: error }, 'shift notices failed; retrying');
-      }
-      if (this.stopped) return;
-      const next = this.nextDueAt();
-      const now = this.deps.clock.now().getTime();
-      this.loop = setTimeout(tick, next === undefined ? maxSleepMs : Math.max(0, Math.min(maxSleepMs, next - now)));
-    };
-    this.loop = setTimeout(tick, 0);
+    this.loop = startDueLoop(
+      this,
+      this.deps.clock,
+      (error) => this.deps.logger.error({ err: error }, 'shift notices failed; retrying'),
+      maxSleepMs,
+    );
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.loop);
+    this.loop?.stop();
     await this.running;
   }
 

@@ -7,6 +7,7 @@ import {
   type Suppression,
 } from '@klaxon/domain';
 import type { Clock, Logger } from '@klaxon/service-kit';
+import { startDueLoop } from './due-loop.ts';
 import type { IncidentCommands } from '../commands/incident-commands.ts';
 import type { Rosters } from '../oncall/rosters.ts';
 import type { OutboundPipeline } from '../outbound/outbound-pipeline.ts';
@@ -36,7 +37,7 @@ const MAX_BACKOFF_MS = 60_000;
  */
 export class TimerRunner {
   private running: Promise<void> | undefined;
-  private loop: NodeJS.Timeout | undefined;
+  private loop: { stop(): void } | undefined;
   private stopRequested = false;
   private readonly backoff = new Map<string, { until: number; failures: number }>();
 
@@ -114,25 +115,18 @@ export class TimerRunner {
   /** Wall-clock operation: wake at the next due time, and at least every `maxSleepMs` to see new timers. */
   start(maxSleepMs = 1000): void {
     this.stopRequested = false;
-    const tick = async () => {
-      try {
-        await this.runDue();
-      } catch (error) {
-        this.deps.logger.error({ err: error }, 'timer run failed; retrying');
-      }
-      if (this.stopRequested) return;
-      const next = this.nextDueAt();
-      const sleep =
-        next === undefined ? maxSleepMs : Math.max(0, Math.min(maxSleepMs, next - this.deps.clock.now().getTime()));
-      this.loop = setTimeout(tick, sleep);
-    };
-    this.loop = setTimeout(tick, 0);
+    this.loop = startDueLoop(
+      this,
+      this.deps.clock,
+      (error) => this.deps.logger.error({ err: error }, 'timer run failed; retrying'),
+      maxSleepMs,
+    );
   }
 
   /** Fires nothing more: the run in progress finishes the timer in hand and stops; the loop is not re-armed. */
   async stop(): Promise<void> {
     this.stopRequested = true;
-    clearTimeout(this.loop);
+    this.loop?.stop();
     this.loop = undefined;
     await this.running;
   }
