@@ -140,8 +140,6 @@ chat:
 `,
       }),
     });
-    ingest = await startIngest({ maxBodyBytes: 64 * 1024 });
-    escalation = await startEscalation({ projectionUrl: projection.base });
     ingest = await startIngest({ maxBodyBytes: 64 * 1024, heartbeats: ['nightly-backup'] });
     const serviceOf = new Map<string, Service>([
       [new URL(ingest.base).origin, 'ingest'],
