@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { freshDatabase, startFakeTwilio, tempDir } from '@klaxon/testing';
+import { freshDatabase, startFakeTwilio, tempDir, type FakeTwilio } from '@klaxon/testing';
+import { expect } from 'vitest';
 import { freePort, startService, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
 import { quickRunbookYaml } from './quick-runbook.ts';
 
@@ -57,6 +58,49 @@ export async function timeline(escalationPort: number, id: string): Promise<Arra
     headers: { authorization: `Bearer ${API_TOKEN}` },
   });
   return ((await response.json()) as { timeline: Array<{ type: string }> }).timeline;
+}
+
+/**
+ * Per incident, the provider ids (Twilio SIDs) of its deliveries at `level` to `contact`, from its timeline.
+ * Pages to one person that fall due together go out as one SMS (a bundle): each incident of it records its
+ * own delivery with the bundle's SID, so pages are counted per incident here, not per SMS.
+ */
+export async function deliveries(
+  escalationPort: number,
+  incidentIds: string[],
+  level: number,
+  contact: string,
+): Promise<Map<string, string[]>> {
+  const byIncident = new Map<string, string[]>();
+  for (const id of incidentIds) {
+    const entries = (await timeline(escalationPort, id)) as Array<{
+      type: string;
+      pageId?: string;
+      level?: number;
+      contact?: string;
+      providerId?: string;
+    }>;
+    const pages = new Set(
+      entries
+        .filter((e) => e.type === 'PageRequested' && e.level === level && e.contact === contact)
+        .map((e) => e.pageId),
+    );
+    byIncident.set(
+      id,
+      entries.filter((e) => e.type === 'PageDelivered' && pages.has(e.pageId)).map((e) => e.providerId!),
+    );
+  }
+  return byIncident;
+}
+
+/**
+ * Nothing lost, nothing doubled: every incident delivered once at that level, and every SMS the provider took
+ * for that phone is one of those deliveries (a page sent twice would be an SMS no delivery accounts for).
+ */
+export function expectEachPagedOnce(delivered: Map<string, string[]>, twilio: FakeTwilio, phone: string): void {
+  for (const [id, sids] of delivered) expect(sids, `deliveries of incident ${id}`).toHaveLength(1);
+  const sent = twilio.requests.filter((r) => r.resource === 'Messages' && r.params.To === phone).map((r) => r.sid);
+  expect(sent.sort()).toEqual([...new Set([...delivered.values()].flat())].sort());
 }
 
 export async function until<T>(

@@ -187,33 +187,60 @@ export async function startGroupConsumer(
     stuck.set(batch.partition, Date.now());
     const work = (async () => {
       const messages = batch.messages;
+      // The batch's runs (consecutive records of one key; one record each without handleRun), by key: the
+      // keys go side by side, so their appends meet in the store's group commit; each key's runs in order.
+      const runsByKey = new Map<string, Array<{ from: number; to: number }>>();
       for (let i = 0; i < messages.length;) {
+        const key = keyOf(messages[i]!);
         let end = i + 1;
-        if (handleRun) {
-          const key = keyOf(messages[i]!);
-          while (end < messages.length && keyOf(messages[end]!) === key) end++;
-        }
-        const handled =
-          end - i > 1 ? await handleRunOf(payload, messages.slice(i, end)) : await handleOne(payload, messages[i]!);
-        if (!handled) break;
-        const message = messages[end - 1]!;
+        if (handleRun) while (end < messages.length && keyOf(messages[end]!) === key) end++;
+        const runs = runsByKey.get(key);
+        if (runs) runs.push({ from: i, to: end });
+        else runsByKey.set(key, [{ from: i, to: end }]);
         i = end;
-        resolveOffset(message.offset);
-        stuck.set(batch.partition, Date.now());
-        last = message.offset;
-        const movedOn = await heartbeat().then(
-          () => false,
-          (error: unknown) => {
-            if (!groupMovedOn(error)) throw error;
-            return true;
-          },
-        );
-        // The group is rebalancing: the rest of this batch may be another member's now.
-        if (movedOn) {
-          release();
-          break;
-        }
       }
+      const handled = new Array<boolean>(messages.length).fill(false);
+      let prefix = 0;
+      let stopped = false;
+      const handleKey = async (runs: Array<{ from: number; to: number }>) => {
+        for (const { from, to } of runs) {
+          if (stopped) return;
+          const ok =
+            to - from > 1
+              ? await handleRunOf(payload, messages.slice(from, to))
+              : await handleOne(payload, messages[from]!);
+          // No longer ours to go on with (stopping, or the batch went stale): nothing more of it starts.
+          if (!ok) {
+            stopped = true;
+            return;
+          }
+          handled.fill(true, from, to);
+          // The offset moves past the handled records at the front of the batch only: none is passed unhandled.
+          const before = prefix;
+          while (prefix < messages.length && handled[prefix]) prefix++;
+          if (prefix > before) {
+            last = messages[prefix - 1]!.offset;
+            resolveOffset(last);
+            stuck.set(batch.partition, Date.now());
+          }
+          const movedOn = await heartbeat().then(
+            () => false,
+            (error: unknown) => {
+              if (!groupMovedOn(error)) throw error;
+              return true;
+            },
+          );
+          // The group is rebalancing: the rest of this batch may be another member's now.
+          if (movedOn && !stopped) {
+            stopped = true;
+            release();
+          }
+        }
+      };
+      // Every key settles before the batch ends (or fails): none goes on unseen after it.
+      const outcomes = await Promise.allSettled([...runsByKey.values()].map(handleKey));
+      const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (failure) throw failure.reason;
       if (last === undefined) return;
       try {
         // One commit per batch. Kafka's committed offset names the next record to read. Committed through

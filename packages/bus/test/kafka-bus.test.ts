@@ -167,18 +167,66 @@ describe.runIf(kafka)('Kafka faults a real broker shows', () => {
         handle,
         onDeadLetter: (r) => dead.push(r.value as string),
       });
-      await until(() => one.includes('a3') && dead.length === 1, 'every record handled');
+      await until(
+        () => one.includes('a3') && dead.length === 1 && runs.filter((run) => run[0] === 'b0').length === 2,
+        'every record handled',
+      );
       await consumer.stop();
       await bus.close();
-      expect(runs).toEqual([
-        ['a0', 'a1', 'a2'],
+      // The keys of a batch go side by side: each key's runs keep their order, not the keys between them.
+      const of = (key: string) => runs.filter((run) => run[0]!.startsWith(key));
+      expect(runs).toHaveLength(4);
+      expect(of('a')).toEqual([['a0', 'a1', 'a2']]);
+      expect(of('b')).toEqual([
         ['b0', 'b1'],
         ['b0', 'b1'],
-        ['c0', 'bad', 'c2'],
       ]);
+      expect(of('c')).toEqual([['c0', 'bad', 'c2']]);
       // The run with the unprocessable record, one by one; a lone record goes to `handle` as always.
-      expect(one).toEqual(['c0', 'c2', 'a3']);
+      expect(one.filter((v) => v.startsWith('c'))).toEqual(['c0', 'c2']);
+      expect(one.filter((v) => v.startsWith('a'))).toEqual(['a3']);
       expect(dead).toEqual(['bad']);
+    },
+  );
+
+  it(
+    "goes on with a partition's other keys while one key's record is in hand, and commits past both only once both are handled",
+    { timeout: 90_000 },
+    async () => {
+      const bus = await openKafkaBus({ brokers, partitions: 1, replicationFactor: 1, ...quick });
+      const topic = unique('alerts');
+      const group = unique('g');
+      // Given a storm's record and a new group's record behind it in one partition
+      await bus.publish(topic, [
+        { key: 'storm', value: 'storm-1' },
+        { key: 'new-group', value: 'new-1' },
+      ]);
+      const seen: string[] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const consumer = await bus.consume({
+        topic,
+        group,
+        handle: async (r) => {
+          if (r.value === 'storm-1') await gate;
+          seen.push(r.value as string);
+        },
+      });
+      // When the storm's record is slow to handle
+      // Then the new group's record is handled meanwhile
+      await until(() => seen.includes('new-1'), "the new group's record");
+      expect(seen).toEqual(['new-1']);
+      release();
+      await until(() => seen.length === 2, "the storm's record");
+      await consumer.stop();
+      // And the group's offset is past both: taken up again, the group gets only what comes after them
+      await bus.publish(topic, [{ key: 'later', value: 'later-1' }]);
+      const again: string[] = [];
+      const after = await bus.consume({ topic, group, handle: async (r) => void again.push(r.value as string) });
+      await until(() => again.length > 0, 'the record published after');
+      await after.stop();
+      await bus.close();
+      expect(again).toEqual(['later-1']);
     },
   );
 
