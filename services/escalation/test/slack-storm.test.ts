@@ -27,10 +27,9 @@ async function openEveryMinute(h: Harness, from: number, count: number) {
 
 const incidentsByService = async (h: Harness) =>
   new Map<string, { id: string; number: number }>(
-    (await h.api('GET', '/api/v1/incidents')).json.incidents.map((i: { id: string; number: number; service: string }) => [
-      i.service,
-      i,
-    ]),
+    (await h.api('GET', '/api/v1/incidents')).json.incidents.map(
+      (i: { id: string; number: number; service: string }) => [i.service, i],
+    ),
   );
 
 describe('a storm in a Slack channel: one summary message beyond five incidents in ten minutes', () => {
@@ -72,7 +71,10 @@ describe('a storm in a Slack channel: one summary message beyond five incidents 
     ]);
     expect(updates.map((u) => u.args.ts)).toContain(h.service.slack.follower!.messageOf(ownMessage.id)!.ts);
     expect(
-      slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts).map((c) => [c.args.thread_ts, c.args.text]),
+      slack
+        .callsOf('chat.postMessage')
+        .filter((c) => c.args.thread_ts)
+        .map((c) => [c.args.thread_ts, c.args.text]),
     ).toEqual([[ts, `#${inStorm.number} status update from alice: Rolling back`]]);
 
     // 10:08 is within ten minutes of 10:07, the storm's last: it joins. 10:19 is past: its own message again.
@@ -106,6 +108,8 @@ describe('a storm in a Slack channel: one summary message beyond five incidents 
     expect(summaries(posts(slack))).toHaveLength(1);
     const update = summaries(slack.callsOf('chat.update')).at(-1)!;
     expect(update.args.ts).toBe(ts);
-    expect(update.args.text).toBe('Storm in #incidents: 3 incidents since 10:05 UTC — 3 open, 0 acknowledged, 0 resolved');
+    expect(update.args.text).toBe(
+      'Storm in #incidents: 3 incidents since 10:05 UTC — 3 open, 0 acknowledged, 0 resolved',
+    );
   });
 });

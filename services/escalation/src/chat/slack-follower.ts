@@ -254,7 +254,10 @@ export class SlackFollower implements FollowerWork<SlackKeptEvent> {
 
   /** In a storm: the channel's storm goes on (an opening within the window of its last), or its messages are too many. */
   private inStorm(channel: string, at: number): boolean {
-    const lastAt = Math.max(this.joining.get(channel)?.lastAt ?? -Infinity, this.storms.get(channel)?.lastAt ?? -Infinity);
+    const lastAt = Math.max(
+      this.joining.get(channel)?.lastAt ?? -Infinity,
+      this.storms.get(channel)?.lastAt ?? -Infinity,
+    );
     if (at - lastAt <= STORM.withinMs) return true;
     const posting = [...this.toPost.values()].filter((w) => w.channel === channel);
     return stormAt([...(this.openings.get(channel) ?? []), ...posting.map((w) => Date.parse(w.state.openedAt))], at);
@@ -293,7 +296,10 @@ export class SlackFollower implements FollowerWork<SlackKeptEvent> {
       this.summaries.set(storm.ts, storm);
       const data = { channel, channelId: storm.channelId, ts: storm.ts, since: new Date(since).toISOString() };
       await this.follower.record({ type: 'SlackSummaryPosted', data });
-      this.deps.logger.warn({ channel, since: data.since }, 'storm in a Slack channel: one summary message from here on');
+      this.deps.logger.warn(
+        { channel, since: data.since },
+        'storm in a Slack channel: one summary message from here on',
+      );
     }
     this.joined(storm, joining.ids, joining.lastAt);
     const lastAt = new Date(joining.lastAt).toISOString();

@@ -154,7 +154,8 @@ export class StoreFollower<E extends Kept> {
    */
   async renew(): Promise<void> {
     const held = await this.hold();
-    if (held !== true) throw new Error(`${this.deps.streamId}: another instance holds the lease until ${held.toISOString()}`);
+    if (held !== true)
+      throw new Error(`${this.deps.streamId}: another instance holds the lease until ${held.toISOString()}`);
   }
 
   /** False when someone else wrote first (a replay, another instance): their word is read and taken instead. */
