@@ -38,7 +38,7 @@ import { webhookRoutes } from './http/webhook-routes.ts';
 import { overrideActions } from './oncall/override-actions.ts';
 import { rosters as createRosters } from './oncall/rosters.ts';
 import { ScheduleOverrides } from './oncall/schedule-overrides.ts';
-import { smsTakeReply } from './oncall/sms-take-reply.ts';
+import { takeReply } from './oncall/take-reply.ts';
 import type { Notifier } from './paging/notifier.ts';
 import { noticeSender, type NoticeSender } from './paging/notices.ts';
 import { ContactMethods } from './people/contact-methods.ts';
@@ -278,7 +278,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     logger,
   });
   twilioRoutes(http.routes, {
-    take: smsTakeReply(overrides, config.contacts),
+    take: takeReply(overrides, config.contacts, 'phone'),
     index,
     commands,
     contacts: config.contacts,
@@ -317,7 +317,15 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     registry: http.metrics,
   });
   webhookRoutes(http.routes, { webhooks, auth });
-  const slack = slackChat({ ...deps, index, commands, rosters, clock, registry: http.metrics });
+  const slack = slackChat({
+    ...deps,
+    index,
+    commands,
+    rosters,
+    clock,
+    registry: http.metrics,
+    take: takeReply(overrides, config.contacts, 'person'),
+  });
   slack.mount(http.routes);
 
   /** Where the incident index starts: its snapshot, or nothing (the whole store is replayed). */

@@ -217,6 +217,56 @@ describe('Slack, both ways', () => {
     expect((await command('dance')).body.text).toContain('/klaxon ack 42');
   });
 
+  it('/klaxon take 2h from bob (found by his Slack email) puts him on call as himself; take until 08:00 from alice ends at 08:00 her time', async () => {
+    const { slack, h } = await start();
+    slack.users.set('UBOB00002', 'bob@example.com');
+    const command = (user: string, text: string, as?: { secret?: string }) =>
+      fromSlack(h, slack, 'commands', { command: '/klaxon', text, user_id: user, channel_id: 'C0INCIDENTS' }, as);
+    const overrides = async () => (await h.store.readStream('schedule-primary')).map((e) => e.data);
+
+    // Signed with another secret: refused, nobody goes on call.
+    const forged = await command('UBOB00002', 'take 2h', { secret: 'not-the-signing-secret-0000' });
+    expect(forged.status).toBe(403);
+    expect(await overrides()).toEqual([]);
+
+    expect((await command('UBOB00002', 'take 2h')).body).toEqual({
+      response_type: 'ephemeral',
+      text: 'Klaxon: you are on call for primary until Mon 23 Nov 07:00 (America/New_York).',
+    });
+    expect(await overrides()).toEqual([
+      expect.objectContaining({
+        person: 'bob',
+        start: '2026-11-23T10:00:00.000Z',
+        end: '2026-11-23T12:00:00.000Z',
+        actor: { kind: 'person', name: 'bob' },
+      }),
+    ]);
+    expect((await command('UBOB00002', 'oncall')).body.text).toContain('*default*: L1 bob ·');
+
+    // 10:00 UTC is 11:00 in Berlin: until 08:00 is tomorrow morning there.
+    expect((await command('UALICE001', 'take until 08:00')).body.text).toBe(
+      'Klaxon: you are on call for primary until Tue 24 Nov 08:00 (Europe/Berlin).',
+    );
+    expect((await overrides()).at(-1)).toMatchObject({ person: 'alice', end: '2026-11-24T07:00:00.000Z' });
+    expect((await command('UALICE001', 'take soon')).body.text).toMatch(/^Klaxon: not taken: .*e\.g\. take 2h/);
+  });
+
+  it('/klaxon take 2h from a viewer, or from a Slack user who is nobody in klaxon.yaml, changes nothing', async () => {
+    const slack = await startFakeSlack();
+    open.push(slack);
+    const config = configFor(slack);
+    config.contacts.alice!.role = 'viewer';
+    const h = await startEscalation({ config });
+    open.push(h);
+    const command = (user: string) =>
+      fromSlack(h, slack, 'commands', { command: '/klaxon', text: 'take 2h', user_id: user });
+    expect((await command('UALICE001')).body.text).toBe(
+      'Klaxon: not taken: alice is a viewer; changing on-call time needs the responder role.',
+    );
+    expect((await command('USTRANGER')).body.text).toContain('slack: USTRANGER');
+    expect(await h.store.readStream('schedule-primary')).toEqual([]);
+  });
+
   it('restarted after the message was posted: a resolution updates that message, no second one is posted', async () => {
     const slack = await startFakeSlack();
     const dir = tempDir('klaxon-slack-');

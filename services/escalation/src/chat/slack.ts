@@ -24,6 +24,8 @@ export interface SlackChatDeps {
   logger: Logger;
   publicUrl: string;
   registry: Registry;
+  /** `/klaxon take 2h`: the person on call, through the same override actions as the API and SMS. */
+  take: (person: string, text: string) => Promise<string | undefined>;
 }
 
 export interface SlackChat {
@@ -74,6 +76,7 @@ export function slackChat(deps: SlackChatDeps): SlackChat {
         client,
         personOf: slackPeople(deps.config.contacts, client),
         act: slackActs(deps),
+        take: deps.take,
         index: deps.index,
         rosters: deps.rosters,
         policies: deps.config.policies,

@@ -17,6 +17,7 @@ export interface SlackRouteDeps {
   client: WebClient | undefined;
   personOf: (userId: string) => Promise<SlackPerson | undefined>;
   act: ReturnType<typeof slackActs>;
+  take: (person: string, text: string) => Promise<string | undefined>;
   index: IncidentIndex;
   rosters: Rosters;
   policies: KlaxonConfig['policies'];
@@ -84,6 +85,11 @@ export function slackRoutes(routes: Router, deps: SlackRouteDeps): void {
     if (asked.kind === 'help') return ephemeral(res, SLACK_HELP);
     if (asked.kind === 'unknown') return ephemeral(res, `Klaxon does not know "${text.slice(0, 100)}". ${SLACK_HELP}`);
     if (asked.kind === 'oncall') return ephemeral(res, onCallNow(deps));
+    if (asked.kind === 'take') {
+      const taken = (await deps.take(person.name, asked.text)) ?? SLACK_HELP;
+      deps.logger.info({ slackUser: userId, person: person.name, text }, 'Slack command');
+      return ephemeral(res, taken);
+    }
     const named = deps.index.summaries().filter((s) => s.number === asked.number);
     if (named.length !== 1)
       return ephemeral(

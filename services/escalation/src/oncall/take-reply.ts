@@ -25,20 +25,21 @@ const why = (error: TakeError): string => {
 };
 
 /**
- * The answer to a text that asks to take the pager (`take 2h`, `take until 08:00`, `take 2h primary`), sent
- * from a known phone: the sender goes on call, as if they had asked through the API. Any other text is not
- * this one's (`undefined`), and goes on to the acknowledgement codes.
+ * The answer to a text that asks to take the pager (`take 2h`, `take until 08:00`, `take 2h primary`), from
+ * a known phone (an SMS: actor `phone`) or a Slack user mapped to a person (`/klaxon take 2h`: actor
+ * `person`): that person goes on call, as if they had asked through the API, with their role. Any other
+ * text is not this one's (`undefined`): an SMS goes on to the acknowledgement codes.
  */
-export function smsTakeReply(actions: OverrideActions, contacts: Record<string, { timezone: string; role: Role }>) {
+export function takeReply(
+  actions: OverrideActions,
+  contacts: Record<string, { timezone: string; role: Role }>,
+  kind: 'phone' | 'person',
+) {
   return async (contactName: string, body: string): Promise<string | undefined> => {
     const take = parseSmsTake(body);
     if (!take) return undefined;
     const contact = contacts[contactName]!;
-    const taken = await actions.take(take.schedule, take.until, {
-      kind: 'phone',
-      name: contactName,
-      role: contact.role,
-    });
+    const taken = await actions.take(take.schedule, take.until, { kind, name: contactName, role: contact.role });
     if (!taken.ok) return `Klaxon: not taken: ${why(taken.error)}.`;
     const end = DateTime.fromISO(taken.value.end, { zone: contact.timezone }).toFormat('ccc d LLL HH:mm');
     return `Klaxon: you are on call for ${taken.value.schedule} until ${end} (${contact.timezone}).`;
