@@ -498,6 +498,7 @@ chat:
         '/oncall',
         '/kpis',
         '/audit',
+        '/quiet',
         '/console/app.js',
         '/console/console.css',
         '/console/vendor/preact.mjs',
