@@ -154,6 +154,20 @@ describe('an incident opened while a window holds: recorded, quiet, paged when t
   });
 });
 
+describe('a reminder that falls due inside a window', () => {
+  it('given a P1 acknowledged at 10:02, when its status-update reminder falls due in a window, then nobody is reminded until it ends', () => {
+    const opened = openedP1();
+    const acked = decided(opened, { type: 'Acknowledge', by: 'alice', via: 'api', at: at('10:02') });
+    const history = [...opened, ...acked];
+    const reminder = pendingTimers(evolveAll(history, initialState())).find((t) => t.kind === 'status-update')!;
+    const quietThen = { windowId: 'db-maintenance', until: new Date(Date.parse(reminder.dueAt) + 3_600_000).toISOString() };
+    const command = commandForTimer(reminder, roster, reminder.dueAt, quietThen)!;
+    expect(decided(history, command)).toEqual([
+      { type: 'IncidentSuppressed', data: { ...quietThen, at: reminder.dueAt } },
+    ]);
+  });
+});
+
 describe('a security incident that opens inside a window: the rule that escalates it at once waits with the page', () => {
   // klaxon.yaml's rules: category security → L3 at once.
   const router = createRouter([{ match: {}, policy: 'default', continue: false }], {}, [
