@@ -32,7 +32,11 @@ describe.runIf(available)('the quiet page: silences, maintenance windows and hea
 
   beforeAll(async () => {
     twilio = await startFakeTwilio();
-    const config = `${quickRunbookYaml({ ackTimeout: '1h', webhookToken: 'console-quiet-events-01', apiToken: API_TOKEN }).replace(
+    const config = `${quickRunbookYaml({
+      ackTimeout: '1h',
+      webhookToken: 'console-quiet-events-01',
+      apiToken: API_TOKEN,
+    }).replace(
       'contacts:\n',
       'contacts:\n  vic:   { phone: "+15550100009", timezone: Europe/Berlin, role: viewer }\n',
     )}heartbeats:
@@ -90,9 +94,7 @@ maintenance:
       .toBe(true);
     await page.getByLabel('API token').fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect
-      .poll(() => page.getByRole('list', { name: 'Heartbeats' }).isVisible(), { timeout: 20_000 })
-      .toBe(true);
+    await expect.poll(() => page.getByRole('list', { name: 'Heartbeats' }).isVisible(), { timeout: 20_000 }).toBe(true);
     return page;
   };
 
@@ -104,9 +106,12 @@ maintenance:
       const heartbeats = page.getByRole('list', { name: 'Heartbeats' });
       // batch-import (1 s, never beaten) is missed by now; nightly-backup is not due for a day.
       await expect
-        .poll(async () => (await heartbeats.getByRole('listitem').filter({ hasText: 'batch-import' }).textContent()) ?? '', {
-          timeout: 20_000,
-        })
+        .poll(
+          async () => (await heartbeats.getByRole('listitem').filter({ hasText: 'batch-import' }).textContent()) ?? '',
+          {
+            timeout: 20_000,
+          },
+        )
         .toContain('missed');
       expect(await heartbeats.getByRole('listitem').filter({ hasText: 'nightly-backup' }).textContent()).toMatch(
         /nightly-backup\s*ok/,
@@ -146,24 +151,28 @@ maintenance:
     },
   );
 
-  it('a viewer sees the same, with no form and no Expire buttons; the API refuses a silence from them', { timeout: 120_000 }, async () => {
-    const added = await api('POST', '/api/v1/silences', API_TOKEN, {
-      matchers: { service: 'checkout' },
-      duration: '1h',
-      comment: 'release',
-    });
-    expect(added.status).toBe(201);
-    const vic = await tokenOf('vic');
-    const page = await onPhoneAs(vic);
-    await expect
-      .poll(() => page.getByRole('list', { name: 'Silences' }).textContent(), { timeout: 15_000 })
-      .toContain('service=checkout');
-    expect(await page.getByRole('button', { name: /^Expire/ }).count()).toBe(0);
-    expect(await page.getByRole('button', { name: 'Add silence' }).count()).toBe(0);
-    expect(await page.getByLabel('Matchers').count()).toBe(0);
-    expect(
-      await api('POST', '/api/v1/silences', vic, { matchers: { service: 'x' }, duration: '1h', comment: 'no' }),
-    ).toMatchObject({ status: 403 });
-    await page.context().close();
-  });
+  it(
+    'a viewer sees the same, with no form and no Expire buttons; the API refuses a silence from them',
+    { timeout: 120_000 },
+    async () => {
+      const added = await api('POST', '/api/v1/silences', API_TOKEN, {
+        matchers: { service: 'checkout' },
+        duration: '1h',
+        comment: 'release',
+      });
+      expect(added.status).toBe(201);
+      const vic = await tokenOf('vic');
+      const page = await onPhoneAs(vic);
+      await expect
+        .poll(() => page.getByRole('list', { name: 'Silences' }).textContent(), { timeout: 15_000 })
+        .toContain('service=checkout');
+      expect(await page.getByRole('button', { name: /^Expire/ }).count()).toBe(0);
+      expect(await page.getByRole('button', { name: 'Add silence' }).count()).toBe(0);
+      expect(await page.getByLabel('Matchers').count()).toBe(0);
+      expect(
+        await api('POST', '/api/v1/silences', vic, { matchers: { service: 'x' }, duration: '1h', comment: 'no' }),
+      ).toMatchObject({ status: 403 });
+      await page.context().close();
+    },
+  );
 });

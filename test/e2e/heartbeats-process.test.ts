@@ -111,7 +111,11 @@ async function stack(heartbeats: string): Promise<Stack> {
       );
       return incidents.filter((i) => i.title.startsWith('Heartbeat '));
     },
-    pages: () => twilio.messages().filter((m) => m.To === ALICE && m.Body.includes('Heartbeat')).map((m) => m.Body),
+    pages: () =>
+      twilio
+        .messages()
+        .filter((m) => m.To === ALICE && m.Body.includes('Heartbeat'))
+        .map((m) => m.Body),
   };
 }
 

@@ -160,7 +160,10 @@ describe('a reminder that falls due inside a window', () => {
     const acked = decided(opened, { type: 'Acknowledge', by: 'alice', via: 'api', at: at('10:02') });
     const history = [...opened, ...acked];
     const reminder = pendingTimers(evolveAll(history, initialState())).find((t) => t.kind === 'status-update')!;
-    const quietThen = { windowId: 'db-maintenance', until: new Date(Date.parse(reminder.dueAt) + 3_600_000).toISOString() };
+    const quietThen = {
+      windowId: 'db-maintenance',
+      until: new Date(Date.parse(reminder.dueAt) + 3_600_000).toISOString(),
+    };
     const command = commandForTimer(reminder, roster, reminder.dueAt, quietThen)!;
     expect(decided(history, command)).toEqual([
       { type: 'IncidentSuppressed', data: { ...quietThen, at: reminder.dueAt } },

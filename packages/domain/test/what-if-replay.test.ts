@@ -183,7 +183,12 @@ describe('what-if replay of recorded incidents through a candidate configuration
     // Only #2 pages, as before: alice at L1, tom at L2 (at 5 min), each told when it resolves.
     expect(outcome.pages).toEqual({ 'alice sms': 2, 'tom sms': 2, 'tom voice': 1 });
     expect(courses.map((c) => courseSummary(c).heldQuietBy)).toEqual([['deploys'], [], ['night-migration']]);
-    expect(outcomeOf(history.map((i) => actualCourse(i, config(5))), config(5)).heldQuietBy).toEqual({});
+    expect(
+      outcomeOf(
+        history.map((i) => actualCourse(i, config(5))),
+        config(5),
+      ).heldQuietBy,
+    ).toEqual({});
   });
 
   it('an alert no candidate route matches is counted as not routed', () => {

@@ -153,8 +153,7 @@ export function QuietPage() {
         ? html`<p class="empty">No silence holds now or later.</p>`
         : html`<ul class="shift-timeline" aria-label="Silences">
             ${data.silences.map(
-              (w) =>
-                html`<${WindowItem} w=${w} now=${now} mayExpire=${rank >= RANK.responder} expire=${expire} />`,
+              (w) => html`<${WindowItem} w=${w} now=${now} mayExpire=${rank >= RANK.responder} expire=${expire} />`,
             )}
           </ul>`)
     }

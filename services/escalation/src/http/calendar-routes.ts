@@ -37,7 +37,9 @@ export function calendarRoutes(routes: Router, deps: CalendarRouteDeps): void {
       return void res.status(404).json({ error: 'no such schedule or person' });
     // Whose shifts a person has is theirs to share: one's token does not open another's feed.
     if (person !== undefined && person !== holder)
-      return void res.status(403).json({ error: `this feed token is ${holder}'s; it opens their feed, not ${person}'s` });
+      return void res
+        .status(403)
+        .json({ error: `this feed token is ${holder}'s; it opens their feed, not ${person}'s` });
     const body = render();
     if (body === undefined) return void res.status(404).json({ error: 'no such schedule or person' });
     res.set('Cache-Control', 'private, max-age=300').type('text/calendar; charset=utf-8').send(body);
@@ -51,12 +53,7 @@ export function calendarRoutes(routes: Router, deps: CalendarRouteDeps): void {
   );
   routes.get('/api/v1/people/:name/calendar.ics', (req, res) => {
     const person = String(req.params.name);
-    return sendFeed(
-      req,
-      res,
-      () => personFeed(person, schedules(), clock.now()),
-      person,
-    );
+    return sendFeed(req, res, () => personFeed(person, schedules(), clock.now()), person);
   });
 
   const person = (res: Response): string | undefined => {
