@@ -388,7 +388,7 @@ const quickRunbook = (ackTimeout: string) =>
 
 describe('klaxon replay: a recorded history through a candidate configuration, offline', () => {
   it(
-    'a candidate with a shorter acknowledgement timeout gives more L2 pages, with exact counts',
+    'a candidate with a shorter acknowledgement timeout gives more L2 pages, with exact counts; one with maintenance windows holds quiet what they would have',
     { timeout: 120_000 },
     async () => {
       const dir = tempDir('klaxon-replay-');
@@ -497,6 +497,30 @@ describe('klaxon replay: a recorded history through a candidate configuration, o
       expect(text.stdout).toMatch(/^escalations to L2\s+2\s+3$/m);
       expect(text.stdout).toMatch(/^pages tom voice\s+2\s+3$/m);
       expect((await klaxon(['replay', '--data-dir', dir.file('data')])).status).toBe(2);
+
+      // A candidate whose maintenance windows (round the clock, every day) take "Disk full": #1 would have
+      // paged nobody (it was acknowledged and resolved inside the window); the others go as they went.
+      const allWeek = '[mon, tue, wed, thu, fri, sat, sun]';
+      writeFileSync(
+        dir.file('quiet.yaml'),
+        `${quickRunbook('6s')}maintenance:
+  disk-day: { matchers: { summary: Disk full }, days: ${allWeek}, from: "00:00", to: "12:00", timezone: UTC }
+  disk-night: { matchers: { summary: Disk full }, days: ${allWeek}, from: "12:00", to: "00:00", timezone: UTC }
+`,
+      );
+      const quietArgs = ['replay', '--config', dir.file('quiet.yaml'), '--current', dir.file('current.yaml')];
+      const quiet = await klaxon([...quietArgs, '--data-dir', dir.file('data'), '--output', 'json']);
+      expect(quiet.status, quiet.stderr).toBe(0);
+      const held = JSON.parse(quiet.stdout);
+      expect(Object.values(held.candidate.heldQuietBy).reduce((a: number, b) => a + (b as number), 0)).toBe(1);
+      expect(held.actual.heldQuietBy).toEqual({});
+      // alice's L1 page for #1 and its resolution notice are gone; tom's pages for #2 and #3 are as they were.
+      expect(held.candidate.pages['alice sms']).toBe(actual.pages['alice sms'] - 2);
+      expect(held.candidate.pages['tom sms']).toBe(actual.pages['tom sms']);
+      expect(held.differing.map((d: { number: number }) => d.number)).toEqual([1]);
+      const quietText = await klaxon([...quietArgs, '--data-dir', dir.file('data')]);
+      expect(quietText.stdout).toMatch(/^held quiet by disk-(day|night)\s+0\s+1$/m);
+      expect(quietText.stdout).toMatch(/L1, 0 pages, quiet \(disk-(day|night)\)/);
       dir.remove();
     },
   );

@@ -483,6 +483,9 @@ chat:
       expect((await api('GET', `/api/v1/schedules/nightly/calendar.ics?token=${feedToken}`)).status).toBe(404);
       expect((await api('GET', `/api/v1/people/alice/calendar.ics?token=${feedToken}`)).status).toBe(200);
       expect((await api('GET', `/api/v1/people/nobody/calendar.ics?token=${feedToken}`)).status).toBe(404);
+      expect((await api('GET', `/api/v1/people/bob/calendar.ics?token=${feedToken}`)).status).toBe(403);
+      expect((await api('GET', '/api/v1/me', undefined, alice2())).status).toBe(200);
+      expect((await api('GET', '/api/v1/schedules/primary', undefined, alice2())).status).toBe(200);
       expect((await api('DELETE', '/api/v1/me/calendar-token', undefined, alice2())).status).toBe(204);
       expect((await api('GET', `/api/v1/people/alice/calendar.ics?token=${feedToken}`)).status).toBe(401);
       expect((await api('DELETE', '/api/v1/me/calendar-token', undefined, alice2())).status).toBe(404);
@@ -495,6 +498,7 @@ chat:
         '/oncall',
         '/kpis',
         '/audit',
+        '/quiet',
         '/console/app.js',
         '/console/console.css',
         '/console/vendor/preact.mjs',

@@ -9,7 +9,12 @@ import {
   replayUntil,
   SCHEDULE_STREAM_PREFIX,
   scheduleEventSchema,
+  SILENCES_STREAM,
+  windowEventSchema,
+  windowsOf,
   withRecordedOverrides,
+  type QuietWindow,
+  type WindowEvent,
   type ScheduleEvent,
   type IncidentEvent,
   type Outcome,
@@ -69,7 +74,8 @@ export async function replay(
   if (!flags.config) throw new UsageError('replay needs a candidate: klaxon replay --config candidate.yaml');
   const from = instant(flags.from, '--from');
   const to = instant(flags.to, '--to');
-  const candidateFile: ReplayConfig = load(flags.config, env);
+  const candidateConfig = load(flags.config, env);
+  const candidateFile: ReplayConfig = candidateConfig;
   const currentFile: ReplayConfig = load(flags.current ?? env.KLAXON_CONFIG ?? 'klaxon.yaml', env);
   const dataDir = resolve(env.INIT_CWD ?? process.cwd(), flags['data-dir'] ?? env.KLAXON_DATA_DIR ?? 'data');
   const store = await openEventStoreFromEnv({
@@ -80,6 +86,7 @@ export async function replay(
 
   const streams = new Map<string, IncidentEvent[]>();
   const overrides = new Map<string, ScheduleEvent[]>();
+  const windowEvents: WindowEvent[] = [];
   let read = 0;
   try {
     for (let after: bigint | undefined; ;) {
@@ -104,10 +111,24 @@ export async function replay(
       }
       after = page.at(-1)!.position;
     }
+    // The silences and windows people made through the API: in force for the candidate as they were.
+    for (const record of await store.readStream(SILENCES_STREAM)) {
+      const event = windowEventSchema.safeParse({ type: record.type, data: record.data });
+      if (event.success) windowEvents.push(event.data);
+    }
   } finally {
     await store.close();
   }
-  const candidate = { ...candidateFile, schedules: withRecordedOverrides(candidateFile.schedules, overrides) };
+  // The candidate's own maintenance windows, as if they had always been there.
+  const windows: QuietWindow[] = [
+    ...Object.entries(candidateConfig.maintenance).map(([id, w]) => ({ id, kind: 'maintenance' as const, ...w })),
+    ...windowsOf(windowEvents),
+  ];
+  const candidate = {
+    ...candidateFile,
+    schedules: withRecordedOverrides(candidateFile.schedules, overrides),
+    windows,
+  };
   const current = { ...currentFile, schedules: withRecordedOverrides(currentFile.schedules, overrides) };
   const incidents = [...streams.values()]
     .map(recordedIncident)
@@ -156,13 +177,16 @@ export async function replay(
       ['#', 'actual', 'candidate', 'title'],
       differing.map((d) => [
         d.number,
-        `${d.actual.highestLevel}, ${d.actual.pages} pages`,
-        d.candidate.map((c) => `${c.highestLevel}, ${c.pages} pages`).join(' + ') || 'not routed',
+        `${d.actual.highestLevel}, ${d.actual.pages} pages${quiet(d.actual.heldQuietBy)}`,
+        d.candidate.map((c) => `${c.highestLevel}, ${c.pages} pages${quiet(c.heldQuietBy)}`).join(' + ') ||
+          'not routed',
         d.title,
       ]),
     ),
   );
 }
+
+const quiet = (windows: string[]) => (windows.length ? `, quiet (${windows.join(', ')})` : '');
 
 /** Side by side rows: every key either side has. */
 function comparison(a: Outcome, b: Outcome): Array<[string, string, string]> {
@@ -176,6 +200,8 @@ function comparison(a: Outcome, b: Outcome): Array<[string, string, string]> {
     rows.push([k, String(a.byRouteAndSeverity[k] ?? 0), String(b.byRouteAndSeverity[k] ?? 0)]);
   for (const level of ['L2', 'L3', 'L4'] as const)
     rows.push([`escalations to ${level}`, String(a.escalationsTo[level]), String(b.escalationsTo[level])]);
+  for (const k of both(a.heldQuietBy, b.heldQuietBy))
+    rows.push([`held quiet by ${k}`, String(a.heldQuietBy[k] ?? 0), String(b.heldQuietBy[k] ?? 0)]);
   for (const k of both(a.pages, b.pages)) rows.push([`pages ${k}`, String(a.pages[k] ?? 0), String(b.pages[k] ?? 0)]);
   for (const k of both(a.nightPages, b.nightPages))
     rows.push([`night pages ${k}`, String(a.nightPages[k] ?? 0), String(b.nightPages[k] ?? 0)]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   commandForTimer,
+  createRouter,
   decide,
   evolveAll,
   initialState,
@@ -11,7 +12,8 @@ import {
   type Maintenance,
   type QuietWindow,
 } from '../src/index.ts';
-import { at, openedP1, roster } from './support/runbook.ts';
+import { at, openedP1, openP1, roster } from './support/runbook.ts';
+import { Scenario } from './support/scenario.ts';
 
 /** The runbook's weekly database maintenance: Saturdays 02:00–04:00 Berlin time. */
 const saturdayNights: Maintenance = {
@@ -149,5 +151,91 @@ describe('an incident opened while a window holds: recorded, quiet, paged when t
     expect(ended.filter((e) => e.type === 'PageRequested').map((e) => (e.data as { contact: string }).contact)).toEqual(
       ['alice'],
     );
+  });
+});
+
+describe('a reminder that falls due inside a window', () => {
+  it('given a P1 acknowledged at 10:02, when its status-update reminder falls due in a window, then nobody is reminded until it ends', () => {
+    const opened = openedP1();
+    const acked = decided(opened, { type: 'Acknowledge', by: 'alice', via: 'api', at: at('10:02') });
+    const history = [...opened, ...acked];
+    const reminder = pendingTimers(evolveAll(history, initialState())).find((t) => t.kind === 'status-update')!;
+    const quietThen = {
+      windowId: 'db-maintenance',
+      until: new Date(Date.parse(reminder.dueAt) + 3_600_000).toISOString(),
+    };
+    const command = commandForTimer(reminder, roster, reminder.dueAt, quietThen)!;
+    expect(decided(history, command)).toEqual([
+      { type: 'IncidentSuppressed', data: { ...quietThen, at: reminder.dueAt } },
+    ]);
+  });
+});
+
+describe('a security incident that opens inside a window: the rule that escalates it at once waits with the page', () => {
+  // klaxon.yaml's rules: category security → L3 at once.
+  const router = createRouter([{ match: {}, policy: 'default', continue: false }], {}, [
+    { match: { category: 'security' }, escalateTo: 'L3' },
+  ]);
+  const intrusion = { alertname: 'IntrusionDetected', category: 'security', service: 'bar-db', severity: 'critical' };
+  const window: QuietWindow = {
+    kind: 'silence',
+    id: 'db-migration',
+    matchers: { service: 'bar-db' },
+    start: at('09:00'),
+    end: at('12:00'),
+    comment: 'migration',
+  };
+
+  it('given it opens at 10:00 under a window until 12:00, when virtual time passes 12:00, then L3 is paged at 12:00 (with L1, as at an opening), not L1 alone, and L4 follows at its ack timeout', () => {
+    const s = new Scenario();
+    s.run(
+      openP1({
+        labels: intrusion,
+        escalateTo: router.immediateLevel(intrusion),
+        suppression: suppressionAt([window], intrusion, at('10:00')),
+      }),
+    );
+    s.advanceTo(at('11:59'));
+    expect(s.pages()).toEqual([]);
+    expect(s.current.exists && s.current.suppressed).toMatchObject({ windowId: 'db-migration', escalateTo: 3 });
+
+    s.advanceTo(at('12:04'));
+    expect(s.escalations()).toEqual(['12:00 L1->L3 rule']);
+    expect(s.pages().filter((p) => p.startsWith('12:00 L3'))).not.toEqual([]);
+    expect(s.pages().every((p) => p.startsWith('12:00 L1') || p.startsWith('12:00 L3'))).toBe(true);
+    s.advanceTo(at('12:05'));
+    expect(s.escalations()).toEqual(['12:00 L1->L3 rule', '12:05 L3->L4 timeout']);
+  });
+
+  it('given a second window still holds at 12:00, then the rule waits for that one too and pages L3 when it ends', () => {
+    const s = new Scenario();
+    s.run(
+      openP1({
+        labels: intrusion,
+        escalateTo: router.immediateLevel(intrusion),
+        suppression: suppressionAt([window], intrusion, at('10:00')),
+      }),
+    );
+    s.run({ type: 'EndSuppression', roster, suppression: { windowId: 'late', until: at('13:00') }, at: at('12:00') });
+    expect(s.pages()).toEqual([]);
+    s.advanceTo(at('13:00'));
+    expect(s.escalations()).toEqual(['13:00 L1->L3 rule']);
+    expect(s.pages().some((p) => p.startsWith('13:00 L3'))).toBe(true);
+  });
+
+  it('an alert no rule escalates pages L1 alone at the window end, as before', () => {
+    const s = new Scenario();
+    const disk = { alertname: 'BarDiskFull', service: 'bar-db', severity: 'critical' };
+    s.run(
+      openP1({
+        labels: disk,
+        escalateTo: router.immediateLevel(disk),
+        suppression: suppressionAt([window], disk, at('10:00')),
+      }),
+    );
+    s.advanceTo(at('12:04'));
+    expect(s.escalations()).toEqual([]);
+    expect(s.pages().every((p) => p.startsWith('12:00 L1'))).toBe(true);
+    expect(s.pages()).not.toEqual([]);
   });
 });

@@ -141,6 +141,56 @@ describe('what-if replay of recorded incidents through a candidate configuration
     ]);
   });
 
+  it("a candidate's windows hold quiet what they would have held: nobody paged for #1 (acknowledged inside a maintenance window) or #3 (resolved inside a silence); a silence made later does not reach back", () => {
+    const candidate: ReplayConfig = {
+      ...config(5),
+      windows: [
+        // Mondays 11:00–11:10 Berlin (10:00–10:10 UTC): #1 opens at its start.
+        {
+          kind: 'maintenance',
+          id: 'deploys',
+          matchers: { alertname: '~Alert[12]' },
+          every: 'weekly',
+          days: ['mon'],
+          from: '11:00',
+          to: '11:10',
+          timezone: 'Europe/Berlin',
+          comment: 'deploys',
+        },
+        {
+          kind: 'silence',
+          id: 'night-migration',
+          matchers: { alertname: 'Alert3' },
+          start: '2026-11-23T23:00:00.000Z',
+          end: '2026-11-24T01:00:00.000Z',
+          comment: 'migration',
+        },
+        // Made through the API after #2 was over: it held nothing then.
+        {
+          kind: 'silence',
+          id: 'afterthought',
+          matchers: { alertname: 'Alert2' },
+          start: '2026-11-23T11:00:00.000Z',
+          end: '2026-11-23T14:00:00.000Z',
+          comment: 'too late',
+          createdAt: '2026-11-23T15:00:00.000Z',
+        },
+      ],
+    };
+    const courses = history.flatMap((i) => replayIncident(i, candidate, until));
+    const outcome = outcomeOf(courses, candidate);
+    expect(outcome.heldQuietBy).toEqual({ deploys: 1, 'night-migration': 1 });
+    // Only #2 pages, as before: alice at L1, tom at L2 (at 5 min), each told when it resolves.
+    expect(outcome.pages).toEqual({ 'alice sms': 2, 'tom sms': 2, 'tom voice': 1 });
+    expect(courses.map((c) => courseSummary(c).heldQuietBy)).toEqual([['deploys'], [], ['night-migration']]);
+    expect(
+      outcomeOf(
+        history.map((i) => actualCourse(i, config(5))),
+        config(5),
+      ).heldQuietBy,
+    ).toEqual({});
+  });
+
   it('an alert no candidate route matches is counted as not routed', () => {
     const candidate = {
       ...config(5),

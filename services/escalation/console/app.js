@@ -6,11 +6,13 @@ import { IncidentList } from './incident-list.js';
 import { IncidentPage } from './incident-page.js';
 import { KpiPage } from './kpi-page.js';
 import { OnCallPage } from './oncall-page.js';
+import { QuietPage } from './quiet-page.js';
 import { html } from './ui.js';
 
 const NAV = [
   ['/', 'Incidents'],
   ['/oncall', 'On call'],
+  ['/quiet', 'Quiet'],
   ['/kpis', 'KPIs'],
   ['/audit', 'Audit'],
 ];
@@ -20,6 +22,7 @@ function page(path) {
   if (incident) return html`<${IncidentPage} id=${decodeURIComponent(incident[1])} />`;
   if (path === '/oncall') return html`<${OnCallPage} />`;
   if (path === '/kpis') return html`<${KpiPage} />`;
+  if (path === '/quiet') return html`<${QuietPage} />`;
   if (path === '/audit') return html`<${AuditPage} />`;
   return html`<${IncidentList} />`;
 }

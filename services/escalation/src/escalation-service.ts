@@ -17,6 +17,7 @@ import { consoleRoutes } from './http/console-routes.ts';
 import { contactMethodRoutes } from './http/contact-method-routes.ts';
 import { ruleRoutes } from './http/rule-routes.ts';
 import { deadLetterRoutes } from './http/dead-letter-routes.ts';
+import { calendarLinks } from './calendar/calendar-links.ts';
 import { FeedTokens } from './calendar/feed-tokens.ts';
 import { deliveryReceiptRoutes } from './http/delivery-receipt-routes.ts';
 import { incidentRoutes } from './http/incident-routes.ts';
@@ -257,7 +258,9 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     });
   authRoutes(http.routes, { auth: config.auth, signIn, sessions, publicUrl: deps.publicUrl, clock, logger });
   incidentRoutes(http.routes, { index, commands, rosters, timings, clock, auth });
-  peopleRoutes(http.routes, { config, auth, personalTokens });
+  const feedTokens = new FeedTokens({ store, clock, secret: deps.linkSecret });
+  const calendar = calendarLinks(feedTokens, deps.publicUrl);
+  peopleRoutes(http.routes, { config, auth, personalTokens, calendarUrl: (person) => calendar.ownUrl(person) });
   const overrides = overrideActions({
     overrides: scheduleOverrides,
     notices,
@@ -298,14 +301,26 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   ackLinkRoutes(http.routes, { commands, ackLinks: links, clock });
   oneTapRoutes(http.routes, { links: oneTap, commands, rosters, contacts: config.contacts, clock });
   onCallRoutes(http.routes, { config, rosters, clock, auth, schedules: () => scheduleOverrides.schedules() });
-  scheduleRoutes(http.routes, { schedules: () => scheduleOverrides.schedules(), actions: overrides, clock, auth });
+  scheduleRoutes(http.routes, {
+    schedules: () => scheduleOverrides.schedules(),
+    actions: overrides,
+    clock,
+    auth,
+    calendarUrl: (person, schedule) => calendar.scheduleUrl(person, schedule),
+  });
   reloadRoutes(http.routes, { live, auth });
   deadLetterRoutes(http.routes, { bus, topic, auth });
   auditRoutes(http.routes, { store, auth });
   heartbeatRoutes(http.routes, { heartbeats, auth });
   silenceRoutes(http.routes, { windows, auth, clock });
-  const feedTokens = new FeedTokens({ store, clock });
-  calendarRoutes(http.routes, { config, feedTokens, auth, clock, publicUrl: deps.publicUrl });
+  calendarRoutes(http.routes, {
+    config,
+    schedules: () => scheduleOverrides.schedules(),
+    feedTokens,
+    links: calendar,
+    auth,
+    clock,
+  });
   if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);
   consoleRoutes(http.routes, { singleSignOn: signIn !== undefined });
   const webhooks = createWebhooks({

@@ -64,8 +64,16 @@ describe('calendar feeds: who is on call, in any calendar application', () => {
   let h: Harness;
   afterEach(async () => h?.close());
 
-  it('the schedule feed, parsed back with ical.js, has the on-call API shifts for the same range: the DST change (a 23 h shift) and the override included, all marked free', async () => {
+  it('the schedule feed, parsed back with ical.js, has the on-call API shifts for the same range: the DST change (a 23 h shift), the override of klaxon.yaml and one made through the API included, all marked free', async () => {
     h = await startEscalation({ config: berlinRotation(), start: '2027-03-20T10:00:00Z' });
+    // An override made through the API (the stream schedule-primary), not in klaxon.yaml.
+    const override = await h.api('POST', '/api/v1/schedules/primary/overrides', {
+      start: '2027-03-29T12:00:00Z',
+      end: '2027-03-29T18:00:00Z',
+      person: 'bob',
+      reason: 'swap',
+    });
+    expect(override.status).toBe(201);
     const feed = await alicesFeed(h);
     const answer = await fetch(local(feed.schedules.primary!, h));
     expect(answer.status).toBe(200);
@@ -82,6 +90,13 @@ describe('calendar feeds: who is on call, in any calendar application', () => {
       whole.map(({ contact, from, to }) => ({ contact, from, to })),
     );
     expect(inRange.map((e) => e.summary)).toContain('tom on call (primary)');
+    expect(inRange).toContainEqual(
+      expect.objectContaining({
+        summary: 'bob on call (primary)',
+        start: '2027-03-29T12:00:00.000Z',
+        end: '2027-03-29T18:00:00.000Z',
+      }),
+    );
     // Saturday 27 March 09:00 CET → Sunday 28 March 09:00 CEST (the clocks go forward at 02:00): 23 hours.
     expect(inRange).toContainEqual(
       expect.objectContaining({ start: '2027-03-27T08:00:00.000Z', end: '2027-03-28T07:00:00.000Z' }),
@@ -91,14 +106,69 @@ describe('calendar feeds: who is on call, in any calendar application', () => {
     expect(events.at(-1)!.start >= '2028-03-18').toBe(true);
   });
 
-  it("a person's feed has only their shifts, on every schedule", async () => {
+  it("a person's feed has only their shifts, on every schedule, an API override included; their token does not open another person's feed", async () => {
     h = await startEscalation({ config: berlinRotation(), start: '2027-03-20T10:00:00Z' });
+    // 22 March is bob's day (alice has the 21st and the 23rd); alice covers an afternoon of it.
+    expect(
+      (
+        await h.api('POST', '/api/v1/schedules/primary/overrides', {
+          start: '2027-03-22T12:00:00Z',
+          end: '2027-03-22T15:00:00Z',
+          person: 'alice',
+        })
+      ).status,
+    ).toBe(201);
     const feed = await alicesFeed(h);
     const events = parseFeed(await (await fetch(local(feed.calendarUrl, h))).text());
     expect(events.length).toBeGreaterThan(150);
     expect(new Set(events.map((e) => e.summary))).toEqual(new Set(['On call: primary']));
-    const bobs = parseFeed(await (await fetch(`${h.base}/api/v1/people/bob/calendar.ics?token=${feed.token}`)).text());
-    expect(bobs.some((b) => events.some((a) => a.start === b.start))).toBe(false);
+    expect(events).toContainEqual(
+      expect.objectContaining({ start: '2027-03-22T12:00:00.000Z', end: '2027-03-22T15:00:00.000Z' }),
+    );
+    const bobsUrl = `${h.base}/api/v1/people/bob/calendar.ics?token=${feed.token}`;
+    const bobs = await fetch(bobsUrl);
+    expect(bobs.status).toBe(403);
+    expect(await bobs.text()).not.toContain('BEGIN:VCALENDAR');
+    // bob's own token opens his.
+    const { token: bobsPersonal } = (await h.api('POST', '/api/v1/people/bob/tokens', { name: 'phone' })).json;
+    const bobsFeed = (await (
+      await fetch(`${h.base}/api/v1/me/calendar-token`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bobsPersonal}` },
+      })
+    ).json()) as { calendarUrl: string };
+    const his = parseFeed(await (await fetch(local(bobsFeed.calendarUrl, h))).text());
+    expect(his.length).toBeGreaterThan(150);
+    expect(his.some((b) => events.some((a) => a.start === b.start))).toBe(false);
+  });
+
+  it('calendarUrl in GET /api/v1/me and GET /api/v1/schedules/:name is the caller’s own feed URL with their token, null without one', async () => {
+    h = await startEscalation({ config: berlinRotation(), start: '2027-03-20T10:00:00Z' });
+    const { token: personal } = (await h.api('POST', '/api/v1/people/alice/tokens', { name: 'laptop' })).json;
+    const as = async (path: string) =>
+      (await (await fetch(`${h.base}${path}`, { headers: { authorization: `Bearer ${personal}` } })).json()) as {
+        calendarUrl: string | null;
+      };
+    expect((await as('/api/v1/me')).calendarUrl).toBeNull();
+    expect((await as('/api/v1/schedules/primary')).calendarUrl).toBeNull();
+    const made = (await (
+      await fetch(`${h.base}/api/v1/me/calendar-token`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${personal}` },
+      })
+    ).json()) as { calendarUrl: string; schedules: Record<string, string> };
+    expect((await as('/api/v1/me')).calendarUrl).toBe(made.calendarUrl);
+    expect((await as('/api/v1/schedules/primary')).calendarUrl).toBe(made.schedules.primary);
+    expect((await fetch(local((await as('/api/v1/me')).calendarUrl!, h))).status).toBe(200);
+    // A service token is no person: it has no feed.
+    expect((await h.api('GET', '/api/v1/me')).json.calendarUrl).toBeNull();
+    expect((await h.api('GET', '/api/v1/schedules/primary')).json.calendarUrl).toBeNull();
+    await fetch(`${h.base}/api/v1/me/calendar-token`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${personal}` },
+    });
+    expect((await as('/api/v1/me')).calendarUrl).toBeNull();
+    expect((await fetch(local(made.calendarUrl, h))).status).toBe(401);
   });
 
   it('a revoked or replaced feed token opens nothing; an API token is no feed token; a service token has no feed', async () => {

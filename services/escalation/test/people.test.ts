@@ -102,6 +102,7 @@ describe('personal tokens', () => {
       role: 'responder',
       email: 'alice@example.com',
       timezone: 'Europe/Berlin',
+      calendarUrl: null,
     });
     h.clock.set('2026-11-23T11:00:00Z');
     expect((await call(h, token, 'GET', '/api/v1/me')).status).toBe(401);

@@ -1,5 +1,5 @@
 import { actingOf, type Acting } from '../people/actor.ts';
-import { nextLevel } from '../severity.ts';
+import { nextLevel, type Level } from '../severity.ts';
 import { addMs, instantMs } from '../time/instant.ts';
 import { err, ok, type Result } from '../result.ts';
 import type { AttachedAlert, IncidentCommand } from './commands.ts';
@@ -56,8 +56,12 @@ function open(c: Extract<IncidentCommand, { type: 'OpenIncident' }>, draft: Draf
     type: 'AlertAttached',
     data: { fingerprint: c.fingerprint, status: 'firing', startsAt: c.alertStartsAt, receivedAt: c.at },
   });
-  // Opened and recorded, but quiet: its paging starts when the window ends (EndSuppression).
-  if (c.suppression) return suppress(draft, c.suppression, c.at).events;
+  // Opened and recorded, but quiet: its paging starts when the window ends (EndSuppression), a rule's
+  // immediate escalation with it.
+  if (c.suppression) {
+    const escalateTo = c.escalateTo !== undefined && c.escalateTo > 1 ? c.escalateTo : undefined;
+    return suppress(draft, c.suppression, c.at, escalateTo).events;
+  }
   draft.pageLevel(c.roster, 1, c.at);
   if (c.escalateTo !== undefined && c.escalateTo > 1) draft.escalate(c.escalateTo, 'rule', c.roster, c.at);
   else draft.scheduleAckTimeout(c.at);
@@ -128,8 +132,14 @@ function decideFor(command: Exclude<IncidentCommand, { type: 'OpenIncident' }>, 
       if (s.status === 'resolved' || !s.suppressed) return ok([]);
       if (command.suppression) return ok(suppress(draft, command.suppression, command.at).events);
       draft.emit({ type: 'SuppressionEnded', data: { windowId: s.suppressed.windowId, at: command.at } });
-      // It pages now, as if it opened now: the level it is at, unless someone has it in hand already.
-      if (s.status === 'open') draft.pageLevel(command.roster, s.level, command.at).scheduleAckTimeout(command.at);
+      // It pages now, as if it opened now: the level it is at, unless someone has it in hand already, and
+      // the level a rule escalated it to at its opening (security → L3), not L1 alone.
+      if (s.status === 'open') {
+        draft.pageLevel(command.roster, s.level, command.at);
+        const ruled = s.suppressed.escalateTo;
+        if (ruled !== undefined && ruled > s.level) draft.escalate(ruled, 'rule', command.roster, command.at);
+        else draft.scheduleAckTimeout(command.at);
+      }
       return ok(draft.scheduleResolutionTimeouts(command.at).scheduleStatusUpdate(command.at).events);
     }
     case 'PostStatusUpdate':
@@ -258,10 +268,18 @@ function noteUnreachable(draft: Draft, page: PageState, at: string): Draft {
 
 /** Everyone who was paged about the incident hears that it is over, except by a phone call. */
 /** Quiet until the window ends; a window already recorded with the same end is no news. */
-function suppress(draft: Draft, suppression: { windowId: string; until: string }, at: string): Draft {
+function suppress(
+  draft: Draft,
+  suppression: { windowId: string; until: string },
+  at: string,
+  escalateTo?: Level,
+): Draft {
   const current = draft.incident.suppressed;
   if (current?.windowId === suppression.windowId && current.until === suppression.until) return draft;
-  return draft.emit({ type: 'IncidentSuppressed', data: { ...suppression, at } });
+  return draft.emit({
+    type: 'IncidentSuppressed',
+    data: { ...suppression, at, ...(escalateTo !== undefined ? { escalateTo } : {}) },
+  });
 }
 
 /**

@@ -172,8 +172,16 @@ export const incidentEventSchema = z.discriminatedUnion('type', [
   }),
   event('Resolved', { by: z.string(), via: resolveViaSchema, at: instant, ...actingShape }),
   event('Reopened', { by: z.string(), at: instant, ...actingShape }),
-  /** A silence or maintenance window matched: nobody is paged about it until `until` (issue 27). */
-  event('IncidentSuppressed', { windowId: z.string(), until: instant, at: instant }),
+  /**
+   * A silence or maintenance window matched: nobody is paged about it until `until` (issue 27). `escalateTo`:
+   * the level an immediate-escalation rule (security → L3) asked for when it opened quiet, kept for the end.
+   */
+  event('IncidentSuppressed', {
+    windowId: z.string(),
+    until: instant,
+    at: instant,
+    escalateTo: levelSchema.optional(),
+  }),
   /** No window holds any more: it pages from here, as if it opened now. */
   event('SuppressionEnded', { windowId: z.string(), at: instant }),
 ]);

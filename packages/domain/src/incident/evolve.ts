@@ -121,8 +121,12 @@ function evolveIncident(s: Incident, event: IncidentEvent): Incident {
       };
     case 'Reopened':
       return { ...s, status: 'open', acknowledged: undefined, resolved: undefined };
-    case 'IncidentSuppressed':
-      return { ...s, suppressed: { windowId: event.data.windowId, until: event.data.until } };
+    case 'IncidentSuppressed': {
+      // A window that follows another keeps what the first held back.
+      const escalateTo = event.data.escalateTo ?? s.suppressed?.escalateTo;
+      const { windowId, until } = event.data;
+      return { ...s, suppressed: { windowId, until, ...(escalateTo !== undefined ? { escalateTo } : {}) } };
+    }
     case 'SuppressionEnded':
       // What waited is scheduled afresh from the window's end, in the same decision.
       return { ...s, suppressed: undefined, escalationTimers: {}, statusUpdateDueAt: undefined };

@@ -66,8 +66,11 @@ export interface Incident extends IncidentOpening {
   /** Later steps of people's notification rules, not yet due (absent on incidents from before rules). */
   pageSteps?: Record<string, PageStep>;
   /** Counters for the deterministic ids the decider hands out (p1, p2…, t1, t2… and s1, s2…). */
-  /** The window that keeps it quiet (no page, no timer) until it ends. */
-  suppressed?: { windowId: string; until: Instant };
+  /**
+   * The window that keeps it quiet (no page, no timer) until it ends; `escalateTo`, a rule's immediate
+   * escalation that waits with it (the incident opened quiet).
+   */
+  suppressed?: { windowId: string; until: Instant; escalateTo?: Level };
   pageSeq: number;
   timerSeq: number;
   stepSeq?: number;

@@ -18,10 +18,9 @@ export function commandForTimer(
     case 'escalation':
       return { type: 'FireEscalationTimer', timerId: timer.timerId, roster, ...quiet, at };
     case 'status-update':
-      return { type: 'FireStatusUpdateTimer', dueAt: timer.dueAt, roster, at };
+      return { type: 'FireStatusUpdateTimer', dueAt: timer.dueAt, roster, ...quiet, at };
     case 'page-step':
       return { type: 'FirePageSteps', at };
-      return { type: 'FireStatusUpdateTimer', dueAt: timer.dueAt, roster, ...quiet, at };
     case 'suppression-end':
       return { type: 'EndSuppression', roster, ...quiet, at };
     case 'page-retry':

@@ -11,6 +11,7 @@ import { rosterFor, type ContactSpec, type PolicySpec } from '../oncall/roster.t
 import type { ScheduleSpec } from '../oncall/schedule.ts';
 import { createRouter, type RouteSpec, type RuleSpec, type SeverityFrom } from '../routing/router.ts';
 import type { Severity } from '../severity.ts';
+import { suppressionAt, type QuietWindow } from '../silence/windows.ts';
 import type { Instant } from '../time/instant.ts';
 
 /** What a what-if needs of a configuration: the parts that decide an incident's course. */
@@ -32,6 +33,11 @@ export interface ReplayConfig {
   routes: RouteSpec[];
   severityFrom: SeverityFrom;
   rules: RuleSpec[];
+  /**
+   * Silences and maintenance windows in force for the what-if (the candidate's `maintenance:` and the
+   * windows made through the API); one made through the API counts from when it was made, not before.
+   */
+  windows?: readonly QuietWindow[];
 }
 
 /** One incident as it was recorded: its alert, and the people's real acknowledgement and resolution. */
@@ -97,6 +103,12 @@ export function replayIncident(incident: RecordedIncident, config: ReplayConfig,
   return matches.map((match) => {
     const policy = config.policies[match.policy]!;
     const roster = (at: Instant) => rosterFor(policy, config.contacts, config.schedules, at);
+    // The window that would have held for its labels then, as the timer runner and intake look it up.
+    const quietAt = (at: Instant) => {
+      const windows = (config.windows ?? []).filter((w) => w.createdAt === undefined || w.createdAt <= at);
+      return windows.length === 0 ? undefined : suppressionAt(windows, incident.labels, at);
+    };
+    const openQuiet = quietAt(incident.openedAt);
     let state: IncidentState = initialState();
     const events: IncidentEvent[] = [];
     const apply = (command: IncidentCommand | undefined): boolean => {
@@ -123,6 +135,7 @@ export function replayIncident(incident: RecordedIncident, config: ReplayConfig,
       timings: timingsOf(config, match.severity),
       roster: roster(incident.openedAt),
       escalateTo: router.immediateLevel(incident.labels),
+      ...(openQuiet ? { suppression: openQuiet } : {}),
       at: incident.openedAt,
     });
     const people: Array<{ at: number; command: IncidentCommand }> = [];
@@ -144,7 +157,7 @@ export function replayIncident(incident: RecordedIncident, config: ReplayConfig,
       const timer = pendingTimers(state).find((t) => t.kind !== 'page-retry');
       const person = people[0];
       if (timer && ms(timer.dueAt) <= end && (!person || ms(timer.dueAt) < person.at)) {
-        if (!apply(commandForTimer(timer, roster(timer.dueAt), timer.dueAt))) break;
+        if (!apply(commandForTimer(timer, roster(timer.dueAt), timer.dueAt, quietAt(timer.dueAt)))) break;
       } else if (person && person.at <= end) {
         people.shift();
         apply(person.command);
@@ -170,6 +183,8 @@ export interface Outcome {
   /** contact → pages between 22:00 and 07:00 in the contact's own zone. */
   nightPages: Record<string, number>;
   escalationsTo: Record<'L2' | 'L3' | 'L4', number>;
+  /** window id → incidents a silence or maintenance window held quiet (at opening or later). */
+  heldQuietBy: Record<string, number>;
   sla: Record<Severity, { responseMet: number; resolutionMet: number; of: number }>;
 }
 
@@ -182,6 +197,7 @@ export function outcomeOf(courses: Course[], config: Pick<ReplayConfig, 'severit
     pages: {},
     nightPages: {},
     escalationsTo: { L2: 0, L3: 0, L4: 0 },
+    heldQuietBy: {},
     sla: {
       P1: { responseMet: 0, resolutionMet: 0, of: 0 },
       P2: { responseMet: 0, resolutionMet: 0, of: 0 },
@@ -201,7 +217,9 @@ export function outcomeOf(courses: Course[], config: Pick<ReplayConfig, 'severit
     let ackAt: string | undefined;
     let resolvedAt: string | undefined;
     let severity: Severity = course.severity;
+    const quietBy = new Set<string>();
     for (const event of course.events) {
+      if (event.type === 'IncidentSuppressed') quietBy.add(event.data.windowId);
       const d = event.data as Record<string, unknown>;
       if (event.type === 'IncidentOpened') openedAt = d.openedAt as string;
       if (event.type === 'SeverityChanged') severity = d.to as Severity;
@@ -220,6 +238,7 @@ export function outcomeOf(courses: Course[], config: Pick<ReplayConfig, 'severit
         if (hour >= 22 || hour < 7) outcome.nightPages[contact] = (outcome.nightPages[contact] ?? 0) + 1;
       }
     }
+    for (const id of quietBy) outcome.heldQuietBy[id] = (outcome.heldQuietBy[id] ?? 0) + 1;
     if (!openedAt) continue;
     const targets = config.severities[severity];
     const sla = outcome.sla[severity];
@@ -248,12 +267,19 @@ export function actualCourse(
   };
 }
 
-/** How a course went, in a line a person compares: level reached, pages, acknowledged by whom. */
-export function courseSummary(course: Course): { highestLevel: string; pages: number; escalations: number } {
+/** How a course went, in a line a person compares: level reached, pages, the windows that held it quiet. */
+export function courseSummary(course: Course): {
+  highestLevel: string;
+  pages: number;
+  escalations: number;
+  heldQuietBy: string[];
+} {
   let highest = course.events.length ? 1 : 0;
   let pages = 0;
   let escalations = 0;
+  const heldQuietBy = new Set<string>();
   for (const event of course.events) {
+    if (event.type === 'IncidentSuppressed') heldQuietBy.add(event.data.windowId);
     const d = event.data as { toLevel?: number; level?: number };
     if (event.type === 'IncidentOpened') highest = Math.max(highest, 1);
     if (event.type === 'Escalated') {
@@ -262,7 +288,7 @@ export function courseSummary(course: Course): { highestLevel: string; pages: nu
     }
     if (event.type === 'PageRequested') pages++;
   }
-  return { highestLevel: highest ? `L${highest}` : 'not routed', pages, escalations };
+  return { highestLevel: highest ? `L${highest}` : 'not routed', pages, escalations, heldQuietBy: [...heldQuietBy] };
 }
 
 export const replayUntil = (to: string | undefined, now: Date): Instant => iso(to ? ms(to) : now.getTime());

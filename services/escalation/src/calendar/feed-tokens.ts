@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   activeFeedTokens,
   FEED_TOKENS_STREAM,
@@ -23,14 +23,32 @@ export class FeedTokens {
   private events: FeedTokenEvent[] = [];
   private revision = -1;
   private active = new Map<string, string>();
+  private nonces = new Map<string, string>();
 
-  constructor(private readonly deps: { store: EventStore; clock: Clock }) {}
+  /** `secret` (the link secret) derives a token from its nonce: the store alone cannot. */
+  constructor(private readonly deps: { store: EventStore; clock: Clock; secret: string }) {}
 
-  /** A new token for the person, replacing any other. Shown once. */
+  /**
+   * A new token for the person, replacing any other. It is an HMAC of a random nonce, so the server can show
+   * the person's feed URL again (`GET /api/v1/me`) while the store keeps only the nonce and the hash.
+   */
   async issue(person: string, actor: Actor): Promise<string> {
-    const token = `${FEED_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-    await this.append({ type: 'FeedTokenIssued', data: { person, hash: hash(token), actor, at: this.now() } });
+    const nonce = randomBytes(16).toString('base64url');
+    const token = this.derive(person, nonce);
+    await this.append({ type: 'FeedTokenIssued', data: { person, hash: hash(token), nonce, actor, at: this.now() } });
     return token;
+  }
+
+  /**
+   * The person's active token, when there is one the server can derive again (not one issued under another
+   * link secret: its hash would not match, and a URL that answers 401 is no answer).
+   */
+  async tokenOf(person: string): Promise<string | undefined> {
+    await this.catchUp();
+    const nonce = this.nonces.get(person);
+    if (nonce === undefined) return undefined;
+    const token = this.derive(person, nonce);
+    return this.active.get(person) === hash(token) ? token : undefined;
   }
 
   /** `false` when the person had no active token. */
@@ -51,6 +69,11 @@ export class FeedTokens {
     return undefined;
   }
 
+  private derive(person: string, nonce: string): string {
+    const mac = createHmac('sha256', this.deps.secret).update(`calendar-feed\n${person}\n${nonce}`);
+    return `${FEED_TOKEN_PREFIX}${mac.digest('base64url')}`;
+  }
+
   private now() {
     return toInstant(this.deps.clock.now());
   }
@@ -66,7 +89,12 @@ export class FeedTokens {
     if (recorded.length === 0) return;
     for (const r of recorded) {
       const parsed = feedTokenEventSchema.safeParse({ type: r.type, data: r.data });
-      if (parsed.success) this.events.push(parsed.data);
+      if (parsed.success) {
+        this.events.push(parsed.data);
+        if (parsed.data.type === 'FeedTokenIssued' && parsed.data.data.nonce !== undefined)
+          this.nonces.set(parsed.data.data.person, parsed.data.data.nonce);
+        else this.nonces.delete(parsed.data.data.person);
+      }
       this.revision = r.revision;
     }
     this.active = activeFeedTokens(this.events);

@@ -15,6 +15,8 @@ export interface PeopleRouteDeps {
   config: Pick<KlaxonConfig, 'contacts'>;
   auth: Authenticator;
   personalTokens: PersonalTokens;
+  /** The person's own calendar feed URL with their feed token (null without one). */
+  calendarUrl?: (person: string) => Promise<string | null>;
 }
 
 const YEAR_MS = 365 * 86_400_000;
@@ -42,10 +44,11 @@ export function peopleRoutes(routes: Router, deps: PeopleRouteDeps): void {
   const responder = requireRole(auth, 'responder');
   const admin = requireRole(auth, 'admin');
 
-  routes.get('/api/v1/me', viewer, (_req, res) => {
+  routes.get('/api/v1/me', viewer, async (_req, res) => {
     const { kind, name, role } = principalOf(res);
     const contact = kind === 'person' ? config.contacts[name] : undefined;
-    res.json({ kind, name, role, email: contact?.email ?? null, timezone: contact?.timezone ?? null });
+    const calendarUrl = kind === 'person' && deps.calendarUrl ? await deps.calendarUrl(name) : null;
+    res.json({ kind, name, role, email: contact?.email ?? null, timezone: contact?.timezone ?? null, calendarUrl });
   });
 
   /** The person whose tokens a request is about, or an answer already sent. */

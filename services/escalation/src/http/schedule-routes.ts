@@ -10,6 +10,8 @@ export interface ScheduleRouteDeps {
   actions: OverrideActions;
   clock: Clock;
   auth: Authenticator;
+  /** The schedule's calendar feed URL with the person's feed token (null without one). */
+  calendarUrl?: (person: string, schedule: string) => Promise<string | null>;
 }
 
 const DAY_MS = 86_400_000;
@@ -87,7 +89,7 @@ export function scheduleRoutes(routes: Router, deps: ScheduleRouteDeps): void {
     });
   });
 
-  routes.get('/api/v1/schedules/:name', viewer, (req, res) => {
+  routes.get('/api/v1/schedules/:name', viewer, async (req, res) => {
     const name = String(req.params.name);
     const schedule = schedules()[name];
     if (!schedule) return void res.status(404).json({ error: `no schedule "${name}"` });
@@ -101,8 +103,12 @@ export function scheduleRoutes(routes: Router, deps: ScheduleRouteDeps): void {
         problems: [{ path: 'to', message: 'must be after from, and at most 90 days after it' }],
       });
     const now = toInstant(clock.now());
+    const principal = principalOf(res);
+    const calendarUrl =
+      principal.kind === 'person' && deps.calendarUrl ? await deps.calendarUrl(principal.name, name) : null;
     res.json({
       name,
+      calendarUrl,
       timezone: schedule.timezone,
       rotation: schedule.rotation,
       handoff: schedule.handoff,
