@@ -7,7 +7,7 @@ import { problemsOf, type Clock } from '@klaxon/service-kit';
 import { kpiCsv } from '../kpis/kpi-csv.ts';
 import { kpiReport, type SlaTargets } from '../kpis/kpi-calculator.ts';
 import { responderLoad } from '../kpis/responder-load.ts';
-import { incidentsOpened, pagesRequested } from '../read-model/queries.ts';
+import { incidentsOpened, pagesRequested, respondersOf } from '../read-model/queries.ts';
 import { LIVE } from '../read-model/schema.ts';
 import type { SqlDatabase } from '../read-model/sql-database.ts';
 
@@ -69,10 +69,14 @@ export function kpiRoutes(routes: Router, deps: KpiRouteDeps): void {
     const query = respondersQuery.safeParse(req.query);
     if (!query.success) return void res.status(400).json({ error: 'invalid query', problems: problemsOf(query.error) });
     const pages = await pagesRequested(deps.db, LIVE, query.data);
+    const credited = {
+      acknowledgedBy: await respondersOf(deps.db, LIVE, query.data, 'acknowledged'),
+      resolvedBy: await respondersOf(deps.db, LIVE, query.data, 'resolved'),
+    };
     res.json({
       from: query.data.from ?? null,
       to: query.data.to ?? null,
-      responders: responderLoad(pages, deps.timezones),
+      responders: responderLoad(pages, deps.timezones, credited),
     });
   });
 }
