@@ -2,7 +2,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { KlaxonConfig } from '@klaxon/config';
 import { SEVERITIES, type Severity } from '@klaxon/domain';
 import type { EventStore } from '@klaxon/event-store';
-import { authenticator, PersonalTokens } from '@klaxon/people';
+import { authenticator, PersonalTokens, Sessions } from '@klaxon/people';
 import { createServiceHttp, systemClock, type Clock, type Logger, type ServiceHttp } from '@klaxon/service-kit';
 import { kpiRoutes } from './http/kpi-routes.ts';
 import type { SlaTargets } from './kpis/kpi-calculator.ts';
@@ -100,9 +100,11 @@ export async function createProjectionService(deps: ProjectionDeps): Promise<Pro
     ]),
   ) as Record<Severity, SlaTargets>;
   const timezones = Object.fromEntries(Object.entries(config.contacts).map(([name, c]) => [name, c.timezone]));
-  // Personal tokens are read from the same store escalation writes them to: one check, no copy.
+  // Personal tokens and console sessions are read from the same store escalation writes them to: one check,
+  // no copy. A session reaches here through escalation's KPI proxy (the console's KPI page); reads only.
   const personalTokens = new PersonalTokens(store, clock, logger);
-  kpiRoutes(http.routes, { db, targets, timezones, auth: authenticator(config, personalTokens), clock });
+  const auth = authenticator(config, personalTokens, { sessions: new Sessions(store, clock) });
+  kpiRoutes(http.routes, { db, targets, timezones, auth, clock });
 
   return {
     http,
