@@ -37,8 +37,9 @@ const respondersQuery = filters.refine((q) => !q.from || !q.to || q.from < q.to,
 
 export interface KpiRouteDeps {
   db: SqlDatabase;
-  targets: Record<Severity, SlaTargets>;
-  timezones: Record<string, string>;
+  /** Read at each request: a reload changes them. */
+  targets: () => Record<Severity, SlaTargets>;
+  timezones: () => Record<string, string>;
   auth: Authenticator;
   clock: Clock;
 }
@@ -52,7 +53,7 @@ export function kpiRoutes(routes: Router, deps: KpiRouteDeps): void {
     const rows = await incidentsOpened(deps.db, LIVE, query.data);
     let report;
     try {
-      report = kpiReport(rows, { ...query.data, targets: deps.targets, asOf: deps.clock.now() });
+      report = kpiReport(rows, { ...query.data, targets: deps.targets(), asOf: deps.clock.now() });
     } catch (error) {
       if (error instanceof RangeError)
         return void res
@@ -76,7 +77,7 @@ export function kpiRoutes(routes: Router, deps: KpiRouteDeps): void {
     res.json({
       from: query.data.from ?? null,
       to: query.data.to ?? null,
-      responders: responderLoad(pages, deps.timezones, credited),
+      responders: responderLoad(pages, deps.timezones(), credited),
     });
   });
 }
