@@ -151,7 +151,8 @@ describe('the audit log of on-call, silences and configuration', () => {
       headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
-    return { status: res.status, json: res.status === 204 ? undefined : ((await res.json()) as Record<string, any>) };
+    const json = res.status === 204 ? undefined : ((await res.json()) as Record<string, unknown>);
+    return { status: res.status, json };
   };
   const entries = async () =>
     ((await api('GET', '/api/v1/audit', ADMIN_SERVICE_TOKEN)).json as { entries: Entry[] }).entries;
@@ -182,7 +183,7 @@ describe('the audit log of on-call, silences and configuration', () => {
     stack.clock.advance(5 * 60_000);
     const removed = await api(
       'DELETE',
-      `/api/v1/schedules/primary/overrides/${taken.json!.overrideId}`,
+      `/api/v1/schedules/primary/overrides/${taken.json!.overrideId as string}`,
       ADMIN_SERVICE_TOKEN,
     );
     expect(removed.status).toBe(200);
@@ -193,7 +194,7 @@ describe('the audit log of on-call, silences and configuration', () => {
     writeFileSync(file, good.replace('channels: [email]', 'channels: [emial]'));
     const refused = await api('POST', '/-/reload', ADMIN_SERVICE_TOKEN);
     expect(refused.status).toBe(400);
-    expect(refused.json!.problems.length).toBeGreaterThan(0);
+    expect(JSON.stringify(refused.json!.problems)).toContain('policies.default.levels.L1.channels');
     writeFileSync(file, good.replace('channels: [email]', 'channels: [email, sms]'));
     const reloaded = await api('POST', '/-/reload', ADMIN_SERVICE_TOKEN);
     expect(reloaded).toMatchObject({ status: 200, json: { changed: ['policies.default'] } });
@@ -210,7 +211,7 @@ describe('the audit log of on-call, silences and configuration', () => {
       ['10:15', 'config.applied', 'service:api', 'config'],
     ]);
     expect(log[1]!.detail).toMatchObject({
-      overrideId: taken.json!.overrideId,
+      overrideId: taken.json!.overrideId as string,
       person: 'rita',
       start: '2026-12-01T10:00:00.000Z',
       reason: 'ada is ill',

@@ -23,7 +23,7 @@ const EDITED = SHIPPED.replace(/^routes:\n/m, 'routes:\n  - match: { source: rel
   )
   .replace(/^integrations:\n/m, `integrations:\n  grafana: { token: "${GRAFANA_TOKEN}" }\n`)
   .replace(
-    /^api:\n  tokens: \[(.*)\]$/m,
+    /^api:\n {2}tokens: \[(.*)\]$/m,
     `api:\n  tokens: [$1, { name: kpi-reader, token: "${READER_TOKEN}", role: viewer }]`,
   );
 const BROKEN = EDITED.replace('policy: payments', 'policy: no-such-policy');

@@ -24,7 +24,7 @@ const signature = (authToken: string, url: string, params: Record<string, string
 /** A P1's status-update reminder re-pages its level's roster, taken when it falls due: every 10 s here. */
 const REMINDER_EVERY_S = 10;
 const SHIPPED = readFileSync(join(REPO_ROOT, 'klaxon.yaml'), 'utf8');
-const CONFIG = SHIPPED.replace(/(P1:[^\n]*\n(?:    [^\n]*\n)*?    statusUpdateEvery: )30m/, `$1${REMINDER_EVERY_S}s`);
+const CONFIG = SHIPPED.replace(/(P1:[^\n]*\n(?: {4}[^\n]*\n)*? {4}statusUpdateEvery: )30m/, `$1${REMINDER_EVERY_S}s`);
 
 describe('taking the pager by SMS, on pnpm start with the shipped klaxon.yaml (P1 reminders every 10 s)', () => {
   let running: RunningKlaxon;
