@@ -180,6 +180,9 @@ describe('the audit log of on-call, silences and configuration', () => {
     const silenced = await api('POST', '/api/v1/silences', rita, silence);
     expect(silenced.status).toBe(201);
     expect((await api('POST', '/api/v1/me/methods', rita, { type: 'sms', to: '+15550100003' })).status).toBe(201);
+    const rules = { high: [{ after: '0m', method: 'sms' }] };
+    expect((await api('PUT', '/api/v1/me/rules', rita, rules)).status).toBe(200);
+    expect((await api('POST', '/api/v1/me/calendar-token', rita)).status).toBe(201);
     stack.clock.advance(5 * 60_000);
     const removed = await api(
       'DELETE',
@@ -207,6 +210,8 @@ describe('the audit log of on-call, silences and configuration', () => {
       ['10:00', 'override.added', 'person:rita', 'schedule:primary'],
       ['10:05', 'silence.added', 'person:rita', 'silences'],
       ['10:05', 'method.added', 'person:rita', 'person:rita'],
+      ['10:05', 'rules.set', 'person:rita', 'person:rita'],
+      ['10:05', 'feed_token.issued', 'person:rita', 'calendar-feed-tokens'],
       ['10:10', 'override.removed', 'service:api', 'schedule:primary'],
       ['10:15', 'config.applied', 'service:api', 'config'],
     ]);
@@ -222,7 +227,9 @@ describe('the audit log of on-call, silences and configuration', () => {
       comment: 'deploy of orders',
     });
     expect(log[3]!.detail).toMatchObject({ type: 'sms', to: '+15550100003' });
-    expect(log[5]!.detail).toEqual({ sha256: reloaded.json!.sha256, changed: ['policies.default'] });
+    expect(log[4]!.detail).toEqual({ high: [{ afterMs: 0, method: 'sms' }] });
+    expect(log[5]!.detail).toEqual({ person: 'rita' });
+    expect(log[7]!.detail).toEqual({ sha256: reloaded.json!.sha256, changed: ['policies.default'] });
     expect((await api('GET', '/api/v1/audit?kind=config', ADMIN_SERVICE_TOKEN)).json!.entries).toHaveLength(1);
   });
 });
