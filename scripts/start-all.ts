@@ -46,9 +46,17 @@ const ingest = createIngestService({
   integrations: config.integrations,
   heartbeats: Object.keys(config.heartbeats),
   maxBodyBytes: env.INGEST_MAX_BODY_BYTES,
+  reloadFrom: { config, file: env.KLAXON_CONFIG },
 });
 const urls = { ingest: await ingest.http.listen(env.INGEST_PORT, host), ...started.urls };
 logger.info({ urls, eventStore: started.eventStore, bus: bus.kind, dataDir: env.KLAXON_DATA_DIR }, 'klaxon is running');
+
+// As Alertmanager: SIGHUP reads the configuration file again, in all three services (ingest here, escalation
+// and projection in the worker); a bad file is logged by each and the running configuration stays.
+process.on('SIGHUP', () => {
+  ingest.reload('service:SIGHUP');
+  handlers.postMessage('reload');
+});
 
 runUntilSignal(logger, async () => {
   await ingest.stop();

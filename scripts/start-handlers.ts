@@ -9,7 +9,8 @@ import { createLogger, readEnv } from '@klaxon/service-kit';
 /**
  * `pnpm start`'s worker thread: escalation and projection, on the same embedded stores as ingest in the
  * main thread, with the configuration the main thread loaded. It posts `{urls, eventStore}` once both
- * listen; on any message after that it stops both, closes what it opened and posts `{stopped: true}`.
+ * listen. The message `reload` (SIGHUP) reads the configuration file again in both (they share one
+ * configuration object); `stop` stops both, closes what it opened and posts `{stopped: true}`.
  */
 if (!parentPort) throw new Error('start-handlers.ts runs as the worker thread of scripts/start-all.ts');
 const parent = parentPort;
@@ -32,15 +33,32 @@ const projection = await createProjectionService({
   store,
   db: readModel,
   config,
+  configFile: env.KLAXON_CONFIG,
 });
 await projection.start();
 const urls = {
   escalation: await escalation.http.listen(env.ESCALATION_PORT, host),
   projection: await projection.http.listen(env.PROJECTION_PORT, host),
 };
-parent.once('message', async () => {
+const reload = async () => {
+  const reloaded = await escalation.reload({ kind: 'service', name: 'SIGHUP' });
+  if (!reloaded.ok)
+    logger.error(
+      { service: 'escalation', refused: reloaded.error, actor: 'service:SIGHUP' },
+      'configuration not reloaded; the running one stays',
+    );
+  // Escalation has already put the file into the configuration both share; projection reads it again for
+  // its own log line, and so that it follows the file even if escalation refused to (it then refuses too).
+  projection.reload('service:SIGHUP');
+};
+const stop = async () => {
   await Promise.all([escalation.stop(), projection.stop()]);
   await Promise.all([bus.close(), store.close(), readModel.close()]);
   parent.postMessage({ stopped: true });
+};
+parent.on('message', (message) => {
+  if (message === 'reload')
+    reload().catch((error: unknown) => logger.error({ err: error }, 'configuration reload failed'));
+  else void stop();
 });
 parent.postMessage({ urls, eventStore: store.kind });

@@ -1,5 +1,8 @@
 import type { Role } from '@klaxon/domain';
+import { freePort } from '@klaxon/testing';
+import { startOpenIdProvider, type OpenIdProvider } from '@klaxon/testing/openid-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CookieJar, signInThroughProvider } from './browserless-sign-in.ts';
 import { mountedRoutes } from './mounted-routes.ts';
 import { ADMIN_SERVICE_TOKEN, startPeopleStack, type PeopleStack } from './people-stack.ts';
 
@@ -187,6 +190,8 @@ const PROJECTION: Record<string, Row> = {
   'GET /metrics': { access: 'public', ok: 200 },
   'GET /api/v1/kpis': { access: 'viewer', ok: 200 },
   'GET /api/v1/kpis/responders': { access: 'viewer', ok: 200 },
+  // Started without a configuration file, like escalation here: 409 shows the request got in.
+  'POST /-/reload': { access: 'admin', ok: 409 },
 };
 
 const expected = (row: Row, caller: Caller): number => {
@@ -270,4 +275,86 @@ describe('who may call which route', () => {
       expect(seen).toEqual(wanted);
     }, 120_000);
   }
+});
+
+/**
+ * The console's callers: a person signed in through the OpenID Provider, with the session cookie. Each is
+ * answered as their role, on every route a token reaches; a write that carries the cookie without the
+ * CSRF header (as a cross-site form would) is refused before the role is even asked.
+ */
+describe('who may call which route, signed in with a session cookie', () => {
+  type Person = 'viewer' | 'responder' | 'admin';
+  const LOGINS: Record<Person, string> = {
+    viewer: 'vic@example.com',
+    responder: 'rita@example.com',
+    admin: 'ada@example.com',
+  };
+  let provider: OpenIdProvider;
+  let stack: PeopleStack;
+  let base: string;
+  let incidentId: string;
+  const jars = {} as Record<Person, CookieJar>;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    provider = await startOpenIdProvider({ redirectUri: `${base}/auth/callback` });
+    stack = await startPeopleStack({
+      port,
+      escalationYaml: `auth:\n  oidc: { issuer: "${provider.issuer}", clientId: ${provider.clientId}, clientSecret: ${provider.clientSecret} }\n`,
+    });
+    incidentId = await stack.openIncident();
+    for (const person of Object.keys(LOGINS) as Person[]) {
+      jars[person] = new CookieJar();
+      await signInThroughProvider(jars[person], base, LOGINS[person]);
+      expect(jars[person].get(base, 'klaxon_session')).toBeDefined();
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.close();
+    await provider?.close();
+  });
+
+  const call = (method: string, url: string, person: Person, csrf: boolean, body?: unknown) => {
+    const write = method !== 'GET';
+    return fetch(`${base}${url}`, {
+      method,
+      headers: {
+        cookie: jars[person].header(base),
+        ...(write ? { origin: base } : {}),
+        ...(write && csrf ? { 'x-csrf-token': jars[person].get(base, 'klaxon_csrf')! } : {}),
+        ...(write && method !== 'DELETE' ? { 'content-type': 'application/json' } : {}),
+      },
+      body: write && method !== 'DELETE' ? JSON.stringify(body ?? {}) : undefined,
+    });
+  };
+  // Sign-in's own routes change here (the stack has auth.oidc); the token table has them without it.
+  const routes = Object.entries(ESCALATION).filter(([, row]) => row.access !== 'public');
+
+  it('answers each signed-in person as their role', async () => {
+    const seen: string[] = [];
+    const wanted: string[] = [];
+    for (const [route, row] of routes) {
+      const [method, path] = route.split(' ') as [string, string];
+      const url = (row.url ?? path).replace(INCIDENT, incidentId);
+      for (const person of Object.keys(LOGINS) as Person[]) {
+        const answer = await call(method, url, person, true, row.body);
+        seen.push(`${route} as ${person}'s session: ${answer.status}`);
+        wanted.push(`${route} as ${person}'s session: ${expected(row, person)}`);
+        if (answer.status === 403) expect(await answer.json()).toMatchObject({ required: row.access });
+      }
+    }
+    expect(seen).toEqual(wanted);
+  }, 120_000);
+
+  it('refuses every write that carries the cookie without the CSRF header, whatever the role', async () => {
+    const seen: string[] = [];
+    for (const [route, row] of routes.filter(([route]) => !route.startsWith('GET '))) {
+      const [method, path] = route.split(' ') as [string, string];
+      const answer = await call(method, (row.url ?? path).replace(INCIDENT, incidentId), 'admin', false, row.body);
+      seen.push(`${route}: ${answer.status} ${JSON.stringify(await answer.json())}`);
+    }
+    expect(seen.length).toBeGreaterThan(20);
+    for (const line of seen) expect(line).toMatch(/: 403 .*"required":"same-origin"/);
+  }, 60_000);
 });

@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { freePort } from '@klaxon/testing';
 import { startOpenIdProvider, type OpenIdProvider } from '@klaxon/testing/openid-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,5 +134,102 @@ describe('the audit log', () => {
     const rita = await api('POST', '/api/v1/people/rita/tokens', ADMIN_SERVICE_TOKEN, { name: 'again' });
     const refused = await api('GET', '/api/v1/audit', rita.json!.token as string);
     expect(refused).toMatchObject({ status: 403, json: { required: 'admin' } });
+  });
+});
+
+/**
+ * The other streams with actors read back the same way: given rita taking the pager and silencing a
+ * deploy, the admin handing the shift back and reloading the configuration (a broken file first), the
+ * log shows each change as who made it, and the refused reload not at all.
+ */
+describe('the audit log of on-call, silences and configuration', () => {
+  let stack: PeopleStack;
+  let base: string;
+  const api = async (method: string, path: string, token: string, body?: unknown) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const json = res.status === 204 ? undefined : ((await res.json()) as Record<string, unknown>);
+    return { status: res.status, json };
+  };
+  const entries = async () =>
+    ((await api('GET', '/api/v1/audit', ADMIN_SERVICE_TOKEN)).json as { entries: Entry[] }).entries;
+
+  beforeAll(async () => {
+    stack = await startPeopleStack({
+      configFile: true,
+      escalationYaml: `schedules:
+  primary: { timezone: UTC, rotation: weekly, handoffDay: monday, handoff: "09:00", start: 2026-01-05, members: [rita, ada] }
+`,
+    });
+    base = stack.escalationUrl;
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('shows each take, silence, override removal and applied configuration with its actor', async () => {
+    const rita = (await api('POST', '/api/v1/people/rita/tokens', ADMIN_SERVICE_TOKEN, { name: 'laptop' })).json!
+      .token as string;
+    const taken = await api('POST', '/api/v1/schedules/primary/take', rita, { until: '2h', reason: 'ada is ill' });
+    expect(taken.status).toBe(201);
+    stack.clock.advance(5 * 60_000);
+    const silence = { matchers: { service: 'orders' }, duration: '1h', comment: 'deploy of orders' };
+    const silenced = await api('POST', '/api/v1/silences', rita, silence);
+    expect(silenced.status).toBe(201);
+    expect((await api('POST', '/api/v1/me/methods', rita, { type: 'sms', to: '+15550100003' })).status).toBe(201);
+    const rules = { high: [{ after: '0m', method: 'sms' }] };
+    expect((await api('PUT', '/api/v1/me/rules', rita, rules)).status).toBe(200);
+    expect((await api('POST', '/api/v1/me/calendar-token', rita)).status).toBe(201);
+    stack.clock.advance(5 * 60_000);
+    const removed = await api(
+      'DELETE',
+      `/api/v1/schedules/primary/overrides/${taken.json!.overrideId as string}`,
+      ADMIN_SERVICE_TOKEN,
+    );
+    expect(removed.status).toBe(200);
+    stack.clock.advance(5 * 60_000);
+
+    const file = stack.configFile!;
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, good.replace('channels: [email]', 'channels: [emial]'));
+    const refused = await api('POST', '/-/reload', ADMIN_SERVICE_TOKEN);
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.json!.problems)).toContain('policies.default.levels.L1.channels');
+    writeFileSync(file, good.replace('channels: [email]', 'channels: [email, sms]'));
+    const reloaded = await api('POST', '/-/reload', ADMIN_SERVICE_TOKEN);
+    expect(reloaded).toMatchObject({ status: 200, json: { changed: ['policies.default'] } });
+
+    const log = await entries();
+    expect(
+      log.map((e) => [e.at.slice(11, 16), e.kind, e.actor && `${e.actor.kind}:${e.actor.name}`, e.subject]),
+    ).toEqual([
+      ['10:00', 'token.created', 'service:api', 'person:rita'],
+      ['10:00', 'override.added', 'person:rita', 'schedule:primary'],
+      ['10:05', 'silence.added', 'person:rita', 'silences'],
+      ['10:05', 'method.added', 'person:rita', 'person:rita'],
+      ['10:05', 'rules.set', 'person:rita', 'person:rita'],
+      ['10:05', 'feed_token.issued', 'person:rita', 'calendar-feed-tokens'],
+      ['10:10', 'override.removed', 'service:api', 'schedule:primary'],
+      ['10:15', 'config.applied', 'service:api', 'config'],
+    ]);
+    expect(log[1]!.detail).toMatchObject({
+      overrideId: taken.json!.overrideId as string,
+      person: 'rita',
+      start: '2026-12-01T10:00:00.000Z',
+      reason: 'ada is ill',
+    });
+    expect(log[2]!.detail).toMatchObject({
+      id: silenced.json!.id,
+      matchers: { service: 'orders' },
+      comment: 'deploy of orders',
+    });
+    expect(log[3]!.detail).toMatchObject({ type: 'sms', to: '+15550100003' });
+    expect(log[4]!.detail).toEqual({ high: [{ afterMs: 0, method: 'sms' }] });
+    expect(log[5]!.detail).toEqual({ person: 'rita' });
+    expect(log[7]!.detail).toEqual({ sha256: reloaded.json!.sha256, changed: ['policies.default'] });
+    expect((await api('GET', '/api/v1/audit?kind=config', ADMIN_SERVICE_TOKEN)).json!.entries).toHaveLength(1);
   });
 });

@@ -245,6 +245,9 @@ chat:
       expect((await projection.get('/api/v1/kpis/responders')).status).toBe(200);
       expect((await projection.get('/api/v1/kpis?bucket=hour')).status).toBe(400);
       expect((await fetch(`${projection.base}/api/v1/kpis/responders`)).status).toBe(401);
+      // Each service reloads its configuration; these run on configuration objects, with no file to read.
+      expect((await fetch(`${projection.base}/-/reload`, { method: 'POST' })).status).toBe(401);
+      expect((await fetch(`${ingest.base}/-/reload`, { method: 'POST' })).status).toBe(401);
       expect(KPI_TOKEN).not.toBe(API_TOKEN);
       expect(
         (await api('GET', '/api/v1/kpis?severity=P1', undefined, { authorization: `Bearer ${KPI_TOKEN}` })).status,

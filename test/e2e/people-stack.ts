@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import pino from 'pino';
 import { ALERTS_TOPIC, openEmbeddedBus, type Bus } from '@klaxon/bus';
 import { parseConfig } from '@klaxon/config';
@@ -10,9 +11,7 @@ import { RUNBOOK_SEVERITIES_YAML, tempDir, VirtualClock, type TempDir } from '@k
 export const ADMIN_SERVICE_TOKEN = 'admin-service-token-0123456789';
 
 /** One person per role, and a service token named `api` with every right (a bare string, as of old). */
-const config = (extra = '') =>
-  parseConfig(
-    `${RUNBOOK_SEVERITIES_YAML}contacts:
+const configYaml = (extra = '') => `${RUNBOOK_SEVERITIES_YAML}contacts:
   vic: { email: vic@example.com, role: viewer }
   rita: { email: rita@example.com }
   ada: { email: ada@example.com, role: admin }
@@ -20,10 +19,8 @@ policies:
   default: { levels: { L1: { targets: [contact:rita], channels: [email] } } }
 routes: [{ match: {}, policy: default }]
 api: { tokens: ["${ADMIN_SERVICE_TOKEN}"] }
-${extra}`,
-    'people-test.yaml',
-    {},
-  );
+${extra}`;
+const config = (extra = '') => parseConfig(configYaml(extra), 'people-test.yaml', {});
 
 /** Escalation (with its KPI proxy) and projection in one process on one SQLite store, on a virtual clock. */
 export interface PeopleStack {
@@ -33,6 +30,8 @@ export interface PeopleStack {
   projection: ProjectionService;
   escalationUrl: string;
   projectionUrl: string;
+  /** Escalation's configuration file (read again by `POST /-/reload`), when started with `configFile`. */
+  configFile?: string;
   /** Opens an incident as ingest would, and waits until escalation holds it. */
   openIncident(): Promise<string>;
   close(): Promise<void>;
@@ -45,6 +44,8 @@ export interface PeopleStackOptions {
   port?: number;
   /** Where the virtual clock starts (default 2026-12-01T10:00:00Z). */
   start?: string;
+  /** Escalation reads its configuration from a file, so it can be reloaded. */
+  configFile?: boolean;
 }
 
 export async function startPeopleStack(options: PeopleStackOptions = {}): Promise<PeopleStack> {
@@ -62,6 +63,8 @@ export async function startPeopleStack(options: PeopleStackOptions = {}): Promis
     pollMs: 10,
   });
   await projection.start();
+  const configFile = options.configFile ? dir.file('klaxon.yaml') : undefined;
+  if (configFile) writeFileSync(configFile, configYaml(options.escalationYaml));
   const publicUrl = options.port ? `http://127.0.0.1:${options.port}` : 'http://localhost';
   const projectionUrl = await projection.http.listen(0, '127.0.0.1');
   const escalation = await createEscalationService({
@@ -76,6 +79,7 @@ export async function startPeopleStack(options: PeopleStackOptions = {}): Promis
     clock,
     runTimerLoop: false,
     projectionUrl,
+    configFile,
   });
   await escalation.start();
   const escalationUrl = await escalation.http.listen(options.port ?? 0, '127.0.0.1');
@@ -86,6 +90,7 @@ export async function startPeopleStack(options: PeopleStackOptions = {}): Promis
     projection,
     escalationUrl,
     projectionUrl,
+    configFile,
     async openIncident() {
       const at = clock.now().toISOString();
       await bus.publish(ALERTS_TOPIC, [

@@ -1,7 +1,9 @@
 import { createHmac } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startFakeTwilio, tempDir } from '@klaxon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startKlaxon, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
+import { freePort, REPO_ROOT, startKlaxon, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
 
 const API_TOKEN = 'sms-take-e2e-api-token-001';
 const WEBHOOK_TOKEN = 'sms-take-e2e-webhook-token';
@@ -19,7 +21,12 @@ const signature = (authToken: string, url: string, params: Record<string, string
     )
     .digest('base64');
 
-describe('taking the pager by SMS, on pnpm start with the shipped klaxon.yaml', () => {
+/** A P1's status-update reminder re-pages its level's roster, taken when it falls due: every 10 s here. */
+const REMINDER_EVERY_S = 10;
+const SHIPPED = readFileSync(join(REPO_ROOT, 'klaxon.yaml'), 'utf8');
+const CONFIG = SHIPPED.replace(/(P1:[^\n]*\n(?: {4}[^\n]*\n)*? {4}statusUpdateEvery: )30m/, `$1${REMINDER_EVERY_S}s`);
+
+describe('taking the pager by SMS, on pnpm start with the shipped klaxon.yaml (P1 reminders every 10 s)', () => {
   let running: RunningKlaxon;
   let fake: Awaited<ReturnType<typeof startFakeTwilio>>;
   let base: string;
@@ -27,6 +34,8 @@ describe('taking the pager by SMS, on pnpm start with the shipped klaxon.yaml', 
   const data = tempDir('klaxon-sms-take-');
 
   beforeAll(async () => {
+    expect(CONFIG).not.toBe(SHIPPED);
+    writeFileSync(data.file('klaxon.yaml'), CONFIG);
     fake = await startFakeTwilio();
     const ports = {
       INGEST_PORT: await freePort(),
@@ -37,6 +46,7 @@ describe('taking the pager by SMS, on pnpm start with the shipped klaxon.yaml', 
     ingest = `http://127.0.0.1:${ports.INGEST_PORT}`;
     running = startKlaxon({
       ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+      KLAXON_CONFIG: data.file('klaxon.yaml'),
       KLAXON_HOST: '127.0.0.1',
       KLAXON_DATA_DIR: data.path,
       KLAXON_API_TOKEN: API_TOKEN,
@@ -88,29 +98,57 @@ describe('taking the pager by SMS, on pnpm start with the shipped klaxon.yaml', 
       .filter((m) => m.Body.includes(summary))
       .map((m) => m.To);
 
+  const remindersFor = (summary: string) =>
+    fake
+      .messages()
+      .filter((m) => m.Body.includes(summary) && m.Body.includes('status update due'))
+      .map((m) => m.To);
+
   it(
-    'the engineer off call texts "take until <20 s from now>": the next alert pages them; after it, the rotation again',
-    { timeout: 120_000 },
+    'the engineer off call texts "take until <40 s from now>": the next alert and its L1 re-pages that fall due inside the window page them; after it, the rotation again',
+    { timeout: 150_000 },
     async () => {
       const schedules = (await (
         await fetch(`${base}/api/v1/schedules`, { headers: { authorization: `Bearer ${API_TOKEN}` } })
       ).json()) as { schedules: Array<{ name: string; members: string[]; onCall: string }> };
       const primary = schedules.schedules.find((s) => s.name === 'primary-oncall')!;
       const taker = primary.members.find((m) => m !== primary.onCall)!;
-      const until = new Date(Date.now() + 20_000);
+      const until = new Date(Date.now() + 40_000);
 
       expect(await text(PHONES[taker]!, `take until ${until.toISOString()}`)).toContain(
         'you are on call for primary-oncall until',
       );
       await trigger('Checkout down while covered');
-      await expect.poll(() => pagedFor('Checkout down while covered'), { timeout: 20_000 }).toEqual([PHONES[taker]]);
+      await expect
+        .poll(() => pagedFor('Checkout down while covered').slice(0, 1), { timeout: 20_000 })
+        .toEqual([PHONES[taker]]);
 
-      // After the window, the rotation's engineer again.
-      await expect.poll(() => Date.now() > until.getTime() + 500, { timeout: 30_000, interval: 250 }).toBe(true);
+      // The incident stays unacknowledged at L1: its status-update reminder re-pages L1 every 10 s, each
+      // time to whoever is on call then. Inside the window that is the taker...
+      await expect
+        .poll(() => remindersFor('Checkout down while covered').length, { timeout: 30_000, interval: 250 })
+        .toBeGreaterThan(0);
+      expect(Date.now()).toBeLessThan(until.getTime());
+      // ...and once the window is over, the rotation's engineer, and never the taker again.
+      await expect.poll(() => Date.now() > until.getTime() + 500, { timeout: 45_000, interval: 250 }).toBe(true);
+      await expect
+        .poll(() => remindersFor('Checkout down while covered').includes(PHONES[primary.onCall]!), {
+          timeout: 30_000,
+          interval: 250,
+        })
+        .toBe(true);
+      const reminders = remindersFor('Checkout down while covered');
+      const switchedAt = reminders.indexOf(PHONES[primary.onCall]!);
+      expect(switchedAt).toBeGreaterThan(0);
+      expect(reminders.slice(0, switchedAt)).toEqual(Array(switchedAt).fill(PHONES[taker]));
+      expect(new Set(reminders.slice(switchedAt))).toEqual(new Set([PHONES[primary.onCall]]));
+
+      // A new alert after the window: the rotation's engineer.
       await trigger('Checkout down after the cover');
       await expect
-        .poll(() => pagedFor('Checkout down after the cover'), { timeout: 20_000 })
+        .poll(() => pagedFor('Checkout down after the cover').slice(0, 1), { timeout: 20_000 })
         .toEqual([PHONES[primary.onCall]]);
+      expect(new Set(pagedFor('Checkout down after the cover'))).toEqual(new Set([PHONES[primary.onCall]]));
     },
   );
 });

@@ -1,2 +1,3 @@
 export * from './schema.ts';
 export * from './load-config.ts';
+export * from './reload-config.ts';

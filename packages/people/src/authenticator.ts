@@ -21,7 +21,8 @@ export interface Authenticator {
 
 export interface SessionOptions {
   sessions: Sessions;
-  publicUrl: string;
+  /** Where cookie-authenticated writes must come from; a service that serves only reads has none. */
+  publicUrl?: string;
 }
 
 /**
@@ -49,7 +50,7 @@ export function authenticator(
   };
   return {
     authenticate,
-    publicOrigin: sessionOptions ? new URL(sessionOptions.publicUrl).origin : undefined,
+    publicOrigin: sessionOptions?.publicUrl ? new URL(sessionOptions.publicUrl).origin : undefined,
     async authenticateRequest(headers) {
       // A request that names a token stands or falls by it: a bad one does not fall back to a cookie.
       if (headers.authorization !== undefined || !sessionOptions) return authenticate(headers.authorization);

@@ -18,6 +18,23 @@ export function tokenMatcher(named: Record<string, string>): (presented: string 
   };
 }
 
+/**
+ * `tokenMatcher` over tokens that a configuration reload may change where they are (`config.api.tokens`,
+ * `config.integrations`): the digests are taken again whenever the named tokens differ from the last call's,
+ * so a token removed by a reload stops matching at once and a matched name is always the current one's.
+ */
+export function liveTokenMatcher(
+  named: () => Record<string, string>,
+): (presented: string | undefined) => string | undefined {
+  let built: { key: string; match: (presented: string | undefined) => string | undefined } | undefined;
+  return (presented) => {
+    const current = named();
+    const key = JSON.stringify(Object.entries(current));
+    if (built?.key !== key) built = { key, match: tokenMatcher(current) };
+    return built.match(presented);
+  };
+}
+
 export function bearerToken(header: string | undefined): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
 }

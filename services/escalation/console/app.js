@@ -9,13 +9,16 @@ import { OnCallPage } from './oncall-page.js';
 import { QuietPage } from './quiet-page.js';
 import { html } from './ui.js';
 
+/** Each page with the role it needs to be worth a link: the audit log answers admins only. */
 const NAV = [
-  ['/', 'Incidents'],
-  ['/oncall', 'On call'],
-  ['/quiet', 'Quiet'],
-  ['/kpis', 'KPIs'],
-  ['/audit', 'Audit'],
+  ['/', 'Incidents', 'viewer'],
+  ['/oncall', 'On call', 'viewer'],
+  ['/quiet', 'Quiet', 'viewer'],
+  ['/kpis', 'KPIs', 'viewer'],
+  ['/audit', 'Audit', 'admin'],
 ];
+const RANK = ['viewer', 'responder', 'admin'];
+const mayOpen = (me, role) => role === 'viewer' || (me && RANK.indexOf(me.role) >= RANK.indexOf(role));
 
 function page(path) {
   const incident = /^\/incidents\/([^/]+)$/.exec(path);
@@ -74,32 +77,35 @@ function SignIn({ onSignedIn }) {
 }
 
 /** Who the token belongs to, as Klaxon sees it: every action is recorded in this name. */
-function WhoAmI() {
-  const [me, setMe] = useState(undefined);
-  useEffect(() => {
-    json('/api/v1/me')
-      .then(setMe)
-      .catch(() => setMe(undefined));
-  }, []);
+function WhoAmI({ me }) {
   if (!me) return null;
   return html`<span class="who">Signed in as <strong>${me.name}</strong> (${me.role})</span>`;
 }
 
 function App() {
   const [signedIn, setSignedIn] = useState(hasToken() || hasSession());
+  const [me, setMe] = useState(undefined);
   useEffect(() => {
     const out = () => setSignedIn(false);
     addEventListener('klaxon:signed-out', out);
     return () => removeEventListener('klaxon:signed-out', out);
   }, []);
+  useEffect(() => {
+    if (!signedIn) return setMe(undefined);
+    json('/api/v1/me')
+      .then(setMe)
+      .catch(() => setMe(undefined));
+  }, [signedIn]);
   if (!signedIn) return html`<${SignIn} onSignedIn=${() => setSignedIn(true)} />`;
   const path = location.pathname;
   return html`<header class="top">
       <a class="brand" href="/">Klaxon</a>
       <nav aria-label="Console">
-        ${NAV.map(([href, label]) => html`<a href=${href} aria-current=${path === href ? 'page' : undefined}>${label}</a>`)}
+        ${NAV.filter(([, , role]) => mayOpen(me, role)).map(
+          ([href, label]) => html`<a href=${href} aria-current=${path === href ? 'page' : undefined}>${label}</a>`,
+        )}
       </nav>
-      <${WhoAmI} />
+      <${WhoAmI} me=${me} />
       <button class="link" onClick=${signOut}>Sign out</button>
     </header>
     <main>${page(path)}</main>`;

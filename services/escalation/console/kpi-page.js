@@ -172,7 +172,7 @@ export function KpiPage() {
           </table>
         </section>
         <section aria-labelledby="h-responders">
-          <h2 id="h-responders">Pages per responder</h2>
+          <h2 id="h-responders">Per responder</h2>
           <table>
             <thead>
               <tr>
@@ -180,6 +180,8 @@ export function KpiPage() {
                 <th scope="col">Pages</th>
                 <th scope="col">Night pages</th>
                 <th scope="col">Failed</th>
+                <th scope="col">Acknowledged</th>
+                <th scope="col">Resolved</th>
               </tr>
             </thead>
             <tbody>
@@ -190,6 +192,8 @@ export function KpiPage() {
                     <td>${r.pages}</td>
                     <td>${r.nightPages}</td>
                     <td>${r.failed}</td>
+                    <td>${r.acknowledged}</td>
+                    <td>${r.resolved}</td>
                   </tr>`,
               )}
             </tbody>

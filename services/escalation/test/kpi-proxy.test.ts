@@ -20,6 +20,7 @@ const rawGet = (base: string, path: string) =>
 describe("escalation's KPI proxy", () => {
   // Stands where projection listens, and records each path that reaches it.
   const reached: string[] = [];
+  const cookies: Array<string | undefined> = [];
   let projection: Server;
   let escalation: ServiceHttp;
   let base: string;
@@ -27,6 +28,7 @@ describe("escalation's KPI proxy", () => {
   beforeAll(async () => {
     projection = createServer((req, res) => {
       reached.push(req.url ?? '');
+      cookies.push(req.headers.cookie);
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
     await new Promise<void>((resolve) => projection.listen(0, '127.0.0.1', resolve));
@@ -46,6 +48,15 @@ describe("escalation's KPI proxy", () => {
       '/api/v1/kpis?from=2026-11-01T00:00:00Z&bucket=week',
       '/api/v1/kpis/responders?severity=P1',
     ]);
+  });
+
+  it("passes on a console session's cookie, and no other cookie, when there is no token", async () => {
+    cookies.length = 0;
+    const get = (headers: Record<string, string>) => fetch(`${base}/api/v1/kpis`, { headers });
+    await get({ cookie: 'theme=dark; klaxon_session=YWxpY2U.secret; klaxon_csrf=x' });
+    await get({ cookie: 'theme=dark' });
+    await get({ cookie: 'klaxon_session=YWxpY2U.secret', authorization: 'Bearer kx_token' });
+    expect(cookies).toEqual(['klaxon_session=YWxpY2U.secret', undefined, undefined]);
   });
 
   it.each([

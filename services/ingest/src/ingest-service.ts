@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { ALERTS_TOPIC, BusUnavailableError, type Bus } from '@klaxon/bus';
+import type { KlaxonConfig } from '@klaxon/config';
 import type { AlertRecord } from '@klaxon/domain';
 import {
   bearerToken,
@@ -8,7 +9,7 @@ import {
   jsonBody,
   problemsOf,
   sendJson,
-  tokenMatcher,
+  liveTokenMatcher,
   type Logger,
   type Problem,
   type ServiceHttp,
@@ -19,6 +20,7 @@ import { splitNotification } from './alertmanager/split-notification.ts';
 import { genericEventSchema } from './events-api/event-payload.ts';
 import { normaliseEvent } from './events-api/normalise-event.ts';
 import { heartbeatRoute } from './heartbeats/heartbeat-route.ts';
+import { ingestReload, noReload, reloadRoute, type IngestReload } from './reload/ingest-reload.ts';
 import { ingestMetrics, type RejectReason } from './ingest-metrics.ts';
 import { MAX_ALERT_BYTES, MAX_DETAILS_DEPTH, MAX_GROUP_KEY_BYTES } from './intake/limits.ts';
 import { pathBeyondDepth } from './intake/nesting.ts';
@@ -36,10 +38,17 @@ export interface IngestDeps {
   now?: () => Date;
   /** Seconds a sender should wait before retrying when the bus is down. */
   retryAfterSeconds?: number;
+  /**
+   * The running configuration and its file, for `POST /-/reload` and `reload()` (SIGHUP); `integrations`
+   * must then be this configuration's own object, which a reload changes in place.
+   */
+  reloadFrom?: { config: KlaxonConfig; file: string; env?: NodeJS.ProcessEnv };
 }
 
 export interface IngestService {
   http: ServiceHttp;
+  /** Reads the configuration file again (SIGHUP); refused when started without `reloadFrom`. */
+  reload: IngestReload;
   stop(): Promise<void>;
 }
 
@@ -57,9 +66,11 @@ export function createIngestService(deps: IngestDeps): IngestService {
     onClientError: (reason) => metrics.rejected.inc({ reason }),
   });
   const metrics = ingestMetrics(http.metrics);
-  const integrationFor = tokenMatcher(
+  // Read at each call: a reload changes the integrations where they are.
+  const integrationFor = liveTokenMatcher(() =>
     Object.fromEntries(Object.entries(deps.integrations).map(([name, { token }]) => [name, token])),
   );
+  const heartbeats = new Set(deps.heartbeats ?? []);
   const json = jsonBody(maxBodyBytes);
 
   const reject = (res: Response, status: number, reason: RejectReason, body: object) => {
@@ -193,9 +204,22 @@ export function createIngestService(deps: IngestDeps): IngestService {
     logger,
     now,
     integrationFor,
-    heartbeats: new Set(deps.heartbeats ?? []),
+    heartbeats,
     retryAfterSeconds: deps.retryAfterSeconds ?? 5,
   });
 
-  return { http, stop: () => http.close() };
+  const from = deps.reloadFrom;
+  const reload: IngestReload = from
+    ? ingestReload({
+        ...from,
+        logger,
+        onApplied: () => {
+          heartbeats.clear();
+          for (const name of Object.keys(from.config.heartbeats)) heartbeats.add(name);
+        },
+      })
+    : noReload;
+  reloadRoute(http.routes, from?.config.api.tokens ?? [], reload);
+
+  return { http, reload, stop: () => http.close() };
 }

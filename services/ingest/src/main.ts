@@ -14,8 +14,11 @@ const service = createIngestService({
   integrations: config.integrations,
   heartbeats: Object.keys(config.heartbeats),
   maxBodyBytes: env.INGEST_MAX_BODY_BYTES,
+  reloadFrom: { config, file: env.KLAXON_CONFIG },
 });
 await service.http.listen(env.INGEST_PORT, host);
+// As Alertmanager: SIGHUP reads the configuration file again; a bad one is logged and the running one stays.
+process.on('SIGHUP', () => void service.reload('service:SIGHUP'));
 runUntilSignal(logger, async () => {
   await service.stop();
   await bus.close();

@@ -16,9 +16,12 @@ const service = await createProjectionService({
   db,
   config,
   stallAfterMs: env.KLAXON_PROJECTION_STALL_MS,
+  configFile: env.KLAXON_CONFIG,
 });
 await service.start();
 await service.http.listen(env.PROJECTION_PORT, host);
+// As Alertmanager: SIGHUP reads the configuration file again; a bad one is logged and the running one stays.
+process.on('SIGHUP', () => void service.reload('service:SIGHUP'));
 runUntilSignal(logger, async () => {
   await service.stop();
   await Promise.all([db.close(), store.close()]);

@@ -2,9 +2,11 @@ import { Counter, Gauge } from 'prom-client';
 import type { KlaxonConfig } from '@klaxon/config';
 import { SEVERITIES, type Severity } from '@klaxon/domain';
 import type { EventStore } from '@klaxon/event-store';
-import { authenticator, PersonalTokens } from '@klaxon/people';
+import { authenticator, PersonalTokens, Sessions } from '@klaxon/people';
 import { createServiceHttp, systemClock, type Clock, type Logger, type ServiceHttp } from '@klaxon/service-kit';
 import { kpiRoutes } from './http/kpi-routes.ts';
+import { reloadRoute } from './http/reload-route.ts';
+import { configReload, type ConfigReload } from './reload/config-reload.ts';
 import type { SlaTargets } from './kpis/kpi-calculator.ts';
 import { ProjectionRunner } from './projection-runner.ts';
 import { migrate } from './read-model/migrations.ts';
@@ -18,18 +20,25 @@ export interface ProjectionDeps {
   logger: Logger;
   store: EventStore;
   db: SqlDatabase;
-  config: Pick<KlaxonConfig, 'severities' | 'contacts' | 'api'>;
+  config: KlaxonConfig;
   clock?: Clock;
   pollMs?: number;
   /** /ready turns false when the projection has not advanced for this long while events wait. */
   stallAfterMs?: number;
   /** First pause after a failed step; doubles up to 30 s. */
   retryMs?: number;
+  /**
+   * The file `config` came from, read again on `POST /-/reload` and `reload()` (SIGHUP): the API tokens,
+   * people's roles, time zones and SLA targets follow it. Without it, reloads are refused.
+   */
+  configFile?: string;
 }
 
 export interface ProjectionService {
   http: ServiceHttp;
   runner: ProjectionRunner;
+  /** Reads the configuration file again (SIGHUP); logged, and refused when started without `configFile`. */
+  reload: ConfigReload;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -90,23 +99,30 @@ export async function createProjectionService(deps: ProjectionDeps): Promise<Pro
     onApplied: (n) => applied.inc(n),
     onQuarantined: () => quarantined.inc(),
   });
-  const targets = Object.fromEntries(
-    SEVERITIES.map((s) => [
-      s,
-      {
-        responseTargetMs: config.severities[s].responseTarget,
-        resolutionTargetMs: config.severities[s].resolutionTarget,
-      },
-    ]),
-  ) as Record<Severity, SlaTargets>;
-  const timezones = Object.fromEntries(Object.entries(config.contacts).map(([name, c]) => [name, c.timezone]));
-  // Personal tokens are read from the same store escalation writes them to: one check, no copy.
+  // Read from the running configuration at each request: a reload changes it in place.
+  const targets = () =>
+    Object.fromEntries(
+      SEVERITIES.map((s) => [
+        s,
+        {
+          responseTargetMs: config.severities[s].responseTarget,
+          resolutionTargetMs: config.severities[s].resolutionTarget,
+        },
+      ]),
+    ) as Record<Severity, SlaTargets>;
+  const timezones = () => Object.fromEntries(Object.entries(config.contacts).map(([name, c]) => [name, c.timezone]));
+  // Personal tokens and console sessions are read from the same store escalation writes them to: one check,
+  // no copy. A session reaches here through escalation's KPI proxy (the console's KPI page); reads only.
   const personalTokens = new PersonalTokens(store, clock, logger);
-  kpiRoutes(http.routes, { db, targets, timezones, auth: authenticator(config, personalTokens), clock });
+  const auth = authenticator(config, personalTokens, { sessions: new Sessions(store, clock) });
+  kpiRoutes(http.routes, { db, targets, timezones, auth, clock });
+  const reload = configReload({ config, file: deps.configFile, logger });
+  reloadRoute(http.routes, auth, reload);
 
   return {
     http,
     runner,
+    reload,
     async start() {
       await personalTokens.start();
       runner.start();

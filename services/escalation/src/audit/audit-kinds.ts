@@ -1,11 +1,28 @@
+import { z } from 'zod';
 import {
+  CONFIG_STREAM,
+  configEventSchema,
+  contactMethodEventSchema,
+  FEED_TOKENS_STREAM,
+  feedTokenEventSchema,
   INCIDENT_STREAM_PREFIX,
   incidentEventSchema,
+  notificationRulesSetSchema,
   PERSON_STREAM_PREFIX,
   personEventSchema,
+  SCHEDULE_STREAM_PREFIX,
+  scheduleEventSchema,
+  SILENCES_STREAM,
+  windowEventSchema,
   type Actor,
+  type ConfigEvent,
+  type ContactMethodEvent,
+  type FeedTokenEvent,
   type IncidentEvent,
+  type NotificationRulesSet,
   type PersonEvent,
+  type ScheduleEvent,
+  type WindowEvent,
 } from '@klaxon/domain';
 import type { RecordedEvent } from '@klaxon/event-store';
 
@@ -14,7 +31,7 @@ export interface AuditEntry {
   /** Who did it, as authenticated; null for facts written before actors were recorded. */
   actor: Actor | null;
   kind: string;
-  /** What it was done to: `incident:<id>`, `person:<name>`. */
+  /** What it was done to: `incident:<id>`, `person:<name>`, `schedule:<name>`, `config`, `silences`. */
   subject: string;
   detail: Record<string, unknown>;
 }
@@ -46,7 +63,7 @@ const INCIDENT: Rules<IncidentEvent> = {
   SeverityChanged: (d) => ({ kind: 'incident.severity_changed', ...pick(d, { by: d.by, from: d.from, to: d.to }) }),
 };
 
-const PERSON: Rules<PersonEvent> = {
+const PERSON: Rules<PersonStreamEvent> = {
   PersonalTokenCreated: (d) => ({
     kind: 'token.created',
     actor: d.actor,
@@ -65,6 +82,68 @@ const PERSON: Rules<PersonEvent> = {
     actor: { kind: 'person', name: person },
     detail: { sessionId: d.id },
   }),
+  ContactMethodAdded: (d) => ({
+    kind: 'method.added',
+    actor: d.actor,
+    detail: { methodId: d.methodId, type: d.methodType, to: d.to },
+  }),
+  ContactMethodRemoved: (d) => ({ kind: 'method.removed', actor: d.actor, detail: { methodId: d.methodId } }),
+  NotificationRulesSet: (d) => ({
+    kind: 'rules.set',
+    actor: d.actor,
+    detail: {
+      ...(d.high ? { high: d.high } : {}),
+      ...(d.low ? { low: d.low } : {}),
+      ...(d.quietHours ? { quietHours: d.quietHours } : {}),
+    },
+  }),
+};
+
+const SCHEDULE: Rules<ScheduleEvent> = {
+  OverrideAdded: (d) => ({
+    kind: 'override.added',
+    actor: d.actor,
+    detail: {
+      overrideId: d.overrideId,
+      person: d.person,
+      start: d.start,
+      end: d.end,
+      ...(d.replaces ? { replaces: d.replaces } : {}),
+      ...(d.reason ? { reason: d.reason } : {}),
+    },
+  }),
+  OverrideRemoved: (d) => ({ kind: 'override.removed', actor: d.actor, detail: { overrideId: d.overrideId } }),
+};
+
+const CONFIG: Rules<ConfigEvent> = {
+  ConfigApplied: (d) => ({ kind: 'config.applied', actor: d.actor, detail: { sha256: d.sha256, changed: d.changed } }),
+};
+
+const WINDOWS: Rules<WindowEvent> = {
+  SilenceAdded: (d) => ({
+    kind: 'silence.added',
+    actor: d.actor,
+    detail: { id: d.id, matchers: d.matchers, start: d.start, end: d.end, comment: d.comment },
+  }),
+  MaintenanceAdded: (d) => ({
+    kind: 'maintenance.added',
+    actor: d.actor,
+    detail: {
+      id: d.id,
+      matchers: d.matchers,
+      days: d.days,
+      from: d.from,
+      to: d.to,
+      timezone: d.timezone,
+      comment: d.comment,
+    },
+  }),
+  WindowExpired: (d) => ({ kind: 'window.expired', actor: d.actor, detail: { id: d.id } }),
+};
+
+const FEED_TOKENS: Rules<FeedTokenEvent> = {
+  FeedTokenIssued: (d) => ({ kind: 'feed_token.issued', actor: d.actor, detail: { person: d.person } }),
+  FeedTokenRevoked: (d) => ({ kind: 'feed_token.revoked', actor: d.actor, detail: { person: d.person } }),
 };
 
 function pick(data: { actor?: Actor; onBehalfOf?: string }, detail: Record<string, unknown>) {
@@ -73,19 +152,22 @@ function pick(data: { actor?: Actor; onBehalfOf?: string }, detail: Record<strin
 }
 
 interface Stream {
+  /** A stream's id is `prefix<name>`, or exactly `prefix` for a stream of its own (`config`, `silences`). */
   prefix: string;
+  whole: boolean;
   subject: string;
   read: (type: string, data: unknown, name: string) => Fact | undefined;
 }
 
 /** Parses a stored fact with its stream's schema (data read from the store is a boundary) and maps it. */
 const stream = <E extends { type: string; data: unknown }>(
-  prefix: string,
+  [prefix, whole]: [string, boolean],
   subject: string,
   schema: { safeParse(v: unknown): { success: true; data: E } | { success: false } },
   rules: Rules<E>,
 ): Stream => ({
   prefix,
+  whole,
   subject,
   read(type, data, name) {
     if (!Object.hasOwn(rules, type)) return undefined;
@@ -96,18 +178,32 @@ const stream = <E extends { type: string; data: unknown }>(
   },
 });
 
+/** A person's stream holds their tokens, sessions, contact methods and notification rules. */
+const personStreamSchema = z.discriminatedUnion('type', [
+  ...personEventSchema.options,
+  ...contactMethodEventSchema.options,
+  notificationRulesSetSchema,
+]);
+type PersonStreamEvent = PersonEvent | ContactMethodEvent | NotificationRulesSet;
+
 const STREAMS: Stream[] = [
-  stream(INCIDENT_STREAM_PREFIX, 'incident', incidentEventSchema, INCIDENT),
-  stream(PERSON_STREAM_PREFIX, 'person', personEventSchema, PERSON),
+  stream([INCIDENT_STREAM_PREFIX, false], 'incident', incidentEventSchema, INCIDENT),
+  stream<PersonStreamEvent>([PERSON_STREAM_PREFIX, false], 'person', personStreamSchema, PERSON),
+  stream([SCHEDULE_STREAM_PREFIX, false], 'schedule', scheduleEventSchema, SCHEDULE),
+  stream([CONFIG_STREAM, true], 'config', configEventSchema, CONFIG),
+  stream([SILENCES_STREAM, true], 'silences', windowEventSchema, WINDOWS),
+  stream([FEED_TOKENS_STREAM, true], 'calendar-feed-tokens', feedTokenEventSchema, FEED_TOKENS),
 ];
 
 /** The audit entry a stored fact is, or undefined for facts that are nobody's command. */
 export function auditEntryOf(recorded: RecordedEvent): AuditEntry | undefined {
-  const owner = STREAMS.find((s) => recorded.streamId.startsWith(s.prefix));
+  const id = recorded.streamId;
+  const owner = STREAMS.find((s) => (s.whole ? id === s.prefix : id.startsWith(s.prefix)));
   if (!owner) return undefined;
-  const name = recorded.streamId.slice(owner.prefix.length);
+  const name = id.slice(owner.prefix.length);
   const fact = owner.read(recorded.type, recorded.data, name);
   if (!fact) return undefined;
   const at = fact.at ?? (recorded.data as { at?: string }).at ?? recorded.recordedAt;
-  return { at, actor: fact.actor, kind: fact.kind, subject: `${owner.subject}:${name}`, detail: fact.detail };
+  const subject = owner.whole ? owner.subject : `${owner.subject}:${name}`;
+  return { at, actor: fact.actor, kind: fact.kind, subject, detail: fact.detail };
 }

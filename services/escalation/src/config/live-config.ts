@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { ConfigError, parseConfig, type KlaxonConfig } from '@klaxon/config';
+import { applyConfigInPlace, readConfigFile, type KlaxonConfig } from '@klaxon/config';
 import {
   changedSettings,
   CONFIG_STREAM,
@@ -21,24 +19,6 @@ export interface Applied {
 
 export type ReloadError =
   { code: 'Invalid'; file: string; problems: Array<{ path: string; message: string }> } | { code: 'NoFile' };
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/**
- * Puts the next configuration's values into the running one's objects, key by key: every part of the
- * service holds the running objects (the contacts the dispatcher reads, the policies the rosters read), so
- * changing them where they are reaches all of them at once, with no part left on the old file.
- */
-function replaceInPlace(target: Record<string, unknown>, next: Record<string, unknown>) {
-  for (const key of Object.keys(target)) if (!(key in next)) delete target[key];
-  for (const [key, value] of Object.entries(next)) {
-    const held = target[key];
-    if (Array.isArray(held) && Array.isArray(value)) held.splice(0, held.length, ...(value as unknown[]));
-    else if (isRecord(held) && isRecord(value)) replaceInPlace(held, value);
-    else target[key] = value;
-  }
-}
 
 export interface LiveConfigDeps {
   config: KlaxonConfig;
@@ -72,20 +52,9 @@ export class LiveConfig {
   async reload(actor: Actor): Promise<Result<Applied, ReloadError>> {
     const { file, config, store, clock, logger } = this.deps;
     if (!file) return { ok: false, error: { code: 'NoFile' } };
-    let text: string;
-    let next: KlaxonConfig;
-    try {
-      text = readFileSync(file, 'utf8');
-      next = parseConfig(text, file, this.deps.env ?? process.env);
-    } catch (error) {
-      if (error instanceof ConfigError)
-        return { ok: false, error: { code: 'Invalid', file: error.file, problems: error.problems } };
-      return {
-        ok: false,
-        error: { code: 'Invalid', file, problems: [{ path: '', message: `cannot read the file: ${String(error)}` }] },
-      };
-    }
-    const sha256 = createHash('sha256').update(text).digest('hex');
+    const read = readConfigFile(file, this.deps.env ?? process.env);
+    if (!read.ok) return { ok: false, error: { code: 'Invalid', ...read.error } };
+    const { sha256, config: next } = read.value;
     const changed = changedSettings(config, next);
     const applied: ConfigEvent = {
       type: 'ConfigApplied',
@@ -93,7 +62,7 @@ export class LiveConfig {
     };
     const appended = await store.append(CONFIG_STREAM, [applied], 'any');
     if (!appended.ok) throw new Error(`appending to ${CONFIG_STREAM} failed: ${appended.error.code}`);
-    replaceInPlace(config as unknown as Record<string, unknown>, next as unknown as Record<string, unknown>);
+    applyConfigInPlace(config, next);
     this.version++;
     this.deps.onApplied?.();
     logger.info({ sha256, changed, actor: applied.data.actor }, 'configuration applied');

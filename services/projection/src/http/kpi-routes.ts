@@ -7,7 +7,7 @@ import { problemsOf, type Clock } from '@klaxon/service-kit';
 import { kpiCsv } from '../kpis/kpi-csv.ts';
 import { kpiReport, type SlaTargets } from '../kpis/kpi-calculator.ts';
 import { responderLoad } from '../kpis/responder-load.ts';
-import { incidentsOpened, pagesRequested } from '../read-model/queries.ts';
+import { incidentsOpened, pagesRequested, respondersOf } from '../read-model/queries.ts';
 import { LIVE } from '../read-model/schema.ts';
 import type { SqlDatabase } from '../read-model/sql-database.ts';
 
@@ -37,8 +37,9 @@ const respondersQuery = filters.refine((q) => !q.from || !q.to || q.from < q.to,
 
 export interface KpiRouteDeps {
   db: SqlDatabase;
-  targets: Record<Severity, SlaTargets>;
-  timezones: Record<string, string>;
+  /** Read at each request: a reload changes them. */
+  targets: () => Record<Severity, SlaTargets>;
+  timezones: () => Record<string, string>;
   auth: Authenticator;
   clock: Clock;
 }
@@ -52,7 +53,7 @@ export function kpiRoutes(routes: Router, deps: KpiRouteDeps): void {
     const rows = await incidentsOpened(deps.db, LIVE, query.data);
     let report;
     try {
-      report = kpiReport(rows, { ...query.data, targets: deps.targets, asOf: deps.clock.now() });
+      report = kpiReport(rows, { ...query.data, targets: deps.targets(), asOf: deps.clock.now() });
     } catch (error) {
       if (error instanceof RangeError)
         return void res
@@ -69,10 +70,14 @@ export function kpiRoutes(routes: Router, deps: KpiRouteDeps): void {
     const query = respondersQuery.safeParse(req.query);
     if (!query.success) return void res.status(400).json({ error: 'invalid query', problems: problemsOf(query.error) });
     const pages = await pagesRequested(deps.db, LIVE, query.data);
+    const credited = {
+      acknowledgedBy: await respondersOf(deps.db, LIVE, query.data, 'acknowledged'),
+      resolvedBy: await respondersOf(deps.db, LIVE, query.data, 'resolved'),
+    };
     res.json({
       from: query.data.from ?? null,
       to: query.data.to ?? null,
-      responders: responderLoad(pages, deps.timezones),
+      responders: responderLoad(pages, deps.timezones(), credited),
     });
   });
 }

@@ -77,3 +77,22 @@ export async function pagesRequested(db: SqlTx, t: Tables, f: KpiFilter): Promis
     w.params,
   )) as unknown as PageRow[];
 }
+
+/**
+ * The person credited with each incident's first acknowledgement (or its resolution) in [from, to): the
+ * authenticated person, or whom an admin acted for, never a service token on its own (see `participantOf`).
+ */
+export async function respondersOf(
+  db: SqlTx,
+  t: Tables,
+  f: KpiFilter,
+  act: 'acknowledged' | 'resolved',
+): Promise<string[]> {
+  const [person, at] = act === 'acknowledged' ? ['acknowledged_by', 'first_ack_at'] : ['resolved_by', 'resolved_at'];
+  const w = where(at, f, (clause) => clause);
+  const rows = await db.all(
+    `SELECT ${person} AS person FROM ${t.incidents} ${w.sql ? `${w.sql} AND` : 'WHERE'} ${person} IS NOT NULL`,
+    w.params,
+  );
+  return rows.map((r) => String(r.person));
+}

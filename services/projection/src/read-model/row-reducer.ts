@@ -1,4 +1,4 @@
-import type { IncidentEvent } from '@klaxon/domain';
+import { participantOf, type IncidentEvent } from '@klaxon/domain';
 
 export interface IncidentRecord {
   incident_id: string;
@@ -12,6 +12,7 @@ export interface IncidentRecord {
   alert_starts_at: string;
   opened_at: string;
   first_ack_at: string | null;
+  /** The person credited (see `participantOf`): null when a service token or an integration acted on its own. */
   acknowledged_by: string | null;
   resolved_at: string | null;
   resolved_by: string | null;
@@ -121,12 +122,12 @@ export function reduce(rows: Rows, incidentId: string, event: IncidentEvent): vo
     case 'Acknowledged':
       row.status = 'acknowledged';
       row.first_ack_at ??= event.data.at;
-      row.acknowledged_by ??= event.data.by;
+      row.acknowledged_by ??= participantOf(event.data) ?? null;
       return;
     case 'Resolved':
       row.status = 'resolved';
       row.resolved_at = event.data.at;
-      row.resolved_by = event.data.by;
+      row.resolved_by = participantOf(event.data) ?? null;
       return;
     case 'Reopened':
       row.status = 'open';

@@ -131,16 +131,49 @@ export function readModelContract(name: string, openDb: () => Promise<SqlDatabas
       await appendScenario(h.store);
       await h.service.runner.catchUp();
       const { responders } = (await (await h.get('/api/v1/kpis/responders')).json()) as Json;
+      // Credit follows the authenticated actor (see kpi-scenario.ts): the admin ada acted for tom, so tom
+      // has B's acknowledgement and ada none; D's resolution by a service token is no one's.
+      const answered = { acknowledged: 1, resolved: 1 };
       expect(responders).toEqual([
-        { contact: 'alice', timezone: 'Europe/Berlin', pages: 3, nightPages: 1, byChannel: { sms: 3 }, failed: 0 },
-        { contact: 'bob', timezone: 'America/New_York', pages: 1, nightPages: 1, byChannel: { email: 1 }, failed: 0 },
-        { contact: 'tom', timezone: 'UTC', pages: 1, nightPages: 0, byChannel: { voice: 1 }, failed: 0 },
+        {
+          contact: 'alice',
+          timezone: 'Europe/Berlin',
+          pages: 3,
+          nightPages: 1,
+          byChannel: { sms: 3 },
+          failed: 0,
+          ...answered,
+        },
+        {
+          contact: 'bob',
+          timezone: 'America/New_York',
+          pages: 1,
+          nightPages: 1,
+          byChannel: { email: 1 },
+          failed: 0,
+          acknowledged: 1,
+          resolved: 0,
+        },
+        { contact: 'tom', timezone: 'UTC', pages: 1, nightPages: 0, byChannel: { voice: 1 }, failed: 0, ...answered },
       ]);
       const of = async (query: string) =>
         ((await (await h.get(`/api/v1/kpis/responders${query}`)).json()) as Json).responders;
       expect(await of('?service=payments')).toEqual([
-        { contact: 'alice', timezone: 'Europe/Berlin', pages: 1, nightPages: 1, byChannel: { sms: 1 }, failed: 0 },
+        {
+          contact: 'alice',
+          timezone: 'Europe/Berlin',
+          pages: 1,
+          nightPages: 1,
+          byChannel: { sms: 1 },
+          failed: 0,
+          acknowledged: 0,
+          resolved: 0,
+        },
       ]);
+      // An acknowledgement counts in the window of its time: on the 24th, only bob's.
+      expect(
+        (await of('?from=2026-11-24T00:00:00Z')).map((r: Json) => [r.contact, r.pages, r.acknowledged, r.resolved]),
+      ).toEqual([['bob', 1, 1, 0]]);
       expect((await of('?severity=P1')).map((r: Json) => [r.contact, r.pages])).toEqual([
         ['alice', 2],
         ['tom', 1],

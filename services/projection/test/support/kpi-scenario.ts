@@ -46,11 +46,16 @@ const delivered = (pageId: string, at: string): IncidentEvent => ({
   type: 'PageDelivered',
   data: { pageId, providerId: `SM-${pageId}`, at: t(at) },
 });
-const acked = (by: string, at: string): IncidentEvent => ({
+/** Who acted, as recorded: absent on facts written before actors were (then only `by` names someone). */
+type Acting = { actor?: { kind: 'person' | 'service' | 'phone'; name: string }; onBehalfOf?: string };
+const acked = (by: string, at: string, acting: Acting = {}): IncidentEvent => ({
   type: 'Acknowledged',
-  data: { by, via: 'sms', at: t(at) },
+  data: { by, via: 'sms', at: t(at), ...acting },
 });
-const resolved = (by: string, at: string): IncidentEvent => ({ type: 'Resolved', data: { by, via: 'api', at: t(at) } });
+const resolved = (by: string, at: string, acting: Acting = {}): IncidentEvent => ({
+  type: 'Resolved',
+  data: { by, via: 'api', at: t(at), ...acting },
+});
 
 /**
  * Four incidents with known timings (asOf 2026-11-24T12:00Z):
@@ -58,6 +63,9 @@ const resolved = (by: string, at: string): IncidentEvent => ({ type: 'Resolved',
  * B P1 orders   starts 10:00 opened 10:01 L2 at 10:06, ack 10:10 resolved 12:01, 2 pages
  * C P2 payments starts 11:00:00 opened 11:00:30, never acknowledged, 1 page (at 23:30 Berlin = night)
  * D P3 orders   (next day) starts 08:00 opened 08:10 ack 08:40 resolved 09:10, 1 page
+ * Who is credited: A's facts predate actors (alice by `by`); B was acknowledged by the admin ada on tom's
+ * behalf (tom), resolved by tom's session; D acknowledged by bob's phone, resolved by the service token `ci`
+ * acting on its own (no one).
  */
 export const SCENARIO: Record<string, IncidentEvent[]> = {
   'incident-a': [
@@ -75,8 +83,8 @@ export const SCENARIO: Record<string, IncidentEvent[]> = {
       data: { fromLevel: 1, toLevel: 2, reason: 'timeout', timerId: 't1', at: t('2026-11-23T10:06:00Z') },
     },
     page('p2', 2, 'tom', '2026-11-23T10:06:00Z', 'voice'),
-    acked('tom', '2026-11-23T10:10:00Z'),
-    resolved('tom', '2026-11-23T12:01:00Z'),
+    acked('tom', '2026-11-23T10:10:00Z', { actor: { kind: 'person', name: 'ada' }, onBehalfOf: 'tom' }),
+    resolved('tom', '2026-11-23T12:01:00Z', { actor: { kind: 'person', name: 'tom' } }),
   ],
   'incident-c': [
     opened('c', 3, 'P2', 'payments', '2026-11-23T11:00:00Z', '2026-11-23T11:00:30Z'),
@@ -85,8 +93,8 @@ export const SCENARIO: Record<string, IncidentEvent[]> = {
   'incident-d': [
     opened('d', 4, 'P3', 'orders', '2026-11-24T08:00:00Z', '2026-11-24T08:10:00Z'),
     page('p1', 1, 'bob', '2026-11-24T08:10:00Z', 'email'),
-    acked('bob', '2026-11-24T08:40:00Z'),
-    resolved('bob', '2026-11-24T09:10:00Z'),
+    acked('bob', '2026-11-24T08:40:00Z', { actor: { kind: 'phone', name: 'bob' } }),
+    resolved('ci', '2026-11-24T09:10:00Z', { actor: { kind: 'service', name: 'ci' } }),
   ],
 };
 
