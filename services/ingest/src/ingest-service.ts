@@ -9,7 +9,7 @@ import {
   jsonBody,
   problemsOf,
   sendJson,
-  liveTokenMatcher,
+  tokenMatcher,
   type Logger,
   type Problem,
   type ServiceHttp,
@@ -66,10 +66,11 @@ export function createIngestService(deps: IngestDeps): IngestService {
     onClientError: (reason) => metrics.rejected.inc({ reason }),
   });
   const metrics = ingestMetrics(http.metrics);
-  // Read at each call: a reload changes the integrations where they are.
-  const integrationFor = liveTokenMatcher(() =>
-    Object.fromEntries(Object.entries(deps.integrations).map(([name, { token }]) => [name, token])),
-  );
+  // Built again when a reload has applied (it changes the integrations where they are), not per request.
+  const matchIntegrations = () =>
+    tokenMatcher(Object.fromEntries(Object.entries(deps.integrations).map(([name, { token }]) => [name, token])));
+  let matchIntegration = matchIntegrations();
+  const integrationFor = (presented: string | undefined) => matchIntegration(presented);
   const heartbeats = new Set(deps.heartbeats ?? []);
   const json = jsonBody(maxBodyBytes);
 
@@ -214,6 +215,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
         ...from,
         logger,
         onApplied: () => {
+          matchIntegration = matchIntegrations();
           heartbeats.clear();
           for (const name of Object.keys(from.config.heartbeats)) heartbeats.add(name);
         },
