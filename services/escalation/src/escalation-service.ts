@@ -1,7 +1,7 @@
 import { ALERTS_TOPIC, type Bus } from '@klaxon/bus';
 import type { KlaxonConfig } from '@klaxon/config';
-import { heartbeatKey, INCIDENT_STREAM_PREFIX, type Channel } from '@klaxon/domain';
-import type { EventStore, Subscription } from '@klaxon/event-store';
+import { heartbeatKey, type Channel } from '@klaxon/domain';
+import type { EventStore } from '@klaxon/event-store';
 import { authenticator, oidcSignIn, PersonalTokens, Sessions } from '@klaxon/people';
 import { createServiceHttp, systemClock, type Clock, type Logger, type ServiceHttp } from '@klaxon/service-kit';
 import { ackLinks } from './acks/ack-links.ts';
@@ -10,32 +10,12 @@ import { createEngine } from './engine.ts';
 import { slackChat, type SlackChat } from './chat/slack.ts';
 import { LiveConfig } from './config/live-config.ts';
 import { escalationMetrics } from './escalation-metrics.ts';
-import { ackLinkRoutes } from './http/ack-link-routes.ts';
-import { auditRoutes } from './http/audit-routes.ts';
-import { authRoutes } from './http/auth-routes.ts';
-import { consoleRoutes } from './http/console-routes.ts';
-import { contactMethodRoutes } from './http/contact-method-routes.ts';
-import { ruleRoutes } from './http/rule-routes.ts';
-import { deadLetterRoutes } from './http/dead-letter-routes.ts';
 import { calendarLinks } from './calendar/calendar-links.ts';
 import { FeedTokens } from './calendar/feed-tokens.ts';
-import { deliveryReceiptRoutes } from './http/delivery-receipt-routes.ts';
-import { incidentRoutes } from './http/incident-routes.ts';
-import { calendarRoutes } from './http/calendar-routes.ts';
-import { heartbeatRoutes } from './http/heartbeat-routes.ts';
-import { silenceRoutes } from './http/silence-routes.ts';
 import { HeartbeatMonitors } from './heartbeats/heartbeat-monitors.ts';
 import { ShiftNotices } from './shift-notices/shift-notices.ts';
 import { QuietWindows } from './silences/quiet-windows.ts';
 import { suppressionEnds } from './silences/suppression-ends.ts';
-import { kpiProxyRoutes } from './http/kpi-proxy-routes.ts';
-import { onCallRoutes } from './http/oncall-routes.ts';
-import { oneTapRoutes } from './http/one-tap-routes.ts';
-import { peopleRoutes } from './http/people-routes.ts';
-import { reloadRoutes } from './http/reload-routes.ts';
-import { scheduleRoutes } from './http/schedule-routes.ts';
-import { twilioRoutes } from './http/twilio-routes.ts';
-import { webhookRoutes } from './http/webhook-routes.ts';
 import { overrideActions } from './oncall/override-actions.ts';
 import { rosters as createRosters } from './oncall/rosters.ts';
 import { ScheduleOverrides } from './oncall/schedule-overrides.ts';
@@ -44,9 +24,10 @@ import type { Notifier } from './paging/notifier.ts';
 import { noticeSender, type NoticeSender } from './paging/notices.ts';
 import { ContactMethods } from './people/contact-methods.ts';
 import { PersonalRules } from './people/personal-rules.ts';
+import { IncidentFollowing } from './service/incident-following.ts';
 import { Lifecycle } from './service/lifecycle.ts';
+import { mountRoutes } from './service/routes.ts';
 import { IndexSnapshotWriter } from './state/index-snapshot-writer.ts';
-import { loadIndexSnapshot } from './state/index-snapshot.ts';
 import type { IncidentIndex } from './state/incident-index.ts';
 import type { TimerRunner } from './timers/timer-runner.ts';
 import { webhooks as createWebhooks, type Webhooks } from './webhooks/webhooks.ts';
@@ -160,8 +141,6 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
   const links = ackLinks(deps.linkSecret);
   const oneTap = oneTapLinks(deps.linkSecret, deps.publicUrl);
 
-  let subscription: Subscription | undefined;
-  let subscriptionLost: unknown;
   const http = createServiceHttp({
     service: 'escalation',
     logger,
@@ -169,16 +148,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       { name: `event-store (${store.kind})`, check: () => store.ping() },
       { name: `bus (${bus.kind})`, check: () => bus.ping() },
       { name: 'taking alerts from the bus', check: () => engine.consumer.check() },
-      {
-        name: 'state rebuilt from the store',
-        check: async () => {
-          if (!subscription) throw new Error('not started');
-          // A stale picture fires wrong timers: not ready, so the orchestrator restarts the service.
-          if (subscriptionLost)
-            throw new Error(`stopped following the store: ${(subscriptionLost as Error).message ?? subscriptionLost}`);
-          return { incidents: engine.index.size(), open: engine.index.unresolved().length };
-        },
-      },
+      { name: 'state rebuilt from the store', check: () => following.check() },
     ],
   });
   // Silences and maintenance windows: the decider is told which holds (`suppression`); one expired early
@@ -234,6 +204,13 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     raise: (alerts) => engine.intake.handleRun(alerts),
     owns: (name) => engine.ownsKey(heartbeatKey(name)),
   });
+  const following = new IncidentFollowing({
+    store,
+    index,
+    afterCommit: engine.afterCommit,
+    logger,
+    snapshotPath: deps.snapshotPath,
+  });
   const snapshots = deps.snapshotPath
     ? new IndexSnapshotWriter({
         index,
@@ -256,11 +233,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       secret: deps.linkSecret,
       now: () => clock.now(),
     });
-  authRoutes(http.routes, { auth: config.auth, signIn, sessions, publicUrl: deps.publicUrl, clock, logger });
-  incidentRoutes(http.routes, { index, commands, rosters, timings, clock, auth });
   const feedTokens = new FeedTokens({ store, clock, secret: deps.linkSecret });
-  const calendar = calendarLinks(feedTokens, deps.publicUrl);
-  peopleRoutes(http.routes, { config, auth, personalTokens, calendarUrl: (person) => calendar.ownUrl(person) });
   const overrides = overrideActions({
     overrides: scheduleOverrides,
     notices,
@@ -268,8 +241,6 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     clock,
     logger,
   });
-  contactMethodRoutes(http.routes, { auth, contactMethods });
-  ruleRoutes(http.routes, { auth, personalRules });
   const shiftNotices = new ShiftNotices({
     store,
     schedules: config.schedules,
@@ -280,49 +251,6 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     clock,
     logger,
   });
-  twilioRoutes(http.routes, {
-    take: takeReply(overrides, config.contacts, 'phone'),
-    index,
-    commands,
-    contacts: config.contacts,
-    clock,
-    logger,
-    authToken: deps.twilioAuthToken,
-    publicUrl: deps.publicUrl,
-  });
-  deliveryReceiptRoutes(http.routes, {
-    commands,
-    clock,
-    logger,
-    authToken: deps.twilioAuthToken,
-    publicUrl: deps.publicUrl,
-    otherProviders: (channel) => config.providers[channel].length > 1,
-  });
-  ackLinkRoutes(http.routes, { commands, ackLinks: links, clock });
-  oneTapRoutes(http.routes, { links: oneTap, commands, rosters, contacts: config.contacts, clock });
-  onCallRoutes(http.routes, { config, rosters, clock, auth, schedules: () => scheduleOverrides.schedules() });
-  scheduleRoutes(http.routes, {
-    schedules: () => scheduleOverrides.schedules(),
-    actions: overrides,
-    clock,
-    auth,
-    calendarUrl: (person, schedule) => calendar.scheduleUrl(person, schedule),
-  });
-  reloadRoutes(http.routes, { live, auth });
-  deadLetterRoutes(http.routes, { bus, topic, auth });
-  auditRoutes(http.routes, { store, auth });
-  heartbeatRoutes(http.routes, { heartbeats, auth });
-  silenceRoutes(http.routes, { windows, auth, clock });
-  calendarRoutes(http.routes, {
-    config,
-    schedules: () => scheduleOverrides.schedules(),
-    feedTokens,
-    links: calendar,
-    auth,
-    clock,
-  });
-  if (deps.projectionUrl) kpiProxyRoutes(http.routes, deps.projectionUrl);
-  consoleRoutes(http.routes, { singleSignOn: signIn !== undefined });
   const webhooks = createWebhooks({
     webhooks: config.webhooks,
     store,
@@ -331,7 +259,6 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     publicUrl: deps.publicUrl,
     registry: http.metrics,
   });
-  webhookRoutes(http.routes, { webhooks, auth });
   const slack = slackChat({
     ...deps,
     index,
@@ -341,27 +268,32 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     registry: http.metrics,
     take: takeReply(overrides, config.contacts, 'person'),
   });
-  slack.mount(http.routes);
-
-  /** Where the incident index starts: its snapshot, or nothing (the whole store is replayed). */
-  const restoreSnapshot = async (path: string): Promise<bigint | undefined> => {
-    const loaded = await loadIndexSnapshot(
-      path,
-      store,
-      (h) => index.restoreHeader(h),
-      (e) => index.restoreEntry(e),
-    );
-    if (!loaded.header) {
-      index.clear();
-      logger.info({ path, reason: loaded.reason }, 'no usable incident index snapshot; replaying the whole store');
-      return undefined;
-    }
-    logger.info(
-      { path, position: loaded.header.last.position, incidents: index.size() },
-      'incident index restored from its snapshot; following the store from there',
-    );
-    return BigInt(loaded.header.last.position);
-  };
+  mountRoutes(http.routes, {
+    ...deps,
+    clock,
+    topic,
+    auth,
+    signIn,
+    sessions,
+    personalTokens,
+    index,
+    commands,
+    timings,
+    rosters,
+    live,
+    scheduleOverrides,
+    overrides,
+    contactMethods,
+    personalRules,
+    ackLinks: links,
+    oneTap,
+    feedTokens,
+    calendar: calendarLinks(feedTokens, deps.publicUrl),
+    heartbeats,
+    windows,
+    webhooks,
+    slack,
+  });
 
   // Loops run on the wall clock unless a test drives virtual time; whatever ran is stopped either way.
   const loops = deps.runTimerLoop !== false;
@@ -374,28 +306,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     { name: 'schedule overrides', start: () => scheduleOverrides.start(), stop: () => scheduleOverrides.stop() },
     { name: 'contact methods', start: () => contactMethods.start(), stop: () => contactMethods.stop() },
     { name: 'notification rules', start: () => personalRules.start(), stop: () => personalRules.stop() },
-    {
-      name: 'incident state from the store',
-      start: async () => {
-        const after = deps.snapshotPath ? await restoreSnapshot(deps.snapshotPath) : undefined;
-        subscription = store.subscribe({
-          after,
-          streamPrefix: INCIDENT_STREAM_PREFIX,
-          onEvents: (batch) => engine.afterCommit.observedRecords(batch),
-          onError: (error) => {
-            subscriptionLost = error;
-            logger.fatal({ err: error }, 'lost the event store subscription');
-          },
-          onInterrupted: (error, retryInMs) =>
-            logger.warn(
-              { err: error, retryInMs },
-              'the event store connection broke; following it again from the last position',
-            ),
-        });
-        await subscription.caughtUp();
-      },
-      stop: () => subscription?.stop(),
-    },
+    { name: 'incident state from the store', start: () => following.start(), stop: () => following.stop() },
     {
       name: 'store followers (webhooks, Slack)',
       start: () => Promise.all([webhooks.prepare(), slack.follower?.prepare()]),
