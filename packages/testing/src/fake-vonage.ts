@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { startFakeServer } from './fake-server.ts';
 
 export interface VonageSms {
   from: string;
@@ -18,15 +18,10 @@ export interface FakeVonage {
   failNext(status: number, count?: number): void;
   /** The next request is answered 200 with this per-message status (`9` partner quota exceeded…), as Vonage does. */
   refuseNext(status: string, errorText: string): void;
+  /** The next `count` requests get no answer at all. */
+  hangNext(count?: number): void;
   close(): Promise<void>;
 }
-
-const readBody = (req: IncomingMessage) =>
-  new Promise<string>((resolve) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => resolve(body));
-  });
 
 /**
  * A local HTTP server that answers like Vonage's SMS API: `POST /sms/json` with the API key and secret
@@ -37,46 +32,41 @@ const readBody = (req: IncomingMessage) =>
 export async function startFakeVonage(): Promise<FakeVonage> {
   const apiKey = randomBytes(4).toString('hex');
   const apiSecret = randomBytes(8).toString('hex');
-  const messages: VonageSms[] = [];
-  const failures: Array<{ http: number } | { status: string; errorText: string }> = [];
-  const server = createServer(async (req, res) => {
-    const raw = await readBody(req);
-    const reply = (status: number, json: object) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(json));
-    };
-    if (req.method !== 'POST' || req.url?.split('?')[0] !== '/sms/json')
-      return reply(404, { type: 'https://developer.nexmo.com/api-errors#not-found', title: 'Not Found' });
-    const body: Record<string, string> = (req.headers['content-type'] ?? '').includes('json')
-      ? (JSON.parse(raw || '{}') as Record<string, string>)
-      : Object.fromEntries(new URLSearchParams(raw));
-    const basic = `Basic ${Buffer.from(`${apiKey}:${apiSecret}`).toString('base64')}`;
-    const authorised =
-      req.headers.authorization === basic || (body.api_key === apiKey && body.api_secret === apiSecret);
-    const answer = (status: string, extra: object) =>
-      reply(200, { 'message-count': '1', messages: [{ to: body.to, status, ...extra }] });
-    if (!authorised) return answer('4', { 'error-text': 'Bad Credentials' });
-    const failure = failures.shift();
-    if (failure && 'http' in failure) return reply(failure.http, { title: 'Injected failure' });
-    if (failure) return answer(failure.status, { 'error-text': failure.errorText });
-    if (!body.from || !body.to || !body.text) return answer('2', { 'error-text': 'Missing from, to or text' });
-    const messageId = randomBytes(8).toString('hex').toUpperCase();
-    messages.push({ from: body.from, to: body.to, text: body.text, messageId });
-    answer('0', { 'message-id': messageId, 'remaining-balance': '10.00', 'message-price': '0.03', network: '12345' });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
+  const server = await startFakeServer<VonageSms, { http: number } | { status: string; errorText: string }>(
+    ({ req, body: raw, reply, record, injected }) => {
+      if (req.method !== 'POST' || req.url?.split('?')[0] !== '/sms/json')
+        return reply(404, { type: 'https://developer.nexmo.com/api-errors#not-found', title: 'Not Found' });
+      const body: Record<string, string> = (req.headers['content-type'] ?? '').includes('json')
+        ? (JSON.parse(raw || '{}') as Record<string, string>)
+        : Object.fromEntries(new URLSearchParams(raw));
+      const basic = `Basic ${Buffer.from(`${apiKey}:${apiSecret}`).toString('base64')}`;
+      const authorised =
+        req.headers.authorization === basic || (body.api_key === apiKey && body.api_secret === apiSecret);
+      const answer = (status: string, extra: object) =>
+        reply(200, { 'message-count': '1', messages: [{ to: body.to, status, ...extra }] });
+      if (!authorised) return answer('4', { 'error-text': 'Bad Credentials' });
+      const failure = injected();
+      if (failure && 'http' in failure) return reply(failure.http, { title: 'Injected failure' });
+      if (failure) return answer(failure.status, { 'error-text': failure.errorText });
+      if (!body.from || !body.to || !body.text) return answer('2', { 'error-text': 'Missing from, to or text' });
+      const messageId = randomBytes(8).toString('hex').toUpperCase();
+      record({ from: body.from, to: body.to, text: body.text, messageId });
+      answer('0', {
+        'message-id': messageId,
+        'remaining-balance': '10.00',
+        'message-price': '0.03',
+        network: '12345',
+      });
+    },
+  );
   return {
-    url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+    url: server.url,
     apiKey,
     apiSecret,
-    messages,
-    failNext: (status, count = 1) => failures.push(...Array.from({ length: count }, () => ({ http: status }))),
-    refuseNext: (status, errorText) => failures.push({ status, errorText }),
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    messages: server.recorded,
+    failNext: (status, count = 1) => server.inject({ http: status }, count),
+    refuseNext: (status, errorText) => server.inject({ status, errorText }),
+    hangNext: server.hangNext,
+    close: server.close,
   };
 }
