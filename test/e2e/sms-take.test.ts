@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { startFakeTwilio, tempDir } from '@klaxon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startKlaxon, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
@@ -6,18 +5,6 @@ import { freePort, startKlaxon, waitForHttp, type RunningKlaxon } from './klaxon
 const API_TOKEN = 'sms-take-e2e-api-token-001';
 const WEBHOOK_TOKEN = 'sms-take-e2e-webhook-token';
 const PHONES: Record<string, string> = { alice: '+15550100001', bob: '+15550100002' };
-
-/** Twilio's request signature: HMAC-SHA1 of the URL and the sorted form fields, in base64. */
-const signature = (authToken: string, url: string, params: Record<string, string>) =>
-  createHmac('sha1', authToken)
-    .update(
-      url +
-        Object.keys(params)
-          .sort()
-          .map((k) => k + params[k])
-          .join(''),
-    )
-    .digest('base64');
 
 describe('taking the pager by SMS, on pnpm start with the shipped klaxon.yaml', () => {
   let running: RunningKlaxon;
@@ -64,7 +51,7 @@ describe('taking the pager by SMS, on pnpm start with the shipped klaxon.yaml', 
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': signature(fake.authToken, url, params),
+        'x-twilio-signature': fake.sign(url, params),
       },
       body: new URLSearchParams(params).toString(),
     });
