@@ -282,6 +282,7 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     index,
     commands,
     contacts: config.contacts,
+    whoseNumber: (number) => contactMethods.ownerOf(number),
     clock,
     logger,
     authToken: deps.twilioAuthToken,

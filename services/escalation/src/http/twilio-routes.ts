@@ -13,6 +13,8 @@ export interface TwilioRouteDeps {
   index: IncidentIndex;
   commands: IncidentCommands;
   contacts: Record<string, ContactSpec>;
+  /** The person whose verified phone a number is, klaxon.yaml's or one they added. */
+  whoseNumber: (number: string) => string | undefined;
   clock: Clock;
   logger: Logger;
   /** Twilio signs with the auth token over the public URL it called; without a token every webhook is refused. */
@@ -59,7 +61,7 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
   routes.post('/webhooks/twilio/sms', form, verified, async (req, res) => {
     const { From: from = '', Body: body = '', MessageSid: sid } = req.body as Record<string, string | undefined>;
     const response = new twilio.twiml.MessagingResponse();
-    const contactName = Object.entries(contacts).find(([, c]) => c.phone === from)?.[0];
+    const contactName = deps.whoseNumber(from);
     if (!contactName) {
       response.message('Klaxon does not know this number.');
       return twiml(res, response.toString());
