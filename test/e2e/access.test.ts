@@ -82,6 +82,7 @@ const ESCALATION: Record<string, Row> = {
   // Sign-in, sessions, one-tap links and the audit log (issue 23). This stack has no auth.oidc: sign-in
   // answers that it is not set up (test/e2e/sign-in.test.ts runs it against a real provider).
   'GET /audit': { access: 'public', ok: 200 },
+  'GET /me': { access: 'public', ok: 200 },
   'GET /auth/login': { access: 'public', ok: 404 },
   'GET /auth/callback': { access: 'public', ok: 404 },
   // Without a session cookie there is nothing to end; with one, a cross-site sign-out is refused.

@@ -495,6 +495,7 @@ chat:
         '/oncall',
         '/kpis',
         '/audit',
+        '/me',
         '/console/app.js',
         '/console/console.css',
         '/console/vendor/preact.mjs',

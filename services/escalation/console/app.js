@@ -5,6 +5,7 @@ import { AuditPage } from './audit-page.js';
 import { IncidentList } from './incident-list.js';
 import { IncidentPage } from './incident-page.js';
 import { KpiPage } from './kpi-page.js';
+import { MePage } from './me-page.js';
 import { OnCallPage } from './oncall-page.js';
 import { html } from './ui.js';
 
@@ -13,6 +14,7 @@ const NAV = [
   ['/oncall', 'On call'],
   ['/kpis', 'KPIs'],
   ['/audit', 'Audit'],
+  ['/me', 'Me'],
 ];
 
 function page(path) {
@@ -21,6 +23,7 @@ function page(path) {
   if (path === '/oncall') return html`<${OnCallPage} />`;
   if (path === '/kpis') return html`<${KpiPage} />`;
   if (path === '/audit') return html`<${AuditPage} />`;
+  if (path === '/me') return html`<${MePage} />`;
   return html`<${IncidentList} />`;
 }
 
