@@ -85,12 +85,12 @@ describe.runIf(available)('the console page "Me": alice sets how Klaxon reaches 
       await page.getByLabel('Address').fill(SECOND_PHONE);
       await page.getByRole('button', { name: 'Add', exact: true }).click();
       const added = methods.getByRole('listitem').filter({ hasText: SECOND_PHONE });
-      await expect
-        .poll(() => added.locator('.badge').textContent(), { timeout: 15_000 })
-        .toBe('unverified, not paged');
+      await expect.poll(() => added.locator('.badge').textContent(), { timeout: 15_000 }).toBe('unverified, not paged');
 
       await added.getByRole('button', { name: 'Send code' }).click();
-      await expect.poll(() => twilio.messages().filter((m) => m.To === SECOND_PHONE).length, { timeout: 15_000 }).toBe(1);
+      await expect
+        .poll(() => twilio.messages().filter((m) => m.To === SECOND_PHONE).length, { timeout: 15_000 })
+        .toBe(1);
       const code = /code is (\d{6})/.exec(twilio.messages().find((m) => m.To === SECOND_PHONE)!.Body)![1]!;
       await added.getByLabel('Code').fill(code);
       await added.getByRole('button', { name: 'Confirm' }).click();
@@ -98,10 +98,12 @@ describe.runIf(available)('the console page "Me": alice sets how Klaxon reaches 
 
       await added.getByRole('button', { name: 'Test' }).click();
       await expect.poll(() => added.getByText('Test page sent.').count(), { timeout: 15_000 }).toBe(1);
-      expect(twilio.messages().filter((m) => m.To === SECOND_PHONE).map((m) => m.Body)).toEqual([
-        expect.stringContaining('code is'),
-        expect.stringContaining('Klaxon test page'),
-      ]);
+      expect(
+        twilio
+          .messages()
+          .filter((m) => m.To === SECOND_PHONE)
+          .map((m) => m.Body),
+      ).toEqual([expect.stringContaining('code is'), expect.stringContaining('Klaxon test page')]);
 
       const rules = page.getByRole('region', { name: 'Notification rules' });
       await rules.getByLabel('High urgency (P1, P2)').fill('0m sms, 2m voice');
@@ -140,15 +142,19 @@ describe.runIf(available)('the console page "Me": alice sets how Klaxon reaches 
     },
   );
 
-  it('a service token has no methods: the page says so rather than showing an empty list', { timeout: 60_000 }, async () => {
-    const context = await browser.newContext({ ...PHONE });
-    const page = await context.newPage();
-    await page.goto(`${base}/me`);
-    await page.getByLabel('API token').fill(API_TOKEN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect
-      .poll(() => page.getByRole('alert').first().textContent(), { timeout: 20_000 })
-      .toMatch(/service token, which has no contact methods/);
-    await context.close();
-  });
+  it(
+    'a service token has no methods: the page says so rather than showing an empty list',
+    { timeout: 60_000 },
+    async () => {
+      const context = await browser.newContext({ ...PHONE });
+      const page = await context.newPage();
+      await page.goto(`${base}/me`);
+      await page.getByLabel('API token').fill(API_TOKEN);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect
+        .poll(() => page.getByRole('alert').first().textContent(), { timeout: 20_000 })
+        .toMatch(/service token, which has no contact methods/);
+      await context.close();
+    },
+  );
 });

@@ -211,9 +211,7 @@ describe('reaching alice whatever fails, on pnpm start with local Twilio and Von
       expect((await post(fakeTwilio.sign(callback, fields))).status).toBe(204);
 
       await expect.poll(() => vonageTextsAbout(summary).length, { timeout: 15_000 }).toBe(1);
-      await expect
-        .poll(() => fakeTwilio.calls().length, { timeout: 15_000 })
-        .toBe(callsBefore + 1);
+      await expect.poll(() => fakeTwilio.calls().length, { timeout: 15_000 }).toBe(callsBefore + 1);
       const call = fakeTwilio.requests.filter((r) => r.resource === 'Calls').at(-1)!;
       expect(call.params.To).toBe(ALICE);
       // Minutes before the step's time (10 min after the page): brought forward by the receipt.
@@ -246,7 +244,9 @@ describe('reaching alice whatever fails, on pnpm start with local Twilio and Von
       ];
 
       await trigger('Search down, second phone unverified');
-      await expect.poll(() => twilioTextsAbout('Search down, second phone unverified').length, { timeout: 20_000 }).toBe(1);
+      await expect
+        .poll(() => twilioTextsAbout('Search down, second phone unverified').length, { timeout: 20_000 })
+        .toBe(1);
       // The page to her first phone is out; had the second been paged, it would have gone out beside it.
       await new Promise((r) => setTimeout(r, 1000));
       expect(toSecondPhone()).toEqual([]);
@@ -266,9 +266,15 @@ describe('reaching alice whatever fails, on pnpm start with local Twilio and Von
 
       await trigger('Search down, second phone verified');
       await expect
-        .poll(() => twilioTextsAbout('Search down, second phone verified').map((m) => m.To).sort(), {
-          timeout: 20_000,
-        })
+        .poll(
+          () =>
+            twilioTextsAbout('Search down, second phone verified')
+              .map((m) => m.To)
+              .sort(),
+          {
+            timeout: 20_000,
+          },
+        )
         .toEqual([ALICE, ALICES_SECOND_PHONE]);
     },
   );

@@ -52,8 +52,7 @@ function Method({ method, onChanged }) {
   const added = method.source === 'api';
   return html`<li class="method">
     <p>
-      <strong>${method.type}</strong> <span class="to">${method.to}</span>
-      ${' '}${
+      <strong>${method.type}</strong> <span class="to">${method.to}</span> ${' '}${
         method.verified
           ? html`<span class="badge badge-resolved">paged</span>`
           : html`<span class="badge badge-open">unverified, not paged</span>`
@@ -64,7 +63,9 @@ function Method({ method, onChanged }) {
       ${
         added &&
         !method.verified &&
-        html`<button onClick=${() => act('verify', `${base}/verify`, { method: 'POST' }, 'A code is on its way to it.')}>
+        html`<button
+          onClick=${() => act('verify', `${base}/verify`, { method: 'POST' }, 'A code is on its way to it.')}
+        >
           Send code
         </button>`
       }
@@ -188,8 +189,9 @@ function Rules() {
         data.source === 'api'
           ? 'Set by you here or through the API, in place of klaxon.yaml.'
           : 'As klaxon.yaml says; saving here replaces them for you.'
-      }${' '} Steps are "after method", separated by commas, e.g. "0m push, 1m sms, 3m voice"; a method is a type
-      (every verified method of it) or a method's id. Without steps, a level's channels page you at once.
+      }${' '}
+      Steps are "after method", separated by commas, e.g. "0m push, 1m sms, 3m voice"; a method is a type (every
+      verified method of it) or a method's id. Without steps, a level's channels page you at once.
     </p>
     <form class="rules" onSubmit=${save}>
       <label
@@ -197,8 +199,7 @@ function Rules() {
         <input name="high" value=${form.high} onInput=${set('high')} placeholder="0m push, 1m sms, 3m voice"
       /></label>
       <label
-        >Low urgency (P3, P4)
-        <input name="low" value=${form.low} onInput=${set('low')} placeholder="0m email"
+        >Low urgency (P3, P4) <input name="low" value=${form.low} onInput=${set('low')} placeholder="0m email"
       /></label>
       <fieldset>
         <legend>Quiet hours (low urgency waits; high never does)</legend>
