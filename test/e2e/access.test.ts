@@ -127,6 +127,7 @@ const ESCALATION: Record<string, Row> = {
   },
   // Reaching people (issue 25): Twilio's delivery receipts are signed by Twilio; methods are the caller's own.
   'POST /webhooks/twilio/status': { access: 'public', ok: 403 },
+  'POST /webhooks/vonage/voice': { access: 'public', ok: 403 },
   'GET /api/v1/me/methods': { access: 'responder', ok: 200 },
   'POST /api/v1/me/methods': { access: 'responder', ok: 201, body: { type: 'email', to: 'pager@example.com' } },
   'POST /api/v1/me/methods/:id/verify': { access: 'responder', ok: 404, url: '/api/v1/me/methods/m_none/verify' },

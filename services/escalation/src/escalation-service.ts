@@ -34,6 +34,7 @@ import { peopleRoutes } from './http/people-routes.ts';
 import { reloadRoutes } from './http/reload-routes.ts';
 import { scheduleRoutes } from './http/schedule-routes.ts';
 import { twilioRoutes } from './http/twilio-routes.ts';
+import { vonageRoutes } from './http/vonage-routes.ts';
 import { webhookRoutes } from './http/webhook-routes.ts';
 import { overrideActions } from './oncall/override-actions.ts';
 import { rosters as createRosters } from './oncall/rosters.ts';
@@ -60,6 +61,8 @@ export interface EscalationDeps {
   publicUrl: string;
   linkSecret: string;
   twilioAuthToken?: string;
+  /** Signs Vonage's webhooks (a call's keypress); without it they are refused. */
+  vonageSignatureSecret?: string;
   clock?: Clock;
   /** Off in tests that drive virtual time by calling `timers.runDue()`. */
   runTimerLoop?: boolean;
@@ -287,6 +290,13 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     logger,
     authToken: deps.twilioAuthToken,
     publicUrl: deps.publicUrl,
+  });
+  vonageRoutes(http.routes, {
+    index,
+    commands,
+    contacts: config.contacts,
+    clock,
+    signatureSecret: deps.vonageSignatureSecret,
   });
   deliveryReceiptRoutes(http.routes, {
     commands,
