@@ -14,11 +14,12 @@ const API_TOKEN = 'reach-e2e-api-token-00000001';
 const WEBHOOK_TOKEN = 'reach-e2e-webhook-token-001';
 const ALICE = '+15550100001';
 const ALICES_SECOND_PHONE = '+15550100077';
+const BOB = '+15550100002';
 const PROVIDER_TIMEOUT_MS = 1500;
 
 /**
- * Alice is paged at L1 by her rules: an SMS at once, a call 10 minutes later. SMS goes through Twilio, then
- * Vonage; a call through Twilio.
+ * Alice is paged at L1 by her rules: an SMS at once, a call 10 minutes later; bob, for the calls team, by a
+ * call at once. SMS and calls go through Twilio, then Vonage.
  */
 const runbook = `severities:
   P1: { ackTimeout: 1h, escalateAfter: [2h], statusUpdateEvery: 24h, responseTarget: 15m, resolutionTarget: 4h }
@@ -31,12 +32,18 @@ contacts:
     timezone: Europe/Berlin
     rules:
       high: [{ after: 0m, method: sms }, { after: 10m, method: voice }]
+  bob: { phone: "${BOB}", timezone: Europe/Berlin }
 schedules: {}
 policies:
   default:
     levels:
       L1: { targets: [contact:alice], channels: [sms] }
+  calls:
+    levels:
+      L1: { targets: [contact:bob], channels: [voice] }
 routes:
+  - match: { team: calls }
+    policy: calls
   - match: {}
     policy: default
 integrations:
@@ -45,7 +52,7 @@ api:
   tokens: [${API_TOKEN}]
 providers:
   sms: [twilio, vonage]
-  voice: [twilio]
+  voice: [twilio, vonage]
 throttle:
   sms: { every: 1s, burst: 100 }
   voice: { every: 1s, burst: 100 }
@@ -92,6 +99,9 @@ describe('reaching alice whatever fails, on pnpm start with local Twilio and Von
       VONAGE_API_SECRET: vonage.apiSecret,
       VONAGE_FROM: 'Klaxon',
       VONAGE_API_URL: vonage.url,
+      VONAGE_APPLICATION_ID: vonage.applicationId,
+      VONAGE_PRIVATE_KEY: vonage.privateKey,
+      VONAGE_SIGNATURE_SECRET: vonage.signatureSecret,
     });
     try {
       for (const port of Object.values(ports)) await waitForHttp(`http://127.0.0.1:${port}/ready`, 90_000);
@@ -118,14 +128,14 @@ describe('reaching alice whatever fails, on pnpm start with local Twilio and Von
   };
 
   /** Opens a P1 through the Events API and answers its id once escalation holds it. */
-  const trigger = async (summary: string): Promise<string> => {
+  const trigger = async (summary: string, details: Record<string, string> = {}): Promise<string> => {
     const response = await fetch(`${ingest}/api/v1/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         routing_key: WEBHOOK_TOKEN,
         event_action: 'trigger',
-        payload: { summary, source: 'reach-e2e', severity: 'critical' },
+        payload: { summary, source: 'reach-e2e', severity: 'critical', custom_details: details },
       }),
     });
     expect(response.status).toBe(202);
@@ -228,7 +238,36 @@ describe('reaching alice whatever fails, on pnpm start with local Twilio and Von
   );
 
   it(
-    'a phone alice adds is never paged unverified; the code texted to it verifies it, and then it is paged',
+    "Twilio refuses bob's call with a 500: Vonage calls him, and his keypress, signed by Vonage, acknowledges",
+    { timeout: 60_000 },
+    async () => {
+      fakeTwilio.failNext(500);
+      const incidentId = await trigger('Phones down, call bob', { team: 'calls' });
+      await expect.poll(() => vonage.calls.map((c) => c.to), { timeout: 20_000 }).toEqual([BOB.slice(1)]);
+      const [call] = vonage.calls;
+      expect(JSON.stringify(call!.ncco)).toContain('Press 1 to acknowledge');
+      await expect
+        .poll(async () => (await timeline(incidentId)).filter((e) => e.type === 'PageDelivered'), { timeout: 10_000 })
+        .toEqual([expect.objectContaining({ provider: 'vonage' })]);
+
+      const eventUrl = (call!.ncco.find((n) => n.action === 'input') as { eventUrl: string[] }).eventUrl[0]!;
+      expect(eventUrl.startsWith(`${base}/webhooks/vonage/voice?`)).toBe(true);
+      const body = JSON.stringify({ dtmf: { digits: '1', timed_out: false }, uuid: call!.uuid, to: call!.from });
+      const press = (authorization: string) =>
+        fetch(eventUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body });
+      expect((await press(vonage.signWebhook(body, 'another-accounts-signature-secret'))).status).toBe(403);
+      expect((await api('GET', `/api/v1/incidents/${incidentId}`)).json.incident.status).toBe('open');
+      const pressed = await press(vonage.signWebhook(body));
+      expect(await pressed.json()).toEqual([{ action: 'talk', text: 'Acknowledged. Thank you. Goodbye.' }]);
+      expect((await api('GET', `/api/v1/incidents/${incidentId}`)).json.incident).toMatchObject({
+        status: 'acknowledged',
+        acknowledged: expect.objectContaining({ by: 'bob', via: 'voice' }),
+      });
+    },
+  );
+
+  it(
+    'a phone alice adds is never paged unverified; the code texted to it verifies it, then it is paged and her reply from it acknowledges',
     { timeout: 90_000 },
     async () => {
       const created = await api('POST', '/api/v1/people/alice/tokens', { name: 'reach-e2e' });
@@ -264,7 +303,7 @@ describe('reaching alice whatever fails, on pnpm start with local Twilio and Von
         ),
       ).toMatchObject({ verified: true });
 
-      await trigger('Search down, second phone verified');
+      const verifiedIncident = await trigger('Search down, second phone verified');
       await expect
         .poll(
           () =>
@@ -276,6 +315,23 @@ describe('reaching alice whatever fails, on pnpm start with local Twilio and Von
           },
         )
         .toEqual([ALICE, ALICES_SECOND_PHONE]);
+
+      // Her reply from the second phone is hers: "ack", signed by Twilio, acknowledges as alice.
+      const url = `${base}/webhooks/twilio/sms`;
+      const reply = { From: ALICES_SECOND_PHONE, To: '+15550009999', Body: 'ack', MessageSid: 'SMreach0001' };
+      const answered = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': fakeTwilio.sign(url, reply),
+        },
+        body: new URLSearchParams(reply).toString(),
+      });
+      expect(await answered.text()).toContain('Acknowledged #');
+      expect((await api('GET', `/api/v1/incidents/${verifiedIncident}`)).json.incident.acknowledged).toMatchObject({
+        by: 'alice',
+        via: 'sms',
+      });
     },
   );
 });
