@@ -41,7 +41,7 @@ export function vonageVoiceNotifier(settings: VonageVoiceSettings, publicUrl: st
         to: [{ type: 'phone', number: digits(to) }],
         from: { type: 'phone', number: digits(settings.from) },
         ncco: ncco(),
-      } as Parameters<Voice['createOutboundCall']>[0]);
+      });
       return { providerId: placed.uuid };
     } catch (error) {
       throw vonageError(error);
