@@ -52,7 +52,7 @@ function Method({ method, onChanged }) {
   const added = method.source === 'api';
   return html`<li class="method">
     <p>
-      <strong>${method.type}</strong> <span class="to">${method.to}</span> ${' '}${
+      <strong>${method.type}</strong> <span class="to">${method.to}</span> ${
         method.verified
           ? html`<span class="badge badge-resolved">paged</span>`
           : html`<span class="badge badge-open">unverified, not paged</span>`
