@@ -87,6 +87,7 @@ const ESCALATION: Record<string, Row> = {
   'GET /audit': { access: 'public', ok: 200 },
   // The console's quiet page (issue 27): the shell, its data from the API below.
   'GET /quiet': { access: 'public', ok: 200 },
+  'GET /me': { access: 'public', ok: 200 },
   'GET /auth/login': { access: 'public', ok: 404 },
   'GET /auth/callback': { access: 'public', ok: 404 },
   // Without a session cookie there is nothing to end; with one, a cross-site sign-out is refused.
@@ -131,6 +132,7 @@ const ESCALATION: Record<string, Row> = {
   },
   // Reaching people (issue 25): Twilio's delivery receipts are signed by Twilio; methods are the caller's own.
   'POST /webhooks/twilio/status': { access: 'public', ok: 403 },
+  'POST /webhooks/vonage/voice': { access: 'public', ok: 403 },
   'GET /api/v1/me/methods': { access: 'responder', ok: 200 },
   'POST /api/v1/me/methods': { access: 'responder', ok: 201, body: { type: 'email', to: 'pager@example.com' } },
   'POST /api/v1/me/methods/:id/verify': { access: 'responder', ok: 404, url: '/api/v1/me/methods/m_none/verify' },

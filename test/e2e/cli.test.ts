@@ -362,6 +362,76 @@ describe('klaxon CLI against a running Klaxon (pnpm start)', () => {
       expect((await klaxon(['override', 'rm', id], env)).status).toBe(1);
     },
   );
+  // reach (issue 25): a person's contact methods and notification rules.
+  it(
+    'methods add, verify (the texted code), confirm, test, rm; rules show and set, keeping what a flag does not name',
+    { timeout: 120_000 },
+    async () => {
+      const created = await klaxon(['token', 'create', '--for', 'alice', '--name', 'methods'], env);
+      const alice = { ...env, KLAXON_API_TOKEN: created.stdout.split('\n')[0]! };
+      const phone = '+15550100066';
+
+      const added = await klaxon(['methods', 'add', 'sms', phone], alice);
+      expect(added.status, added.stderr).toBe(0);
+      const id = /^(m_\w+)\s+sms \+15550100066 added, not paged until verified$/m.exec(added.stdout)![1]!;
+      expect((await klaxon(['methods', 'ls'], alice)).stdout).toMatch(
+        new RegExp(`^${id}\\s+sms\\s+\\${phone}\\s+added\\s+no \\(unverified\\)$`, 'm'),
+      );
+      expect(await klaxon(['methods', 'verify', id], alice)).toMatchObject({ status: 0 });
+      const code = /code is (\d{6})/.exec(twilio.messages().find((m) => m.To === phone)!.Body)![1]!;
+      const wrong = await klaxon(['methods', 'confirm', id, code === '000000' ? '111111' : '000000'], alice);
+      expect(wrong.status).toBe(1);
+      expect(wrong.stderr).toMatch(/Klaxon answered 422: wrong code/);
+      expect(await klaxon(['methods', 'confirm', id, code], alice)).toMatchObject({
+        status: 0,
+        stdout: `${id} verified: it is paged from now on\n`,
+      });
+      const listed = JSON.parse((await klaxon(['methods', 'ls', '--output', 'json'], alice)).stdout);
+      expect(listed.methods).toContainEqual(expect.objectContaining({ id, verified: true, source: 'api' }));
+      expect(listed.methods).toContainEqual(
+        expect.objectContaining({ id: 'sms', to: '+15550100001', source: 'config' }),
+      );
+
+      expect(await klaxon(['methods', 'test', id], alice)).toMatchObject({ status: 0 });
+      expect(
+        twilio
+          .messages()
+          .filter((m) => m.To === phone)
+          .map((m) => m.Body),
+      ).toEqual([expect.stringContaining('code is'), expect.stringContaining('Klaxon test page')]);
+      expect(await klaxon(['methods', 'rm', id], alice)).toMatchObject({ status: 0, stdout: `${id} removed\n` });
+      expect((await klaxon(['methods', 'rm', id], alice)).status).toBe(1);
+      expect((await klaxon(['methods', 'rm', 'sms'], alice)).stderr).toMatch(/written in klaxon.yaml/);
+
+      expect((await klaxon(['rules', 'show'], alice)).stdout).toMatch(/^from\s+klaxon\.yaml$/m);
+      const set = await klaxon(['rules', 'set', '--high', '0m sms, 2m voice', '--quiet', '22:00-07:00'], alice);
+      expect(set.status, set.stderr).toBe(0);
+      expect(set.stdout).toMatch(/^high\s+0m sms, 2m voice$/m);
+      expect(set.stdout).toMatch(/^quiet hours\s+22:00-07:00$/m);
+      // --low alone keeps the high steps and the quiet hours as they stand.
+      await klaxon(['rules', 'set', '--low', '0m email'], alice);
+      expect(JSON.parse((await klaxon(['rules', 'show', '--output', 'json'], alice)).stdout)).toEqual({
+        rules: {
+          high: [
+            { afterMs: 0, method: 'sms' },
+            { afterMs: 120_000, method: 'voice' },
+          ],
+          low: [{ afterMs: 0, method: 'email' }],
+        },
+        quietHours: { from: '22:00', to: '07:00' },
+        source: 'api',
+      });
+      const bad = await klaxon(['rules', 'set', '--high', 'soon sms'], alice);
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toMatch(/high\.0\.after: "soon" is not a duration/);
+      expect((await klaxon(['rules', 'set', '--quiet', '22-7'], alice)).status).toBe(2);
+      expect((await klaxon(['methods', 'add', 'fax', '+15550100066'], alice)).status).toBe(2);
+      // The service token is no person: it has no methods.
+      const service = await klaxon(['methods', 'ls'], env);
+      expect(service.status).toBe(1);
+      expect(service.stderr).toMatch(/Klaxon answered 403: .*has no contact methods/);
+    },
+  );
   // quiet (issue 27): silences, as amtool's.
   it('silence add, ls and expire: a silence with its author, listed, then gone; usage mistakes exit 2', async () => {
     const added = await klaxon(

@@ -332,6 +332,16 @@ chat:
       const [call] = escalation.providers.twilio.calls();
       const action = /action="([^"]+)"/.exec(call!.Twiml)![1]!.replace(/&amp;/g, '&');
       expect((await twilioForm(action, { Digits: '1', CallSid: 'CA1' })).status).toBe(200);
+      // A keypress on a call Vonage placed, unsigned (its signed path: services/escalation/test/vonage-voice.test.ts).
+      const vonageKeypress = await fetch(
+        `${escalation.base}/webhooks/vonage/voice?incident=${orders.id}&contact=alice`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ dtmf: { digits: '1' } }),
+        },
+      );
+      expect(vonageKeypress.status).toBe(403);
 
       // Reaching people: a delivery receipt (signed, and forged); bob's own contact method, verified by its code.
       const receiptUrl = `${PUBLIC_URL}/webhooks/twilio/status?incident=${orders.id}&page=p1`;
@@ -502,6 +512,7 @@ chat:
         '/kpis',
         '/audit',
         '/quiet',
+        '/me',
         '/console/app.js',
         '/console/console.css',
         '/console/vendor/preact.mjs',

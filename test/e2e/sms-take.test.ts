@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeTwilio, tempDir } from '@klaxon/testing';
@@ -8,18 +7,6 @@ import { freePort, REPO_ROOT, startKlaxon, waitForHttp, type RunningKlaxon } fro
 const API_TOKEN = 'sms-take-e2e-api-token-001';
 const WEBHOOK_TOKEN = 'sms-take-e2e-webhook-token';
 const PHONES: Record<string, string> = { alice: '+15550100001', bob: '+15550100002' };
-
-/** Twilio's request signature: HMAC-SHA1 of the URL and the sorted form fields, in base64. */
-const signature = (authToken: string, url: string, params: Record<string, string>) =>
-  createHmac('sha1', authToken)
-    .update(
-      url +
-        Object.keys(params)
-          .sort()
-          .map((k) => k + params[k])
-          .join(''),
-    )
-    .digest('base64');
 
 /** A P1's status-update reminder re-pages its level's roster, taken when it falls due: every 10 s here. */
 const REMINDER_EVERY_S = 10;
@@ -74,7 +61,7 @@ describe('taking the pager by SMS, on pnpm start with the shipped klaxon.yaml (P
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': signature(fake.authToken, url, params),
+        'x-twilio-signature': fake.sign(url, params),
       },
       body: new URLSearchParams(params).toString(),
     });

@@ -16,7 +16,7 @@ export function connection(flags: { url?: string; token?: string }, env: NodeJS.
 
 export async function request(
   c: Connection,
-  method: 'GET' | 'POST' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   path: string,
   body?: unknown,
   accept = 'application/json',

@@ -6,7 +6,9 @@ import { deadLetters } from './dead-letter-command.ts';
 import { act, incidents, oncall, postmortem, show, statusUpdate } from './incident-commands.ts';
 import { stdout, type Format } from './output.ts';
 import { override, reload, take } from './override-commands.ts';
+import { methods } from './method-commands.ts';
 import { replay } from './replay-command.ts';
+import { rules } from './rule-commands.ts';
 import { silence } from './silence-commands.ts';
 import { token } from './token-commands.ts';
 import { audit } from './audit-command.ts';
@@ -41,6 +43,11 @@ Against a running Klaxon (--url/--token or KLAXON_URL/KLAXON_API_TOKEN):
   webhooks replay <name> --from <instant> deliver again every message from that instant on (admin)
   silence add label=value|label=~regex … (--for 2h | --until <instant>) [--from <instant>] --comment "…"
   silence ls · silence expire <id>        silences: matching incidents open but page nobody until they end
+  methods ls · methods add sms|voice|email|push <address>
+                                          the token owner's contact methods; an added one is paged once verified
+  methods verify <id> · methods confirm <id> <code> · methods test <id> · methods rm <id>
+  rules show · rules set [--high "0m push, 1m sms, 3m voice"] [--low "0m email"] [--quiet 22:00-07:00|off]
+                                          the token owner's notification rules (none clears an urgency)
 
 Offline, on the recorded history (the embedded store under --data-dir or KLAXON_DATA_DIR, or DATABASE_URL):
   replay --config candidate.yaml [--from <instant>] [--to <instant>] [--current klaxon.yaml]
@@ -85,6 +92,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         reason: { type: 'string' },
         until: { type: 'string' },
         comment: { type: 'string' },
+        high: { type: 'string' },
+        low: { type: 'string' },
+        quiet: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -161,6 +171,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         break;
       case 'silence':
         await silence(api(), args, flags, out);
+        break;
+      case 'methods':
+        await methods(api(), args, out);
+        break;
+      case 'rules':
+        await rules(api(), args, flags, out);
         break;
       default:
         throw new UsageError(`unknown command "${command}"`);

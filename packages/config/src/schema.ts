@@ -191,7 +191,7 @@ const providerList = <T extends string>(names: readonly [T, ...T[]], first: T) =
 const providers = z
   .object({
     sms: providerList(['twilio', 'vonage'], 'twilio'),
-    voice: providerList(['twilio'], 'twilio'),
+    voice: providerList(['twilio', 'vonage'], 'twilio'),
     email: providerList(['smtp', 'smtp2'], 'smtp'),
     push: providerList(['ntfy'], 'ntfy'),
   })

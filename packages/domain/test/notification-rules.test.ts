@@ -107,6 +107,19 @@ describe("a person's notification rules", () => {
     expect(p1.pages).toEqual(['22:30 alice push escalation', '22:31 alice sms escalation']);
   });
 
+  it('a step naming a type pages every verified method of it: the phone alice added and verified beside her klaxon.yaml phone', () => {
+    const second = { id: 'm_second', type: 'sms' as const, to: '+15550100077' };
+    const roster = rosterFor(policy, contacts, {}, at('10:00'), (person) => (person === 'alice' ? [second] : []));
+    expect(roster.plans?.alice?.high[1]?.targets).toEqual([
+      { contact: 'alice', channel: 'sms' },
+      { contact: 'alice', channel: 'sms', method: 'm_second', to: '+15550100077' },
+    ]);
+    const byId = { ...contacts, alice: { ...alice, rules: { high: [{ afterMs: 0, method: 'm_second' }] } } };
+    expect(rosterFor(policy, byId, {}, at('10:00'), () => [second]).plans?.alice?.high).toEqual([
+      { afterMs: 0, targets: [{ contact: 'alice', channel: 'sms', method: 'm_second', to: '+15550100077' }] },
+    ]);
+  });
+
   it('a person without rules gets the level channels at once, as before rules existed', () => {
     const noRules = { ...contacts, alice: { ...alice, rules: undefined } };
     const roster = rosterFor(policy, noRules, {}, at('10:00'));

@@ -30,6 +30,11 @@ export const envSchema = z.object({
   /** Vonage's sender; unset means TWILIO_FROM. */
   VONAGE_FROM: z.string().min(1).optional(),
   VONAGE_API_URL: z.string().url().optional(),
+  /** Vonage's Voice API signs in as an application: its id and private key (PEM, or a path to the file). */
+  VONAGE_APPLICATION_ID: z.string().min(1).optional(),
+  VONAGE_PRIVATE_KEY: z.string().min(1).optional(),
+  /** The account's signature secret, which signs Vonage's webhooks (the keypress of a call). */
+  VONAGE_SIGNATURE_SECRET: z.string().min(1).optional(),
   /** An ntfy access token, for push topics on a server that needs one. */
   NTFY_TOKEN: z.string().min(1).optional(),
   /** How long a provider may take to answer before it counts as down and the next provider is tried. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { startFakeServer } from './fake-server.ts';
 
 export interface NtfyMessage {
   topic: string;
@@ -23,13 +23,6 @@ export interface FakeNtfy {
   close(): Promise<void>;
 }
 
-const readBody = (req: IncomingMessage) =>
-  new Promise<string>((resolve) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => resolve(body));
-  });
-
 const decodeWords = (value: string | undefined) =>
   value?.replace(/=\?UTF-8\?B\?([A-Za-z0-9+/=]+)\?=/gi, (_, b64: string) =>
     Buffer.from(b64, 'base64').toString('utf8'),
@@ -41,22 +34,15 @@ const decodeWords = (value: string | undefined) =>
  * with the message as JSON (`id`, `time`, `event: message`, `topic`).
  */
 export async function startFakeNtfy(): Promise<FakeNtfy> {
-  const messages: NtfyMessage[] = [];
-  const failures: number[] = [];
-  const server = createServer(async (req, res) => {
-    const body = await readBody(req);
-    const reply = (status: number, json: object) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(json));
-    };
+  const server = await startFakeServer<NtfyMessage>(({ req, body, reply, record, injected }) => {
     const topic = /^\/([-_A-Za-z0-9]{1,64})$/.exec(req.url ?? '')?.[1];
     if ((req.method !== 'POST' && req.method !== 'PUT') || !topic)
       return reply(404, { code: 40401, http: 404, error: 'page not found' });
-    const failure = failures.shift();
+    const failure = injected();
     if (failure !== undefined) return reply(failure, { code: failure * 100 + 1, http: failure, error: 'injected' });
     const h = (name: string) => decodeWords((req.headers[name] ?? req.headers[`x-${name}`]) as string | undefined);
     const id = randomBytes(6).toString('hex');
-    messages.push({
+    record({
       topic,
       message: body,
       title: h('title'),
@@ -68,18 +54,11 @@ export async function startFakeNtfy(): Promise<FakeNtfy> {
     });
     reply(200, { id, time: Math.floor(Date.now() / 1000), event: 'message', topic, message: body });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   return {
-    url,
-    topic: (name) => `${url}/${name}`,
-    messages,
-    failNext: (status, count = 1) => failures.push(...Array.from({ length: count }, () => status)),
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    url: server.url,
+    topic: (name) => `${server.url}/${name}`,
+    messages: server.recorded,
+    failNext: (status, count = 1) => server.inject(status, count),
+    close: server.close,
   };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { startFakeServer } from './fake-server.ts';
+import { twilioSignature } from './twilio-signature.ts';
 
 export interface TwilioRequest {
   resource: 'Messages' | 'Calls';
@@ -21,15 +22,10 @@ export interface FakeTwilio {
   failNext(status: number, count?: number, headers?: Record<string, string>): void;
   /** The next `count` requests get no answer at all (an outage that hangs rather than refuses). */
   hangNext(count?: number): void;
+  /** The X-Twilio-Signature Twilio would send with a webhook to `url` carrying `params`. */
+  sign(url: string, params: Record<string, string>): string;
   close(): Promise<void>;
 }
-
-const readBody = (req: IncomingMessage) =>
-  new Promise<string>((resolve) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => resolve(body));
-  });
 
 /**
  * A local HTTP server that answers like Twilio's REST API for Messages and Calls: the same paths,
@@ -40,60 +36,48 @@ const readBody = (req: IncomingMessage) =>
 export async function startFakeTwilio(): Promise<FakeTwilio> {
   const accountSid = `AC${randomBytes(16).toString('hex')}`;
   const authToken = randomBytes(16).toString('hex');
-  const requests: TwilioRequest[] = [];
-  const failures: Array<{ status: number; headers: Record<string, string> }> = [];
-  let hanging = 0;
-  const server = createServer(async (req, res) => {
-    const body = await readBody(req);
-    if (hanging > 0) {
-      hanging--;
-      return;
-    }
-    const reply = (status: number, json: object, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(json));
-    };
-    const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
-    if (req.headers.authorization !== expectedAuth)
-      return reply(401, { code: 20003, message: 'Authenticate', status: 401 });
-    const match = /^\/2010-04-01\/Accounts\/([^/]+)\/(Messages|Calls)\.json$/.exec(req.url ?? '');
-    if (req.method !== 'POST' || !match)
-      return reply(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
-    const failure = failures.shift();
-    if (failure !== undefined)
-      return reply(
-        failure.status,
-        { code: 20500, message: 'Injected failure', status: failure.status },
-        failure.headers,
-      );
-    const params = Object.fromEntries(new URLSearchParams(body));
-    const resource = match[2] as 'Messages' | 'Calls';
-    // Twilio's own limits, refused for good as Twilio refuses them.
-    if ((params.Body ?? '').length > 1600)
-      return reply(400, {
-        code: 21617,
-        message: 'The concatenated message body exceeds the 1600 character limit',
-        status: 400,
+  const server = await startFakeServer<TwilioRequest, { status: number; headers: Record<string, string> }>(
+    ({ req, body, reply, record, injected }) => {
+      const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
+      if (req.headers.authorization !== expectedAuth)
+        return reply(401, { code: 20003, message: 'Authenticate', status: 401 });
+      const match = /^\/2010-04-01\/Accounts\/([^/]+)\/(Messages|Calls)\.json$/.exec(req.url ?? '');
+      if (req.method !== 'POST' || !match)
+        return reply(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+      const failure = injected();
+      if (failure !== undefined)
+        return reply(
+          failure.status,
+          { code: 20500, message: 'Injected failure', status: failure.status },
+          failure.headers,
+        );
+      const params = Object.fromEntries(new URLSearchParams(body));
+      const resource = match[2] as 'Messages' | 'Calls';
+      // Twilio's own limits, refused for good as Twilio refuses them.
+      if ((params.Body ?? '').length > 1600)
+        return reply(400, {
+          code: 21617,
+          message: 'The concatenated message body exceeds the 1600 character limit',
+          status: 400,
+        });
+      if ((params.Twiml ?? '').length > 4000)
+        return reply(400, { code: 21220, message: 'Twiml exceeds the 4000 character limit', status: 400 });
+      const sid = `${resource === 'Messages' ? 'SM' : 'CA'}${randomBytes(16).toString('hex')}`;
+      record({ resource, accountSid: match[1]!, params, at: new Date(), sid });
+      reply(201, {
+        sid,
+        account_sid: match[1],
+        to: params.To,
+        from: params.From,
+        body: params.Body,
+        status: 'queued',
+        date_created: new Date().toUTCString(),
       });
-    if ((params.Twiml ?? '').length > 4000)
-      return reply(400, { code: 21220, message: 'Twiml exceeds the 4000 character limit', status: 400 });
-    const sid = `${resource === 'Messages' ? 'SM' : 'CA'}${randomBytes(16).toString('hex')}`;
-    requests.push({ resource, accountSid: match[1]!, params, at: new Date(), sid });
-    reply(201, {
-      sid,
-      account_sid: match[1],
-      to: params.To,
-      from: params.From,
-      body: params.Body,
-      status: 'queued',
-      date_created: new Date().toUTCString(),
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    },
+  );
+  const requests = server.recorded;
   return {
-    url,
+    url: server.url,
     accountSid,
     authToken,
     requests,
@@ -105,14 +89,9 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       requests
         .filter((r) => r.resource === 'Calls')
         .map((r) => r.params as { To: string; From: string; Twiml: string }),
-    failNext: (status, count = 1, headers = {}) =>
-      failures.push(...Array.from({ length: count }, () => ({ status, headers }))),
-    hangNext: (count = 1) => void (hanging += count),
-    close: () =>
-      new Promise((resolve) => {
-        // A hung request would hold the server open for good.
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    failNext: (status, count = 1, headers = {}) => server.inject({ status, headers }, count),
+    hangNext: server.hangNext,
+    sign: (url, params) => twilioSignature(authToken, url, params),
+    close: server.close,
   };
 }

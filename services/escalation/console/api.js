@@ -48,7 +48,12 @@ export async function call(path, { method = 'GET', body, accept } = {}) {
 export async function json(path, init) {
   const res = await call(path, init);
   const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(data.error ?? `Klaxon answered ${res.status}`);
+  if (!res.ok) {
+    // A refused body names each field and why: "invalid body" alone would leave the person guessing.
+    const problems = Array.isArray(data.problems) ? data.problems.map((p) => `${p.path}: ${p.message}`) : [];
+    const said = data.error ?? `Klaxon answered ${res.status}`;
+    throw new Error(problems.length ? `${said} (${problems.join('; ')})` : said);
+  }
   return data;
 }
 

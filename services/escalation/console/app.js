@@ -5,6 +5,7 @@ import { AuditPage } from './audit-page.js';
 import { IncidentList } from './incident-list.js';
 import { IncidentPage } from './incident-page.js';
 import { KpiPage } from './kpi-page.js';
+import { MePage } from './me-page.js';
 import { OnCallPage } from './oncall-page.js';
 import { QuietPage } from './quiet-page.js';
 import { html } from './ui.js';
@@ -16,6 +17,7 @@ const NAV = [
   ['/quiet', 'Quiet', 'viewer'],
   ['/kpis', 'KPIs', 'viewer'],
   ['/audit', 'Audit', 'admin'],
+  ['/me', 'Me', 'responder'],
 ];
 const RANK = ['viewer', 'responder', 'admin'];
 const mayOpen = (me, role) => role === 'viewer' || (me && RANK.indexOf(me.role) >= RANK.indexOf(role));
@@ -27,6 +29,7 @@ function page(path) {
   if (path === '/kpis') return html`<${KpiPage} />`;
   if (path === '/quiet') return html`<${QuietPage} />`;
   if (path === '/audit') return html`<${AuditPage} />`;
+  if (path === '/me') return html`<${MePage} />`;
   return html`<${IncidentList} />`;
 }
 

@@ -42,6 +42,8 @@ export interface EscalationDeps {
   publicUrl: string;
   linkSecret: string;
   twilioAuthToken?: string;
+  /** Signs Vonage's webhooks (a call's keypress); without it they are refused. */
+  vonageSignatureSecret?: string;
   clock?: Clock;
   /** Off in tests that drive virtual time by calling `timers.runDue()`. */
   runTimerLoop?: boolean;

@@ -19,6 +19,7 @@ export function escalationFromEnv(
     publicUrl,
     linkSecret: linkSecretOrExit(env),
     twilioAuthToken: env.TWILIO_AUTH_TOKEN,
+    vonageSignatureSecret: env.VONAGE_SIGNATURE_SECRET,
     projectionUrl: env.KLAXON_PROJECTION_URL ?? `http://127.0.0.1:${env.PROJECTION_PORT}`,
     snapshotPath: join(env.KLAXON_DATA_DIR, 'escalation-index.snapshot.json'),
     consumerStallMs: env.KLAXON_CONSUMER_STALL_MS,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEscalation, type Harness } from './support/escalation-harness.ts';
+import { signedSmsReply, startEscalation, type Harness } from './support/escalation-harness.ts';
 import { API_TOKEN, testConfig } from './support/test-config.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
@@ -62,6 +62,22 @@ describe("a person's own contact methods", () => {
       expect.stringContaining('PaymentsDown'),
     ]);
     expect(textsTo(h, '+15550100001')).toHaveLength(2);
+  });
+
+  it("a text from a phone alice added is hers once verified: before, Klaxon does not know it; after, '1a' acknowledges #1 as alice", async () => {
+    let alice: string;
+    ({ h, alice } = await aliceOnCall());
+    const { id } = (await call(h, alice, 'POST', '/api/v1/me/methods', { type: 'sms', to: SECOND_PHONE })).json;
+    await h.alert({ alertname: 'OrdersDown', severity: 'critical' });
+    expect(await signedSmsReply(h, SECOND_PHONE, '1a')).toContain('Klaxon does not know this number.');
+    expect(h.service.index.acting()[0]!.state.acknowledged).toBeUndefined();
+
+    await call(h, alice, 'POST', `/api/v1/me/methods/${id}/verify`);
+    const code = codeIn(textsTo(h, SECOND_PHONE)[0]!.Body);
+    expect((await call(h, alice, 'POST', `/api/v1/me/methods/${id}/confirm`, { code })).status).toBe(200);
+    expect(await signedSmsReply(h, SECOND_PHONE, '1a')).toContain('Acknowledged #1');
+    await h.service.drained();
+    expect(h.service.index.acting()[0]!.state.acknowledged).toMatchObject({ by: 'alice', via: 'sms' });
   });
 
   it('a code is good for ten minutes: sent at 10:00, typed at 10:10, it has expired and the method stays unpaged', async () => {

@@ -2,7 +2,7 @@ import type { PageTarget, Roster } from '../incident/commands.ts';
 import type { Channel } from '../incident/events.ts';
 import { LEVEL_NAMES } from '../severity.ts';
 import type { NotificationRules, PersonalPlan, PlanStep, QuietHours, RuleStep } from '../paging/notification-rules.ts';
-import type { MethodType } from '../people/contact-methods.ts';
+import { METHOD_TYPES, type MethodType } from '../people/contact-methods.ts';
 import type { Instant } from '../time/instant.ts';
 import { onCallAt, type ScheduleSpec } from './schedule.ts';
 
@@ -108,13 +108,19 @@ function pageable(name: string, contact: ContactSpec, added: (person: string) =>
   return [...implied, ...others];
 }
 
-/** A person's rules with each step's method resolved: an id names one method, a type all of that type. */
+const isType = (method: string): method is MethodType => (METHOD_TYPES as readonly string[]).includes(method);
+
+/**
+ * A person's rules with each step's method resolved: a type names every method of that type, any other id
+ * one method. The methods a phone and an email imply have their type as id, so `sms` would otherwise name
+ * only klaxon.yaml's phone and never a phone the person added and verified.
+ */
 function planOf(name: string, contact: ContactSpec, added: (person: string) => PageableMethod[]): PersonalPlan {
   const all = pageable(name, contact, added);
   const resolve = (steps: RuleStep[] = []): PlanStep[] =>
     steps.flatMap((step) => {
-      const byId = all.filter((m) => m.id === step.method);
-      const targets = (byId.length > 0 ? byId : all.filter((m) => m.type === step.method)).map((m) => m.target);
+      const named = step.method;
+      const targets = all.filter((m) => (isType(named) ? m.type === named : m.id === named)).map((m) => m.target);
       return targets.length > 0 ? [{ afterMs: step.afterMs, targets }] : [];
     });
   return {

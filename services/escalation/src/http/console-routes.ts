@@ -47,7 +47,7 @@ const shell = (signIn: 'oidc' | 'token') => `<!doctype html>
 
 /**
  * The web console at KLAXON_PUBLIC_URL, the origin every page links to: `/` incidents, `/incidents/:id`,
- * `/oncall`, `/kpis`, `/audit`, `/quiet`. Each page is the same shell; the data comes from the API with the token the browser
+ * `/oncall`, `/kpis`, `/audit`, `/quiet`, `/me` (the person's contact methods and rules). Each page is the same shell; the data comes from the API with the token the browser
  * session holds (a token, or the session cookie of a single sign-on, which the shell's meta tag announces).
  * The email acknowledgement link (`/ack/:token`) is its own page and needs no sign-in.
  */
@@ -60,7 +60,7 @@ export function consoleRoutes(routes: Router, options: { singleSignOn: boolean }
       .set('X-Content-Type-Options', 'nosniff')
       .type('html')
       .send(html);
-  routes.get(['/', '/incidents/:id', '/oncall', '/kpis', '/audit', '/quiet'], page);
+  routes.get(['/', '/incidents/:id', '/oncall', '/kpis', '/audit', '/quiet', '/me'], page);
   routes.get('/console/vendor/:file', (req, res) => {
     const file = VENDOR[String(req.params.file)];
     if (!file) return void res.status(404).end();

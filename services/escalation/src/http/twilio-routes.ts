@@ -2,6 +2,7 @@ import express, { type Response, type Router } from 'express';
 import twilio from 'twilio';
 import { storableText, toInstant, type ContactSpec, type IncidentCommand } from '@klaxon/domain';
 import type { Clock, Logger } from '@klaxon/service-kit';
+import { acknowledgeByKeypress, actOnBundle } from '../acks/keypress.ts';
 import { parseSmsReply } from '../acks/sms-reply.ts';
 import type { IncidentIndex } from '../state/incident-index.ts';
 import type { IncidentCommands } from '../commands/incident-commands.ts';
@@ -12,7 +13,10 @@ import { twilioSignatureCheck } from './twilio-signature.ts';
 export interface TwilioRouteDeps {
   index: IncidentIndex;
   commands: IncidentCommands;
+  /** Whom a call's keypress may name. */
   contacts: Record<string, ContactSpec>;
+  /** The person whose verified phone a number is, klaxon.yaml's or one they added. */
+  whoseNumber: (number: string) => string | undefined;
   clock: Clock;
   logger: Logger;
   /** Twilio signs with the auth token over the public URL it called; without a token every webhook is refused. */
@@ -25,41 +29,17 @@ export interface TwilioRouteDeps {
 const twiml = (res: Response, body: string) => void res.type('text/xml').send(body);
 
 export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
-  const { index, commands, contacts, clock, logger } = deps;
+  const { index, commands, clock, logger } = deps;
   const form = express.urlencoded({ extended: false, limit: '64kb' });
 
   const verified = twilioSignatureCheck(deps.authToken, deps.publicUrl);
 
   const run = (incidentId: string, command: IncidentCommand) => commands.execute(incidentId, () => command);
 
-  /** A bundle's reply code: acknowledge (or resolve) every unresolved incident of the bundle; `of` counts them. */
-  const actOnBundle = async (
-    bundle: number,
-    contact: string,
-    action: 'acknowledge' | 'resolve',
-    via: 'sms' | 'voice',
-  ) => {
-    const at = toInstant(clock.now());
-    const unresolved = index
-      .inBundle(bundle, contact)
-      .map(({ state }) => state)
-      .filter((state) => state.status !== 'resolved');
-    let done = 0;
-    for (const state of unresolved) {
-      if (action === 'acknowledge' && state.acknowledged) continue;
-      const command: IncidentCommand =
-        action === 'acknowledge'
-          ? { type: 'Acknowledge', by: contact, via, at, actor: { kind: 'phone', name: contact } }
-          : { type: 'Resolve', by: contact, via, at, actor: { kind: 'phone', name: contact } };
-      if ((await run(state.incidentId, command)).ok) done++;
-    }
-    return { done, of: unresolved.length };
-  };
-
   routes.post('/webhooks/twilio/sms', form, verified, async (req, res) => {
     const { From: from = '', Body: body = '', MessageSid: sid } = req.body as Record<string, string | undefined>;
     const response = new twilio.twiml.MessagingResponse();
-    const contactName = Object.entries(contacts).find(([, c]) => c.phone === from)?.[0];
+    const contactName = deps.whoseNumber(from);
     if (!contactName) {
       response.message('Klaxon does not know this number.');
       return twiml(res, response.toString());
@@ -77,7 +57,7 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
     const at = toInstant(clock.now());
     const phone = { kind: 'phone' as const, name: contactName };
     if (smsReply.bundle !== undefined) {
-      const { done, of } = await actOnBundle(smsReply.bundle, contactName, smsReply.action, 'sms');
+      const { done, of } = await actOnBundle(deps, smsReply.bundle, contactName, smsReply.action, 'sms');
       const verb = smsReply.action === 'acknowledge' ? 'Acknowledged' : 'Resolved';
       response.message(
         of === 0
@@ -143,35 +123,7 @@ export function twilioRoutes(routes: Router, deps: TwilioRouteDeps): void {
     const { incident, bundle, contact } = req.query as { incident?: string; bundle?: string; contact?: string };
     const { Digits: digits } = req.body as Record<string, string | undefined>;
     const response = new twilio.twiml.VoiceResponse();
-    if (bundle && contact && contacts[contact] && /^\d+$/.test(bundle)) {
-      if (digits !== '1') {
-        response.say('Not acknowledged. Goodbye.');
-        return twiml(res, response.toString());
-      }
-      const { done } = await actOnBundle(Number(bundle), contact, 'acknowledge', 'voice');
-      response.say(`Acknowledged ${done} incidents. Thank you. Goodbye.`);
-      return twiml(res, response.toString());
-    }
-    if (!incident || !contact || !contacts[contact]) {
-      response.say('Klaxon could not tell which incident this call is about. Goodbye.');
-      return twiml(res, response.toString());
-    }
-    if (digits !== '1') {
-      response.say('Not acknowledged. Goodbye.');
-      return twiml(res, response.toString());
-    }
-    const execution = await run(incident, {
-      type: 'Acknowledge',
-      by: contact,
-      via: 'voice',
-      actor: { kind: 'phone', name: contact },
-      at: toInstant(clock.now()),
-    });
-    response.say(
-      execution.ok
-        ? 'Acknowledged. Thank you. Goodbye.'
-        : `Not acknowledged: ${describeError(execution.error)}. Goodbye.`,
-    );
-    return twiml(res, response.toString());
+    response.say(await acknowledgeByKeypress(deps, { incident, bundle, contact, digits }));
+    twiml(res, response.toString());
   });
 }

@@ -9,10 +9,12 @@ import { twilioClient } from './twilio-client.ts';
 import { twilioSmsNotifier } from './twilio-sms-notifier.ts';
 import { twilioVoiceNotifier } from './twilio-voice-notifier.ts';
 import { vonageSmsNotifier } from './vonage-sms-notifier.ts';
+import { vonageVoiceNotifier } from './vonage-voice-notifier.ts';
 
 const HINTS: Record<string, string> = {
   twilio: 'set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM',
   vonage: 'set VONAGE_API_KEY, VONAGE_API_SECRET and VONAGE_FROM (or TWILIO_FROM)',
+  'vonage voice': 'set VONAGE_APPLICATION_ID, VONAGE_PRIVATE_KEY and VONAGE_FROM (or TWILIO_FROM)',
   smtp: 'set SMTP_URL',
   smtp2: 'set SMTP2_URL',
 };
@@ -54,7 +56,22 @@ export function notifiersFromEnv(
             })
           : undefined,
     },
-    voice: { twilio: () => (twilio ? twilioVoiceNotifier(twilio, env.TWILIO_FROM!, publicUrl) : undefined) },
+    voice: {
+      twilio: () => (twilio ? twilioVoiceNotifier(twilio, env.TWILIO_FROM!, publicUrl) : undefined),
+      vonage: () =>
+        env.VONAGE_APPLICATION_ID && env.VONAGE_PRIVATE_KEY && vonageFrom
+          ? vonageVoiceNotifier(
+              {
+                applicationId: env.VONAGE_APPLICATION_ID,
+                privateKey: env.VONAGE_PRIVATE_KEY,
+                from: vonageFrom,
+                apiUrl: env.VONAGE_API_URL,
+                timeoutMs,
+              },
+              publicUrl,
+            )
+          : undefined,
+    },
     email: {
       smtp: () => (env.SMTP_URL ? emailNotifier(env.SMTP_URL, env.EMAIL_FROM) : undefined),
       smtp2: () => (env.SMTP2_URL ? emailNotifier(env.SMTP2_URL, env.EMAIL_FROM) : undefined),
@@ -68,7 +85,10 @@ export function notifiersFromEnv(
       return notifier ? [{ name: provider, notifier }] : [];
     });
     if (configured.length === 0)
-      return unconfiguredNotifier(name, listed.map((provider) => HINTS[provider] ?? provider).join(' or '));
+      return unconfiguredNotifier(
+        name,
+        listed.map((provider) => HINTS[`${provider} ${name}`] ?? HINTS[provider] ?? provider).join(' or '),
+      );
     return failoverNotifier(name, configured, logger);
   };
   return {

@@ -1,6 +1,7 @@
 import { Auth } from '@vonage/auth';
 import { SMS } from '@vonage/sms';
 import { NotifierError, type Notifier } from './notifier.ts';
+import { vonageError } from './vonage-errors.ts';
 import { bundleSmsText, smsText } from './page-messages.ts';
 
 export interface VonageSettings {
@@ -12,38 +13,6 @@ export interface VonageSettings {
   apiUrl?: string;
   /** How long a call may take before it counts as a fault of Vonage's. */
   timeoutMs?: number;
-}
-
-/**
- * Vonage's per-message statuses (SMS API): throttled and internal errors may pass; invalid credentials, a
- * barred account, exhausted quota or an account not enabled are Vonage's side but will not pass by waiting;
- * anything else refuses the message itself (bad number, bad sender, too long).
- */
-const RETRYABLE = new Set(['1', '5']);
-const ACCOUNT_FAULTS = new Set(['4', '8', '9', '11']);
-
-/** An SDK failure as a NotifierError: an HTTP status, a per-message status, or no answer at all. */
-function vonageError(error: unknown): NotifierError {
-  const failed = (
-    error as { getFailedMessages?: () => Array<{ status: string; errorText?: string }> }
-  ).getFailedMessages?.()[0];
-  if (failed) {
-    const retryable = RETRYABLE.has(failed.status);
-    return new NotifierError(
-      `Vonage status ${failed.status}: ${failed.errorText ?? 'message refused'}`,
-      retryable,
-      undefined,
-      retryable || ACCOUNT_FAULTS.has(failed.status),
-    );
-  }
-  const status = (error as { response?: { status?: number } }).response?.status;
-  const retryable = status === undefined || status === 429 || status >= 500;
-  return new NotifierError(
-    `Vonage${status ? ` ${status}` : ''}: ${(error as Error).message ?? String(error)}`,
-    retryable,
-    undefined,
-    retryable || status === 401 || status === 403,
-  );
 }
 
 /** SMS through Vonage's SMS API (`POST /sms/json`), with the official SDK. */

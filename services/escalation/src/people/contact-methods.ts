@@ -111,6 +111,18 @@ export class ContactMethods {
     );
   }
 
+  /**
+   * Whose phone a number is: klaxon.yaml's phones and phone methods, then the phones people added and
+   * verified. An unverified number is nobody's, so a stranger cannot add a number to act through it.
+   */
+  ownerOf(number: string): string | undefined {
+    const isPhone = (m: PageableMethod) => (m.type === 'sms' || m.type === 'voice') && m.to === number;
+    const configured = Object.entries(this.deps.contacts).find(([, c]) => configMethods(c).some(isPhone));
+    if (configured) return configured[0];
+    for (const [person] of this.states) if (this.verified(person).some(isPhone)) return person;
+    return undefined;
+  }
+
   async list(person: string): Promise<MethodView[]> {
     const contact = this.deps.contacts[person];
     const fromConfig: MethodView[] = (contact ? configMethods(contact) : []).map((m) => ({

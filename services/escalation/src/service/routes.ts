@@ -32,6 +32,7 @@ import { ruleRoutes } from '../http/rule-routes.ts';
 import { scheduleRoutes } from '../http/schedule-routes.ts';
 import { silenceRoutes } from '../http/silence-routes.ts';
 import { twilioRoutes } from '../http/twilio-routes.ts';
+import { vonageRoutes } from '../http/vonage-routes.ts';
 import { webhookRoutes } from '../http/webhook-routes.ts';
 import type { OverrideActions } from '../oncall/override-actions.ts';
 import type { Rosters } from '../oncall/rosters.ts';
@@ -53,6 +54,7 @@ export interface RouteModules {
   logger: Logger;
   publicUrl: string;
   twilioAuthToken?: string;
+  vonageSignatureSecret?: string;
   projectionUrl?: string;
   auth: Authenticator;
   signIn: OidcSignIn | undefined;
@@ -96,10 +98,18 @@ export function mountRoutes(routes: Router, m: RouteModules): void {
     index,
     commands,
     contacts: config.contacts,
+    whoseNumber: (number) => m.contactMethods.ownerOf(number),
     clock,
     logger,
     authToken: m.twilioAuthToken,
     publicUrl,
+  });
+  vonageRoutes(routes, {
+    index,
+    commands,
+    contacts: config.contacts,
+    clock,
+    signatureSecret: m.vonageSignatureSecret,
   });
   deliveryReceiptRoutes(routes, {
     commands,

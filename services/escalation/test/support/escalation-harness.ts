@@ -97,6 +97,8 @@ export async function startEscalation(
     configFile?: string;
     /** Other notifiers than Twilio and SMTP each alone (several providers in failover, push). */
     notifiers?: (providers: Providers) => Record<Channel, Notifier>;
+    /** Vonage's webhook signing secret (a call's keypress). */
+    vonageSignatureSecret?: string;
   } = {},
 ): Promise<Harness> {
   const dir = options.dir ?? tempDir('klaxon-escalation-');
@@ -125,6 +127,7 @@ export async function startEscalation(
     publicUrl: PUBLIC_URL,
     linkSecret: LINK_SECRET,
     twilioAuthToken: providers.twilio.authToken,
+    vonageSignatureSecret: options.vonageSignatureSecret,
     clock,
     runTimerLoop: false,
     consumerGroup: options.consumerGroup,

@@ -16,6 +16,7 @@ export async function startWithProviders(extraConfig: string): Promise<{ h: Harn
   const config = testConfig({ extra: extraConfig });
   const h = await startEscalation({
     config,
+    vonageSignatureSecret: vonage.signatureSecret,
     notifiers: (providers) =>
       notifiersFromEnv(
         readEnv({
@@ -27,6 +28,8 @@ export async function startWithProviders(extraConfig: string): Promise<{ h: Harn
           VONAGE_API_KEY: vonage.apiKey,
           VONAGE_API_SECRET: vonage.apiSecret,
           VONAGE_API_URL: vonage.url,
+          VONAGE_APPLICATION_ID: vonage.applicationId,
+          VONAGE_PRIVATE_KEY: vonage.privateKey,
           SMTP_URL: providers.smtp.url,
           KLAXON_PROVIDER_TIMEOUT_MS: String(PROVIDER_TIMEOUT_MS),
         }),
