@@ -193,6 +193,10 @@ export class StoreFollower<E extends Kept> {
       this.scanned = record.position;
       acted = true;
       const taken = await this.work.take(record);
+      // While it sent, another instance took over or a replay moved the position (read by a write that
+      // lost its race): what this batch did is theirs to count, and a checkpoint from here would move the
+      // position back. It goes on from the kept position at the next step.
+      if (this.overtaken(moves)) return 'progress';
       if (taken === 'batched' || batchedTo !== undefined) {
         batchedTo = record.position;
         continue;
@@ -210,10 +214,18 @@ export class StoreFollower<E extends Kept> {
     }
     if (batchedTo !== undefined) {
       await this.work.endOfBatch?.();
+      if (this.overtaken(moves)) return 'progress';
       this.done = batchedTo;
     }
     await this.keep();
     return acted || batch.length === limit ? 'progress' : 'idle';
+  }
+
+  /** The stream moved the position since the batch was read, or the lease is another's now. */
+  private overtaken(moves: number): boolean {
+    if (this.moves === moves && this.holding) return false;
+    this.scanned = undefined;
+    return true;
   }
 
   /** Writes the checkpoint down when it says something new. */
