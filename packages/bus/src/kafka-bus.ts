@@ -9,6 +9,7 @@ import {
 } from 'kafkajs';
 import { BusUnavailableError, type Bus, type BusConsumer, type ConsumeOptions } from './bus.ts';
 import { startGroupConsumer } from './kafka-consumer.ts';
+import { groupedSender } from './kafka-grouped-sender.ts';
 import { readDeadLetters } from './kafka-dead-letters.ts';
 
 export interface KafkaBusOptions {
@@ -126,6 +127,12 @@ export async function openKafkaBus(options: KafkaBusOptions): Promise<Bus> {
     knownTopics.add(topic);
   };
 
+  const groupSend = groupedSender(async (topic, messages) => {
+    await ensureTopic(topic);
+    for (const part of inRequestsOfAtMost(MAX_REQUEST_BYTES, messages))
+      await producer.send({ topic, acks: -1, timeout: requestTimeout, messages: part });
+  });
+
   const refreshPlacement = async () => {
     if (closed || placement.size === 0) return;
     const { topics } = await admin.fetchTopicMetadata({ topics: [...placement.keys()] });
@@ -139,19 +146,15 @@ export async function openKafkaBus(options: KafkaBusOptions): Promise<Bus> {
 
   return {
     kind: 'kafka',
-    async publish(topic, records) {
-      if (records.length === 0) return;
-      if (closed) throw new BusUnavailableError('the Kafka bus is closed');
-      try {
-        await ensureTopic(topic);
-        const messages = records.map((r) => ({ key: r.key, value: JSON.stringify(r.value), headers: r.headers }));
-        for (const part of inRequestsOfAtMost(MAX_REQUEST_BYTES, messages))
-          await producer.send({ topic, acks: -1, timeout: requestTimeout, messages: part });
-      } catch (error) {
+    publish(topic, records) {
+      if (records.length === 0) return Promise.resolve();
+      if (closed) return Promise.reject(new BusUnavailableError('the Kafka bus is closed'));
+      const messages = records.map((r) => ({ key: r.key, value: JSON.stringify(r.value), headers: r.headers }));
+      return groupSend(topic, messages).catch((error: unknown) => {
         throw new BusUnavailableError(`Kafka did not accept the records: ${(error as Error).message}`, {
           cause: error,
         });
-      }
+      });
     },
     async consume(consumeOptions: ConsumeOptions) {
       const consumer = await startGroupConsumer(consumeOptions, {
