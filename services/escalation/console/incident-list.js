@@ -23,7 +23,7 @@ function Rows({ incidents }) {
             <span class="title">${i.title}</span>
           </a>
           <span class="meta"
-            >${i.status} · ${i.level} · ${i.service || 'no service'} · opened
+            >${i.status} · ${i.level} · ${i.service || 'no service'} · opened${' '}
             <time datetime=${i.openedAt} title=${when(i.openedAt)}>${relative(i.openedAt)}</time
             >${i.assignees.length ? ` · paging ${i.assignees.join(', ')}` : ''}</span
           >

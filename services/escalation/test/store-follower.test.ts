@@ -37,7 +37,8 @@ describe('a store follower overtaken while it sends', () => {
     );
     const clock = new VirtualClock('2026-11-23T10:00:00Z');
     await store.append('incident-a', [{ type: 'Opened', data: {} }], 'no_stream');
-    let follower!: StoreFollower<Kept>;
+    // The work writes through its follower, made just below.
+    const self: { follower?: StoreFollower<Kept> } = {};
     const sent: bigint[] = [];
     const work: FollowerWork<Kept> = {
       schema: kept,
@@ -62,17 +63,18 @@ describe('a store follower overtaken while it sends', () => {
         );
         // The fact its send must keep (Slack's message posted) is written whatever was written first: the
         // write reads B's lease and position on its way.
-        await follower.record({ type: 'Sent', data: { position: String(record.position) } });
+        await self.follower!.record({ type: 'Sent', data: { position: String(record.position) } });
         return 'sent';
       },
     };
-    follower = new StoreFollower(work, {
+    const follower = new StoreFollower(work, {
       store,
       streamId: STREAM,
       clock,
       logger: pino({ level: 'silent' }),
       what: 'a test step',
     });
+    self.follower = follower;
     await store.append(STREAM, [{ type: 'Done', data: { position: '' } }], 'no_stream');
 
     await follower.step();
