@@ -140,7 +140,7 @@ chat:
 `,
       }),
     });
-    ingest = await startIngest({ maxBodyBytes: 64 * 1024, heartbeats: ['nightly-backup'] });
+    ingest = await startIngest({ maxBodyBytes: 64 * 1024 });
     const serviceOf = new Map<string, Service>([
       [new URL(ingest.base).origin, 'ingest'],
       [new URL(escalation.base).origin, 'escalation'],
