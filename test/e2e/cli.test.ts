@@ -458,7 +458,10 @@ describe('klaxon CLI against a running Klaxon (pnpm start)', () => {
       ['heartbeats', 'add', 'nightly-backup', '--interval', '24h', '--label', 'severity=warning'],
       env,
     );
-    expect(added).toMatchObject({ status: 0, stdout: expect.stringMatching(/^nightly-backup added: a beat is due by /) });
+    expect(added).toMatchObject({
+      status: 0,
+      stdout: expect.stringMatching(/^nightly-backup added: a beat is due by /),
+    });
     expect((await klaxon(['heartbeats', 'add', 'nightly-backup', '--interval', '24h'], env)).status).toBe(1);
     expect((await klaxon(['heartbeats', 'add', 'weekly-backup', '--interval', 'weekly'], env)).status).toBe(1);
     expect((await klaxon(['heartbeats', 'add', 'weekly-backup'], env)).status).toBe(2);

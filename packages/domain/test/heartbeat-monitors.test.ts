@@ -12,7 +12,15 @@ const at = '2027-03-01T10:00:00.000Z';
 const context = { configured: new Set(['prometheus']), integrations: new Set(['alertmanager']) };
 const given = (events: HeartbeatMonitorEvent[]) => events.reduce(evolveHeartbeatMonitors, initialHeartbeatMonitors());
 const add = (fields: Partial<Extract<HeartbeatMonitorCommand, { type: 'AddHeartbeatMonitor' }>> = {}) =>
-  ({ type: 'AddHeartbeatMonitor', name: 'nightly-backup', interval: '24h', grace: '1h', actor: alice, at, ...fields }) as const;
+  ({
+    type: 'AddHeartbeatMonitor',
+    name: 'nightly-backup',
+    interval: '24h',
+    grace: '1h',
+    actor: alice,
+    at,
+    ...fields,
+  }) as const;
 const remove = (name: string) => ({ type: 'RemoveHeartbeatMonitor', name, actor: alice, at }) as const;
 const added: HeartbeatMonitorEvent = {
   type: 'HeartbeatMonitorAdded',
@@ -68,7 +76,10 @@ describe('heartbeat monitors made through the API', () => {
     expect(refused(add({ grace: '-5m' }))).toMatchObject({ code: 'BadDuration', field: 'grace' });
     expect(refused(add({ name: 'nightly backup' }))).toMatchObject({ code: 'BadName' });
     expect(refused(add({ name: 'x'.repeat(101) }))).toMatchObject({ code: 'BadName' });
-    expect(refused(add({ match: { alertname: '~(' } }))).toMatchObject({ code: 'BadMatcher', field: 'match.alertname' });
+    expect(refused(add({ match: { alertname: '~(' } }))).toMatchObject({
+      code: 'BadMatcher',
+      field: 'match.alertname',
+    });
     expect(refused(add({ integration: 'grafana' }))).toMatchObject({ code: 'UnknownIntegration' });
   });
 

@@ -12,7 +12,12 @@ const config: KlaxonConfig = {
   ...testConfig(),
   heartbeats: { prometheus: { interval: 7 * 86_400_000, grace: 0, labels: { severity: 'critical' } } },
 };
-const nightly = { name: 'nightly-backup', interval: '1h', grace: '10m', labels: { severity: 'critical', service: 'backup' } };
+const nightly = {
+  name: 'nightly-backup',
+  interval: '1h',
+  grace: '10m',
+  labels: { severity: 'critical', service: 'backup' },
+};
 
 async function until(what: string, condition: () => boolean | Promise<boolean>) {
   const deadline = Date.now() + 10_000;
@@ -157,8 +162,7 @@ describe('heartbeat monitors made through the API, on every instance', () => {
       receivedAt: '2027-03-01T10:00:00.000Z',
     };
     const counted = async () =>
-      (await checker.service.http.metrics.getSingleMetric('klaxon_heartbeat_unknown_beats_total')?.get())?.values ??
-      [];
+      (await checker.service.http.metrics.getSingleMetric('klaxon_heartbeat_unknown_beats_total')?.get())?.values ?? [];
     expect(await counted()).toEqual([{ value: 0, labels: {} }]);
     await checker.bus.publish(ALERTS_TOPIC, [{ key: heartbeatKey(typo.heartbeat), value: typo }]);
     await until('the beat is counted', async () => (await counted())[0]?.value === 1);

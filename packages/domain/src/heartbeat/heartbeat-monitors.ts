@@ -118,7 +118,11 @@ export function decideHeartbeatMonitor(
     return ok([{ type: 'HeartbeatMonitorRemoved', data: { name, actor, at } }]);
   }
   if (!HEARTBEAT_NAME.test(name))
-    return err({ code: 'BadName', field: 'name', message: 'a heartbeat name is 1 to 100 letters, digits, ".", "_" or "-"' });
+    return err({
+      code: 'BadName',
+      field: 'name',
+      message: 'a heartbeat name is 1 to 100 letters, digits, ".", "_" or "-"',
+    });
   if (state.has(name)) return err({ code: 'Exists', name });
   const interval = durationMs(command.interval, 'interval', 1);
   if (!interval.ok) return interval;
@@ -130,7 +134,11 @@ export function decideHeartbeatMonitor(
       return err({ code: 'BadMatcher', field: `match.${compiled.error.label}`, message: compiled.error.message });
   }
   if (command.integration !== undefined && !context.integrations.has(command.integration))
-    return err({ code: 'UnknownIntegration', field: 'integration', message: `no integration named "${command.integration}"` });
+    return err({
+      code: 'UnknownIntegration',
+      field: 'integration',
+      message: `no integration named "${command.integration}"`,
+    });
   return ok([
     {
       type: 'HeartbeatMonitorAdded',

@@ -185,7 +185,8 @@ export class HeartbeatMonitors {
     const removed = this.monitors.get(name);
     const decided = await this.decide({ type: 'RemoveHeartbeatMonitor', name, actor, at: this.now() });
     if (!decided.ok) return decided;
-    if (removed?.state.missedAt !== undefined) await this.raise(removed, 'resolved', this.now(), removed.state.missedAt);
+    if (removed?.state.missedAt !== undefined)
+      await this.raise(removed, 'resolved', this.now(), removed.state.missedAt);
     return { ok: true, value: undefined };
   }
 

@@ -46,7 +46,8 @@ export function heartbeatRoutes(routes: Router, deps: { heartbeats: HeartbeatMon
 
   routes.post('/api/v1/heartbeats', admin, jsonBody(), async (req, res) => {
     const body = monitorBody.safeParse(req.body);
-    if (!body.success) return void res.status(400).json({ error: 'invalid heartbeat', problems: problemsOf(body.error) });
+    if (!body.success)
+      return void res.status(400).json({ error: 'invalid heartbeat', problems: problemsOf(body.error) });
     const { kind, name } = principalOf(res);
     const added = await deps.heartbeats.add(body.data, { kind, name });
     if (!added.ok) return refusal(res, added.error);
