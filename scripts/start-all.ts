@@ -44,7 +44,6 @@ const ingest = createIngestService({
   logger: logger.child({ service: 'ingest' }),
   bus,
   integrations: config.integrations,
-  heartbeats: Object.keys(config.heartbeats),
   maxBodyBytes: env.INGEST_MAX_BODY_BYTES,
   reloadFrom: { config, file: env.KLAXON_CONFIG },
 });

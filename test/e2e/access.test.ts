@@ -152,6 +152,13 @@ const ESCALATION: Record<string, Row> = {
   },
   // quiet (issue 27): heartbeats, silences, maintenance windows.
   'GET /api/v1/heartbeats': { access: 'viewer', ok: 200 },
+  // A monitor pages people and removing one blinds a dead-man's switch: an admin's, like maintenance.
+  'POST /api/v1/heartbeats': {
+    access: 'admin',
+    ok: 201,
+    body: { name: 'access-check', interval: '1h', grace: '5m', labels: { severity: 'warning' } },
+  },
+  'DELETE /api/v1/heartbeats/:name': { access: 'admin', ok: 404, url: '/api/v1/heartbeats/no-such-heartbeat' },
   'GET /api/v1/silences': { access: 'viewer', ok: 200 },
   'POST /api/v1/silences': {
     access: 'responder',

@@ -190,6 +190,9 @@ describe('the audit log of on-call, silences and configuration', () => {
       ADMIN_SERVICE_TOKEN,
     );
     expect(removed.status).toBe(200);
+    const monitor = { name: 'nightly-backup', interval: '24h', grace: '1h', labels: { service: 'backup' } };
+    expect((await api('POST', '/api/v1/heartbeats', ADMIN_SERVICE_TOKEN, monitor)).status).toBe(201);
+    expect((await api('DELETE', '/api/v1/heartbeats/nightly-backup', ADMIN_SERVICE_TOKEN)).status).toBe(204);
     stack.clock.advance(5 * 60_000);
 
     const file = stack.configFile!;
@@ -213,6 +216,8 @@ describe('the audit log of on-call, silences and configuration', () => {
       ['10:05', 'rules.set', 'person:rita', 'person:rita'],
       ['10:05', 'feed_token.issued', 'person:rita', 'calendar-feed-tokens'],
       ['10:10', 'override.removed', 'service:api', 'schedule:primary'],
+      ['10:10', 'heartbeat.added', 'service:api', 'heartbeats'],
+      ['10:10', 'heartbeat.removed', 'service:api', 'heartbeats'],
       ['10:15', 'config.applied', 'service:api', 'config'],
     ]);
     expect(log[1]!.detail).toMatchObject({
@@ -229,7 +234,14 @@ describe('the audit log of on-call, silences and configuration', () => {
     expect(log[3]!.detail).toMatchObject({ type: 'sms', to: '+15550100003' });
     expect(log[4]!.detail).toEqual({ high: [{ afterMs: 0, method: 'sms' }] });
     expect(log[5]!.detail).toEqual({ person: 'rita' });
-    expect(log[7]!.detail).toEqual({ sha256: reloaded.json!.sha256, changed: ['policies.default'] });
+    expect(log[7]!.detail).toEqual({
+      name: 'nightly-backup',
+      intervalMs: 86_400_000,
+      graceMs: 3_600_000,
+      labels: { service: 'backup' },
+    });
+    expect(log[8]!.detail).toEqual({ name: 'nightly-backup' });
+    expect(log[9]!.detail).toEqual({ sha256: reloaded.json!.sha256, changed: ['policies.default'] });
     expect((await api('GET', '/api/v1/audit?kind=config', ADMIN_SERVICE_TOKEN)).json!.entries).toHaveLength(1);
   });
 });

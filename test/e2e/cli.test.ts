@@ -451,6 +451,48 @@ describe('klaxon CLI against a running Klaxon (pnpm start)', () => {
     expect((await klaxon(['silence', 'add', 'alertname=Foo', '--comment', 'no end'], env)).status).toBe(2);
     expect((await klaxon(['silence', 'add', 'Foo', '--for', '1h', '--comment', 'x'], env)).status).toBe(2);
   }, 120_000);
+
+  it('heartbeats add, ls and rm: a monitor made through the API takes beats through ingest, then is gone', async () => {
+    // No grace: a beat this soon after the arming is written only then (docs/quiet.md, how it is kept).
+    const added = await klaxon(
+      ['heartbeats', 'add', 'nightly-backup', '--interval', '24h', '--label', 'severity=warning'],
+      env,
+    );
+    expect(added).toMatchObject({
+      status: 0,
+      stdout: expect.stringMatching(/^nightly-backup added: a beat is due by /),
+    });
+    expect((await klaxon(['heartbeats', 'add', 'nightly-backup', '--interval', '24h'], env)).status).toBe(1);
+    expect((await klaxon(['heartbeats', 'add', 'weekly-backup', '--interval', 'weekly'], env)).status).toBe(1);
+    expect((await klaxon(['heartbeats', 'add', 'weekly-backup'], env)).status).toBe(2);
+
+    // Ingest knows nothing of it, and takes its beat all the same; escalation, which does, records it.
+    const beat = await fetch(`${ingest}/api/v1/heartbeats/nightly-backup`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${WEBHOOK_TOKEN}` },
+    });
+    expect(beat.status).toBe(202);
+    const deadline = Date.now() + 20_000;
+    let listed: Array<{ name: string; lastBeatAt: string | null; source: string }> = [];
+    while (Date.now() < deadline) {
+      listed = JSON.parse((await klaxon(['heartbeats', 'ls', '--output', 'json'], env)).stdout);
+      if (listed.find((m) => m.name === 'nightly-backup')?.lastBeatAt) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(listed.find((m) => m.name === 'nightly-backup')).toMatchObject({
+      source: 'api',
+      state: 'ok',
+      lastBeatAt: expect.any(String),
+    });
+    expect((await klaxon(['heartbeats', 'ls'], env)).stdout).toMatch(/^nightly-backup +ok +\S+ \S+Z +\S+ \S+Z +api$/m);
+
+    expect(await klaxon(['heartbeats', 'rm', 'nightly-backup'], env)).toMatchObject({
+      status: 0,
+      stdout: 'nightly-backup removed\n',
+    });
+    expect((await klaxon(['heartbeats', 'rm', 'nightly-backup'], env)).status).toBe(1);
+    expect((await klaxon(['heartbeats', 'ls'], env)).stdout).not.toMatch(/nightly-backup/);
+  }, 120_000);
 });
 
 const quickRunbook = (ackTimeout: string) =>

@@ -140,7 +140,7 @@ chat:
 `,
       }),
     });
-    ingest = await startIngest({ maxBodyBytes: 64 * 1024, heartbeats: ['nightly-backup'] });
+    ingest = await startIngest({ maxBodyBytes: 64 * 1024 });
     const serviceOf = new Map<string, Service>([
       [new URL(ingest.base).origin, 'ingest'],
       [new URL(escalation.base).origin, 'escalation'],
@@ -460,6 +460,15 @@ chat:
       }
       // quiet (issue 27): heartbeats, silences and maintenance windows.
       expect((await api('GET', '/api/v1/heartbeats')).status).toBe(200);
+      const monitor = { name: 'made-by-api', interval: '1h', grace: '5m', labels: { severity: 'warning' } };
+      expect((await api('POST', '/api/v1/heartbeats', monitor)).status).toBe(201);
+      expect((await api('POST', '/api/v1/heartbeats', monitor)).status).toBe(409);
+      expect((await api('POST', '/api/v1/heartbeats', { ...monitor, name: 'other', interval: 'soon' })).status).toBe(
+        400,
+      );
+      expect((await api('GET', '/api/v1/heartbeats')).status).toBe(200);
+      expect((await api('DELETE', '/api/v1/heartbeats/made-by-api')).status).toBe(204);
+      expect((await api('DELETE', '/api/v1/heartbeats/made-by-api')).status).toBe(404);
       const silence = await api('POST', '/api/v1/silences', {
         matchers: { service: 'search' },
         duration: '2h',
@@ -555,7 +564,7 @@ chat:
       };
       expect((await postIngest('/api/v1/events', trigger)).status).toBe(202);
       expect((await postIngest('/api/v1/heartbeats/nightly-backup', '', am)).status).toBe(202);
-      expect((await postIngest('/api/v1/heartbeats/weekly-backup', '', am)).status).toBe(404);
+      expect((await postIngest('/api/v1/heartbeats/weekly%20backup', '', am)).status).toBe(400);
       expect((await postIngest('/api/v1/heartbeats/nightly-backup', '')).status).toBe(401);
       expect((await postIngest('/api/v1/events', { ...trigger, event_action: 'explode' })).status).toBe(400);
       expect((await postIngest('/api/v1/events', { ...trigger, routing_key: 'not-a-known-key-0000' })).status).toBe(

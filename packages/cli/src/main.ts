@@ -9,6 +9,7 @@ import { override, reload, take } from './override-commands.ts';
 import { methods } from './method-commands.ts';
 import { replay } from './replay-command.ts';
 import { rules } from './rule-commands.ts';
+import { heartbeats } from './heartbeat-commands.ts';
 import { silence } from './silence-commands.ts';
 import { token } from './token-commands.ts';
 import { audit } from './audit-command.ts';
@@ -48,6 +49,9 @@ Against a running Klaxon (--url/--token or KLAXON_URL/KLAXON_API_TOKEN):
   methods verify <id> · methods confirm <id> <code> · methods test <id> · methods rm <id>
   rules show · rules set [--high "0m push, 1m sms, 3m voice"] [--low "0m email"] [--quiet 22:00-07:00|off]
                                           the token owner's notification rules (none clears an urgency)
+  heartbeats ls · heartbeats rm <name>    heartbeat monitors (of klaxon.yaml and the API); rm: one of the API (admin)
+  heartbeats add <name> --interval 24h [--grace 1h] [--label k=v …] [--match k=v …]
+                                          a monitor made through the API (admin), armed at once
 
 Offline, on the recorded history (the embedded store under --data-dir or KLAXON_DATA_DIR, or DATABASE_URL):
   replay --config candidate.yaml [--from <instant>] [--to <instant>] [--current klaxon.yaml]
@@ -95,6 +99,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         high: { type: 'string' },
         low: { type: 'string' },
         quiet: { type: 'string' },
+        interval: { type: 'string' },
+        grace: { type: 'string' },
+        label: { type: 'string', multiple: true },
+        match: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -177,6 +185,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         break;
       case 'rules':
         await rules(api(), args, flags, out);
+        break;
+      case 'heartbeats':
+        await heartbeats(api(), args, flags, out);
         break;
       default:
         throw new UsageError(`unknown command "${command}"`);

@@ -38,6 +38,7 @@ export * from './people/contact-methods.ts';
 export * from './paging/notification-rules.ts';
 export * from './heartbeat/heartbeat.ts';
 export * from './heartbeat/heartbeat-alert.ts';
+export * from './heartbeat/heartbeat-monitors.ts';
 export * from './silence/windows.ts';
 export * from './calendar/feed-token-events.ts';
 export * from './oncall/shift-notices.ts';

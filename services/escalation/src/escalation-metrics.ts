@@ -33,6 +33,11 @@ export function escalationMetrics(
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    heartbeatUnknownBeats: new Counter({
+      name: 'klaxon_heartbeat_unknown_beats_total',
+      help: 'Beats of a heartbeat no monitor has, dropped (ingest takes any well-formed name). No name label: anyone with an integration token could make its values endless; the name is in the warning logged.',
+      registers: [registry],
+    }),
     alertsProcessed: new Counter({
       name: 'klaxon_alerts_processed_total',
       help: 'Alerts taken from the bus, by result: applied (each alert of a record), or dead-lettered (a whole record moved to the dead-letter topic: not JSON, not alerts, or its handling failed the same way every time; or one alert of a notification that cannot be handled, moved there alone while its siblings are applied).',

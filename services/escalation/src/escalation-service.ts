@@ -205,6 +205,8 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     logger,
     raise: (alerts) => engine.intake.handleRun(alerts),
     owns: (name) => engine.ownsKey(heartbeatKey(name)),
+    integrations: () => new Set(Object.keys(config.integrations)),
+    onUnknownBeat: () => metrics.heartbeatUnknownBeats.inc(),
   });
   const following = new IncidentFollowing({
     store,

@@ -113,6 +113,7 @@ describe('heartbeats: loud when something goes silent', () => {
       state: 'ok',
       lastBeatAt: '2027-03-01T10:01:00.000Z',
       dueAt: '2027-03-01T10:04:00.000Z',
+      source: 'config',
     });
 
     await advanceTo(h, '2027-03-01T10:04:00Z');

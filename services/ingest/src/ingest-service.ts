@@ -31,8 +31,6 @@ export interface IngestDeps {
   logger: Logger;
   bus: Bus;
   integrations: Record<string, { token: string }>;
-  /** Names of the configured heartbeat monitors (issue 27). */
-  heartbeats?: string[];
   maxBodyBytes?: number;
   topic?: string;
   now?: () => Date;
@@ -71,7 +69,6 @@ export function createIngestService(deps: IngestDeps): IngestService {
     tokenMatcher(Object.fromEntries(Object.entries(deps.integrations).map(([name, { token }]) => [name, token])));
   let matchIntegration = matchIntegrations();
   const integrationFor = (presented: string | undefined) => matchIntegration(presented);
-  const heartbeats = new Set(deps.heartbeats ?? []);
   const json = jsonBody(maxBodyBytes);
 
   const reject = (res: Response, status: number, reason: RejectReason, body: object) => {
@@ -205,7 +202,6 @@ export function createIngestService(deps: IngestDeps): IngestService {
     logger,
     now,
     integrationFor,
-    heartbeats,
     retryAfterSeconds: deps.retryAfterSeconds ?? 5,
   });
 
@@ -216,8 +212,6 @@ export function createIngestService(deps: IngestDeps): IngestService {
         logger,
         onApplied: () => {
           matchIntegration = matchIntegrations();
-          heartbeats.clear();
-          for (const name of Object.keys(from.config.heartbeats)) heartbeats.add(name);
         },
       })
     : noReload;

@@ -12,7 +12,6 @@ const service = createIngestService({
   logger,
   bus,
   integrations: config.integrations,
-  heartbeats: Object.keys(config.heartbeats),
   maxBodyBytes: env.INGEST_MAX_BODY_BYTES,
   reloadFrom: { config, file: env.KLAXON_CONFIG },
 });

@@ -5,6 +5,8 @@ import {
   contactMethodEventSchema,
   FEED_TOKENS_STREAM,
   feedTokenEventSchema,
+  HEARTBEAT_MONITORS_STREAM,
+  heartbeatMonitorEventSchema,
   INCIDENT_STREAM_PREFIX,
   incidentEventSchema,
   notificationRulesSetSchema,
@@ -18,6 +20,7 @@ import {
   type ConfigEvent,
   type ContactMethodEvent,
   type FeedTokenEvent,
+  type HeartbeatMonitorEvent,
   type IncidentEvent,
   type NotificationRulesSet,
   type PersonEvent,
@@ -31,7 +34,7 @@ export interface AuditEntry {
   /** Who did it, as authenticated; null for facts written before actors were recorded. */
   actor: Actor | null;
   kind: string;
-  /** What it was done to: `incident:<id>`, `person:<name>`, `schedule:<name>`, `config`, `silences`. */
+  /** What it was done to: `incident:<id>`, `person:<name>`, `schedule:<name>`, `config`, `silences`, `heartbeats`. */
   subject: string;
   detail: Record<string, unknown>;
 }
@@ -146,6 +149,22 @@ const FEED_TOKENS: Rules<FeedTokenEvent> = {
   FeedTokenRevoked: (d) => ({ kind: 'feed_token.revoked', actor: d.actor, detail: { person: d.person } }),
 };
 
+const HEARTBEATS: Rules<HeartbeatMonitorEvent> = {
+  HeartbeatMonitorAdded: (d) => ({
+    kind: 'heartbeat.added',
+    actor: d.actor,
+    detail: {
+      name: d.name,
+      intervalMs: d.intervalMs,
+      graceMs: d.graceMs,
+      labels: d.labels,
+      ...(d.match ? { match: d.match } : {}),
+      ...(d.integration !== undefined ? { integration: d.integration } : {}),
+    },
+  }),
+  HeartbeatMonitorRemoved: (d) => ({ kind: 'heartbeat.removed', actor: d.actor, detail: { name: d.name } }),
+};
+
 function pick(data: { actor?: Actor; onBehalfOf?: string }, detail: Record<string, unknown>) {
   const { actor, ...behalf } = acted(data);
   return { actor, detail: { ...detail, ...behalf } };
@@ -193,6 +212,7 @@ const STREAMS: Stream[] = [
   stream([CONFIG_STREAM, true], 'config', configEventSchema, CONFIG),
   stream([SILENCES_STREAM, true], 'silences', windowEventSchema, WINDOWS),
   stream([FEED_TOKENS_STREAM, true], 'calendar-feed-tokens', feedTokenEventSchema, FEED_TOKENS),
+  stream([HEARTBEAT_MONITORS_STREAM, true], 'heartbeats', heartbeatMonitorEventSchema, HEARTBEATS),
 ];
 
 /** The audit entry a stored fact is, or undefined for facts that are nobody's command. */

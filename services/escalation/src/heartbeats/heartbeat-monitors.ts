@@ -1,22 +1,33 @@
 import {
   compileMatcher,
   decideHeartbeat,
+  decideHeartbeatMonitor,
   evolveHeartbeat,
+  evolveHeartbeatMonitors,
+  HEARTBEAT_MONITORS_STREAM,
   HEARTBEAT_STREAM_PREFIX,
   heartbeatAlert,
   heartbeatDueAt,
   heartbeatEventSchema,
+  heartbeatMonitorEventSchema,
   heartbeatStream,
+  initialHeartbeatMonitors,
   initialHeartbeatState,
   instantMs,
   toInstant,
+  type Actor,
   type AlertReceived,
+  type ApiHeartbeatMonitor,
   type HeartbeatCommand,
   type HeartbeatEvent,
+  type HeartbeatMonitorCommand,
+  type HeartbeatMonitorError,
+  type HeartbeatMonitorsState,
   type HeartbeatState,
   type HeartbeatTimings,
   type LabelMatcher,
   type Labels,
+  type Result,
 } from '@klaxon/domain';
 import type { EventStore, RecordedEvent, Subscription } from '@klaxon/event-store';
 import { startDueLoop } from '../timers/due-loop.ts';
@@ -39,6 +50,10 @@ export interface HeartbeatMonitorsDeps {
   raise: (alerts: AlertReceived[]) => Promise<void>;
   /** Whether this instance checks the monitor for misses (the holder of its bus key); the store settles races. */
   owns: (name: string) => boolean;
+  /** The integrations a monitor made through the API may watch (klaxon.yaml's, as reloaded). */
+  integrations?: () => ReadonlySet<string>;
+  /** Counts a beat of a name no monitor has (a typo in a cron job's URL, or a monitor removed). */
+  onUnknownBeat?: () => void;
 }
 
 export interface HeartbeatView {
@@ -46,10 +61,24 @@ export interface HeartbeatView {
   state: 'ok' | 'missed';
   lastBeatAt: string | null;
   dueAt: string | null;
+  /** Where the monitor is kept: klaxon.yaml, or the stream `heartbeats` (made through the API). */
+  source: 'config' | 'api';
 }
+
+/** A monitor to add through the API, as `POST /api/v1/heartbeats` takes it. */
+export type NewHeartbeatMonitor = Omit<
+  Extract<HeartbeatMonitorCommand, { type: 'AddHeartbeatMonitor' }>,
+  'type' | 'actor' | 'at'
+>;
 
 interface Monitor {
   name: string;
+  source: HeartbeatView['source'];
+  /**
+   * For a monitor made through the API, the store position of its `HeartbeatMonitorAdded`: what its stream
+   * holds from before (a monitor of that name removed earlier) is another monitor's past, not its own.
+   */
+  since?: bigint;
   spec: HeartbeatSpec;
   timings: HeartbeatTimings;
   matcher?: LabelMatcher;
@@ -60,6 +89,9 @@ interface Monitor {
 
 const MAX_ATTEMPTS = 8;
 
+/** Both the stream `heartbeats` and every monitor's `heartbeat-<name>`, in the store's one order. */
+const FOLLOWED_PREFIX = 'heartbeat';
+
 /**
  * Heartbeat monitors, their state only what their streams say (`heartbeat-<name>`), followed through the
  * store so a beat any instance wrote counts everywhere. A miss is decided against the stream at its expected
@@ -68,34 +100,28 @@ const MAX_ATTEMPTS = 8;
  */
 export class HeartbeatMonitors {
   private readonly monitors = new Map<string, Monitor>();
+  /** The monitors made through the API, as the stream `heartbeats` says. */
+  private made: HeartbeatMonitorsState = initialHeartbeatMonitors();
+  private madeRevision = -1;
   private subscription: Subscription | undefined;
   private loop: { stop(): void } | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private live = false;
 
   constructor(private readonly deps: HeartbeatMonitorsDeps) {
-    for (const [name, spec] of Object.entries(deps.specs)) {
-      const compiled = spec.match ? compileMatcher(spec.match) : undefined;
-      if (compiled && !compiled.ok) throw new Error(`heartbeat ${name}: bad matcher on ${compiled.error.label}`);
-      this.monitors.set(name, {
-        name,
-        spec,
-        timings: { intervalMs: spec.interval, graceMs: spec.grace },
-        ...(compiled?.ok ? { matcher: compiled.value } : {}),
-        state: initialHeartbeatState(),
-        revision: -1,
-      });
-    }
+    for (const [name, spec] of Object.entries(deps.specs)) this.monitors.set(name, monitorOf(name, spec, 'config'));
   }
 
   /** Follows the streams, arms monitors that never beat, and raises again a miss whose alert may have been lost. */
   async start(): Promise<void> {
     this.subscription = this.deps.store.subscribe({
-      streamPrefix: HEARTBEAT_STREAM_PREFIX,
-      onEvents: (batch) => this.fold(batch),
+      streamPrefix: FOLLOWED_PREFIX,
+      onEvents: (batch) => this.follow(batch),
       onError: (error) => this.deps.logger.error({ err: error }, 'stopped following heartbeat streams'),
     });
     await this.subscription.caughtUp();
+    this.live = true;
     const at = toInstant(this.deps.clock.now());
     for (const monitor of this.monitors.values()) {
       if (monitor.state.armedAt === undefined) await this.execute(monitor, { type: 'Arm', at });
@@ -127,11 +153,41 @@ export class HeartbeatMonitors {
     return this.monitors.has(name);
   }
 
-  /** A beat of a named monitor (`POST /api/v1/heartbeats/:name` through ingest). */
+  /**
+   * A beat of a named monitor (`POST /api/v1/heartbeats/:name` through ingest). Ingest takes any well-formed
+   * name, as it cannot know the monitors made through the API: a name with no monitor is dropped here,
+   * counted and logged, so a typo shows.
+   */
   async beat(name: string, at: string): Promise<void> {
     const monitor = this.monitors.get(name);
-    if (!monitor) return void this.deps.logger.warn({ heartbeat: name }, 'a beat of an unknown heartbeat: ignored');
+    if (!monitor) {
+      this.deps.onUnknownBeat?.();
+      return void this.deps.logger.warn({ heartbeat: name }, 'a beat of an unknown heartbeat: ignored');
+    }
     await this.beatOf(monitor, at);
+  }
+
+  /** Adds a monitor through the API (`HeartbeatMonitorAdded` on the stream `heartbeats`) and arms it. */
+  async add(monitor: NewHeartbeatMonitor, actor: Actor): Promise<Result<HeartbeatView, HeartbeatMonitorError>> {
+    const decided = await this.decide({ type: 'AddHeartbeatMonitor', ...monitor, actor, at: this.now() });
+    if (!decided.ok) return decided;
+    const added = this.monitors.get(monitor.name);
+    if (!added) throw new Error(`heartbeat ${monitor.name}: added, yet not followed`);
+    await this.execute(added, { type: 'Arm', at: this.now() });
+    return { ok: true, value: viewOf(added) };
+  }
+
+  /**
+   * Removes a monitor made through the API: its misses stop on every instance. A miss still running is
+   * resolved, as nothing will beat it again.
+   */
+  async remove(name: string, actor: Actor): Promise<Result<void, HeartbeatMonitorError>> {
+    const removed = this.monitors.get(name);
+    const decided = await this.decide({ type: 'RemoveHeartbeatMonitor', name, actor, at: this.now() });
+    if (!decided.ok) return decided;
+    if (removed?.state.missedAt !== undefined)
+      await this.raise(removed, 'resolved', this.now(), removed.state.missedAt);
+    return { ok: true, value: undefined };
   }
 
   /**
@@ -170,12 +226,33 @@ export class HeartbeatMonitors {
   }
 
   list(): HeartbeatView[] {
-    return [...this.monitors.values()].map(({ name, state, timings }) => ({
-      name,
-      state: state.missedAt === undefined ? 'ok' : 'missed',
-      lastBeatAt: state.lastBeatAt ?? null,
-      dueAt: heartbeatDueAt(state, timings) ?? null,
-    }));
+    return [...this.monitors.values()].map(viewOf);
+  }
+
+  private now(): string {
+    return toInstant(this.deps.clock.now());
+  }
+
+  /** Decides on the stream `heartbeats` as stored, appends at its revision, and follows what it wrote at once. */
+  private async decide(command: HeartbeatMonitorCommand): Promise<Result<void, HeartbeatMonitorError>> {
+    const context = {
+      configured: new Set(Object.keys(this.deps.specs)),
+      integrations: this.deps.integrations?.() ?? new Set<string>(),
+    };
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      await this.follow(await this.deps.store.readStream(HEARTBEAT_MONITORS_STREAM, this.madeRevision + 1));
+      const decided = decideHeartbeatMonitor(command, this.made, context);
+      if (!decided.ok) return decided;
+      const appended = await this.deps.store.append(
+        HEARTBEAT_MONITORS_STREAM,
+        decided.value.map((e) => ({ type: e.type, data: e.data })),
+        this.madeRevision < 0 ? 'no_stream' : this.madeRevision,
+      );
+      if (!appended.ok) continue;
+      await this.follow(await this.deps.store.readStream(HEARTBEAT_MONITORS_STREAM, this.madeRevision + 1));
+      return { ok: true, value: undefined };
+    }
+    throw new Error(`${HEARTBEAT_MONITORS_STREAM}: gave up after ${MAX_ATTEMPTS} concurrent appends`);
   }
 
   private dueOf(monitor: Monitor): number | undefined {
@@ -235,13 +312,69 @@ export class HeartbeatMonitors {
     throw new Error(`heartbeat ${monitor.name}: gave up after ${MAX_ATTEMPTS} concurrent appends`);
   }
 
+  /** Monitors made or removed through the API, then the monitors' own streams, in the store's order. */
+  private async follow(batch: RecordedEvent[]): Promise<void> {
+    for (const recorded of batch) {
+      if (recorded.streamId === HEARTBEAT_MONITORS_STREAM) await this.followMade(recorded);
+      else if (recorded.streamId.startsWith(HEARTBEAT_STREAM_PREFIX)) this.fold([recorded]);
+    }
+  }
+
+  private async followMade(recorded: RecordedEvent): Promise<void> {
+    if (recorded.revision <= this.madeRevision) return;
+    this.madeRevision = recorded.revision;
+    const parsed = heartbeatMonitorEventSchema.safeParse({ type: recorded.type, data: recorded.data });
+    if (!parsed.success) return;
+    this.made = evolveHeartbeatMonitors(this.made, parsed.data);
+    const { name } = parsed.data.data;
+    // A monitor of klaxon.yaml wins over one of the same name made before a reload added it there.
+    if (this.monitors.get(name)?.source === 'config') return;
+    if (parsed.data.type === 'HeartbeatMonitorRemoved') return void this.monitors.delete(name);
+    const made = this.made.get(name)!;
+    const monitor = { ...monitorOf(name, specOf(made), 'api'), since: recorded.position };
+    this.monitors.set(name, monitor);
+    // Armed where it was added; armed here too in case that instance died in between (the store keeps it once).
+    if (this.live && this.deps.owns(name)) await this.execute(monitor, { type: 'Arm', at: this.now() });
+  }
+
   private fold(batch: RecordedEvent[]): void {
     for (const recorded of batch) {
       const monitor = this.monitors.get(recorded.streamId.slice(HEARTBEAT_STREAM_PREFIX.length));
       if (!monitor || recorded.revision <= monitor.revision) continue;
+      monitor.revision = recorded.revision;
+      if (monitor.since !== undefined && recorded.position < monitor.since) continue;
       const parsed = heartbeatEventSchema.safeParse({ type: recorded.type, data: recorded.data });
       if (parsed.success) monitor.state = evolveHeartbeat(monitor.state, parsed.data);
-      monitor.revision = recorded.revision;
     }
   }
 }
+
+const specOf = (made: ApiHeartbeatMonitor): HeartbeatSpec => ({
+  interval: made.intervalMs,
+  grace: made.graceMs,
+  labels: made.labels,
+  ...(made.match ? { match: made.match } : {}),
+  ...(made.integration !== undefined ? { integration: made.integration } : {}),
+});
+
+function monitorOf(name: string, spec: HeartbeatSpec, source: Monitor['source']): Monitor {
+  const compiled = spec.match ? compileMatcher(spec.match) : undefined;
+  if (compiled && !compiled.ok) throw new Error(`heartbeat ${name}: bad matcher on ${compiled.error.label}`);
+  return {
+    name,
+    source,
+    spec,
+    timings: { intervalMs: spec.interval, graceMs: spec.grace },
+    ...(compiled?.ok ? { matcher: compiled.value } : {}),
+    state: initialHeartbeatState(),
+    revision: -1,
+  };
+}
+
+const viewOf = ({ name, state, timings, source }: Monitor): HeartbeatView => ({
+  name,
+  state: state.missedAt === undefined ? 'ok' : 'missed',
+  lastBeatAt: state.lastBeatAt ?? null,
+  dueAt: heartbeatDueAt(state, timings) ?? null,
+  source,
+});

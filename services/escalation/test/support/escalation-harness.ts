@@ -69,7 +69,7 @@ export interface Harness {
   /** Moves virtual time to `to`, firing every timer at its exact due time on the way. */
   advanceTo(to: string): Promise<void>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
-  api(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: any }>;
+  api(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; json: any }>;
   /** Stops the service and the stores (as a crash or a deploy would), keeping the data dir. */
   stop(): Promise<void>;
   close(): Promise<void>;
@@ -194,7 +194,8 @@ export async function startEscalation(
         headers: { authorization: `Bearer ${API_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
         body: body ? JSON.stringify(body) : undefined,
       });
-      const json = await response.json();
+      const text = await response.text();
+      const json = text === '' ? null : JSON.parse(text);
       await service.drained();
       return { status: response.status, json };
     },

@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { BusUnavailableError, type Bus } from '@klaxon/bus';
-import { heartbeatKey, toInstant, type HeartbeatReceived } from '@klaxon/domain';
+import { HEARTBEAT_NAME, heartbeatKey, toInstant, type HeartbeatReceived } from '@klaxon/domain';
 import { bearerToken, sendJson, type Logger } from '@klaxon/service-kit';
 
 export interface HeartbeatRouteDeps {
@@ -10,14 +10,14 @@ export interface HeartbeatRouteDeps {
   now: () => Date;
   /** The integration a presented token belongs to. */
   integrationFor: (token: string | undefined) => string | undefined;
-  /** The configured monitors; a beat of another name is refused, not carried to escalation to be dropped. */
-  heartbeats: ReadonlySet<string>;
   retryAfterSeconds: number;
 }
 
 /**
  * `POST /api/v1/heartbeats/:name` (integration token): one beat, on the bus like an alert and keyed by its
  * monitor, so the instance that owns the monitor's misses takes its beats in order. `202` once durable.
+ * Any well-formed name is taken: monitors are also made through escalation's API, which ingest cannot see
+ * (it has no event store); escalation drops and counts a beat no monitor has.
  */
 export function heartbeatRoute(routes: Router, deps: HeartbeatRouteDeps): void {
   routes.post('/api/v1/heartbeats/:name', async (req, res) => {
@@ -27,7 +27,8 @@ export function heartbeatRoute(routes: Router, deps: HeartbeatRouteDeps): void {
         .status(401)
         .json({ error: 'missing or unknown integration token (Authorization: Bearer <token>)' });
     const name = req.params.name;
-    if (!deps.heartbeats.has(name)) return void res.status(404).json({ error: `no heartbeat named ${name}` });
+    if (!HEARTBEAT_NAME.test(name))
+      return void res.status(400).json({ error: 'a heartbeat name is 1 to 100 letters, digits, ".", "_" or "-"' });
     const beat: HeartbeatReceived = {
       type: 'HeartbeatReceived',
       version: 1,

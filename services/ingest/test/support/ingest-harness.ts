@@ -26,7 +26,7 @@ export interface IngestHarness {
 }
 
 export async function startIngest(
-  options: { maxBodyBytes?: number; bus?: Bus; dir?: TempDir; heartbeats?: string[] } = {},
+  options: { maxBodyBytes?: number; bus?: Bus; dir?: TempDir } = {},
 ): Promise<IngestHarness> {
   const dir = options.dir ?? tempDir('klaxon-ingest-');
   const bus = options.bus ?? openEmbeddedBus(dir.file('bus.db'), { pollMs: 10 });
@@ -35,7 +35,6 @@ export async function startIngest(
     bus,
     integrations: { alertmanager: { token: AM_TOKEN }, monitoring: { token: EVENTS_TOKEN } },
     maxBodyBytes: options.maxBodyBytes,
-    heartbeats: options.heartbeats,
     retryAfterSeconds: 7,
   });
   const base = await service.http.listen(0, '127.0.0.1');
