@@ -123,7 +123,10 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
     store,
     clock,
     logger,
-    onApplied: () => scheduleOverrides.refresh(),
+    onApplied: async () => {
+      scheduleOverrides.refresh();
+      await heartbeats.reconfigure(config.heartbeats);
+    },
   });
   const notices = noticeSender({ notifiers: deps.notifiers, contacts: config.contacts, logger });
   const contactMethods = new ContactMethods({

@@ -75,4 +75,45 @@ describe('live configuration reload', () => {
     h = await startEscalation({ config: parseConfig(yaml('alice'), 'inline.yaml', {}) });
     expect((await h.api('POST', '/-/reload')).status).toBe(409);
   });
+  it('a heartbeat a reload adds is armed and pages its miss; the next reload removes it, resolves the miss, and it misses no more', async () => {
+    const file = dir.file('klaxon-heartbeats.yaml');
+    const backup = 'heartbeats:\n  nightly-backup: { interval: 10m, grace: 5m, labels: { severity: critical } }\n';
+    writeFileSync(file, yaml('alice'));
+    h = await startEscalation({
+      start: '2026-11-23T10:00:00Z',
+      config: parseConfig(yaml('alice'), file, {}),
+      configFile: file,
+    });
+    const monitors = async () =>
+      (await h.api('GET', '/api/v1/heartbeats')).json as Array<{ name: string; state: string }>;
+    const misses = async () =>
+      ((await h.api('GET', '/api/v1/incidents')).json.incidents as Array<{ title: string; status: string }>).filter(
+        (i) => i.title.includes('nightly-backup'),
+      );
+    const check = async (at: string) => {
+      h.clock.set(at);
+      await h.service.heartbeats.runDue();
+      await h.service.drained();
+    };
+
+    // Given klaxon.yaml gains a heartbeat, reloaded at 10:00 without a restart.
+    writeFileSync(file, yaml('alice') + backup);
+    expect((await h.api('POST', '/-/reload')).json).toMatchObject({ changed: ['heartbeats.nightly-backup'] });
+    expect(await monitors()).toMatchObject([{ name: 'nightly-backup', state: 'ok', source: 'config' }]);
+    // When it never beats: 10:15 is its interval and grace, and it pages as any alert would.
+    await check('2026-11-23T10:14:59Z');
+    expect(await misses()).toEqual([]);
+    await check('2026-11-23T10:15:00Z');
+    expect(await misses()).toMatchObject([{ status: 'open' }]);
+    expect(h.providers.twilio.messages().map((m) => m.To)).toEqual([ALICE]);
+
+    // When the next reload takes it out again: the miss is resolved, and nothing misses after.
+    writeFileSync(file, yaml('alice'));
+    expect((await h.api('POST', '/-/reload')).json).toMatchObject({ changed: ['heartbeats.nightly-backup'] });
+    await h.service.drained();
+    expect(await monitors()).toEqual([]);
+    expect(await misses()).toMatchObject([{ status: 'resolved' }]);
+    await check('2026-11-23T12:00:00Z');
+    expect(await misses()).toHaveLength(1);
+  });
 });

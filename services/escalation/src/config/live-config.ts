@@ -28,8 +28,8 @@ export interface LiveConfigDeps {
   clock: Clock;
   logger: Logger;
   env?: NodeJS.ProcessEnv;
-  /** Called after a configuration was applied, for what keeps its own copy (the merged schedules). */
-  onApplied?: () => void;
+  /** Called after a configuration was applied, for what keeps its own copy (the merged schedules, the heartbeats). */
+  onApplied?: () => Promise<void> | void;
 }
 
 /**
@@ -64,7 +64,7 @@ export class LiveConfig {
     if (!appended.ok) throw new Error(`appending to ${CONFIG_STREAM} failed: ${appended.error.code}`);
     applyConfigInPlace(config, next);
     this.version++;
-    this.deps.onApplied?.();
+    await this.deps.onApplied?.();
     logger.info({ sha256, changed, actor: applied.data.actor }, 'configuration applied');
     return { ok: true, value: { sha256, changed } };
   }

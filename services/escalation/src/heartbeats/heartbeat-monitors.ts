@@ -109,8 +109,50 @@ export class HeartbeatMonitors {
   private stopped = false;
   private live = false;
 
+  /**
+   * The monitors of klaxon.yaml as last applied: a copy, since a reload changes the running configuration's
+   * objects in place and the difference is what `reconfigure` acts on.
+   */
+  private specs: Record<string, HeartbeatSpec>;
+
   constructor(private readonly deps: HeartbeatMonitorsDeps) {
-    for (const [name, spec] of Object.entries(deps.specs)) this.monitors.set(name, monitorOf(name, spec, 'config'));
+    this.specs = structuredClone(deps.specs);
+    for (const [name, spec] of Object.entries(this.specs)) this.monitors.set(name, monitorOf(name, spec, 'config'));
+  }
+
+  /**
+   * A reload's monitors of klaxon.yaml: a new one is followed from its stream and armed; a changed one keeps
+   * its state under its new timings; a removed one stops, its miss still running resolved, unless one of the
+   * same name was made through the API, which then takes its place.
+   */
+  async reconfigure(running: Record<string, HeartbeatSpec>): Promise<void> {
+    const before = this.specs;
+    const specs = structuredClone(running);
+    this.specs = specs;
+    const at = this.now();
+    for (const [name, spec] of Object.entries(specs)) {
+      const current = this.monitors.get(name);
+      if (current?.source === 'config' && JSON.stringify(before[name]) === JSON.stringify(spec)) continue;
+      const monitor = monitorOf(name, spec, 'config');
+      if (current) Object.assign(monitor, { state: current.state, revision: current.revision, since: current.since });
+      this.monitors.set(name, monitor);
+      if (!current) this.fold(await this.deps.store.readStream(`${HEARTBEAT_STREAM_PREFIX}${name}`));
+      if (this.live && monitor.state.armedAt === undefined && this.deps.owns(name))
+        await this.execute(monitor, { type: 'Arm', at });
+    }
+    for (const name of Object.keys(before)) {
+      const monitor = this.monitors.get(name);
+      if (name in specs || monitor?.source !== 'config') continue;
+      const made = this.made.get(name);
+      if (made) {
+        const api = monitorOf(name, specOf(made), 'api');
+        this.monitors.set(name, Object.assign(api, { state: monitor.state, revision: monitor.revision }));
+        continue;
+      }
+      this.monitors.delete(name);
+      if (monitor.state.missedAt !== undefined && this.deps.owns(name))
+        await this.raise(monitor, 'resolved', at, monitor.state.missedAt);
+    }
   }
 
   /** Follows the streams, arms monitors that never beat, and raises again a miss whose alert may have been lost. */
@@ -236,7 +278,7 @@ export class HeartbeatMonitors {
   /** Decides on the stream `heartbeats` as stored, appends at its revision, and follows what it wrote at once. */
   private async decide(command: HeartbeatMonitorCommand): Promise<Result<void, HeartbeatMonitorError>> {
     const context = {
-      configured: new Set(Object.keys(this.deps.specs)),
+      configured: new Set(Object.keys(this.specs)),
       integrations: this.deps.integrations?.() ?? new Set<string>(),
     };
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
