@@ -27,11 +27,16 @@ const EDITED = SHIPPED.replace(/^routes:\n/m, 'routes:\n  - match: { source: rel
     `api:\n  tokens: [$1, { name: kpi-reader, token: "${READER_TOKEN}", role: viewer }]`,
   );
 const BROKEN = EDITED.replace('policy: payments', 'policy: no-such-policy');
-/** The edited file with its policy renamed: `payments` is gone, and `payments-bob` pages bob instead of tom. */
-const RENAMED = EDITED.replace('policy: payments\n', 'policy: payments-bob\n').replace(
-  '  payments:\n    levels:\n      L1: { targets: [contact:tom], channels: [sms] }\n',
-  '  payments-bob:\n    levels:\n      L1: { targets: [contact:bob], channels: [sms] }\n',
-);
+/**
+ * The edited file with its policy renamed (`payments` is gone, and `payments-bob` pages bob instead of tom)
+ * and the integration `grafana` removed again.
+ */
+const RENAMED = EDITED.replace('policy: payments\n', 'policy: payments-bob\n')
+  .replace(
+    '  payments:\n    levels:\n      L1: { targets: [contact:tom], channels: [sms] }\n',
+    '  payments-bob:\n    levels:\n      L1: { targets: [contact:bob], channels: [sms] }\n',
+  )
+  .replace(`  grafana: { token: "${GRAFANA_TOKEN}" }\n`, '');
 const BOB = '+15550100002';
 
 describe('reloading the configuration of pnpm start without a restart', () => {
@@ -179,6 +184,7 @@ describe('reloading the configuration of pnpm start without a restart', () => {
     async () => {
       expect(RENAMED).toContain('policy: payments-bob');
       expect(RENAMED).not.toMatch(/^ {2}payments:$/m);
+      expect(RENAMED).not.toContain(GRAFANA_TOKEN);
       writeFileSync(file, RENAMED);
       const viaProjection = await reload('projection');
       expect(viaProjection.status).toBe(200);
@@ -190,6 +196,8 @@ describe('reloading the configuration of pnpm start without a restart', () => {
       expect((await trigger('Projection reloaded')).status).toBe(202);
       await expect.poll(() => smsFor('Projection reloaded'), { timeout: 20_000 }).toEqual([TOM]);
       expect(await configEntries()).toHaveLength(2);
+      // Nor has ingest: grafana's token is still accepted.
+      expect((await trigger('Grafana kept', GRAFANA_TOKEN)).status).toBe(202);
 
       // SIGHUP: escalation reads the file too, records it, and the next alert goes to the renamed policy.
       running.process.kill('SIGHUP');
@@ -199,6 +207,8 @@ describe('reloading the configuration of pnpm start without a restart', () => {
       );
       expect((await trigger('After SIGHUP')).status).toBe(202);
       await expect.poll(() => smsFor('After SIGHUP'), { timeout: 20_000 }).toEqual([BOB]);
+      // Ingest took the file too: the removed integration's token, accepted until now, is refused.
+      await expect.poll(async () => (await trigger('Grafana removed', GRAFANA_TOKEN)).status).toBe(401);
       expect(running.process.exitCode).toBeNull();
     },
   );
