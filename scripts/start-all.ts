@@ -4,7 +4,7 @@ import { openBusFromEnv } from '@klaxon/bus';
 import { loadConfigOrExit, shippedSecretsOf } from '@klaxon/config';
 import { escalationShippedSecrets } from '@klaxon/escalation';
 import { createIngestService } from '@klaxon/ingest';
-import { createLogger, listenHostOrExit, readEnv, runUntilSignal } from '@klaxon/service-kit';
+import { createLogger, listenHostOrExit, readEnv, reloadOnSighup, runUntilSignal } from '@klaxon/service-kit';
 
 /**
  * `pnpm start`: the three services in one process, sharing the embedded stores. Ingest has the main
@@ -12,8 +12,12 @@ import { createLogger, listenHostOrExit, readEnv, runUntilSignal } from '@klaxon
  * the two took turns: under a 5 s storm of webhooks, escalation ended 4.75 s behind the last 202.
  */
 const env = readEnv();
-const config = loadConfigOrExit(env.KLAXON_CONFIG);
 const logger = createLogger('klaxon', env.LOG_LEVEL);
+// As Alertmanager: SIGHUP reads the configuration file again, in all three services (ingest here, escalation
+// and projection in the worker); a bad file is logged by each and the running configuration stays. Taken
+// from the start: Node's default for SIGHUP is to exit, and one during start-up applies once all are up.
+const sighup = reloadOnSighup(logger);
+const config = loadConfigOrExit(env.KLAXON_CONFIG);
 // One decision for the three services of this process, from every secret any of them uses.
 const host = listenHostOrExit(
   env.KLAXON_HOST,
@@ -50,9 +54,7 @@ const ingest = createIngestService({
 const urls = { ingest: await ingest.http.listen(env.INGEST_PORT, host), ...started.urls };
 logger.info({ urls, eventStore: started.eventStore, bus: bus.kind, dataDir: env.KLAXON_DATA_DIR }, 'klaxon is running');
 
-// As Alertmanager: SIGHUP reads the configuration file again, in all three services (ingest here, escalation
-// and projection in the worker); a bad file is logged by each and the running configuration stays.
-process.on('SIGHUP', () => {
+sighup.ready(() => {
   ingest.reload('service:SIGHUP');
   handlers.postMessage('reload');
 });

@@ -9,8 +9,8 @@ import { createLogger, readEnv } from '@klaxon/service-kit';
 /**
  * `pnpm start`'s worker thread: escalation and projection, on the same embedded stores as ingest in the
  * main thread, with the configuration the main thread loaded. It posts `{urls, eventStore}` once both
- * listen. The message `reload` (SIGHUP) reads the configuration file again in both (they share one
- * configuration object); `stop` stops both, closes what it opened and posts `{stopped: true}`.
+ * listen. The message `reload` (SIGHUP) reads the configuration file again in both; `stop` stops both,
+ * closes what it opened and posts `{stopped: true}`.
  */
 if (!parentPort) throw new Error('start-handlers.ts runs as the worker thread of scripts/start-all.ts');
 const parent = parentPort;
@@ -32,7 +32,10 @@ const projection = await createProjectionService({
   logger: logger.child({ service: 'projection' }),
   store,
   db: readModel,
-  config,
+  // Its own copy, as in the split deployment: a reload through projection's port puts the file into this
+  // one only. Shared, it changed escalation's routes and policies under it with no router rebuilt, no
+  // schedules refreshed and no ConfigApplied recorded (a renamed policy paged nobody).
+  config: structuredClone(config),
   configFile: env.KLAXON_CONFIG,
 });
 await projection.start();
@@ -47,8 +50,7 @@ const reload = async () => {
       { service: 'escalation', refused: reloaded.error, actor: 'service:SIGHUP' },
       'configuration not reloaded; the running one stays',
     );
-  // Escalation has already put the file into the configuration both share; projection reads it again for
-  // its own log line, and so that it follows the file even if escalation refused to (it then refuses too).
+  // Each holds its own configuration, so each reads the file again.
   projection.reload('service:SIGHUP');
 };
 const stop = async () => {

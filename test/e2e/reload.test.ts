@@ -27,6 +27,17 @@ const EDITED = SHIPPED.replace(/^routes:\n/m, 'routes:\n  - match: { source: rel
     `api:\n  tokens: [$1, { name: kpi-reader, token: "${READER_TOKEN}", role: viewer }]`,
   );
 const BROKEN = EDITED.replace('policy: payments', 'policy: no-such-policy');
+/**
+ * The edited file with its policy renamed (`payments` is gone, and `payments-bob` pages bob instead of tom)
+ * and the integration `grafana` removed again.
+ */
+const RENAMED = EDITED.replace('policy: payments\n', 'policy: payments-bob\n')
+  .replace(
+    '  payments:\n    levels:\n      L1: { targets: [contact:tom], channels: [sms] }\n',
+    '  payments-bob:\n    levels:\n      L1: { targets: [contact:bob], channels: [sms] }\n',
+  )
+  .replace(`  grafana: { token: "${GRAFANA_TOKEN}" }\n`, '');
+const BOB = '+15550100002';
 
 describe('reloading the configuration of pnpm start without a restart', () => {
   let running: RunningKlaxon;
@@ -164,6 +175,41 @@ describe('reloading the configuration of pnpm start without a restart', () => {
         { kind: 'service', name: 'SIGHUP' },
         { kind: 'service', name: 'api' },
       ]);
+    },
+  );
+
+  it(
+    "a reload through projection's port reloads projection only: escalation routes by its own configuration until SIGHUP reloads both",
+    { timeout: 120_000 },
+    async () => {
+      expect(RENAMED).toContain('policy: payments-bob');
+      expect(RENAMED).not.toMatch(/^ {2}payments:$/m);
+      expect(RENAMED).not.toContain(GRAFANA_TOKEN);
+      writeFileSync(file, RENAMED);
+      const viaProjection = await reload('projection');
+      expect(viaProjection.status).toBe(200);
+      expect(((await viaProjection.json()) as { changed: string[] }).changed).toEqual(
+        expect.arrayContaining(['policies.payments', 'policies.payments-bob', 'routes']),
+      );
+      // Escalation has not read the file: its route and policy `payments` still page tom, and nothing is
+      // recorded. Sharing projection's configuration, it routed to the removed `payments` and paged nobody.
+      expect((await trigger('Projection reloaded')).status).toBe(202);
+      await expect.poll(() => smsFor('Projection reloaded'), { timeout: 20_000 }).toEqual([TOM]);
+      expect(await configEntries()).toHaveLength(2);
+      // Nor has ingest: grafana's token is still accepted.
+      expect((await trigger('Grafana kept', GRAFANA_TOKEN)).status).toBe(202);
+
+      // SIGHUP: escalation reads the file too, records it, and the next alert goes to the renamed policy.
+      running.process.kill('SIGHUP');
+      await expect.poll(async () => (await configEntries()).length, { timeout: 10_000 }).toBe(3);
+      expect((await configEntries())[2]!.detail.changed).toEqual(
+        expect.arrayContaining(['policies.payments', 'policies.payments-bob', 'routes']),
+      );
+      expect((await trigger('After SIGHUP')).status).toBe(202);
+      await expect.poll(() => smsFor('After SIGHUP'), { timeout: 20_000 }).toEqual([BOB]);
+      // Ingest took the file too: the removed integration's token, accepted until now, is refused.
+      await expect.poll(async () => (await trigger('Grafana removed', GRAFANA_TOKEN)).status).toBe(401);
+      expect(running.process.exitCode).toBeNull();
     },
   );
 });

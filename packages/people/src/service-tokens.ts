@@ -1,17 +1,16 @@
 import type { KlaxonConfig } from '@klaxon/config';
-import { liveTokenMatcher } from '@klaxon/service-kit';
+import { tokenListMatcher } from '@klaxon/service-kit';
 import type { Principal } from './principal.ts';
 
 /**
- * Finds the service token (`api.tokens`) presented, in constant time over all of them. The tokens are read
- * at each call: a reload changes the array in place, and an index must never name another token's role.
+ * Finds the service token (`api.tokens`) presented, in constant time over all of them. The array is the
+ * running configuration's: a reload changes it in place, and the matcher is built again when it has, so an
+ * entry found is always a current one (an index must never name another token's role).
  */
 export function serviceTokens(tokens: KlaxonConfig['api']['tokens']): (presented: string) => Principal | undefined {
-  const match = liveTokenMatcher(() => Object.fromEntries(tokens.map(({ token }, i) => [String(i), token])));
+  const match = tokenListMatcher(tokens);
   return (presented) => {
-    const index = match(presented);
-    if (index === undefined) return undefined;
-    const { name, role } = tokens[Number(index)]!;
-    return { kind: 'service', name, role };
+    const found = match(presented);
+    return found && { kind: 'service', name: found.name, role: found.role };
   };
 }

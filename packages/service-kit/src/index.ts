@@ -3,6 +3,7 @@ export * from './readiness.ts';
 export * from './http-server.ts';
 export * from './env.ts';
 export * from './run-until-signal.ts';
+export * from './reload-on-sighup.ts';
 export * from './clock.ts';
 export * from './tokens.ts';
 export * from './problems.ts';

@@ -19,19 +19,33 @@ export function tokenMatcher(named: Record<string, string>): (presented: string 
 }
 
 /**
- * `tokenMatcher` over tokens that a configuration reload may change where they are (`config.api.tokens`,
- * `config.integrations`): the digests are taken again whenever the named tokens differ from the last call's,
- * so a token removed by a reload stops matching at once and a matched name is always the current one's.
+ * Finds the entry of `list` whose token was presented, as `tokenMatcher` does, over a list that a
+ * configuration reload changes where it is (`config.api.tokens`: `applyConfigInPlace` puts the next file's
+ * entries, new objects, into the same array). The digests are taken again only when the entries are not
+ * the ones they were taken from, which a reload makes so; per request that check compares references, so
+ * a removed token stops matching with the next request and a matched entry is always a current one.
  */
-export function liveTokenMatcher(
-  named: () => Record<string, string>,
-): (presented: string | undefined) => string | undefined {
-  let built: { key: string; match: (presented: string | undefined) => string | undefined } | undefined;
+export function tokenListMatcher<T extends { readonly token: string }>(
+  list: readonly T[],
+): (presented: string | undefined) => T | undefined {
+  let built:
+    { entries: T[]; tokens: string[]; match: (presented: string | undefined) => string | undefined } | undefined;
+  const stale = () =>
+    !built ||
+    built.entries.length !== list.length ||
+    list.some((entry, i) => entry !== built!.entries[i] || entry.token !== built!.tokens[i]);
   return (presented) => {
-    const current = named();
-    const key = JSON.stringify(Object.entries(current));
-    if (built?.key !== key) built = { key, match: tokenMatcher(current) };
-    return built.match(presented);
+    if (stale()) {
+      const entries = [...list];
+      const tokens = entries.map(({ token }) => token);
+      built = {
+        entries,
+        tokens,
+        match: tokenMatcher(Object.fromEntries(tokens.map((token, i) => [String(i), token]))),
+      };
+    }
+    const index = built!.match(presented);
+    return index === undefined ? undefined : built!.entries[Number(index)];
   };
 }
 

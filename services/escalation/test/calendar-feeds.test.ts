@@ -1,5 +1,5 @@
 import ICAL from 'ical.js';
-import type { KlaxonConfig } from '@klaxon/config';
+import { applyConfigInPlace, type KlaxonConfig } from '@klaxon/config';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PUBLIC_URL, startEscalation, type Harness } from './support/escalation-harness.ts';
 import { testConfig } from './support/test-config.ts';
@@ -190,5 +190,20 @@ describe('calendar feeds: who is on call, in any calendar application', () => {
     expect((await fetch(`${h.base}/api/v1/schedules/primary/calendar.ics?token=${first.personal}`)).status).toBe(401);
     expect((await fetch(`${h.base}/api/v1/schedules/primary/calendar.ics`)).status).toBe(401);
     expect((await h.api('POST', '/api/v1/me/calendar-token')).status).toBe(403);
+  });
+
+  it('a feed token stops opening feeds when a reload takes its person out of contacts', async () => {
+    const config = berlinRotation();
+    h = await startEscalation({ config, start: '2027-03-20T10:00:00Z' });
+    const alice = await alicesFeed(h);
+    expect((await fetch(local(alice.calendarUrl, h))).status).toBe(200);
+    expect((await fetch(local(alice.schedules.primary!, h))).status).toBe(200);
+    // The next file, as a reload applies it: alice has left (her contact and her place in the rotation).
+    const next = berlinRotation();
+    delete next.contacts.alice;
+    next.schedules.primary!.members = ['bob'];
+    applyConfigInPlace(config, next);
+    expect((await fetch(local(alice.calendarUrl, h))).status).toBe(401);
+    expect((await fetch(local(alice.schedules.primary!, h))).status).toBe(401);
   });
 });

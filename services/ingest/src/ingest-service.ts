@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { ALERTS_TOPIC, BusUnavailableError, type Bus } from '@klaxon/bus';
-import type { KlaxonConfig } from '@klaxon/config';
+import { fileReload, type FileReload, type KlaxonConfig } from '@klaxon/config';
 import type { AlertRecord } from '@klaxon/domain';
 import {
   bearerToken,
@@ -20,7 +20,7 @@ import { splitNotification } from './alertmanager/split-notification.ts';
 import { genericEventSchema } from './events-api/event-payload.ts';
 import { normaliseEvent } from './events-api/normalise-event.ts';
 import { heartbeatRoute } from './heartbeats/heartbeat-route.ts';
-import { ingestReload, noReload, reloadRoute, type IngestReload } from './reload/ingest-reload.ts';
+import { reloadRoute } from './reload/reload-route.ts';
 import { ingestMetrics, type RejectReason } from './ingest-metrics.ts';
 import { MAX_ALERT_BYTES, MAX_DETAILS_DEPTH, MAX_GROUP_KEY_BYTES } from './intake/limits.ts';
 import { pathBeyondDepth } from './intake/nesting.ts';
@@ -46,7 +46,7 @@ export interface IngestDeps {
 export interface IngestService {
   http: ServiceHttp;
   /** Reads the configuration file again (SIGHUP); refused when started without `reloadFrom`. */
-  reload: IngestReload;
+  reload: FileReload;
   stop(): Promise<void>;
 }
 
@@ -206,15 +206,17 @@ export function createIngestService(deps: IngestDeps): IngestService {
   });
 
   const from = deps.reloadFrom;
-  const reload: IngestReload = from
-    ? ingestReload({
+  // Ingest's part of a reload: the integration tokens and heartbeat monitors of the file read again. An
+  // ingest started on a configuration object (tests), not a file, refuses reloads (`NoFile`).
+  const reload: FileReload = from
+    ? fileReload({
         ...from,
         logger,
         onApplied: () => {
           matchIntegration = matchIntegrations();
         },
       })
-    : noReload;
+    : () => ({ ok: false, error: 'NoFile' });
   reloadRoute(http.routes, from?.config.api.tokens ?? [], reload);
 
   return { http, reload, stop: () => http.close() };

@@ -1,12 +1,11 @@
 import { Counter, Gauge } from 'prom-client';
-import type { KlaxonConfig } from '@klaxon/config';
+import { fileReload, type FileReload, type KlaxonConfig } from '@klaxon/config';
 import { SEVERITIES, type Severity } from '@klaxon/domain';
 import type { EventStore } from '@klaxon/event-store';
 import { authenticator, PersonalTokens, Sessions } from '@klaxon/people';
 import { createServiceHttp, systemClock, type Clock, type Logger, type ServiceHttp } from '@klaxon/service-kit';
 import { kpiRoutes } from './http/kpi-routes.ts';
 import { reloadRoute } from './http/reload-route.ts';
-import { configReload, type ConfigReload } from './reload/config-reload.ts';
 import type { SlaTargets } from './kpis/kpi-calculator.ts';
 import { ProjectionRunner } from './projection-runner.ts';
 import { migrate } from './read-model/migrations.ts';
@@ -38,7 +37,7 @@ export interface ProjectionService {
   http: ServiceHttp;
   runner: ProjectionRunner;
   /** Reads the configuration file again (SIGHUP); logged, and refused when started without `configFile`. */
-  reload: ConfigReload;
+  reload: FileReload;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -116,7 +115,9 @@ export async function createProjectionService(deps: ProjectionDeps): Promise<Pro
   const personalTokens = new PersonalTokens(store, clock, logger);
   const auth = authenticator(config, personalTokens, { sessions: new Sessions(store, clock) });
   kpiRoutes(http.routes, { db, targets, timezones, auth, clock });
-  const reload = configReload({ config, file: deps.configFile, logger });
+  // The authenticator's tokens and roles and the KPI routes' zones and targets read the configuration at
+  // each request: the reload puts the file into it in place.
+  const reload = fileReload({ config, file: deps.configFile, logger });
   reloadRoute(http.routes, auth, reload);
 
   return {

@@ -32,7 +32,10 @@ export function calendarRoutes(routes: Router, deps: CalendarRouteDeps): void {
   const sendFeed = async (req: Request, res: Response, render: () => string | undefined, person?: string) => {
     const token = typeof req.query.token === 'string' ? req.query.token : undefined;
     const holder = await feedTokens.verify(token);
-    if (!holder) return void res.status(401).json({ error: 'missing, unknown or revoked feed token (?token=)' });
+    // Its holder taken out of `contacts` (by a reload, read here at each request) is no longer one of the
+    // people: their feed token goes with their API tokens, though its stream still lists it as active.
+    if (!holder || !Object.hasOwn(config.contacts, holder))
+      return void res.status(401).json({ error: 'missing, unknown or revoked feed token (?token=)' });
     if (person !== undefined && !Object.hasOwn(config.contacts, person))
       return void res.status(404).json({ error: 'no such schedule or person' });
     // Whose shifts a person has is theirs to share: one's token does not open another's feed.
