@@ -77,7 +77,10 @@ describe('heartbeat monitors made through the API, on every instance', () => {
         source: 'api',
       },
     });
-    await until('the checker follows the new monitor', () => checker.service.heartbeats.has('nightly-backup'));
+    // Followed, then armed: the arm (another instance's, read from its stream, or the checker's own) comes just after.
+    await until('the checker follows and arms the new monitor', () =>
+      Boolean(viewOf(checker, 'nightly-backup')?.dueAt),
+    );
     expect(viewOf(checker, 'nightly-backup')).toEqual(added.json);
     expect(checker.service.heartbeats.nextDueAt()).toBe(Date.parse('2027-03-01T11:10:00Z'));
     const listed = (await checker.api('GET', '/api/v1/heartbeats')).json;
@@ -125,7 +128,10 @@ describe('heartbeat monitors made through the API, on every instance', () => {
   it('given a monitor made through the API, when its source beats through ingest, then it is kept alive on the instance that checks it', async () => {
     const { checker, other, clock } = await twoInstances();
     expect((await other.api('POST', '/api/v1/heartbeats', nightly)).status).toBe(201);
-    await until('the checker follows the new monitor', () => checker.service.heartbeats.has('nightly-backup'));
+    // Followed, then armed: the arm (another instance's, read from its stream, or the checker's own) comes just after.
+    await until('the checker follows and arms the new monitor', () =>
+      Boolean(viewOf(checker, 'nightly-backup')?.dueAt),
+    );
     clock.set('2027-03-01T10:30:00Z');
     const beat: HeartbeatReceived = {
       type: 'HeartbeatReceived',
