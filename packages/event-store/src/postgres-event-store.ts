@@ -3,6 +3,7 @@ import { err, ok } from '@klaxon/domain';
 import { checkExpectedRevision, type EventStore, type ReadAllOptions, type RecordedEvent } from './event-store.ts';
 import { EventStoreUnavailable, UnstorableEvents } from './append-errors.ts';
 import { queueAppend, type AppendOutcome, type PendingAppend } from './pending-append.ts';
+import { AppendWakers, categoriesOf, categoriesOfPayload, noticePayload } from './append-wakers.ts';
 import { pollingSubscription } from './polling-subscription.ts';
 
 interface Row {
@@ -90,10 +91,8 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
 
   // Notifications only shorten a subscription's wait: polling covers the time the listener is down, and it
   // connects again by itself, with backoff, after PostgreSQL cut it.
-  const wakers = new Set<() => void>();
-  const wakeAll = () => {
-    for (const wake of wakers) wake();
-  };
+  const appended = new AppendWakers();
+  const wakeAll = () => appended.wake();
   let closing = false;
   let listener: pg.Client | undefined;
   let listenFailures = 0;
@@ -111,7 +110,7 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
     };
     client.on('error', again);
     client.on('end', again);
-    client.on('notification', wakeAll);
+    client.on('notification', (notice) => appended.wake(categoriesOfPayload(notice.payload)));
     try {
       await client.connect();
       await client.query(`LISTEN ${ident(channel)}`);
@@ -223,7 +222,8 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
         // An append's position is its last event's.
         for (const { at, streamId, last } of accepted)
           outcomes[at] = ok({ nextExpectedRevision: last, position: positions.get(`${last} ${streamId}`)! });
-        await client.query(`NOTIFY ${ident(channel)}; COMMIT`);
+        const notice = noticePayload(categoriesOf(accepted.map((a) => a.streamId)));
+        await client.query(`NOTIFY ${ident(channel)}, ${client.escapeLiteral(notice)}; COMMIT`);
       }
       return outcomes as AppendOutcome[];
     } catch (error) {
@@ -290,16 +290,7 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
     readAll,
     headPosition,
     subscribe(subscribeOptions) {
-      const waitForAppend = (timeoutMs: number) =>
-        new Promise<void>((resolve) => {
-          const wake = () => {
-            clearTimeout(timer);
-            wakers.delete(wake);
-            resolve();
-          };
-          const timer = setTimeout(wake, timeoutMs);
-          wakers.add(wake);
-        });
+      const waitForAppend = (timeoutMs: number) => appended.wait(subscribeOptions.streamPrefix, timeoutMs);
       return pollingSubscription({ readAll, headPosition, waitForAppend }, subscribeOptions, options.pollMs ?? 1000);
     },
     async ping() {

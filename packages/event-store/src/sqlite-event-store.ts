@@ -1,4 +1,3 @@
-import { EventEmitter, once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { err, ok } from '@klaxon/domain';
 import { openSqliteFile } from '@klaxon/sqlite';
@@ -10,6 +9,7 @@ import {
   type RecordedEvent,
 } from './event-store.ts';
 import { EventStoreUnavailable, UnstorableEvents, type SerialisedEvent } from './append-errors.ts';
+import { AppendWakers, categoriesOf } from './append-wakers.ts';
 import { queueAppend, type AppendOutcome, type PendingAppend } from './pending-append.ts';
 import { pollingSubscription } from './polling-subscription.ts';
 
@@ -101,8 +101,7 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
   const db = openSqliteFile(file, { synchronous: 'FULL', safeIntegers: true });
   db.exec(SCHEMA);
 
-  const appended = new EventEmitter();
-  appended.setMaxListeners(0);
+  const appended = new AppendWakers();
   const currentRevision = db.prepare<[string], { revision: bigint | null }>(
     'SELECT MAX(revision) AS revision FROM events WHERE stream_id = ?',
   );
@@ -156,7 +155,8 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
       return;
     }
     batch.forEach((a, i) => a.resolve(outcomes[i]!));
-    if (outcomes.some((o) => o.ok)) appended.emit('append');
+    const streams = batch.filter((_, i) => outcomes[i]!.ok).map((a) => a.streamId);
+    if (streams.length > 0) appended.wake(categoriesOf(streams));
   };
 
   const toRecorded = (r: Row): RecordedEvent => new StoredEvent(r);
@@ -185,9 +185,7 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     readAll,
     headPosition,
     subscribe(subscribeOptions) {
-      const waitForAppend = async (timeoutMs: number) => {
-        await once(appended, 'append', { signal: AbortSignal.timeout(timeoutMs) }).catch(() => undefined);
-      };
+      const waitForAppend = (timeoutMs: number) => appended.wait(subscribeOptions.streamPrefix, timeoutMs);
       return pollingSubscription({ readAll, headPosition, waitForAppend }, subscribeOptions, pollMs);
     },
     async ping() {
@@ -196,7 +194,7 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     async close() {
       // Appends already queued get their commit before the file closes.
       if (pending.length > 0) flush();
-      appended.emit('append');
+      appended.wake();
       db.close();
     },
   };
