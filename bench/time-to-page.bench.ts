@@ -114,6 +114,8 @@ async function probe(klaxon: FullKlaxon, twilio: FakeTwilio, first: number, coun
 }
 
 interface RunResult {
+  /** The first page after start, apart: its code paths are cold (modules loaded, functions compiled on first use). */
+  cold: number;
   idle: number[];
   storm: number[];
   maxAlertsPerSecond: number;
@@ -132,7 +134,7 @@ async function once(): Promise<RunResult> {
   const twilio = await startFakeTwilio();
   const dir = tempDir('klaxon-bench-ttp-');
   const config = dir.file('klaxon.yaml');
-  writeFileSync(config, benchConfig(PROBES * 2));
+  writeFileSync(config, benchConfig(PROBES * 2 + 1));
   const klaxon = await startFullKlaxon(
     {
       KLAXON_DATA_DIR: dir.path,
@@ -145,6 +147,7 @@ async function once(): Promise<RunResult> {
     'ignore',
   );
   try {
+    const [cold] = await probe(klaxon, twilio, PROBES * 2, 1);
     const idle = await probe(klaxon, twilio, 0, PROBES);
     // The maximum, closed loop (after a warm-up), as the ingest bench measures it; then half of it, paced.
     const closed = (seconds: number, from: number) =>
@@ -168,6 +171,7 @@ async function once(): Promise<RunResult> {
     const cpu = cpuBetween(cpuBefore, threadCpuSeconds(klaxon.pid));
     const handledAlerts = (await processed(klaxon.escalation)) - before;
     return {
+      cold: cold!,
       idle,
       storm: underStorm,
       maxAlertsPerSecond: max.alertsPerSecond,
@@ -188,7 +192,7 @@ const summary = (ms: number[]) =>
 
 export async function timeToPageBench(): Promise<void> {
   console.log(
-    `time to page (full pnpm start): ${PROBES} new P1 groups every ${PROBE_EVERY_MS} ms, each to its own contact, from the 202 to its SMS at a Twilio stand-in; idle, then under Alertmanager notifications of ${BATCH} alerts at ${STORM_SHARE * 100}% of the measured maximum; ${RUNS} runs`,
+    `time to page (full pnpm start): ${PROBES} new P1 groups every ${PROBE_EVERY_MS} ms, each to its own contact, from the 202 to its SMS at a Twilio stand-in; the first page after start apart (cold code), then idle, then under Alertmanager notifications of ${BATCH} alerts at ${STORM_SHARE * 100}% of the measured maximum; ${RUNS} runs`,
   );
   const runs: RunResult[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -200,9 +204,10 @@ export async function timeToPageBench(): Promise<void> {
       .map(([name, s]) => `${name} ${((s / r.handledAlerts) * 1e6).toFixed(1)}`)
       .join(', ');
     console.log(
-      `  run ${i + 1}: idle ${summary(r.idle)}; storm ${fmt(r.stormAlertsPerSecond)} alerts/s (max ${fmt(r.maxAlertsPerSecond)}, ${r.refused} refused): ${summary(r.storm)}; CPU µs per alert handled by thread: ${perAlert}`,
+      `  run ${i + 1}: first page after start ${r.cold.toFixed(0)} ms; idle ${summary(r.idle)}; storm ${fmt(r.stormAlertsPerSecond)} alerts/s (max ${fmt(r.maxAlertsPerSecond)}, ${r.refused} refused): ${summary(r.storm)}; CPU µs per alert handled by thread: ${perAlert}`,
     );
   }
+  console.log(`${'first page after start, median'.padEnd(36)} ${median(runs.map((r) => r.cold)).toFixed(0)} ms`);
   console.log(
     `${'idle, median of runs'.padEnd(36)} p50 ${median(runs.map((r) => percentile(r.idle, 50))).toFixed(0)} ms, p99 ${median(runs.map((r) => percentile(r.idle, 99))).toFixed(0)} ms`,
   );
