@@ -1,22 +1,16 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromiumAvailable, CHROMIUM_BIN, startFakeTwilio, tempDir, type FakeTwilio } from '@klaxon/testing';
-import { chromium, type Browser } from 'playwright-core';
+import { chromiumAvailable, type FakeTwilio } from '@klaxon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, REPO_ROOT, startKlaxon, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
+import { openPage, phoneSignedIn, SHOTS, startConsoleStack, type ConsoleStack } from './console-browser.ts';
 
 const available = chromiumAvailable('the console page of contact methods and rules in a real Chromium');
-const SHOTS = join(REPO_ROOT, 'docs', 'screenshots');
 const API_TOKEN = 'console-me-api-token-000001';
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 const SECOND_PHONE = '+15550100088';
 
 describe.runIf(available)('the console page "Me": alice sets how Klaxon reaches her, from a phone', () => {
-  let klaxon: RunningKlaxon;
-  let browser: Browser;
+  let stack: ConsoleStack;
   let base: string;
   let twilio: FakeTwilio;
-  const data = tempDir('klaxon-console-me-');
 
   const api = async (method: string, path: string, token = API_TOKEN, body?: unknown) => {
     const response = await fetch(`${base}${path}`, {
@@ -29,38 +23,12 @@ describe.runIf(available)('the console page "Me": alice sets how Klaxon reaches 
   };
 
   beforeAll(async () => {
-    twilio = await startFakeTwilio();
-    const ports = {
-      INGEST_PORT: await freePort(),
-      ESCALATION_PORT: await freePort(),
-      PROJECTION_PORT: await freePort(),
-    };
-    base = `http://127.0.0.1:${ports.ESCALATION_PORT}`;
-    klaxon = startKlaxon({
-      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-      KLAXON_HOST: '127.0.0.1',
-      KLAXON_DATA_DIR: data.path,
-      KLAXON_API_TOKEN: API_TOKEN,
-      KLAXON_PUBLIC_URL: base,
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
-      TWILIO_FROM: '+15550009999',
-      TWILIO_API_URL: twilio.url,
-    });
-    for (const port of Object.values(ports)) await waitForHttp(`http://127.0.0.1:${port}/ready`, 90_000);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_BIN,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-    });
-    mkdirSync(SHOTS, { recursive: true });
+    stack = await startConsoleStack({ name: 'console-me', env: { KLAXON_API_TOKEN: API_TOKEN } });
+    ({ base, twilio } = stack);
   }, 150_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await klaxon?.stop();
-    await twilio?.close();
-    data.remove();
+    await stack?.close();
   });
 
   it(
@@ -69,14 +37,7 @@ describe.runIf(available)('the console page "Me": alice sets how Klaxon reaches 
     async () => {
       const alice = (await api('POST', '/api/v1/people/alice/tokens', API_TOKEN, { name: 'phone' })).json
         .token as string;
-      const context = await browser.newContext({ ...PHONE, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
-      const page = await context.newPage();
-      await page.goto(`${base}/me`);
-      await expect
-        .poll(() => page.getByRole('heading', { name: 'Sign in to Klaxon' }).isVisible(), { timeout: 20_000 })
-        .toBe(true);
-      await page.getByLabel('API token').fill(alice);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      const page = await phoneSignedIn(stack, '/me', alice);
       const methods = page.getByRole('region', { name: 'Contact methods' });
       // klaxon.yaml's phone and email, paged as written.
       await expect.poll(() => methods.getByRole('listitem').count(), { timeout: 20_000 }).toBe(3);
@@ -138,7 +99,7 @@ describe.runIf(available)('the console page "Me": alice sets how Klaxon reaches 
       expect(
         (await api('GET', '/api/v1/me/methods', alice)).json.methods.map((m: { to: string }) => m.to),
       ).not.toContain(SECOND_PHONE);
-      await context.close();
+      await page.context().close();
     },
   );
 
@@ -146,15 +107,14 @@ describe.runIf(available)('the console page "Me": alice sets how Klaxon reaches 
     'a service token has no methods: the page says so rather than showing an empty list',
     { timeout: 60_000 },
     async () => {
-      const context = await browser.newContext({ ...PHONE });
-      const page = await context.newPage();
+      const page = await openPage(stack.browser);
       await page.goto(`${base}/me`);
       await page.getByLabel('API token').fill(API_TOKEN);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await expect
         .poll(() => page.getByRole('alert').first().textContent(), { timeout: 20_000 })
         .toMatch(/service token, which has no contact methods/);
-      await context.close();
+      await page.context().close();
     },
   );
 });

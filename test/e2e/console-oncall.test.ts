@@ -1,21 +1,18 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromiumAvailable, CHROMIUM_BIN, startFakeTwilio, tempDir } from '@klaxon/testing';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromiumAvailable, type FakeTwilio } from '@klaxon/testing';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, REPO_ROOT, startKlaxon, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
+import { phoneSignedIn, SHOTS, startConsoleStack, type ConsoleStack } from './console-browser.ts';
+import { REPO_ROOT } from './klaxon-process.ts';
 
 const available = chromiumAvailable('the on-call page in a real Chromium');
-const SHOTS = join(REPO_ROOT, 'docs', 'screenshots');
 const API_TOKEN = 'console-oncall-api-token-01';
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
 describe.runIf(available)('the on-call page: people change who is on call from a phone', () => {
-  let klaxon: RunningKlaxon;
-  let browser: Browser;
+  let stack: ConsoleStack;
   let base: string;
-  let twilio: Awaited<ReturnType<typeof startFakeTwilio>>;
-  const data = tempDir('klaxon-console-oncall-');
+  let twilio: FakeTwilio;
 
   const api = async (method: string, path: string, token = API_TOKEN, body?: unknown) => {
     const response = await fetch(`${base}${path}`, {
@@ -32,57 +29,22 @@ describe.runIf(available)('the on-call page: people change who is on call from a
     (await api('GET', '/api/v1/schedules')).json.schedules.find((s: { name: string }) => s.name === 'primary-oncall');
 
   beforeAll(async () => {
-    twilio = await startFakeTwilio();
     // The shipped configuration, with carl (the CTO at L4) only watching.
     const config = readFileSync(join(REPO_ROOT, 'klaxon.yaml'), 'utf8').replace(
       /^(\s*carl:\s*\{[^}]*?)\s*\}/m,
       '$1, role: viewer }',
     );
     expect(config).toMatch(/carl:.*role: viewer/);
-    writeFileSync(data.file('klaxon.yaml'), config);
-    const ports = {
-      INGEST_PORT: await freePort(),
-      ESCALATION_PORT: await freePort(),
-      PROJECTION_PORT: await freePort(),
-    };
-    base = `http://127.0.0.1:${ports.ESCALATION_PORT}`;
-    klaxon = startKlaxon({
-      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-      KLAXON_CONFIG: data.file('klaxon.yaml'),
-      KLAXON_HOST: '127.0.0.1',
-      KLAXON_DATA_DIR: data.path,
-      KLAXON_API_TOKEN: API_TOKEN,
-      KLAXON_PUBLIC_URL: base,
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
-      TWILIO_FROM: '+15550009999',
-      TWILIO_API_URL: twilio.url,
-    });
-    for (const port of Object.values(ports)) await waitForHttp(`http://127.0.0.1:${port}/ready`, 90_000);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_BIN,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-    });
-    mkdirSync(SHOTS, { recursive: true });
+    stack = await startConsoleStack({ name: 'console-oncall', config, env: { KLAXON_API_TOKEN: API_TOKEN } });
+    ({ base, twilio } = stack);
   }, 150_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await klaxon?.stop();
-    await twilio?.close();
-    data.remove();
+    await stack?.close();
   });
 
   const onPhoneAs = async (token: string): Promise<Page> => {
-    const context = await browser.newContext({ ...PHONE, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
-    const page = await context.newPage();
-    await page.goto(`${base}/oncall`);
-    await expect
-      .poll(() => page.getByRole('heading', { name: 'Sign in to Klaxon' }).isVisible(), { timeout: 20_000 })
-      .toBe(true);
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    const page = await phoneSignedIn(stack, '/oncall', token);
     await expect
       .poll(() => page.getByRole('list', { name: 'Shifts of primary-oncall' }).isVisible(), { timeout: 20_000 })
       .toBe(true);

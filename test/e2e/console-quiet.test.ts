@@ -1,22 +1,16 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromiumAvailable, CHROMIUM_BIN, startFakeTwilio, tempDir } from '@klaxon/testing';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromiumAvailable } from '@klaxon/testing';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, REPO_ROOT, startKlaxon, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
+import { phoneSignedIn, SHOTS, startConsoleStack, type ConsoleStack } from './console-browser.ts';
 import { quickRunbookYaml } from './quick-runbook.ts';
 
 const available = chromiumAvailable('the quiet page in a real Chromium');
-const SHOTS = join(REPO_ROOT, 'docs', 'screenshots');
 const API_TOKEN = 'console-quiet-api-token-0001';
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
 describe.runIf(available)('the quiet page: silences, maintenance windows and heartbeats from a phone', () => {
-  let klaxon: RunningKlaxon;
-  let browser: Browser;
+  let stack: ConsoleStack;
   let base: string;
-  let twilio: Awaited<ReturnType<typeof startFakeTwilio>>;
-  const data = tempDir('klaxon-console-quiet-');
 
   const api = async (method: string, path: string, token = API_TOKEN, body?: unknown) => {
     const response = await fetch(`${base}${path}`, {
@@ -31,7 +25,6 @@ describe.runIf(available)('the quiet page: silences, maintenance windows and hea
     (await api('POST', `/api/v1/people/${person}/tokens`, API_TOKEN, { name: 'phone' })).json.token;
 
   beforeAll(async () => {
-    twilio = await startFakeTwilio();
     const config = `${quickRunbookYaml({
       ackTimeout: '1h',
       webhookToken: 'console-quiet-events-01',
@@ -51,49 +44,16 @@ maintenance:
     timezone: Europe/Berlin
     comment: weekly vacuum
 `;
-    writeFileSync(data.file('klaxon.yaml'), config);
-    const ports = {
-      INGEST_PORT: await freePort(),
-      ESCALATION_PORT: await freePort(),
-      PROJECTION_PORT: await freePort(),
-    };
-    base = `http://127.0.0.1:${ports.ESCALATION_PORT}`;
-    klaxon = startKlaxon({
-      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-      KLAXON_CONFIG: data.file('klaxon.yaml'),
-      KLAXON_HOST: '127.0.0.1',
-      KLAXON_DATA_DIR: data.path,
-      KLAXON_PUBLIC_URL: base,
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
-      TWILIO_FROM: '+15550009999',
-      TWILIO_API_URL: twilio.url,
-    });
-    for (const port of Object.values(ports)) await waitForHttp(`http://127.0.0.1:${port}/ready`, 90_000);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_BIN,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-    });
-    mkdirSync(SHOTS, { recursive: true });
+    stack = await startConsoleStack({ name: 'console-quiet', config });
+    ({ base } = stack);
   }, 150_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await klaxon?.stop();
-    await twilio?.close();
-    data.remove();
+    await stack?.close();
   });
 
   const onPhoneAs = async (token: string): Promise<Page> => {
-    const context = await browser.newContext({ ...PHONE, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
-    const page = await context.newPage();
-    await page.goto(`${base}/quiet`);
-    await expect
-      .poll(() => page.getByRole('heading', { name: 'Sign in to Klaxon' }).isVisible(), { timeout: 20_000 })
-      .toBe(true);
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    const page = await phoneSignedIn(stack, '/quiet', token);
     await expect.poll(() => page.getByRole('list', { name: 'Heartbeats' }).isVisible(), { timeout: 20_000 }).toBe(true);
     return page;
   };

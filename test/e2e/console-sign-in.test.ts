@@ -1,14 +1,12 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromiumAvailable, CHROMIUM_BIN, freePort } from '@klaxon/testing';
+import { chromiumAvailable, freePort } from '@klaxon/testing';
 import { startOpenIdProvider, type OpenIdProvider } from '@klaxon/testing/openid-provider';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './klaxon-process.ts';
+import { launchChromium, SHOTS } from './console-browser.ts';
 import { startPeopleStack, type PeopleStack } from './people-stack.ts';
 
 const available = chromiumAvailable('console sign-in through an OpenID Provider in a real Chromium');
-const SHOTS = join(REPO_ROOT, 'docs', 'screenshots');
 
 describe.runIf(available)('console sign-in through an OpenID Provider, in a real Chromium', () => {
   let provider: OpenIdProvider;
@@ -28,12 +26,7 @@ describe.runIf(available)('console sign-in through an OpenID Provider, in a real
       escalationYaml: `auth:\n  oidc: { issuer: "${provider.issuer}", clientId: ${provider.clientId}, clientSecret: ${provider.clientSecret} }\n`,
     });
     incidentId = await stack.openIncident();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_BIN,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-sync'],
-    });
-    mkdirSync(SHOTS, { recursive: true });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

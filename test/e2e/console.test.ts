@@ -1,87 +1,51 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromiumAvailable, CHROMIUM_BIN, startFakeTwilio, startSmtpSink, tempDir } from '@klaxon/testing';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromiumAvailable, startSmtpSink, type FakeTwilio } from '@klaxon/testing';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, REPO_ROOT, startKlaxon, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
+import {
+  LAPTOP,
+  openPage,
+  PHONE,
+  SHOTS,
+  signInWithToken,
+  startConsoleStack,
+  type ConsoleStack,
+} from './console-browser.ts';
 
 const available = chromiumAvailable('the web console in a real Chromium');
-const SHOTS = join(REPO_ROOT, 'docs', 'screenshots');
 const API_TOKEN = 'console-e2e-api-token-0001';
 const WEBHOOK_TOKEN = 'console-e2e-webhook-token1';
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-const LAPTOP = { viewport: { width: 1280, height: 860 } };
 
 describe.runIf(available)('the web console in a real Chromium, on pnpm start', () => {
-  let klaxon: RunningKlaxon;
-  let browser: Browser;
+  let stack: ConsoleStack;
   let base: string;
-  let twilio: Awaited<ReturnType<typeof startFakeTwilio>>;
+  let twilio: FakeTwilio;
   let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
   let ingest: string;
-  const data = tempDir('klaxon-console-');
 
   beforeAll(async () => {
-    [twilio, smtp] = await Promise.all([startFakeTwilio(), startSmtpSink()]);
-    const ports = {
-      INGEST_PORT: await freePort(),
-      ESCALATION_PORT: await freePort(),
-      PROJECTION_PORT: await freePort(),
-    };
-    base = `http://127.0.0.1:${ports.ESCALATION_PORT}`;
-    ingest = `http://127.0.0.1:${ports.INGEST_PORT}`;
-    klaxon = startKlaxon({
-      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-      KLAXON_HOST: '127.0.0.1',
-      KLAXON_DATA_DIR: data.path,
-      KLAXON_API_TOKEN: API_TOKEN,
-      KLAXON_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
-      // The links in pages point at the console as a responder's phone would open it.
-      KLAXON_PUBLIC_URL: base,
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
-      TWILIO_FROM: '+15550009999',
-      TWILIO_API_URL: twilio.url,
-      SMTP_URL: smtp.url,
+    smtp = await startSmtpSink();
+    stack = await startConsoleStack({
+      name: 'console',
+      env: { KLAXON_API_TOKEN: API_TOKEN, KLAXON_WEBHOOK_TOKEN: WEBHOOK_TOKEN, SMTP_URL: smtp.url },
     });
-    for (const port of Object.values(ports)) await waitForHttp(`http://127.0.0.1:${port}/ready`, 60_000);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_BIN,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    mkdirSync(SHOTS, { recursive: true });
+    ({ base, ingest, twilio } = stack);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await klaxon?.stop();
-    await Promise.all([twilio?.close(), smtp?.close()]);
-    data.remove();
+    await stack?.close();
+    await smtp?.close();
   });
 
   const open = async (
     device: typeof PHONE | typeof LAPTOP,
     timezoneId: string,
   ): Promise<{ context: BrowserContext; page: Page }> => {
-    const context = await browser.newContext({ ...device, locale: 'en-GB', timezoneId, acceptDownloads: true });
-    return { context, page: await context.newPage() };
+    const page = await openPage(stack.browser, { ...device, locale: 'en-GB', timezoneId, acceptDownloads: true });
+    return { context: page.context(), page };
   };
-  const signIn = async (page: Page, token = API_TOKEN) => {
-    await expect
-      .poll(() => page.getByRole('heading', { name: 'Sign in to Klaxon' }).isVisible(), { timeout: 15_000 })
-      .toBe(true);
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  };
+  const signIn = (page: Page, token = API_TOKEN) => signInWithToken(page, token, 15_000);
   const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   const trigger = (summary: string, service: string) =>
     fetch(`${ingest}/api/v1/events`, {
