@@ -94,6 +94,26 @@ export async function startConsoleStack(options: ConsoleStackOptions): Promise<C
   }
 }
 
+/** A call of the HTTP API as `defaultToken` (or another token), answering its status and its JSON. */
+export type ApiCall = (
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
+) => Promise<{ status: number; json: any }>;
+
+export const apiCaller =
+  (base: string, defaultToken: string): ApiCall =>
+  async (method, path, token = defaultToken, body) => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: response.status, json: await response.json() };
+  };
+
 /** A page in a context of its own, so that its cookies (its sign-in) are its alone; phone-sized by default. */
 export async function openPage(browser: Browser, options: BrowserContextOptions = PHONE): Promise<Page> {
   return (await browser.newContext(options)).newPage();

@@ -1,7 +1,15 @@
 import { join } from 'node:path';
 import { chromiumAvailable, type FakeTwilio } from '@klaxon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPage, phoneSignedIn, SHOTS, startConsoleStack, type ConsoleStack } from './console-browser.ts';
+import {
+  type ApiCall,
+  apiCaller,
+  type ConsoleStack,
+  openPage,
+  phoneSignedIn,
+  SHOTS,
+  startConsoleStack,
+} from './console-browser.ts';
 
 const available = chromiumAvailable('the console page of contact methods and rules in a real Chromium');
 const API_TOKEN = 'console-me-api-token-000001';
@@ -12,19 +20,12 @@ describe.runIf(available)('the console page "Me": alice sets how Klaxon reaches 
   let base: string;
   let twilio: FakeTwilio;
 
-  const api = async (method: string, path: string, token = API_TOKEN, body?: unknown) => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
-    return { status: response.status, json: (await response.json()) as any };
-  };
+  let api: ApiCall;
 
   beforeAll(async () => {
     stack = await startConsoleStack({ name: 'console-me', env: { KLAXON_API_TOKEN: API_TOKEN } });
     ({ base, twilio } = stack);
+    api = apiCaller(base, API_TOKEN);
   }, 150_000);
 
   afterAll(async () => {

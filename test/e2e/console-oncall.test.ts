@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { chromiumAvailable, type FakeTwilio } from '@klaxon/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { phoneSignedIn, SHOTS, startConsoleStack, type ConsoleStack } from './console-browser.ts';
+import {
+  type ApiCall,
+  apiCaller,
+  type ConsoleStack,
+  phoneSignedIn,
+  SHOTS,
+  startConsoleStack,
+} from './console-browser.ts';
 import { REPO_ROOT } from './klaxon-process.ts';
 
 const available = chromiumAvailable('the on-call page in a real Chromium');
@@ -14,15 +21,7 @@ describe.runIf(available)('the on-call page: people change who is on call from a
   let base: string;
   let twilio: FakeTwilio;
 
-  const api = async (method: string, path: string, token = API_TOKEN, body?: unknown) => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
-    return { status: response.status, json: (await response.json()) as any };
-  };
+  let api: ApiCall;
   const tokenOf = async (person: string): Promise<string> =>
     (await api('POST', `/api/v1/people/${person}/tokens`, API_TOKEN, { name: 'phone' })).json.token;
   const onCallNow = async (): Promise<{ onCall: string; members: string[] }> =>
@@ -37,6 +36,7 @@ describe.runIf(available)('the on-call page: people change who is on call from a
     expect(config).toMatch(/carl:.*role: viewer/);
     stack = await startConsoleStack({ name: 'console-oncall', config, env: { KLAXON_API_TOKEN: API_TOKEN } });
     ({ base, twilio } = stack);
+    api = apiCaller(base, API_TOKEN);
   }, 150_000);
 
   afterAll(async () => {

@@ -2,7 +2,14 @@ import { join } from 'node:path';
 import { chromiumAvailable } from '@klaxon/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { phoneSignedIn, SHOTS, startConsoleStack, type ConsoleStack } from './console-browser.ts';
+import {
+  type ApiCall,
+  apiCaller,
+  type ConsoleStack,
+  phoneSignedIn,
+  SHOTS,
+  startConsoleStack,
+} from './console-browser.ts';
 import { quickRunbookYaml } from './quick-runbook.ts';
 
 const available = chromiumAvailable('the quiet page in a real Chromium');
@@ -12,15 +19,7 @@ describe.runIf(available)('the quiet page: silences, maintenance windows and hea
   let stack: ConsoleStack;
   let base: string;
 
-  const api = async (method: string, path: string, token = API_TOKEN, body?: unknown) => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
-    return { status: response.status, json: (await response.json()) as any };
-  };
+  let api: ApiCall;
   const tokenOf = async (person: string): Promise<string> =>
     (await api('POST', `/api/v1/people/${person}/tokens`, API_TOKEN, { name: 'phone' })).json.token;
 
@@ -46,6 +45,7 @@ maintenance:
 `;
     stack = await startConsoleStack({ name: 'console-quiet', config });
     ({ base } = stack);
+    api = apiCaller(base, API_TOKEN);
   }, 150_000);
 
   afterAll(async () => {
