@@ -16,6 +16,16 @@ import { consumeEmbedded, type LogRow } from './embedded-consumer.ts';
 
 type Row = LogRow;
 
+const OFFSETS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS consumer_offsets (
+  grp    TEXT NOT NULL,
+  topic  TEXT NOT NULL,
+  offset INTEGER NOT NULL,
+  PRIMARY KEY (grp, topic)
+);`;
+
+// The log's file keeps its own (empty) consumer_offsets: a bus.db from before the offsets had a file of their
+// own holds the offsets consumers resume from.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS records (
   offset       INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -26,12 +36,11 @@ CREATE TABLE IF NOT EXISTS records (
   published_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS records_topic ON records (topic, offset);
-CREATE TABLE IF NOT EXISTS consumer_offsets (
-  grp    TEXT NOT NULL,
-  topic  TEXT NOT NULL,
-  offset INTEGER NOT NULL,
-  PRIMARY KEY (grp, topic)
-);`;
+${OFFSETS_SCHEMA}`;
+
+/** Where a log's consumer offsets are kept: `bus.db` → `bus.offsets.db`. */
+export const offsetsFileOf = (file: string): string =>
+  file.endsWith('.db') ? `${file.slice(0, -'.db'.length)}.offsets.db` : `${file}.offsets`;
 
 /** Records a consumer holds read but not committed, at most. */
 const IN_HAND = 200;
@@ -92,13 +101,21 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
     published.emit('published');
     otherThreads.postMessage(null);
   };
-  // Offsets are committed without an fsync of their own: the next publish's fsync takes them along, and one
-  // lost to a power cut only offers handled records again (at-least-once). With one, every commit held the
-  // file's write lock through an fsync, and ingest's publishes (another thread) waited for it.
-  const offsets = openSqliteFile(file, { synchronous: 'NORMAL', safeIntegers: true });
-  const committed = offsets.prepare<[string, string], { offset: bigint }>(
+  // Offsets live in a file of their own: in the log's file, the consumer's commits and ingest's publishes
+  // (other threads of `pnpm start`) took turns at its one write lock, and SQLite's busy wait sleeps with a
+  // growing back-off instead of waking when the lock frees, so each stalled the other's event loop. They are
+  // committed without an fsync: one lost to a power cut only offers handled records again (at-least-once);
+  // the records themselves are fsynced before publish resolves, so an offset never points past a lost one.
+  const offsets = openSqliteFile(offsetsFileOf(file), { synchronous: 'NORMAL', safeIntegers: true });
+  offsets.exec(OFFSETS_SCHEMA);
+  const committedHere = offsets.prepare<[string, string], { offset: bigint }>(
     'SELECT offset FROM consumer_offsets WHERE grp = ? AND topic = ?',
   );
+  const committedBefore = db.prepare<[string, string], { offset: bigint }>(
+    'SELECT offset FROM consumer_offsets WHERE grp = ? AND topic = ?',
+  );
+  const committed = (group: string, topic: string) =>
+    (committedHere.get(group, topic) ?? committedBefore.get(group, topic))?.offset;
   const commit = offsets.prepare(
     'INSERT INTO consumer_offsets (grp, topic, offset) VALUES (?, ?, ?) ON CONFLICT (grp, topic) DO UPDATE SET offset = excluded.offset',
   );
@@ -152,7 +169,7 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
     async consume(options: ConsumeOptions) {
       const consumer = consumeEmbedded(
         {
-          committed: (group, topic) => committed.get(group, topic)?.offset,
+          committed,
           read: (topic, after, limit) => next.all(topic, after, limit),
           commit: (group, topic, offset) => void commit.run(group, topic, offset),
           deadLetter: (row, record, reason, attempts) =>

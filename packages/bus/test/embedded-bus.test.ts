@@ -1,10 +1,11 @@
+import { rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { openSqliteFile } from '@klaxon/sqlite';
 import { tempDir } from '@klaxon/testing';
-import { BusUnavailableError, deadLetterTopicOf, openEmbeddedBus } from '../src/index.ts';
+import { BusUnavailableError, deadLetterTopicOf, offsetsFileOf, openEmbeddedBus } from '../src/index.ts';
 import { busContract } from './contract/bus-contract.ts';
 import { runRecorder } from './contract/run-recorder.ts';
 
@@ -61,12 +62,67 @@ describe('the embedded log fed by another process', () => {
   });
 });
 
+describe('the embedded log and its consumer offsets', () => {
+  it('a publish does not wait while a consumer commits its offset: the offsets have a file of their own', async () => {
+    const dir = tempDir('klaxon-bus-');
+    const bus = openEmbeddedBus(dir.file('bus.db'), { pollMs: 10 });
+    // Holds the offsets' write lock, as a consumer's commit does while it runs.
+    const committing = openSqliteFile(offsetsFileOf(dir.file('bus.db')), { synchronous: 'NORMAL' });
+    committing.exec('BEGIN IMMEDIATE');
+    try {
+      const started = performance.now();
+      await bus.publish('t', [{ key: 'a', value: 1 }]);
+      // Sharing the log's lock, the publish slept in SQLite's busy wait until the lock's 10 s timeout.
+      expect(performance.now() - started).toBeLessThan(1_000);
+    } finally {
+      committing.exec('ROLLBACK');
+      committing.close();
+      await bus.close();
+      dir.remove();
+    }
+  });
+
+  it('a consumer resumes from the offset a log from before the offsets file committed', async () => {
+    const dir = tempDir('klaxon-bus-');
+    try {
+      const first = openEmbeddedBus(dir.file('bus.db'), { pollMs: 10 });
+      await first.publish('t', [
+        { key: 'a', value: 1 },
+        { key: 'a', value: 2 },
+        { key: 'a', value: 3 },
+      ]);
+      await first.close();
+      // As that layout left it: the offset in the log's own file, past the first two records.
+      const log = openSqliteFile(dir.file('bus.db'), { synchronous: 'FULL' });
+      log.prepare("INSERT INTO consumer_offsets (grp, topic, offset) VALUES ('g', 't', 2)").run();
+      log.close();
+      rmSync(offsetsFileOf(dir.file('bus.db')));
+
+      const bus = openEmbeddedBus(dir.file('bus.db'), { pollMs: 10 });
+      const seen: unknown[] = [];
+      const consumer = await bus.consume({ topic: 't', group: 'g', handle: async (r) => void seen.push(r.value) });
+      await until(() => seen.length >= 1);
+      await consumer.stop();
+      expect(seen).toEqual([3]);
+      // From then on the offsets' file has it: a consumer after this one takes nothing again.
+      const again: unknown[] = [];
+      const after = await bus.consume({ topic: 't', group: 'g', handle: async (r) => void again.push(r.value) });
+      await new Promise((r) => setTimeout(r, 100));
+      await after.stop();
+      await bus.close();
+      expect(again).toEqual([]);
+    } finally {
+      dir.remove();
+    }
+  });
+});
+
 describe('the embedded log when its file refuses writes', () => {
   it('a consumer whose offset commit fails reports it, backs off, and goes on once the file takes writes again', async () => {
     const dir = tempDir('klaxon-bus-');
     const bus = openEmbeddedBus(dir.file('bus.db'), { pollMs: 10, retryDelayMs: 20 });
-    // Another connection to the same file makes every offset commit fail, as a full or read-only disk would.
-    const other = openSqliteFile(dir.file('bus.db'), { synchronous: 'FULL' });
+    // Another connection to the offsets' file makes every offset commit fail, as a full or read-only disk would.
+    const other = openSqliteFile(offsetsFileOf(dir.file('bus.db')), { synchronous: 'FULL' });
     other.exec(
       "CREATE TRIGGER refuse BEFORE INSERT ON consumer_offsets BEGIN SELECT RAISE(ABORT, 'disk says no'); END",
     );
