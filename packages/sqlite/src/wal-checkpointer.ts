@@ -11,7 +11,10 @@ import {
 } from './wal-checkpointer-protocol.ts';
 
 export interface WalCheckpointerOptions {
-  /** How often the checkpointer thread copies what the WAL holds into the main file. */
+  /**
+   * How often the checkpointer thread copies what the WAL holds into the main file: often, so that each copy,
+   * and its fsync of the main file beside the commits' own of the WAL, stays small.
+   */
   intervalMs?: number;
   /** A WAL past this many pages is checkpointed by the committing thread itself. */
   limitPages?: number;
@@ -79,7 +82,7 @@ export class WalCheckpointer {
   #limitCheck: NodeJS.Timeout | undefined;
 
   constructor(options: WalCheckpointerOptions = {}) {
-    this.#intervalMs = options.intervalMs ?? 200;
+    this.#intervalMs = options.intervalMs ?? 100;
     this.#limitPages = options.limitPages ?? 10 * SQLITE_AUTOCHECKPOINT;
     this.#limitCheckMs = options.limitCheckMs ?? 1000;
     this.#warn = options.warn ?? emitWarning;
