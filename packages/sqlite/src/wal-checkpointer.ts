@@ -18,8 +18,11 @@ export interface WalCheckpointerOptions {
   intervalMs?: number;
   /** A WAL past this many pages is checkpointed by the committing thread itself. */
   limitPages?: number;
-  /** How often the committing thread compares its files' WALs with the limit. */
-  limitCheckMs?: number;
+  /**
+   * How often the committing thread makes sure its checkpointer thread runs and compares its files' WALs with
+   * the limit. The thread starts at the first look: a file open for less time (most tests) never starts one.
+   */
+  watchMs?: number;
   /** Where failures and fallbacks are reported. */
   warn?: (message: string, detail: Record<string, unknown>) => void;
   /** The checkpointer thread's entry (tests give one that fails). */
@@ -31,7 +34,7 @@ export interface WalCheckpointStats {
   checkpoints: number;
   /** Checkpoints that copied a WAL to its end holding the write lock, so that the next commit starts it over. */
   finished: number;
-  /** Checkpoints that found the file busy (another checkpoint running), left to the next tick. */
+  /** Checkpoints that found the file busy (another checkpoint running, a commit holding the write lock), tried again. */
   busy: number;
   failures: number;
   /** Checkpoints the committing thread ran itself, its WAL past the limit. */
@@ -60,17 +63,17 @@ const emitWarning = (message: string, detail: Record<string, unknown>) =>
  * Copies the WAL of the files registered with it into their main files on a thread of its own, so no commit
  * pays for a checkpoint: with SQLite's automatic checkpoint, the commit that crossed 1000 pages did it on the
  * committing thread, fsyncs and all, and that thread is the one that pages people. Registered connections get
- * `wal_autocheckpoint = 0`. One thread serves all the files of the thread that registers them, started with
- * the first and ended with the last.
+ * `wal_autocheckpoint = 0`. One thread serves all the files of the thread that registers them, started soon
+ * after the first and ended with the last.
  *
- * Should the checkpointer thread fall behind or stop, the committing thread checks every `limitCheckMs`
- * whether a WAL has passed `limitPages`, and then checkpoints it itself; should the thread die, its
+ * Should the checkpointer thread fall behind or stop, the committing thread checks every `watchMs` whether
+ * a WAL has passed `limitPages`, and then checkpoints it itself; should the thread die, its
  * connections get SQLite's automatic checkpoint back. Either is reported through `warn`.
  */
 export class WalCheckpointer {
   readonly #intervalMs: number;
   readonly #limitPages: number;
-  readonly #limitCheckMs: number;
+  readonly #watchMs: number;
   readonly #warn: (message: string, detail: Record<string, unknown>) => void;
   readonly #thread: URL;
   readonly #counts = new SharedArrayBuffer(COUNTERS * Int32Array.BYTES_PER_ELEMENT);
@@ -79,14 +82,14 @@ export class WalCheckpointer {
   #worker: Worker | undefined;
   #dead = false;
   #fallbacks = 0;
-  #limitCheck: NodeJS.Timeout | undefined;
+  #watch: NodeJS.Timeout | undefined;
 
   constructor(options: WalCheckpointerOptions = {}) {
     this.#intervalMs = options.intervalMs ?? 100;
     this.#limitPages = options.limitPages ?? 10 * SQLITE_AUTOCHECKPOINT;
-    this.#limitCheckMs = options.limitCheckMs ?? 1000;
+    this.#watchMs = options.watchMs ?? 1000;
     this.#warn = options.warn ?? emitWarning;
-    this.#thread = options.thread ?? new URL('./wal-checkpointer-entry.mjs', import.meta.url);
+    this.#thread = options.thread ?? new URL('./wal-checkpointer-worker.mjs', import.meta.url);
   }
 
   /** Follows a connection's file (WAL mode) until the function returned is called, before the connection closes. */
@@ -102,14 +105,14 @@ export class WalCheckpointer {
         fellBackAt: 0,
       };
       this.#files.set(path, followed);
-      this.#tell({ follow: path });
+      this.#worker?.postMessage({ follow: path } satisfies ToCheckpointer);
     }
     followed.connections.add(db);
     if (!this.#dead) db.pragma('wal_autocheckpoint = 0');
     // A WAL starts over from its first frame, keeping its size; past the limit it is cut back to it when it
     // does, so its size tells the limit check whether it has passed the limit since.
     db.pragma(`journal_size_limit = ${followed.limitBytes}`);
-    this.#limitCheck ??= setInterval(() => this.#checkLimits(), this.#limitCheckMs).unref();
+    this.#watch ??= setInterval(() => this.#look(), this.#watchMs).unref();
     let released = false;
     return () => {
       if (released) return;
@@ -136,23 +139,32 @@ export class WalCheckpointer {
     this.#files.delete(path);
     this.#worker?.postMessage({ unfollow: path } satisfies ToCheckpointer);
     if (this.#files.size > 0) return;
-    clearInterval(this.#limitCheck);
-    this.#limitCheck = undefined;
+    clearInterval(this.#watch);
+    this.#watch = undefined;
     // Not waited for: closing a file never waits on the thread, which ends once its connections are closed.
     this.#worker?.postMessage({ stop: true } satisfies ToCheckpointer);
     this.#worker = undefined;
   }
 
-  #tell(message: ToCheckpointer): void {
-    if (this.#dead) return;
-    this.#worker ??= this.#start();
-    this.#worker.postMessage(message);
+  #look(): void {
+    if (!this.#worker && !this.#dead) {
+      try {
+        this.#worker = this.#start();
+      } catch (error) {
+        this.#giveUp({ error: (error as Error).message });
+      }
+    }
+    for (const [path, followed] of this.#files) this.#attempt(path, () => this.#checkLimit(path, followed));
   }
 
   #start(): Worker {
     const worker = new Worker(this.#thread, {
-      workerData: { intervalMs: this.#intervalMs, counts: this.#counts } satisfies CheckpointerSetup,
+      workerData: { intervalMs: this.#intervalMs, counts: this.#counts, count: COUNT } satisfies CheckpointerSetup,
+      // It needs none of the process's flags, and `--import tsx` among them costs a new thread more than the
+      // thread itself.
+      execArgv: [],
     });
+    for (const path of this.#files.keys()) worker.postMessage({ follow: path } satisfies ToCheckpointer);
     // Never what keeps a process running: the committing threads' files are safe on disk without it.
     worker.unref();
     this.#threads.add(worker);
@@ -172,19 +184,19 @@ export class WalCheckpointer {
     return worker;
   }
 
-  /** A thread that died once would likely die again: its files go back to SQLite's own checkpoints. */
   #died(worker: Worker, reason: Record<string, unknown>): void {
     if (worker !== this.#worker) return;
     this.#worker = undefined;
+    this.#giveUp(reason);
+  }
+
+  /** A thread that died once would likely die again: its files go back to SQLite's own checkpoints. */
+  #giveUp(reason: Record<string, unknown>): void {
     this.#dead = true;
     this.#warn('the WAL checkpointer thread stopped; commits checkpoint their files themselves again', reason);
     for (const [path, followed] of this.#files)
       for (const db of followed.connections)
         this.#attempt(path, () => db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT}`));
-  }
-
-  #checkLimits(): void {
-    for (const [path, followed] of this.#files) this.#attempt(path, () => this.#checkLimit(path, followed));
   }
 
   #checkLimit(path: string, followed: Followed): void {

@@ -58,7 +58,7 @@ async function commit(db: Database, wal: string, commits: number, pages = 4): Pr
 describe('the WAL checkpointer', () => {
   it('takes checkpoints off the committing connection and keeps the WAL bounded from its own thread', async () => {
     // The limit far away: what keeps the WAL small here is the checkpointer thread, not the fallback.
-    const { checkpointer, connect, wal } = setUp({ intervalMs: 20, limitPages: 1_000_000 });
+    const { checkpointer, connect, wal } = setUp({ intervalMs: 20, limitPages: 1_000_000, watchMs: 20 });
     const db = connect();
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
     // As a service's first storm comes after its start, once the thread is up.
@@ -82,7 +82,7 @@ describe('the WAL checkpointer', () => {
     const { checkpointer, warnings, connect, wal } = setUp({
       intervalMs: 3_600_000,
       limitPages: 500,
-      limitCheckMs: 10,
+      watchMs: 10,
     });
     const db = connect();
 
@@ -98,8 +98,12 @@ describe('the WAL checkpointer', () => {
     });
   });
 
-  it('ends its thread when the last file registered closes, and starts one again for the next', async () => {
-    const { checkpointer, connect, wal } = setUp({ intervalMs: 10 });
+  it('starts its thread for files open a while, ends it when the last closes, and starts one again for the next', async () => {
+    const { checkpointer, connect, wal } = setUp({ intervalMs: 10, watchMs: 10 });
+    connect('brief.db').close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(checkpointer.stats().threads).toBe(0);
+
     const a = connect('a.db');
     const again = connect('a.db');
     const b = connect('b.db');
@@ -118,7 +122,7 @@ describe('the WAL checkpointer', () => {
     await expect.poll(() => checkpointer.stats().threads, { timeout: 5000 }).toBe(0);
 
     const reopened = connect('a.db');
-    expect(checkpointer.stats().threads).toBe(1);
+    await expect.poll(() => checkpointer.stats().threads, { timeout: 5000 }).toBe(1);
     reopened.close();
     await expect.poll(() => checkpointer.stats().threads, { timeout: 5000 }).toBe(0);
   });
@@ -126,10 +130,12 @@ describe('the WAL checkpointer', () => {
   it('gives the connections SQLite’s own checkpoints back when its thread dies, and says so', async () => {
     const { checkpointer, warnings, connect } = setUp({
       thread: new URL('data:text/javascript,throw new Error("the checkpointer thread failed")'),
+      watchMs: 10,
     });
     const db = connect();
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
 
+    await expect.poll(() => warnings.length, { timeout: 5000 }).toBeGreaterThan(0);
     await expect.poll(() => checkpointer.stats().threads, { timeout: 5000 }).toBe(0);
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     expect(connect('other.db').pragma('wal_autocheckpoint', { simple: true })).toBe(1000);

@@ -1,11 +1,7 @@
+// @ts-check
+import { clearTimeout, setTimeout } from 'node:timers';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import {
-  COUNT,
-  type CheckpointerSetup,
-  type FromCheckpointer,
-  type ToCheckpointer,
-} from './wal-checkpointer-protocol.ts';
 
 /**
  * The checkpointer thread, started by wal-checkpointer.ts. Every `intervalMs` it copies what each followed
@@ -14,10 +10,27 @@ import {
  * here. Nothing is measured first: a checkpoint with nothing to copy only reads the WAL-index in shared
  * memory, while reading the WAL's length ourselves means opening the -shm file, and closing it would drop the
  * locks SQLite holds on it for every connection of the process (POSIX locks belong to the process).
+ *
+ * JavaScript, not TypeScript run through tsx as scripts/start-all.ts does for its worker: a worker thread
+ * starts without the parent's loader, and registering tsx in each one cost several times what the thread
+ * itself does, in every process and test that opens a file. tsc checks this file (checkJs).
+ *
+ * @typedef {import('./wal-checkpointer-protocol.ts').CheckpointerSetup} CheckpointerSetup
+ * @typedef {import('./wal-checkpointer-protocol.ts').ToCheckpointer} ToCheckpointer
+ * @typedef {import('./wal-checkpointer-protocol.ts').FromCheckpointer} FromCheckpointer
+ * @typedef {{ busy: number; log: number; checkpointed: number }} CheckpointResult
+ * @typedef {object} Followed
+ * @property {Database.Database} [db]
+ * @property {number} log The WAL's frames, as the last checkpoint left them.
+ * @property {number} checkpointed Its frames copied, as the last checkpoint left them.
+ * @property {boolean} ready Copied to its end holding the write lock, and no commit since: the next one starts it over.
+ * @property {boolean} failing
  */
-if (!parentPort) throw new Error('wal-checkpointer-worker.ts runs as the worker thread of wal-checkpointer.ts');
+
+if (!parentPort) throw new Error('wal-checkpointer-worker.mjs runs as the worker thread of wal-checkpointer.ts');
 const parent = parentPort;
-const setup = workerData as CheckpointerSetup;
+const setup = /** @type {CheckpointerSetup} */ (workerData);
+const COUNT = setup.count;
 const counts = new Int32Array(setup.counts);
 
 /**
@@ -31,24 +44,11 @@ const START_OVER_FRAMES = 1000;
 const RETRY_MS = 5;
 const RETRIES = 10;
 
-interface Followed {
-  db?: Database.Database;
-  /** The WAL's frames and those copied, as the last checkpoint left them. */
-  log: number;
-  checkpointed: number;
-  /** Copied to its end holding the write lock, and no commit since: the next one starts it over. */
-  ready: boolean;
-  failing: boolean;
-}
-interface CheckpointResult {
-  busy: number;
-  log: number;
-  checkpointed: number;
-}
+/** @type {Map<string, Followed>} */
+const files = new Map();
 
-const files = new Map<string, Followed>();
-
-function connect(file: string): Database.Database {
+/** @param {string} file */
+function connect(file) {
   // Never waits for a lock: a busy file is tried again later, and the thread stays free to stop.
   const db = new Database(file, { fileMustExist: true, timeout: 0 });
   // A checkpoint fsyncs the WAL before it copies and the main file before SQLite may reuse the WAL, but only
@@ -58,8 +58,12 @@ function connect(file: string): Database.Database {
   return db;
 }
 
-/** Whether the file is done with until the next interval (false: try again soon). */
-function checkpoint(file: string, followed: Followed): boolean {
+/**
+ * Whether the file is done with until the next interval (false: try again soon).
+ * @param {string} file
+ * @param {Followed} followed
+ */
+function checkpoint(file, followed) {
   try {
     const db = (followed.db ??= connect(file));
     copy(db, followed);
@@ -70,7 +74,7 @@ function checkpoint(file: string, followed: Followed): boolean {
     }
     return followed.log < START_OVER_FRAMES || followed.ready;
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
+    const { code, message } = /** @type {{ code?: unknown; message: string }} */ (error);
     if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
       Atomics.add(counts, COUNT.busy, 1);
       return false;
@@ -80,13 +84,17 @@ function checkpoint(file: string, followed: Followed): boolean {
     close(followed);
     if (!followed.failing) {
       followed.failing = true;
-      report({ failing: file, error: (error as Error).message });
+      report({ failing: file, error: message });
     }
     return true;
   }
 }
 
-function copy(db: Database.Database, followed: Followed): void {
+/**
+ * @param {Database.Database} db
+ * @param {Followed} followed
+ */
+function copy(db, followed) {
   for (let pass = 0; pass < PASSES; pass++) {
     const result = run(db, 'PASSIVE');
     if (result.busy) {
@@ -109,8 +117,10 @@ function copy(db: Database.Database, followed: Followed): void {
  * write lock, so that nothing lands: never waiting for it (no busy timeout: a commit holding it makes this
  * busy, tried again soon), and only after the passes, so that it holds it no longer than copying what the
  * last of them missed takes (nothing, or a commit or two).
+ * @param {Database.Database} db
+ * @param {Followed} followed
  */
-function finish(db: Database.Database, followed: Followed): void {
+function finish(db, followed) {
   const result = run(db, 'FULL');
   Atomics.add(counts, result.busy ? COUNT.busy : COUNT.finished, 1);
   followed.log = result.log;
@@ -118,12 +128,18 @@ function finish(db: Database.Database, followed: Followed): void {
   followed.ready = !result.busy;
 }
 
-function run(db: Database.Database, mode: 'PASSIVE' | 'FULL'): CheckpointResult {
-  const [result] = db.pragma(`wal_checkpoint(${mode})`) as [CheckpointResult];
+/**
+ * @param {Database.Database} db
+ * @param {'PASSIVE' | 'FULL'} mode
+ * @returns {CheckpointResult}
+ */
+function run(db, mode) {
+  const [result] = /** @type {[CheckpointResult]} */ (db.pragma(`wal_checkpoint(${mode})`));
   return result;
 }
 
-function close(followed: Followed): void {
+/** @param {Followed} followed */
+function close(followed) {
   const db = followed.db;
   followed.db = undefined;
   try {
@@ -133,7 +149,8 @@ function close(followed: Followed): void {
   }
 }
 
-const report = (message: FromCheckpointer) => parent.postMessage(message);
+/** @param {FromCheckpointer} message */
+const report = (message) => parent.postMessage(message);
 
 let retries = 0;
 const tick = () => {
@@ -144,7 +161,7 @@ const tick = () => {
 };
 let timer = setTimeout(tick, setup.intervalMs);
 
-parent.on('message', (message: ToCheckpointer) => {
+parent.on('message', (/** @type {ToCheckpointer} */ message) => {
   if ('follow' in message) {
     if (!files.has(message.follow))
       files.set(message.follow, { log: -1, checkpointed: -1, ready: false, failing: false });
