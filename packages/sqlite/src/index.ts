@@ -37,7 +37,7 @@ class CheckpointedDatabase extends Database {
 
 /**
  * Every embedded adapter opens its file the same way: WAL, so readers never block the writer, and a wait for
- * the lock; its checkpoints run on a thread of their own (wal-checkpointer.ts), never inside a commit. That
+ * the lock; its checkpoints run on a thread of their own (wal-checkpointer.ts), not inside its commits. That
  * takes nothing from a commit's durability: a commit is durable once its frames are in the WAL and the WAL is
  * synced (as `synchronous` says), and a checkpoint only copies frames already durable into the main file.
  */
