@@ -63,8 +63,8 @@ const emitWarning = (message: string, detail: Record<string, unknown>) =>
  * Copies the WAL of the files registered with it into their main files on a thread of its own, so no commit
  * pays for a checkpoint: with SQLite's automatic checkpoint, the commit that crossed 1000 pages did it on the
  * committing thread, fsyncs and all, and that thread is the one that pages people. Registered connections get
- * `wal_autocheckpoint = 0`. One thread serves all the files of the thread that registers them, started soon
- * after the first and ended with the last.
+ * `wal_autocheckpoint = 0` once the thread runs. One thread serves all the files of the thread that registers
+ * them, started at the first look after the first (`watchMs`) and ended with the last.
  *
  * Should the checkpointer thread fall behind or stop, the committing thread checks every `watchMs` whether
  * a WAL has passed `limitPages`, and then checkpoints it itself; should the thread die, its
@@ -108,7 +108,7 @@ export class WalCheckpointer {
       this.#worker?.postMessage({ follow: path } satisfies ToCheckpointer);
     }
     followed.connections.add(db);
-    if (!this.#dead) db.pragma('wal_autocheckpoint = 0');
+    if (this.#worker) db.pragma('wal_autocheckpoint = 0');
     // A WAL starts over from its first frame, keeping its size; past the limit it is cut back to it when it
     // does, so its size tells the limit check whether it has passed the limit since.
     db.pragma(`journal_size_limit = ${followed.limitBytes}`);
@@ -147,14 +147,20 @@ export class WalCheckpointer {
   }
 
   #look(): void {
-    if (!this.#worker && !this.#dead) {
-      try {
-        this.#worker = this.#start();
-      } catch (error) {
-        this.#giveUp({ error: (error as Error).message });
-      }
-    }
+    if (!this.#worker && !this.#dead) this.#startThread();
     for (const [path, followed] of this.#files) this.#attempt(path, () => this.#checkLimit(path, followed));
+  }
+
+  #startThread(): void {
+    try {
+      this.#worker = this.#start();
+    } catch (error) {
+      this.#giveUp({ error: (error as Error).message });
+      return;
+    }
+    // Until now SQLite's own checkpoints kept the files: one open a short while (a test's) needs no thread.
+    for (const [path, followed] of this.#files)
+      for (const db of followed.connections) this.#attempt(path, () => db.pragma('wal_autocheckpoint = 0'));
   }
 
   #start(): Worker {
