@@ -13,6 +13,7 @@ import {
   type DeliveredRecord,
 } from './bus.ts';
 import { consumeEmbedded, type LogRow } from './embedded-consumer.ts';
+import type { BusLogger } from './kafka-bus.ts';
 
 type Row = LogRow;
 
@@ -21,6 +22,17 @@ CREATE TABLE IF NOT EXISTS consumer_offsets (
   grp    TEXT NOT NULL,
   topic  TEXT NOT NULL,
   offset INTEGER NOT NULL,
+  PRIMARY KEY (grp, topic)
+);`;
+
+// In the offsets' own file, each offset also names its record, so that one kept for another log is known.
+const OFFSETS_FILE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS consumer_offsets (
+  grp          TEXT NOT NULL,
+  topic        TEXT NOT NULL,
+  offset       INTEGER NOT NULL,
+  key          TEXT NOT NULL,
+  published_at TEXT NOT NULL,
   PRIMARY KEY (grp, topic)
 );`;
 
@@ -38,9 +50,13 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE INDEX IF NOT EXISTS records_topic ON records (topic, offset);
 ${OFFSETS_SCHEMA}`;
 
-/** Where a log's consumer offsets are kept: `bus.db` → `bus.offsets.db`. */
+/** Where a log's consumer offsets are kept: `bus.db` → `bus.offsets.db`; an in-memory log's, in memory. */
 export const offsetsFileOf = (file: string): string =>
-  file.endsWith('.db') ? `${file.slice(0, -'.db'.length)}.offsets.db` : `${file}.offsets`;
+  file === '' || file === ':memory:'
+    ? ':memory:'
+    : file.endsWith('.db')
+      ? `${file.slice(0, -'.db'.length)}.offsets.db`
+      : `${file}.offsets`;
 
 /** Records a consumer holds read but not committed, at most. */
 const IN_HAND = 200;
@@ -55,6 +71,8 @@ interface PendingPublish {
 }
 
 export interface EmbeddedBusOptions {
+  /** Hears of offsets set aside: kept for another log, or past this log's last record. */
+  logger?: BusLogger;
   pollMs?: number;
   /** Pause before a record whose handler threw is offered again. */
   retryDelayMs?: number;
@@ -104,21 +122,51 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
   // Offsets live in a file of their own: in the log's file, the consumer's commits and ingest's publishes
   // (other threads of `pnpm start`) took turns at its one write lock, and SQLite's busy wait sleeps with a
   // growing back-off instead of waking when the lock frees, so each stalled the other's event loop. They are
-  // committed without an fsync: one lost to a power cut only offers handled records again (at-least-once);
-  // the records themselves are fsynced before publish resolves, so an offset never points past a lost one.
-  const offsets = openSqliteFile(offsetsFileOf(file), { synchronous: 'NORMAL', safeIntegers: true });
-  offsets.exec(OFFSETS_SCHEMA);
-  const committedHere = offsets.prepare<[string, string], { offset: bigint }>(
-    'SELECT offset FROM consumer_offsets WHERE grp = ? AND topic = ?',
-  );
+  // committed without an fsync (SQLite syncs them at its checkpoints): one lost to a power cut only offers
+  // handled records again (at-least-once). A record is readable only once it is fsynced, so no offset
+  // passes a record a power cut could take, as long as the offsets are this log's (checked below).
+  // Opened at the first consumer: a publisher (ingest) never needs the file, nor stops if it is damaged.
   const committedBefore = db.prepare<[string, string], { offset: bigint }>(
     'SELECT offset FROM consumer_offsets WHERE grp = ? AND topic = ?',
   );
-  const committed = (group: string, topic: string) =>
-    (committedHere.get(group, topic) ?? committedBefore.get(group, topic))?.offset;
-  const commit = offsets.prepare(
-    'INSERT INTO consumer_offsets (grp, topic, offset) VALUES (?, ?, ?) ON CONFLICT (grp, topic) DO UPDATE SET offset = excluded.offset',
+  const recordAt = db.prepare<[bigint], { key: string; published_at: string }>(
+    'SELECT key, published_at FROM records WHERE offset = ?',
   );
+  const openOffsets = () => {
+    const offsets = openSqliteFile(offsetsFileOf(file), { synchronous: 'NORMAL', safeIntegers: true });
+    offsets.exec(OFFSETS_FILE_SCHEMA);
+    return {
+      db: offsets,
+      committed: offsets.prepare<[string, string], { offset: bigint; key: string; published_at: string }>(
+        'SELECT offset, key, published_at FROM consumer_offsets WHERE grp = ? AND topic = ?',
+      ),
+      commit: offsets.prepare<[string, string, bigint, string, string]>(
+        'INSERT INTO consumer_offsets (grp, topic, offset, key, published_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (grp, topic) DO UPDATE SET offset = excluded.offset, key = excluded.key, published_at = excluded.published_at',
+      ),
+    };
+  };
+  let offsets: ReturnType<typeof openOffsets> | undefined;
+  const offsetsFile = () => (offsets ??= openOffsets());
+  const committed = (group: string, topic: string) => {
+    const kept = offsetsFile().committed.get(group, topic);
+    if (!kept) return committedBefore.get(group, topic)?.offset;
+    // The log is append-only: while the record at the kept offset is the one it was, every record before it
+    // is too. Otherwise the offset was kept for another log (bus.db deleted, or restored from an older copy)
+    // and would pass records this one has not delivered: the log's own offset, or its start, applies.
+    const record = recordAt.get(kept.offset);
+    if (record?.key === kept.key && record.published_at === kept.published_at) return kept.offset;
+    const resumeAfter = committedBefore.get(group, topic)?.offset;
+    options.logger?.warn(
+      { group, topic, kept: String(kept.offset), resumeAfter: resumeAfter === undefined ? null : String(resumeAfter) },
+      "a consumer offset was kept for another log (bus.db deleted or restored?); the group starts from this log's own",
+    );
+    return resumeAfter;
+  };
+  const commit = (group: string, topic: string, offset: bigint) => {
+    const record = recordAt.get(offset);
+    if (!record) throw new Error(`no record at offset ${offset} of ${file}`);
+    offsetsFile().commit.run(group, topic, offset, record.key, record.published_at);
+  };
   const next = db.prepare<[string, bigint, number], Row>(
     'SELECT * FROM records WHERE topic = ? AND offset > ? ORDER BY offset LIMIT ?',
   );
@@ -171,7 +219,7 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
         {
           committed,
           read: (topic, after, limit) => next.all(topic, after, limit),
-          commit: (group, topic, offset) => void commit.run(group, topic, offset),
+          commit,
           deadLetter: (row, record, reason, attempts) =>
             void insert.run(
               deadLetterTopicOf(record.topic),
@@ -206,7 +254,7 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
       // Publishes already promised a commit get it before the file closes.
       if (pending.length > 0) flush();
       otherThreads.close();
-      offsets.close();
+      offsets?.db.close();
       db.close();
     },
   };

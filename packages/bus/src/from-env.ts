@@ -29,5 +29,5 @@ export async function openBusFromEnv(env: BusEnv, logger?: BusLogger): Promise<B
     });
   }
   mkdirSync(env.KLAXON_DATA_DIR, { recursive: true });
-  return openEmbeddedBus(join(env.KLAXON_DATA_DIR, 'bus.db'));
+  return openEmbeddedBus(join(env.KLAXON_DATA_DIR, 'bus.db'), { logger });
 }

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -8,6 +8,8 @@ import { tempDir } from '@klaxon/testing';
 import { BusUnavailableError, deadLetterTopicOf, offsetsFileOf, openEmbeddedBus } from '../src/index.ts';
 import { busContract } from './contract/bus-contract.ts';
 import { runRecorder } from './contract/run-recorder.ts';
+
+const silent = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
 
 busContract('embedded durable log', async () => {
   const dir = tempDir('klaxon-bus-');
@@ -73,7 +75,7 @@ describe('the embedded log and its consumer offsets', () => {
       const started = performance.now();
       await bus.publish('t', [{ key: 'a', value: 1 }]);
       // Sharing the log's lock, the publish slept in SQLite's busy wait until the lock's 10 s timeout.
-      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(performance.now() - started).toBeLessThan(5_000);
     } finally {
       committing.exec('ROLLBACK');
       committing.close();
@@ -96,7 +98,7 @@ describe('the embedded log and its consumer offsets', () => {
       const log = openSqliteFile(dir.file('bus.db'), { synchronous: 'FULL' });
       log.prepare("INSERT INTO consumer_offsets (grp, topic, offset) VALUES ('g', 't', 2)").run();
       log.close();
-      rmSync(offsetsFileOf(dir.file('bus.db')));
+      rmSync(offsetsFileOf(dir.file('bus.db')), { force: true });
 
       const bus = openEmbeddedBus(dir.file('bus.db'), { pollMs: 10 });
       const seen: unknown[] = [];
@@ -117,11 +119,85 @@ describe('the embedded log and its consumer offsets', () => {
   });
 });
 
+describe('the embedded log replaced under its kept offsets', () => {
+  const consumeAll = async (bus: ReturnType<typeof openEmbeddedBus>, count: number) => {
+    const seen: unknown[] = [];
+    const consumer = await bus.consume({ topic: 't', group: 'g', handle: async (r) => void seen.push(r.value) });
+    await until(() => seen.length >= count);
+    await new Promise((r) => setTimeout(r, 50));
+    await consumer.stop();
+    return seen;
+  };
+  const removeLog = (file: string) => {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+  };
+
+  it('a bus.db deleted and made again: its consumers get every record of the new log, not only those past the old offset', async () => {
+    const dir = tempDir('klaxon-bus-');
+    const file = dir.file('bus.db');
+    try {
+      const old = openEmbeddedBus(file, { pollMs: 10 });
+      await old.publish(
+        't',
+        [1, 2, 3].map((value) => ({ key: 'a', value })),
+      );
+      expect(await consumeAll(old, 3)).toEqual([1, 2, 3]);
+      await old.close();
+      // As `rm data/bus.db*` leaves it: bus.offsets.db stays, with offset 3.
+      removeLog(file);
+      const warnings: string[] = [];
+      const bus = openEmbeddedBus(file, { pollMs: 10, logger: { ...silent, warn: (_f, m) => void warnings.push(m) } });
+      await bus.publish(
+        't',
+        [10, 20, 30, 40, 50].map((value) => ({ key: 'a', value })),
+      );
+      expect(await consumeAll(bus, 5)).toEqual([10, 20, 30, 40, 50]);
+      await bus.close();
+      expect(warnings).toEqual([expect.stringContaining('kept for another log')]);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('a bus.db restored from an older copy: a record published after it is delivered, though its offset was passed before', async () => {
+    const dir = tempDir('klaxon-bus-');
+    const file = dir.file('bus.db');
+    try {
+      const first = openEmbeddedBus(file, { pollMs: 10 });
+      await first.publish(
+        't',
+        [1, 2].map((value) => ({ key: 'a', value })),
+      );
+      await first.close();
+      copyFileSync(file, dir.file('bus.db.copy'));
+      const later = openEmbeddedBus(file, { pollMs: 10 });
+      await later.publish(
+        't',
+        [3, 4, 5].map((value) => ({ key: 'a', value })),
+      );
+      expect(await consumeAll(later, 5)).toEqual([1, 2, 3, 4, 5]);
+      await later.close();
+      // The copy back, the offsets file (offset 5) as it was.
+      removeLog(file);
+      copyFileSync(dir.file('bus.db.copy'), file);
+      const restored = openEmbeddedBus(file, { pollMs: 10 });
+      await restored.publish('t', [{ key: 'a', value: 'after the restore' }]);
+      // Delivered; so are the copy's records again (it kept no offset of its own): at least once, none skipped.
+      expect(await consumeAll(restored, 3)).toEqual([1, 2, 'after the restore']);
+      await restored.close();
+    } finally {
+      dir.remove();
+    }
+  });
+});
+
 describe('the embedded log when its file refuses writes', () => {
   it('a consumer whose offset commit fails reports it, backs off, and goes on once the file takes writes again', async () => {
     const dir = tempDir('klaxon-bus-');
     const bus = openEmbeddedBus(dir.file('bus.db'), { pollMs: 10, retryDelayMs: 20 });
-    // Another connection to the offsets' file makes every offset commit fail, as a full or read-only disk would.
+    // A consumer opens the offsets' file; another connection to it then makes every offset commit fail, as a
+    // full or read-only disk would.
+    await (await bus.consume({ topic: 'other', group: 'g', handle: async () => {} })).stop();
     const other = openSqliteFile(offsetsFileOf(dir.file('bus.db')), { synchronous: 'FULL' });
     other.exec(
       "CREATE TRIGGER refuse BEFORE INSERT ON consumer_offsets BEGIN SELECT RAISE(ABORT, 'disk says no'); END",
