@@ -71,7 +71,7 @@ interface PendingPublish {
 }
 
 export interface EmbeddedBusOptions {
-  /** Hears of offsets set aside: kept for another log, or past this log's last record. */
+  /** Hears of consumer offsets set aside because they were kept for another log. */
   logger?: BusLogger;
   pollMs?: number;
   /** Pause before a record whose handler threw is offered again. */
