@@ -128,6 +128,11 @@ describe('the embedded log replaced under its kept offsets', () => {
     await consumer.stop();
     return seen;
   };
+  const publishAll = (bus: ReturnType<typeof openEmbeddedBus>, values: unknown[]) =>
+    bus.publish(
+      't',
+      values.map((value) => ({ key: 'a', value })),
+    );
   const removeLog = (file: string) => {
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
   };
@@ -137,20 +142,14 @@ describe('the embedded log replaced under its kept offsets', () => {
     const file = dir.file('bus.db');
     try {
       const old = openEmbeddedBus(file, { pollMs: 10 });
-      await old.publish(
-        't',
-        [1, 2, 3].map((value) => ({ key: 'a', value })),
-      );
+      await publishAll(old, [1, 2, 3]);
       expect(await consumeAll(old, 3)).toEqual([1, 2, 3]);
       await old.close();
       // As `rm data/bus.db*` leaves it: bus.offsets.db stays, with offset 3.
       removeLog(file);
       const warnings: string[] = [];
       const bus = openEmbeddedBus(file, { pollMs: 10, logger: { ...silent, warn: (_f, m) => void warnings.push(m) } });
-      await bus.publish(
-        't',
-        [10, 20, 30, 40, 50].map((value) => ({ key: 'a', value })),
-      );
+      await publishAll(bus, [10, 20, 30, 40, 50]);
       expect(await consumeAll(bus, 5)).toEqual([10, 20, 30, 40, 50]);
       await bus.close();
       expect(warnings).toEqual([expect.stringContaining('kept for another log')]);
@@ -164,17 +163,11 @@ describe('the embedded log replaced under its kept offsets', () => {
     const file = dir.file('bus.db');
     try {
       const first = openEmbeddedBus(file, { pollMs: 10 });
-      await first.publish(
-        't',
-        [1, 2].map((value) => ({ key: 'a', value })),
-      );
+      await publishAll(first, [1, 2]);
       await first.close();
       copyFileSync(file, dir.file('bus.db.copy'));
       const later = openEmbeddedBus(file, { pollMs: 10 });
-      await later.publish(
-        't',
-        [3, 4, 5].map((value) => ({ key: 'a', value })),
-      );
+      await publishAll(later, [3, 4, 5]);
       expect(await consumeAll(later, 5)).toEqual([1, 2, 3, 4, 5]);
       await later.close();
       // The copy back, the offsets file (offset 5) as it was.
