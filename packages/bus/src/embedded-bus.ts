@@ -89,11 +89,16 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
 
   const published = new EventEmitter();
   published.setMaxListeners(0);
+  let heard = 0;
+  const hear = () => {
+    heard++;
+    published.emit('published');
+  };
   // Consumers of the same file in other threads of this process hear of new records at once too (`pnpm
   // start` runs ingest and escalation in threads of their own); other processes notice at their next poll.
   const otherThreads = new BroadcastChannel(`klaxon-embedded-bus:${absolutePath(file)}`);
   otherThreads.unref();
-  otherThreads.onmessage = () => published.emit('published');
+  otherThreads.onmessage = hear;
   const insert = db.prepare('INSERT INTO records (topic, key, value, headers, published_at) VALUES (?, ?, ?, ?, ?)');
   const publishTx = db.transaction((batch: PendingPublish[]) => {
     const now = new Date().toISOString();
@@ -116,7 +121,7 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
       return;
     }
     for (const p of batch) p.resolve();
-    published.emit('published');
+    hear();
     otherThreads.postMessage(null);
   };
   // Offsets live in a file of their own: in the log's file, the consumer's commits and ingest's publishes
@@ -230,6 +235,7 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
             ),
           toDelivered,
           published: sleep,
+          publishes: () => heard,
         },
         options,
         { pollMs, retryDelayMs, maxInHand: IN_HAND, commitEvery: IN_HAND / 2, commitEveryMs: COMMIT_EVERY_MS },

@@ -21,6 +21,8 @@ export interface EmbeddedLog {
   toDelivered(row: LogRow): DeliveredRecord;
   /** Resolves on a publish of this file (any thread of the process), `ms` passing, or `signal` aborting. */
   published(ms: number, signal: AbortSignal): Promise<void>;
+  /** How many publishes of this file (any thread of the process) have been heard of so far. */
+  publishes(): number;
 }
 
 export interface EmbeddedConsumerOptions {
@@ -87,6 +89,12 @@ export function consumeEmbedded(
   let stuckSince: number | undefined;
   let progress = position;
   let lastCommitAt = Date.now();
+  // A read finds new rows only after a publish was heard of, when the last read stopped at its limit, or (a
+  // publish by another process, which nobody hears of) after the poll interval: a run ending wakes the loop
+  // far more often than records come, and under a storm most of those reads found nothing.
+  let heardAtRead = -1;
+  let moreToRead = true;
+  let lastReadAt = 0;
   let wake: (() => void) | undefined;
   const nudge = () => wake?.();
 
@@ -236,8 +244,14 @@ export function consumeEmbedded(
 
   const take = async (): Promise<void> => {
     let read = 0;
-    if (window.length < options.maxInHand) {
-      const rows = log.read(topic, readThrough, options.maxInHand - window.length);
+    const heard = log.publishes();
+    const mayHaveRows = moreToRead || heard !== heardAtRead || Date.now() - lastReadAt >= options.pollMs;
+    if (window.length < options.maxInHand && mayHaveRows) {
+      const limit = options.maxInHand - window.length;
+      heardAtRead = heard;
+      lastReadAt = Date.now();
+      const rows = log.read(topic, readThrough, limit);
+      moreToRead = rows.length === limit;
       read = rows.length;
       for (const row of rows) {
         window.push(row);
@@ -283,6 +297,7 @@ export function consumeEmbedded(
         queued.clear();
         handled.clear();
         readThrough = position;
+        moreToRead = true;
         progress = position;
         await pause(Math.min(30_000, options.retryDelayMs * 2 ** (failures - 1)), abort.signal);
       }
