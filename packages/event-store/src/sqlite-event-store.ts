@@ -10,6 +10,7 @@ import {
 } from './event-store.ts';
 import { EventStoreUnavailable, UnstorableEvents, type SerialisedEvent } from './append-errors.ts';
 import { AppendWakers, categoriesOf } from './append-wakers.ts';
+import { commitPacer, DEFAULT_COMMIT_PACING, type CommitPacing } from './commit-pacing.ts';
 import { queueAppend, type AppendOutcome, type PendingAppend } from './pending-append.ts';
 import { pollingSubscription } from './polling-subscription.ts';
 
@@ -93,6 +94,8 @@ function batchRefusal(streamId: string, error: unknown): Error {
 export interface SqliteEventStoreOptions {
   /** Other processes may append to the same file; they are noticed within this interval. */
   pollMs?: number;
+  /** When a group commit waits for more appends (`holdMs: 0`: never). */
+  commitPacing?: CommitPacing;
 }
 
 /** The embedded default: one SQLite file in WAL mode. Several processes may share it. */
@@ -135,7 +138,8 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     return ok({ nextExpectedRevision: revision, position });
   };
   // Group commit: every append of one turn of the event loop (a batch of alerts handled side by side, each
-  // on its own incident) shares one transaction and one fsync. Each keeps its own expected-revision check:
+  // on its own incident), or of a few milliseconds while appends keep coming (commit-pacing.ts), shares one
+  // transaction and one fsync. Each keeps its own expected-revision check:
   // one that conflicts is refused alone, the others commit. Events were serialised before they joined the
   // batch (one JSON cannot carry is refused alone there): SQLite keeps any text, so what fails in here is
   // the file itself (locked, full), and the whole batch with it.
@@ -143,9 +147,14 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     batch.map((a) => appendOne(a.streamId, a.events, a.expected)),
   );
   let pending: PendingAppend[] = [];
+  const pacer = commitPacer(options.commitPacing ?? DEFAULT_COMMIT_PACING, () => performance.now());
+  let held: NodeJS.Timeout | undefined;
   const flush = () => {
+    clearTimeout(held);
+    held = undefined;
     const batch = pending;
     pending = [];
+    if (batch.length === 0) return;
     let outcomes: AppendOutcome[];
     try {
       // IMMEDIATE takes the write lock up front, so two processes never both read the old revision.
@@ -176,7 +185,9 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     append(streamId, events, expected) {
       return queueAppend(streamId, events, expected, (append) => {
         pending.push(append);
-        if (pending.length === 1) setImmediate(flush);
+        const when = pacer.arrived(pending.length);
+        if (when === 'next-turn' || when === 'now') setImmediate(flush);
+        else if (when !== undefined) held = setTimeout(flush, when);
       });
     },
     async readStream(streamId, fromRevision = 0) {

@@ -1,3 +1,4 @@
+import { describe, expect, it } from 'vitest';
 import { tempDir } from '@klaxon/testing';
 import { openSqliteEventStore } from '../src/index.ts';
 import { eventStoreContract } from './contract/event-store-contract.ts';
@@ -18,4 +19,61 @@ eventStoreContract('SQLite (embedded)', async () => {
       dir.remove();
     },
   };
+});
+
+describe('SQLite group commit under a stream of appends', () => {
+  // A hold far longer than any commit here, so that waiting for it cannot be mistaken for a slow disk.
+  const HOLD_MS = 2000;
+  const openStore = () => {
+    const dir = tempDir('klaxon-es-pacing-');
+    const store = openSqliteEventStore(dir.file('events.db'), {
+      commitPacing: { holdMs: HOLD_MS, busyAppends: 3, withinMs: 1000, maxBatch: 5 },
+    });
+    return { store, dispose: async () => (await store.close(), dir.remove()) };
+  };
+  const event = { type: 'Noted', data: {} };
+  const timed = async (append: Promise<unknown>) => {
+    const start = performance.now();
+    await append;
+    return performance.now() - start;
+  };
+
+  it('commits an append after a quiet spell at once, and holds a batch while appends keep coming', async () => {
+    const { store, dispose } = openStore();
+    try {
+      expect(await timed(store.append('s-1', [event], 'any'))).toBeLessThan(HOLD_MS / 2);
+      expect(await timed(store.append('s-2', [event], 'any'))).toBeLessThan(HOLD_MS / 2);
+      // The third in a row within withinMs: its batch waits for company.
+      expect(await timed(store.append('s-3', [event], 'any'))).toBeGreaterThanOrEqual(HOLD_MS - 5);
+      expect((await store.readAll({ limit: 10 })).map((e) => e.streamId)).toEqual(['s-1', 's-2', 's-3']);
+    } finally {
+      await dispose();
+    }
+  });
+
+  it('commits a held batch as soon as it is full, each append with its own outcome', async () => {
+    const { store, dispose } = openStore();
+    try {
+      await store.append('s-1', [event], 'any');
+      await store.append('s-2', [event], 'any');
+      const batch = ['a', 'b', 'c', 'd', 'e'].map((s) => store.append(`s-${s}`, [event], 'no_stream'));
+      const conflicting = store.append('s-1', [event], 'no_stream');
+      const start = performance.now();
+      const outcomes = await Promise.all(batch);
+      expect(performance.now() - start).toBeLessThan(HOLD_MS / 2);
+      expect(outcomes.every((o) => o.ok)).toBe(true);
+      expect((await conflicting).ok).toBe(false);
+    } finally {
+      await dispose();
+    }
+  });
+
+  it('commits a held batch when the store closes', async () => {
+    const { store, dispose } = openStore();
+    await store.append('s-1', [event], 'any');
+    await store.append('s-2', [event], 'any');
+    const held = store.append('s-3', [event], 'any');
+    await dispose();
+    expect((await held).ok).toBe(true);
+  });
 });
