@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ALERTS_TOPIC, openEmbeddedBus } from '@klaxon/bus';
 import { startFakeTwilio, tempDir } from '@klaxon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, REPO_ROOT, startKlaxon, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
+import { REPO_ROOT, startReadyKlaxon, twilioEnv, type ReadyKlaxon } from './klaxon-process.ts';
 import { quickRunbookYaml } from './quick-runbook.ts';
 
 const API_TOKEN = 'cli-e2e-api-token-00000001';
@@ -103,7 +103,7 @@ describe('klaxon CLI, offline', () => {
 });
 
 describe('klaxon CLI against a running Klaxon (pnpm start)', () => {
-  let running: RunningKlaxon;
+  let running: ReadyKlaxon;
   let env: Record<string, string>;
   let ingest: string;
   let twilio: Awaited<ReturnType<typeof startFakeTwilio>>;
@@ -111,25 +111,17 @@ describe('klaxon CLI against a running Klaxon (pnpm start)', () => {
 
   beforeAll(async () => {
     twilio = await startFakeTwilio();
-    const ports = {
-      INGEST_PORT: await freePort(),
-      ESCALATION_PORT: await freePort(),
-      PROJECTION_PORT: await freePort(),
-    };
-    running = startKlaxon({
-      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-      KLAXON_HOST: '127.0.0.1',
-      KLAXON_DATA_DIR: data.path,
-      KLAXON_API_TOKEN: API_TOKEN,
-      KLAXON_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
-      TWILIO_FROM: '+15550009999',
-      TWILIO_API_URL: twilio.url,
-    });
-    for (const port of Object.values(ports)) await waitForHttp(`http://127.0.0.1:${port}/ready`, 60_000);
-    env = { KLAXON_URL: `http://127.0.0.1:${ports.ESCALATION_PORT}`, KLAXON_API_TOKEN: API_TOKEN };
-    ingest = `http://127.0.0.1:${ports.INGEST_PORT}`;
+    running = await startReadyKlaxon(
+      {
+        KLAXON_DATA_DIR: data.path,
+        KLAXON_API_TOKEN: API_TOKEN,
+        KLAXON_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
+        ...twilioEnv(twilio),
+      },
+      60_000,
+    );
+    env = { KLAXON_URL: running.escalation, KLAXON_API_TOKEN: API_TOKEN };
+    ingest = running.ingest;
     const answer = await fetch(`${ingest}/api/v1/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -507,26 +499,17 @@ describe('klaxon replay: a recorded history through a candidate configuration, o
       writeFileSync(dir.file('current.yaml'), quickRunbook('6s'));
       writeFileSync(dir.file('candidate.yaml'), quickRunbook('2s'));
       const twilio = await startFakeTwilio();
-      const ports = {
-        INGEST_PORT: await freePort(),
-        ESCALATION_PORT: await freePort(),
-        PROJECTION_PORT: await freePort(),
-      };
-      const live = startKlaxon({
-        ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-        KLAXON_HOST: '127.0.0.1',
-        KLAXON_DATA_DIR: dir.file('data'),
-        KLAXON_CONFIG: dir.file('current.yaml'),
-        TWILIO_ACCOUNT_SID: twilio.accountSid,
-        TWILIO_AUTH_TOKEN: twilio.authToken,
-        TWILIO_FROM: '+15550009999',
-        TWILIO_API_URL: twilio.url,
+      const live = await startReadyKlaxon(
+        { KLAXON_DATA_DIR: dir.file('data'), KLAXON_CONFIG: dir.file('current.yaml'), ...twilioEnv(twilio) },
+        60_000,
+      ).catch(async (error: unknown) => {
+        await twilio.close();
+        throw error;
       });
-      const env = { KLAXON_URL: `http://127.0.0.1:${ports.ESCALATION_PORT}`, KLAXON_API_TOKEN: API_TOKEN };
+      const env = { KLAXON_URL: live.escalation, KLAXON_API_TOKEN: API_TOKEN };
       try {
-        for (const port of Object.values(ports)) await waitForHttp(`http://127.0.0.1:${port}/ready`, 60_000);
         const open = async (summary: string) => {
-          const answer = await fetch(`http://127.0.0.1:${ports.INGEST_PORT}/api/v1/events`, {
+          const answer = await fetch(`${live.ingest}/api/v1/events`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CHROMIUM_BIN, startFakeTwilio, tempDir, type FakeTwilio } from '@klaxon/testing';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { freePort, REPO_ROOT, startKlaxon, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
+import { REPO_ROOT, startReadyKlaxon, twilioEnv, type RunningKlaxon } from './klaxon-process.ts';
 
 /** The browser tests' screenshots are the ones docs/ shows. */
 export const SHOTS = join(REPO_ROOT, 'docs', 'screenshots');
@@ -57,40 +57,25 @@ export async function startConsoleStack(options: ConsoleStackOptions): Promise<C
   const close = async () => {
     for (const step of undo.splice(0).reverse()) await step();
   };
-  let klaxon: RunningKlaxon | undefined;
   try {
     const twilio = await startFakeTwilio();
     undo.push(() => twilio.close());
     if (options.config !== undefined) writeFileSync(data.file('klaxon.yaml'), options.config);
-    const ports = {
-      INGEST_PORT: await freePort(),
-      ESCALATION_PORT: await freePort(),
-      PROJECTION_PORT: await freePort(),
-    };
-    const base = `http://127.0.0.1:${ports.ESCALATION_PORT}`;
-    klaxon = startKlaxon({
-      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+    const klaxon = await startReadyKlaxon(({ escalation }) => ({
       ...(options.config !== undefined ? { KLAXON_CONFIG: data.file('klaxon.yaml') } : {}),
-      KLAXON_HOST: '127.0.0.1',
       KLAXON_DATA_DIR: data.path,
       // The links in pages point at the console as a responder's phone would open it.
-      KLAXON_PUBLIC_URL: base,
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
-      TWILIO_FROM: '+15550009999',
-      TWILIO_API_URL: twilio.url,
+      KLAXON_PUBLIC_URL: escalation,
+      ...twilioEnv(twilio),
       ...options.env,
-    });
-    const running = klaxon;
-    undo.push(() => running.stop());
-    for (const port of Object.values(ports)) await waitForHttp(`http://127.0.0.1:${port}/ready`, 90_000);
+    }));
+    undo.push(() => klaxon.stop());
     const browser = await launchChromium();
     undo.push(() => browser.close());
-    return { base, ingest: `http://127.0.0.1:${ports.INGEST_PORT}`, klaxon, twilio, browser, close };
+    return { base: klaxon.escalation, ingest: klaxon.ingest, klaxon, twilio, browser, close };
   } catch (error) {
-    const output = klaxon?.output().split('\n').slice(-20).join('\n') ?? '';
     await close();
-    throw new Error(`${(error as Error).message}\n${output}`, { cause: error });
+    throw error;
   }
 }
 

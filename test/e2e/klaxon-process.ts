@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@klaxon/testing';
 
-export { freePort } from '@klaxon/testing';
+export { freePort };
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -15,6 +16,54 @@ export interface RunningKlaxon {
 export function startKlaxon(env: Record<string, string>): RunningKlaxon {
   return startEntry('scripts/start-all.ts', env);
 }
+
+export interface KlaxonUrls {
+  /** Each service's base URL on loopback. */
+  ingest: string;
+  escalation: string;
+  projection: string;
+}
+
+export type ReadyKlaxon = RunningKlaxon & KlaxonUrls;
+
+/**
+ * `pnpm start` on three free loopback ports, once every service answers /ready; `env` may depend on the
+ * services' URLs (KLAXON_PUBLIC_URL). A start that does not get there is stopped, and its last output is in
+ * the error.
+ */
+export async function startReadyKlaxon(
+  env: Record<string, string> | ((urls: KlaxonUrls) => Record<string, string>),
+  timeoutMs = 90_000,
+): Promise<ReadyKlaxon> {
+  const ports = { INGEST_PORT: await freePort(), ESCALATION_PORT: await freePort(), PROJECTION_PORT: await freePort() };
+  const url = (port: number) => `http://127.0.0.1:${port}`;
+  const urls = {
+    ingest: url(ports.INGEST_PORT),
+    escalation: url(ports.ESCALATION_PORT),
+    projection: url(ports.PROJECTION_PORT),
+  };
+  const running = startKlaxon({
+    ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+    KLAXON_HOST: '127.0.0.1',
+    ...(typeof env === 'function' ? env(urls) : env),
+  });
+  try {
+    for (const base of Object.values(urls)) await waitForHttp(`${base}/ready`, timeoutMs);
+  } catch (error) {
+    await running.stop();
+    const output = running.output().split('\n').slice(-20).join('\n');
+    throw new Error(`${(error as Error).message}\n${output}`, { cause: error });
+  }
+  return { ...running, ...urls };
+}
+
+/** What points Klaxon's SMS and calls at a Twilio-shaped server of the tests. */
+export const twilioEnv = (twilio: { accountSid: string; authToken: string; url: string }) => ({
+  TWILIO_ACCOUNT_SID: twilio.accountSid,
+  TWILIO_AUTH_TOKEN: twilio.authToken,
+  TWILIO_FROM: '+15550009999',
+  TWILIO_API_URL: twilio.url,
+});
 
 /** Starts one service alone, as `pnpm --filter @klaxon/<service> start` does. */
 export function startService(

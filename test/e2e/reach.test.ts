@@ -8,7 +8,7 @@ import {
   type FakeVonage,
 } from '@klaxon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startKlaxon, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
+import { startReadyKlaxon, twilioEnv, type ReadyKlaxon } from './klaxon-process.ts';
 
 const API_TOKEN = 'reach-e2e-api-token-00000001';
 const WEBHOOK_TOKEN = 'reach-e2e-webhook-token-001';
@@ -67,7 +67,7 @@ interface TimelineEntry {
 }
 
 describe('reaching alice whatever fails, on pnpm start with local Twilio and Vonage', () => {
-  let running: RunningKlaxon;
+  let running: ReadyKlaxon;
   let fakeTwilio: FakeTwilio;
   let vonage: FakeVonage;
   let base: string;
@@ -77,24 +77,12 @@ describe('reaching alice whatever fails, on pnpm start with local Twilio and Von
   beforeAll(async () => {
     [fakeTwilio, vonage] = await Promise.all([startFakeTwilio(), startFakeVonage()]);
     writeFileSync(dir.file('klaxon.yaml'), runbook);
-    const ports = {
-      INGEST_PORT: await freePort(),
-      ESCALATION_PORT: await freePort(),
-      PROJECTION_PORT: await freePort(),
-    };
-    base = `http://127.0.0.1:${ports.ESCALATION_PORT}`;
-    ingest = `http://127.0.0.1:${ports.INGEST_PORT}`;
-    running = startKlaxon({
-      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-      KLAXON_HOST: '127.0.0.1',
+    running = await startReadyKlaxon(({ escalation }) => ({
       KLAXON_DATA_DIR: dir.file('data'),
       KLAXON_CONFIG: dir.file('klaxon.yaml'),
-      KLAXON_PUBLIC_URL: base,
+      KLAXON_PUBLIC_URL: escalation,
       KLAXON_PROVIDER_TIMEOUT_MS: String(PROVIDER_TIMEOUT_MS),
-      TWILIO_ACCOUNT_SID: fakeTwilio.accountSid,
-      TWILIO_AUTH_TOKEN: fakeTwilio.authToken,
-      TWILIO_FROM: '+15550009999',
-      TWILIO_API_URL: fakeTwilio.url,
+      ...twilioEnv(fakeTwilio),
       VONAGE_API_KEY: vonage.apiKey,
       VONAGE_API_SECRET: vonage.apiSecret,
       VONAGE_FROM: 'Klaxon',
@@ -102,12 +90,9 @@ describe('reaching alice whatever fails, on pnpm start with local Twilio and Von
       VONAGE_APPLICATION_ID: vonage.applicationId,
       VONAGE_PRIVATE_KEY: vonage.privateKey,
       VONAGE_SIGNATURE_SECRET: vonage.signatureSecret,
-    });
-    try {
-      for (const port of Object.values(ports)) await waitForHttp(`http://127.0.0.1:${port}/ready`, 90_000);
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n${running.output()}`);
-    }
+    }));
+    base = running.escalation;
+    ingest = running.ingest;
   }, 120_000);
 
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeTwilio, tempDir } from '@klaxon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, REPO_ROOT, startKlaxon, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
+import { REPO_ROOT, startReadyKlaxon, twilioEnv, type ReadyKlaxon } from './klaxon-process.ts';
 
 const API_TOKEN = 'reload-e2e-api-token-0001';
 const WEBHOOK_TOKEN = 'reload-e2e-webhook-token';
@@ -40,7 +40,7 @@ const RENAMED = EDITED.replace('policy: payments\n', 'policy: payments-bob\n')
 const BOB = '+15550100002';
 
 describe('reloading the configuration of pnpm start without a restart', () => {
-  let running: RunningKlaxon;
+  let running: ReadyKlaxon;
   let fake: Awaited<ReturnType<typeof startFakeTwilio>>;
   const urls = {} as Record<'ingest' | 'escalation' | 'projection', string>;
   const data = tempDir('klaxon-reload-');
@@ -49,28 +49,15 @@ describe('reloading the configuration of pnpm start without a restart', () => {
   beforeAll(async () => {
     writeFileSync(file, SHIPPED);
     fake = await startFakeTwilio();
-    const ports = {
-      INGEST_PORT: await freePort(),
-      ESCALATION_PORT: await freePort(),
-      PROJECTION_PORT: await freePort(),
-    };
-    urls.ingest = `http://127.0.0.1:${ports.INGEST_PORT}`;
-    urls.escalation = `http://127.0.0.1:${ports.ESCALATION_PORT}`;
-    urls.projection = `http://127.0.0.1:${ports.PROJECTION_PORT}`;
-    running = startKlaxon({
-      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+    running = await startReadyKlaxon(({ escalation }) => ({
       KLAXON_CONFIG: file,
-      KLAXON_HOST: '127.0.0.1',
       KLAXON_DATA_DIR: data.path,
       KLAXON_API_TOKEN: API_TOKEN,
       KLAXON_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
-      KLAXON_PUBLIC_URL: urls.escalation,
-      TWILIO_ACCOUNT_SID: fake.accountSid,
-      TWILIO_AUTH_TOKEN: fake.authToken,
-      TWILIO_FROM: '+15550009999',
-      TWILIO_API_URL: fake.url,
-    });
-    for (const base of Object.values(urls)) await waitForHttp(`${base}/ready`, 90_000);
+      KLAXON_PUBLIC_URL: escalation,
+      ...twilioEnv(fake),
+    }));
+    Object.assign(urls, { ingest: running.ingest, escalation: running.escalation, projection: running.projection });
   }, 120_000);
 
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeTwilio, tempDir } from '@klaxon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, REPO_ROOT, startKlaxon, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
+import { REPO_ROOT, startReadyKlaxon, twilioEnv, type ReadyKlaxon } from './klaxon-process.ts';
 
 const API_TOKEN = 'sms-take-e2e-api-token-001';
 const WEBHOOK_TOKEN = 'sms-take-e2e-webhook-token';
@@ -14,7 +14,7 @@ const SHIPPED = readFileSync(join(REPO_ROOT, 'klaxon.yaml'), 'utf8');
 const CONFIG = SHIPPED.replace(/(P1:[^\n]*\n(?: {4}[^\n]*\n)*? {4}statusUpdateEvery: )30m/, `$1${REMINDER_EVERY_S}s`);
 
 describe('taking the pager by SMS, on pnpm start with the shipped klaxon.yaml (P1 reminders every 10 s)', () => {
-  let running: RunningKlaxon;
+  let running: ReadyKlaxon;
   let fake: Awaited<ReturnType<typeof startFakeTwilio>>;
   let base: string;
   let ingest: string;
@@ -24,27 +24,16 @@ describe('taking the pager by SMS, on pnpm start with the shipped klaxon.yaml (P
     expect(CONFIG).not.toBe(SHIPPED);
     writeFileSync(data.file('klaxon.yaml'), CONFIG);
     fake = await startFakeTwilio();
-    const ports = {
-      INGEST_PORT: await freePort(),
-      ESCALATION_PORT: await freePort(),
-      PROJECTION_PORT: await freePort(),
-    };
-    base = `http://127.0.0.1:${ports.ESCALATION_PORT}`;
-    ingest = `http://127.0.0.1:${ports.INGEST_PORT}`;
-    running = startKlaxon({
-      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+    running = await startReadyKlaxon(({ escalation }) => ({
       KLAXON_CONFIG: data.file('klaxon.yaml'),
-      KLAXON_HOST: '127.0.0.1',
       KLAXON_DATA_DIR: data.path,
       KLAXON_API_TOKEN: API_TOKEN,
       KLAXON_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
-      KLAXON_PUBLIC_URL: base,
-      TWILIO_ACCOUNT_SID: fake.accountSid,
-      TWILIO_AUTH_TOKEN: fake.authToken,
-      TWILIO_FROM: '+15550009999',
-      TWILIO_API_URL: fake.url,
-    });
-    for (const port of Object.values(ports)) await waitForHttp(`http://127.0.0.1:${port}/ready`, 90_000);
+      KLAXON_PUBLIC_URL: escalation,
+      ...twilioEnv(fake),
+    }));
+    base = running.escalation;
+    ingest = running.ingest;
   }, 120_000);
 
   afterAll(async () => {
