@@ -1,10 +1,11 @@
 /**
  * When a group commit goes. SQLite commits on the appending thread and fsyncs every commit, and nothing can
- * join a commit while it runs, so under a steady stream of appends each commit took only the one or two that
- * arrived during the last fsync: a commit (its fsync and its WAL pages written again) per append or two. Like
- * PostgreSQL's `commit_delay` with `commit_siblings`, a commit waits a little for company only while appends
- * keep coming: an append after a quiet spell, and the few that one incident's opening makes, commit on the
- * next turn of the event loop as before.
+ * join a commit while it runs, so under a steady stream of appends from many callers each commit took only
+ * the one or two that arrived during the last fsync: a commit (its fsync and its WAL pages written again) per
+ * append or two. Like PostgreSQL's `commit_delay` with `commit_siblings`, a new batch waits a little for
+ * company only while appends keep coming and some of the last batches had company: an append after a quiet
+ * spell, the few that one incident's opening makes, and a lone writer appending one after another (each
+ * waits for the last, so its batches never hold two) commit on the next turn of the event loop as before.
  */
 export interface CommitPacing {
   /** How long a batch may wait for more appends while they keep coming. */
@@ -17,6 +18,9 @@ export interface CommitPacing {
 }
 
 export const DEFAULT_COMMIT_PACING: CommitPacing = { holdMs: 4, busyAppends: 4, withinMs: 5, maxBatch: 64 };
+
+/** Batches looked back on for company: one of them with two appends or more says appends overlap. */
+const BATCHES_LOOKED_BACK = 4;
 
 export interface CommitPacer {
   /**
@@ -32,6 +36,9 @@ export function commitPacer(pacing: CommitPacing, now: () => number): CommitPace
   // the oldest of them.
   const arrivals = new Array<number>(Math.max(1, pacing.busyAppends - 1)).fill(Number.NEGATIVE_INFINITY);
   let next = 0;
+  // Sizes of the last batches, newest last, and the size of the one pending.
+  const sizes: number[] = [];
+  let size = 0;
   let held = false;
   return {
     arrived(pending) {
@@ -40,9 +47,15 @@ export function commitPacer(pacing: CommitPacing, now: () => number): CommitPace
       arrivals[next] = at;
       next = (next + 1) % arrivals.length;
       if (pending === 1) {
-        held = at - oldest <= pacing.withinMs && pacing.holdMs > 0;
+        if (size > 0) sizes.push(size);
+        if (sizes.length > BATCHES_LOOKED_BACK) sizes.shift();
+        size = 1;
+        const steady = at - oldest <= pacing.withinMs;
+        const company = sizes.some((s) => s > 1);
+        held = steady && company && pacing.holdMs > 0;
         return held ? pacing.holdMs : 'next-turn';
       }
+      size = pending;
       if (held && pending >= pacing.maxBatch) {
         held = false;
         return 'now';
