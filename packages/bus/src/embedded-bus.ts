@@ -197,16 +197,17 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
   // collected before it fires, and a consumer fed only by other processes or threads (pnpm start's ingest
   // publishes from the main thread) then slept for good.
   const sleep = (ms: number, signal: AbortSignal) =>
-    new Promise<void>((resolve) => {
-      const wake = () => {
+    new Promise<boolean>((resolve) => {
+      const wake = (timedOut: boolean) => {
         clearTimeout(timer);
-        published.off('published', wake);
-        signal.removeEventListener('abort', wake);
-        resolve();
+        published.off('published', woken);
+        signal.removeEventListener('abort', woken);
+        resolve(timedOut);
       };
-      const timer = setTimeout(wake, ms);
-      published.on('published', wake);
-      signal.addEventListener('abort', wake, { once: true });
+      const woken = () => wake(false);
+      const timer = setTimeout(() => wake(true), ms);
+      published.on('published', woken);
+      signal.addEventListener('abort', woken, { once: true });
     });
   return {
     kind: 'embedded',

@@ -19,8 +19,11 @@ export interface EmbeddedLog {
   /** Moves the row to the topic's dead-letter topic, durably, before the offset passes it. */
   deadLetter(row: LogRow, record: DeliveredRecord, reason: string, attempts: number): void;
   toDelivered(row: LogRow): DeliveredRecord;
-  /** Resolves on a publish of this file (any thread of the process), `ms` passing, or `signal` aborting. */
-  published(ms: number, signal: AbortSignal): Promise<void>;
+  /**
+   * Resolves on a publish of this file (any thread of the process), `ms` passing (true), or `signal`
+   * aborting.
+   */
+  published(ms: number, signal: AbortSignal): Promise<boolean>;
   /** How many publishes of this file (any thread of the process) have been heard of so far. */
   publishes(): number;
 }
@@ -94,7 +97,9 @@ export function consumeEmbedded(
   // far more often than records come, and under a storm most of those reads found nothing.
   let heardAtRead = -1;
   let moreToRead = true;
+  // Monotonic: a wall clock stepped back would hold off the poll's reads for as long.
   let lastReadAt = 0;
+  let pollDue = true;
   let wake: (() => void) | undefined;
   const nudge = () => wake?.();
 
@@ -245,11 +250,13 @@ export function consumeEmbedded(
   const take = async (): Promise<void> => {
     let read = 0;
     const heard = log.publishes();
-    const mayHaveRows = moreToRead || heard !== heardAtRead || Date.now() - lastReadAt >= options.pollMs;
+    const mayHaveRows =
+      moreToRead || pollDue || heard !== heardAtRead || performance.now() - lastReadAt >= options.pollMs;
     if (window.length < options.maxInHand && mayHaveRows) {
       const limit = options.maxInHand - window.length;
       heardAtRead = heard;
-      lastReadAt = Date.now();
+      lastReadAt = performance.now();
+      pollDue = false;
       const rows = log.read(topic, readThrough, limit);
       moreToRead = rows.length === limit;
       read = rows.length;
@@ -277,7 +284,12 @@ export function consumeEmbedded(
     const stop = () => woken.abort();
     wake = stop;
     abort.signal.addEventListener('abort', stop, { once: true });
-    await log.published(options.pollMs, woken.signal);
+    // The poll falls due `pollMs` after the last read, however often a run ending wakes the loop; a wake by
+    // its timer is due whatever the clocks say (a timer may fire a millisecond short of them). One already
+    // due and not read (every record in hand) sleeps a whole interval, as before.
+    const sincePoll = performance.now() - lastReadAt;
+    const untilPoll = pollDue || sincePoll >= options.pollMs ? options.pollMs : Math.max(1, options.pollMs - sincePoll);
+    if (await log.published(untilPoll, woken.signal)) pollDue = true;
     abort.signal.removeEventListener('abort', stop);
     wake = undefined;
   };

@@ -26,15 +26,16 @@ function countingLog() {
       publishedAt: r.published_at,
     }),
     published: (ms, signal) =>
-      new Promise<void>((resolve) => {
-        const wake = () => {
+      new Promise<boolean>((resolve) => {
+        const wake = (timedOut: boolean) => {
           clearTimeout(timer);
-          sleepers.delete(wake);
-          resolve();
+          sleepers.delete(woken);
+          resolve(timedOut);
         };
-        const timer = setTimeout(wake, ms);
-        sleepers.add(wake);
-        signal.addEventListener('abort', wake, { once: true });
+        const woken = () => wake(false);
+        const timer = setTimeout(() => wake(true), ms);
+        sleepers.add(woken);
+        signal.addEventListener('abort', woken, { once: true });
       }),
     publishes: () => heard,
   };
@@ -103,6 +104,41 @@ describe('the embedded consumer reads the log only when it may hold something ne
       await expect.poll(() => handled).toEqual(['a']);
       publishUnheard('b');
       await expect.poll(() => handled).toEqual(['a', 'b']);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it("keeps its poll's time when a run ending wakes it: another process's record waits one interval, not two", async () => {
+    const { log, publish, publishUnheard } = countingLog();
+    const POLL_MS = 1000;
+    const handled: Array<{ key: string; at: number }> = [];
+    let slowStarted = false;
+    const consumer = consumeEmbedded(
+      log,
+      {
+        topic: 't',
+        group: 'g',
+        handle: async (record) => {
+          if (record.key === 'slow') {
+            slowStarted = true;
+            await new Promise((r) => setTimeout(r, 0.7 * POLL_MS));
+          }
+          handled.push({ key: record.key, at: performance.now() });
+        },
+      },
+      { ...options, pollMs: POLL_MS },
+      () => undefined,
+    );
+    try {
+      publish('slow');
+      await expect.poll(() => slowStarted).toBe(true);
+      const start = performance.now();
+      publishUnheard('x');
+      await expect.poll(() => handled.map((h) => h.key), { timeout: 5000 }).toContain('x');
+      // Read by the poll due one interval after the read that took 'slow' (its ending woke the loop at 0.7 of
+      // it, and a sleep of a whole interval from there would read it at 1.7).
+      expect(handled.find((h) => h.key === 'x')!.at - start).toBeLessThan(1.4 * POLL_MS);
     } finally {
       await consumer.stop();
     }
