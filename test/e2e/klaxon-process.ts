@@ -28,8 +28,9 @@ export type ReadyKlaxon = RunningKlaxon & KlaxonUrls;
 
 /**
  * `pnpm start` on three free loopback ports, once every service answers /ready; `env` may depend on the
- * services' URLs (KLAXON_PUBLIC_URL). A start that does not get there is stopped, and its last output is in
- * the error.
+ * services' URLs (KLAXON_PUBLIC_URL). A start that does not get there within `timeoutMs` in all is stopped,
+ * and its output is in the error: keep `timeoutMs` under the hook's own timeout, or a start that comes ready
+ * after the hook gave up runs on with nobody to stop it.
  */
 export async function startReadyKlaxon(
   env: Record<string, string> | ((urls: KlaxonUrls) => Record<string, string>),
@@ -47,12 +48,12 @@ export async function startReadyKlaxon(
     KLAXON_HOST: '127.0.0.1',
     ...(typeof env === 'function' ? env(urls) : env),
   });
+  const deadline = Date.now() + timeoutMs;
   try {
-    for (const base of Object.values(urls)) await waitForHttp(`${base}/ready`, timeoutMs);
+    for (const base of Object.values(urls)) await waitForHttp(`${base}/ready`, Math.max(1, deadline - Date.now()));
   } catch (error) {
     await running.stop();
-    const output = running.output().split('\n').slice(-20).join('\n');
-    throw new Error(`${(error as Error).message}\n${output}`, { cause: error });
+    throw new Error(`${(error as Error).message}\n${running.output()}`, { cause: error });
   }
   return { ...running, ...urls };
 }

@@ -4,8 +4,8 @@
  * the one or two that arrived during the last fsync: a commit (its fsync and its WAL pages written again) per
  * append or two. Like PostgreSQL's `commit_delay` with `commit_siblings`, a new batch waits a little for
  * company only while appends keep coming and some of the last batches had company: an append after a quiet
- * spell, the few that one incident's opening makes, and a lone writer appending one after another (each
- * waits for the last, so its batches never hold two) commit on the next turn of the event loop as before.
+ * spell, and a lone writer appending one after another (each waits for the last, so its batches never hold
+ * two; one incident's opening when nothing else comes), commit on the next turn of the event loop as before.
  */
 export interface CommitPacing {
   /** How long a batch may wait for more appends while they keep coming. */
