@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '@klaxon/testing';
-import { openSqliteEventStore } from '../src/index.ts';
+import { openSqliteEventStore, type EventStore } from '../src/index.ts';
 import { eventStoreContract } from './contract/event-store-contract.ts';
 
 eventStoreContract('SQLite (embedded)', async () => {
@@ -31,7 +31,19 @@ describe('SQLite group commit under a stream of appends', () => {
     });
     return { store, dispose: async () => (await store.close(), dir.remove()) };
   };
+  /** The paced store for `use`, closed and its directory removed after it, whatever `use` throws. */
+  const withStore = async (use: (store: EventStore) => Promise<void>) => {
+    const { store, dispose } = openStore();
+    try {
+      await use(store);
+    } finally {
+      await dispose();
+    }
+  };
   const event = { type: 'Noted', data: {} };
+  /** Two callers at once: a batch with company. */
+  const twoAtOnce = (store: EventStore) =>
+    Promise.all([store.append('s-1', [event], 'any'), store.append('s-2', [event], 'any')]);
   const timed = async (append: Promise<unknown>) => {
     const start = performance.now();
     await append;
@@ -39,33 +51,25 @@ describe('SQLite group commit under a stream of appends', () => {
   };
 
   it("commits an append after a quiet spell at once, and a lone writer's appends one after another", async () => {
-    const { store, dispose } = openStore();
-    try {
+    await withStore(async (store) => {
       expect(await timed(store.append('s-0', [event], 'any'))).toBeLessThan(HOLD_MS / 2);
       // Each waits for the one before: a steady stream, but never two in a batch, so nothing to wait for.
       for (let i = 1; i <= 5; i++)
         expect(await timed(store.append(`s-${i}`, [event], 'any'))).toBeLessThan(HOLD_MS / 2);
-    } finally {
-      await dispose();
-    }
+    });
   });
 
   it('holds a new batch while appends from several callers keep coming, for the next ones to share its commit', async () => {
-    const { store, dispose } = openStore();
-    try {
-      // Two callers at once: a batch with company.
-      await Promise.all([store.append('s-1', [event], 'any'), store.append('s-2', [event], 'any')]);
+    await withStore(async (store) => {
+      await twoAtOnce(store);
       expect(await timed(store.append('s-3', [event], 'any'))).toBeGreaterThanOrEqual(HOLD_MS - 5);
       expect((await store.readAll({ limit: 10 })).map((e) => e.streamId)).toEqual(['s-1', 's-2', 's-3']);
-    } finally {
-      await dispose();
-    }
+    });
   });
 
   it('commits a held batch as soon as it is full, each append with its own outcome', async () => {
-    const { store, dispose } = openStore();
-    try {
-      await Promise.all([store.append('s-1', [event], 'any'), store.append('s-2', [event], 'any')]);
+    await withStore(async (store) => {
+      await twoAtOnce(store);
       const batch = ['a', 'b', 'c', 'd', 'e'].map((s) => store.append(`s-${s}`, [event], 'no_stream'));
       const conflicting = store.append('s-1', [event], 'no_stream');
       const start = performance.now();
@@ -73,14 +77,12 @@ describe('SQLite group commit under a stream of appends', () => {
       expect(performance.now() - start).toBeLessThan(HOLD_MS / 2);
       expect(outcomes.every((o) => o.ok)).toBe(true);
       expect((await conflicting).ok).toBe(false);
-    } finally {
-      await dispose();
-    }
+    });
   });
 
   it('commits a held batch when the store closes', async () => {
     const { store, dispose } = openStore();
-    await Promise.all([store.append('s-1', [event], 'any'), store.append('s-2', [event], 'any')]);
+    await twoAtOnce(store);
     const held = store.append('s-3', [event], 'any');
     await dispose();
     expect((await held).ok).toBe(true);
