@@ -139,10 +139,10 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
   };
   // Group commit: every append of one turn of the event loop (a batch of alerts handled side by side, each
   // on its own incident), or of a few milliseconds while appends keep coming (commit-pacing.ts), shares one
-  // transaction and one fsync. Each keeps its own expected-revision check:
-  // one that conflicts is refused alone, the others commit. Events were serialised before they joined the
-  // batch (one JSON cannot carry is refused alone there): SQLite keeps any text, so what fails in here is
-  // the file itself (locked, full), and the whole batch with it.
+  // transaction and one fsync. Each keeps its own expected-revision check: one that conflicts is refused
+  // alone, the others commit. Events were serialised before they joined the batch (one JSON cannot carry is
+  // refused alone there): SQLite keeps any text, so what fails in here is the file itself (locked, full), and
+  // the whole batch with it.
   const appendTx = db.transaction((batch: PendingAppend[]) =>
     batch.map((a) => appendOne(a.streamId, a.events, a.expected)),
   );
