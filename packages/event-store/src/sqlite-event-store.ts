@@ -13,6 +13,7 @@ import { AppendWakers, categoriesOf } from './append-wakers.ts';
 import { commitPacer, DEFAULT_COMMIT_PACING, type CommitPacing } from './commit-pacing.ts';
 import { queueAppend, type AppendOutcome, type PendingAppend } from './pending-append.ts';
 import { pollingSubscription } from './polling-subscription.ts';
+import { StoredEvent } from './stored-event.ts';
 
 interface Row {
   position: number | bigint;
@@ -39,43 +40,6 @@ CREATE TABLE IF NOT EXISTS events (
   recorded_at TEXT NOT NULL,
   UNIQUE (stream_id, revision)
 );`;
-
-/**
- * An event read back, its data parsed when first read. Followers skip most of what they read without
- * looking at it (escalation its own appends, by revision; the projection alerts attached, by type): in a
- * storm, parsing every event's data up front was a tenth of the worker thread's CPU. A class, not an object
- * literal with a getter: those are built slowly and take more memory, and a full replay builds a million.
- */
-class StoredEvent implements RecordedEvent {
-  readonly eventId: string;
-  readonly streamId: string;
-  readonly revision: number;
-  readonly position: bigint;
-  readonly type: string;
-  readonly metadata: Record<string, unknown>;
-  readonly recordedAt: string;
-  #text: string | undefined;
-  #data: unknown;
-
-  constructor(r: Row) {
-    this.eventId = r.event_id;
-    this.streamId = r.stream_id;
-    this.revision = Number(r.revision);
-    this.position = BigInt(r.position);
-    this.type = r.type;
-    this.metadata = r.metadata ? (JSON.parse(r.metadata) as Record<string, unknown>) : {};
-    this.recordedAt = r.recorded_at;
-    this.#text = r.data;
-  }
-
-  get data(): unknown {
-    if (this.#text !== undefined) {
-      this.#data = JSON.parse(this.#text);
-      this.#text = undefined;
-    }
-    return this.#data;
-  }
-}
 
 /** SQLite's result codes for the file itself failing (locked, full, unreadable): the store is unavailable. */
 const FILE_FAILURE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|CORRUPT|NOTADB|PROTOCOL|NOMEM|INTERRUPT)/;
@@ -168,7 +132,17 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     if (streams.length > 0) appended.wake(categoriesOf(streams));
   };
 
-  const toRecorded = (r: Row): RecordedEvent => new StoredEvent(r);
+  const toRecorded = (r: Row): RecordedEvent =>
+    new StoredEvent({
+      eventId: r.event_id,
+      streamId: r.stream_id,
+      revision: Number(r.revision),
+      position: BigInt(r.position),
+      type: r.type,
+      dataText: r.data,
+      metadata: r.metadata ? (JSON.parse(r.metadata) as Record<string, unknown>) : {},
+      recordedAt: r.recorded_at,
+    });
 
   const readAll = async ({ after, limit, streamPrefix }: ReadAllOptions) => {
     const from = after ?? 0n;

@@ -199,6 +199,18 @@ export function eventStoreContract(name: string, open: () => Promise<EventStoreH
       ).toEqual([n('in_x-1')]);
     });
 
+    it('reads a prefix longer than its category, and one without a dash across the categories it takes', async () => {
+      const store = await setup();
+      for (const id of ['shift-notices-a', 'shift-x', 'heartbeat-1', 'heartbeats', 'heart-1', 'shift-notices-b'])
+        await store.append(n(id), [e(1)], 'no_stream');
+      await store.append(n('heartbeat-1'), [e(2)], 0);
+      const ids = async (prefix: string) =>
+        (await store.readAll({ after: base, limit: 10, streamPrefix: n(prefix) })).map((x) => x.streamId);
+      expect(await ids('shift-notices-')).toEqual(['shift-notices-a', 'shift-notices-b'].map(n));
+      expect(await ids('heartbeat')).toEqual(['heartbeat-1', 'heartbeats', 'heartbeat-1'].map(n));
+      expect(await ids('shift-')).toEqual(['shift-notices-a', 'shift-x', 'shift-notices-b'].map(n));
+    });
+
     it('subscribes: catches up on history, then receives live appends, each once, in order', async () => {
       const store = await setup();
       for (let i = 0; i < 20; i++) await store.append(n(`incident-${i % 3}`), [e(i)], 'any');
