@@ -8,8 +8,10 @@ import { createLogger, listenHostOrExit, readEnv, reloadOnSighup, runUntilSignal
 
 /**
  * `pnpm start`: the three services in one process, sharing the embedded stores. Ingest has the main
- * thread; escalation and projection share a worker thread (scripts/start-handlers.ts). In one event loop
- * the two took turns: under a 5 s storm of webhooks, escalation ended 4.75 s behind the last 202.
+ * thread; escalation and projection have a worker thread each (scripts/start-handlers.ts). In one event loop
+ * ingest and the others took turns: under a 5 s storm of webhooks, escalation ended 4.75 s behind the last
+ * 202. Sharing one, projection's batches and its garbage were escalation's to wait for while a new incident
+ * waited to page.
  */
 const env = readEnv();
 const logger = createLogger('klaxon', env.LOG_LEVEL);
@@ -28,20 +30,27 @@ const host = listenHostOrExit(
 // Node 20 does not carry tsx's loader into a worker's entry file: the worker registers it, then imports it.
 const entry = JSON.stringify(new URL('./start-handlers.ts', import.meta.url).href);
 const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-const handlers = new Worker(`import(${tsx}).then(({ register }) => (register(), import(${entry})))`, {
-  eval: true,
-  workerData: { config, host },
-});
-// The worker dying is the process dying: a supervisor restarts the whole, and nothing half-runs.
-const died = (reason: object) => {
-  logger.fatal(reason, 'escalation and projection stopped; exiting');
+// A worker dying is the process dying: a supervisor restarts the whole, and nothing half-runs.
+const died = (role: string, reason: object) => {
+  logger.fatal({ ...reason, service: role }, `${role} stopped; exiting`);
   process.exit(1);
 };
-handlers.on('error', (err) => died({ err }));
-handlers.on('exit', (code) => died({ code }));
-const [started] = (await once(handlers, 'message')) as [
-  { urls: { escalation: string; projection: string }; eventStore: string },
-];
+const startWorker = (role: 'escalation' | 'projection') => {
+  const worker = new Worker(`import(${tsx}).then(({ register }) => (register(), import(${entry})))`, {
+    eval: true,
+    workerData: { config, host, role },
+  });
+  worker.on('error', (err) => died(role, { err }));
+  worker.on('exit', (code) => died(role, { code }));
+  return worker;
+};
+const workers = [startWorker('escalation'), startWorker('projection')] as const;
+const ready = async (w: Worker) => ((await once(w, 'message')) as [{ url: string; eventStore: string }])[0];
+const [escalation, projection] = await Promise.all([ready(workers[0]), ready(workers[1])]);
+const started = {
+  urls: { escalation: escalation.url, projection: projection.url },
+  eventStore: escalation.eventStore,
+};
 
 const bus = await openBusFromEnv(env, logger.child({ component: 'bus' }));
 const ingest = createIngestService({
@@ -56,13 +65,17 @@ logger.info({ urls, eventStore: started.eventStore, bus: bus.kind, dataDir: env.
 
 sighup.ready(() => {
   ingest.reload('service:SIGHUP');
-  handlers.postMessage('reload');
+  for (const w of workers) w.postMessage('reload');
 });
 
 runUntilSignal(logger, async () => {
   await ingest.stop();
-  handlers.removeAllListeners('exit');
-  handlers.postMessage('stop');
-  await once(handlers, 'message');
-  await Promise.all([bus.close(), handlers.terminate()]);
+  await Promise.all(
+    workers.map(async (w) => {
+      w.removeAllListeners('exit');
+      w.postMessage('stop');
+      await once(w, 'message');
+    }),
+  );
+  await Promise.all([bus.close(), ...workers.map((w) => w.terminate())]);
 });

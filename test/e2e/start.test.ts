@@ -31,7 +31,7 @@ it('pnpm start runs the three services in one process on the embedded store, and
 
 it('pnpm start exits with status 1, naming the cause, when escalation and projection cannot start: nothing half-runs', async () => {
   const data = tempDir('klaxon-start-');
-  // Escalation's thread opens the event store named here, and nothing listens on port 1.
+  // Escalation's and projection's threads open the event store named here, and nothing listens on port 1.
   const klaxon = startKlaxon({
     KLAXON_DATA_DIR: data.path,
     KLAXON_HOST: '127.0.0.1',
@@ -42,7 +42,7 @@ it('pnpm start exits with status 1, naming the cause, when escalation and projec
     const code = await new Promise((resolve) => klaxon.process.once('exit', resolve));
     expect(code).toBe(1);
     expect(klaxon.output()).toMatch(
-      /"level":60.*ECONNREFUSED 127\.0\.0\.1:1.*escalation and projection stopped; exiting/,
+      /"level":60.*ECONNREFUSED 127\.0\.0\.1:1.*"service":"(escalation|projection)".*(escalation|projection) stopped; exiting/,
     );
   } finally {
     await klaxon.stop();

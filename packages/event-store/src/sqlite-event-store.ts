@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { resolve as absolutePath } from 'node:path';
+import { BroadcastChannel } from 'node:worker_threads';
 import { err, ok } from '@klaxon/domain';
 import { openSqliteFile } from '@klaxon/sqlite';
 import {
@@ -69,6 +71,11 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
   db.exec(SCHEMA);
 
   const appended = new AppendWakers();
+  // Stores on the same file in other threads of this process hear of appends at once, by category (`pnpm
+  // start` runs escalation and projection in threads of their own); other processes notice at their next poll.
+  const otherThreads = new BroadcastChannel(`klaxon-event-store:${absolutePath(file)}`);
+  otherThreads.unref();
+  otherThreads.onmessage = (message) => appended.wake((message as { data: string[] }).data);
   const currentRevision = db.prepare<[string], { revision: bigint | null }>(
     'SELECT MAX(revision) AS revision FROM events WHERE stream_id = ?',
   );
@@ -129,7 +136,10 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     }
     batch.forEach((a, i) => a.resolve(outcomes[i]!));
     const streams = batch.filter((_, i) => outcomes[i]!.ok).map((a) => a.streamId);
-    if (streams.length > 0) appended.wake(categoriesOf(streams));
+    if (streams.length === 0) return;
+    const categories = categoriesOf(streams);
+    appended.wake(categories);
+    otherThreads.postMessage(categories);
   };
 
   const toRecorded = (r: Row): RecordedEvent =>
@@ -180,6 +190,7 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
       // Appends already queued get their commit before the file closes.
       if (pending.length > 0) flush();
       appended.wake();
+      otherThreads.close();
       db.close();
     },
   };

@@ -88,3 +88,26 @@ describe('SQLite group commit under a stream of appends', () => {
     expect((await held).ok).toBe(true);
   });
 });
+
+describe('SQLite stores on one file in one process', () => {
+  it("hear of each other's appends at once, not at their next poll (pnpm start's threads)", async () => {
+    const dir = tempDir('klaxon-es-threads-');
+    // A poll far beyond the test's wait: only the word from the other store can wake the follower in time.
+    const writer = openSqliteEventStore(dir.file('events.db'), { pollMs: 600_000 });
+    const reader = openSqliteEventStore(dir.file('events.db'), { pollMs: 600_000 });
+    const seen: string[] = [];
+    const subscription = reader.subscribe({
+      streamPrefix: 'incident-',
+      onEvents: (batch) => void seen.push(...batch.map((e) => e.streamId)),
+    });
+    try {
+      await subscription.caughtUp();
+      await writer.append('incident-1', [{ type: 'Opened', data: {}, metadata: {} }], 'no_stream');
+      await expect.poll(() => seen, { timeout: 5000 }).toEqual(['incident-1']);
+    } finally {
+      await subscription.stop();
+      await Promise.all([writer.close(), reader.close()]);
+      dir.remove();
+    }
+  });
+});
