@@ -16,7 +16,7 @@ import { createLogger, listenHostOrExit, readEnv, reloadOnSighup, runUntilSignal
 const env = readEnv();
 const logger = createLogger('klaxon', env.LOG_LEVEL);
 // As Alertmanager: SIGHUP reads the configuration file again, in all three services (ingest here, escalation
-// and projection in the worker); a bad file is logged by each and the running configuration stays. Taken
+// and projection in their workers); a bad file is logged by each and the running configuration stays. Taken
 // from the start: Node's default for SIGHUP is to exit, and one during start-up applies once all are up.
 const sighup = reloadOnSighup(logger);
 const config = loadConfigOrExit(env.KLAXON_CONFIG);

@@ -85,12 +85,23 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
       recorded_at TIMESTAMPTZ NOT NULL DEFAULT now(),
       UNIQUE (stream_id, revision)
     )`);
+    // A store made before the category index is migrated once, when a service first opens it. Each step
+    // runs only when it has something to do: dropping a constraint or an index locks the table against reads
+    // and appends, even with IF EXISTS, and every service start would take that lock.
+    const { rows: found } = await ddl.query<{ category: boolean; old_index: boolean; unique_id: boolean }>(
+      `SELECT to_regclass($1) IS NOT NULL AS category, to_regclass($2) IS NOT NULL AS old_index,
+         EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = $3::regclass AND conname = 'events_event_id_key') AS unique_id`,
+      [`${ident(schema)}.events_category`, `${ident(schema)}.events_stream_prefix`, table],
+    );
+    const { category, old_index, unique_id } = found[0]!;
     // Event ids are random UUIDs made by the insert itself and nothing looks an event up by id: a unique
-    // index on them dirtied one random page per event in every commit (stores made before lose it here).
-    await ddl.query(`ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS events_event_id_key`);
-    // Built once, when a store made before the category index is first opened: appends wait meanwhile.
-    await ddl.query(`CREATE INDEX IF NOT EXISTS events_category ON ${table} (${CATEGORY} text_pattern_ops, position)`);
-    await ddl.query(`DROP INDEX IF EXISTS ${ident(schema)}.events_stream_prefix`);
+    // index on them dirtied one random page per event in every commit.
+    if (unique_id) await ddl.query(`ALTER TABLE ${table} DROP CONSTRAINT events_event_id_key`);
+    if (!category)
+      await ddl.query(
+        `CREATE INDEX IF NOT EXISTS events_category ON ${table} (${CATEGORY} text_pattern_ops, position)`,
+      );
+    if (old_index) await ddl.query(`DROP INDEX ${ident(schema)}.events_stream_prefix`);
     await ddl.query('COMMIT');
   } catch (error) {
     await ddl.query('ROLLBACK').catch(() => undefined);

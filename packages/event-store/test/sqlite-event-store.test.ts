@@ -90,7 +90,9 @@ describe('SQLite group commit under a stream of appends', () => {
 });
 
 describe('SQLite stores on one file in one process', () => {
-  it("hear of each other's appends at once, not at their next poll (pnpm start's threads)", async () => {
+  // pnpm start's escalation and projection threads each have one. The two here share a thread: a
+  // BroadcastChannel delivers to the other instances of its name alike in this thread and in others.
+  it("hear of each other's appends at once, not at their next poll", async () => {
     const dir = tempDir('klaxon-es-threads-');
     // A poll far beyond the test's wait: only the word from the other store can wake the follower in time.
     const writer = openSqliteEventStore(dir.file('events.db'), { pollMs: 600_000 });
