@@ -1,10 +1,11 @@
 /**
  * A stream's category, as an SQL expression over `stream_id`: up to and including its first `-`, or the
- * whole id (as `categoriesOf` names them). Prefix reads go by the index on it and position, so a follower
- * that is caught up reads its category's new events and nothing else. The index on the stream id and
- * position it replaced served `position > $1` only within each stream: every read of `incident-` walked
- * every incident event ever appended while the table was too young for PostgreSQL to have the statistics
- * that steer it to the primary key.
+ * whole id (as `categoriesOf` names them). Prefix reads go by the index on it and position, so a caught-up
+ * follower of a prefix with a `-` reads its category's new events and nothing else; one without a `-`
+ * spans a range of categories and walks their entries, as every prefix did before. The index on the stream
+ * id and position it replaced served `position > $1` only within each stream: every read of `incident-`
+ * walked every incident event ever appended while the table was too young for PostgreSQL to have the
+ * statistics that steer it to the primary key.
  */
 export const CATEGORY = `(CASE WHEN strpos(stream_id, '-') > 0 THEN left(stream_id, strpos(stream_id, '-')) ELSE stream_id END)`;
 
