@@ -156,17 +156,7 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
     throw error;
   }
 
-  const toRecorded = (r: Row): RecordedEvent =>
-    new StoredEvent({
-      eventId: r.event_id,
-      streamId: r.stream_id,
-      revision: Number(r.revision),
-      position: BigInt(r.position),
-      type: r.type,
-      dataText: r.data,
-      metadata: r.metadata ? (JSON.parse(r.metadata) as Record<string, unknown>) : {},
-      recordedAt: r.recorded_at.toISOString(),
-    });
+  const toRecorded = (r: Row): RecordedEvent => new StoredEvent({ ...r, recorded_at: r.recorded_at.toISOString() });
 
   const readAll = async ({ after, limit, streamPrefix }: ReadAllOptions) => {
     const from = (after ?? 0n).toString();

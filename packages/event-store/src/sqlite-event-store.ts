@@ -142,17 +142,7 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     otherThreads.postMessage(categories);
   };
 
-  const toRecorded = (r: Row): RecordedEvent =>
-    new StoredEvent({
-      eventId: r.event_id,
-      streamId: r.stream_id,
-      revision: Number(r.revision),
-      position: BigInt(r.position),
-      type: r.type,
-      dataText: r.data,
-      metadata: r.metadata ? (JSON.parse(r.metadata) as Record<string, unknown>) : {},
-      recordedAt: r.recorded_at,
-    });
+  const toRecorded = (r: Row): RecordedEvent => new StoredEvent(r);
 
   const readAll = async ({ after, limit, streamPrefix }: ReadAllOptions) => {
     const from = after ?? 0n;

@@ -1,15 +1,16 @@
 import type { RecordedEvent } from './event-store.ts';
 
-export interface StoredEventFields {
-  eventId: string;
-  streamId: string;
-  revision: number;
-  position: bigint;
+/** An events table's row as both SQL stores read it, `recorded_at` as ISO-8601 text. */
+export interface EventRow {
+  event_id: string;
+  stream_id: string;
+  revision: number | bigint | string;
+  position: number | bigint | string;
   type: string;
   /** The event's data as the store holds it: JSON text, parsed when first read. */
-  dataText: string;
-  metadata: Record<string, unknown>;
-  recordedAt: string;
+  data: string;
+  metadata: string | null;
+  recorded_at: string;
 }
 
 /**
@@ -29,15 +30,15 @@ export class StoredEvent implements RecordedEvent {
   #text: string | undefined;
   #data: unknown;
 
-  constructor(fields: StoredEventFields) {
-    this.eventId = fields.eventId;
-    this.streamId = fields.streamId;
-    this.revision = fields.revision;
-    this.position = fields.position;
-    this.type = fields.type;
-    this.metadata = fields.metadata;
-    this.recordedAt = fields.recordedAt;
-    this.#text = fields.dataText;
+  constructor(row: EventRow) {
+    this.eventId = row.event_id;
+    this.streamId = row.stream_id;
+    this.revision = Number(row.revision);
+    this.position = BigInt(row.position);
+    this.type = row.type;
+    this.metadata = row.metadata ? (JSON.parse(row.metadata) as Record<string, unknown>) : {};
+    this.recordedAt = row.recorded_at;
+    this.#text = row.data;
   }
 
   get data(): unknown {
