@@ -1,31 +1,54 @@
 /**
  * A stream's category, as an SQL expression over `stream_id`: up to and including its first `-`, or the
- * whole id (as `categoriesOf` names them). Prefix reads go by the index on it and position, so a caught-up
- * follower of a prefix with a `-` reads its category's new events and nothing else; one without a `-`
- * spans a range of categories and walks their entries, as every prefix did before. The index on the stream
- * id and position it replaced served `position > $1` only within each stream: every read of `incident-`
- * walked every incident event ever appended while the table was too young for PostgreSQL to have the
- * statistics that steer it to the primary key.
+ * whole id (as `categoriesOf` names them). Prefix reads go by the index on it and position, so a follower
+ * reads its categories' new events and nothing else. The index on the stream id and position it replaced
+ * served `position > $1` only within each stream: every read of `incident-` walked every incident event
+ * ever appended while the table was too young for PostgreSQL to have the statistics that steer it to the
+ * primary key.
  */
 export const CATEGORY = `(CASE WHEN strpos(stream_id, '-') > 0 THEN left(stream_id, strpos(stream_id, '-')) ELSE stream_id END)`;
 
 const likePrefix = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * The events after `$1` of one category (`category`, an SQL value), in position order. The category is
+ * bounded as a range of one value, not by `=`, and the order named as the index's: by `=` the planner
+ * drops the category from the order, and then the primary key serves `position > $1 ORDER BY position`
+ * as well. With statistics it takes that whenever it expects the category's events among the newest
+ * (it cannot see that they are not), and walks every event of every category since `$1`: a follower of a
+ * category seldom appended to (`person-`, `heartbeat-`) read a storm's worth of incident events each time.
+ * `~<~` and `~>~` are the order of the index's text_pattern_ops, which the collation's `<` is not.
+ */
+const categoryRead = (table: string, category: string, like: string, limit: string) =>
+  `SELECT * FROM ${table} WHERE ${CATEGORY} ~>=~ ${category} AND ${CATEGORY} ~<=~ ${category}
+     AND stream_id LIKE ${like} AND position > $1 ORDER BY ${CATEGORY} USING ~<~, position LIMIT ${limit}`;
 
 /** The events after `after` (a position, as text) of the streams whose ids start with `streamPrefix`. */
 export function prefixRead(
   table: string,
   { after, limit, streamPrefix }: { after: string; limit: number; streamPrefix: string },
 ): { text: string; values: Array<string | number> } {
-  // A prefix with a `-` lies within one category; one without may span several ('heartbeat' takes
-  // 'heartbeat-…' and 'heartbeats'), and each of their names starts with it.
   const dash = streamPrefix.indexOf('-');
-  return dash >= 0
-    ? {
-        text: `SELECT * FROM ${table} WHERE ${CATEGORY} = $2 AND stream_id LIKE $3 AND position > $1 ORDER BY position LIMIT $4`,
-        values: [after, streamPrefix.slice(0, dash + 1), likePrefix(streamPrefix), limit],
-      }
-    : {
-        text: `SELECT * FROM ${table} WHERE ${CATEGORY} LIKE $2 AND stream_id LIKE $2 AND position > $1 ORDER BY position LIMIT $3`,
-        values: [after, likePrefix(streamPrefix), limit],
-      };
+  // A prefix with a `-` lies within one category.
+  if (dash >= 0)
+    return {
+      text: categoryRead(table, '$2', '$3', '$4'),
+      values: [after, streamPrefix.slice(0, dash + 1), likePrefix(streamPrefix), limit],
+    };
+  // One without may span several ('heartbeat' takes 'heartbeat-…' and 'heartbeats'). Ordered by category
+  // first, a range of categories in the index would be walked whole, every beat a monitor ever had.
+  // Instead each of its categories is found by one descent of the index (a loose index scan: the
+  // categories are few), read as above, and the reads merged by position.
+  return {
+    text: `WITH RECURSIVE categories(category) AS (
+        (SELECT ${CATEGORY} FROM ${table} WHERE ${CATEGORY} LIKE $2 ORDER BY ${CATEGORY} USING ~<~ LIMIT 1)
+        UNION ALL
+        SELECT (SELECT ${CATEGORY} FROM ${table} WHERE ${CATEGORY} LIKE $2 AND ${CATEGORY} ~>~ c.category
+                ORDER BY ${CATEGORY} USING ~<~ LIMIT 1)
+        FROM categories c WHERE c.category IS NOT NULL
+      )
+      SELECT e.* FROM categories c CROSS JOIN LATERAL (${categoryRead(table, 'c.category', '$2', '$3')}) e
+      ORDER BY e.position LIMIT $3`,
+    values: [after, likePrefix(streamPrefix), limit],
+  };
 }

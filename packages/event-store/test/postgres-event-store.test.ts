@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { openPostgresEventStore } from '../src/index.ts';
+import { openPostgresEventStore, type EventStore } from '../src/index.ts';
 import { prefixRead } from '../src/postgres-prefix-read.ts';
 import { eventStoreContract } from './contract/event-store-contract.ts';
 import { dropSchema, postgresAvailable, TEST_DATABASE_URL, uniqueSchema } from '@klaxon/testing';
@@ -52,6 +52,20 @@ describe.runIf(available)('PostgreSQL prefix reads', () => {
     }
   };
 
+  /** The plan of a follower's read of `streamPrefix` from `after` (by default five events behind the head), as PostgreSQL ran it. */
+  const planOfRead = async (schema: string, streamPrefix: string, store: EventStore, after?: bigint) => {
+    const from = after ?? (await store.headPosition())! - 5n;
+    const { text, values } = prefixRead(`"${schema}".events`, { after: from.toString(), limit: 100, streamPrefix });
+    return withSql(async (client) => {
+      const { rows } = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
+        `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${text}`,
+        values,
+      );
+      return rows[0]!['QUERY PLAN'][0]!.Plan;
+    });
+  };
+  const blocksOf = (plan: PlanNode) => plan['Shared Hit Blocks'] + plan['Shared Read Blocks'];
+
   it("a caught-up follower's read touches a few index pages, however many events its category holds", async () => {
     const schema = uniqueSchema('klaxon_prefix');
     const store = await openPostgresEventStore({ connectionString: TEST_DATABASE_URL, schema });
@@ -63,30 +77,93 @@ describe.runIf(available)('PostgreSQL prefix reads', () => {
             store.append(`incident-${batch * 100 + i}`, [{ type: 'Opened', data: { i }, metadata: {} }], 'no_stream'),
           ),
         );
-      const head = (await store.headPosition())!;
-      const { text, values } = prefixRead(`"${schema}".events`, {
-        after: (head - 5n).toString(),
-        limit: 100,
-        streamPrefix: 'incident-',
-      });
-      const plan = await withSql(async (client) => {
-        const { rows } = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
-          `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${text}`,
-          values,
-        );
-        return rows[0]!['QUERY PLAN'][0]!.Plan;
-      });
+      const plan = await planOfRead(schema, 'incident-', store);
       expect(plan['Actual Rows']).toBe(5);
       // By the category's index, not by luck of a plan (the primary key would touch few pages here too).
       expect(indexesOf(plan)).toContain('events_category');
       // 4,000 incident ids fill dozens of pages of an index led by the stream id; the category's index
       // finds the five new entries on one or two.
-      expect(plan['Shared Hit Blocks'] + plan['Shared Read Blocks']).toBeLessThan(12);
+      expect(blocksOf(plan)).toBeLessThan(12);
     } finally {
       await store.close();
       await dropSchema(schema);
     }
   });
+
+  it("a caught-up follower of a prefix spanning categories ('heartbeat') touches a few pages, however many beats there were", async () => {
+    const schema = uniqueSchema('klaxon_span');
+    const store = await openPostgresEventStore({ connectionString: TEST_DATABASE_URL, schema });
+    try {
+      // Months of a few monitors' beats: 40,000 entries in the range of categories the prefix spans.
+      await store.append('heartbeats', [{ type: 'HeartbeatMonitorAdded', data: {}, metadata: {} }], 'no_stream');
+      for (let batch = 0; batch < 40; batch++)
+        await Promise.all(
+          Array.from({ length: 4 }, (_, m) =>
+            store.append(
+              `heartbeat-job${m}`,
+              Array.from({ length: 250 }, (_, i) => ({ type: 'Beat', data: { i }, metadata: {} })),
+              batch === 0 ? 'no_stream' : batch * 250 - 1,
+            ),
+          ),
+        );
+      await store.append('heartbeats', [{ type: 'HeartbeatMonitorAdded', data: {}, metadata: {} }], 0);
+      await store.append('incident-1', [{ type: 'Opened', data: {}, metadata: {} }], 'no_stream');
+      const plan = await planOfRead(schema, 'heartbeat', store);
+      // The last three beats, the stream `heartbeats`' second event; not the incident's.
+      expect(plan['Actual Rows']).toBe(4);
+      expect(indexesOf(plan)).toContain('events_category');
+      // Walking the range of the index by category, 40,000 beats are over a hundred pages; a descent per
+      // category (two here, and the end of the range) finds the new entries on a few.
+      expect(blocksOf(plan)).toBeLessThan(24);
+    } finally {
+      await store.close();
+      await dropSchema(schema);
+    }
+  });
+
+  it.each([
+    ['person-', ['person-a'], 'person-b'],
+    ['heartbeat', ['heartbeat-nightly', 'heartbeats'], 'heartbeat-nightly'],
+  ])(
+    'a follower of %s woken after a storm of other streams reads its few new events without walking the storm',
+    async (streamPrefix, before, after) => {
+      const schema = uniqueSchema('klaxon_behind');
+      const store = await openPostgresEventStore({ connectionString: TEST_DATABASE_URL, schema });
+      try {
+        // A long past of its own (a monitor's beats, a team's changes) that the planner's statistics show...
+        for (const stream of before)
+          for (let batch = 0; batch < 10; batch++)
+            await store.append(
+              stream,
+              Array.from({ length: 1000 }, (_, n) => ({ type: 'Made', data: { n }, metadata: {} })),
+              'any',
+            );
+        const from = (await store.headPosition())!;
+        // 20,000 incident events since the follower's last read, then one of its own.
+        for (let batch = 0; batch < 20; batch++)
+          await Promise.all(
+            Array.from({ length: 10 }, (_, i) =>
+              store.append(
+                `incident-${batch * 10 + i}`,
+                Array.from({ length: 100 }, (_, n) => ({ type: 'AlertAttached', data: { n }, metadata: {} })),
+                'no_stream',
+              ),
+            ),
+          );
+        await store.append(after, [{ type: 'Made', data: {}, metadata: {} }], 'any');
+        // ...so, with statistics, as any table some minutes old, the planner expects the follower's events
+        // among the newest too, and the primary key's walk from `from` looks as cheap as the category's index.
+        await withSql((client) => client.query(`ANALYZE "${schema}".events`));
+        const plan = await planOfRead(schema, streamPrefix, store, from);
+        expect(plan['Actual Rows']).toBe(1);
+        // Walking the storm by position is hundreds of pages.
+        expect(blocksOf(plan)).toBeLessThan(24);
+      } finally {
+        await store.close();
+        await dropSchema(schema);
+      }
+    },
+  );
 
   it('a store already migrated opens while another session reads the table: no lock taken for nothing', async () => {
     const schema = uniqueSchema('klaxon_nolock');
