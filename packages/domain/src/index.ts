@@ -7,6 +7,7 @@ export * from './incident/events.ts';
 export * from './incident/commands.ts';
 export * from './incident/errors.ts';
 export * from './incident/state.ts';
+export * from './incident/alert-map.ts';
 export * from './incident/evolve.ts';
 export * from './incident/decide.ts';
 export * from './incident/decider.ts';

@@ -63,7 +63,7 @@ describe('a decision with the state it leads to', () => {
     // The night did happen: the incident ended resolved by hand, after a reopen, its alerts all recorded.
     expect(decided).toBeGreaterThanOrEqual(9);
     expect(state.exists && state.status).toBe('resolved');
-    expect(state.exists && state.alerts.map((a) => a.status).toObject()).toEqual({
+    expect(state.exists && state.alerts.statuses()).toEqual({
       f1: 'resolved',
       f2: 'resolved',
       f3: 'resolved',

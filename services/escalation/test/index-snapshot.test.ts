@@ -58,7 +58,7 @@ it('restarted from its snapshot, escalation follows the store from where the sna
   // The restored state takes alerts as the one folded from the store would.
   await second.alert({ alertname: 'OrdersDown', severity: 'critical' }, { fingerprint: 'orders-2' });
   const orders = second.service.index.acting().find((i) => i.state.title === 'OrdersDown is firing')!;
-  expect(orders.state.alerts.map((a) => a.status).toObject()).toEqual({
+  expect(orders.state.alerts.statuses()).toEqual({
     'fp-OrdersDown': 'firing',
     'orders-2': 'firing',
   });

@@ -294,7 +294,7 @@ function attach(draft: Draft, s: Incident, alerts: AttachedAlert[], at: string):
   const now = new Map<string, AttachedAlert['status']>();
   const news: AttachedAlert[] = [];
   for (const { fingerprint, status, startsAt } of alerts) {
-    if ((now.get(fingerprint) ?? s.alerts.get(fingerprint)?.status) === status) continue;
+    if ((now.get(fingerprint) ?? s.alerts.status(fingerprint)) === status) continue;
     now.set(fingerprint, status);
     news.push({ fingerprint, status, startsAt });
   }

@@ -1,6 +1,7 @@
-import { Map as ImmutableMap } from 'immutable';
+import { AlertMap } from './alert-map.ts';
 import type { Instant } from '../time/instant.ts';
 import type { IncidentEvent } from './events.ts';
+import type { AlertSeen } from './alert-map.ts';
 import type { EscalationTimer, Incident, IncidentState, PageState, PageStep } from './state.ts';
 
 export function evolve(state: IncidentState, event: IncidentEvent): IncidentState {
@@ -10,7 +11,7 @@ export function evolve(state: IncidentState, event: IncidentEvent): IncidentStat
       ...event.data,
       status: 'open',
       level: 1,
-      alerts: ImmutableMap(),
+      alerts: AlertMap.empty(),
       firingAlerts: 0,
       escalationTimers: {},
       pages: {},
@@ -158,13 +159,15 @@ function attach(
   attached: Array<{ fingerprint: string; status: 'firing' | 'resolved'; startsAt: Instant }>,
 ): Incident {
   let firingAlerts = s.firingAlerts;
-  // One batch of changes to the persistent map, not one copy per alert of a run.
-  const alerts = s.alerts.withMutations((m) => {
-    for (const { fingerprint, status, startsAt } of attached) {
-      const was = m.get(fingerprint)?.status;
-      firingAlerts += (status === 'firing' ? 1 : 0) - (was === 'firing' ? 1 : 0);
-      m.set(fingerprint, { status, startsAt });
-    }
-  });
+  const now = new Map<string, AlertSeen['status']>();
+  for (const { fingerprint, status } of attached) {
+    const was = now.get(fingerprint) ?? s.alerts.status(fingerprint);
+    firingAlerts += (status === 'firing' ? 1 : 0) - (was === 'firing' ? 1 : 0);
+    now.set(fingerprint, status);
+  }
+  // One version for the run of changes, not one per alert.
+  const alerts = s.alerts.with(
+    attached.map(({ fingerprint, status, startsAt }) => [fingerprint, { status, startsAt }]),
+  );
   return { ...s, alerts, firingAlerts };
 }

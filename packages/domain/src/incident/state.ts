@@ -1,4 +1,4 @@
-import { Map as ImmutableMap } from 'immutable';
+import { AlertMap, type AlertSeen } from './alert-map.ts';
 import type { Level } from '../severity.ts';
 import type { Instant } from '../time/instant.ts';
 import type { AckVia, Channel, EventData, IncidentOpening, PagePurpose, ResolveVia } from './events.ts';
@@ -33,26 +33,16 @@ export interface PageState {
 export type EscalationTimer = EventData<'EscalationScheduled'>;
 export type PageStep = EventData<'PageStepScheduled'>;
 
-/** An alert of the incident, as it last said. */
-export interface AlertSeen {
-  status: 'firing' | 'resolved';
-  /**
-   * When it last started, as it said: a firing alert delivered again after its incident resolved carries
-   * the same start and is the same alert, not the group's next occurrence.
-   */
-  startsAt: Instant;
-}
-
 /** An incident: the facts it opened with, and what happened since. */
 export interface Incident extends IncidentOpening {
   openedAt: Instant;
   status: IncidentStatus;
   level: Level;
   /**
-   * Each alert by fingerprint. A persistent map: one alert more costs a few nodes, not a copy of every alert
-   * the incident has (a group of a thousand alerts gets each one's notification).
+   * Each alert by fingerprint. A persistent map: one alert more costs about a map entry, not a copy of every
+   * alert the incident has (a group of a thousand alerts gets each one's notification).
    */
-  alerts: ImmutableMap<string, AlertSeen>;
+  alerts: AlertMap;
   /** How many of `alerts` are firing; none left firing resolves the incident. */
   firingAlerts: number;
   acknowledged?: { by: string; via: AckVia; ref?: string; at: Instant };
@@ -82,6 +72,6 @@ export type IncidentState = { exists: false } | ({ exists: true } & Incident);
 export type IncidentJson = Omit<Incident, 'alerts'> & { alerts: Record<string, AlertSeen> };
 
 /** An incident read back from its JSON, its map persistent again. */
-export const incidentFromJson = (json: IncidentJson): Incident => ({ ...json, alerts: ImmutableMap(json.alerts) });
+export const incidentFromJson = (json: IncidentJson): Incident => ({ ...json, alerts: AlertMap.fromJSON(json.alerts) });
 
 export const initialState = (): IncidentState => ({ exists: false });

@@ -6,7 +6,7 @@ import { incidentSummary } from '../state/incident-summary.ts';
 export function incidentView(s: Incident) {
   return {
     ...incidentSummary(s),
-    alerts: s.alerts.map((a) => a.status).toObject(),
+    alerts: s.alerts.statuses(),
     pendingTimers: pendingTimers({ exists: true, ...s }),
     pages: Object.values(s.pages),
   };
