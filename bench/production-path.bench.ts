@@ -1,18 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { freePort, freshDatabase, startLocalKafka, tempDir } from '@klaxon/testing';
+import { freshDatabase, startLocalKafka, tempDir } from '@klaxon/testing';
 import { alertmanagerRate, BATCH, CONNECTIONS, firingAlertsOf, fixture, WARM } from './alert-load.ts';
 import { until } from './full-klaxon.ts';
+import { PARTITIONS, startService, stopService, type Service } from './services.ts';
 import { httpLoad } from './http-load.ts';
 import { processCpuSeconds } from './proc-cpu.ts';
 import { fmt, median } from './stats.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP ?? 3);
-const PARTITIONS = 6;
 const GROUPS = 400;
 const AM_TOKEN = 'bench-alertmanager-token-01';
 
@@ -35,35 +32,6 @@ function postgresCpu(): number {
   }
   return seconds;
 }
-
-interface Service {
-  child: ChildProcess;
-  port: number;
-  output(): string;
-}
-
-async function startService(name: 'ingest' | 'escalation' | 'projection', env: Record<string, string>) {
-  const port = await freePort();
-  const variable = { ingest: 'INGEST_PORT', escalation: 'ESCALATION_PORT', projection: 'PROJECTION_PORT' }[name];
-  let out = '';
-  // BENCH_PROF=<dir>: a CPU profile of each service, written there when it stops.
-  const profile = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}/${name}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', `services/${name}/src/main.ts`], {
-    cwd: root,
-    env: { ...process.env, ...env, [variable]: String(port), KLAXON_HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-10_000)));
-  child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-10_000)));
-  return { child, port, output: () => out } satisfies Service;
-}
-
-const stop = (s: Service) =>
-  new Promise<void>((resolve) => {
-    if (s.child.exitCode !== null || s.child.signalCode !== null) return resolve();
-    s.child.once('exit', () => resolve());
-    s.child.kill('SIGTERM');
-  });
 
 interface KlaxonRun {
   acceptedPerSecond: number;
@@ -155,7 +123,7 @@ async function klaxonOnce(): Promise<KlaxonRun> {
       alerts: accepted,
     };
   } finally {
-    await Promise.all(Object.values(services).map(stop));
+    await Promise.all(Object.values(services).map(stopService));
     await database.drop().catch(() => undefined);
     await kafka.stop();
     dir.remove();

@@ -1,9 +1,12 @@
 import { writeFileSync } from 'node:fs';
-import { startFakeTwilio, tempDir, type FakeTwilio } from '@klaxon/testing';
+import { Worker } from 'node:worker_threads';
+import { tempDir } from '@klaxon/testing';
 import { BATCH, CONNECTIONS, firingAlertsOf, fixture } from './alert-load.ts';
-import { startFullKlaxon, until, type FullKlaxon } from './full-klaxon.ts';
+import { startFullKlaxon } from './full-klaxon.ts';
 import { httpLoad } from './http-load.ts';
 import { cpuBetween, threadCpuSeconds } from './proc-cpu.ts';
+import { probePhone, type Probe, type ProbeRequest } from './probes.ts';
+import { startProductionKlaxon } from './services.ts';
 import { fmt, median, percentile } from './stats.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -12,8 +15,7 @@ const PROBE_EVERY_MS = 500;
 const STORM_SHARE = 0.5;
 const WEBHOOK_TOKEN = 'bench-webhook-token-000001';
 const AM_TOKEN = 'bench-alertmanager-token-01';
-
-const probePhone = (n: number) => `+1555020${String(n).padStart(4, '0')}`;
+const API_TOKEN = 'bench-api-token-0000000001';
 
 /**
  * The shipped runbook, with one contact per probe: a probe is a new P1 group whose L1 is that contact alone, by
@@ -41,7 +43,7 @@ function benchConfig(probes: number): string {
     'integrations:',
     `  alertmanager: { token: ${AM_TOKEN} }`,
     `  webhooks: { token: ${WEBHOOK_TOKEN} }`,
-    'api: { tokens: [bench-api-token-0000000001] }',
+    `api: { tokens: [${API_TOKEN}] }`,
     '',
   ].join('\n');
 }
@@ -85,32 +87,63 @@ function pacedStorm(ingest: number, alertsPerSecond: number, from: number) {
   };
 }
 
-/** New P1 groups, one every 0.5 s, each to its own contact: ms from its 202 to its SMS at the Twilio stand-in. */
-async function probe(klaxon: FullKlaxon, twilio: FakeTwilio, first: number, count: number): Promise<number[]> {
-  const latencies: Promise<number>[] = [];
-  for (let n = first; n < first + count; n++) {
-    const tick = new Promise((r) => setTimeout(r, PROBE_EVERY_MS));
-    const response = await fetch(`http://127.0.0.1:${klaxon.ingest}/api/v1/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        routing_key: WEBHOOK_TOKEN,
-        event_action: 'trigger',
-        dedup_key: `probe-${n}`,
-        payload: { summary: `Probe ${n}`, source: 'bench', severity: 'critical', custom_details: { probe: String(n) } },
-      }),
+/** The probe thread: its Twilio stand-in's address and credentials, and a way to run probes on it. */
+async function startProbeThread() {
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const entry = JSON.stringify(new URL('./probe-thread.ts', import.meta.url).href);
+  // Node 20 does not carry tsx's loader into a worker's entry file: the worker registers it, then imports it.
+  const worker = new Worker(`import(${tsx}).then(({ register }) => (register(), import(${entry})))`, { eval: true });
+  const next = () =>
+    new Promise<unknown>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
     });
-    const accepted = Date.now();
-    if (response.status !== 202) throw new Error(`ingest answered ${response.status} to a probe`);
-    await response.arrayBuffer();
-    latencies.push(
-      until(async () => twilio.requests.some((r) => r.params.To === probePhone(n)), 60_000, `probe ${n}'s SMS`).then(
-        () => twilio.requests.find((r) => r.params.To === probePhone(n))!.at.getTime() - accepted,
-      ),
-    );
-    await tick;
-  }
-  return Promise.all(latencies);
+  const twilio = (await next()) as { url: string; accountSid: string; authToken: string };
+  return {
+    twilio,
+    /** New P1 groups, one every 0.5 s, each to its own contact: ms from its 202 to its SMS at the Twilio stand-in. */
+    async probe(ingest: number, first: number, count: number): Promise<Probe[]> {
+      const request: ProbeRequest = { ingest, webhookToken: WEBHOOK_TOKEN, first, count, everyMs: PROBE_EVERY_MS };
+      const answer = next() as Promise<{ probes?: Probe[]; error?: string }>;
+      worker.postMessage(request);
+      const { probes, error } = await answer;
+      if (!probes) throw new Error(`bench: probes failed: ${error}`);
+      return probes;
+    },
+    async close() {
+      worker.postMessage('close');
+      await new Promise((r) => worker.once('exit', r));
+    },
+  };
+}
+
+const SLOW_MS = 50;
+/** Of the probes over SLOW_MS, how many are looked into. */
+const SLOWEST = 5;
+
+/**
+ * Where a slow probe's time went: the store's times of its incident's facts, from its 202 (ingest, the bus,
+ * escalation's consumer, routing, the append) to its page's request (the outbound pipeline) and on to its SMS.
+ */
+async function slowProbe(klaxon: { escalation: number }, { n, accepted, ms }: Probe): Promise<string> {
+  const api = (path: string) =>
+    fetch(`http://127.0.0.1:${klaxon.escalation}${path}`, {
+      headers: { authorization: `Bearer ${API_TOKEN}` },
+    }).then((r) => r.json() as Promise<unknown>);
+  const { incidents } = (await api(`/api/v1/incidents?q=${encodeURIComponent(`probe ${n}`)}`)) as {
+    incidents: Array<{ id: string; title: string }>;
+  };
+  const incident = incidents.find((i) => i.title === `Probe ${n}`);
+  if (!incident) return `#${n}: ${ms} ms (its incident not found)`;
+  const { timeline } = (await api(`/api/v1/incidents/${incident.id}`)) as {
+    timeline: Array<{ type: string; recordedAt: string }>;
+  };
+  const at = (type: string) => {
+    const fact = timeline.find((f) => f.type === type);
+    return fact ? `${Date.parse(fact.recordedAt) - accepted} ms` : '–';
+  };
+  const into = (1000 + (n - PROBES) * PROBE_EVERY_MS) / 1000;
+  return `#${n}, ${into} s into the storm: ${ms} ms (opened at ${at('IncidentOpened')}, page requested at ${at('PageRequested')})`;
 }
 
 interface RunResult {
@@ -118,6 +151,8 @@ interface RunResult {
   cold: number;
   idle: number[];
   storm: number[];
+  /** The storm's slowest probes over SLOW_MS, and where their time went. */
+  slow: string[];
   maxAlertsPerSecond: number;
   stormAlertsPerSecond: number;
   refused: number;
@@ -130,25 +165,35 @@ async function processed(escalation: number): Promise<number> {
   return [...text.matchAll(/^klaxon_alerts_processed_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
 }
 
+/** `BENCH_PATH=production`: the three services as processes on Kafka and PostgreSQL; by default `pnpm start`. */
+const PATH = process.env.BENCH_PATH === 'production' ? 'production' : 'embedded';
+
+async function startKlaxon(env: Record<string, string>, dataDir: string) {
+  if (PATH === 'production')
+    return startProductionKlaxon({ ...env, KLAXON_LINK_SECRET: 'bench-link-secret-0123456789abcdef' }, dataDir);
+  const full = await startFullKlaxon({ ...env, KLAXON_DATA_DIR: dataDir }, 'ignore');
+  return { ingest: full.ingest, escalation: full.escalation, cpu: () => threadCpuSeconds(full.pid), stop: full.stop };
+}
+
 async function once(): Promise<RunResult> {
-  const twilio = await startFakeTwilio();
+  const probes = await startProbeThread();
+  const { twilio } = probes;
   const dir = tempDir('klaxon-bench-ttp-');
   const config = dir.file('klaxon.yaml');
   writeFileSync(config, benchConfig(PROBES * 2 + 1));
-  const klaxon = await startFullKlaxon(
+  const klaxon = await startKlaxon(
     {
-      KLAXON_DATA_DIR: dir.path,
       KLAXON_CONFIG: config,
       TWILIO_ACCOUNT_SID: twilio.accountSid,
       TWILIO_AUTH_TOKEN: twilio.authToken,
       TWILIO_FROM: '+15559990000',
       TWILIO_API_URL: twilio.url,
     },
-    'ignore',
+    dir.path,
   );
   try {
-    const [cold] = await probe(klaxon, twilio, PROBES * 2, 1);
-    const idle = await probe(klaxon, twilio, 0, PROBES);
+    const [cold] = await probes.probe(klaxon.ingest, PROBES * 2, 1);
+    const idle = await probes.probe(klaxon.ingest, 0, PROBES);
     // The maximum, closed loop (after a warm-up), as the ingest bench measures it; then half of it, paced.
     const closed = (seconds: number, from: number) =>
       httpLoad({
@@ -163,17 +208,21 @@ async function once(): Promise<RunResult> {
     await closed(3, 1_000_000);
     const max = await closed(3, 2_000_000);
     const before = await processed(klaxon.escalation);
-    const cpuBefore = threadCpuSeconds(klaxon.pid);
+    const cpuBefore = klaxon.cpu();
     const storm = pacedStorm(klaxon.ingest, max.alertsPerSecond * STORM_SHARE, 3_000_000);
     await new Promise((r) => setTimeout(r, 1000));
-    const underStorm = await probe(klaxon, twilio, PROBES, PROBES);
+    const underStorm = await probes.probe(klaxon.ingest, PROBES, PROBES);
     const sent = await storm.stop();
-    const cpu = cpuBetween(cpuBefore, threadCpuSeconds(klaxon.pid));
+    const cpu = cpuBetween(cpuBefore, klaxon.cpu());
     const handledAlerts = (await processed(klaxon.escalation)) - before;
+    const over = underStorm.filter((p) => p.ms > SLOW_MS).sort((a, b) => b.ms - a.ms);
+    const slow = await Promise.all(over.slice(0, SLOWEST).map((p) => slowProbe(klaxon, p)));
+    if (over.length > SLOWEST) slow.push(`${over.length - SLOWEST} more`);
     return {
-      cold: cold!,
-      idle,
-      storm: underStorm,
+      cold: cold!.ms,
+      idle: idle.map((p) => p.ms),
+      storm: underStorm.map((p) => p.ms),
+      slow,
       maxAlertsPerSecond: max.alertsPerSecond,
       stormAlertsPerSecond: (sent.sent * BATCH) / sent.seconds,
       refused: sent.refused,
@@ -182,7 +231,7 @@ async function once(): Promise<RunResult> {
     };
   } finally {
     await klaxon.stop();
-    await twilio.close();
+    await probes.close();
     dir.remove();
   }
 }
@@ -192,7 +241,7 @@ const summary = (ms: number[]) =>
 
 export async function timeToPageBench(): Promise<void> {
   console.log(
-    `time to page (full pnpm start): ${PROBES} new P1 groups every ${PROBE_EVERY_MS} ms, each to its own contact, from the 202 to its SMS at a Twilio stand-in; the first page after start apart (cold code), then idle, then under Alertmanager notifications of ${BATCH} alerts at ${STORM_SHARE * 100}% of the measured maximum; ${RUNS} runs`,
+    `time to page (${PATH === 'production' ? 'the production path: three processes on Kafka and PostgreSQL' : 'full pnpm start'}): ${PROBES} new P1 groups every ${PROBE_EVERY_MS} ms, each to its own contact, from the 202 to its SMS at a Twilio stand-in; the first page after start apart (cold code), then idle, then under Alertmanager notifications of ${BATCH} alerts at ${STORM_SHARE * 100}% of the measured maximum; ${RUNS} runs`,
   );
   const runs: RunResult[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -204,8 +253,10 @@ export async function timeToPageBench(): Promise<void> {
       .map(([name, s]) => `${name} ${((s / r.handledAlerts) * 1e6).toFixed(1)}`)
       .join(', ');
     console.log(
-      `  run ${i + 1}: first page after start ${r.cold.toFixed(0)} ms; idle ${summary(r.idle)}; storm ${fmt(r.stormAlertsPerSecond)} alerts/s (max ${fmt(r.maxAlertsPerSecond)}, ${r.refused} refused): ${summary(r.storm)}; CPU µs per alert handled by thread: ${perAlert}`,
+      `  run ${i + 1}: first page after start ${r.cold.toFixed(0)} ms; idle ${summary(r.idle)}; storm ${fmt(r.stormAlertsPerSecond)} alerts/s (max ${fmt(r.maxAlertsPerSecond)}, ${r.refused} refused): ${summary(r.storm)}; CPU µs per alert handled by ${PATH === 'production' ? 'process' : 'thread'}: ${perAlert}`,
     );
+    if (r.slow.length > 0)
+      console.log(`    storm probes over ${SLOW_MS} ms, slowest first, times from their 202: ${r.slow.join('; ')}`);
   }
   console.log(`${'first page after start, median'.padEnd(36)} ${median(runs.map((r) => r.cold)).toFixed(0)} ms`);
   console.log(
