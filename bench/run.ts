@@ -1,3 +1,4 @@
+import { alertMapBench } from './alert-map.bench.ts';
 import { busBench } from './bus.bench.ts';
 import { eventStoreBench } from './event-store.bench.ts';
 import { ingestVsAlertmanagerBench } from './ingest-vs-alertmanager.bench.ts';
@@ -9,8 +10,9 @@ import { stormBench } from './storm.bench.ts';
 import { timeToPageBench } from './time-to-page.bench.ts';
 import { timersBench } from './timers.bench.ts';
 
-/** `pnpm bench [name…]`: prints medians of repeated runs. Names: bus, event-store, ingest, ingest-vs-alertmanager, projection, restart, storm, timers, time-to-page, production-path. */
+/** `pnpm bench [name…]`: prints medians of repeated runs. Names: alert-map, bus, event-store, ingest, ingest-vs-alertmanager, projection, restart, storm, timers, time-to-page, production-path. */
 const suites: Record<string, () => Promise<void>> = {
+  'alert-map': alertMapBench,
   bus: busBench,
   'event-store': eventStoreBench,
   ingest: ingestBench,

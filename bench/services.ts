@@ -44,7 +44,10 @@ export const stopService = (s: Service) =>
  */
 export async function startProductionKlaxon(env: Record<string, string>, dataDir: string) {
   const kafka = await startLocalKafka();
-  const database = await freshDatabase();
+  const database = await freshDatabase().catch(async (error: unknown) => {
+    await kafka.stop();
+    throw error;
+  });
   const shared = {
     ...env,
     DATABASE_URL: database.url,

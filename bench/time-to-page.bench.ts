@@ -93,11 +93,13 @@ async function startProbeThread() {
   const entry = JSON.stringify(new URL('./probe-thread.ts', import.meta.url).href);
   // Node 20 does not carry tsx's loader into a worker's entry file: the worker registers it, then imports it.
   const worker = new Worker(`import(${tsx}).then(({ register }) => (register(), import(${entry})))`, { eval: true });
-  const next = () =>
-    new Promise<unknown>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-    });
+  // One answer awaited at a time; a thread that fails or ends fails it, rather than leaving the bench waiting.
+  let waiting: { resolve: (m: unknown) => void; reject: (e: Error) => void } | undefined;
+  const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.on('message', (message: unknown) => waiting?.resolve(message));
+  worker.on('error', (error) => waiting?.reject(error));
+  void ended.then(() => waiting?.reject(new Error('bench: the probe thread ended')));
+  const next = () => new Promise<unknown>((resolve, reject) => (waiting = { resolve, reject }));
   const twilio = (await next()) as { url: string; accountSid: string; authToken: string };
   return {
     twilio,
@@ -112,7 +114,10 @@ async function startProbeThread() {
     },
     async close() {
       worker.postMessage('close');
-      await new Promise((r) => worker.once('exit', r));
+      // It closes its server and ends itself; one that does not within a few seconds is ended.
+      const timer = setTimeout(() => void worker.terminate(), 5000);
+      await ended;
+      clearTimeout(timer);
     },
   };
 }
@@ -179,19 +184,21 @@ async function once(): Promise<RunResult> {
   const probes = await startProbeThread();
   const { twilio } = probes;
   const dir = tempDir('klaxon-bench-ttp-');
-  const config = dir.file('klaxon.yaml');
-  writeFileSync(config, benchConfig(PROBES * 2 + 1));
-  const klaxon = await startKlaxon(
-    {
-      KLAXON_CONFIG: config,
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
-      TWILIO_FROM: '+15559990000',
-      TWILIO_API_URL: twilio.url,
-    },
-    dir.path,
-  );
+  let running: Awaited<ReturnType<typeof startKlaxon>> | undefined;
   try {
+    const config = dir.file('klaxon.yaml');
+    writeFileSync(config, benchConfig(PROBES * 2 + 1));
+    const klaxon = await startKlaxon(
+      {
+        KLAXON_CONFIG: config,
+        TWILIO_ACCOUNT_SID: twilio.accountSid,
+        TWILIO_AUTH_TOKEN: twilio.authToken,
+        TWILIO_FROM: '+15559990000',
+        TWILIO_API_URL: twilio.url,
+      },
+      dir.path,
+    );
+    running = klaxon;
     const [cold] = await probes.probe(klaxon.ingest, PROBES * 2, 1);
     const idle = await probes.probe(klaxon.ingest, 0, PROBES);
     // The maximum, closed loop (after a warm-up), as the ingest bench measures it; then half of it, paced.
@@ -230,7 +237,7 @@ async function once(): Promise<RunResult> {
       handledAlerts,
     };
   } finally {
-    await klaxon.stop();
+    await running?.stop();
     await probes.close();
     dir.remove();
   }

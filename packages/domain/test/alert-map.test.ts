@@ -42,12 +42,25 @@ describe("an incident's alerts", () => {
   });
 
   it('an alert that flaps all day reads as its last change, listed where it was first seen', () => {
-    let map = AlertMap.empty().with([['steady', firing('2026-12-07T00:00:00Z')]]);
+    const versions = [AlertMap.empty().with([['steady', firing('2026-12-07T00:00:00Z')]])];
     for (let flap = 0; flap < 1000; flap++)
-      map = map.with([['flappy', flap % 2 === 0 ? firing(`2026-12-07T01:00:00Z`) : resolved('2026-12-07T01:00:00Z')]]);
+      versions.push(
+        versions
+          .at(-1)!
+          .with([['flappy', flap % 2 === 0 ? firing('2026-12-07T01:00:00Z') : resolved('2026-12-07T01:00:00Z')]]),
+      );
+    const map = versions.at(-1)!;
     expect(map.size).toBe(2);
     expect(map.get('flappy')).toEqual(resolved('2026-12-07T01:00:00Z'));
     expect([...map.keys()]).toEqual(['steady', 'flappy']);
+    // Versions from before and after the log was copied down still read as they were, and still change.
+    for (const [n, version] of versions.entries())
+      expect(version.status('flappy')).toBe(n === 0 ? undefined : n % 2 === 1 ? 'firing' : 'resolved');
+    expect(versions[10]!.with([['cpu', firing('2026-12-07T02:00:00Z')]]).statuses()).toEqual({
+      steady: 'firing',
+      flappy: 'resolved',
+      cpu: 'firing',
+    });
   });
 
   it('every version reads as the plain map it stands for, whatever order versions were made in', () => {
@@ -56,17 +69,18 @@ describe("an incident's alerts", () => {
       status: fc.constantFrom('firing' as const, 'resolved' as const),
       startsAt: fc.constantFrom('2026-12-07T01:00:00Z', '2026-12-07T02:00:00.123Z') as fc.Arbitrary<Instant>,
     });
-    // Each step makes a new version from an earlier one (by index), with a few changes.
+    // Each step makes a new version from an earlier one (by index), or mostly from the newest, as an
+    // incident's decisions do: long lines of one log, past the point where it is copied down, with branches.
     const step = fc.record({
-      from: fc.nat(),
-      changes: fc.array(fc.tuple(fingerprint, seen), { maxLength: 4 }),
+      from: fc.oneof({ arbitrary: fc.constant(null), weight: 4 }, { arbitrary: fc.nat(), weight: 1 }),
+      changes: fc.array(fc.tuple(fingerprint, seen), { minLength: 1, maxLength: 4 }),
     });
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+      fc.property(fc.array(step, { minLength: 40, maxLength: 120 }), (steps) => {
         const versions = [AlertMap.empty()];
         const models = [new Map<string, AlertSeen>()];
         for (const { from, changes } of steps) {
-          const base = from % versions.length;
+          const base = from === null ? versions.length - 1 : from % versions.length;
           versions.push(versions[base]!.with(changes));
           const model = new Map(models[base]);
           for (const [k, v] of changes) model.set(k, v);

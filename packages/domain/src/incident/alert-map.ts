@@ -47,9 +47,10 @@ class ChangeLog {
  * and everything kept is what the garbage collector marks, on the cores that take and page them.
  *
  * The versions of one line share one log of changes: a version is the log up to its length, so a change
- * made to the newest version appends, and costs about a map entry. Changing an older version (a decision
- * refused by the store, decided again on the state before it) copies what it sees into a log of its own.
- * Iteration is in the order each fingerprint was first seen, whatever the line's history.
+ * made to the newest version appends, and costs about a map entry. Changing an older version copies what
+ * it sees into a log of its own: once per append the store refused, when the winner's events are folded
+ * onto the state the refused decision had already extended. Iteration is in the order each fingerprint
+ * was first seen, whatever the line's history.
  */
 export class AlertMap implements Iterable<[string, AlertSeen]> {
   static empty(): AlertMap {

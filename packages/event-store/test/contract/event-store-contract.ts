@@ -208,6 +208,11 @@ export function eventStoreContract(name: string, open: () => Promise<EventStoreH
         (await store.readAll({ after: base, limit: 10, streamPrefix: n(prefix) })).map((x) => x.streamId);
       expect(await ids('shift-notices-')).toEqual(['shift-notices-a', 'shift-notices-b'].map(n));
       expect(await ids('heartbeat')).toEqual(['heartbeat-1', 'heartbeats', 'heartbeat-1'].map(n));
+      // A limit smaller than the categories' events together takes the first by position, whichever category.
+      const firstTwo = await store.readAll({ after: base, limit: 2, streamPrefix: n('heartbeat') });
+      expect(firstTwo.map((x) => x.streamId)).toEqual(['heartbeat-1', 'heartbeats'].map(n));
+      const rest = await store.readAll({ after: firstTwo[1]!.position, limit: 2, streamPrefix: n('heartbeat') });
+      expect(rest.map((x) => x.streamId)).toEqual([n('heartbeat-1')]);
       expect(await ids('shift-')).toEqual(['shift-notices-a', 'shift-x', 'shift-notices-b'].map(n));
     });
 
