@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { freshDatabase, startLocalKafka, tempDir } from '@klaxon/testing';
+import { tempDir } from '@klaxon/testing';
 import { alertmanagerRate, BATCH, CONNECTIONS, firingAlertsOf, fixture, WARM } from './alert-load.ts';
 import { until } from './full-klaxon.ts';
-import { PARTITIONS, startService, stopService, type Service } from './services.ts';
+import { PARTITIONS, startProductionKlaxon } from './services.ts';
 import { httpLoad } from './http-load.ts';
 import { processCpuSeconds } from './proc-cpu.ts';
 import { fmt, median } from './stats.ts';
@@ -45,34 +45,20 @@ interface KlaxonRun {
 
 /** Ingest, escalation and projection as three processes on the real broker and PostgreSQL. */
 async function klaxonOnce(): Promise<KlaxonRun> {
-  const kafka = await startLocalKafka();
-  const database = await freshDatabase();
   const dir = tempDir('klaxon-bench-prod-');
   const file = dir.file('klaxon.yaml');
   writeFileSync(file, config('bench-api-token-0000000001'));
-  const env = {
-    DATABASE_URL: database.url,
-    KAFKA_BROKERS: kafka.brokers.join(','),
-    KAFKA_PARTITIONS: String(PARTITIONS),
-    KLAXON_CONFIG: file,
-    KLAXON_LINK_SECRET: 'bench-link-secret-0123456789abcdef',
-  };
-  const services: Partial<Record<'ingest' | 'escalation' | 'projection', Service>> = {};
+  let running: Awaited<ReturnType<typeof startProductionKlaxon>> | undefined;
   try {
-    for (const name of ['escalation', 'projection', 'ingest'] as const) {
-      services[name] = await startService(name, { ...env, KLAXON_DATA_DIR: dir.path + `/${name}` });
-      const s = services[name];
-      await until(
-        async () => (await fetch(`http://127.0.0.1:${s.port}/ready`)).ok,
-        120_000,
-        `${name} to be ready:\n${s.output()}`,
-      );
-    }
-    const { ingest, escalation } = services as Record<'ingest' | 'escalation', Service>;
+    const klaxon = await startProductionKlaxon(
+      { KLAXON_CONFIG: file, KLAXON_LINK_SECRET: 'bench-link-secret-0123456789abcdef' },
+      dir.path,
+    );
+    running = klaxon;
     // httpLoad fails the run on any answer but 202: a run that finishes had no non-2xx.
     const send = (seconds: number, from: number) =>
       httpLoad({
-        url: `http://127.0.0.1:${ingest.port}/api/v1/alertmanager`,
+        url: `http://127.0.0.1:${klaxon.ingest}/api/v1/alertmanager`,
         headers: { authorization: `Bearer ${AM_TOKEN}` },
         body: (n) =>
           JSON.stringify({
@@ -86,7 +72,7 @@ async function klaxonOnce(): Promise<KlaxonRun> {
         status: 202,
       });
     const processed = async () => {
-      const text = await (await fetch(`http://127.0.0.1:${escalation.port}/metrics`)).text();
+      const text = await (await fetch(`http://127.0.0.1:${klaxon.escalation}/metrics`)).text();
       return [...text.matchAll(/^klaxon_alerts_processed_total\{[^}]*\} (\d+)/gm)].reduce(
         (n, m) => n + Number(m[1]),
         0,
@@ -95,13 +81,7 @@ async function klaxonOnce(): Promise<KlaxonRun> {
     const warmed =
       WARMUP_SECONDS > 0 ? Math.round((await send(WARMUP_SECONDS, WARM)).alertsPerSecond * WARMUP_SECONDS) : 0;
     await until(async () => (await processed()) >= warmed, 300_000, 'escalation to handle the warm-up');
-    const pids = {
-      ingest: ingest.child.pid,
-      escalation: escalation.child.pid,
-      projection: services.projection!.child.pid,
-      broker: kafka.pid(),
-    };
-    const cpuBefore = { ...Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, processCpuSeconds(pid)])) };
+    const cpuBefore = klaxon.cpu();
     const pgBefore = postgresCpu();
     const result = await send(SECONDS, 0);
     const lastAnswer = performance.now();
@@ -109,8 +89,9 @@ async function klaxonOnce(): Promise<KlaxonRun> {
     const duringLoad = (await processed()) - warmed;
     await until(async () => (await processed()) >= warmed + accepted, 600_000, 'escalation to handle every alert');
     const caughtUpMs = performance.now() - lastAnswer;
+    const cpuAfter = klaxon.cpu();
     const cpu: Record<string, number> = Object.fromEntries(
-      Object.entries(pids).map(([k, pid]) => [k, processCpuSeconds(pid) - cpuBefore[k]!]),
+      [...cpuAfter].map(([name, seconds]) => [name, seconds - cpuBefore.get(name)!]),
     );
     cpu.postgres = postgresCpu() - pgBefore;
     return {
@@ -123,9 +104,7 @@ async function klaxonOnce(): Promise<KlaxonRun> {
       alerts: accepted,
     };
   } finally {
-    await Promise.all(Object.values(services).map(stopService));
-    await database.drop().catch(() => undefined);
-    await kafka.stop();
+    await running?.stop();
     dir.remove();
   }
 }
