@@ -15,7 +15,10 @@ import { readDeadLetters } from './kafka-dead-letters.ts';
 export interface KafkaBusOptions {
   brokers: string[];
   clientId?: string;
-  /** Partitions for topics Klaxon creates; records are spread over them by key. */
+  /**
+   * Partitions for topics Klaxon creates; records are spread over them by key. A consumer handles up to this
+   * many partitions' batches of one fetch side by side.
+   */
   partitions?: number;
   replicationFactor?: number;
   /**
@@ -165,6 +168,7 @@ export async function openKafkaBus(options: KafkaBusOptions): Promise<Bus> {
         heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3000,
         newGroupLookbackMs: options.newGroupLookbackMs ?? 3_600_000,
         retryDelayMs: options.retryDelayMs ?? 1000,
+        partitionsConcurrently: options.partitions ?? 6,
         ensureTopic,
         // A rebalance follows added partitions: placement must follow before ownership is decided on it.
         onGroupJoin: () => void refreshPlacement().catch(() => undefined),

@@ -1,3 +1,5 @@
+import { grouped } from './grouped.ts';
+
 export interface OutgoingMessage {
   key: string;
   value: string;
@@ -7,13 +9,6 @@ export interface OutgoingMessage {
 /** Sends one topic's messages, in order, as one call (kafkajs's `producer.send`, split by size within it). */
 export type SendMessages = (topic: string, messages: OutgoingMessage[]) => Promise<void>;
 
-interface Waiting {
-  topic: string;
-  messages: OutgoingMessage[];
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
 /**
  * Group commit for a producer with one request in flight (which keeps each key's order across kafkajs's
  * retries): the publishes that arrive while a send is in flight go together in the next one, in the order
@@ -22,30 +17,19 @@ interface Waiting {
  * once, as a caller's retry after the refusal would write them again).
  */
 export function groupedSender(send: SendMessages): (topic: string, messages: OutgoingMessage[]) => Promise<void> {
-  const waiting: Waiting[] = [];
-  let sending = false;
-  const sendWaiting = async () => {
-    sending = true;
-    while (waiting.length > 0) {
-      const batch = waiting.splice(0);
-      for (const topic of new Set(batch.map((w) => w.topic))) {
-        const together = batch.filter((w) => w.topic === topic);
-        try {
-          await send(
-            topic,
-            together.flatMap((w) => w.messages),
-          );
-          for (const w of together) w.resolve();
-        } catch (error) {
-          for (const w of together) w.reject(error);
-        }
+  const publish = grouped<{ topic: string; messages: OutgoingMessage[] }>(async (batch) => {
+    for (const topic of new Set(batch.map((w) => w.item.topic))) {
+      const together = batch.filter((w) => w.item.topic === topic);
+      try {
+        await send(
+          topic,
+          together.flatMap((w) => w.item.messages),
+        );
+        for (const w of together) w.resolve();
+      } catch (error) {
+        for (const w of together) w.reject(error);
       }
     }
-    sending = false;
-  };
-  return (topic, messages) =>
-    new Promise<void>((resolve, reject) => {
-      waiting.push({ topic, messages, resolve, reject });
-      if (!sending) void sendWaiting();
-    });
+  });
+  return (topic, messages) => publish({ topic, messages });
 }

@@ -231,6 +231,56 @@ describe.runIf(kafka)('Kafka faults a real broker shows', () => {
   );
 
   it(
+    "handles partitions side by side: one partition's slow record does not hold up another partition's",
+    { timeout: 90_000 },
+    async () => {
+      const bus = await openKafkaBus({ brokers, partitions: 2, replicationFactor: 1, ...quick });
+      const topic = unique('alerts');
+      const group = unique('g');
+      const partitionOf = await bus.partitioner(topic);
+      const keys = Array.from({ length: 50 }, (_, i) => `group-${i}`);
+      const storm = keys.find((k) => partitionOf(k) === 0)!;
+      const fresh = keys.find((k) => partitionOf(k) === 1)!;
+      // Given a storm's record on one partition and a new group's record on the other
+      await bus.publish(topic, [
+        { key: storm, value: 'storm-1' },
+        { key: fresh, value: 'new-1' },
+      ]);
+      const started = new Map<string, () => void>();
+      const startedOf = (value: string) => new Promise<void>((resolve) => started.set(value, resolve));
+      const both = { 'storm-1': startedOf('new-1'), 'new-1': startedOf('storm-1') };
+      const seen: string[] = [];
+      const consumer = await bus.consume({
+        topic,
+        group,
+        handle: async (r) => {
+          // Each record's handling waits until the other's has begun: one partition after the other, the
+          // first would wait for ever, whichever it is.
+          const value = r.value as 'storm-1' | 'new-1';
+          started.get(value)!();
+          await both[value];
+          seen.push(value);
+        },
+      });
+      // When both come in one fetch, then both are in hand at once
+      await until(() => seen.length === 2, 'both records');
+      expect(seen.sort()).toEqual(['new-1', 'storm-1']);
+      await consumer.stop();
+      // And both partitions' offsets were committed: taken up again, the group gets only what comes after
+      await bus.publish(topic, [
+        { key: storm, value: 'later-1' },
+        { key: fresh, value: 'later-2' },
+      ]);
+      const again: string[] = [];
+      const after = await bus.consume({ topic, group, handle: async (r) => void again.push(r.value as string) });
+      await until(() => again.length === 2, 'the records published after');
+      await after.stop();
+      await bus.close();
+      expect(again.sort()).toEqual(['later-1', 'later-2']);
+    },
+  );
+
+  it(
     'goes on after a handler throws a TypeError (kafkajs alone would not restart the consumer)',
     { timeout: 90_000 },
     async () => {

@@ -1,0 +1,25 @@
+/** One caller's item, waiting for the call that carries it to settle. */
+export interface Waiting<T> {
+  item: T;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit with one call in flight: the items that arrive while a call is in flight go together in the
+ * next one, in the order they came; the first goes at once. `flush` settles every item it is given.
+ */
+export function grouped<T>(flush: (waiting: Array<Waiting<T>>) => Promise<void>): (item: T) => Promise<void> {
+  const waiting: Array<Waiting<T>> = [];
+  let flushing = false;
+  const flushWaiting = async () => {
+    flushing = true;
+    while (waiting.length > 0) await flush(waiting.splice(0));
+    flushing = false;
+  };
+  return (item) =>
+    new Promise<void>((resolve, reject) => {
+      waiting.push({ item, resolve, reject });
+      if (!flushing) void flushWaiting();
+    });
+}
