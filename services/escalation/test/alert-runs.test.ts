@@ -112,3 +112,28 @@ it('one resolved notification of fifty alerts resolves their incident in one app
   expect(h.service.index.acting()).toEqual([]);
   expect(h.providers.twilio.messages().filter((m) => m.To === ALICE)).toHaveLength(toAlice + 1);
 });
+
+it("a new group's alert opens its incident without reading the incident's stream first: there is nothing to read", async () => {
+  // Reads and appends of the store, in the order the service made them.
+  const calls: string[] = [];
+  h = await startEscalation({
+    wrapStore: (store: EventStore): EventStore => ({
+      ...store,
+      readStream: (streamId, from) => (calls.push(`read ${streamId}`), store.readStream(streamId, from)),
+      append: (streamId, events, expected) => (
+        calls.push(`append ${streamId} ${events.map((e) => e.type).join(' ')}`),
+        store.append(streamId, events, expected)
+      ),
+    }),
+  });
+  const [first] = diskFull(h.clock.now().toISOString(), 'firing');
+  await h.bus.publish(ALERTS_TOPIC, sameRecords([first!]));
+  await vi.waitFor(async () => expect(await processed()).toBe(1), { timeout: 10_000, interval: 10 });
+  await h.service.drained();
+  const [incident] = h.service.index.acting();
+  const stream = incidentStream(incident!.state.incidentId);
+  const ofIncident = calls.filter((c) => c.includes(stream));
+  // The first call is the opening's append, at the expected revision of a stream that does not exist yet
+  expect(ofIncident[0]).toMatch(new RegExp(`^append ${stream} IncidentOpened .*PageRequested`));
+  expect(h.providers.twilio.messages().filter((m) => m.To === ALICE)).toHaveLength(1);
+});

@@ -19,6 +19,8 @@ export type Execution =
   { ok: true; events: IncidentEvent[]; state: IncidentState; revision: number } | { ok: false; error: IncidentError };
 
 const MAX_ATTEMPTS = 8;
+/** A stream with nothing in it yet, as `load` would read it. */
+const NEW_STREAM = { state: incidentDecider.initialState(), revision: undefined } as const;
 const CONFLICT_BACKOFF_MS = 2;
 
 export interface HistoryEntry {
@@ -103,10 +105,15 @@ export class IncidentCommands {
     try {
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         const known = attempt === 1 ? this.index.get(incidentId) : undefined;
-        const { state, revision } = known ?? (await this.load(incidentId));
+        // An incident the index does not know is almost always a new one (a group's opening): decided at
+        // once on an empty stream, without a read first, since the store refuses the append if the stream
+        // is there after all. Anything but events to append is decided again on the stream as read.
+        const guess = attempt === 1 && !known;
+        const { state, revision } = known ?? (guess ? NEW_STREAM : await this.load(incidentId));
         let command = build(state);
         if (command?.type === 'OpenIncident') command = { ...command, number: (number ??= await this.numbers.take()) };
         const decision = command && decideAndFold(command, state);
+        if (guess && !(decision?.ok && decision.value.events.length > 0)) continue;
         if (decision && !decision.ok) return { ok: false, error: decision.error };
         const events = decision?.value.events ?? [];
         if (!decision || events.length === 0) return { ok: true, events: [], state, revision: revision ?? -1 };
