@@ -38,17 +38,41 @@ export function prefixRead(
   // One without may span several ('heartbeat' takes 'heartbeat-…' and 'heartbeats'). Ordered by category
   // first, a range of categories in the index would be walked whole, every beat a monitor ever had.
   // Instead each of its categories is found by one descent of the index (a loose index scan: the
-  // categories are few), read as above, and the reads merged by position.
+  // categories are few), read as above, and the reads merged by position. The range is bounded by values,
+  // not left to `LIKE`: the planner makes index bounds of a `LIKE` pattern only when it plans with the
+  // pattern in hand, and a plan made once for any value (a named prepared statement's) would walk on past
+  // the prefix's last category to the end of the index. The range alone is exact (in this order, the texts
+  // from the prefix up to just above it are those that start with it); a `LIKE` beside it would have the
+  // planner count the same bounds twice, expect almost nothing in them, and read them all to sort.
+  const above = justAbove(streamPrefix);
   return {
     text: `WITH RECURSIVE categories(category) AS (
-        (SELECT ${CATEGORY} FROM ${table} WHERE ${CATEGORY} LIKE $2 ORDER BY ${CATEGORY} USING ~<~ LIMIT 1)
+        (SELECT ${CATEGORY} FROM ${table} WHERE ${CATEGORY} ~>=~ $2 AND ${CATEGORY} ~<~ $3
+         ORDER BY ${CATEGORY} USING ~<~ LIMIT 1)
         UNION ALL
-        SELECT (SELECT ${CATEGORY} FROM ${table} WHERE ${CATEGORY} LIKE $2 AND ${CATEGORY} ~>~ c.category
+        SELECT (SELECT ${CATEGORY} FROM ${table}
+                WHERE ${CATEGORY} ~>~ c.category AND ${CATEGORY} ~<~ $3
                 ORDER BY ${CATEGORY} USING ~<~ LIMIT 1)
         FROM categories c WHERE c.category IS NOT NULL
       )
-      SELECT e.* FROM categories c CROSS JOIN LATERAL (${categoryRead(table, 'c.category', '$2', '$3')}) e
-      ORDER BY e.position LIMIT $3`,
-    values: [after, likePrefix(streamPrefix), limit],
+      SELECT e.* FROM categories c CROSS JOIN LATERAL (${categoryRead(table, 'c.category', '$4', '$5')}) e
+      ORDER BY e.position LIMIT $5`,
+    values: [after, streamPrefix, above, likePrefix(streamPrefix), limit],
   };
+}
+
+/**
+ * The least text above every text that starts with `prefix`, in the byte order of text_pattern_ops: the
+ * prefix with its last character's code point one higher (UTF-8 keeps code point order byte by byte).
+ */
+export function justAbove(prefix: string): string {
+  const points = [...prefix].map((c) => c.codePointAt(0)!);
+  while (points.length > 0) {
+    const last = points.pop()! + 1;
+    if (last > 0x10ffff) continue;
+    // A lone surrogate is no text PostgreSQL takes: the next character is past them.
+    points.push(last >= 0xd800 && last <= 0xdfff ? 0xe000 : last);
+    return String.fromCodePoint(...points);
+  }
+  throw new Error(`no text is above every one starting with ${JSON.stringify(prefix)}`);
 }
