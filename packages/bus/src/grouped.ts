@@ -14,8 +14,17 @@ export function grouped<T>(flush: (waiting: Array<Waiting<T>>) => Promise<void>)
   let flushing = false;
   const flushWaiting = async () => {
     flushing = true;
-    while (waiting.length > 0) await flush(waiting.splice(0));
-    flushing = false;
+    try {
+      while (waiting.length > 0) {
+        const batch = waiting.splice(0);
+        // A flush that throws instead of settling its items refuses them all (settling twice does nothing).
+        await flush(batch).catch((error: unknown) => {
+          for (const w of batch) w.reject(error);
+        });
+      }
+    } finally {
+      flushing = false;
+    }
   };
   return (item) =>
     new Promise<void>((resolve, reject) => {

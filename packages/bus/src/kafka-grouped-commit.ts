@@ -16,6 +16,8 @@ export interface PartitionCommit {
  * each partition at the furthest offset asked for, and every batch in it hears that request's outcome.
  * The request goes through the last batch's own call, which is still in hand (it waits for this commit):
  * kafkajs's consumer.commitOffsets refuses once stop() began, and a batch must commit on a clean stop.
+ * kafkajs raises the first partition's error of the answer for the whole request, so an error refuses
+ * every batch in it: each then acts on it as on its own commit's (at least once either way).
  */
 export function groupedCommit(topic: string): (commit: PartitionCommit) => Promise<void> {
   return grouped<PartitionCommit>(async (batch) => {

@@ -56,6 +56,18 @@ const recordingAppends = (appends: string[][]) => ({
   }),
 });
 
+/** Stream reads and appends, in the order the service made them. */
+const recordingCalls = (calls: string[]) => ({
+  wrapStore: (store: EventStore): EventStore => ({
+    ...store,
+    readStream: (streamId, from) => (calls.push(`read ${streamId}`), store.readStream(streamId, from)),
+    append: (streamId, events, expected) => (
+      calls.push(`append ${streamId} ${events.map((e) => e.type).join(' ')}`),
+      store.append(streamId, events, expected)
+    ),
+  }),
+});
+
 it.each([
   ['fifty records of one group in one batch', sameRecords],
   ['one record of fifty alerts', oneRecord],
@@ -114,18 +126,8 @@ it('one resolved notification of fifty alerts resolves their incident in one app
 });
 
 it("a new group's alert opens its incident without reading the incident's stream first: there is nothing to read", async () => {
-  // Reads and appends of the store, in the order the service made them.
   const calls: string[] = [];
-  h = await startEscalation({
-    wrapStore: (store: EventStore): EventStore => ({
-      ...store,
-      readStream: (streamId, from) => (calls.push(`read ${streamId}`), store.readStream(streamId, from)),
-      append: (streamId, events, expected) => (
-        calls.push(`append ${streamId} ${events.map((e) => e.type).join(' ')}`),
-        store.append(streamId, events, expected)
-      ),
-    }),
-  });
+  h = await startEscalation(recordingCalls(calls));
   const [first] = diskFull(h.clock.now().toISOString(), 'firing');
   await h.bus.publish(ALERTS_TOPIC, sameRecords([first!]));
   await vi.waitFor(async () => expect(await processed()).toBe(1), { timeout: 10_000, interval: 10 });
@@ -136,4 +138,38 @@ it("a new group's alert opens its incident without reading the incident's stream
   // The first call is the opening's append, at the expected revision of a stream that does not exist yet
   expect(ofIncident[0]).toMatch(new RegExp(`^append ${stream} IncidentOpened .*PageRequested`));
   expect(h.providers.twilio.messages().filter((m) => m.To === ALICE)).toHaveLength(1);
+});
+
+it('a group firing again after its incident settled: the settled stream is read, not guessed at, and the next incident takes the next number', async () => {
+  const calls: string[] = [];
+  h = await startEscalation(recordingCalls(calls));
+  const at = h.clock.now().toISOString();
+  const [firing] = diskFull(at, 'firing');
+  const [resolved] = diskFull(at, 'resolved');
+  await h.bus.publish(ALERTS_TOPIC, sameRecords([firing!]));
+  await h.bus.publish(ALERTS_TOPIC, sameRecords([resolved!]));
+  await vi.waitFor(async () => expect(await processed()).toBe(2), { timeout: 10_000, interval: 10 });
+  await h.service.drained();
+  // Given its first incident resolved by its source, and settled (nothing left to send)
+  expect(h.service.index.acting()).toEqual([]);
+  const [settled] = h.service.index.summaries();
+  const settledStream = incidentStream(settled!.id);
+  const before = calls.length;
+
+  // When the group fires again, later
+  h.clock.set('2026-11-23T10:30:00Z');
+  const later = h.clock.now().toISOString();
+  const again = { ...firing!, fingerprint: 'disk-again', startsAt: later, receivedAt: later };
+  await h.bus.publish(ALERTS_TOPIC, sameRecords([again]));
+  await vi.waitFor(async () => expect(await processed()).toBe(3), { timeout: 10_000, interval: 10 });
+  await h.service.drained();
+
+  // Then the settled incident's stream is read, and nothing is appended to it
+  const after = calls.slice(before);
+  expect(after.filter((c) => c.includes(settledStream))).toEqual([`read ${settledStream}`]);
+  // And the next incident opens with the next number, and pages L1
+  const [next] = h.service.index.acting();
+  expect(next!.state.incidentId).not.toBe(settled!.id);
+  expect(next!.state.number).toBe(settled!.number + 1);
+  expect(after.filter((c) => c.startsWith('append') && c.includes('IncidentOpened'))).toHaveLength(1);
 });

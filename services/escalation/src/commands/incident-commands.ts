@@ -105,10 +105,11 @@ export class IncidentCommands {
     try {
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         const known = attempt === 1 ? this.index.get(incidentId) : undefined;
-        // An incident the index does not know is almost always a new one (a group's opening): decided at
-        // once on an empty stream, without a read first, since the store refuses the append if the stream
-        // is there after all. Anything but events to append is decided again on the stream as read.
-        const guess = attempt === 1 && !known;
+        // An incident the index holds nothing of (not even as settled) is almost always a new one (a
+        // group's opening): decided at once on an empty stream, without a read first, since the store
+        // refuses the append if the stream is there after all (another instance's, not yet followed here).
+        // Anything but events to append is decided again on the stream as read.
+        const guess = attempt === 1 && !known && !this.index.holds(incidentId);
         const { state, revision } = known ?? (guess ? NEW_STREAM : await this.load(incidentId));
         let command = build(state);
         if (command?.type === 'OpenIncident') command = { ...command, number: (number ??= await this.numbers.take()) };
@@ -117,7 +118,8 @@ export class IncidentCommands {
         if (decision && !decision.ok) return { ok: false, error: decision.error };
         const events = decision?.value.events ?? [];
         if (!decision || events.length === 0) return { ok: true, events: [], state, revision: revision ?? -1 };
-        numbered = number !== undefined;
+        // Only an opening carries the number.
+        numbered = command?.type === 'OpenIncident';
         const appended = await this.store.append(
           incidentStream(incidentId),
           events.map((e) => ({ type: e.type, data: e.data })),

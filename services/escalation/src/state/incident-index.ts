@@ -225,6 +225,11 @@ export class IncidentIndex {
     });
   }
 
+  /** Whether the store is known to hold the incident: one that may still act, or a settled one. */
+  holds(incidentId: string): boolean {
+    return this.active.has(incidentId) || this.settled.has(incidentId);
+  }
+
   /** An incident that may still act, whole; undefined for one that is settled (or unknown). */
   get(incidentId: string): IndexedIncident | undefined {
     return this.active.get(incidentId);
