@@ -13,6 +13,12 @@ export async function until(check: () => Promise<boolean>, timeoutMs: number, wh
   }
 }
 
+/** Alerts escalation has handled so far, every result together, from its metrics at `port`. */
+export async function alertsProcessed(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return [...text.matchAll(/^klaxon_alerts_processed_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+}
+
 export interface FullKlaxon {
   ingest: number;
   escalation: number;

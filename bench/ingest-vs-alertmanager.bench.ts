@@ -1,6 +1,6 @@
 import { tempDir } from '@klaxon/testing';
 import { alertmanagerRate, BATCH, CONNECTIONS, firingAlertsOf, fixture, WARM } from './alert-load.ts';
-import { startFullKlaxon, until } from './full-klaxon.ts';
+import { alertsProcessed, startFullKlaxon, until } from './full-klaxon.ts';
 import { httpLoad } from './http-load.ts';
 import { fmt, median } from './stats.ts';
 
@@ -34,10 +34,7 @@ async function klaxonOnce(): Promise<{ alertsPerSecond: number; p99Ms: number; c
       202,
       seconds,
     );
-  const processed = async () => {
-    const text = await (await fetch(`http://127.0.0.1:${klaxon.escalation}/metrics`)).text();
-    return [...text.matchAll(/^klaxon_alerts_processed_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
-  };
+  const processed = () => alertsProcessed(klaxon.escalation);
   try {
     // The warm-up's alerts are all handled before the measured load starts, so it starts from an idle Klaxon.
     const warmed =

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tempDir } from '@klaxon/testing';
 import { alertmanagerRate, BATCH, CONNECTIONS, firingAlertsOf, fixture, WARM } from './alert-load.ts';
-import { until } from './full-klaxon.ts';
+import { alertsProcessed, until } from './full-klaxon.ts';
 import { PARTITIONS, startProductionKlaxon } from './services.ts';
 import { httpLoad } from './http-load.ts';
 import { processCpuSeconds } from './proc-cpu.ts';
@@ -71,13 +71,7 @@ async function klaxonOnce(): Promise<KlaxonRun> {
         seconds,
         status: 202,
       });
-    const processed = async () => {
-      const text = await (await fetch(`http://127.0.0.1:${klaxon.escalation}/metrics`)).text();
-      return [...text.matchAll(/^klaxon_alerts_processed_total\{[^}]*\} (\d+)/gm)].reduce(
-        (n, m) => n + Number(m[1]),
-        0,
-      );
-    };
+    const processed = () => alertsProcessed(klaxon.escalation);
     const warmed =
       WARMUP_SECONDS > 0 ? Math.round((await send(WARMUP_SECONDS, WARM)).alertsPerSecond * WARMUP_SECONDS) : 0;
     await until(async () => (await processed()) >= warmed, 300_000, 'escalation to handle the warm-up');

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { tempDir } from '@klaxon/testing';
 import { BATCH, CONNECTIONS, firingAlertsOf, fixture } from './alert-load.ts';
-import { startFullKlaxon } from './full-klaxon.ts';
+import { alertsProcessed, startFullKlaxon } from './full-klaxon.ts';
 import { httpLoad } from './http-load.ts';
 import { cpuBetween, threadCpuSeconds } from './proc-cpu.ts';
 import { probePhone, type Probe, type ProbeRequest } from './probes.ts';
@@ -165,11 +165,6 @@ interface RunResult {
   handledAlerts: number;
 }
 
-async function processed(escalation: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${escalation}/metrics`)).text();
-  return [...text.matchAll(/^klaxon_alerts_processed_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
-}
-
 /** `BENCH_PATH=production`: the three services as processes on Kafka and PostgreSQL; by default `pnpm start`. */
 const PATH = process.env.BENCH_PATH === 'production' ? 'production' : 'embedded';
 
@@ -214,14 +209,14 @@ async function once(): Promise<RunResult> {
       });
     await closed(3, 1_000_000);
     const max = await closed(3, 2_000_000);
-    const before = await processed(klaxon.escalation);
+    const before = await alertsProcessed(klaxon.escalation);
     const cpuBefore = klaxon.cpu();
     const storm = pacedStorm(klaxon.ingest, max.alertsPerSecond * STORM_SHARE, 3_000_000);
     await new Promise((r) => setTimeout(r, 1000));
     const underStorm = await probes.probe(klaxon.ingest, PROBES, PROBES);
     const sent = await storm.stop();
     const cpu = cpuBetween(cpuBefore, klaxon.cpu());
-    const handledAlerts = (await processed(klaxon.escalation)) - before;
+    const handledAlerts = (await alertsProcessed(klaxon.escalation)) - before;
     const over = underStorm.filter((p) => p.ms > SLOW_MS).sort((a, b) => b.ms - a.ms);
     const slow = await Promise.all(over.slice(0, SLOWEST).map((p) => slowProbe(klaxon, p)));
     if (over.length > SLOWEST) slow.push(`${over.length - SLOWEST} more`);
