@@ -296,8 +296,8 @@ export async function startGroupConsumer(
     });
     await c.connect();
     await c.subscribe({ topics: [topic], fromBeginning: true });
-    // Partitions side by side: their keys are disjoint, so each key keeps its order, and the batches of one
-    // fetch meet in the store's group commit instead of taking one transaction each, in turn.
+    // Partitions side by side: a key's records are in one partition, so each key keeps its order, and the
+    // batches of one fetch meet in the store's group commit instead of taking one transaction each, in turn.
     await c.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -333,7 +333,7 @@ export async function startGroupConsumer(
     async stop() {
       stopping = true;
       clearTimeout(restartTimer);
-      // The batch in hand finishes its record and commits before the member leaves the group.
+      // The batches in hand finish their records and commit before the member leaves the group.
       await Promise.all(inBatch);
       await consumer?.disconnect();
       release();
