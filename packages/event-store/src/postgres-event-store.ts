@@ -205,7 +205,7 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
         revision: [] as number[],
         type: [] as string[],
         data: [] as string[],
-        metadata: [] as Array<string | null>,
+        metadata: [] as string[],
       };
       for (const { streamId, events, expected } of batch) {
         const revision = current.get(streamId) ?? 'no_stream';
@@ -220,7 +220,7 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
           columns.revision.push(first + i);
           columns.type.push(e.type);
           columns.data.push(e.data);
-          columns.metadata.push(e.metadata);
+          columns.metadata.push(e.metadata ?? 'null');
         });
         current.set(streamId, first + events.length - 1);
         accepted.push({ at: outcomes.length, streamId, last: first + events.length - 1 });
@@ -229,13 +229,23 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
       if (accepted.length === 0) {
         await client.query('ROLLBACK');
       } else {
+        // Data and metadata go as one JSON array each, joined from the texts already serialised: as text[]
+        // elements, node-postgres escapes every quote and backslash of every event, and PostgreSQL reads the
+        // escapes back before parsing each element as jsonb. A JSON null in the array is a row without metadata.
         const inserted = await client.query<{ position: string; stream_id: string; revision: string }>(
           `INSERT INTO ${table} (event_id, stream_id, revision, type, data, metadata)
-           SELECT gen_random_uuid(), s, r, t, d, m
-           FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[], $5::jsonb[]) WITH ORDINALITY AS e(s, r, t, d, m, ord)
+           SELECT gen_random_uuid(), s, r, t, d, NULLIF(m, 'null'::jsonb)
+           FROM ROWS FROM (unnest($1::text[]), unnest($2::bigint[]), unnest($3::text[]),
+             jsonb_array_elements($4::jsonb), jsonb_array_elements($5::jsonb)) WITH ORDINALITY AS e(s, r, t, d, m, ord)
            ORDER BY ord
            RETURNING position, stream_id, revision`,
-          [columns.stream, columns.revision, columns.type, columns.data, columns.metadata],
+          [
+            columns.stream,
+            columns.revision,
+            columns.type,
+            `[${columns.data.join(',')}]`,
+            `[${columns.metadata.join(',')}]`,
+          ],
         );
         const positions = new Map(inserted.rows.map((r) => [`${r.revision} ${r.stream_id}`, BigInt(r.position)]));
         // An append's position is its last event's.

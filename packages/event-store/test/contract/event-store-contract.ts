@@ -75,6 +75,21 @@ export function eventStoreContract(name: string, open: () => Promise<EventStoreH
       expect(await store.readStream(n('incident-missing'))).toEqual([]);
     });
 
+    it('keeps each event of one append as written: data of any JSON shape, metadata or none', async () => {
+      const store = await setup();
+      const events: NewEvent[] = [
+        { type: 'Bare', data: { quoted: 'a "b" \\ c', list: [] } },
+        e(1),
+        { type: 'Scalar', data: [1, 'two', null], metadata: { by: 'x' } },
+        { type: 'Empty', data: {} },
+      ];
+      await store.append(n('incident-shapes'), events, 'no_stream');
+      const read = await store.readStream(n('incident-shapes'));
+      expect(read.map((x) => [x.type, x.data, x.metadata])).toEqual(
+        events.map((x) => [x.type, x.data, x.metadata ?? {}]),
+      );
+    });
+
     it('appends at the expected revision and refuses a stale one with a typed conflict', async () => {
       const store = await setup();
       await store.append(n('s'), [e(1)], 'no_stream');
