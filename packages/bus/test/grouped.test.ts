@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { grouped } from '../src/grouped.ts';
+import { outcomeOf } from './support/outcome.ts';
 
-const settled = async (p: Promise<void>) =>
-  p.then(
-    () => 'done',
-    (error: Error) => `refused: ${error.message}`,
-  );
+const settled = (p: Promise<void>) => outcomeOf(p);
 
 describe('group commit with one call in flight', () => {
   it('a flush that throws instead of settling refuses its items, and the items after it still go', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { groupedCommit, type PartitionCommit } from '../src/kafka-grouped-commit.ts';
+import { outcomeOf, nextTurn } from './support/outcome.ts';
 
 type Offsets = Parameters<PartitionCommit['payload']['commitOffsetsIfNecessary']>[0];
 
@@ -23,25 +24,20 @@ function heldBatches() {
   });
   return { requests, batch };
 }
-const settled = async (p: Promise<void>) =>
-  p.then(
-    () => 'committed',
-    (error: Error) => `refused: ${error.message}`,
-  );
-const tick = () => new Promise((r) => setImmediate(r));
+const settled = (p: Promise<void>) => outcomeOf(p, 'committed');
 
 describe('committing offsets for partitions handled side by side: the commits that wait go in one request', () => {
   it('given a commit in flight, the batches that end meanwhile commit together, each partition at its furthest offset', async () => {
     const { requests, batch } = heldBatches();
     const commit = groupedCommit('alerts');
     const first = commit(batch('p0', 0, '11'));
-    await tick();
+    await nextTurn();
     const later = [commit(batch('p1', 1, '5')), commit(batch('p2', 2, '40')), commit(batch('p1-next', 1, '9'))];
-    await tick();
+    await nextTurn();
     expect(requests.map((r) => r.partitions)).toEqual([[[0, '11']]]);
     requests[0]!.done();
     expect(await settled(first)).toBe('committed');
-    await tick();
+    await nextTurn();
     expect(requests.map((r) => r.partitions)).toEqual([
       [[0, '11']],
       [
@@ -59,11 +55,11 @@ describe('committing offsets for partitions handled side by side: the commits th
     const { requests, batch } = heldBatches();
     const commit = groupedCommit('alerts');
     const first = commit(batch('p0', 0, '3'));
-    await tick();
+    await nextTurn();
     const second = [commit(batch('p1', 1, '7')), commit(batch('p2', 2, '8'))];
-    await tick();
+    await nextTurn();
     requests[0]!.done();
-    await tick();
+    await nextTurn();
     requests[1]!.done(new Error('ILLEGAL_GENERATION'));
     expect(await settled(first)).toBe('committed');
     expect(await Promise.all(second.map(settled))).toEqual([
@@ -71,7 +67,7 @@ describe('committing offsets for partitions handled side by side: the commits th
       'refused: ILLEGAL_GENERATION',
     ]);
     const third = commit(batch('p0', 0, '4'));
-    await tick();
+    await nextTurn();
     expect(requests.map((r) => r.partitions)).toEqual([
       [[0, '3']],
       [
