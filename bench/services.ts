@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort, freshDatabase, startLocalKafka } from '@klaxon/testing';
 import { until } from './full-klaxon.ts';
-import { processCpuSeconds } from './proc-cpu.ts';
+import { processCpuSeconds, threadCpuSeconds } from './proc-cpu.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Kafka partitions of the production path's topics. */
@@ -37,6 +37,19 @@ export const stopService = (s: Service) =>
     s.child.once('exit', () => resolve());
     s.child.kill('SIGTERM');
   });
+
+/**
+ * CPU seconds of a JVM's JIT compiler threads (`C1 CompilerThre…`, `C2 CompilerThre…`): the broker is a new
+ * JVM in every run, and a broker that has run for days has long finished compiling its request path.
+ */
+function jitCompilerSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    return [...threadCpuSeconds(pid)].reduce((sum, [name, s]) => (/CompilerThre/.test(name) ? sum + s : sum), 0);
+  } catch {
+    return 0; // gone
+  }
+}
 
 /**
  * Ingest, escalation and projection as three processes on a real Kafka broker and a fresh PostgreSQL
@@ -84,6 +97,7 @@ export async function startProductionKlaxon(env: Record<string, string>, dataDir
       new Map([
         ...Object.entries(pids).map(([name, pid]) => [name, processCpuSeconds(pid)] as const),
         ['broker', processCpuSeconds(kafka.pid())] as const,
+        ['of which its JIT compilers', jitCompilerSeconds(kafka.pid())] as const,
       ]),
     stop,
   };
