@@ -97,7 +97,7 @@ export async function startProductionKlaxon(env: Record<string, string>, dataDir
       new Map([
         ...Object.entries(pids).map(([name, pid]) => [name, processCpuSeconds(pid)] as const),
         ['broker', processCpuSeconds(kafka.pid())] as const,
-        ['of which its JIT compilers', jitCompilerSeconds(kafka.pid())] as const,
+        ["broker's JIT compilers (part of broker)", jitCompilerSeconds(kafka.pid())] as const,
       ]),
     stop,
   };

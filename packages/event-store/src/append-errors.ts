@@ -45,7 +45,9 @@ export function serialiseEvents(streamId: string, events: NewEvent[]): Serialise
     return events.map((e) => {
       const data = JSON.stringify(e.data) as string | undefined;
       if (data === undefined) throw new Error(`a ${e.type} event has no JSON data`);
-      return { type: e.type, data, metadata: e.metadata ? JSON.stringify(e.metadata) : null };
+      // Metadata that comes out as nothing (a toJSON giving undefined or null) is none, on every store.
+      const metadata = e.metadata ? (JSON.stringify(e.metadata) as string | undefined) : undefined;
+      return { type: e.type, data, metadata: metadata === undefined || metadata === 'null' ? null : metadata };
     });
   } catch (error) {
     return new UnstorableEvents(streamId, (error as Error).message, { cause: error });

@@ -31,3 +31,20 @@ export function queueAppend(
     enqueue({ streamId, events: serialised, expected, resolve, reject }),
   );
 }
+
+/**
+ * The appends at the head of `queue` that one transaction takes: up to `appends` of them, and no more text
+ * than `chars` (but always the first). A store that sends a batch's events as one value has that value's
+ * limit to keep under (PostgreSQL's jsonb: 256 MB).
+ */
+export function takeBatch(queue: PendingAppend[], limits: { appends: number; chars: number }): PendingAppend[] {
+  let taken = 0;
+  let chars = 0;
+  while (taken < queue.length && taken < limits.appends) {
+    const size = queue[taken]!.events.reduce((sum, e) => sum + e.data.length + (e.metadata?.length ?? 4), 0);
+    if (taken > 0 && chars + size > limits.chars) break;
+    chars += size;
+    taken++;
+  }
+  return queue.splice(0, taken);
+}

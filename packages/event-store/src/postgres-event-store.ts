@@ -2,7 +2,7 @@ import pg from 'pg';
 import { err, ok } from '@klaxon/domain';
 import { checkExpectedRevision, type EventStore, type ReadAllOptions, type RecordedEvent } from './event-store.ts';
 import { EventStoreUnavailable, UnstorableEvents } from './append-errors.ts';
-import { queueAppend, type AppendOutcome, type PendingAppend } from './pending-append.ts';
+import { queueAppend, takeBatch, type AppendOutcome, type PendingAppend } from './pending-append.ts';
 import { AppendWakers, categoriesOf, categoriesOfPayload, noticePayload } from './append-wakers.ts';
 import { pollingSubscription } from './polling-subscription.ts';
 import { CATEGORY, prefixRead } from './postgres-prefix-read.ts';
@@ -38,6 +38,11 @@ export interface PostgresEventStoreOptions {
 
 /** Appends one transaction takes at most; more wait for the next. */
 const MAX_APPENDS_PER_TRANSACTION = 500;
+/**
+ * A transaction's events go as one JSON array (data) and one more (metadata), each one jsonb value of at
+ * most 256 MB; in UTF-16 units, at most 3 bytes each, this keeps a batch's arrays well under it.
+ */
+const MAX_CHARS_PER_TRANSACTION = 64 * 1024 * 1024;
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -294,7 +299,7 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
   let writing: Promise<void> | undefined;
   const pump = () => {
     if (writing || queue.length === 0) return;
-    const batch = queue.splice(0, MAX_APPENDS_PER_TRANSACTION);
+    const batch = takeBatch(queue, { appends: MAX_APPENDS_PER_TRANSACTION, chars: MAX_CHARS_PER_TRANSACTION });
     writing = writeBatch(batch).finally(() => {
       writing = undefined;
       pump();

@@ -89,6 +89,8 @@ export async function startLocalKafka(): Promise<LocalKafka> {
     '-Xms128m',
     '-Xmx512m',
     '-XX:+UseSerialGC',
+    // A fixed set of JIT compiler threads: benches read their CPU time, which leaves with a thread that ends.
+    '-XX:-UseDynamicNumberOfCompilerThreads',
     `-Dlog4j.configuration=file:${join(KAFKA_LOCAL, 'log4j.properties')}`,
     '-cp',
     classpath,

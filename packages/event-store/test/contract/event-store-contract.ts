@@ -75,19 +75,23 @@ export function eventStoreContract(name: string, open: () => Promise<EventStoreH
       expect(await store.readStream(n('incident-missing'))).toEqual([]);
     });
 
-    it('keeps each event of one append as written: data of any JSON shape, metadata or none', async () => {
+    it('keeps each event of one append as written: objects and arrays, quotes, backslashes and commas, metadata or none', async () => {
       const store = await setup();
       const events: NewEvent[] = [
-        { type: 'Bare', data: { quoted: 'a "b" \\ c', list: [] } },
+        { type: 'Bare', data: { quoted: 'a "b" \\ c', commas: 'x,y', list: [] } },
         e(1),
-        { type: 'Scalar', data: [1, 'two', null], metadata: { by: 'x' } },
-        { type: 'Empty', data: {} },
+        { type: 'Listed', data: [1, 'two', null], metadata: { by: 'x' } },
+        // Metadata whose JSON is null is none.
+        { type: 'Empty', data: {}, metadata: { toJSON: () => null } },
       ];
       await store.append(n('incident-shapes'), events, 'no_stream');
       const read = await store.readStream(n('incident-shapes'));
-      expect(read.map((x) => [x.type, x.data, x.metadata])).toEqual(
-        events.map((x) => [x.type, x.data, x.metadata ?? {}]),
-      );
+      expect(read.map((x) => [x.type, x.data, x.metadata])).toEqual([
+        ['Bare', events[0]!.data, {}],
+        ['Happened', e(1).data, e(1).metadata],
+        ['Listed', [1, 'two', null], { by: 'x' }],
+        ['Empty', {}, {}],
+      ]);
     });
 
     it('appends at the expected revision and refuses a stale one with a typed conflict', async () => {
