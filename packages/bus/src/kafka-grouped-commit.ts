@@ -27,11 +27,8 @@ export function groupedCommit(topic: string): (commit: PartitionCommit) => Promi
       if (offset > (furthest.get(item.partition) ?? -1n)) furthest.set(item.partition, offset);
     }
     const partitions = [...furthest].map(([partition, offset]) => ({ partition, offset: offset.toString() }));
-    try {
-      await batch.at(-1)!.item.payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions }] });
-      for (const w of batch) w.resolve();
-    } catch (error) {
-      for (const w of batch) w.reject(error);
-    }
+    // A refused request refuses every batch in it: `grouped` rejects the items of a flush that throws.
+    await batch.at(-1)!.item.payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions }] });
+    for (const w of batch) w.resolve();
   });
 }
