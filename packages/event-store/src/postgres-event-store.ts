@@ -14,17 +14,21 @@ interface Row {
   stream_id: string;
   revision: string;
   type: string;
-  /** jsonb as PostgreSQL writes it out: parsed when first read (see `StoredEvent`). */
+  /** The event's JSON text as stored: parsed when first read (see `StoredEvent`). */
   data: string;
   metadata: string | null;
   recorded_at: Date;
 }
 
+const JSON_OID = 114;
 const JSONB_OID = 3802;
-/** This pool's type parsers: jsonb comes back as its text, every other type as pg parses it. */
-const jsonbAsText = {
+/**
+ * This pool's type parsers: json, and jsonb (the columns of a store made before they were json), come back
+ * as their text; every other type as pg parses it.
+ */
+const jsonAsText = {
   getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-    oid === JSONB_OID ? (text: string) => text : pg.types.getTypeParser(oid, format),
+    oid === JSON_OID || oid === JSONB_OID ? (text: string) => text : pg.types.getTypeParser(oid, format),
 } as pg.CustomTypesConfig;
 
 export interface PostgresEventStoreOptions {
@@ -39,14 +43,18 @@ export interface PostgresEventStoreOptions {
 /** Appends one transaction takes at most; more wait for the next. */
 const MAX_APPENDS_PER_TRANSACTION = 500;
 /**
- * A transaction's events go as one JSON array (data) and one more (metadata), each one jsonb value of at
- * most 256 MB; in UTF-16 units, at most 3 bytes each, this keeps a batch's arrays well under it.
+ * A transaction's events go as one JSON array (data) and one more (metadata), each one value of at most
+ * 256 MB in a store whose columns are jsonb (json's bound is 1 GB); in UTF-16 units, at most 3 bytes each,
+ * this keeps a batch's arrays well under it.
  */
 const MAX_CHARS_PER_TRANSACTION = 64 * 1024 * 1024;
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** SQLSTATE class 22, data exception: a value PostgreSQL refuses to keep, such as a NUL in jsonb text. */
+/**
+ * SQLSTATE class 22, data exception: a value PostgreSQL refuses to keep, such as a NUL in a jsonb column's
+ * text (a store made before json columns).
+ */
 const isDataException = (error: unknown) => {
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' && code.startsWith('22');
@@ -58,6 +66,33 @@ const ignoreError = () => undefined;
 const LISTEN_RETRY_MS = 500;
 const LISTEN_RETRY_MAX_MS = 30_000;
 
+/**
+ * Event text over about 2 kB is compressed where PostgreSQL keeps it: with lz4 where the server has it
+ * (version 14 or later, built with lz4), which costs a fraction of the default pglz at every insert and every
+ * read. Set once per store, in the caller's transaction; rows kept before stay as they are. A server without
+ * lz4 keeps pglz.
+ */
+async function useLz4(ddl: pg.PoolClient, table: string): Promise<void> {
+  const { rows: version } = await ddl.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
+  if (Number(version[0]!.v) < 140000) return;
+  const { rows } = await ddl.query<{ pending: boolean }>(
+    `SELECT count(*) FILTER (WHERE attcompression <> 'l') > 0 AS pending
+     FROM pg_attribute WHERE attrelid = $1::regclass AND attname IN ('data', 'metadata')`,
+    [table],
+  );
+  if (!rows[0]!.pending) return;
+  await ddl.query('SAVEPOINT lz4');
+  try {
+    await ddl.query(
+      `ALTER TABLE ${table} ALTER COLUMN data SET COMPRESSION lz4, ALTER COLUMN metadata SET COMPRESSION lz4`,
+    );
+    await ddl.query('RELEASE SAVEPOINT lz4');
+  } catch {
+    // Built without lz4 (feature not supported): pglz, as before.
+    await ddl.query('ROLLBACK TO SAVEPOINT lz4');
+  }
+}
+
 export async function openPostgresEventStore(options: PostgresEventStoreOptions): Promise<EventStore> {
   const schema = options.schema ?? 'klaxon';
   const table = `${ident(schema)}.events`;
@@ -67,7 +102,7 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
     connectionString: options.connectionString,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
-    types: jsonbAsText,
+    types: jsonAsText,
   });
   pool.on('error', () => undefined);
 
@@ -78,6 +113,11 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
     await ddl.query('BEGIN');
     await ddl.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`klaxon-ddl:${schema}`]);
     await ddl.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
+    // Events are json, not jsonb: this code writes their text and reads it back whole, and nothing queries
+    // inside it, so jsonb's conversion to its binary form at every insert, and back to text at every read of
+    // escalation and projection, bought nothing. A store made with jsonb columns keeps them and works as before
+    // (the insert's json is cast to jsonb); changing them rewrites the table, an operator's choice
+    // (docs/operations.md).
     await ddl.query(`
     CREATE TABLE IF NOT EXISTS ${table} (
       position    BIGSERIAL PRIMARY KEY,
@@ -85,8 +125,8 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
       stream_id   TEXT NOT NULL,
       revision    BIGINT NOT NULL,
       type        TEXT NOT NULL,
-      data        JSONB NOT NULL,
-      metadata    JSONB,
+      data        JSON NOT NULL,
+      metadata    JSON,
       recorded_at TIMESTAMPTZ NOT NULL DEFAULT now(),
       UNIQUE (stream_id, revision)
     )`);
@@ -107,6 +147,7 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
         `CREATE INDEX IF NOT EXISTS events_category ON ${table} (${CATEGORY} text_pattern_ops, position)`,
       );
     if (old_index) await ddl.query(`DROP INDEX ${ident(schema)}.events_stream_prefix`);
+    await useLz4(ddl, table);
     await ddl.query('COMMIT');
   } catch (error) {
     await ddl.query('ROLLBACK').catch(() => undefined);
@@ -236,12 +277,13 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
       } else {
         // Data and metadata go as one JSON array each, joined from the texts already serialised: as text[]
         // elements, node-postgres escapes every quote and backslash of every event, and PostgreSQL reads the
-        // escapes back before parsing each element as jsonb. A JSON null in the array is a row without metadata.
+        // escapes back. Each element is the text of one event as written (json keeps text as it came), and a
+        // JSON null in the array is a row without metadata.
         const inserted = await client.query<{ position: string; stream_id: string; revision: string }>(
           `INSERT INTO ${table} (event_id, stream_id, revision, type, data, metadata)
-           SELECT gen_random_uuid(), s, r, t, d, NULLIF(m, 'null'::jsonb)
+           SELECT gen_random_uuid(), s, r, t, d, CASE WHEN m::text = 'null' THEN NULL ELSE m END
            FROM ROWS FROM (unnest($1::text[]), unnest($2::bigint[]), unnest($3::text[]),
-             jsonb_array_elements($4::jsonb), jsonb_array_elements($5::jsonb)) WITH ORDINALITY AS e(s, r, t, d, m, ord)
+             json_array_elements($4::json), json_array_elements($5::json)) WITH ORDINALITY AS e(s, r, t, d, m, ord)
            ORDER BY ord
            RETURNING position, stream_id, revision`,
           [
@@ -272,7 +314,7 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
   };
   /**
    * Every append of a batch settles, whatever happens: with its outcome, or refused with a typed error its
-   * caller can act on. Events PostgreSQL refuses (a NUL in jsonb text) fail the whole transaction: the
+   * caller can act on. Events PostgreSQL refuses (a NUL in a jsonb column's text) fail the whole transaction: the
    * batch is then committed again one append at a time, so that only the append that holds them is refused.
    */
   const writeBatch = async (batch: PendingAppend[]): Promise<void> => {
