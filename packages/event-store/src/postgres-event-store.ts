@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { err, ok } from '@klaxon/domain';
 import { checkExpectedRevision, type EventStore, type ReadAllOptions, type RecordedEvent } from './event-store.ts';
@@ -50,6 +51,21 @@ const MAX_APPENDS_PER_TRANSACTION = 500;
 const MAX_CHARS_PER_TRANSACTION = 64 * 1024 * 1024;
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+const statementNames = new Map<string, string>();
+/**
+ * A statement named for its text, so that each connection has PostgreSQL parse and analyse it once instead
+ * of at every call (the gain is in docs/benchmarks.md). Every text here is made of fixed SQL and a table's
+ * name: a few per store.
+ */
+const prepared = <V extends unknown[]>(text: string, values: V): { name: string; text: string; values: V } => {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `klaxon_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
+};
 
 /**
  * SQLSTATE class 22, data exception: a value PostgreSQL refuses to keep, such as a NUL in a jsonb column's
@@ -207,18 +223,19 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
   const readAll = async ({ after, limit, streamPrefix }: ReadAllOptions) => {
     const from = (after ?? 0n).toString();
     if (!streamPrefix) {
-      const { rows } = await pool.query<Row>(`SELECT * FROM ${table} WHERE position > $1 ORDER BY position LIMIT $2`, [
-        from,
-        limit,
-      ]);
+      const { rows } = await pool.query<Row>(
+        prepared(`SELECT * FROM ${table} WHERE position > $1 ORDER BY position LIMIT $2`, [from, limit]),
+      );
       return rows.map(toRecorded);
     }
     const { text, values } = prefixRead(table, { after: from, limit, streamPrefix });
-    const { rows } = await pool.query<Row>(text, values);
+    const { rows } = await pool.query<Row>(prepared(text, values));
     return rows.map(toRecorded);
   };
   const headPosition = async () => {
-    const { rows } = await pool.query<{ position: string | null }>(`SELECT MAX(position) AS position FROM ${table}`);
+    const { rows } = await pool.query<{ position: string | null }>(
+      prepared(`SELECT MAX(position) AS position FROM ${table}`, []),
+    );
     return rows[0]?.position ? BigInt(rows[0].position) : undefined;
   };
 
@@ -240,8 +257,10 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
       // One round trip for both statements (the simple protocol takes several without parameters).
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${appendLock})`);
       const { rows } = await client.query<{ stream_id: string; revision: string }>(
-        `SELECT stream_id, MAX(revision) AS revision FROM ${table} WHERE stream_id = ANY($1) GROUP BY stream_id`,
-        [[...new Set(batch.map((a) => a.streamId))]],
+        prepared(
+          `SELECT stream_id, MAX(revision) AS revision FROM ${table} WHERE stream_id = ANY($1) GROUP BY stream_id`,
+          [[...new Set(batch.map((a) => a.streamId))]],
+        ),
       );
       const current = new Map(rows.map((r) => [r.stream_id, Number(r.revision)]));
       const outcomes: Array<AppendOutcome | undefined> = [];
@@ -280,19 +299,21 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
         // escapes back. Each element is the text of one event as written (json keeps text as it came), and a
         // JSON null in the array is a row without metadata.
         const inserted = await client.query<{ position: string; stream_id: string; revision: string }>(
-          `INSERT INTO ${table} (event_id, stream_id, revision, type, data, metadata)
-           SELECT gen_random_uuid(), s, r, t, d, CASE WHEN m::text = 'null' THEN NULL ELSE m END
-           FROM ROWS FROM (unnest($1::text[]), unnest($2::bigint[]), unnest($3::text[]),
-             json_array_elements($4::json), json_array_elements($5::json)) WITH ORDINALITY AS e(s, r, t, d, m, ord)
-           ORDER BY ord
-           RETURNING position, stream_id, revision`,
-          [
-            columns.stream,
-            columns.revision,
-            columns.type,
-            `[${columns.data.join(',')}]`,
-            `[${columns.metadata.join(',')}]`,
-          ],
+          prepared(
+            `INSERT INTO ${table} (event_id, stream_id, revision, type, data, metadata)
+             SELECT gen_random_uuid(), s, r, t, d, CASE WHEN m::text = 'null' THEN NULL ELSE m END
+             FROM ROWS FROM (unnest($1::text[]), unnest($2::bigint[]), unnest($3::text[]),
+               json_array_elements($4::json), json_array_elements($5::json)) WITH ORDINALITY AS e(s, r, t, d, m, ord)
+             ORDER BY ord
+             RETURNING position, stream_id, revision`,
+            [
+              columns.stream,
+              columns.revision,
+              columns.type,
+              `[${columns.data.join(',')}]`,
+              `[${columns.metadata.join(',')}]`,
+            ],
+          ),
         );
         const positions = new Map(inserted.rows.map((r) => [`${r.revision} ${r.stream_id}`, BigInt(r.position)]));
         // An append's position is its last event's.
@@ -358,8 +379,10 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
     },
     async readStream(streamId, fromRevision = 0) {
       const { rows } = await pool.query<Row>(
-        `SELECT * FROM ${table} WHERE stream_id = $1 AND revision >= $2 ORDER BY revision`,
-        [streamId, fromRevision],
+        prepared(`SELECT * FROM ${table} WHERE stream_id = $1 AND revision >= $2 ORDER BY revision`, [
+          streamId,
+          fromRevision,
+        ]),
       );
       return rows.map(toRecorded);
     },
