@@ -9,28 +9,68 @@
  * costs a poll interval.
  */
 export class AppendWakers {
-  private readonly waiting = new Set<{ prefix: string | undefined; wake: () => void }>();
-
+  private readonly watching = new Set<Watch>();
+  /**
+   * Watches from now on for an append that concerns `prefix` (any, without one). Taken before a read, it
+   * keeps an append committed while the read runs: its `wait` then resolves at once.
+   */
+  watch(prefix: string | undefined): AppendWatch {
+    const watch = new Watch(prefix, () => this.watching.delete(watch));
+    this.watching.add(watch);
+    return watch;
+  }
   /** Resolves on an append that concerns `prefix` (any, without one), or after `timeoutMs` at the latest. */
   wait(prefix: string | undefined, timeoutMs: number): Promise<void> {
+    return this.watch(prefix).wait(timeoutMs);
+  }
+  /** Wakes those the categories concern; every waiter when they are not known (a listener reconnected, a close). */
+  wake(categories?: readonly string[]): void {
+    for (const watch of [...this.watching])
+      if (!categories || !watch.prefix || categories.some((c) => concerns(watch.prefix!, c))) watch.wake();
+  }
+}
+
+/** What a subscription holds between taking a watch before its read and waiting after it. */
+export interface AppendWatch {
+  /** Resolves at once when an append that concerns it came since the watch was taken; else on the next, or after `timeoutMs`. */
+  wait(timeoutMs: number): Promise<void>;
+  /** Stops watching (a read that goes on at once does not wait). */
+  cancel(): void;
+}
+
+class Watch implements AppendWatch {
+  private woken = false;
+  private resolve: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly prefix: string | undefined,
+    private readonly remove: () => void,
+  ) {}
+
+  wait(timeoutMs: number): Promise<void> {
+    if (this.woken) {
+      this.cancel();
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve) => {
-      const waiter = {
-        prefix,
-        wake: () => {
-          clearTimeout(timer);
-          this.waiting.delete(waiter);
-          resolve();
-        },
-      };
-      const timer = setTimeout(waiter.wake, timeoutMs).unref();
-      this.waiting.add(waiter);
+      this.resolve = resolve;
+      this.timer = setTimeout(() => this.wake(), timeoutMs).unref();
     });
   }
 
-  /** Wakes those the categories concern; every waiter when they are not known (a listener reconnected, a close). */
-  wake(categories?: readonly string[]): void {
-    for (const waiter of [...this.waiting])
-      if (!categories || !waiter.prefix || categories.some((c) => concerns(waiter.prefix!, c))) waiter.wake();
+  wake(): void {
+    this.woken = true;
+    if (!this.resolve) return;
+    const resolve = this.resolve;
+    this.cancel();
+    resolve();
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
+    this.resolve = undefined;
+    this.remove();
   }
 }
 

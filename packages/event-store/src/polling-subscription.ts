@@ -1,10 +1,11 @@
+import type { AppendWatch } from './append-wakers.ts';
 import type { ReadAllOptions, RecordedEvent, SubscribeOptions, Subscription } from './event-store.ts';
 
 export interface PollSource {
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
   headPosition(): Promise<bigint | undefined>;
-  /** Resolves when new events may exist, or after `timeoutMs` at the latest. */
-  waitForAppend(timeoutMs: number): Promise<void>;
+  /** Watches from now on for appends that may concern the subscription (see `AppendWakers.watch`). */
+  watchAppends(): AppendWatch;
 }
 
 export interface ReadRetry {
@@ -59,28 +60,35 @@ export function pollingSubscription(
   const loop = (async () => {
     let failures = 0;
     while (!stopped) {
+      // Taken before the read: an append committed while it runs is announced to this watch, not lost.
+      const watch = source.watchAppends();
       let head: bigint | undefined;
       let batch: RecordedEvent[];
       try {
         ({ head, batch } = await read());
         failures = 0;
       } catch (error) {
+        watch.cancel();
         if (stopped) return;
         const retryInMs = Math.min(retry.maxMs, retry.firstMs * 2 ** failures++);
         options.onInterrupted?.(error, retryInMs);
         await pause(retryInMs);
         continue;
       }
-      if (stopped) return;
+      if (stopped) return watch.cancel();
       if (batch.length > 0) {
         await options.onEvents(batch);
         position = batch[batch.length - 1]!.position;
-      } else if (head !== undefined && (position === undefined || head > position)) {
-        // Nothing up to the head matched the filter: skip past it rather than scan it again.
-        position = head;
       }
+      // A batch shorter than asked holds every event of the filter up to the head (read before it): past the
+      // head, nothing is left to read until an append comes.
+      if (batch.length < batchSize && head !== undefined && (position === undefined || head > position))
+        position = head;
       settleWaiters();
-      if (batch.length === 0) await Promise.race([source.waitForAppend(pollMs), stopping]);
+      // A full batch may have more behind it: read on at once. After a short one, what was committed since it
+      // was read has been announced to the watch, whose wait then ends at once: no read that finds nothing.
+      if (batch.length === batchSize) watch.cancel();
+      else await Promise.race([watch.wait(pollMs), stopping]).finally(() => watch.cancel());
     }
   })().catch((error: unknown) => {
     stopped = true;

@@ -389,8 +389,8 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
     readAll,
     headPosition,
     subscribe(subscribeOptions) {
-      const waitForAppend = (timeoutMs: number) => appended.wait(subscribeOptions.streamPrefix, timeoutMs);
-      return pollingSubscription({ readAll, headPosition, waitForAppend }, subscribeOptions, options.pollMs ?? 1000);
+      const watchAppends = () => appended.watch(subscribeOptions.streamPrefix);
+      return pollingSubscription({ readAll, headPosition, watchAppends }, subscribeOptions, options.pollMs ?? 1000);
     },
     async ping() {
       await pool.query('SELECT 1');

@@ -170,8 +170,8 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     readAll,
     headPosition,
     subscribe(subscribeOptions) {
-      const waitForAppend = (timeoutMs: number) => appended.wait(subscribeOptions.streamPrefix, timeoutMs);
-      return pollingSubscription({ readAll, headPosition, waitForAppend }, subscribeOptions, pollMs);
+      const watchAppends = () => appended.watch(subscribeOptions.streamPrefix);
+      return pollingSubscription({ readAll, headPosition, watchAppends }, subscribeOptions, pollMs);
     },
     async ping() {
       head.get();

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { dropSchema, postgresAvailable, tempDir, TEST_DATABASE_URL, uniqueSchema } from '@klaxon/testing';
-import { openPostgresEventStore, openSqliteEventStore, type EventStore } from '../src/index.ts';
+import {
+  openPostgresEventStore,
+  openSqliteEventStore,
+  type EventStore,
+  type ReadAllOptions,
+  type RecordedEvent,
+} from '../src/index.ts';
 import {
   AppendWakers,
   categoriesOf,
@@ -66,7 +72,7 @@ describe('append wakers', () => {
           return [];
         },
         headPosition: async () => undefined,
-        waitForAppend: (ms) => wakers.wait('person-', ms),
+        watchAppends: () => wakers.watch('person-'),
       },
       { streamPrefix: 'person-', onEvents: () => undefined },
       60_000,
@@ -81,6 +87,83 @@ describe('append wakers', () => {
     wakers.wake(categoriesOf(['person-alice']));
     await new Promise((r) => setTimeout(r, 20));
     expect(reads).toBe(before + 1);
+    await sub.stop();
+  });
+
+  it('keep, for a watch taken before a read, an append announced while the read ran: its wait ends at once', async () => {
+    const wakers = new AppendWakers();
+    const watch = wakers.watch('person-');
+    wakers.wake(categoriesOf(['person-alice']));
+    expect(await settledWithin(watch.wait(60_000), 20)).toBe(true);
+    const unconcerned = wakers.watch('person-');
+    wakers.wake(categoriesOf(['incident-1']));
+    expect(await settledWithin(unconcerned.wait(60_000), 20)).toBe(false);
+    unconcerned.cancel();
+  });
+});
+
+/** A source of `events` by position, read through `pollingSubscription`; `during` runs inside each read. */
+function listSource(wakers: AppendWakers, during: (read: number) => void = () => undefined) {
+  const events: RecordedEvent[] = [];
+  let reads = 0;
+  const source = {
+    events,
+    reads: () => reads,
+    append(streamId: string) {
+      events.push({ position: BigInt(events.length + 1), streamId } as RecordedEvent);
+      wakers.wake(categoriesOf([streamId]));
+    },
+    readAll: ({ after, limit, streamPrefix }: ReadAllOptions) => {
+      const found = events
+        .filter((e) => e.position > (after ?? 0n) && e.streamId.startsWith(streamPrefix ?? ''))
+        .slice(0, limit);
+      during(++reads);
+      return Promise.resolve(found);
+    },
+    headPosition: () => Promise.resolve(events.at(-1)?.position),
+    watchAppends: () => wakers.watch('person-'),
+  };
+  return source;
+}
+
+describe('a polling subscription', () => {
+  it('takes an event appended while it was reading at once, not at its next poll', async () => {
+    const wakers = new AppendWakers();
+    // The first read's answer is taken before the append it makes: only its notice can bring it in time.
+    const source = listSource(wakers, (read) => read === 1 && source.append('person-alice'));
+    const seen: string[] = [];
+    const sub = pollingSubscription(
+      source,
+      { streamPrefix: 'person-', onEvents: (batch) => void seen.push(...batch.map((e) => e.streamId)) },
+      60_000,
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen).toEqual(['person-alice']);
+    await sub.stop();
+  });
+
+  it('reads once per append when it keeps up, not a second time to find nothing', async () => {
+    const wakers = new AppendWakers();
+    const source = listSource(wakers);
+    const sub = pollingSubscription(source, { streamPrefix: 'person-', onEvents: () => undefined }, 60_000);
+    await new Promise((r) => setTimeout(r, 20));
+    const before = source.reads();
+    for (let i = 0; i < 5; i++) {
+      source.append(`person-${i}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(source.reads()).toBe(before + 5);
+    await sub.stop();
+  });
+
+  it('is caught up at once when the store ends with events of other streams', async () => {
+    const wakers = new AppendWakers();
+    const source = listSource(wakers);
+    source.append('person-alice');
+    source.append('incident-1');
+    const sub = pollingSubscription(source, { streamPrefix: 'person-', onEvents: () => undefined }, 60_000);
+    expect(await settledWithin(sub.caughtUp(), 200)).toBe(true);
+    expect(sub.position).toBe(2n);
     await sub.stop();
   });
 });
