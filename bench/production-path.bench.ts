@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tempDir } from '@klaxon/testing';
 import { alertmanagerRate, BATCH, CONNECTIONS, firingAlertsOf, fixture, WARM } from './alert-load.ts';
 import { alertsProcessed, until } from './full-klaxon.ts';
-import { PARTITIONS, startProductionKlaxon } from './services.ts';
+import { BROKER_WARMUP_SECONDS, PARTITIONS, startProductionKlaxon } from './services.ts';
 import { httpLoad } from './http-load.ts';
 import { processCpuSeconds } from './proc-cpu.ts';
 import { fmt, median } from './stats.ts';
@@ -105,7 +105,7 @@ async function klaxonOnce(): Promise<KlaxonRun> {
 
 export async function productionPathBench(): Promise<void> {
   console.log(
-    `production path: ingest, escalation and projection as three processes on a real Kafka broker (${PARTITIONS} partitions) and PostgreSQL; ${BATCH}-alert notifications over ${GROUPS} groups, ${CONNECTIONS} connections, ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up; Alertmanager's POST /api/v2/alerts with the same load; ${RUNS} runs, alternating`,
+    `production path: ingest, escalation and projection as three processes on a real Kafka broker (${PARTITIONS} partitions; a new broker in every run, given ${BROKER_WARMUP_SECONDS} s of the same traffic before the services start) and PostgreSQL; ${BATCH}-alert notifications over ${GROUPS} groups, ${CONNECTIONS} connections, ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up; Alertmanager's POST /api/v2/alerts with the same load; ${RUNS} runs, alternating`,
   );
   const klaxon: KlaxonRun[] = [];
   const alertmanager: Array<{ alertsPerSecond: number; p99Ms: number }> = [];

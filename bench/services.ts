@@ -1,12 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort, freshDatabase, startLocalKafka } from '@klaxon/testing';
+import { warmBroker } from './broker-warm-up.ts';
 import { until } from './full-klaxon.ts';
 import { processCpuSeconds, threadCpuSeconds } from './proc-cpu.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Kafka partitions of the production path's topics. */
 export const PARTITIONS = 6;
+/**
+ * Seconds of traffic a new broker takes before Klaxon's services start (`warmBroker`); 0 for a broker
+ * seconds old, as every run had before the eleventh session.
+ */
+export const BROKER_WARMUP_SECONDS = Number(process.env.BENCH_BROKER_WARMUP ?? 20);
 
 export interface Service {
   child: ChildProcess;
@@ -57,10 +63,12 @@ function jitCompilerSeconds(pid: number | undefined): number {
  */
 export async function startProductionKlaxon(env: Record<string, string>, dataDir: string) {
   const kafka = await startLocalKafka();
-  const database = await freshDatabase().catch(async (error: unknown) => {
-    await kafka.stop();
-    throw error;
-  });
+  const database = await warmBroker(kafka.brokers, BROKER_WARMUP_SECONDS, PARTITIONS)
+    .then(() => freshDatabase())
+    .catch(async (error: unknown) => {
+      await kafka.stop();
+      throw error;
+    });
   const shared = {
     ...env,
     DATABASE_URL: database.url,
