@@ -36,6 +36,8 @@ export interface AppendWatch {
   wait(timeoutMs: number): Promise<void>;
   /** Stops watching (a read that goes on at once does not wait). */
   cancel(): void;
+  /** Ends the wait now, or the next one at once, as an append would (a caller that needs a read). */
+  wake(): void;
 }
 
 class Watch implements AppendWatch {

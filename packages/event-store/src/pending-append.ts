@@ -35,7 +35,7 @@ export function queueAppend(
 /**
  * The appends at the head of `queue` that one transaction takes: up to `appends` of them, and no more text
  * than `chars` (but always the first). A store that sends a batch's events as one value has that value's
- * limit to keep under (PostgreSQL's jsonb: 256 MB).
+ * limit to keep under (PostgreSQL's json: 1 GB).
  */
 export function takeBatch(queue: PendingAppend[], limits: { appends: number; chars: number }): PendingAppend[] {
   let taken = 0;

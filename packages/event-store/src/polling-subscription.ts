@@ -48,7 +48,10 @@ export function pollingSubscription(
     }
   };
 
-  const pause = (ms: number) => Promise.race([new Promise<void>((resolve) => setTimeout(resolve, ms)), stopping]);
+  const pause = (ms: number) =>
+    Promise.race([new Promise<void>((resolve) => setTimeout(resolve, ms).unref()), stopping]);
+  // The watch the loop waits on (or will, after its read): a caller waiting to catch up ends that wait.
+  let watch: AppendWatch | undefined;
 
   const read = async () => {
     // Read the head first: every event up to it is visible to the read that follows.
@@ -61,23 +64,29 @@ export function pollingSubscription(
     let failures = 0;
     while (!stopped) {
       // Taken before the read: an append committed while it runs is announced to this watch, not lost.
-      const watch = source.watchAppends();
+      const current = source.watchAppends();
+      watch = current;
       let head: bigint | undefined;
       let batch: RecordedEvent[];
       try {
         ({ head, batch } = await read());
         failures = 0;
       } catch (error) {
-        watch.cancel();
+        current.cancel();
         if (stopped) return;
         const retryInMs = Math.min(retry.maxMs, retry.firstMs * 2 ** failures++);
         options.onInterrupted?.(error, retryInMs);
         await pause(retryInMs);
         continue;
       }
-      if (stopped) return watch.cancel();
+      if (stopped) return current.cancel();
       if (batch.length > 0) {
-        await options.onEvents(batch);
+        try {
+          await options.onEvents(batch);
+        } catch (error) {
+          current.cancel();
+          throw error;
+        }
         position = batch[batch.length - 1]!.position;
       }
       // A batch shorter than asked holds every event of the filter up to the head (read before it): past the
@@ -87,8 +96,8 @@ export function pollingSubscription(
       settleWaiters();
       // A full batch may have more behind it: read on at once. After a short one, what was committed since it
       // was read has been announced to the watch, whose wait then ends at once: no read that finds nothing.
-      if (batch.length === batchSize) watch.cancel();
-      else await Promise.race([watch.wait(pollMs), stopping]).finally(() => watch.cancel());
+      if (batch.length > 0 && batch.length >= batchSize) current.cancel();
+      else await Promise.race([current.wait(pollMs), stopping]).finally(() => current.cancel());
     }
   })().catch((error: unknown) => {
     stopped = true;
@@ -102,7 +111,11 @@ export function pollingSubscription(
     async caughtUp() {
       const head = await source.headPosition();
       if (head === undefined || (position !== undefined && position >= head)) return;
-      await new Promise<void>((resolve) => waiters.push({ target: head, resolve }));
+      const reached = new Promise<void>((resolve) => waiters.push({ target: head, resolve }));
+      // Appends to other streams since the last read announced nothing to the loop: it reads now, not at its
+      // next poll, and stands at the head after.
+      watch?.wake();
+      await reached;
     },
     async stop() {
       stopped = true;

@@ -44,9 +44,9 @@ export interface PostgresEventStoreOptions {
 /** Appends one transaction takes at most; more wait for the next. */
 const MAX_APPENDS_PER_TRANSACTION = 500;
 /**
- * A transaction's events go as one JSON array (data) and one more (metadata), each one value of at most
- * 256 MB in a store whose columns are jsonb (json's bound is 1 GB); in UTF-16 units, at most 3 bytes each,
- * this keeps a batch's arrays well under it.
+ * A transaction's events go as one JSON array (data) and one more (metadata), each one json value, of at
+ * most 1 GB (and each event of at most 256 MB where the columns are jsonb); in UTF-16 units, at most 3 bytes
+ * each, this keeps a batch's arrays well under it.
  */
 const MAX_CHARS_PER_TRANSACTION = 64 * 1024 * 1024;
 
@@ -85,28 +85,24 @@ const LISTEN_RETRY_MAX_MS = 30_000;
 /**
  * Event text over about 2 kB is compressed where PostgreSQL keeps it: with lz4 where the server has it
  * (version 14 or later, built with lz4), which costs a fraction of the default pglz at every insert and every
- * read. Set once per store, in the caller's transaction; rows kept before stay as they are. A server without
- * lz4 keeps pglz.
+ * read. Set once per store, in the caller's transaction (a brief lock of the table); rows kept before stay
+ * as they are. A server without lz4 keeps pglz, and is not asked again at every start.
  */
 async function useLz4(ddl: pg.PoolClient, table: string): Promise<void> {
-  const { rows: version } = await ddl.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
-  if (Number(version[0]!.v) < 140000) return;
+  // Before version 14 there is no such setting (and no lz4); without lz4 it does not offer it.
+  const { rows: offered } = await ddl.query<{ lz4: boolean }>(
+    `SELECT 'lz4' = ANY(enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`,
+  );
+  if (!offered[0]?.lz4) return;
   const { rows } = await ddl.query<{ pending: boolean }>(
     `SELECT count(*) FILTER (WHERE attcompression <> 'l') > 0 AS pending
      FROM pg_attribute WHERE attrelid = $1::regclass AND attname IN ('data', 'metadata')`,
     [table],
   );
-  if (!rows[0]!.pending) return;
-  await ddl.query('SAVEPOINT lz4');
-  try {
+  if (rows[0]!.pending)
     await ddl.query(
       `ALTER TABLE ${table} ALTER COLUMN data SET COMPRESSION lz4, ALTER COLUMN metadata SET COMPRESSION lz4`,
     );
-    await ddl.query('RELEASE SAVEPOINT lz4');
-  } catch {
-    // Built without lz4 (feature not supported): pglz, as before.
-    await ddl.query('ROLLBACK TO SAVEPOINT lz4');
-  }
 }
 
 export async function openPostgresEventStore(options: PostgresEventStoreOptions): Promise<EventStore> {

@@ -166,6 +166,20 @@ describe('a polling subscription', () => {
     expect(sub.position).toBe(2n);
     await sub.stop();
   });
+
+  it('catches up at once when asked after other streams were appended to since its last read', async () => {
+    const wakers = new AppendWakers();
+    const source = listSource(wakers);
+    source.append('person-alice');
+    const sub = pollingSubscription(source, { streamPrefix: 'person-', onEvents: () => undefined }, 60_000);
+    await sub.caughtUp();
+    // Announced to incident followers only: this subscription's wait goes on.
+    source.append('incident-1');
+    source.append('incident-2');
+    expect(await settledWithin(sub.caughtUp(), 200)).toBe(true);
+    expect(sub.position).toBe(3n);
+    await sub.stop();
+  });
 });
 
 /** A subscription waits a poll interval of 30 s: only the append's own notice can bring its event in time. */

@@ -41,17 +41,17 @@ describe.runIf(available)('PostgreSQL start-up', () => {
   });
 });
 
-describe.runIf(available)('PostgreSQL prefix reads', () => {
-  const withSql = async <T>(run: (client: pg.Client) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await client.connect();
-    try {
-      return await run(client);
-    } finally {
-      await client.end();
-    }
-  };
+const withSql = async <T>(run: (client: pg.Client) => Promise<T>): Promise<T> => {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+};
 
+describe.runIf(available)('PostgreSQL prefix reads', () => {
   /**
    * The plan of a follower's read of `streamPrefix` from `after` (by default five events behind the head), as
    * PostgreSQL ran it: planned with its values, as node-postgres's unnamed statements are, or `generic`, once
@@ -223,72 +223,6 @@ describe.runIf(available)('PostgreSQL prefix reads', () => {
     }
   });
 
-  const columnsOf = (schema: string) =>
-    withSql(async (client) => {
-      const { rows } = await client.query<{ attname: string; type: string; compression: string }>(
-        `SELECT attname, format_type(atttypid, atttypmod) AS type, attcompression AS compression
-         FROM pg_attribute WHERE attrelid = $1::regclass AND attname IN ('data', 'metadata') ORDER BY attname`,
-        [`"${schema}".events`],
-      );
-      return rows.map((r) => [r.attname, r.type, r.compression]);
-    });
-
-  it('a new store keeps events as json, compressed with lz4, and reads back exactly what was written', async () => {
-    const schema = uniqueSchema('klaxon_json');
-    const store = await openPostgresEventStore({ connectionString: TEST_DATABASE_URL, schema });
-    try {
-      expect(await columnsOf(schema)).toEqual([
-        ['data', 'json', 'l'],
-        ['metadata', 'json', 'l'],
-      ]);
-      // Over 2 kB, so PostgreSQL compresses it where it keeps it.
-      const big = { alerts: Array.from({ length: 200 }, (_, i) => ({ fingerprint: `f${i}`, labels: { a: 'b' } })) };
-      expect(
-        (await store.append('incident-1', [{ type: 'Attached', data: big, metadata: { by: 'x' } }], 'no_stream')).ok,
-      ).toBe(true);
-      const [read] = await store.readStream('incident-1');
-      expect(read!.data).toEqual(big);
-      expect(read!.metadata).toEqual({ by: 'x' });
-    } finally {
-      await store.close();
-      await dropSchema(schema);
-    }
-  });
-
-  it('a store made with jsonb columns keeps them, compresses new events with lz4, and still refuses text jsonb cannot keep, alone', async () => {
-    const schema = uniqueSchema('klaxon_jsonb');
-    const table = `"${schema}".events`;
-    await withSql(async (client) => {
-      await client.query(`CREATE SCHEMA "${schema}"`);
-      await client.query(`CREATE TABLE ${table} (
-        position BIGSERIAL PRIMARY KEY, event_id UUID NOT NULL, stream_id TEXT NOT NULL,
-        revision BIGINT NOT NULL, type TEXT NOT NULL, data JSONB NOT NULL, metadata JSONB,
-        recorded_at TIMESTAMPTZ NOT NULL DEFAULT now(), UNIQUE (stream_id, revision))`);
-    });
-    const store = await openPostgresEventStore({ connectionString: TEST_DATABASE_URL, schema });
-    try {
-      expect(await columnsOf(schema)).toEqual([
-        ['data', 'jsonb', 'l'],
-        ['metadata', 'jsonb', 'l'],
-      ]);
-      const results = await Promise.allSettled([
-        store.append('incident-1', [{ type: 'Opened', data: { n: 1 }, metadata: { by: 'x' } }], 'no_stream'),
-        store.append('incident-2', [{ type: 'Opened', data: { title: 'nul \u0000 here' } }], 'no_stream'),
-        store.append('incident-3', [{ type: 'Opened', data: { n: 3 } }], 'no_stream'),
-      ]);
-      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-      expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(UnstorableEvents);
-      const read = await store.readAll({ after: 0n, limit: 10 });
-      expect(read.map((x) => [x.streamId, x.data, x.metadata])).toEqual([
-        ['incident-1', { n: 1 }, { by: 'x' }],
-        ['incident-3', { n: 3 }, {}],
-      ]);
-    } finally {
-      await store.close();
-      await dropSchema(schema);
-    }
-  });
-
   it('a store made before the category index gets it, and loses the index and constraint it replaced', async () => {
     const schema = uniqueSchema('klaxon_migrate');
     const table = `"${schema}".events`;
@@ -336,3 +270,79 @@ const indexesOf = (node: PlanNode): string[] => [
   ...(node['Index Name'] ? [node['Index Name']] : []),
   ...(node.Plans ?? []).flatMap(indexesOf),
 ];
+
+describe.runIf(available)('PostgreSQL storage of events', () => {
+  // lz4 where the server offers it (PostgreSQL 14 or later, built with it), else the default.
+  const lz4 = () =>
+    withSql(async (client) => {
+      const { rows } = await client.query<{ lz4: boolean }>(
+        `SELECT 'lz4' = ANY(enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`,
+      );
+      return rows[0]?.lz4 ? 'l' : '';
+    });
+  const columnsOf = (schema: string) =>
+    withSql(async (client) => {
+      const { rows } = await client.query<{ attname: string; type: string; compression: string }>(
+        `SELECT attname, format_type(atttypid, atttypmod) AS type, attcompression AS compression
+         FROM pg_attribute WHERE attrelid = $1::regclass AND attname IN ('data', 'metadata') ORDER BY attname`,
+        [`"${schema}".events`],
+      );
+      return rows.map((r) => [r.attname, r.type, r.compression]);
+    });
+
+  it('a new store keeps events as json, compressed with lz4, and reads back exactly what was written', async () => {
+    const schema = uniqueSchema('klaxon_json');
+    const store = await openPostgresEventStore({ connectionString: TEST_DATABASE_URL, schema });
+    try {
+      expect(await columnsOf(schema)).toEqual([
+        ['data', 'json', await lz4()],
+        ['metadata', 'json', await lz4()],
+      ]);
+      // Over 2 kB, so PostgreSQL compresses it where it keeps it.
+      const big = { alerts: Array.from({ length: 200 }, (_, i) => ({ fingerprint: `f${i}`, labels: { a: 'b' } })) };
+      expect(
+        (await store.append('incident-1', [{ type: 'Attached', data: big, metadata: { by: 'x' } }], 'no_stream')).ok,
+      ).toBe(true);
+      const [read] = await store.readStream('incident-1');
+      expect(read!.data).toEqual(big);
+      expect(read!.metadata).toEqual({ by: 'x' });
+    } finally {
+      await store.close();
+      await dropSchema(schema);
+    }
+  });
+
+  it('a store made with jsonb columns keeps them, compresses new events with lz4, and still refuses text jsonb cannot keep, alone', async () => {
+    const schema = uniqueSchema('klaxon_jsonb');
+    const table = `"${schema}".events`;
+    await withSql(async (client) => {
+      await client.query(`CREATE SCHEMA "${schema}"`);
+      await client.query(`CREATE TABLE ${table} (
+        position BIGSERIAL PRIMARY KEY, event_id UUID NOT NULL, stream_id TEXT NOT NULL,
+        revision BIGINT NOT NULL, type TEXT NOT NULL, data JSONB NOT NULL, metadata JSONB,
+        recorded_at TIMESTAMPTZ NOT NULL DEFAULT now(), UNIQUE (stream_id, revision))`);
+    });
+    const store = await openPostgresEventStore({ connectionString: TEST_DATABASE_URL, schema });
+    try {
+      expect(await columnsOf(schema)).toEqual([
+        ['data', 'jsonb', await lz4()],
+        ['metadata', 'jsonb', await lz4()],
+      ]);
+      const results = await Promise.allSettled([
+        store.append('incident-1', [{ type: 'Opened', data: { n: 1 }, metadata: { by: 'x' } }], 'no_stream'),
+        store.append('incident-2', [{ type: 'Opened', data: { title: 'nul \u0000 here' } }], 'no_stream'),
+        store.append('incident-3', [{ type: 'Opened', data: { n: 3 } }], 'no_stream'),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(UnstorableEvents);
+      const read = await store.readAll({ after: 0n, limit: 10 });
+      expect(read.map((x) => [x.streamId, x.data, x.metadata])).toEqual([
+        ['incident-1', { n: 1 }, { by: 'x' }],
+        ['incident-3', { n: 3 }, {}],
+      ]);
+    } finally {
+      await store.close();
+      await dropSchema(schema);
+    }
+  });
+});
