@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { openKafkaBus } from '@klaxon/bus';
 import { CONNECTIONS, firingAlertsOf, fixture, WARM } from './alert-load.ts';
 
@@ -37,4 +38,7 @@ export async function warmBroker(brokers: string[], seconds: number, partitions:
   } finally {
     await bus.close();
   }
+  // The warm-up wrote hundreds of MB to the broker's log: on disk now, not in the kernel's writeback half a
+  // minute later, when PostgreSQL's commits of the measured run would wait behind it.
+  execFileSync('sync');
 }
