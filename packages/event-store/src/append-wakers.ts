@@ -19,10 +19,6 @@ export class AppendWakers {
     this.watching.add(watch);
     return watch;
   }
-  /** Resolves on an append that concerns `prefix` (any, without one), or after `timeoutMs` at the latest. */
-  wait(prefix: string | undefined, timeoutMs: number): Promise<void> {
-    return this.watch(prefix).wait(timeoutMs);
-  }
   /** Wakes those the categories concern; every waiter when they are not known (a listener reconnected, a close). */
   wake(categories?: readonly string[]): void {
     for (const watch of [...this.watching])

@@ -22,7 +22,7 @@ const settledWithin = async (promise: Promise<void>, ms: number) =>
 describe('append wakers', () => {
   it('wake a subscription for the streams its prefix takes, and no other', async () => {
     const wakers = new AppendWakers();
-    const people = wakers.wait('person-', 60_000);
+    const people = wakers.watch('person-').wait(60_000);
     wakers.wake(categoriesOf(['incident-0a1b2c3d4e5f-1', 'incident-ffeeddccbbaa-3', 'klaxon-incident-numbers']));
     expect(await settledWithin(people, 20)).toBe(false);
     wakers.wake(categoriesOf(['person-alice']));
@@ -31,8 +31,8 @@ describe('append wakers', () => {
 
   it('wake every subscription when the streams are not known, and one without a prefix on any append', async () => {
     const wakers = new AppendWakers();
-    const schedules = wakers.wait('schedule-', 60_000);
-    const all = wakers.wait(undefined, 60_000);
+    const schedules = wakers.watch('schedule-').wait(60_000);
+    const all = wakers.watch(undefined).wait(60_000);
     wakers.wake(['incident-']);
     expect(await settledWithin(all, 20)).toBe(true);
     expect(await settledWithin(schedules, 20)).toBe(false);
@@ -42,8 +42,8 @@ describe('append wakers', () => {
 
   it('take a prefix narrower than a category, or one that is a whole stream id, as concerned', async () => {
     const wakers = new AppendWakers();
-    const alice = wakers.wait('person-alice', 60_000);
-    const silences = wakers.wait('silences', 60_000);
+    const alice = wakers.watch('person-alice').wait(60_000);
+    const silences = wakers.watch('silences').wait(60_000);
     wakers.wake(categoriesOf(['person-bob']));
     expect(await settledWithin(alice, 20)).toBe(true);
     wakers.wake(categoriesOf(['silences']));
@@ -52,7 +52,7 @@ describe('append wakers', () => {
 
   it('end the wait at the timeout when nothing concerns it', async () => {
     const wakers = new AppendWakers();
-    expect(await settledWithin(wakers.wait('person-', 10), 500)).toBe(true);
+    expect(await settledWithin(wakers.watch('person-').wait(10), 500)).toBe(true);
   });
 
   it('carry the categories in a notification, or none (wake all) when they would not fit', () => {
