@@ -51,6 +51,15 @@ const withSql = async <T>(run: (client: pg.Client) => Promise<T>): Promise<T> =>
   }
 };
 
+/** An events table as earlier versions made it: jsonb columns, and before the category index a unique event id. */
+async function createJsonbTable(client: pg.Client, schema: string, { uniqueEventId }: { uniqueEventId: boolean }) {
+  await client.query(`CREATE SCHEMA "${schema}"`);
+  await client.query(`CREATE TABLE "${schema}".events (
+    position BIGSERIAL PRIMARY KEY, event_id UUID NOT NULL${uniqueEventId ? ' UNIQUE' : ''}, stream_id TEXT NOT NULL,
+    revision BIGINT NOT NULL, type TEXT NOT NULL, data JSONB NOT NULL, metadata JSONB,
+    recorded_at TIMESTAMPTZ NOT NULL DEFAULT now(), UNIQUE (stream_id, revision))`);
+}
+
 describe.runIf(available)('PostgreSQL prefix reads', () => {
   /**
    * The plan of a follower's read of `streamPrefix` from `after` (by default five events behind the head), as
@@ -227,11 +236,7 @@ describe.runIf(available)('PostgreSQL prefix reads', () => {
     const schema = uniqueSchema('klaxon_migrate');
     const table = `"${schema}".events`;
     await withSql(async (client) => {
-      await client.query(`CREATE SCHEMA "${schema}"`);
-      await client.query(`CREATE TABLE ${table} (
-        position BIGSERIAL PRIMARY KEY, event_id UUID NOT NULL UNIQUE, stream_id TEXT NOT NULL,
-        revision BIGINT NOT NULL, type TEXT NOT NULL, data JSONB NOT NULL, metadata JSONB,
-        recorded_at TIMESTAMPTZ NOT NULL DEFAULT now(), UNIQUE (stream_id, revision))`);
+      await createJsonbTable(client, schema, { uniqueEventId: true });
       await client.query(`CREATE INDEX events_stream_prefix ON ${table} (stream_id text_pattern_ops, position)`);
       await client.query(
         `INSERT INTO ${table} (event_id, stream_id, revision, type, data) VALUES
@@ -314,14 +319,7 @@ describe.runIf(available)('PostgreSQL storage of events', () => {
 
   it('a store made with jsonb columns keeps them, compresses new events with lz4, and still refuses text jsonb cannot keep, alone', async () => {
     const schema = uniqueSchema('klaxon_jsonb');
-    const table = `"${schema}".events`;
-    await withSql(async (client) => {
-      await client.query(`CREATE SCHEMA "${schema}"`);
-      await client.query(`CREATE TABLE ${table} (
-        position BIGSERIAL PRIMARY KEY, event_id UUID NOT NULL, stream_id TEXT NOT NULL,
-        revision BIGINT NOT NULL, type TEXT NOT NULL, data JSONB NOT NULL, metadata JSONB,
-        recorded_at TIMESTAMPTZ NOT NULL DEFAULT now(), UNIQUE (stream_id, revision))`);
-    });
+    await withSql((client) => createJsonbTable(client, schema, { uniqueEventId: false }));
     const store = await openPostgresEventStore({ connectionString: TEST_DATABASE_URL, schema });
     try {
       expect(await columnsOf(schema)).toEqual([
