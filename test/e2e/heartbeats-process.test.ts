@@ -8,7 +8,7 @@ import {
   type RealAlertmanager,
 } from '@klaxon/testing';
 import { afterEach, expect, it } from 'vitest';
-import { freePort, startKlaxon, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
+import { freePort, startKlaxon, waitForReady, type RunningKlaxon } from './klaxon-process.ts';
 import { quickRunbookYaml } from './quick-runbook.ts';
 
 const API_TOKEN = 'heartbeats-process-api-token-01';
@@ -83,12 +83,7 @@ async function stack(heartbeats: string): Promise<Stack> {
     async start() {
       const klaxon = startKlaxon(env);
       running.push(klaxon);
-      try {
-        await waitForHttp(`${ingest}/ready`, 90_000);
-        await waitForHttp(`${escalation}/ready`, 90_000);
-      } catch (error) {
-        throw new Error(`${(error as Error).message}; Klaxon said:\n${klaxon.output().slice(-3000)}`);
-      }
+      await waitForReady(klaxon, [`${ingest}/ready`, `${escalation}/ready`], 90_000);
       return klaxon;
     },
     async kill(klaxon) {

@@ -101,6 +101,32 @@ function withoutInitCwd(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return rest;
 }
 
+/**
+ * Until every URL answers 200, in turn, within `timeoutMs` in all. A start that exits or does not get there
+ * fails the wait with what it printed: an exit fails it at once, not at the deadline.
+ */
+export async function waitForReady(klaxon: RunningKlaxon, urls: string[], timeoutMs = 30_000): Promise<void> {
+  const { process: child } = klaxon;
+  const exited = new Promise<never>((_, reject) => {
+    const fail = () => reject(new Error(`it exited (${child.signalCode ?? `status ${child.exitCode}`}) before`));
+    if (child.exitCode !== null || child.signalCode !== null) fail();
+    else child.once('exit', fail);
+  });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (const url of urls) await Promise.race([waitForHttp(url, Math.max(1, deadline - Date.now())), exited]);
+  } catch (error) {
+    throw new Error(
+      `${(error as Error).message} ${urls.join(', ')} answered; Klaxon said:\n${klaxon.output().slice(-3000)}`,
+      {
+        cause: error,
+      },
+    );
+  } finally {
+    exited.catch(() => {});
+  }
+}
+
 export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<Response> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -1,6 +1,6 @@
 import { tempDir } from '@klaxon/testing';
 import { expect, it } from 'vitest';
-import { freePort, startKlaxon, waitForHttp } from './klaxon-process.ts';
+import { freePort, startKlaxon, waitForReady } from './klaxon-process.ts';
 
 const AM_TOKEN = 'storm-kill-am-token-0123456789';
 const API_TOKEN = 'storm-kill-api-token-0123456789';
@@ -49,8 +49,10 @@ it(
     const first = startKlaxon(env);
     const second = { current: undefined as ReturnType<typeof startKlaxon> | undefined };
     try {
-      await waitForHttp(`http://127.0.0.1:${ports.ingest}/ready`);
-      await waitForHttp(`http://127.0.0.1:${ports.escalation}/ready`);
+      await waitForReady(first, [
+        `http://127.0.0.1:${ports.ingest}/ready`,
+        `http://127.0.0.1:${ports.escalation}/ready`,
+      ]);
 
       // Eight senders until the kill; what was answered 202 is what must survive it.
       const accepted = new Map<string, Set<string>>();
@@ -83,7 +85,7 @@ it(
       expect(first.process.signalCode).toBe('SIGKILL');
 
       second.current = startKlaxon(env);
-      await waitForHttp(`http://127.0.0.1:${ports.escalation}/ready`);
+      await waitForReady(second.current, [`http://127.0.0.1:${ports.escalation}/ready`]);
       const api = async (path: string) =>
         (await (
           await fetch(`http://127.0.0.1:${ports.escalation}${path}`, {

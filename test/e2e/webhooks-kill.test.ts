@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { startWebhookReceiver, tempDir, webhookSecret, type WebhookReceiver } from '@klaxon/testing';
 import { expect, it } from 'vitest';
-import { freePort, REPO_ROOT, startKlaxon, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
+import { freePort, REPO_ROOT, startKlaxon, waitForReady, type RunningKlaxon } from './klaxon-process.ts';
 import { quickRunbookYaml } from './quick-runbook.ts';
 
 const API_TOKEN = 'webhooks-kill-api-token-0001';
@@ -65,12 +65,7 @@ it(
     const start = async () => {
       const klaxon = startKlaxon(env);
       running.push(klaxon);
-      try {
-        await waitForHttp(`http://127.0.0.1:${ports.ingest}/ready`, 90_000);
-        await waitForHttp(`${escalation}/ready`, 90_000);
-      } catch (error) {
-        throw new Error(`${(error as Error).message}; Klaxon said:\n${klaxon.output().slice(-3000)}`);
-      }
+      await waitForReady(klaxon, [`http://127.0.0.1:${ports.ingest}/ready`, `${escalation}/ready`], 90_000);
       return klaxon;
     };
     const api = async (method: 'GET' | 'POST', path: string) => {
