@@ -4,8 +4,18 @@ import type { ReadAllOptions, RecordedEvent, SubscribeOptions, Subscription } fr
 export interface PollSource {
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
   headPosition(): Promise<bigint | undefined>;
+  /**
+   * The head and a read after it, as one snapshot sees them, where the store can do both in one round trip
+   * (PostgreSQL). Without it, the head is read first and the batch after.
+   */
+  readWithHead?(options: ReadAllOptions): Promise<HeadAndBatch>;
   /** Watches from now on for appends that may concern the subscription (see `AppendWakers.watch`). */
   watchAppends(): AppendWatch;
+}
+
+export interface HeadAndBatch {
+  head: bigint | undefined;
+  batch: RecordedEvent[];
 }
 
 export interface ReadRetry {
@@ -53,11 +63,12 @@ export function pollingSubscription(
   // The watch the loop waits on (or will, after its read): a caller waiting to catch up ends that wait.
   let watch: AppendWatch | undefined;
 
-  const read = async () => {
+  const read = async (): Promise<HeadAndBatch> => {
+    const readOptions = { after: position, limit: batchSize, streamPrefix: options.streamPrefix };
+    if (source.readWithHead) return source.readWithHead(readOptions);
     // Read the head first: every event up to it is visible to the read that follows.
     const head = await source.headPosition();
-    const batch = await source.readAll({ after: position, limit: batchSize, streamPrefix: options.streamPrefix });
-    return { head, batch };
+    return { head, batch: await source.readAll(readOptions) };
   };
 
   const loop = (async () => {

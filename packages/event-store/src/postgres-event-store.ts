@@ -6,7 +6,7 @@ import { EventStoreUnavailable, UnstorableEvents } from './append-errors.ts';
 import { queueAppend, takeBatch, type AppendOutcome, type PendingAppend } from './pending-append.ts';
 import { AppendWakers, categoriesOf, categoriesOfPayload, noticePayload } from './append-wakers.ts';
 import { pollingSubscription } from './polling-subscription.ts';
-import { CATEGORY, prefixRead } from './postgres-prefix-read.ts';
+import { CATEGORY, prefixRead, withHead } from './postgres-prefix-read.ts';
 import { StoredEvent } from './stored-event.ts';
 
 interface Row {
@@ -216,17 +216,26 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
 
   const toRecorded = (r: Row): RecordedEvent => new StoredEvent({ ...r, recorded_at: r.recorded_at.toISOString() });
 
-  const readAll = async ({ after, limit, streamPrefix }: ReadAllOptions) => {
+  const read = ({ after, limit, streamPrefix }: ReadAllOptions) => {
     const from = (after ?? 0n).toString();
-    if (!streamPrefix) {
-      const { rows } = await pool.query<Row>(
-        prepared(`SELECT * FROM ${table} WHERE position > $1 ORDER BY position LIMIT $2`, [from, limit]),
-      );
-      return rows.map(toRecorded);
-    }
-    const { text, values } = prefixRead(table, { after: from, limit, streamPrefix });
+    return streamPrefix
+      ? prefixRead(table, { after: from, limit, streamPrefix })
+      : { text: `SELECT * FROM ${table} WHERE position > $1 ORDER BY position LIMIT $2`, values: [from, limit] };
+  };
+  const readAll = async (readOptions: ReadAllOptions) => {
+    const { text, values } = read(readOptions);
     const { rows } = await pool.query<Row>(prepared(text, values));
     return rows.map(toRecorded);
+  };
+  // A follower's wake was two statements, the head and then its read; as one, it is one round trip and one
+  // snapshot (positions are handed out under the append lock, so none below the head commits after it).
+  const readWithHead = async (readOptions: ReadAllOptions) => {
+    const { text, values } = read(readOptions);
+    const { rows } = await pool.query<Row & { head: string | null }>(prepared(withHead(table, text), values));
+    const head = rows[0]?.head ? BigInt(rows[0].head) : undefined;
+    // No event after the position: one row, the head's, with the event's columns null.
+    const batch = rows[0]?.position === null ? [] : rows.map(toRecorded);
+    return { head, batch };
   };
   const headPosition = async () => {
     const { rows } = await pool.query<{ position: string | null }>(
@@ -386,7 +395,11 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
     headPosition,
     subscribe(subscribeOptions) {
       const watchAppends = () => appended.watch(subscribeOptions.streamPrefix);
-      return pollingSubscription({ readAll, headPosition, watchAppends }, subscribeOptions, options.pollMs ?? 1000);
+      return pollingSubscription(
+        { readAll, headPosition, readWithHead, watchAppends },
+        subscribeOptions,
+        options.pollMs ?? 1000,
+      );
     },
     async ping() {
       await pool.query('SELECT 1');

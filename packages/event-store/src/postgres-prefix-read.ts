@@ -76,3 +76,12 @@ export function justAbove(prefix: string): string {
   }
   throw new Error(`no text is above every one starting with ${JSON.stringify(prefix)}`);
 }
+
+/**
+ * `read` (a statement's text) with the table's head beside it, in one statement and so in one snapshot:
+ * each row is `head` and an event's columns, in position order; when `read` finds nothing, one row of the
+ * head alone, its event columns null. (An empty table's head is null.)
+ */
+export const withHead = (table: string, read: string) =>
+  `SELECT h.head, e.* FROM (SELECT MAX(position) AS head FROM ${table}) h LEFT JOIN (${read}) e ON true
+   ORDER BY e.position`;

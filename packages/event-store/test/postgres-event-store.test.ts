@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openPostgresEventStore, UnstorableEvents, type EventStore } from '../src/index.ts';
-import { prefixRead } from '../src/postgres-prefix-read.ts';
+import { prefixRead, withHead } from '../src/postgres-prefix-read.ts';
 import { eventStoreContract } from './contract/event-store-contract.ts';
 import { dropSchema, postgresAvailable, TEST_DATABASE_URL, uniqueSchema } from '@klaxon/testing';
 
@@ -64,17 +64,19 @@ describe.runIf(available)('PostgreSQL prefix reads', () => {
   /**
    * The plan of a follower's read of `streamPrefix` from `after` (by default five events behind the head), as
    * PostgreSQL ran it: planned with its values, as node-postgres's unnamed statements are, or `generic`, once
-   * for any values, as a named prepared statement is after a few runs.
+   * for any values, as a named prepared statement is after a few runs; `withHead`, with the head beside it, as
+   * a subscription reads.
    */
   const planOfRead = async (
     schema: string,
     streamPrefix: string,
     store: EventStore,
-    after?: bigint,
-    generic = false,
+    { after, generic = false, head = false }: { after?: bigint; generic?: boolean; head?: boolean } = {},
   ) => {
     const from = after ?? (await store.headPosition())! - 5n;
-    const { text, values } = prefixRead(`"${schema}".events`, { after: from.toString(), limit: 100, streamPrefix });
+    const table = `"${schema}".events`;
+    const read = prefixRead(table, { after: from.toString(), limit: 100, streamPrefix });
+    const { text, values } = head ? { ...read, text: withHead(table, read.text) } : read;
     return withSql(async (client) => {
       const explain = 'EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)';
       if (generic) {
@@ -117,11 +119,12 @@ describe.runIf(available)('PostgreSQL prefix reads', () => {
   });
 
   it.each([
-    ['planned with its values', false],
-    ['planned once for any values (a generic plan)', true],
+    ['planned with its values', false, false],
+    ['planned once for any values (a generic plan)', true, false],
+    ['as a subscription reads it, with the head, planned once for any values', true, true],
   ])(
     "a caught-up follower of a prefix spanning categories ('heartbeat') touches a few pages, however many beats there were: %s",
-    async (_name, generic) => {
+    async (_name, generic, head) => {
       const schema = uniqueSchema('klaxon_span');
       const store = await openPostgresEventStore({ connectionString: TEST_DATABASE_URL, schema });
       try {
@@ -147,7 +150,7 @@ describe.runIf(available)('PostgreSQL prefix reads', () => {
           );
         await store.append('heartbeats', [{ type: 'HeartbeatMonitorAdded', data: {}, metadata: {} }], 0);
         await store.append('incident-1', [{ type: 'Opened', data: {}, metadata: {} }], 'no_stream');
-        const plan = await planOfRead(schema, 'heartbeat', store, undefined, generic);
+        const plan = await planOfRead(schema, 'heartbeat', store, { generic, head });
         // The last three beats, the stream `heartbeats`' second event; not the incident's.
         expect(plan['Actual Rows']).toBe(4);
         expect(indexesOf(plan)).toContain('events_category');
@@ -163,11 +166,18 @@ describe.runIf(available)('PostgreSQL prefix reads', () => {
   );
 
   it.each([
-    ['person-', ['person-a'], 'person-b'],
-    ['heartbeat', ['heartbeat-nightly', 'heartbeats'], 'heartbeat-nightly'],
+    ['person-', 'planned with its values', ['person-a'], 'person-b', false],
+    ['heartbeat', 'planned with its values', ['heartbeat-nightly', 'heartbeats'], 'heartbeat-nightly', false],
+    [
+      'person-',
+      'as a subscription reads it, with the head, planned once for any values',
+      ['person-a'],
+      'person-b',
+      true,
+    ],
   ])(
-    'a follower of %s woken after a storm of other streams reads its few new events without walking the storm',
-    async (streamPrefix, before, after) => {
+    'a follower of %s woken after a storm of other streams reads its few new events without walking the storm: %s',
+    async (streamPrefix, _how, before, after, asSubscription) => {
       const schema = uniqueSchema('klaxon_behind');
       const store = await openPostgresEventStore({ connectionString: TEST_DATABASE_URL, schema });
       try {
@@ -195,7 +205,11 @@ describe.runIf(available)('PostgreSQL prefix reads', () => {
         // ...so, with statistics, as any table some minutes old, the planner expects the follower's events
         // among the newest too, and the primary key's walk from `from` looks as cheap as the category's index.
         await withSql((client) => client.query(`ANALYZE "${schema}".events`));
-        const plan = await planOfRead(schema, streamPrefix, store, from);
+        const plan = await planOfRead(schema, streamPrefix, store, {
+          after: from,
+          generic: asSubscription,
+          head: asSubscription,
+        });
         expect(plan['Actual Rows']).toBe(1);
         // Walking the storm by position is hundreds of pages.
         expect(blocksOf(plan)).toBeLessThan(24);
