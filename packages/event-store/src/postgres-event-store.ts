@@ -7,6 +7,7 @@ import { queueAppend, takeBatch, type AppendOutcome, type PendingAppend } from '
 import { AppendWakers, categoriesOf, categoriesOfPayload, noticePayload } from './append-wakers.ts';
 import { pollingSubscription } from './polling-subscription.ts';
 import { CATEGORY, prefixRead, withHead } from './postgres-prefix-read.ts';
+import { latestRevisions } from './postgres-revisions.ts';
 import { StoredEvent } from './stored-event.ts';
 
 interface Row {
@@ -261,13 +262,10 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
       // handed out; otherwise a catch-up reader could pass a position whose transaction commits later.
       // One round trip for both statements (the simple protocol takes several without parameters).
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${appendLock})`);
-      const { rows } = await client.query<{ stream_id: string; revision: string }>(
-        prepared(
-          `SELECT stream_id, MAX(revision) AS revision FROM ${table} WHERE stream_id = ANY($1) GROUP BY stream_id`,
-          [[...new Set(batch.map((a) => a.streamId))]],
-        ),
+      const { rows } = await client.query<{ stream_id: string; revision: string | null }>(
+        prepared(latestRevisions(table), [[...new Set(batch.map((a) => a.streamId))]]),
       );
-      const current = new Map(rows.map((r) => [r.stream_id, Number(r.revision)]));
+      const current = new Map(rows.flatMap((r) => (r.revision === null ? [] : [[r.stream_id, Number(r.revision)]])));
       const outcomes: Array<AppendOutcome | undefined> = [];
       const accepted: Array<{ at: number; streamId: string; last: number }> = [];
       const columns = {

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openPostgresEventStore, UnstorableEvents, type EventStore } from '../src/index.ts';
 import { prefixRead, withHead } from '../src/postgres-prefix-read.ts';
+import { latestRevisions } from '../src/postgres-revisions.ts';
 import { eventStoreContract } from './contract/event-store-contract.ts';
 import { dropSchema, postgresAvailable, TEST_DATABASE_URL, uniqueSchema } from '@klaxon/testing';
 
@@ -352,6 +353,51 @@ describe.runIf(available)('PostgreSQL storage of events', () => {
         ['incident-1', { n: 1 }, { by: 'x' }],
         ['incident-3', { n: 3 }, {}],
       ]);
+    } finally {
+      await store.close();
+      await dropSchema(schema);
+    }
+  });
+});
+
+describe.runIf(available)('PostgreSQL appends', () => {
+  it("a group commit's read of its streams' revisions touches a few index pages, however long a stream is", async () => {
+    const schema = uniqueSchema('klaxon_revisions');
+    const store = await openPostgresEventStore({ connectionString: TEST_DATABASE_URL, schema });
+    try {
+      // A storm's incident: thousands of alerts attached to one stream.
+      for (let batch = 0; batch < 5; batch++)
+        await store.append(
+          'incident-storm',
+          Array.from({ length: 1000 }, (_, n) => ({ type: 'AlertAttached', data: { n }, metadata: {} })),
+          'any',
+        );
+      await store.append('incident-quiet', [{ type: 'Opened', data: {}, metadata: {} }], 'no_stream');
+      const streams = ['incident-storm', 'incident-quiet', 'incident-new'];
+      const table = `"${schema}".events`;
+      const { latest, plan } = await withSql(async (client) => {
+        await client.query('SET plan_cache_mode = force_generic_plan');
+        await client.query(`PREPARE latest(text[]) AS ${latestRevisions(table)}`);
+        const literal = client.escapeLiteral(`{${streams.join(',')}}`);
+        const { rows } = await client.query<{ stream_id: string; revision: string | null }>(
+          `EXECUTE latest(${literal})`,
+        );
+        const explained = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
+          `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE latest(${literal})`,
+        );
+        return { latest: rows, plan: explained.rows[0]!['QUERY PLAN'][0]!.Plan };
+      });
+      expect(latest).toEqual([
+        { stream_id: 'incident-storm', revision: '4999' },
+        { stream_id: 'incident-quiet', revision: '0' },
+        { stream_id: 'incident-new', revision: null },
+      ]);
+      // One descent of the index per stream; reading the storm's 5,000 entries and their rows is hundreds.
+      expect(indexesOf(plan)).toContain('events_stream_id_revision_key');
+      expect(plan['Shared Hit Blocks'] + plan['Shared Read Blocks']).toBeLessThan(16);
+      // And the store's own appends go on from there.
+      expect((await store.append('incident-storm', [{ type: 'AlertAttached', data: {} }], 4999)).ok).toBe(true);
+      expect((await store.append('incident-new', [{ type: 'Opened', data: {} }], 'no_stream')).ok).toBe(true);
     } finally {
       await store.close();
       await dropSchema(schema);
