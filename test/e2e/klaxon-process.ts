@@ -107,21 +107,18 @@ function withoutInitCwd(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  */
 export async function waitForReady(klaxon: RunningKlaxon, urls: string[], timeoutMs = 30_000): Promise<void> {
   const { process: child } = klaxon;
+  // 'close', not 'exit': its output is read to the end by then, the lines that say why it exited with it.
   const exited = new Promise<never>((_, reject) => {
-    const fail = () => reject(new Error(`it exited (${child.signalCode ?? `status ${child.exitCode}`}) before`));
+    const fail = () => reject(new Error(`Klaxon exited (${child.signalCode ?? `status ${child.exitCode}`})`));
     if (child.exitCode !== null || child.signalCode !== null) fail();
-    else child.once('exit', fail);
+    else child.once('close', fail);
   });
   const deadline = Date.now() + timeoutMs;
   try {
     for (const url of urls) await Promise.race([waitForHttp(url, Math.max(1, deadline - Date.now())), exited]);
   } catch (error) {
-    throw new Error(
-      `${(error as Error).message} ${urls.join(', ')} answered; Klaxon said:\n${klaxon.output().slice(-3000)}`,
-      {
-        cause: error,
-      },
-    );
+    const waited = `${(error as Error).message}, waiting for ${urls.join(' and ')} to answer 200`;
+    throw new Error(`${waited}; Klaxon said:\n${klaxon.output().slice(-3000)}`, { cause: error });
   } finally {
     exited.catch(() => {});
   }

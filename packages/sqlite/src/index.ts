@@ -32,7 +32,8 @@ export function openSqliteFile(file: string, options: SqliteFileOptions): Databa
 /**
  * A new file becomes WAL in a write transaction that SQLite starts inside a read one, where it never calls
  * the busy handler: when `pnpm start`'s threads create the same file at once, all but one were refused
- * SQLITE_BUSY at once and the service exited at start. So the switch is retried here, within the same bound.
+ * SQLITE_BUSY at once and the service exited at start. So the switch is retried here until the busy
+ * timeout has passed (an attempt may itself wait in SQLite's handler: at worst about twice the timeout).
  */
 function enterWalMode(db: Database.Database, timeoutMs: number): void {
   const deadline = performance.now() + timeoutMs;
