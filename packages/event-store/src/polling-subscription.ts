@@ -101,8 +101,7 @@ export function pollingSubscription(
         position = batch[batch.length - 1]!.position;
       }
       // A batch shorter than asked holds every event of the filter up to the head (read before it, or in the
-      // same snapshot): past the
-      // head, nothing is left to read until an append comes.
+      // same snapshot): past the head, nothing is left to read until an append comes.
       if (batch.length < batchSize && head !== undefined && (position === undefined || head > position))
         position = head;
       settleWaiters();
