@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { freshDatabase, startFakeTwilio, tempDir, type FakeTwilio } from '@klaxon/testing';
 import { expect } from 'vitest';
-import { freePort, startService, waitForHttp, type RunningKlaxon } from './klaxon-process.ts';
+import { freePort, startService, waitForReady, type RunningKlaxon } from './klaxon-process.ts';
 import { quickRunbookYaml } from './quick-runbook.ts';
 
 export const WEBHOOK_TOKEN = 'kafka-e2e-webhook-token-01';
@@ -126,15 +126,9 @@ export async function startReady(
   const variable = { ingest: 'INGEST_PORT', escalation: 'ESCALATION_PORT', projection: 'PROJECTION_PORT' }[service];
   const running = startService(service, { ...env, [variable]: String(port), KLAXON_HOST: '127.0.0.1' });
   try {
-    const exited = new Promise<never>((_, reject) =>
-      running.process.once('exit', (code) => reject(new Error(`exited with ${code}`))),
-    );
-    exited.catch(() => undefined);
-    await Promise.race([waitForHttp(`http://127.0.0.1:${port}/ready`, 60_000), exited]);
+    await waitForReady(running, [`http://127.0.0.1:${port}/ready`], 60_000);
   } catch (error) {
-    throw new Error(
-      `${service} did not become ready: ${(error as Error).message}\n${running.output().split('\n').slice(-20).join('\n')}`,
-    );
+    throw new Error(`${service} did not become ready: ${(error as Error).message}`, { cause: error });
   }
   return { process: running, port };
 }

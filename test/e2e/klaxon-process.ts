@@ -48,12 +48,15 @@ export async function startReadyKlaxon(
     KLAXON_HOST: '127.0.0.1',
     ...(typeof env === 'function' ? env(urls) : env),
   });
-  const deadline = Date.now() + timeoutMs;
   try {
-    for (const base of Object.values(urls)) await waitForHttp(`${base}/ready`, Math.max(1, deadline - Date.now()));
+    await waitForReady(
+      running,
+      Object.values(urls).map((base) => `${base}/ready`),
+      timeoutMs,
+    );
   } catch (error) {
     await running.stop();
-    throw new Error(`${(error as Error).message}\n${running.output()}`, { cause: error });
+    throw error;
   }
   return { ...running, ...urls };
 }
@@ -89,7 +92,7 @@ function startEntry(entry: string, env: Record<string, string>): RunningKlaxon {
     output: () => out,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         child.once('exit', (code) => resolve(code));
         child.kill('SIGTERM');
       }),
