@@ -1,13 +1,18 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { err, ok } from '@klaxon/domain';
-import { checkExpectedRevision, type EventStore, type ReadAllOptions, type RecordedEvent } from './event-store.ts';
+import { type EventStore, type ReadAllOptions, type RecordedEvent } from './event-store.ts';
 import { EventStoreUnavailable, UnstorableEvents } from './append-errors.ts';
 import { queueAppend, takeBatch, type AppendOutcome, type PendingAppend } from './pending-append.ts';
 import { AppendWakers, categoriesOf, categoriesOfPayload, noticePayload } from './append-wakers.ts';
 import { pollingSubscription } from './polling-subscription.ts';
 import { CATEGORY, prefixRead, withHead } from './postgres-prefix-read.ts';
-import { latestRevisions } from './postgres-revisions.ts';
+import {
+  APPEND_FUNCTION,
+  appendArguments,
+  appendFunctionDdl,
+  appendOutcomes,
+  type AppendRow,
+} from './postgres-append-function.ts';
 import { StoredEvent } from './stored-event.ts';
 
 interface Row {
@@ -161,6 +166,7 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
       );
     if (old_index) await ddl.query(`DROP INDEX ${ident(schema)}.events_stream_prefix`);
     await useLz4(ddl, table);
+    await ddl.query(appendFunctionDdl(ident(schema), table, channel));
     await ddl.query('COMMIT');
   } catch (error) {
     await ddl.query('ROLLBACK').catch(() => undefined);
@@ -169,9 +175,11 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
     ddl.release();
   }
 
-  // The key of the lock appends take, as a literal: BEGIN and the lock then go in one round trip.
+  // The key of the lock appends take (the same as before the append function, so that an older instance
+  // during an upgrade takes turns with this one).
   const { rows: lockRows } = await pool.query<{ key: number }>('SELECT hashtext($1) AS key', [table]);
   const appendLock = Number(lockRows[0]!.key);
+  const appendCall = `SELECT actual, last_revision, event_position FROM ${ident(schema)}.${APPEND_FUNCTION}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
 
   // Notifications only shorten a subscription's wait: polling covers the time the listener is down, and it
   // connects again by itself, with backoff, after PostgreSQL cut it.
@@ -247,87 +255,26 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
 
   /**
    * Group commit: appends that arrive while a transaction is in flight wait for it and then go together in
-   * the next one (one lock, one read of their streams' revisions, one insert, one fsync). Each keeps its
-   * own expected-revision check, decided in their order under the lock: one that conflicts is refused
-   * alone. A lone append goes at once.
+   * the next one (one lock, one read of their streams' revisions, one insert, one fsync), as one call of the
+   * append function (postgres-append-function.ts): one round trip. Each keeps its own expected-revision
+   * check, decided in their order under the lock: one that conflicts is refused alone. A lone append goes
+   * at once. Appends are serialised per store (the lock) so that positions become visible in the order they
+   * were handed out; otherwise a catch-up reader could pass a position whose transaction commits later.
    */
   const commitBatch = async (batch: PendingAppend[]): Promise<AppendOutcome[]> => {
+    // Streams whose appends are refused are in the notice too: a follower woken for nothing reads nothing.
+    const notice = noticePayload(categoriesOf(batch.map((a) => a.streamId)));
     const client = await pool.connect();
-    // A connection cut between two queries is reported as an event on the checked-out client, which would
-    // end the process unheard; the next query fails with it anyway.
+    // A connection cut during the call is also reported as an event on the checked-out client, which would
+    // end the process unheard; the call fails with it anyway.
     client.on('error', ignoreError);
     let broken: Error | undefined;
     try {
-      // Appends are serialised per store so that positions become visible in the order they were
-      // handed out; otherwise a catch-up reader could pass a position whose transaction commits later.
-      // One round trip for both statements (the simple protocol takes several without parameters).
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${appendLock})`);
-      const { rows } = await client.query<{ stream_id: string; revision: string | null }>(
-        prepared(latestRevisions(table), [[...new Set(batch.map((a) => a.streamId))]]),
+      const { rows } = await client.query<AppendRow>(
+        prepared(appendCall, [appendLock, ...appendArguments(batch, notice)]),
       );
-      const current = new Map(rows.flatMap((r) => (r.revision === null ? [] : [[r.stream_id, Number(r.revision)]])));
-      const outcomes: Array<AppendOutcome | undefined> = [];
-      const accepted: Array<{ at: number; streamId: string; last: number }> = [];
-      const columns = {
-        stream: [] as string[],
-        revision: [] as number[],
-        type: [] as string[],
-        data: [] as string[],
-        metadata: [] as string[],
-      };
-      for (const { streamId, events, expected } of batch) {
-        const revision = current.get(streamId) ?? 'no_stream';
-        const conflict = checkExpectedRevision(streamId, expected, revision);
-        if (conflict) {
-          outcomes.push(err(conflict));
-          continue;
-        }
-        const first = revision === 'no_stream' ? 0 : revision + 1;
-        events.forEach((e, i) => {
-          columns.stream.push(streamId);
-          columns.revision.push(first + i);
-          columns.type.push(e.type);
-          columns.data.push(e.data);
-          columns.metadata.push(e.metadata ?? 'null');
-        });
-        current.set(streamId, first + events.length - 1);
-        accepted.push({ at: outcomes.length, streamId, last: first + events.length - 1 });
-        outcomes.push(undefined);
-      }
-      if (accepted.length === 0) {
-        await client.query('ROLLBACK');
-      } else {
-        // Data and metadata go as one JSON array each, joined from the texts already serialised: as text[]
-        // elements, node-postgres escapes every quote and backslash of every event, and PostgreSQL reads the
-        // escapes back. Each element is the text of one event as written (json keeps text as it came), and a
-        // JSON null in the array is a row without metadata.
-        const inserted = await client.query<{ position: string; stream_id: string; revision: string }>(
-          prepared(
-            `INSERT INTO ${table} (event_id, stream_id, revision, type, data, metadata)
-             SELECT gen_random_uuid(), s, r, t, d, CASE WHEN m::text = 'null' THEN NULL ELSE m END
-             FROM ROWS FROM (unnest($1::text[]), unnest($2::bigint[]), unnest($3::text[]),
-               json_array_elements($4::json), json_array_elements($5::json)) WITH ORDINALITY AS e(s, r, t, d, m, ord)
-             ORDER BY ord
-             RETURNING position, stream_id, revision`,
-            [
-              columns.stream,
-              columns.revision,
-              columns.type,
-              `[${columns.data.join(',')}]`,
-              `[${columns.metadata.join(',')}]`,
-            ],
-          ),
-        );
-        const positions = new Map(inserted.rows.map((r) => [`${r.revision} ${r.stream_id}`, BigInt(r.position)]));
-        // An append's position is its last event's.
-        for (const { at, streamId, last } of accepted)
-          outcomes[at] = ok({ nextExpectedRevision: last, position: positions.get(`${last} ${streamId}`)! });
-        const notice = noticePayload(categoriesOf(accepted.map((a) => a.streamId)));
-        await client.query(`NOTIFY ${ident(channel)}, ${client.escapeLiteral(notice)}; COMMIT`);
-      }
-      return outcomes as AppendOutcome[];
+      return appendOutcomes(batch, rows);
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
       // A connection that failed leaves the pool; one that refused data is as good as before.
       if (!isDataException(error)) broken = error as Error;
       throw error;

@@ -361,6 +361,40 @@ describe.runIf(available)('PostgreSQL storage of events', () => {
 });
 
 describe.runIf(available)('PostgreSQL appends', () => {
+  it("an append waits for the append lock another writer holds, and is checked against that writer's commit", async () => {
+    const schema = uniqueSchema('klaxon_lock');
+    const table = `"${schema}".events`;
+    const store = await openPostgresEventStore({ connectionString: TEST_DATABASE_URL, schema });
+    const other = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await other.connect();
+    try {
+      expect((await store.append('incident-1', [{ type: 'Opened', data: {} }], 'no_stream')).ok).toBe(true);
+      // Another writer (an instance of this version or the one before, which took the same lock as a
+      // statement of its own) holds the lock and appends revision 1.
+      await other.query('BEGIN');
+      await other.query('SELECT pg_advisory_xact_lock(hashtext($1))', [table]);
+      await other.query(
+        `INSERT INTO ${table} (event_id, stream_id, revision, type, data) VALUES (gen_random_uuid(), 'incident-1', 1, 'Acked', '{}')`,
+      );
+      let settled = false;
+      const appending = store.append('incident-1', [{ type: 'Resolved', data: {} }], 0).finally(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(settled).toBe(false);
+      await other.query('COMMIT');
+      // Read under the lock, after the other commit: a conflict at revision 1, not a duplicate revision.
+      expect(await appending).toEqual({
+        ok: false,
+        error: { code: 'WrongExpectedRevision', streamId: 'incident-1', expected: 0, actual: 1 },
+      });
+      expect((await store.append('incident-1', [{ type: 'Resolved', data: {} }], 1)).ok).toBe(true);
+      expect((await store.readStream('incident-1')).map((e) => e.type)).toEqual(['Opened', 'Acked', 'Resolved']);
+    } finally {
+      await other.end();
+      await store.close();
+      await dropSchema(schema);
+    }
+  });
+
   it("a group commit's read of its streams' revisions touches a few index pages, however long a stream is", async () => {
     const schema = uniqueSchema('klaxon_revisions');
     const store = await openPostgresEventStore({ connectionString: TEST_DATABASE_URL, schema });
