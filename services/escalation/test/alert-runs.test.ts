@@ -125,7 +125,7 @@ it('one resolved notification of fifty alerts resolves their incident in one app
   expect(h.providers.twilio.messages().filter((m) => m.To === ALICE)).toHaveLength(toAlice + 1);
 });
 
-it("a new group's alert opens its incident without reading the incident's stream first: there is nothing to read", async () => {
+it("a new group's alert opens its incident without reading the incident's stream first, and pages L1 on the state just committed: there is nothing to read", async () => {
   const calls: string[] = [];
   h = await startEscalation(recordingCalls(calls));
   const [first] = diskFull(h.clock.now().toISOString(), 'firing');
@@ -137,6 +137,11 @@ it("a new group's alert opens its incident without reading the incident's stream
   const ofIncident = calls.filter((c) => c.includes(stream));
   // The first call is the opening's append, at the expected revision of a stream that does not exist yet
   expect(ofIncident[0]).toMatch(new RegExp(`^append ${stream} IncidentOpened .*PageRequested`));
+  // And the page goes out in the same turn, on that state: the stream is not read again before the provider
+  // call (on PostgreSQL a round trip on every new incident's way to its first page)
+  expect(ofIncident.filter((c) => c.startsWith('read '))).toEqual([]);
+  expect(ofIncident.slice(1).length).toBeGreaterThan(0);
+  expect(ofIncident.slice(1).every((c) => c === `append ${stream} PageDelivered`)).toBe(true);
   expect(h.providers.twilio.messages().filter((m) => m.To === ALICE)).toHaveLength(1);
 });
 

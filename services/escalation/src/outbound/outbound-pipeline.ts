@@ -37,8 +37,8 @@ export interface OutboundDeps {
  *
  * 1. **due**: the pages the incident asks for that are not in hand already;
  * 2. **throttle**: per contact and channel, wait for the contact's next message; what waited goes together;
- * 3. **fresh**: the last look at each incident (read again from the store): a page not owned here any more,
- *    or whose outcome was recorded meanwhile, is withheld;
+ * 3. **fresh**: the last look at each incident (read again from the store, unless its page was offered in
+ *    this same turn): a page not owned here any more, or whose outcome was recorded meanwhile, is withheld;
  * 4. **render**: one incident's page, or a bundle of several incidents' pages with its reply code;
  * 5. **notify**: the channel's provider;
  * 6. **record**: the outcome into the incident's stream, retried until the store takes it.
@@ -52,6 +52,8 @@ export class OutboundPipeline {
   private readonly running = new Set<Promise<void>>();
   private readonly throttle: PageThrottle<WaitingPage>;
   private releaseScheduled: Promise<void> | undefined;
+  /** Incidents whose pages were offered since the last release that offers schedule. */
+  private offered = new Set<string>();
   private readonly stopping = new AbortController();
 
   constructor(private readonly deps: OutboundDeps) {
@@ -66,19 +68,28 @@ export class OutboundPipeline {
       this.inHand.add(pageKey(waiting));
       this.throttle.offer(waiting);
     }
+    if (due.length === 0) return;
+    this.offered.add(incidentId);
     // Pages offered in one turn of the event loop (a storm's alerts, one batch) are released together.
-    if (due.length > 0)
-      this.releaseScheduled ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        this.releaseScheduled = undefined;
-        this.release();
-      });
+    this.releaseScheduled ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.releaseScheduled = undefined;
+      const offered = this.offered;
+      this.offered = new Set();
+      this.release(offered);
+    });
   }
 
-  /** Every group of waiting pages whose contact may be reached now goes through stages 3 to 6 (the timer loop calls it too). */
-  release(): void {
+  /**
+   * Every group of waiting pages whose contact may be reached now goes through stages 3 to 6 (the timer loop
+   * calls it too). The incidents of `offeredNow` were offered in this turn, with their state as just committed
+   * or read: the fresh stage takes that state instead of reading each stream again, a round trip on
+   * PostgreSQL on every new incident's way to its first page. The read would catch only another instance's
+   * append committed in the moment since; one committed a moment later slips past it all the same.
+   */
+  release(offeredNow: ReadonlySet<string> = new Set()): void {
     if (this.stopping.signal.aborted) return;
     for (const group of this.throttle.release(this.deps.clock.now().getTime())) {
-      const work = this.deliver(group)
+      const work = this.deliver(group, offeredNow)
         .catch((error: unknown) => this.deps.logger.error({ err: error, pages: group.length }, 'page delivery failed'))
         .finally(() => {
           this.running.delete(work);
@@ -88,10 +99,13 @@ export class OutboundPipeline {
     }
   }
 
-  private async deliver(group: WaitingPage[]): Promise<void> {
+  private async deliver(group: WaitingPage[], offeredNow: ReadonlySet<string>): Promise<void> {
     const { deps } = this;
     const fresh = await freshen(group, {
-      latest: (incidentId) => deps.commands.latest(incidentId),
+      latest: (incidentId) =>
+        offeredNow.has(incidentId)
+          ? Promise.resolve(deps.commands.known(incidentId))
+          : deps.commands.latest(incidentId),
       known: (incidentId) => deps.commands.known(incidentId),
       owns: deps.owns,
       bundleNumbers: deps.bundleNumbers,
