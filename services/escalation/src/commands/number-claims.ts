@@ -9,15 +9,16 @@ export const BUNDLE_NUMBERS_STREAM = 'klaxon-bundle-numbers';
 export const NUMBERS_CLAIMED = 'NumbersClaimed';
 const claimSchema = z.object({ first: z.number().int().positive(), last: z.number().int().positive() });
 
-/** A claim in a storm doubles the last one, up to this many numbers at once. */
+/** A claim while openings keep coming doubles the last one, up to this many numbers at once. */
 const MAX_BLOCK = 256;
-/** Claims closer together than this are a storm: the next block is larger. */
+/** Openings closer together than this keep coming: the next block is claimed ahead, and larger. */
 const STORM_GAP_MS = 1000;
 /**
- * Numbers left over from a block this old are given up (a gap), so that numbers from several instances
- * keep roughly the order in which incidents opened.
+ * A block claimed ahead holds no more numbers than were taken in this long (and at least a few): what a
+ * trickle of openings leaves over when the instance stops stays small.
  */
-const LEFTOVER_MAX_AGE_MS = 5000;
+const RATE_WINDOW_MS = 5000;
+const MIN_AHEAD = 4;
 
 export interface NumberClaimsOptions {
   store: EventStore;
@@ -33,14 +34,18 @@ export interface NumberClaimsOptions {
  * `NumbersClaimed {first, last}` to one counter stream at the revision it last saw, so two instances never
  * claim the same block (the store refuses the second append; it reads the winner's claim and claims the
  * next). Numbers are handed out from the block without a round trip. One number per claim when alerts are
- * calm; in a storm a claim covers everyone waiting, each claim doubles the last, and the next block is
- * claimed while half of the last is still in hand, so openings rarely wait for one. Numbers an instance
- * claimed but did not use (it stopped, or the block grew old) are never given out: a gap, no repeat.
+ * calm. While openings keep coming (less than a second apart: a storm, or a trickle) a claim covers
+ * everyone waiting, each claim doubles the last (up to what was taken in the last few seconds), and the
+ * next block is claimed ahead while half of the last is still in hand, so openings rarely wait for one: a
+ * claim is an append, and on an opening's way it stood before the page. Numbers an instance claimed but
+ * did not use (it stopped, or another instance opened an incident with a higher number, so that numbers
+ * keep roughly the order in which incidents opened) are never given out: a gap, no repeat.
  */
 export class NumberClaims {
-  private readonly blocks: Array<{ next: number; last: number; claimedAt: number }> = [];
+  private readonly blocks: Array<{ next: number; last: number }> = [];
   private lastClaimSize = 0;
-  private lastClaimAt = 0;
+  /** When numbers were taken from hand, oldest first, over the last RATE_WINDOW_MS (at most MAX_BLOCK). */
+  private readonly takes: number[] = [];
   /** The counter stream's revision and highest claimed number, as last seen; undefined before the first claim. */
   private seen: { revision: number | 'no_stream'; highest: number } | undefined;
   private claiming: Promise<void> | undefined;
@@ -78,23 +83,30 @@ export class NumberClaims {
     return (this.claiming ??= this.claim().finally(() => (this.claiming = undefined)));
   }
 
+  /** Whether openings keep coming: the last number was taken less than STORM_GAP_MS ago. */
+  private busy(now: number): boolean {
+    const last = this.takes.at(-1);
+    return last !== undefined && now - last < STORM_GAP_MS;
+  }
+
   private fromHand(): number | undefined {
     const now = this.now();
-    while (
-      this.blocks[0] &&
-      (this.blocks[0].next > this.blocks[0].last || now - this.blocks[0].claimedAt > LEFTOVER_MAX_AGE_MS)
-    )
+    // A block below a number in use (another instance's incident) would go back in order: given up.
+    const inUse = this.options.inUse();
+    while (this.blocks[0] && (this.blocks[0].next > this.blocks[0].last || this.blocks[0].next <= inUse))
       this.blocks.shift();
     const back = this.returned.shift();
     if (back !== undefined) return back;
     const block = this.blocks[0];
     if (!block) return undefined;
     const number = block.next++;
-    // A storm is on: the next block is claimed before this one runs out. A failed claim ahead is no loss:
-    // a take that finds nothing in hand claims again and meets the error itself.
+    const busy = this.busy(now);
+    this.takes.push(now);
+    if (this.takes.length > MAX_BLOCK) this.takes.shift();
+    // Openings keep coming: the next block is claimed before this one runs out. A failed claim ahead is no
+    // loss: a take that finds nothing in hand claims again and meets the error itself.
     const left = this.blocks.reduce((sum, b) => sum + b.last - b.next + 1, 0);
-    if (this.lastClaimSize > 1 && left <= this.lastClaimSize / 2 && !this.claiming)
-      this.startClaim().catch(() => undefined);
+    if (busy && left <= Math.floor(this.lastClaimSize / 2) && !this.claiming) this.startClaim().catch(() => undefined);
     return number;
   }
 
@@ -103,8 +115,10 @@ export class NumberClaims {
     // One turn of the event loop first: the openings of a storm's batch, decided side by side, all come to
     // wait, and one claim covers them.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    const stormy = this.now() - this.lastClaimAt < STORM_GAP_MS;
-    const size = Math.max(stormy ? Math.min(MAX_BLOCK, this.lastClaimSize * 2) : 1, this.waiting);
+    const now = this.now();
+    while (this.takes.length > 0 && now - this.takes[0]! >= RATE_WINDOW_MS) this.takes.shift();
+    const ahead = Math.max(MIN_AHEAD, this.takes.length);
+    const size = Math.max(this.busy(now) ? Math.min(MAX_BLOCK, this.lastClaimSize * 2, ahead) : 1, this.waiting);
     for (;;) {
       const expected = this.seen?.revision ?? 'no_stream';
       const first = Math.max(this.seen?.highest ?? 0, inUse()) + 1;
@@ -112,9 +126,8 @@ export class NumberClaims {
       const appended = await store.append(stream, [{ type: NUMBERS_CLAIMED, data: { first, last } }], expected);
       if (appended.ok) {
         this.seen = { revision: appended.value.nextExpectedRevision, highest: last };
-        this.lastClaimAt = this.now();
         this.lastClaimSize = size;
-        this.blocks.push({ next: first, last, claimedAt: this.lastClaimAt });
+        this.blocks.push({ next: first, last });
         return;
       }
       // Another instance claimed since: its claim is the stream's last event.

@@ -1,0 +1,95 @@
+import { openSqliteEventStore, type EventStore } from '@klaxon/event-store';
+import { tempDir } from '@klaxon/testing';
+import { afterEach, expect, it } from 'vitest';
+import { INCIDENT_NUMBERS_STREAM, NumberClaims } from '../src/commands/number-claims.ts';
+
+const cleanup: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+/** A store whose appends are counted, claimers on it, and a clock the test moves. */
+function claimsOnAStore(inUse: () => number = () => 0) {
+  const dir = tempDir('klaxon-number-claims-');
+  const store = openSqliteEventStore(dir.file('events.db'));
+  cleanup.push(
+    () => dir.remove(),
+    () => store.close(),
+  );
+  let appends = 0;
+  const counted: EventStore = {
+    ...store,
+    append: (...args) => (appends++, store.append(...args)),
+  };
+  let now = Date.parse('2026-12-07T10:00:00Z');
+  const claims = new NumberClaims({ store: counted, stream: INCIDENT_NUMBERS_STREAM, inUse, now: () => now });
+  return {
+    claims,
+    store,
+    /** Takes a number; `claimed` says whether this take waited for a claim (an append on its way). */
+    async take(): Promise<{ number: number; claimed: boolean }> {
+      const before = appends;
+      const number = await claims.take();
+      const claimed = appends > before;
+      // A claim started ahead, in the background, goes through before the clock moves on.
+      for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+      return { number, claimed };
+    },
+    advance(ms: number) {
+      now += ms;
+    },
+  };
+}
+
+it('openings half a second apart wait for a claim only at first: then their numbers are claimed ahead, in order, without gaps', async () => {
+  const h = claimsOnAStore();
+  const taken: Array<{ number: number; claimed: boolean }> = [];
+  for (let i = 0; i < 20; i++) {
+    taken.push(await h.take());
+    h.advance(500);
+  }
+  expect(taken.map((t) => t.number)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  // The first (calm: one number) and the second (openings keep coming: the next block) wait for their claim.
+  expect(taken.map((t) => t.claimed)).toEqual([true, true, ...Array<boolean>(18).fill(false)]);
+  // Blocks claimed ahead hold no more than a few seconds' openings.
+  const blocks = (await h.store.readStream(INCIDENT_NUMBERS_STREAM)).map(
+    (e) => e.data as { first: number; last: number },
+  );
+  expect(Math.max(...blocks.map((b) => b.last - b.first + 1))).toBeLessThanOrEqual(10);
+});
+
+it('calm openings, minutes apart, claim one number each: nothing is held for them in between', async () => {
+  const h = claimsOnAStore();
+  const taken: Array<{ number: number; claimed: boolean }> = [];
+  for (let i = 0; i < 4; i++) {
+    taken.push(await h.take());
+    h.advance(5 * 60_000);
+  }
+  expect(taken).toEqual([1, 2, 3, 4].map((number) => ({ number, claimed: true })));
+  const blocks = (await h.store.readStream(INCIDENT_NUMBERS_STREAM)).map((e) => e.data);
+  expect(blocks).toEqual([1, 2, 3, 4].map((n) => ({ first: n, last: n })));
+});
+
+it("numbers left in hand after a trickle are used by the next opening, however much later, until another instance's incident passes them", async () => {
+  let inUse = 0;
+  const h = claimsOnAStore(() => inUse);
+  for (let i = 0; i < 6; i++) {
+    inUse = (await h.take()).number;
+    h.advance(500);
+  }
+  const claimed = (await h.store.readStream(INCIDENT_NUMBERS_STREAM)).map((e) => e.data as { last: number });
+  const highestClaimed = Math.max(...claimed.map((b) => b.last));
+  expect(highestClaimed).toBeGreaterThan(7);
+
+  // An hour later, alone: the next number in hand, no gap and no claim.
+  h.advance(3_600_000);
+  expect(await h.take()).toEqual({ number: 7, claimed: false });
+  inUse = 7;
+
+  // Then another instance opens an incident with a higher number: what is left in hand would go back in
+  // order, so it is given up, and the next opening claims past that number.
+  h.advance(3_600_000);
+  inUse = highestClaimed + 5;
+  const after = await h.take();
+  expect(after).toEqual({ number: highestClaimed + 6, claimed: true });
+});
