@@ -150,6 +150,34 @@ describe('several escalation instances page once and number once', () => {
     expect(smsTo(a, ALICE)).toHaveLength(4);
   });
 
+  it('a page the old owner sent and recorded is not sent again by a new owner whose picture is stale when the partition moves', async () => {
+    let stale: ReturnType<typeof gatedStore> | undefined;
+    const { a, b, owners, clock } = await twoInstancesWithAPageHeldAtA({
+      wrapB: (store) => (stale = gatedStore(store)).store,
+    });
+
+    // B stops hearing of A's appends; A's throttle lets the held page go, and A records its outcome.
+    stale!.close();
+    clock.set('2026-11-23T10:02:00Z');
+    await a.service.timers.runDue();
+    await a.service.drained();
+    expect(smsTo(a, ALICE)).toHaveLength(4);
+    const fourth = a.service.index.acting().find((i) => i.state.title.startsWith('Down4'))!.state;
+    expect(Object.values(fourth.pages).every((p) => p.outcome === 'delivered')).toBe(true);
+    const seenByB = b.service.index.get(fourth.incidentId)!.state;
+    expect(Object.values(seenByB.pages).some((p) => p.outcome === 'pending')).toBe(true);
+
+    // The partition moves to B, which offers what its picture says is pending: read again before sending,
+    // its outcome is there, so it stays.
+    owners.clear();
+    owners.add('b');
+    a.service.ownershipMoved();
+    b.service.ownershipMoved();
+    await b.service.drained();
+    stale!.open();
+    expect(smsTo(b, ALICE)).toHaveLength(4);
+  });
+
   it('a page that went out from both instances in the overlap of a rebalance: the refused second outcome is logged with the incident and page', async () => {
     // B's outcome waits to be written until A has sent the page and recorded its own.
     let letBRecord = () => {};

@@ -20,7 +20,7 @@ export interface Base {
 export interface AfterCommitDeps {
   index: IncidentIndex;
   timers: { changed(incidentId: string): void };
-  outbound: { offer(incidentId: string, state: IncidentState): void };
+  outbound: { offer(incidentId: string, state: IncidentState, current?: boolean): void };
   /** Whether this instance fires the incident's timers and sends its pages. */
   owns: (incidentId: string) => boolean;
   /** Reads a stale incident's stream again whole; what it reads comes back through `observed`. */
@@ -90,7 +90,8 @@ export function afterCommitStep(deps: AfterCommitDeps): AfterCommit {
     // The timer runner takes changes once it tracks (from its first look, after going live); pages wait for live.
     timers.changed(incidentId);
     const current = live ? index.get(incidentId) : undefined;
-    if (current && owns(incidentId)) outbound.offer(incidentId, current.state);
+    // The index's state of the incident is as of this commit or read: current.
+    if (current && owns(incidentId)) outbound.offer(incidentId, current.state, true);
   };
 
   return {

@@ -52,7 +52,7 @@ export class OutboundPipeline {
   private readonly running = new Set<Promise<void>>();
   private readonly throttle: PageThrottle<WaitingPage>;
   private releaseScheduled: Promise<void> | undefined;
-  /** Incidents whose pages were offered since the last release that offers schedule. */
+  /** Incidents offered, with their state as just committed or read, since the last release that offers schedule. */
   private offered = new Set<string>();
   private readonly stopping = new AbortController();
 
@@ -60,8 +60,12 @@ export class OutboundPipeline {
     this.throttle = new PageThrottle(deps.throttle);
   }
 
-  /** Stages 1 and 2: the incident's due pages join their contact's throttle. */
-  offer(incidentId: string, state: IncidentState): void {
+  /**
+   * Stages 1 and 2: the incident's due pages join their contact's throttle. `current`: the state is as the
+   * store stood a moment ago (the after-commit step's, folded from a commit or a read), not what the index
+   * held (a rebalance's recovery, a retry's timer), which may lag behind another instance's appends.
+   */
+  offer(incidentId: string, state: IncidentState, current = false): void {
     if (this.stopping.signal.aborted) return;
     const due = duePages(incidentId, state, toInstant(this.deps.clock.now()), this.inHand);
     for (const waiting of due) {
@@ -69,7 +73,7 @@ export class OutboundPipeline {
       this.throttle.offer(waiting);
     }
     if (due.length === 0) return;
-    this.offered.add(incidentId);
+    if (current) this.offered.add(incidentId);
     // Pages offered in one turn of the event loop (a storm's alerts, one batch) are released together.
     this.releaseScheduled ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
       this.releaseScheduled = undefined;
