@@ -93,3 +93,29 @@ it("numbers left in hand after a trickle are used by the next opening, however m
   const after = await h.take();
   expect(after).toEqual({ number: highestClaimed + 6, claimed: true });
 });
+
+it("two instances taking numbers in turn while openings keep coming pass each other's blocks without claiming again for each opening", async () => {
+  const dir = tempDir('klaxon-number-claims-');
+  const store = openSqliteEventStore(dir.file('events.db'));
+  cleanup.push(
+    () => dir.remove(),
+    () => store.close(),
+  );
+  // Each instance knows of the other's incidents: the highest number either has taken.
+  let highest = 0;
+  let now = Date.parse('2026-12-07T10:00:00Z');
+  const [a, b] = [0, 1].map(
+    () => new NumberClaims({ store, stream: INCIDENT_NUMBERS_STREAM, inUse: () => highest, now: () => now }),
+  );
+  const taken: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    for (const claims of [a!, b!]) {
+      const number = await claims.take();
+      taken.push(number);
+      highest = Math.max(highest, number);
+    }
+    now += 10;
+  }
+  expect(new Set(taken).size).toBe(600);
+  expect((await store.readStream(INCIDENT_NUMBERS_STREAM)).length).toBeLessThan(40);
+});

@@ -19,6 +19,12 @@ const STORM_GAP_MS = 1000;
  */
 const RATE_WINDOW_MS = 5000;
 const MIN_AHEAD = 4;
+/**
+ * While openings keep coming, a block another instance's numbers passed is kept this long: instances
+ * claiming side by side in a storm pass each other's blocks all the time, and giving a block up at once
+ * made each of them claim again for nearly every opening.
+ */
+const PASSED_BLOCK_KEPT_MS = 5000;
 
 export interface NumberClaimsOptions {
   store: EventStore;
@@ -42,7 +48,7 @@ export interface NumberClaimsOptions {
  * keep roughly the order in which incidents opened) are never given out: a gap, no repeat.
  */
 export class NumberClaims {
-  private readonly blocks: Array<{ next: number; last: number }> = [];
+  private readonly blocks: Array<{ next: number; last: number; claimedAt: number }> = [];
   private lastClaimSize = 0;
   /** When numbers were taken from hand, oldest first, over the last RATE_WINDOW_MS (at most MAX_BLOCK). */
   private readonly takes: number[] = [];
@@ -91,10 +97,13 @@ export class NumberClaims {
 
   private fromHand(): number | undefined {
     const now = this.now();
-    // A block below a number in use (another instance's incident) would go back in order: given up.
+    // A block below a number in use (another instance's incident) would go back in order: given up when
+    // openings are calm, or after a while when they keep coming.
     const inUse = this.options.inUse();
-    while (this.blocks[0] && (this.blocks[0].next > this.blocks[0].last || this.blocks[0].next <= inUse))
-      this.blocks.shift();
+    const passedKept = this.busy(now) ? PASSED_BLOCK_KEPT_MS : 0;
+    const given = (b: { next: number; last: number; claimedAt: number }) =>
+      b.next > b.last || (b.next <= inUse && now - b.claimedAt >= passedKept);
+    while (this.blocks[0] && given(this.blocks[0])) this.blocks.shift();
     const back = this.returned.shift();
     if (back !== undefined) return back;
     const block = this.blocks[0];
@@ -127,7 +136,7 @@ export class NumberClaims {
       if (appended.ok) {
         this.seen = { revision: appended.value.nextExpectedRevision, highest: last };
         this.lastClaimSize = size;
-        this.blocks.push({ next: first, last });
+        this.blocks.push({ next: first, last, claimedAt: this.now() });
         return;
       }
       // Another instance claimed since: its claim is the stream's last event.
