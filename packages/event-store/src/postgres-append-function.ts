@@ -7,8 +7,8 @@ import { latestRevisions } from './postgres-revisions.ts';
  * release, still running during an upgrade, keep calling the function they know. */
 export const APPEND_FUNCTION = 'append_events_v1';
 
-/** Expected revisions other than a number, as the function takes them. */
-const EXPECTED_CODES = { no_stream: -1, stream_exists: -2, any: -3 } as const;
+/** Expected revisions other than a number, as the function takes them; a number no revision can be fits nothing. */
+const EXPECTED_CODES = { no_stream: -1, stream_exists: -2, any: -3, impossible: -4 } as const;
 
 /**
  * A group commit as one statement, and so one round trip: the append lock, the streams' revisions read under
@@ -24,13 +24,8 @@ const EXPECTED_CODES = { no_stream: -1, stream_exists: -2, any: -3 } as const;
  * One row per append, in order: `last_revision` and `event_position` (its last event's) when it was
  * accepted; else `actual`, the stream's revision then (-1: no stream).
  */
-export function appendFunctionDdl(schema: string, table: string, channel: string): string {
-  return `
-  CREATE OR REPLACE FUNCTION ${schema}.${APPEND_FUNCTION}(
-    lock_key bigint, streams text[], expected bigint[], counts integer[],
-    event_append integer[], event_seq integer[], types text[], data json, metadata json, notice text)
-  RETURNS TABLE (actual bigint, last_revision bigint, event_position bigint)
-  LANGUAGE plpgsql VOLATILE AS $body$
+export function appendFunction(schema: string, table: string): { body: string; ddl: string } {
+  const body = `
   #variable_conflict use_column
   DECLARE
     n integer := cardinality(streams);
@@ -78,14 +73,24 @@ export function appendFunctionDdl(schema: string, table: string, channel: string
     LEFT JOIN inserted ins ON ins.stream_id = streams[j] AND ins.revision = lasts[j]
     ORDER BY j;
     IF accepted THEN
-      PERFORM pg_notify('${channel.replace(/'/g, "''")}', notice);
+      PERFORM pg_notify(channel, notice);
     END IF;
   END
-  $body$`;
+  `;
+  // Dollar quotes whose tag the body (the table's name) does not hold.
+  let tag = '$body$';
+  for (let n = 1; body.includes(tag); n++) tag = `$body${n}$`;
+  const ddl = `
+  CREATE OR REPLACE FUNCTION ${schema}.${APPEND_FUNCTION}(
+    lock_key bigint, streams text[], expected bigint[], counts integer[], event_append integer[],
+    event_seq integer[], types text[], data json, metadata json, channel text, notice text)
+  RETURNS TABLE (actual bigint, last_revision bigint, event_position bigint)
+  LANGUAGE plpgsql VOLATILE AS ${tag}${body}${tag}`;
+  return { body, ddl };
 }
 
 /** The function's arguments for a batch, after the lock's key. */
-export function appendArguments(batch: PendingAppend[], notice: string): unknown[] {
+export function appendArguments(batch: PendingAppend[], channel: string, notice: string): unknown[] {
   const streams: string[] = [];
   const expected: number[] = [];
   const counts: number[] = [];
@@ -96,7 +101,13 @@ export function appendArguments(batch: PendingAppend[], notice: string): unknown
   const metadata: string[] = [];
   batch.forEach(({ streamId, events, expected: wanted }, i) => {
     streams.push(streamId);
-    expected.push(typeof wanted === 'number' ? wanted : EXPECTED_CODES[wanted]);
+    expected.push(
+      typeof wanted !== 'number'
+        ? EXPECTED_CODES[wanted]
+        : Number.isSafeInteger(wanted) && wanted >= 0
+          ? wanted
+          : EXPECTED_CODES.impossible,
+    );
     counts.push(events.length);
     events.forEach((e, seq) => {
       eventAppend.push(i + 1);
@@ -118,6 +129,7 @@ export function appendArguments(batch: PendingAppend[], notice: string): unknown
     types,
     `[${data.join(',')}]`,
     `[${metadata.join(',')}]`,
+    channel,
     notice,
   ];
 }

@@ -9,7 +9,7 @@ import { CATEGORY, prefixRead, withHead } from './postgres-prefix-read.ts';
 import {
   APPEND_FUNCTION,
   appendArguments,
-  appendFunctionDdl,
+  appendFunction,
   appendOutcomes,
   type AppendRow,
 } from './postgres-append-function.ts';
@@ -57,6 +57,18 @@ const MAX_APPENDS_PER_TRANSACTION = 500;
 const MAX_CHARS_PER_TRANSACTION = 64 * 1024 * 1024;
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** The longest start of `text` of at most `bytes` bytes in UTF-8, cut between characters. */
+const utf8Prefix = (text: string, bytes: number) => {
+  let end = 0;
+  let size = 0;
+  for (const c of text) {
+    size += Buffer.byteLength(c);
+    if (size > bytes) break;
+    end += c.length;
+  }
+  return text.slice(0, end);
+};
 
 const statementNames = new Map<string, string>();
 /**
@@ -114,7 +126,8 @@ async function useLz4(ddl: pg.PoolClient, table: string): Promise<void> {
 export async function openPostgresEventStore(options: PostgresEventStoreOptions): Promise<EventStore> {
   const schema = options.schema ?? 'klaxon';
   const table = `${ident(schema)}.events`;
-  const channel = `klaxon_events_${schema}`.slice(0, 63);
+  // A channel's name is at most 63 bytes: LISTEN cuts a longer one there, pg_notify refuses it.
+  const channel = utf8Prefix(`klaxon_events_${schema}`, 63);
   // A server that does not answer refuses an append after this long instead of leaving it waiting for ever.
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -166,7 +179,14 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
       );
     if (old_index) await ddl.query(`DROP INDEX ${ident(schema)}.events_stream_prefix`);
     await useLz4(ddl, table);
-    await ddl.query(appendFunctionDdl(ident(schema), table, channel));
+    // Replaced only when it differs: replacing needs the role that owns it, and resets every session's copy.
+    const append = appendFunction(ident(schema), table);
+    const { rows: same } = await ddl.query(
+      `SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE n.nspname = $1 AND p.proname = $2 AND p.prosrc = $3`,
+      [schema, APPEND_FUNCTION, append.body],
+    );
+    if (same.length === 0) await ddl.query(append.ddl);
     await ddl.query('COMMIT');
   } catch (error) {
     await ddl.query('ROLLBACK').catch(() => undefined);
@@ -179,7 +199,7 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
   // during an upgrade takes turns with this one).
   const { rows: lockRows } = await pool.query<{ key: number }>('SELECT hashtext($1) AS key', [table]);
   const appendLock = Number(lockRows[0]!.key);
-  const appendCall = `SELECT actual, last_revision, event_position FROM ${ident(schema)}.${APPEND_FUNCTION}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
+  const appendCall = `SELECT actual, last_revision, event_position FROM ${ident(schema)}.${APPEND_FUNCTION}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
 
   // Notifications only shorten a subscription's wait: polling covers the time the listener is down, and it
   // connects again by itself, with backoff, after PostgreSQL cut it.
@@ -271,7 +291,7 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
     let broken: Error | undefined;
     try {
       const { rows } = await client.query<AppendRow>(
-        prepared(appendCall, [appendLock, ...appendArguments(batch, notice)]),
+        prepared(appendCall, [appendLock, ...appendArguments(batch, channel, notice)]),
       );
       return appendOutcomes(batch, rows);
     } catch (error) {

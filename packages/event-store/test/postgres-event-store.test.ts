@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { openPostgresEventStore, UnstorableEvents, type EventStore } from '../src/index.ts';
 import { prefixRead, withHead } from '../src/postgres-prefix-read.ts';
 import { latestRevisions } from '../src/postgres-revisions.ts';
@@ -361,6 +361,63 @@ describe.runIf(available)('PostgreSQL storage of events', () => {
 });
 
 describe.runIf(available)('PostgreSQL appends', () => {
+  it('the append function is made once: a store opened again leaves it as it is', async () => {
+    const schema = uniqueSchema('klaxon_fn');
+    const version = () =>
+      withSql(async (client) => {
+        const { rows } = await client.query<{ xmin: string }>(
+          `SELECT p.xmin::text AS xmin FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE n.nspname = $1 AND p.proname = 'append_events_v1'`,
+          [schema],
+        );
+        return rows.map((r) => r.xmin);
+      });
+    try {
+      await (await openPostgresEventStore({ connectionString: TEST_DATABASE_URL, schema })).close();
+      const made = await version();
+      expect(made).toHaveLength(1);
+      const again = await openPostgresEventStore({ connectionString: TEST_DATABASE_URL, schema });
+      expect((await again.append('incident-1', [{ type: 'Opened', data: {} }], 'no_stream')).ok).toBe(true);
+      await again.close();
+      expect(await version()).toEqual(made);
+    } finally {
+      await dropSchema(schema);
+    }
+  });
+
+  it('a schema whose name makes the notice channel longer than 63 bytes (not characters) appends and wakes its subscribers', async () => {
+    const schema = `klaxon_${'ü'.repeat(25)}_${Math.random().toString(36).slice(2, 6)}`;
+    const store = await openPostgresEventStore({ connectionString: TEST_DATABASE_URL, schema, pollMs: 60_000 });
+    const seen: string[] = [];
+    const subscription = store.subscribe({ onEvents: (events) => void seen.push(...events.map((e) => e.streamId)) });
+    try {
+      await subscription.caughtUp();
+      expect((await store.append('incident-1', [{ type: 'Opened', data: {} }], 'no_stream')).ok).toBe(true);
+      // Polled once a minute: only the notice can wake it within the wait.
+      await vi.waitFor(() => expect(seen).toEqual(['incident-1']), { timeout: 5000, interval: 20 });
+    } finally {
+      await subscription.stop();
+      await store.close();
+      await dropSchema(schema);
+    }
+  });
+
+  it('an expected revision no stream can have (negative, fractional) is a conflict, never read as a named expectation', async () => {
+    const schema = uniqueSchema('klaxon_expect');
+    const store = await openPostgresEventStore({ connectionString: TEST_DATABASE_URL, schema });
+    try {
+      for (const expected of [-1, -2, -3, 0.5])
+        expect(await store.append('incident-1', [{ type: 'Opened', data: {} }], expected)).toEqual({
+          ok: false,
+          error: { code: 'WrongExpectedRevision', streamId: 'incident-1', expected, actual: 'no_stream' },
+        });
+      expect(await store.readStream('incident-1')).toEqual([]);
+    } finally {
+      await store.close();
+      await dropSchema(schema);
+    }
+  });
+
   it("an append waits for the append lock another writer holds, and is checked against that writer's commit", async () => {
     const schema = uniqueSchema('klaxon_lock');
     const table = `"${schema}".events`;
