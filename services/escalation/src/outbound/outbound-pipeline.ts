@@ -37,8 +37,9 @@ export interface OutboundDeps {
  *
  * 1. **due**: the pages the incident asks for that are not in hand already;
  * 2. **throttle**: per contact and channel, wait for the contact's next message; what waited goes together;
- * 3. **fresh**: the last look at each incident (read again from the store, unless its page was offered in
- *    this same turn): a page not owned here any more, or whose outcome was recorded meanwhile, is withheld;
+ * 3. **fresh**: the last look at each incident (read again from the store, unless a commit or read of this
+ *    same turn brought it up to date): a page not owned here any more, or whose outcome was recorded
+ *    meanwhile, is withheld;
  * 4. **render**: one incident's page, or a bundle of several incidents' pages with its reply code;
  * 5. **notify**: the channel's provider;
  * 6. **record**: the outcome into the incident's stream, retried until the store takes it.
