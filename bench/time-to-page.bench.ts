@@ -122,8 +122,10 @@ async function startProbeThread() {
   };
 }
 
+/** The targets: a storm probe over SLOW_MS, or an idle one over IDLE_SLOW_MS, is looked into. */
 const SLOW_MS = 50;
-/** Of the probes over SLOW_MS, how many are looked into. */
+const IDLE_SLOW_MS = 10;
+/** Of the probes over their target, how many are looked into. */
 const SLOWEST = 5;
 
 /**
@@ -147,8 +149,16 @@ async function slowProbe(klaxon: { escalation: number }, { n, accepted, ms }: Pr
     const fact = timeline.find((f) => f.type === type);
     return fact ? `${Date.parse(fact.recordedAt) - accepted} ms` : '–';
   };
-  const into = (1000 + (n - PROBES) * PROBE_EVERY_MS) / 1000;
-  return `#${n}, ${into} s into the storm: ${ms} ms (opened at ${at('IncidentOpened')}, page requested at ${at('PageRequested')})`;
+  const into = n < PROBES ? 'idle' : `${(1000 + (n - PROBES) * PROBE_EVERY_MS) / 1000} s into the storm`;
+  return `#${n}, ${into}: ${ms} ms (opened at ${at('IncidentOpened')}, page requested at ${at('PageRequested')})`;
+}
+
+/** The slowest probes over `limit` ms, and where their time went. */
+async function slowest(klaxon: { escalation: number }, probes: Probe[], limit: number): Promise<string[]> {
+  const over = probes.filter((p) => p.ms > limit).sort((a, b) => b.ms - a.ms);
+  const slow = await Promise.all(over.slice(0, SLOWEST).map((p) => slowProbe(klaxon, p)));
+  if (over.length > SLOWEST) slow.push(`${over.length - SLOWEST} more`);
+  return slow;
 }
 
 interface RunResult {
@@ -156,7 +166,8 @@ interface RunResult {
   cold: number;
   idle: number[];
   storm: number[];
-  /** The storm's slowest probes over SLOW_MS, and where their time went. */
+  /** The slowest idle probes over IDLE_SLOW_MS and storm probes over SLOW_MS, and where their time went. */
+  slowIdle: string[];
   slow: string[];
   maxAlertsPerSecond: number;
   stormAlertsPerSecond: number;
@@ -217,13 +228,13 @@ async function once(): Promise<RunResult> {
     const sent = await storm.stop();
     const cpu = cpuBetween(cpuBefore, klaxon.cpu());
     const handledAlerts = (await alertsProcessed(klaxon.escalation)) - before;
-    const over = underStorm.filter((p) => p.ms > SLOW_MS).sort((a, b) => b.ms - a.ms);
-    const slow = await Promise.all(over.slice(0, SLOWEST).map((p) => slowProbe(klaxon, p)));
-    if (over.length > SLOWEST) slow.push(`${over.length - SLOWEST} more`);
+    const slowIdle = await slowest(klaxon, idle, IDLE_SLOW_MS);
+    const slow = await slowest(klaxon, underStorm, SLOW_MS);
     return {
       cold: cold!.ms,
       idle: idle.map((p) => p.ms),
       storm: underStorm.map((p) => p.ms),
+      slowIdle,
       slow,
       maxAlertsPerSecond: max.alertsPerSecond,
       stormAlertsPerSecond: (sent.sent * BATCH) / sent.seconds,
@@ -257,6 +268,10 @@ export async function timeToPageBench(): Promise<void> {
     console.log(
       `  run ${i + 1}: first page after start ${r.cold.toFixed(0)} ms; idle ${summary(r.idle)}; storm ${fmt(r.stormAlertsPerSecond)} alerts/s (max ${fmt(r.maxAlertsPerSecond)}, ${r.refused} refused): ${summary(r.storm)}; CPU µs per alert handled by ${PATH === 'production' ? 'process' : 'thread'}: ${perAlert}`,
     );
+    if (r.slowIdle.length > 0)
+      console.log(
+        `    idle probes over ${IDLE_SLOW_MS} ms, slowest first, times from their 202: ${r.slowIdle.join('; ')}`,
+      );
     if (r.slow.length > 0)
       console.log(`    storm probes over ${SLOW_MS} ms, slowest first, times from their 202: ${r.slow.join('; ')}`);
   }
