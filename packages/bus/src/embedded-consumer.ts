@@ -37,7 +37,7 @@ export interface EmbeddedConsumerOptions {
   commitEvery: number;
   /** How long an offset commit may wait while others are still in hand. */
   commitEveryMs: number;
-  /** Runs started per turn of the event loop, at most, urgent keys first. */
+  /** Runs of keys that are not urgent started per turn of the event loop, at most. */
   startsPerTurn: number;
 }
 
@@ -66,9 +66,8 @@ const pause = (ms: number, signal: AbortSignal) =>
  * routed and decided), and every run started in one turn of the event loop does that work before the
  * next turn: started all at once, a storm's batch of runs held the thread for tens of milliseconds, and a
  * record published meanwhile was not even read until they were done. So a few runs start per turn
- * (`startsPerTurn`), the log is read again between turns, and keys `urgent` says of when they are read (a
- * group with no open incident, whose first alert pages) start first. A storm of new groups is all urgent:
- * those go a few per turn too, in the order they came.
+ * (`startsPerTurn`), the log is read again between turns, and a key `urgent` says goes ahead of those
+ * waiting (a group with no open incident, whose first alert pages), its run started as soon as it is read.
  */
 export function consumeEmbedded(
   log: EmbeddedLog,
@@ -99,17 +98,6 @@ export function consumeEmbedded(
   const handled = new Set<bigint>();
   // Per key: rows waiting for the key's run in hand to end (or its pause after a failure).
   const queued = new Map<string, LogRow[]>();
-  // Keys with rows waiting that `urgent` named when they were read, in that order: started first.
-  const urgentKeys = new Set<string>();
-  const isUrgent = (key: string): boolean => {
-    try {
-      return urgent?.(key) === true;
-    } catch (error) {
-      // Only an order: a callback that fails leaves the key in line with the others.
-      onError?.(error);
-      return false;
-    }
-  };
   const running = new Map<string, Promise<void>>();
   const pausedUntil = new Map<string, Promise<void>>();
   // Failures in a row of a key's run (by its first record) and of single records.
@@ -214,16 +202,17 @@ export function consumeEmbedded(
     const rows = queued.get(key)?.filter(waiting);
     if (!rows || rows.length === 0) {
       queued.delete(key);
-      urgentKeys.delete(key);
       // Its rows went (read again after a failed commit): the others need not wait for it.
-      if (solo === key) solo = undefined;
+      if (solo === key) {
+        solo = undefined;
+        nudge();
+      }
       return false;
     }
     const alone = lastChance(rows);
     if (alone) solo ??= key;
     if (solo !== undefined && (solo !== key || running.size > 0)) return false;
     queued.delete(key);
-    urgentKeys.delete(key);
     const work = runKey(rows, alone)
       .then((done) => {
         if (done) return;
@@ -246,22 +235,20 @@ export function consumeEmbedded(
     return true;
   };
   /**
-   * Starts up to `startsPerTurn` waiting runs, urgent keys first, then the oldest (or the solo key alone);
-   * true when more could start now and wait for the next turn.
+   * Starts up to `startsPerTurn` waiting runs, oldest key first (or the solo key alone); true when more
+   * could start now and wait for the next turn.
    */
   const startSome = (): boolean => {
     if (solo !== undefined) {
       start(solo);
-      // Its rows went: the others go on in this same turn.
-      if (solo !== undefined) return false;
+      return false;
     }
     let budget = options.startsPerTurn;
-    for (const keys of [urgentKeys, queued.keys()])
-      for (const key of [...keys]) {
-        if (running.has(key) || pausedUntil.has(key)) continue;
-        if (budget === 0) return true;
-        if (start(key)) budget--;
-      }
+    for (const key of [...queued.keys()]) {
+      if (running.has(key) || pausedUntil.has(key)) continue;
+      if (budget === 0) return true;
+      if (start(key)) budget--;
+    }
     return false;
   };
 
@@ -313,7 +300,7 @@ export function consumeEmbedded(
         readThrough = row.offset;
       }
       stuckSince ??= rows.length > 0 ? Date.now() : undefined;
-      if (urgent) for (const row of rows) if (!urgentKeys.has(row.key) && isUrgent(row.key)) urgentKeys.add(row.key);
+      if (urgent) for (const row of rows) if (urgent(row.key)) start(row.key);
     }
     const more = startSome();
     advance(false);
@@ -353,7 +340,6 @@ export function consumeEmbedded(
         await settle();
         window = [];
         queued.clear();
-        urgentKeys.clear();
         handled.clear();
         readThrough = position;
         moreToRead = true;

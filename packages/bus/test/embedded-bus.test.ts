@@ -461,44 +461,6 @@ describe('the embedded log takes records as they come, not a batch at a time', (
     }
   });
 
-  it('a storm of new groups, every one urgent, starts a few runs per turn of the event loop too, in the order they came', async () => {
-    const dir = tempDir('klaxon-bus-');
-    const bus = openEmbeddedBus(dir.file('bus.db'), { pollMs: 10, retryDelayMs: 10 });
-    let counting = true;
-    try {
-      // Given forty new groups, none with an open incident
-      await bus.publish(
-        't',
-        Array.from({ length: 40 }, (_, g) => ({ key: `new-${g}`, value: g })),
-      );
-      // Turns of the event loop, counted
-      let turn = 0;
-      const tick = () => {
-        turn++;
-        if (counting) setImmediate(tick);
-      };
-      setImmediate(tick);
-      const startedAt: Array<{ group: number; turn: number }> = [];
-      const consumer = await bus.consume({
-        topic: 't',
-        group: 'g',
-        urgent: () => true,
-        handle: async (r) => void startedAt.push({ group: r.value as number, turn }),
-      });
-      await until(() => startedAt.length === 40);
-      await consumer.stop();
-      // Then no turn starts more than four of them, and they start in the order they came
-      const perTurn = new Map<number, number>();
-      for (const { turn: t } of startedAt) perTurn.set(t, (perTurn.get(t) ?? 0) + 1);
-      expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(4);
-      expect(startedAt.map((s) => s.group)).toEqual(Array.from({ length: 40 }, (_, g) => g));
-    } finally {
-      counting = false;
-      await bus.close();
-      dir.remove();
-    }
-  });
-
   it('commits no further than the first record not handled, while records of other keys behind it are handled', async () => {
     const dir = tempDir('klaxon-bus-');
     const bus = openEmbeddedBus(dir.file('bus.db'), { pollMs: 10, retryDelayMs: 10 });
