@@ -33,12 +33,6 @@ export interface ConsumeOptions {
    * whose partitions keep one order for all their keys, passes runs of consecutive records of one key.
    */
   handleRun?(records: DeliveredRecord[]): Promise<void>;
-  /**
-   * Optional: whether a key's records go ahead of other keys' records waiting to be handled (a group with no
-   * open incident, whose first alert pages). The embedded log starts such a key's run as soon as its records
-   * are read; Kafka, whose partitions are fetched and handled in order, does not ask.
-   */
-  urgent?(key: string): boolean;
   /** Told about a handler failure before the record is retried. */
   onHandlerError?(error: unknown, record: DeliveredRecord): void;
   /**

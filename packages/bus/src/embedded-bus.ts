@@ -62,11 +62,6 @@ export const offsetsFileOf = (file: string): string =>
 const IN_HAND = 200;
 /** How long an offset commit may wait for more records handled, while others are in hand. */
 const COMMIT_EVERY_MS = 50;
-/**
- * Runs started per turn of the event loop, urgent keys aside: four of a storm's fifty-alert notifications
- * are a few milliseconds of a thread's work, after which the log is read again.
- */
-const STARTS_PER_TURN = 4;
 
 interface PendingPublish {
   topic: string;
@@ -244,14 +239,7 @@ export function openEmbeddedBus(file: string, options: EmbeddedBusOptions = {}):
           publishes: () => heard,
         },
         options,
-        {
-          pollMs,
-          retryDelayMs,
-          maxInHand: IN_HAND,
-          commitEvery: IN_HAND / 2,
-          commitEveryMs: COMMIT_EVERY_MS,
-          startsPerTurn: STARTS_PER_TURN,
-        },
+        { pollMs, retryDelayMs, maxInHand: IN_HAND, commitEvery: IN_HAND / 2, commitEveryMs: COMMIT_EVERY_MS },
         (stopped) => consumers.delete(stopped),
       );
       consumers.add(consumer);

@@ -37,8 +37,6 @@ export interface EmbeddedConsumerOptions {
   commitEvery: number;
   /** How long an offset commit may wait while others are still in hand. */
   commitEveryMs: number;
-  /** Runs of keys that are not urgent started per turn of the event loop, at most. */
-  startsPerTurn: number;
 }
 
 // Many keys may pause at once: each pause lets go of its abort listener when it ends.
@@ -61,13 +59,6 @@ const pause = (ms: number, signal: AbortSignal) =>
  * committed is that of the last record before the first one not handled, so nothing is passed unhandled;
  * a crash offers again what was handled after it (at-least-once). One key's records failing are retried
  * after a pause while the other keys go on, until the records in hand reach `maxInHand`.
- *
- * A run's handling is synchronous up to its first wait (a notification of fifty alerts parsed, checked,
- * routed and decided), and every run started in one turn of the event loop does that work before the
- * next turn: started all at once, a storm's batch of runs held the thread for tens of milliseconds, and a
- * record published meanwhile was not even read until they were done. So a few runs start per turn
- * (`startsPerTurn`), the log is read again between turns, and a key `urgent` says goes ahead of those
- * waiting (a group with no open incident, whose first alert pages), its run started as soon as it is read.
  */
 export function consumeEmbedded(
   log: EmbeddedLog,
@@ -75,18 +66,8 @@ export function consumeEmbedded(
   options: EmbeddedConsumerOptions,
   onStopped: (consumer: BusConsumer) => void,
 ): BusConsumer {
-  const {
-    topic,
-    group,
-    handle,
-    handleRun,
-    urgent,
-    onHandlerError,
-    onError,
-    onAssignment,
-    onDeadLetter,
-    dependencyDown,
-  } = consume;
+  const { topic, group, handle, handleRun, onHandlerError, onError, onAssignment, onDeadLetter, dependencyDown } =
+    consume;
   const deadLetterAfter = consume.deadLetterAfter ?? DEAD_LETTER_AFTER;
   const abort = new AbortController();
   onAssignment?.([0]);
@@ -197,21 +178,21 @@ export function consumeEmbedded(
    * Starts the key's next run if it has rows waiting and nothing in hand or a pause in the way. A key with a
    * record on its last chance waits for every other run to end, then goes one record at a time, alone.
    */
-  const start = (key: string): boolean => {
-    if (abort.signal.aborted || running.has(key) || pausedUntil.has(key)) return false;
+  const start = (key: string): void => {
+    if (abort.signal.aborted || running.has(key) || pausedUntil.has(key)) return;
     const rows = queued.get(key)?.filter(waiting);
     if (!rows || rows.length === 0) {
       queued.delete(key);
       // Its rows went (read again after a failed commit): the others need not wait for it.
       if (solo === key) {
         solo = undefined;
-        nudge();
+        startWaiting();
       }
-      return false;
+      return;
     }
     const alone = lastChance(rows);
     if (alone) solo ??= key;
-    if (solo !== undefined && (solo !== key || running.size > 0)) return false;
+    if (solo !== undefined && (solo !== key || running.size > 0)) return;
     queued.delete(key);
     const work = runKey(rows, alone)
       .then((done) => {
@@ -220,6 +201,7 @@ export function consumeEmbedded(
         queued.set(key, [...rows.filter(waiting), ...(queued.get(key) ?? [])]);
         const resumed = pause(options.retryDelayMs, abort.signal).then(() => {
           pausedUntil.delete(key);
+          startWaiting();
           nudge();
         });
         pausedUntil.set(key, resumed);
@@ -228,28 +210,14 @@ export function consumeEmbedded(
       .finally(() => {
         running.delete(key);
         if (solo === key) solo = undefined;
-        // The loop starts what waits, its key's next run too, a few per turn.
+        startWaiting();
         nudge();
       });
     running.set(key, work);
-    return true;
   };
-  /**
-   * Starts up to `startsPerTurn` waiting runs, oldest key first (or the solo key alone); true when more
-   * could start now and wait for the next turn.
-   */
-  const startSome = (): boolean => {
-    if (solo !== undefined) {
-      start(solo);
-      return false;
-    }
-    let budget = options.startsPerTurn;
-    for (const key of [...queued.keys()]) {
-      if (running.has(key) || pausedUntil.has(key)) continue;
-      if (budget === 0) return true;
-      if (start(key)) budget--;
-    }
-    return false;
+  const startWaiting = () => {
+    if (solo !== undefined) start(solo);
+    else for (const key of [...queued.keys()]) start(key);
   };
 
   /** Commits past the handled records at the front of the window, now or once enough have gathered. */
@@ -300,14 +268,13 @@ export function consumeEmbedded(
         readThrough = row.offset;
       }
       stuckSince ??= rows.length > 0 ? Date.now() : undefined;
-      if (urgent) for (const row of rows) if (urgent(row.key)) start(row.key);
+      for (const row of rows) start(row.key);
     }
-    const more = startSome();
     advance(false);
     if (window.length === 0) stuckSince = undefined;
-    if (more || (read > 0 && window.length < options.maxInHand)) {
+    if (read > 0 && window.length < options.maxInHand) {
       // Let the runs just started, and the rest of the process (ingest's requests, timers), have the event
-      // loop before reading again and starting more.
+      // loop before reading again.
       await new Promise((resolve) => setImmediate(resolve));
       return;
     }

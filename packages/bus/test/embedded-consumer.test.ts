@@ -53,14 +53,7 @@ function countingLog() {
   return { log, publish, publishUnheard };
 }
 
-const options = {
-  pollMs: 60_000,
-  retryDelayMs: 10,
-  maxInHand: 200,
-  commitEvery: 100,
-  commitEveryMs: 50,
-  startsPerTurn: 4,
-};
+const options = { pollMs: 60_000, retryDelayMs: 10, maxInHand: 200, commitEvery: 100, commitEveryMs: 50 };
 
 describe('the embedded consumer reads the log only when it may hold something new', () => {
   it('runs ending wake it without a read; a publish heard of, or a full read, leads to the next read', async () => {

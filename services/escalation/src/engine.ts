@@ -140,8 +140,6 @@ export function createEngine(deps: EngineDeps) {
     logger,
     alertsProcessed: metrics.alertsProcessed,
     take: (alerts) => intake.handleRun(alerts),
-    // A group with no open incident: its first alert opens one and pages, ahead of a storm's open groups.
-    urgent: (groupKey) => !index.hasUnresolved(groupKey),
     assigned: (partitions) => {
       ownership.held = new Set(partitions);
       ownershipMoved();

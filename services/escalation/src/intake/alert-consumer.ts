@@ -20,8 +20,6 @@ export interface AlertConsumerDeps {
   alertsProcessed: Counter<'result'>;
   /** Alerts of one group, in order: what the intake decides on. */
   take: (alerts: AlertReceived[]) => Promise<void>;
-  /** Whether a record's key (its group) has no open incident: its first alert pages, and goes first. */
-  urgent?: (key: string) => boolean;
   /** The bus's partitions assigned to this instance changed: the incidents of their groups are ours now. */
   assigned: (partitions: number[]) => void;
   /** How long the consumer may hold records without getting past one before readiness says so. */
@@ -103,7 +101,6 @@ export function alertConsumer(deps: AlertConsumerDeps) {
         handle: async (record) => take(await alertsOf(record)),
         // A run of one group's records from one batch: one decision and one append per incident for all of them.
         handleRun: async (records) => take((await Promise.all(records.map(alertsOf))).flat()),
-        ...(deps.urgent ? { urgent: deps.urgent } : {}),
         // The store said it could not be reached (EventStoreUnavailable), or does not answer now.
         dependencyDown: (error) =>
           (error as { retryable?: unknown } | undefined)?.retryable === true

@@ -274,15 +274,6 @@ export class IncidentIndex {
       .filter((i) => i.state.status !== 'resolved');
   }
 
-  /** Whether the group has an incident that is not resolved: unresolvedOfGroup without the list. */
-  hasUnresolved(groupKey: string): boolean {
-    for (const id of this.byGroup.get(groupKey) ?? []) {
-      const incident = this.active.get(id);
-      if (incident && incident.state.status !== 'resolved') return true;
-    }
-    return false;
-  }
-
   generationHint(slot: string): number {
     return this.latestGeneration.get(slot) ?? 1;
   }
