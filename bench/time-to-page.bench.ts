@@ -14,6 +14,10 @@ const PROBES = Number(process.env.BENCH_PROBES ?? 40);
 const PROBE_EVERY_MS = 500;
 /** The storm, as a share of the maximum measured in the same run: the issue's targets are at half (0.5). */
 const STORM_SHARE = Number(process.env.BENCH_STORM_SHARE ?? 0.5);
+if (!(STORM_SHARE > 0 && STORM_SHARE <= 1))
+  throw new Error(
+    `BENCH_STORM_SHARE must be a share of the maximum above 0 and at most 1, not ${process.env.BENCH_STORM_SHARE}`,
+  );
 const WEBHOOK_TOKEN = 'bench-webhook-token-000001';
 const AM_TOKEN = 'bench-alertmanager-token-01';
 const API_TOKEN = 'bench-api-token-0000000001';
