@@ -291,7 +291,7 @@ export async function timeToPageBench(): Promise<void> {
   // together say more of a change measured on a noisy machine (the targets stay per run).
   const pooled = (label: string, ms: number[]) =>
     console.log(
-      `${label.padEnd(36)} ${summary(ms)}, over 10 ms: ${ms.filter((m) => m > 10).length} of ${ms.length}, over 50 ms: ${ms.filter((m) => m > 50).length}`,
+      `${label.padEnd(36)} ${summary(ms)}, over ${IDLE_SLOW_MS} ms: ${ms.filter((m) => m > IDLE_SLOW_MS).length} of ${ms.length}, over ${SLOW_MS} ms: ${ms.filter((m) => m > SLOW_MS).length}`,
     );
   pooled(
     "idle, every run's probes",
