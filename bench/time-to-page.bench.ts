@@ -12,6 +12,13 @@ import { fmt, median, percentile } from './stats.ts';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PROBES = Number(process.env.BENCH_PROBES ?? 40);
 const PROBE_EVERY_MS = 500;
+/**
+ * Calm probes: new groups further apart than a storm's openings (more than the second after which number
+ * claims count openings as calm), as a page at 3 a.m. is the first in a while. The idle probes, every 0.5 s,
+ * keep coming as far as the claims are concerned.
+ */
+const CALM_PROBES = Number(process.env.BENCH_CALM_PROBES ?? 8);
+const CALM_EVERY_MS = 1500;
 /** The storm, as a share of the maximum measured in the same run: the issue's targets are at half (0.5). */
 const STORM_SHARE = Number(process.env.BENCH_STORM_SHARE ?? 0.5);
 if (!(STORM_SHARE > 0 && STORM_SHARE <= 1))
@@ -108,9 +115,9 @@ async function startProbeThread() {
   const twilio = (await next()) as { url: string; accountSid: string; authToken: string };
   return {
     twilio,
-    /** New P1 groups, one every 0.5 s, each to its own contact: ms from its 202 to its SMS at the Twilio stand-in. */
-    async probe(ingest: number, first: number, count: number): Promise<Probe[]> {
-      const request: ProbeRequest = { ingest, webhookToken: WEBHOOK_TOKEN, first, count, everyMs: PROBE_EVERY_MS };
+    /** New P1 groups, one every `everyMs`, each to its own contact: ms from its 202 to its SMS at the Twilio stand-in. */
+    async probe(ingest: number, first: number, count: number, everyMs = PROBE_EVERY_MS): Promise<Probe[]> {
+      const request: ProbeRequest = { ingest, webhookToken: WEBHOOK_TOKEN, first, count, everyMs };
       const answer = next() as Promise<{ probes?: Probe[]; error?: string }>;
       worker.postMessage(request);
       const { probes, error } = await answer;
@@ -169,6 +176,7 @@ async function slowest(klaxon: { escalation: number }, probes: Probe[], limit: n
 interface RunResult {
   /** The first page after start, apart: its code paths are cold (modules loaded, functions compiled on first use). */
   cold: number;
+  calm: number[];
   idle: number[];
   storm: number[];
   /** The slowest idle probes over IDLE_SLOW_MS and storm probes over SLOW_MS, and where their time went. */
@@ -198,7 +206,7 @@ async function once(): Promise<RunResult> {
   let running: Awaited<ReturnType<typeof startKlaxon>> | undefined;
   try {
     const config = dir.file('klaxon.yaml');
-    writeFileSync(config, benchConfig(PROBES * 2 + 1));
+    writeFileSync(config, benchConfig(PROBES * 2 + 1 + CALM_PROBES));
     const klaxon = await startKlaxon(
       {
         KLAXON_CONFIG: config,
@@ -211,6 +219,9 @@ async function once(): Promise<RunResult> {
     );
     running = klaxon;
     const [cold] = await probes.probe(klaxon.ingest, PROBES * 2, 1);
+    // The first calm probe a full interval after the cold one, as every other after the one before.
+    await new Promise((r) => setTimeout(r, CALM_EVERY_MS));
+    const calm = await probes.probe(klaxon.ingest, PROBES * 2 + 1, CALM_PROBES, CALM_EVERY_MS);
     const idle = await probes.probe(klaxon.ingest, 0, PROBES);
     // The maximum, closed loop (after a warm-up), as the ingest bench measures it; then half of it, paced.
     const closed = (seconds: number, from: number) =>
@@ -237,6 +248,7 @@ async function once(): Promise<RunResult> {
     const slow = await slowest(klaxon, underStorm, SLOW_MS);
     return {
       cold: cold!.ms,
+      calm: calm.map((p) => p.ms),
       idle: idle.map((p) => p.ms),
       storm: underStorm.map((p) => p.ms),
       slowIdle,
@@ -259,7 +271,7 @@ const summary = (ms: number[]) =>
 
 export async function timeToPageBench(): Promise<void> {
   console.log(
-    `time to page (${PATH === 'production' ? `the production path: three processes on Kafka (a new broker given ${BROKER_WARMUP_SECONDS} s of traffic first) and PostgreSQL` : 'full pnpm start'}): ${PROBES} new P1 groups every ${PROBE_EVERY_MS} ms, each to its own contact, from the 202 to its SMS at a Twilio stand-in; the first page after start apart (cold code), then idle, then under Alertmanager notifications of ${BATCH} alerts at ${STORM_SHARE * 100}% of the measured maximum; ${RUNS} runs`,
+    `time to page (${PATH === 'production' ? `the production path: three processes on Kafka (a new broker given ${BROKER_WARMUP_SECONDS} s of traffic first) and PostgreSQL` : 'full pnpm start'}): ${PROBES} new P1 groups every ${PROBE_EVERY_MS} ms, each to its own contact, from the 202 to its SMS at a Twilio stand-in; the first page after start apart (cold code), then ${CALM_PROBES} calm ones every ${CALM_EVERY_MS} ms, then idle, then under Alertmanager notifications of ${BATCH} alerts at ${STORM_SHARE * 100}% of the measured maximum; ${RUNS} runs`,
   );
   const runs: RunResult[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -271,7 +283,7 @@ export async function timeToPageBench(): Promise<void> {
       .map(([name, s]) => `${name} ${((s / r.handledAlerts) * 1e6).toFixed(1)}`)
       .join(', ');
     console.log(
-      `  run ${i + 1}: first page after start ${r.cold.toFixed(0)} ms; idle ${summary(r.idle)}; storm ${fmt(r.stormAlertsPerSecond)} alerts/s (max ${fmt(r.maxAlertsPerSecond)}, ${r.refused} refused): ${summary(r.storm)}; CPU µs per alert handled by ${PATH === 'production' ? 'process' : 'thread'}: ${perAlert}`,
+      `  run ${i + 1}: first page after start ${r.cold.toFixed(0)} ms; calm ${summary(r.calm)}; idle ${summary(r.idle)}; storm ${fmt(r.stormAlertsPerSecond)} alerts/s (max ${fmt(r.maxAlertsPerSecond)}, ${r.refused} refused): ${summary(r.storm)}; CPU µs per alert handled by ${PATH === 'production' ? 'process' : 'thread'}: ${perAlert}`,
     );
     if (r.slowIdle.length > 0)
       console.log(
@@ -281,6 +293,9 @@ export async function timeToPageBench(): Promise<void> {
       console.log(`    storm probes over ${SLOW_MS} ms, slowest first, times from their 202: ${r.slow.join('; ')}`);
   }
   console.log(`${'first page after start, median'.padEnd(36)} ${median(runs.map((r) => r.cold)).toFixed(0)} ms`);
+  console.log(
+    `${'calm, median of runs'.padEnd(36)} p50 ${median(runs.map((r) => percentile(r.calm, 50))).toFixed(0)} ms, max ${median(runs.map((r) => Math.max(...r.calm))).toFixed(0)} ms`,
+  );
   console.log(
     `${'idle, median of runs'.padEnd(36)} p50 ${median(runs.map((r) => percentile(r.idle, 50))).toFixed(0)} ms, p99 ${median(runs.map((r) => percentile(r.idle, 99))).toFixed(0)} ms`,
   );
