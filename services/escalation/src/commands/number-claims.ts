@@ -25,6 +25,13 @@ const MIN_AHEAD = 4;
  * made each of them claim again for nearly every opening.
  */
 const PASSED_BLOCK_KEPT_MS = 5000;
+/**
+ * After a calm opening takes the last number in hand, one more is claimed this long after, for the next:
+ * late enough to stay off the way of the page that opening makes (on the embedded store a claim's commit
+ * holds the thread through its fsync), and long before the next calm opening comes. Without it every calm
+ * opening, the 3 a.m. page, claimed its number on its way, one more append before its page.
+ */
+const CALM_RESERVE_AFTER_MS = 250;
 
 export interface NumberClaimsOptions {
   store: EventStore;
@@ -33,19 +40,23 @@ export interface NumberClaimsOptions {
   inUse: () => number;
   /** Milliseconds, for the age of blocks; not the service clock, which tests move by hours. */
   now?: () => number;
+  /** Runs `run` after `ms` of that clock, in the background (by default an unref'd timer). */
+  later?: (run: () => void, ms: number) => void;
 }
 
 /**
  * Numbers unique across every instance sharing the store: each instance claims a block of them by appending
  * `NumbersClaimed {first, last}` to one counter stream at the revision it last saw, so two instances never
  * claim the same block (the store refuses the second append; it reads the winner's claim and claims the
- * next). Numbers are handed out from the block without a round trip. One number per claim when alerts are
- * calm. While openings keep coming (less than a second apart: a storm, or a trickle) a claim covers
+ * next). Numbers are handed out from the block without a round trip. When alerts are
+ * calm, one number per claim, and one kept in hand: after a calm opening takes the last, the next is
+ * claimed in the background, so the next calm opening does not wait for a claim either. While openings keep coming (less than a second apart: a storm, or a trickle) a claim covers
  * everyone waiting, each claim doubles the last (up to what was taken in the last few seconds), and the
  * next block is claimed ahead while half of the last is still in hand, so openings rarely wait for one: a
  * claim is an append, and on an opening's way it stood before the page. Numbers an instance claimed but
  * did not use (it stopped, or another instance opened an incident with a higher number, so that numbers
- * keep roughly the order in which incidents opened) are never given out: a gap, no repeat.
+ * keep roughly the order in which incidents opened) are never given out: a gap, no repeat (when calm, the
+ * one in hand at a stop).
  */
 export class NumberClaims {
   private readonly blocks: Array<{ next: number; last: number; claimedAt: number }> = [];
@@ -57,10 +68,13 @@ export class NumberClaims {
   private claiming: Promise<void> | undefined;
   private waiting = 0;
   private readonly returned: number[] = [];
+  private reserving = false;
   private readonly now: () => number;
+  private readonly later: (run: () => void, ms: number) => void;
 
   constructor(private readonly options: NumberClaimsOptions) {
     this.now = options.now ?? Date.now;
+    this.later = options.later ?? ((run, ms) => void setTimeout(run, ms).unref());
   }
 
   /** A number no other instance is given; waits for a claim only when the blocks in hand are used up. */
@@ -85,8 +99,22 @@ export class NumberClaims {
     this.returned.push(number);
   }
 
-  private startClaim(): Promise<void> {
-    return (this.claiming ??= this.claim().finally(() => (this.claiming = undefined)));
+  /** `size`: that many numbers (or more, for everyone waiting), not what the pace of openings asks. */
+  private startClaim(size?: number): Promise<void> {
+    return (this.claiming ??= this.claim(size).finally(() => (this.claiming = undefined)));
+  }
+
+  /** One number in hand for the next calm opening, claimed after CALM_RESERVE_AFTER_MS unless one is by then. */
+  private reserveLater(): void {
+    if (this.reserving) return;
+    this.reserving = true;
+    this.later(() => {
+      this.reserving = false;
+      this.giveUpPassed(this.now());
+      // A failed claim is no loss: the next opening claims again and meets the error itself.
+      if (this.blocks.length === 0 && this.returned.length === 0 && !this.claiming)
+        this.startClaim(1).catch(() => undefined);
+    }, CALM_RESERVE_AFTER_MS);
   }
 
   /** Whether openings keep coming: the last number was taken less than STORM_GAP_MS ago. */
@@ -95,15 +123,21 @@ export class NumberClaims {
     return last !== undefined && now - last < STORM_GAP_MS;
   }
 
-  private fromHand(): number | undefined {
-    const now = this.now();
-    // A block below a number in use (another instance's incident) would go back in order: given up when
-    // openings are calm, or after a while when they keep coming.
+  /**
+   * Drops used blocks, and those below a number in use (another instance's incident), which would go back
+   * in order: given up when openings are calm, or after a while when they keep coming.
+   */
+  private giveUpPassed(now: number): void {
     const inUse = this.options.inUse();
     const passedKept = this.busy(now) ? PASSED_BLOCK_KEPT_MS : 0;
     const given = (b: { next: number; last: number; claimedAt: number }) =>
       b.next > b.last || (b.next <= inUse && now - b.claimedAt >= passedKept);
     while (this.blocks[0] && given(this.blocks[0])) this.blocks.shift();
+  }
+
+  private fromHand(): number | undefined {
+    const now = this.now();
+    this.giveUpPassed(now);
     const back = this.returned.shift();
     if (back !== undefined) return back;
     const block = this.blocks[0];
@@ -116,10 +150,11 @@ export class NumberClaims {
     // loss: a take that finds nothing in hand claims again and meets the error itself.
     const left = this.blocks.reduce((sum, b) => sum + b.last - b.next + 1, 0);
     if (busy && left <= Math.floor(this.lastClaimSize / 2) && !this.claiming) this.startClaim().catch(() => undefined);
+    else if (!busy && left === 0) this.reserveLater();
     return number;
   }
 
-  private async claim(): Promise<void> {
+  private async claim(fixedSize?: number): Promise<void> {
     const { store, stream, inUse } = this.options;
     // One turn of the event loop first: the openings of a storm's batch, decided side by side, all come to
     // wait, and one claim covers them.
@@ -127,7 +162,8 @@ export class NumberClaims {
     const now = this.now();
     while (this.takes.length > 0 && now - this.takes[0]! >= RATE_WINDOW_MS) this.takes.shift();
     const ahead = Math.max(MIN_AHEAD, this.takes.length);
-    const size = Math.max(this.busy(now) ? Math.min(MAX_BLOCK, this.lastClaimSize * 2, ahead) : 1, this.waiting);
+    const paced = this.busy(now) ? Math.min(MAX_BLOCK, this.lastClaimSize * 2, ahead) : 1;
+    const size = Math.max(fixedSize ?? paced, this.waiting);
     for (;;) {
       const expected = this.seen?.revision ?? 'no_stream';
       const first = Math.max(this.seen?.highest ?? 0, inUse()) + 1;
