@@ -50,7 +50,13 @@ function claimsOnAStore(inUse: () => number = () => 0) {
       now += ms;
       const due = timers.filter((t) => t.at <= now);
       timers = timers.filter((t) => t.at > now);
-      for (const t of due) t.run();
+      const end = now;
+      for (const t of due) {
+        // Each runs at its own time, as a timer would.
+        now = t.at;
+        t.run();
+      }
+      now = end;
       await turns();
     },
   };
@@ -107,9 +113,51 @@ it("a number kept in hand for calm openings is given up once another instance's 
   const h = claimsOnAStore(() => inUse);
   inUse = (await h.take()).number;
   await h.advance(60_000);
-  // Number 2 is in hand; another instance opens 2 and 3.
+  const claims = async () => (await h.store.readStream(INCIDENT_NUMBERS_STREAM)).map((e) => e.data);
+  expect(await claims()).toEqual([
+    { first: 1, last: 1 },
+    { first: 2, last: 2 },
+  ]);
+  // Number 2 is in hand; another instance opens 3.
   inUse = 3;
   expect(await h.take()).toEqual({ number: 4, claimed: true });
+  expect((await claims()).at(-1)).toEqual({ first: 4, last: 4 });
+});
+
+it('two instances opening calm incidents in turn never give one number twice, each keeping one in hand', async () => {
+  const dir = tempDir('klaxon-number-claims-');
+  const store = openSqliteEventStore(dir.file('events.db'));
+  cleanup.push(
+    () => dir.remove(),
+    () => store.close(),
+  );
+  let highest = 0;
+  let now = Date.parse('2026-12-07T10:00:00Z');
+  const due: Array<() => void> = [];
+  const [a, b] = [0, 1].map(
+    () =>
+      new NumberClaims({
+        store,
+        stream: INCIDENT_NUMBERS_STREAM,
+        inUse: () => highest,
+        now: () => now,
+        later: (run) => due.push(run),
+      }),
+  );
+  const taken: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    for (const claims of [a!, b!]) {
+      const number = await claims.take();
+      taken.push(number);
+      highest = Math.max(highest, number);
+      now += 60_000;
+      for (const run of due.splice(0)) run();
+      for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  expect(new Set(taken).size).toBe(20);
+  // Rising: each instance's number in hand is passed by the other's opening, given up and claimed past.
+  expect(taken).toEqual([...taken].sort((x, y) => x - y));
 });
 
 it("numbers left in hand after a trickle are used by the next opening, however much later, until another instance's incident passes them", async () => {

@@ -139,7 +139,11 @@ export class NumberClaims {
     const now = this.now();
     this.giveUpPassed(now);
     const back = this.returned.shift();
-    if (back !== undefined) return back;
+    if (back !== undefined) {
+      // Calm and nothing left after it: the next calm opening's number, as after any other take.
+      if (!this.busy(now) && this.returned.length === 0 && this.blocks.length === 0) this.reserveLater();
+      return back;
+    }
     const block = this.blocks[0];
     if (!block) return undefined;
     const number = block.next++;
@@ -171,7 +175,8 @@ export class NumberClaims {
       const appended = await store.append(stream, [{ type: NUMBERS_CLAIMED, data: { first, last } }], expected);
       if (appended.ok) {
         this.seen = { revision: appended.value.nextExpectedRevision, highest: last };
-        this.lastClaimSize = size;
+        // The number kept for calm openings says nothing of the pace of openings the next claim doubles.
+        if (fixedSize === undefined) this.lastClaimSize = size;
         this.blocks.push({ next: first, last, claimedAt: this.now() });
         return;
       }
