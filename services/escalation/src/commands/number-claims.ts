@@ -48,10 +48,11 @@ export interface NumberClaimsOptions {
  * Numbers unique across every instance sharing the store: each instance claims a block of them by appending
  * `NumbersClaimed {first, last}` to one counter stream at the revision it last saw, so two instances never
  * claim the same block (the store refuses the second append; it reads the winner's claim and claims the
- * next). Numbers are handed out from the block without a round trip. When alerts are
- * calm, one number per claim, and one kept in hand: after a calm opening takes the last, the next is
- * claimed in the background, so the next calm opening does not wait for a claim either. While openings keep coming (less than a second apart: a storm, or a trickle) a claim covers
- * everyone waiting, each claim doubles the last (up to what was taken in the last few seconds), and the
+ * next). Numbers are handed out from the block without a round trip. When alerts are calm, one number per
+ * claim, and one kept in hand: after a calm opening takes the last, the next is claimed in the background,
+ * so the next calm opening does not wait for a claim either (on one instance: another's openings pass it).
+ * While openings keep coming (less than a second apart: a storm, or a trickle) a claim covers everyone
+ * waiting, each claim doubles the last (up to what was taken in the last few seconds), and the
  * next block is claimed ahead while half of the last is still in hand, so openings rarely wait for one: a
  * claim is an append, and on an opening's way it stood before the page. Numbers an instance claimed but
  * did not use (it stopped, or another instance opened an incident with a higher number, so that numbers
