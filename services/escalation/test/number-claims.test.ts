@@ -8,8 +8,11 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-/** A store whose appends are counted, claimers on it, and a clock the test moves (with timers on it). */
-function claimsOnAStore(inUse: () => number = () => 0) {
+/**
+ * A store whose appends are counted, `instances` claimers on it (instances sharing the store), and a clock
+ * the test moves (with timers on it).
+ */
+function claimsOnAStore(inUse: () => number = () => 0, instances = 1) {
   const dir = tempDir('klaxon-number-claims-');
   const store = openSqliteEventStore(dir.file('events.db'));
   cleanup.push(
@@ -23,23 +26,29 @@ function claimsOnAStore(inUse: () => number = () => 0) {
   };
   let now = Date.parse('2026-12-07T10:00:00Z');
   let timers: Array<{ at: number; run: () => void }> = [];
-  const claims = new NumberClaims({
-    store: counted,
-    stream: INCIDENT_NUMBERS_STREAM,
-    inUse,
-    now: () => now,
-    later: (run, ms) => timers.push({ at: now + ms, run }),
-  });
+  const all = Array.from(
+    { length: instances },
+    () =>
+      new NumberClaims({
+        store: counted,
+        stream: INCIDENT_NUMBERS_STREAM,
+        inUse,
+        now: () => now,
+        later: (run, ms) => timers.push({ at: now + ms, run }),
+      }),
+  );
   const turns = async () => {
     for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
   };
   return {
-    claims,
     store,
-    /** Takes a number; `claimed` says whether this take waited for a claim (an append on its way). */
-    async take(): Promise<{ number: number; claimed: boolean }> {
+    /**
+     * Takes a number (from the `instance`th claimer); `claimed` says whether this take waited for a claim
+     * (an append on its way).
+     */
+    async take(instance = 0): Promise<{ number: number; claimed: boolean }> {
       const before = appends;
-      const number = await claims.take();
+      const number = await all[instance]!.take();
       const claimed = appends > before;
       // A claim started ahead, in the background, goes through before the clock moves on.
       await turns();
@@ -125,34 +134,16 @@ it("a number kept in hand for calm openings is given up once another instance's 
 });
 
 it('two instances opening calm incidents in turn never give one number twice, each keeping one in hand', async () => {
-  const dir = tempDir('klaxon-number-claims-');
-  const store = openSqliteEventStore(dir.file('events.db'));
-  cleanup.push(
-    () => dir.remove(),
-    () => store.close(),
-  );
+  // Each instance knows of the other's incidents: the highest number either has taken.
   let highest = 0;
-  let now = Date.parse('2026-12-07T10:00:00Z');
-  const due: Array<() => void> = [];
-  const [a, b] = [0, 1].map(
-    () =>
-      new NumberClaims({
-        store,
-        stream: INCIDENT_NUMBERS_STREAM,
-        inUse: () => highest,
-        now: () => now,
-        later: (run) => due.push(run),
-      }),
-  );
+  const h = claimsOnAStore(() => highest, 2);
   const taken: number[] = [];
   for (let i = 0; i < 10; i++) {
-    for (const claims of [a!, b!]) {
-      const number = await claims.take();
+    for (const instance of [0, 1]) {
+      const { number } = await h.take(instance);
       taken.push(number);
       highest = Math.max(highest, number);
-      now += 60_000;
-      for (const run of due.splice(0)) run();
-      for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+      await h.advance(60_000);
     }
   }
   expect(new Set(taken).size).toBe(20);
@@ -185,35 +176,18 @@ it("numbers left in hand after a trickle are used by the next opening, however m
 });
 
 it("two instances taking numbers in turn while openings keep coming pass each other's blocks without claiming again for each opening", async () => {
-  const dir = tempDir('klaxon-number-claims-');
-  const store = openSqliteEventStore(dir.file('events.db'));
-  cleanup.push(
-    () => dir.remove(),
-    () => store.close(),
-  );
   // Each instance knows of the other's incidents: the highest number either has taken.
   let highest = 0;
-  let now = Date.parse('2026-12-07T10:00:00Z');
-  // The number kept for a calm opening would be claimed after a while: this storm is over before.
-  const [a, b] = [0, 1].map(
-    () =>
-      new NumberClaims({
-        store,
-        stream: INCIDENT_NUMBERS_STREAM,
-        inUse: () => highest,
-        now: () => now,
-        later: () => undefined,
-      }),
-  );
+  const h = claimsOnAStore(() => highest, 2);
   const taken: number[] = [];
   for (let i = 0; i < 300; i++) {
-    for (const claims of [a!, b!]) {
-      const number = await claims.take();
+    for (const instance of [0, 1]) {
+      const { number } = await h.take(instance);
       taken.push(number);
       highest = Math.max(highest, number);
     }
-    now += 10;
+    await h.advance(10);
   }
   expect(new Set(taken).size).toBe(600);
-  expect((await store.readStream(INCIDENT_NUMBERS_STREAM)).length).toBeLessThan(40);
+  expect((await h.store.readStream(INCIDENT_NUMBERS_STREAM)).length).toBeLessThan(40);
 });
