@@ -7,6 +7,7 @@ import { httpLoad } from './http-load.ts';
 import { cpuBetween, threadCpuSeconds } from './proc-cpu.ts';
 import { probePhone, type Probe, type ProbeRequest } from './probes.ts';
 import { BROKER_WARMUP_SECONDS, startProductionKlaxon } from './services.ts';
+import { describeStalls, startStallWatch, type Stall } from './stall-watch.ts';
 import { fmt, median, percentile } from './stats.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -144,7 +145,11 @@ const SLOWEST = 5;
  * Where a slow probe's time went: the store's times of its incident's facts, from its 202 (ingest, the bus,
  * escalation's consumer, routing, the append) to its page's request (the outbound pipeline) and on to its SMS.
  */
-async function slowProbe(klaxon: { escalation: number }, { n, accepted, ms }: Probe): Promise<string> {
+async function slowProbe(
+  klaxon: { escalation: number },
+  { n, accepted, ms }: Probe,
+  stallsDuring: (from: number, to: number) => Stall[],
+): Promise<string> {
   const api = (path: string) =>
     fetch(`http://127.0.0.1:${klaxon.escalation}${path}`, {
       headers: { authorization: `Bearer ${API_TOKEN}` },
@@ -162,13 +167,21 @@ async function slowProbe(klaxon: { escalation: number }, { n, accepted, ms }: Pr
     return fact ? `${Date.parse(fact.recordedAt) - accepted} ms` : '–';
   };
   const into = n < PROBES ? 'idle' : `${(1000 + (n - PROBES) * PROBE_EVERY_MS) / 1000} s into the storm`;
-  return `#${n}, ${into}: ${ms} ms (opened at ${at('IncidentOpened')}, page requested at ${at('PageRequested')})`;
+  const stalls = stallsDuring(accepted, accepted + ms)
+    .map((s) => `${s.ms.toFixed(0)} ms at ${(s.start - accepted).toFixed(0)} ms on core ${s.core}`)
+    .join(', ');
+  return `#${n}, ${into}: ${ms} ms (opened at ${at('IncidentOpened')}, page requested at ${at('PageRequested')}; the machine stalled: ${stalls || 'no'})`;
 }
 
 /** The slowest probes over `limit` ms, and where their time went. */
-async function slowest(klaxon: { escalation: number }, probes: Probe[], limit: number): Promise<string[]> {
+async function slowest(
+  klaxon: { escalation: number },
+  probes: Probe[],
+  limit: number,
+  stallsDuring: (from: number, to: number) => Stall[],
+): Promise<string[]> {
   const over = probes.filter((p) => p.ms > limit).sort((a, b) => b.ms - a.ms);
-  const slow = await Promise.all(over.slice(0, SLOWEST).map((p) => slowProbe(klaxon, p)));
+  const slow = await Promise.all(over.slice(0, SLOWEST).map((p) => slowProbe(klaxon, p, stallsDuring)));
   if (over.length > SLOWEST) slow.push(`${over.length - SLOWEST} more`);
   return slow;
 }
@@ -182,6 +195,11 @@ interface RunResult {
   /** The slowest idle probes over IDLE_SLOW_MS and storm probes over SLOW_MS, and where their time went. */
   slowIdle: string[];
   slow: string[];
+  /** The machine's stalls (stall-watch.ts) while the idle probes and the storm probes ran. */
+  idleStalls: Stall[];
+  stormStalls: Stall[];
+  /** Of the idle probes over IDLE_SLOW_MS and the storm probes over SLOW_MS: how many met a stall, of how many. */
+  slowMetStall: { idle: [number, number]; storm: [number, number] };
   maxAlertsPerSecond: number;
   stormAlertsPerSecond: number;
   refused: number;
@@ -201,6 +219,7 @@ async function startKlaxon(env: Record<string, string>, dataDir: string) {
 
 async function once(): Promise<RunResult> {
   const probes = await startProbeThread();
+  const stallWatch = startStallWatch();
   const { twilio } = probes;
   const dir = tempDir('klaxon-bench-ttp-');
   let running: Awaited<ReturnType<typeof startKlaxon>> | undefined;
@@ -244,8 +263,15 @@ async function once(): Promise<RunResult> {
     const sent = await storm.stop();
     const cpu = cpuBetween(cpuBefore, klaxon.cpu());
     const handledAlerts = (await alertsProcessed(klaxon.escalation)) - before;
-    const slowIdle = await slowest(klaxon, idle, IDLE_SLOW_MS);
-    const slow = await slowest(klaxon, underStorm, SLOW_MS);
+    const during = (from: number, to: number) => stallWatch.during(from, to);
+    const slowIdle = await slowest(klaxon, idle, IDLE_SLOW_MS, during);
+    const slow = await slowest(klaxon, underStorm, SLOW_MS, during);
+    const metStall = (ps: Probe[], limit: number): [number, number] => {
+      const over = ps.filter((p) => p.ms > limit);
+      return [over.filter((p) => during(p.accepted, p.accepted + p.ms).length > 0).length, over.length];
+    };
+    const spanOf = (ps: Probe[]) =>
+      [Math.min(...ps.map((p) => p.accepted)), Math.max(...ps.map((p) => p.accepted + p.ms))] as const;
     return {
       cold: cold!.ms,
       calm: calm.map((p) => p.ms),
@@ -253,6 +279,9 @@ async function once(): Promise<RunResult> {
       storm: underStorm.map((p) => p.ms),
       slowIdle,
       slow,
+      idleStalls: during(...spanOf(idle)),
+      stormStalls: during(...spanOf(underStorm)),
+      slowMetStall: { idle: metStall(idle, IDLE_SLOW_MS), storm: metStall(underStorm, SLOW_MS) },
       maxAlertsPerSecond: max.alertsPerSecond,
       stormAlertsPerSecond: (sent.sent * BATCH) / sent.seconds,
       refused: sent.refused,
@@ -262,6 +291,7 @@ async function once(): Promise<RunResult> {
   } finally {
     await running?.stop();
     await probes.close();
+    await stallWatch.stop();
     dir.remove();
   }
 }
@@ -283,7 +313,7 @@ export async function timeToPageBench(): Promise<void> {
       .map(([name, s]) => `${name} ${((s / r.handledAlerts) * 1e6).toFixed(1)}`)
       .join(', ');
     console.log(
-      `  run ${i + 1}: first page after start ${r.cold.toFixed(0)} ms; calm ${summary(r.calm)}; idle ${summary(r.idle)}; storm ${fmt(r.stormAlertsPerSecond)} alerts/s (max ${fmt(r.maxAlertsPerSecond)}, ${r.refused} refused): ${summary(r.storm)}; CPU µs per alert handled by ${PATH === 'production' ? 'process' : 'thread'}: ${perAlert}`,
+      `  run ${i + 1}: first page after start ${r.cold.toFixed(0)} ms; calm ${summary(r.calm)}; idle ${summary(r.idle)} (machine stalls: ${describeStalls(r.idleStalls)}); storm ${fmt(r.stormAlertsPerSecond)} alerts/s (max ${fmt(r.maxAlertsPerSecond)}, ${r.refused} refused): ${summary(r.storm)} (machine stalls: ${describeStalls(r.stormStalls)}); CPU µs per alert handled by ${PATH === 'production' ? 'process' : 'thread'}: ${perAlert}`,
     );
     if (r.slowIdle.length > 0)
       console.log(
@@ -315,5 +345,15 @@ export async function timeToPageBench(): Promise<void> {
   pooled(
     "under a storm, every run's probes",
     runs.flatMap((r) => r.storm),
+  );
+  const met = (which: 'idle' | 'storm') => {
+    const [m, n] = runs.reduce<[number, number]>(
+      ([a, b], r) => [a + r.slowMetStall[which][0], b + r.slowMetStall[which][1]],
+      [0, 0],
+    );
+    return `${m} of ${n}`;
+  };
+  console.log(
+    `${'slow probes that met a machine stall'.padEnd(36)} idle over ${IDLE_SLOW_MS} ms: ${met('idle')}; under a storm over ${SLOW_MS} ms: ${met('storm')}`,
   );
 }
