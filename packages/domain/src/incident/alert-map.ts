@@ -36,7 +36,11 @@ class ChangeLog {
     const before = this.latest.get(fingerprint);
     if (before !== undefined) this.earlier.set(this.length, before);
     this.latest.set(fingerprint, this.length);
-    this.kept.push(kept);
+    // Alerts that come together mostly started together: a run of equal starts keeps one string, not one
+    // each (a string per alert parsed from its record), and every string kept is one more for the garbage
+    // collector to move and mark.
+    const last = this.kept[this.length - 1];
+    this.kept.push(kept === last ? last : kept);
     this.length++;
   }
 }
