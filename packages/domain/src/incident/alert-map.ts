@@ -31,16 +31,18 @@ class ChangeLog {
   readonly kept: string[] = [];
   readonly earlier = new Map<number, number>();
   readonly latest = new Map<string, number>();
+  // Alerts that come together mostly started together: a run of equal starts keeps one string, not one
+  // each (a string per alert parsed from its record), and every string kept is one more for the garbage
+  // collector to move and mark.
+  #last: string | undefined;
 
   add(fingerprint: string, kept: string): void {
     const before = this.latest.get(fingerprint);
     if (before !== undefined) this.earlier.set(this.length, before);
     this.latest.set(fingerprint, this.length);
-    // Alerts that come together mostly started together: a run of equal starts keeps one string, not one
-    // each (a string per alert parsed from its record), and every string kept is one more for the garbage
-    // collector to move and mark.
-    const last = this.kept[this.length - 1];
-    this.kept.push(kept === last ? last : kept);
+    const shared = kept === this.#last ? this.#last : kept;
+    this.#last = shared;
+    this.kept.push(shared);
     this.length++;
   }
 }
