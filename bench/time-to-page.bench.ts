@@ -7,7 +7,7 @@ import { httpLoad } from './http-load.ts';
 import { cpuBetween, threadCpuSeconds } from './proc-cpu.ts';
 import { probePhone, type Probe, type ProbeRequest } from './probes.ts';
 import { BROKER_WARMUP_SECONDS, startProductionKlaxon } from './services.ts';
-import { describeStalls, startStallWatch, type Stall } from './stall-watch.ts';
+import { describeStalls, startStallWatch, type Stall, type StallsSeen } from './stall-watch.ts';
 import { fmt, median, percentile } from './stats.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -196,8 +196,8 @@ interface RunResult {
   slowIdle: string[];
   slow: string[];
   /** The machine's stalls (stall-watch.ts) while the idle probes and the storm probes ran. */
-  idleStalls: Stall[];
-  stormStalls: Stall[];
+  idleStalls: StallsSeen;
+  stormStalls: StallsSeen;
   /** Of the idle probes over IDLE_SLOW_MS and the storm probes over SLOW_MS: how many met a stall, of how many. */
   slowMetStall: { idle: [number, number]; storm: [number, number] };
   maxAlertsPerSecond: number;
@@ -263,7 +263,7 @@ async function once(): Promise<RunResult> {
     const sent = await storm.stop();
     const cpu = cpuBetween(cpuBefore, klaxon.cpu());
     const handledAlerts = (await alertsProcessed(klaxon.escalation)) - before;
-    const during = (from: number, to: number) => stallWatch.during(from, to);
+    const during = (from: number, to: number) => stallWatch.during(from, to).stalls;
     const slowIdle = await slowest(klaxon, idle, IDLE_SLOW_MS, during);
     const slow = await slowest(klaxon, underStorm, SLOW_MS, during);
     const metStall = (ps: Probe[], limit: number): [number, number] => {
@@ -279,8 +279,8 @@ async function once(): Promise<RunResult> {
       storm: underStorm.map((p) => p.ms),
       slowIdle,
       slow,
-      idleStalls: during(...spanOf(idle)),
-      stormStalls: during(...spanOf(underStorm)),
+      idleStalls: stallWatch.during(...spanOf(idle)),
+      stormStalls: stallWatch.during(...spanOf(underStorm)),
       slowMetStall: { idle: metStall(idle, IDLE_SLOW_MS), storm: metStall(underStorm, SLOW_MS) },
       maxAlertsPerSecond: max.alertsPerSecond,
       stormAlertsPerSecond: (sent.sent * BATCH) / sent.seconds,
@@ -289,9 +289,9 @@ async function once(): Promise<RunResult> {
       handledAlerts,
     };
   } finally {
+    await stallWatch.stop();
     await running?.stop();
     await probes.close();
-    await stallWatch.stop();
     dir.remove();
   }
 }
