@@ -71,6 +71,26 @@ function claimsOnAStore(inUse: () => number = () => 0, instances = 1) {
   };
 }
 
+/**
+ * Two instances on one store opening incidents in turn for `rounds`, each knowing of the other's incidents
+ * (the highest number either has taken); the clock moves on after each opening or after each round.
+ */
+async function twoInstancesInTurn(rounds: number, pause: { afterTake?: number; afterRound?: number }) {
+  let highest = 0;
+  const h = claimsOnAStore(() => highest, 2);
+  const taken: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    for (const instance of [0, 1]) {
+      const { number } = await h.take(instance);
+      taken.push(number);
+      highest = Math.max(highest, number);
+      if (pause.afterTake) await h.advance(pause.afterTake);
+    }
+    if (pause.afterRound) await h.advance(pause.afterRound);
+  }
+  return { h, taken };
+}
+
 it('openings half a second apart wait for a claim only at first: then their numbers are claimed ahead, in order, without gaps', async () => {
   const h = claimsOnAStore();
   const taken: Array<{ number: number; claimed: boolean }> = [];
@@ -134,18 +154,7 @@ it("a number kept in hand for calm openings is given up once another instance's 
 });
 
 it('two instances opening calm incidents in turn never give one number twice, each keeping one in hand', async () => {
-  // Each instance knows of the other's incidents: the highest number either has taken.
-  let highest = 0;
-  const h = claimsOnAStore(() => highest, 2);
-  const taken: number[] = [];
-  for (let i = 0; i < 10; i++) {
-    for (const instance of [0, 1]) {
-      const { number } = await h.take(instance);
-      taken.push(number);
-      highest = Math.max(highest, number);
-      await h.advance(60_000);
-    }
-  }
+  const { taken } = await twoInstancesInTurn(10, { afterTake: 60_000 });
   expect(new Set(taken).size).toBe(20);
   // Rising: each instance's number in hand is passed by the other's opening, given up and claimed past.
   expect(taken).toEqual([...taken].sort((x, y) => x - y));
@@ -176,18 +185,7 @@ it("numbers left in hand after a trickle are used by the next opening, however m
 });
 
 it("two instances taking numbers in turn while openings keep coming pass each other's blocks without claiming again for each opening", async () => {
-  // Each instance knows of the other's incidents: the highest number either has taken.
-  let highest = 0;
-  const h = claimsOnAStore(() => highest, 2);
-  const taken: number[] = [];
-  for (let i = 0; i < 300; i++) {
-    for (const instance of [0, 1]) {
-      const { number } = await h.take(instance);
-      taken.push(number);
-      highest = Math.max(highest, number);
-    }
-    await h.advance(10);
-  }
+  const { h, taken } = await twoInstancesInTurn(300, { afterRound: 10 });
   expect(new Set(taken).size).toBe(600);
   expect((await h.store.readStream(INCIDENT_NUMBERS_STREAM)).length).toBeLessThan(40);
 });

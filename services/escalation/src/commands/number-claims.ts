@@ -136,13 +136,18 @@ export class NumberClaims {
     while (this.blocks[0] && given(this.blocks[0])) this.blocks.shift();
   }
 
+  /** Numbers given back and left in blocks (after `giveUpPassed`, every block holds at least one). */
+  private inHand(): number {
+    return this.returned.length + this.blocks.reduce((sum, b) => sum + b.last - b.next + 1, 0);
+  }
+
   private fromHand(): number | undefined {
     const now = this.now();
     this.giveUpPassed(now);
     const back = this.returned.shift();
     if (back !== undefined) {
       // Calm and nothing left after it: the next calm opening's number, as after any other take.
-      if (!this.busy(now) && this.returned.length === 0 && this.blocks.length === 0) this.reserveLater();
+      if (!this.busy(now) && this.inHand() === 0) this.reserveLater();
       return back;
     }
     const block = this.blocks[0];
@@ -153,7 +158,7 @@ export class NumberClaims {
     if (this.takes.length > MAX_BLOCK) this.takes.shift();
     // Openings keep coming: the next block is claimed before this one runs out. A failed claim ahead is no
     // loss: a take that finds nothing in hand claims again and meets the error itself.
-    const left = this.blocks.reduce((sum, b) => sum + b.last - b.next + 1, 0);
+    const left = this.inHand();
     if (busy && left <= Math.floor(this.lastClaimSize / 2) && !this.claiming) this.startClaim().catch(() => undefined);
     else if (!busy && left === 0) this.reserveLater();
     return number;
