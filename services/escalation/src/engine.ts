@@ -175,6 +175,8 @@ export function createEngine(deps: EngineDeps) {
     ownsKey,
     owns,
     ownershipMoved,
+    /** Once nothing opens incidents or bundles pages any more: no number is claimed after this. */
+    stopNumberClaims: () => Promise.all([incidentNumbers.stop(), bundleNumbers.stop()]),
     /** The store was read to its end: timers and pages may act on the picture. */
     async goLive(): Promise<void> {
       live = true;

@@ -318,6 +318,8 @@ export async function createEscalationService(deps: EscalationDeps): Promise<Esc
       name: 'store followers (webhooks, Slack)',
       start: () => Promise.all([webhooks.prepare(), slack.follower?.prepare()]),
     },
+    // Stopped after what opens incidents and bundles pages (below), before the store closes.
+    { name: 'number claims', start: () => undefined, stop: () => engine.stopNumberClaims() },
     {
       // Pages go out from here on; stopping lets those in hand finish and record their outcome.
       name: 'live: timers and pages',

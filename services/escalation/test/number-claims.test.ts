@@ -34,7 +34,11 @@ function claimsOnAStore(inUse: () => number = () => 0, instances = 1) {
         stream: INCIDENT_NUMBERS_STREAM,
         inUse,
         now: () => now,
-        later: (run, ms) => timers.push({ at: now + ms, run }),
+        later: (run, ms) => {
+          const timer = { at: now + ms, run };
+          timers.push(timer);
+          return () => (timers = timers.filter((t) => t !== timer));
+        },
       }),
   );
   const turns = async () => {
@@ -42,6 +46,9 @@ function claimsOnAStore(inUse: () => number = () => 0, instances = 1) {
   };
   return {
     store,
+    claims: all,
+    /** Appends to the store so far (claims among them). */
+    appends: () => appends,
     /**
      * Takes a number (from the `instance`th claimer); `claimed` says whether this take waited for a claim
      * (an append on its way).
@@ -188,4 +195,22 @@ it("two instances taking numbers in turn while openings keep coming pass each ot
   const { h, taken } = await twoInstancesInTurn(300, { afterRound: 10 });
   expect(new Set(taken).size).toBe(600);
   expect((await h.store.readStream(INCIDENT_NUMBERS_STREAM)).length).toBeLessThan(40);
+});
+
+it('a stopped instance claims nothing more: the number for the next calm opening is not claimed after a stop', async () => {
+  const h = claimsOnAStore();
+  expect(await h.take()).toEqual({ number: 1, claimed: true });
+  // The calm opening took the last number in hand: the next is due CALM_RESERVE_AFTER_MS later.
+  await h.claims[0]!.stop();
+  const before = h.appends();
+  await h.advance(1000);
+  expect(h.appends()).toBe(before);
+  expect(await h.store.readStream(INCIDENT_NUMBERS_STREAM)).toHaveLength(1);
+});
+
+it('without a stop, the same calm opening has the next number claimed after it', async () => {
+  const h = claimsOnAStore();
+  await h.take();
+  await h.advance(1000);
+  expect(await h.store.readStream(INCIDENT_NUMBERS_STREAM)).toHaveLength(2);
 });

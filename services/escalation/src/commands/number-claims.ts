@@ -40,8 +40,11 @@ export interface NumberClaimsOptions {
   inUse: () => number;
   /** Milliseconds, for the age of blocks; not the service clock, which tests move by hours. */
   now?: () => number;
-  /** Runs `run` after `ms` of that clock, in the background (by default an unref'd timer). */
-  later?: (run: () => void, ms: number) => void;
+  /**
+   * Runs `run` after `ms` of that clock, in the background (by default an unref'd timer); answers what
+   * cancels it.
+   */
+  later?: (run: () => void, ms: number) => () => void;
 }
 
 /**
@@ -69,13 +72,31 @@ export class NumberClaims {
   private claiming: Promise<void> | undefined;
   private waiting = 0;
   private readonly returned: number[] = [];
-  private reserving = false;
+  /** Cancels the claim for the next calm opening while one is due. */
+  private cancelReserve: (() => void) | undefined;
+  private stopped = false;
   private readonly now: () => number;
-  private readonly later: (run: () => void, ms: number) => void;
+  private readonly later: (run: () => void, ms: number) => () => void;
 
   constructor(private readonly options: NumberClaimsOptions) {
     this.now = options.now ?? Date.now;
-    this.later = options.later ?? ((run, ms) => void setTimeout(run, ms).unref());
+    this.later =
+      options.later ??
+      ((run, ms) => {
+        const timer = setTimeout(run, ms).unref();
+        return () => clearTimeout(timer);
+      });
+  }
+
+  /**
+   * No claim starts in the background any more (ahead of a storm's openings, or for the next calm one),
+   * and the one under way ends: the store may close after this.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.cancelReserve?.();
+    this.cancelReserve = undefined;
+    await this.claiming?.catch(() => undefined);
   }
 
   /** A number no other instance is given; waits for a claim only when the blocks in hand are used up. */
@@ -107,10 +128,9 @@ export class NumberClaims {
 
   /** One number in hand for the next calm opening, claimed after CALM_RESERVE_AFTER_MS unless one is by then. */
   private reserveLater(): void {
-    if (this.reserving) return;
-    this.reserving = true;
-    this.later(() => {
-      this.reserving = false;
+    if (this.cancelReserve || this.stopped) return;
+    this.cancelReserve = this.later(() => {
+      this.cancelReserve = undefined;
       this.giveUpPassed(this.now());
       // A failed claim is no loss: the next opening claims again and meets the error itself.
       if (this.blocks.length === 0 && this.returned.length === 0 && !this.claiming)
@@ -159,7 +179,8 @@ export class NumberClaims {
     // Openings keep coming: the next block is claimed before this one runs out. A failed claim ahead is no
     // loss: a take that finds nothing in hand claims again and meets the error itself.
     const left = this.inHand();
-    if (busy && left <= Math.floor(this.lastClaimSize / 2) && !this.claiming) this.startClaim().catch(() => undefined);
+    if (busy && left <= Math.floor(this.lastClaimSize / 2) && !this.claiming && !this.stopped)
+      this.startClaim().catch(() => undefined);
     else if (!busy && left === 0) this.reserveLater();
     return number;
   }
