@@ -40,3 +40,41 @@ export function threadCpuSeconds(pid: number): Map<string, number> {
 export function cpuBetween(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
   return new Map([...after].map(([name, seconds]) => [name, seconds - (before.get(name) ?? 0)]));
 }
+
+/** What processes have asked of the kernel: read and write calls (`/proc/<pid>/io`) and context switches of all their threads. */
+export interface KernelCalls {
+  reads: number;
+  writes: number;
+  switches: number;
+}
+
+/** The read and write calls and context switches of these processes so far, summed; a process gone counts none. */
+export function kernelCalls(...pids: Array<number | undefined>): KernelCalls {
+  const calls = { reads: 0, writes: 0, switches: 0 };
+  for (const pid of pids) {
+    if (pid === undefined) continue;
+    try {
+      const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+      calls.reads += Number(/^syscr: (\d+)/m.exec(io)?.[1] ?? 0);
+      calls.writes += Number(/^syscw: (\d+)/m.exec(io)?.[1] ?? 0);
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        try {
+          const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+          for (const m of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)/gm))
+            calls.switches += Number(m[1]);
+        } catch {
+          // the thread ended between the listing and the read
+        }
+      }
+    } catch {
+      // gone
+    }
+  }
+  return calls;
+}
+
+export const callsBetween = (before: KernelCalls, after: KernelCalls): KernelCalls => ({
+  reads: after.reads - before.reads,
+  writes: after.writes - before.writes,
+  switches: after.switches - before.switches,
+});

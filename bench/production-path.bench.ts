@@ -2,9 +2,10 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tempDir } from '@klaxon/testing';
 import { alertmanagerRate, BATCH, CONNECTIONS, firingAlertsOf, fixture, WARM } from './alert-load.ts';
 import { alertsProcessed, until } from './full-klaxon.ts';
-import { BROKER_WARMUP_SECONDS, PARTITIONS, startProductionKlaxon } from './services.ts';
+import { BROKER_WARMUP_TEXT, PARTITIONS, startProductionKlaxon } from './services.ts';
+import type { WarmedBroker } from './broker-warm-up.ts';
 import { httpLoad } from './http-load.ts';
-import { processCpuSeconds } from './proc-cpu.ts';
+import { callsBetween, kernelCalls, processCpuSeconds, type KernelCalls } from './proc-cpu.ts';
 import { fmt, median } from './stats.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -18,20 +19,23 @@ const config = (apiToken: string) =>
     .replace('${KLAXON_ALERTMANAGER_TOKEN:-change-me-alertmanager-token}', AM_TOKEN)
     .replace('${KLAXON_API_TOKEN:-change-me-api-token-0001}', apiToken);
 
-/** Every PostgreSQL process of the machine's cluster (its backends serve other clients too: an upper bound). */
-function postgresCpu(): number {
-  let seconds = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres')
-        seconds += processCpuSeconds(Number(entry));
-    } catch {
-      // gone between the listing and the read
-    }
-  }
-  return seconds;
+/** The PostgreSQL processes of the machine's cluster (their backends serve other clients too: an upper bound). */
+function postgresPids(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => {
+      if (!/^\d+$/.test(entry)) return false;
+      try {
+        return readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres';
+      } catch {
+        return false; // gone between the listing and the read
+      }
+    })
+    .map(Number);
 }
+
+const postgresCpu = () => postgresPids().reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
+
+const postgresCalls = () => kernelCalls(...postgresPids());
 
 interface KlaxonRun {
   acceptedPerSecond: number;
@@ -40,7 +44,9 @@ interface KlaxonRun {
   endToEndPerSecond: number;
   caughtUpMs: number;
   cpu: Record<string, number>;
+  calls: Record<string, KernelCalls>;
   alerts: number;
+  warmed: WarmedBroker;
 }
 
 /** Ingest, escalation and projection as three processes on the real broker and PostgreSQL. */
@@ -77,6 +83,8 @@ async function klaxonOnce(): Promise<KlaxonRun> {
     await until(async () => (await processed()) >= warmed, 300_000, 'escalation to handle the warm-up');
     const cpuBefore = klaxon.cpu();
     const pgBefore = postgresCpu();
+    const callsBefore = klaxon.calls();
+    const pgCallsBefore = postgresCalls();
     const result = await send(SECONDS, 0);
     const lastAnswer = performance.now();
     const accepted = Math.round(result.alertsPerSecond * SECONDS);
@@ -88,6 +96,10 @@ async function klaxonOnce(): Promise<KlaxonRun> {
       [...cpuAfter].map(([name, seconds]) => [name, seconds - cpuBefore.get(name)!]),
     );
     cpu.postgres = postgresCpu() - pgBefore;
+    const calls: Record<string, KernelCalls> = Object.fromEntries(
+      [...klaxon.calls()].map(([name, c]) => [name, callsBetween(callsBefore.get(name)!, c)]),
+    );
+    calls.postgres = callsBetween(pgCallsBefore, postgresCalls());
     return {
       acceptedPerSecond: result.alertsPerSecond,
       p99Ms: result.p99Ms,
@@ -95,7 +107,9 @@ async function klaxonOnce(): Promise<KlaxonRun> {
       endToEndPerSecond: accepted / (SECONDS + caughtUpMs / 1000),
       caughtUpMs,
       cpu,
+      calls,
       alerts: accepted,
+      warmed: klaxon.warmed,
     };
   } finally {
     await running?.stop();
@@ -105,7 +119,7 @@ async function klaxonOnce(): Promise<KlaxonRun> {
 
 export async function productionPathBench(): Promise<void> {
   console.log(
-    `production path: ingest, escalation and projection as three processes on a real Kafka broker (${PARTITIONS} partitions; a new broker in every run, given ${BROKER_WARMUP_SECONDS} s of the same traffic before the services start) and PostgreSQL; ${BATCH}-alert notifications over ${GROUPS} groups, ${CONNECTIONS} connections, ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up; Alertmanager's POST /api/v2/alerts with the same load; ${RUNS} runs, alternating`,
+    `production path: ingest, escalation and projection as three processes on a real Kafka broker (${PARTITIONS} partitions; a new broker in every run, ${BROKER_WARMUP_TEXT}) and PostgreSQL; ${BATCH}-alert notifications over ${GROUPS} groups, ${CONNECTIONS} connections, ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up; Alertmanager's POST /api/v2/alerts with the same load; ${RUNS} runs, alternating`,
   );
   const klaxon: KlaxonRun[] = [];
   const alertmanager: Array<{ alertsPerSecond: number; p99Ms: number }> = [];
@@ -117,8 +131,15 @@ export async function productionPathBench(): Promise<void> {
     const perAlert = Object.entries(k.cpu)
       .map(([name, s]) => `${name} ${((s / k.alerts) * 1e6).toFixed(1)}`)
       .join(', ');
+    const notifications = k.alerts / BATCH;
+    const perNotification = Object.entries(k.calls)
+      .map(
+        ([name, c]) =>
+          `${name} ${(c.reads / notifications).toFixed(1)}/${(c.writes / notifications).toFixed(1)}/${(c.switches / notifications).toFixed(1)}`,
+      )
+      .join(', ');
     console.log(
-      `  run ${i + 1}: Klaxon accepted ${fmt(k.acceptedPerSecond)} alerts/s (p99 ${k.p99Ms.toFixed(1)} ms), handled ${fmt(k.duringLoadPerSecond)}/s while the load lasted, ${fmt(k.endToEndPerSecond)}/s end to end, caught up ${(k.caughtUpMs / 1000).toFixed(2)} s after the last 202, every answer 202; Alertmanager ${fmt(a.alertsPerSecond)} alerts/s (p99 ${a.p99Ms.toFixed(1)} ms); CPU µs per alert: ${perAlert}`,
+      `  run ${i + 1}: broker warmed ${k.warmed.seconds.toFixed(0)} s (its compilers ${(k.warmed.compilerShare * 100).toFixed(1)} % of a core at the end); Klaxon accepted ${fmt(k.acceptedPerSecond)} alerts/s (p99 ${k.p99Ms.toFixed(1)} ms), handled ${fmt(k.duringLoadPerSecond)}/s while the load lasted, ${fmt(k.endToEndPerSecond)}/s end to end, caught up ${(k.caughtUpMs / 1000).toFixed(2)} s after the last 202, every answer 202; Alertmanager ${fmt(a.alertsPerSecond)} alerts/s (p99 ${a.p99Ms.toFixed(1)} ms); CPU µs per alert: ${perAlert}; per ${BATCH}-alert notification, reads/writes/context switches: ${perNotification}`,
     );
   }
   const m = (f: (r: KlaxonRun) => number) => median(klaxon.map(f));

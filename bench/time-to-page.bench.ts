@@ -6,7 +6,7 @@ import { alertsProcessed, startFullKlaxon } from './full-klaxon.ts';
 import { httpLoad } from './http-load.ts';
 import { cpuBetween, threadCpuSeconds } from './proc-cpu.ts';
 import { probePhone, type Probe, type ProbeRequest } from './probes.ts';
-import { BROKER_WARMUP_SECONDS, startProductionKlaxon } from './services.ts';
+import { BROKER_WARMUP_TEXT, startProductionKlaxon } from './services.ts';
 import { describeStalls, startStallWatch, type Stall, type StallsSeen } from './stall-watch.ts';
 import { fmt, median, percentile } from './stats.ts';
 
@@ -301,7 +301,7 @@ const summary = (ms: number[]) =>
 
 export async function timeToPageBench(): Promise<void> {
   console.log(
-    `time to page (${PATH === 'production' ? `the production path: three processes on Kafka (a new broker given ${BROKER_WARMUP_SECONDS} s of traffic first) and PostgreSQL` : 'full pnpm start'}): ${PROBES} new P1 groups every ${PROBE_EVERY_MS} ms, each to its own contact, from the 202 to its SMS at a Twilio stand-in; the first page after start apart (cold code), then ${CALM_PROBES} calm ones every ${CALM_EVERY_MS} ms, then idle, then under Alertmanager notifications of ${BATCH} alerts at ${STORM_SHARE * 100}% of the measured maximum; ${RUNS} runs`,
+    `time to page (${PATH === 'production' ? `the production path: three processes on Kafka (a new broker ${BROKER_WARMUP_TEXT}) and PostgreSQL` : 'full pnpm start'}): ${PROBES} new P1 groups every ${PROBE_EVERY_MS} ms, each to its own contact, from the 202 to its SMS at a Twilio stand-in; the first page after start apart (cold code), then ${CALM_PROBES} calm ones every ${CALM_EVERY_MS} ms, then idle, then under Alertmanager notifications of ${BATCH} alerts at ${STORM_SHARE * 100}% of the measured maximum; ${RUNS} runs`,
   );
   const runs: RunResult[] = [];
   for (let i = 0; i < RUNS; i++) {
